@@ -1,0 +1,357 @@
+/*
+ * Loading and checking conf/kiosk.conf (see conf.h).
+ *
+ * inih calls handler() for every name=value; the handler fills the struct
+ * and records the first problem with its line number. After parsing, paths
+ * are made absolute and required keys and referenced files are checked.
+ */
+#include "conf.h"
+
+#include "util/err.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct parse_state {
+    rk_conf *conf;
+    char error[512]; /* first problem, without the file/line prefix */
+    int error_line;
+    int line; /* counted by the reader below */
+    FILE *file;
+    /* raw relative paths, resolved after parsing */
+    char data_dir[PATH_MAX];
+    char database[PATH_MAX];
+} parse_state;
+
+static int copy_value(parse_state *st, char *dst, size_t n, const char *section, const char *key,
+                      const char *value)
+{
+    if (strlen(value) >= n) {
+        snprintf(st->error, sizeof st->error, "[%s] %s: value longer than %zu characters", section,
+                 key, n - 1);
+        return 0;
+    }
+    memcpy(dst, value, strlen(value) + 1);
+    return 1;
+}
+
+static int parse_int(parse_state *st, int *dst, const char *section, const char *key,
+                     const char *value, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < lo || v > hi) {
+        snprintf(st->error, sizeof st->error, "[%s] %s: '%s' is not a whole number from %ld to %ld",
+                 section, key, value, lo, hi);
+        return 0;
+    }
+    *dst = (int)v;
+    return 1;
+}
+
+static int unknown_key(parse_state *st, const char *section, const char *key)
+{
+    snprintf(st->error, sizeof st->error, "[%s] %s: unknown key", section, key);
+    return 0;
+}
+
+static rk_key_model *key_model_for(parse_state *st, const char *name)
+{
+    rk_conf *c = st->conf;
+    for (int i = 0; i < c->n_key_models; i++)
+        if (!strcmp(c->key_models[i].name, name)) return &c->key_models[i];
+    if (c->n_key_models >= RK_CONF_MAX_KEY_MODELS) {
+        snprintf(st->error, sizeof st->error, "[key_model %s]: more than %d key models", name,
+                 RK_CONF_MAX_KEY_MODELS);
+        return NULL;
+    }
+    if (strlen(name) >= sizeof c->key_models[0].name || !*name) {
+        snprintf(st->error, sizeof st->error, "[key_model %s]: name empty or too long", name);
+        return NULL;
+    }
+    rk_key_model *m = &c->key_models[c->n_key_models++];
+    memset(m, 0, sizeof *m);
+    strcpy(m->name, name);
+    m->pin_max_tries = 5;
+    strcpy(m->unlock, "counter");
+    return m;
+}
+
+static int handle_key_model(parse_state *st, const char *section, const char *name, const char *key,
+                            const char *value)
+{
+    rk_key_model *m = key_model_for(st, name);
+    if (!m) return 0;
+    if (!strcmp(key, "serial_prefixes"))
+        return copy_value(st, m->serial_prefixes, sizeof m->serial_prefixes, section, key, value);
+    if (!strcmp(key, "pin_max_tries")) {
+        if (!parse_int(st, &m->pin_max_tries, section, key, value, 1, 15)) return 0;
+        return 1;
+    }
+    if (!strcmp(key, "unlock")) {
+        if (strcmp(value, "online") && strcmp(value, "remote") && strcmp(value, "counter")) {
+            snprintf(st->error, sizeof st->error,
+                     "[%s] unlock: '%s' must be online, remote or counter", section, value);
+            return 0;
+        }
+        return copy_value(st, m->unlock, sizeof m->unlock, section, key, value);
+    }
+    if (!strcmp(key, "module"))
+        return copy_value(st, m->module, sizeof m->module, section, key, value);
+    return unknown_key(st, section, key);
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+    parse_state *st = user;
+    rk_conf *c = st->conf;
+
+    if (st->error[0]) return 1; /* keep the first problem only */
+#define IS(s, k)  (!strcmp(section, s) && !strcmp(key, k))
+#define COPY(dst) copy_value(st, dst, sizeof dst, section, key, value)
+    if (!strncmp(section, "key_model ", 10))
+        return handle_key_model(st, section, section + 10, key, value);
+    if (IS("branch", "id")) {
+        for (const char *p = value; *p; p++)
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+                snprintf(st->error, sizeof st->error,
+                         "[branch] id: '%s' may hold only A-Z, 0-9 and '-'", value);
+                return 0;
+            }
+        return COPY(c->branch_id);
+    }
+    if (IS("branch", "name")) return COPY(c->branch_name);
+    if (IS("branch", "region")) return COPY(c->region);
+    if (IS("paths", "data_dir")) return COPY(st->data_dir);
+    if (IS("paths", "database")) return COPY(st->database);
+    if (IS("hq", "url")) return COPY(c->hq_url);
+    if (IS("hq", "issuance")) {
+        if (strcmp(value, "local") && strcmp(value, "cmp")) {
+            snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
+                     value);
+            return 0;
+        }
+        return COPY(c->issuance);
+    }
+    if (IS("files", "fees")) return COPY(c->fees);
+    if (IS("files", "forms")) return COPY(c->forms);
+    if (IS("files", "profiles")) return COPY(c->profiles);
+    if (IS("files", "calendar")) return COPY(c->calendar);
+    if (IS("files", "knowledge")) return COPY(c->knowledge);
+    if (IS("clerk", "session_hours"))
+        return parse_int(st, &c->session_hours, section, key, value, 1, 24);
+    if (IS("clerk", "password_min_length"))
+        return parse_int(st, &c->password_min_length, section, key, value, 8, 128);
+    if (IS("clerk", "kdf_log2_n"))
+        return parse_int(st, &c->kdf_log2_n, section, key, value, 14, 20);
+    if (IS("clerk", "max_failed_logins"))
+        return parse_int(st, &c->max_failed_logins, section, key, value, 1, 100);
+    if (IS("clerk", "lockout_minutes"))
+        return parse_int(st, &c->lockout_minutes, section, key, value, 1, 1440);
+    if (IS("documents", "max_image_bytes")) {
+        int v;
+        if (!parse_int(st, &v, section, key, value, 1024, 64 * 1024 * 1024)) return 0;
+        c->max_image_bytes = v;
+        return 1;
+    }
+    if (IS("token", "module")) return COPY(c->token_module);
+#undef IS
+#undef COPY
+    if (strcmp(section, "branch") && strcmp(section, "paths") && strcmp(section, "hq") &&
+        strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
+        strcmp(section, "token")) {
+        snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
+        return 0;
+    }
+    return unknown_key(st, section, key);
+}
+
+/* Reads one line for inih, counting lines so the handler knows where it is. */
+static char *reader(char *str, int num, void *stream)
+{
+    parse_state *st = stream;
+    char *r = fgets(str, num, st->file);
+    if (r) st->line++;
+    return r;
+}
+
+static int handler_counting(void *user, const char *section, const char *key, const char *value)
+{
+    parse_state *st = user;
+    int had_error = st->error[0] != 0;
+    int ok = handler(user, section, key, value);
+    if (!had_error && st->error[0]) st->error_line = st->line;
+    return ok;
+}
+
+/* Makes rel absolute against base into out. */
+static int resolve(char *out, size_t n, const char *base, const char *rel)
+{
+    int w = rel[0] == '/' ? snprintf(out, n, "%s", rel) : snprintf(out, n, "%s/%s", base, rel);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+static int resolve_file(rk_conf *c, char *field, const char *key)
+{
+    char abs[PATH_MAX];
+    struct stat sb;
+    if (!field[0]) return rk_err_set(RK_ECONF, "%s: [files] %s: missing", c->path, key);
+    if (resolve(abs, sizeof abs, c->dir, field))
+        return rk_err_set(RK_ECONF, "%s: [files] %s: path too long", c->path, key);
+    if (stat(abs, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return rk_err_set(RK_ECONF, "%s: [files] %s: %s: no such file", c->path, key, abs);
+    strcpy(field, abs);
+    return 0;
+}
+
+int rk_conf_find(char *out, size_t n)
+{
+    const char *env = getenv("RAKIOSK_CONF");
+    const char *candidates[] = {RK_SYSCONFDIR "/kiosk.conf", RK_SOURCE_CONFDIR "/kiosk.conf"};
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        if (access(candidates[i], R_OK) == 0) {
+            snprintf(out, n, "%s", candidates[i]);
+            return 0;
+        }
+    }
+    return rk_err_set(
+        RK_ENOTFOUND,
+        "no configuration: give --conf FILE or set RAKIOSK_CONF (looked in %s and %s)",
+        candidates[0], candidates[1]);
+}
+
+static void set_defaults(rk_conf *c)
+{
+    strcpy(c->issuance, "local");
+    c->session_hours = 8;
+    c->password_min_length = 8;
+    c->kdf_log2_n = 15;
+    c->max_failed_logins = 5;
+    c->lockout_minutes = 15;
+    c->max_image_bytes = 3L * 1024 * 1024;
+    strcpy(c->token_module, "/usr/lib/softhsm/libsofthsm2.so");
+}
+
+static int check_required(rk_conf *c, parse_state *st)
+{
+    if (!c->branch_id[0]) return rk_err_set(RK_ECONF, "%s: [branch] id: missing", c->path);
+    if (!c->branch_name[0]) return rk_err_set(RK_ECONF, "%s: [branch] name: missing", c->path);
+    if (!st->data_dir[0] && !getenv("RAKIOSK_DATA_DIR"))
+        return rk_err_set(RK_ECONF, "%s: [paths] data_dir: missing", c->path);
+    return 0;
+}
+
+int rk_conf_load(rk_conf **out, const char *path)
+{
+    char found[PATH_MAX];
+    parse_state st;
+    rk_conf *c;
+    int rc;
+
+    *out = NULL;
+    if (!path) {
+        rc = rk_conf_find(found, sizeof found);
+        if (rc) return rc;
+        path = found;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) return rk_err_oom();
+    if (!realpath(path, c->path)) {
+        rc = rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_ECONF, "%s: %s", path, strerror(errno));
+        free(c);
+        return rc;
+    }
+    strcpy(c->dir, c->path);
+    char *slash = strrchr(c->dir, '/');
+    if (slash) *(slash == c->dir ? slash + 1 : slash) = '\0';
+    set_defaults(c);
+
+    memset(&st, 0, sizeof st);
+    st.conf = c;
+    st.file = fopen(c->path, "r");
+    if (!st.file) {
+        rc = rk_err_set(RK_ECONF, "%s: %s", c->path, strerror(errno));
+        free(c);
+        return rc;
+    }
+    int line = ini_parse_stream(reader, &st, handler_counting, &st);
+    fclose(st.file);
+    if (st.error[0]) {
+        rc = rk_err_set(RK_ECONF, "%s:%d: %s", c->path, st.error_line, st.error);
+        goto fail;
+    }
+    if (line != 0) {
+        rc = rk_err_set(RK_ECONF, "%s:%d: not a section header or key = value line", c->path, line);
+        goto fail;
+    }
+    rc = check_required(c, &st);
+    if (rc) goto fail;
+
+    const char *env_data = getenv("RAKIOSK_DATA_DIR");
+    if (resolve(c->data_dir, sizeof c->data_dir, c->dir,
+                env_data && *env_data ? env_data : st.data_dir) ||
+        resolve(c->database, sizeof c->database, c->data_dir,
+                st.database[0] ? st.database : "rakiosk.db") ||
+        resolve(c->documents, sizeof c->documents, c->data_dir, "documents") ||
+        resolve(c->session_dir, sizeof c->session_dir, c->data_dir, "sessions")) {
+        rc = rk_err_set(RK_ECONF, "%s: [paths]: path too long", c->path);
+        goto fail;
+    }
+    if ((rc = resolve_file(c, c->fees, "fees")) || (rc = resolve_file(c, c->forms, "forms")) ||
+        (rc = resolve_file(c, c->profiles, "profiles")) ||
+        (rc = resolve_file(c, c->calendar, "calendar")) ||
+        (rc = resolve_file(c, c->knowledge, "knowledge")))
+        goto fail;
+    for (int i = 0; i < c->n_key_models; i++) {
+        rk_key_model *m = &c->key_models[i];
+        if (!m->module[0]) strcpy(m->module, c->token_module);
+    }
+    *out = c;
+    return 0;
+fail:
+    free(c);
+    return rc;
+}
+
+void rk_conf_free(rk_conf *conf)
+{
+    free(conf);
+}
+
+const rk_key_model *rk_conf_key_model(const rk_conf *conf, const char *serial)
+{
+    const rk_key_model *best = NULL, *fallback = NULL;
+    size_t best_len = 0;
+
+    for (int i = 0; i < conf->n_key_models; i++) {
+        const rk_key_model *m = &conf->key_models[i];
+        if (!m->serial_prefixes[0]) {
+            if (!fallback) fallback = m;
+            continue;
+        }
+        const char *p = m->serial_prefixes;
+        while (*p) {
+            size_t len = strcspn(p, ",");
+            while (len && p[len - 1] == ' ')
+                len--;
+            if (len && len > best_len && !strncmp(serial, p, len)) {
+                best = m;
+                best_len = len;
+            }
+            p += strcspn(p, ",");
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+    }
+    return best ? best : fallback;
+}

@@ -1,0 +1,91 @@
+/*
+ * The branch configuration: conf/kiosk.conf, an INI file parsed with inih.
+ *
+ * It names the branch (id, name, region), where its data lives, how to reach
+ * HQ, how clerks log in, the USB key models (PIN lockout limit, unlock
+ * method, PKCS#11 module), and the files holding fees, forms, certificate
+ * profiles, the working calendar and the knowledge base. Relative paths are
+ * relative to the directory of the file that names them. Every error names
+ * the file, the line where there is one, and the key.
+ *
+ * Where a program finds it: an explicit path (--conf), else $RAKIOSK_CONF,
+ * else RK_SYSCONFDIR/kiosk.conf (/etc/rakiosk on an appliance), else the
+ * source tree's conf/kiosk.conf (the demo branch). $RAKIOSK_DATA_DIR, when
+ * set, replaces [paths] data_dir (tests and second instances use it).
+ */
+#ifndef RK_CONF_H
+#define RK_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define RK_CONF_MAX_KEY_MODELS 16
+
+typedef struct rk_key_model {
+    char name[32];            /* from the section name [key_model NAME] */
+    char serial_prefixes[64]; /* comma-separated; "" matches any serial */
+    int pin_max_tries;        /* wrong user PINs before the key locks: 5 or 10 */
+    char unlock[16];          /* "online", "remote" or "counter" */
+    char module[PATH_MAX];    /* PKCS#11 module of this model ("" = [token] module) */
+} rk_key_model;
+
+typedef struct rk_conf {
+    char path[PATH_MAX]; /* the file that was read */
+    char dir[PATH_MAX];  /* its directory */
+
+    /* [branch] */
+    char branch_id[32];
+    char branch_name[128];
+    char region[64];
+
+    /* [paths] */
+    char data_dir[PATH_MAX];    /* created by `ractl init` */
+    char database[PATH_MAX];    /* absolute path of the SQLite file */
+    char documents[PATH_MAX];   /* content-addressed document images */
+    char session_dir[PATH_MAX]; /* ractl login sessions */
+
+    /* [hq] */
+    char hq_url[256];
+    char issuance[16]; /* "local" (branch sub-CA) or "cmp" (HQ's CA) */
+
+    /* [files]: absolute paths, each checked to exist */
+    char fees[PATH_MAX];
+    char forms[PATH_MAX];
+    char profiles[PATH_MAX];
+    char calendar[PATH_MAX];
+    char knowledge[PATH_MAX];
+
+    /* [clerk] */
+    int session_hours;       /* a ractl login lasts this long */
+    int password_min_length; /* at least 8 */
+    int kdf_log2_n;          /* scrypt cost: N = 2^kdf_log2_n (14..20) */
+    int max_failed_logins;   /* then the clerk is locked for lockout_minutes */
+    int lockout_minutes;
+
+    /* [documents] */
+    long max_image_bytes; /* upload limit per image, default 3 MB */
+
+    /* [token] */
+    char token_module[PATH_MAX]; /* default PKCS#11 module for keys */
+
+    /* [key_model NAME] sections */
+    rk_key_model key_models[RK_CONF_MAX_KEY_MODELS];
+    int n_key_models;
+} rk_conf;
+
+/* Reads path (or searches as above when path is NULL) into a new rk_conf
+ * owned by the caller. RK_ECONF with "file:line: key: problem" on error,
+ * RK_ENOTFOUND when no file exists, RK_ENOMEM. */
+int rk_conf_load(rk_conf **out, const char *path);
+
+/* Frees a configuration; NULL does nothing. */
+void rk_conf_free(rk_conf *conf);
+
+/* The path rk_conf_load(NULL) would read, into out; RK_ENOTFOUND if none. */
+int rk_conf_find(char *out, size_t n);
+
+/* The key model whose serial prefix matches serial (longest prefix wins), or
+ * the first model without prefixes; NULL if none matches. */
+const rk_key_model *rk_conf_key_model(const rk_conf *conf, const char *serial);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * The branch database connection (see db.h).
+ */
+#include "db.h"
+
+#include "util/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RK_DB_BUSY_TIMEOUT_MS 10000
+
+struct rk_db {
+    sqlite3 *h;
+};
+
+int rk_db_fail(rk_db *db, const char *what)
+{
+    int ec = sqlite3_extended_errcode(db->h) & 0xff;
+    if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED)
+        return rk_err_set(RK_EBUSY, "%s: the database is busy (another program holds a lock)",
+                          what);
+    return rk_err_set(RK_EDB, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+int rk_db_open(rk_db **out, const char *path, int flags)
+{
+    rk_db *db;
+    int oflags, rc;
+
+    *out = NULL;
+    if (!(flags & RK_DB_CREATE) && access(path, F_OK) != 0)
+        return rk_err_set(RK_ENOTFOUND, "no database at %s (run `ractl init` first)", path);
+    db = calloc(1, sizeof *db);
+    if (!db) return rk_err_oom();
+    oflags = SQLITE_OPEN_FULLMUTEX;
+    oflags |= (flags & RK_DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & RK_DB_CREATE) oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+        rc = rk_err_set(RK_EDB, "cannot open database %s: %s", path,
+                        db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        sqlite3_close(db->h);
+        free(db);
+        return rc;
+    }
+    sqlite3_busy_timeout(db->h, RK_DB_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(db->h, 1);
+    const char *setup = (flags & RK_DB_READONLY)
+                            ? "PRAGMA foreign_keys=ON;"
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              "PRAGMA foreign_keys=ON;";
+    if ((rc = rk_db_exec(db, setup)) != 0) {
+        rk_err_wrap(rc, "cannot set up database %s", path);
+        rk_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+void rk_db_close(rk_db *db)
+{
+    if (!db) return;
+    if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(db->h);
+    free(db);
+}
+
+sqlite3 *rk_db_handle(rk_db *db)
+{
+    return db->h;
+}
+
+int rk_db_exec(rk_db *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = rk_db_fail(db, msg ? msg : "SQL failed");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql)
+{
+    if (sqlite3_prepare_v2(db->h, sql, -1, out, NULL) != SQLITE_OK)
+        return rk_db_fail(db, "cannot prepare statement");
+    return 0;
+}
+
+int rk_db_begin(rk_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        return rk_err_set(RK_EINTERNAL, "a transaction is already open");
+    return rk_db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int rk_db_commit(rk_db *db)
+{
+    int rc = rk_db_exec(db, "COMMIT");
+    if (rc) rk_db_rollback(db);
+    return rc;
+}
+
+void rk_db_rollback(rk_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int rk_db_in_tx(rk_db *db)
+{
+    return !sqlite3_get_autocommit(db->h);
+}
+
+int rk_db_version(rk_db *db, int *out)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(db, &st, "PRAGMA user_version");
+    if (rc) return rc;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = rk_db_fail(db, "cannot read the schema version");
+        sqlite3_finalize(st);
+        return rc;
+    }
+    *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int rk_db_meta_get(rk_db *db, const char *key, char *out, size_t n)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(db, &st, "SELECT value FROM meta WHERE key = ?");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    } else if (s == SQLITE_DONE) {
+        rc = rk_err_set(RK_ENOTFOUND, "no setting '%s' in the database", key);
+    } else {
+        rc = rk_db_fail(db, "cannot read setting");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rk_db_meta_set(rk_db *db, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(db, &st,
+                           "INSERT INTO meta(key, value) VALUES (?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot write setting");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rk_db_check(rk_db *db, rk_buf *out)
+{
+    sqlite3_stmt *st;
+    int rc, bad = 0, version = 0;
+
+    rc = rk_db_prepare(db, &st, "PRAGMA integrity_check");
+    if (rc) return rc;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (strcmp(line, "ok")) {
+            bad = 1;
+            rk_buf_printf(out, "integrity: %s\n", line);
+        }
+    }
+    sqlite3_finalize(st);
+    if (!bad) rk_buf_puts(out, "integrity: ok\n");
+
+    rc = rk_db_prepare(db, &st, "PRAGMA foreign_key_check");
+    if (rc) return rc;
+    int fk_bad = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        fk_bad++;
+        rk_buf_printf(out, "foreign key: table %s row %lld refers to a missing %s row\n",
+                      sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+                      sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (!fk_bad) rk_buf_puts(out, "foreign keys: ok\n");
+    bad |= fk_bad != 0;
+
+    if ((rc = rk_db_version(db, &version)) != 0) return rc;
+    if (version == rk_db_latest_version()) {
+        rk_buf_printf(out, "schema: version %d (current)\n", version);
+    } else {
+        bad = 1;
+        rk_buf_printf(out, "schema: version %d, this program expects %d (run `ractl db migrate`)\n",
+                      version, rk_db_latest_version());
+    }
+
+    /* The audit log's guards against UPDATE and DELETE must be in place. */
+    if (version >= 1) {
+        rc = rk_db_prepare(db, &st,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                           "('audit_no_update', 'audit_no_delete')");
+        if (rc) return rc;
+        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (n == 2) {
+            rk_buf_puts(out, "audit guards: ok\n");
+        } else {
+            bad = 1;
+            rk_buf_puts(out, "audit guards: missing (the audit table can be altered)\n");
+        }
+    }
+    return bad ? rk_err_set(RK_EVERIFY, "the database check found problems") : 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * The branch database: SQLite in WAL mode, shared by rakiosk, ractl and
+ * rasync at the same time.
+ *
+ * Every connection runs with foreign keys on, a busy timeout, and
+ * synchronous=FULL (order data must survive power loss). Writers use short
+ * IMMEDIATE transactions through rk_db_begin/commit so two processes never
+ * deadlock on a lock upgrade. The schema is built by numbered migrations
+ * (migrations.c); a program refuses a database newer than itself and asks
+ * for `ractl db migrate` when it is older.
+ */
+#ifndef RK_DB_H
+#define RK_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+typedef struct rk_db rk_db;
+
+enum {
+    RK_DB_CREATE = 1,  /* create the file if missing */
+    RK_DB_READONLY = 2 /* open read-only (reports, verify) */
+};
+
+/* Opens path. RK_ENOTFOUND if it does not exist and RK_DB_CREATE is not set;
+ * RK_EDB with SQLite's message otherwise. The caller owns *out. */
+int rk_db_open(rk_db **out, const char *path, int flags);
+
+/* Closes; NULL does nothing. A transaction left open is rolled back. */
+void rk_db_close(rk_db *db);
+
+/* The SQLite handle, for modules that prepare their own statements. */
+sqlite3 *rk_db_handle(rk_db *db);
+
+/* BEGIN IMMEDIATE, waiting out other writers up to the busy timeout. */
+int rk_db_begin(rk_db *db);
+int rk_db_commit(rk_db *db);
+/* Rolls back if a transaction is open; never fails. */
+void rk_db_rollback(rk_db *db);
+/* 1 inside a transaction. */
+int rk_db_in_tx(rk_db *db);
+
+/* Runs SQL without results. */
+int rk_db_exec(rk_db *db, const char *sql);
+
+/* Records SQLite's current message as "what: message" and returns RK_EDB,
+ * or RK_EBUSY when the database is locked by another process. */
+int rk_db_fail(rk_db *db, const char *what);
+
+/* Prepares a statement; RK_EDB with the message on failure. */
+int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql);
+
+/* Schema version (PRAGMA user_version) and the newest this program knows. */
+int rk_db_version(rk_db *db, int *out);
+int rk_db_latest_version(void);
+
+/* Applies migrations up to target (0 = latest), each in its own
+ * transaction. *from and *to (may be NULL) report the versions. RK_ESTATE if
+ * the database is newer than this program. */
+int rk_db_migrate(rk_db *db, int target, int *from, int *to);
+
+/* Runs integrity and foreign-key checks and compares the schema version;
+ * appends a report to out. RK_EVERIFY if anything is wrong. */
+int rk_db_check(rk_db *db, rk_buf *out);
+
+/* Reads/writes a row of the meta key-value table. */
+int rk_db_meta_get(rk_db *db, const char *key, char *out, size_t n);
+int rk_db_meta_set(rk_db *db, const char *key, const char *value);
+
+#endif

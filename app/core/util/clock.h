@@ -1,0 +1,31 @@
+/*
+ * The injectable clock.
+ *
+ * All of the core asks rk_clock_now() for the time, never time() directly, so
+ * tests can move time across weekends, holidays, SLA deadlines, suspensions
+ * and certificate expiry. A process may install its own clock function; or
+ * the environment variable RAKIOSK_NOW (an ISO 8601 time such as
+ * "2026-03-02T09:30:00+08:00", or "@<unix seconds>") fixes the clock for a
+ * whole process, which is how shell tests drive ractl through time.
+ */
+#ifndef RK_CLOCK_H
+#define RK_CLOCK_H
+
+#include <stdint.h>
+
+typedef int64_t (*rk_clock_fn)(void *arg);
+
+/* Seconds since the Unix epoch, from the installed clock. */
+int64_t rk_clock_now(void);
+
+/* Installs a clock; NULL restores the system clock (or RAKIOSK_NOW). */
+void rk_clock_set(rk_clock_fn fn, void *arg);
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[Z|+HH:MM]" or "YYYY-MM-DD" (local midnight) or
+ * "@N" into Unix seconds. RK_EINVAL with a message if malformed. */
+int rk_clock_parse(int64_t *out, const char *text);
+
+/* Formats t as local "YYYY-MM-DDTHH:MM:SS+HH:MM" into out (at least 32 bytes). */
+void rk_clock_format(char *out, int64_t t);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * A small JSON writer into a bounded buffer.
+ *
+ * Used for `--json` output of the tools, outbox event payloads and audit
+ * before/after snapshots. It tracks nesting so commas come out right; strings
+ * are escaped (control characters as \u00XX, UTF-8 passed through). It does
+ * not parse: parsing JSON from outside (HQ replies) has its own module.
+ */
+#ifndef RK_JSON_H
+#define RK_JSON_H
+
+#include "buf.h"
+
+#include <stdint.h>
+
+#define RK_JSON_MAX_DEPTH 32
+
+typedef struct rk_json {
+    rk_buf *out;
+    int depth;
+    unsigned char need_comma[RK_JSON_MAX_DEPTH];
+    int after_key;
+    int rc; /* first error, sticky */
+} rk_json;
+
+void rk_json_init(rk_json *j, rk_buf *out);
+void rk_json_obj_begin(rk_json *j);
+void rk_json_obj_end(rk_json *j);
+void rk_json_arr_begin(rk_json *j);
+void rk_json_arr_end(rk_json *j);
+void rk_json_key(rk_json *j, const char *key);
+void rk_json_str(rk_json *j, const char *s); /* NULL writes null */
+void rk_json_int(rk_json *j, int64_t v);
+void rk_json_bool(rk_json *j, int v);
+void rk_json_null(rk_json *j);
+
+/* Shorthands for "key": value inside an object. */
+void rk_json_kstr(rk_json *j, const char *key, const char *s);
+void rk_json_kint(rk_json *j, const char *key, int64_t v);
+void rk_json_kbool(rk_json *j, const char *key, int v);
+
+/* 0, or the first error met while writing (RK_ETOOBIG, RK_ENOMEM, RK_EINVAL). */
+int rk_json_finish(rk_json *j);
+
+/* Appends s as a quoted, escaped JSON string to b. */
+int rk_json_quote(rk_buf *b, const char *s);
+
+#endif

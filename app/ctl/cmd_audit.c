@@ -1,0 +1,55 @@
+/*
+ * `ractl audit verify`: walk the hash-chained audit log and name the first
+ * entry that was changed, inserted or removed.
+ */
+#include "ctl.h"
+
+#include "audit/audit.h"
+#include "util/err.h"
+
+static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
+{
+    rk_db *db;
+    int64_t checked = 0, bad = 0;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl audit verify\n\n"
+               "Recomputes every audit entry's hash and its link to the one before.\n"
+               "Prints OK and the number of entries, or names the first bad entry\n"
+               "(exit 1).\n");
+        return 0;
+    }
+    if (argc != 1)
+        return rk_ctl_usage(ctl, "ractl audit verify", "unexpected argument '%s'", argv[1]);
+    if ((rc = rk_ctl_db(ctl, &db)) != 0) return rk_ctl_fail(ctl, rc);
+    rc = rk_audit_verify(db, &checked, &bad);
+    if (rc && rc != RK_EVERIFY) return rk_ctl_fail(ctl, rc);
+    if (ctl->json) {
+        printf("{\"ok\":%s,\"entries\":%lld,\"first_bad\":%lld", rc ? "false" : "true",
+               (long long)checked, (long long)bad);
+        if (rc) {
+            rk_buf b;
+            rk_buf_init(&b, 4096);
+            rk_json_quote(&b, rk_err_msg());
+            printf(",\"error\":%s", b.data ? b.data : "\"\"");
+            rk_buf_free(&b);
+        }
+        printf("}\n");
+    } else if (rc) {
+        fprintf(stderr, "audit chain BROKEN: %s\n", rk_err_msg());
+    } else {
+        printf("audit chain OK: %lld entries verified\n", (long long)checked);
+    }
+    return rc ? RK_EXIT_FAIL : 0;
+}
+
+static const rk_ctl_cmd audit_commands[] = {
+    {"verify", cmd_verify, "check the hash chain of the audit log"},
+};
+
+int rk_ctl_cmd_audit(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl audit", "The append-only audit log.",
+                           audit_commands, 1);
+}

@@ -1,0 +1,307 @@
+/*
+ * `ractl clerk add|list|login|logout|whoami|roles|deactivate|activate`:
+ * the branch's clerks, their roles and this shell's login session.
+ *
+ * Passwords are read from the terminal without echo, or as one line from
+ * standard input when it is not a terminal (scripts, tests); they are never
+ * taken from the command line, where `ps` would show them.
+ */
+#include "ctl.h"
+
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int cmd_add(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *login = NULL, *name = NULL, *roles_text = NULL;
+    char password[256], again[256];
+    unsigned roles;
+    rk_actor actor, *by = NULL;
+    rk_conf *conf;
+    rk_db *db;
+    int64_t id = 0;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk add LOGIN --name NAME --roles ROLE[,ROLE...]\n\n"
+               "Adds a clerk. Roles: entry, review, issue, archive, supervisor.\n"
+               "The password is asked for (twice on a terminal) or read as one line\n"
+               "from standard input. The branch's first clerk needs no login and must\n"
+               "hold the supervisor role; after that only a logged-in supervisor adds\n"
+               "clerks.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--name") && i + 1 < argc)
+            name = argv[++i];
+        else if (!strcmp(argv[i], "--roles") && i + 1 < argc)
+            roles_text = argv[++i];
+        else if (argv[i][0] != '-' && !login)
+            login = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl clerk add", "unexpected argument '%s'", argv[i]);
+    }
+    if (!login || !name || !roles_text)
+        return rk_ctl_usage(ctl, "ractl clerk add", "LOGIN, --name and --roles are required");
+    if ((rc = rk_roles_parse(&roles, roles_text)) != 0) return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_ctl_conf(ctl, &conf)) != 0 || (rc = rk_ctl_db(ctl, &db)) != 0)
+        return rk_ctl_fail(ctl, rc);
+    if (rk_ctl_actor(ctl, &actor) == 0) by = &actor;
+    rk_err_clear();
+    if ((rc = rk_ctl_read_secret(password, sizeof password, "new clerk's password: ")) != 0)
+        return rk_ctl_fail(ctl, rc);
+    if (isatty(STDIN_FILENO)) {
+        if ((rc = rk_ctl_read_secret(again, sizeof again, "again: ")) != 0) {
+            rk_wipe(password, sizeof password);
+            return rk_ctl_fail(ctl, rc);
+        }
+        int differ = strcmp(password, again);
+        rk_wipe(again, sizeof again);
+        if (differ) {
+            rk_wipe(password, sizeof password);
+            return rk_ctl_fail(ctl, rk_err_set(RK_EINVAL, "the passwords differ"));
+        }
+    }
+    rc = rk_clerk_add(db, conf, by, login, name, roles, password, &id);
+    rk_wipe(password, sizeof password);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true,\"id\":%lld}\n", (long long)id);
+    else
+        rk_ctl_info(ctl, "clerk %s added", login);
+    return 0;
+}
+
+static int cmd_list(rk_ctl *ctl, int argc, char **argv)
+{
+    rk_db *db;
+    rk_clerk *list;
+    int n, rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk list\n\nLists the branch's clerks and their roles.\n");
+        return 0;
+    }
+    if (argc != 1)
+        return rk_ctl_usage(ctl, "ractl clerk list", "unexpected argument '%s'", argv[1]);
+    if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_clerk_list(db, &list, &n)) != 0)
+        return rk_ctl_fail(ctl, rc);
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 1 << 24);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    if (!ctl->json) printf("%-16s %-24s %-40s %s\n", "LOGIN", "NAME", "ROLES", "STATE");
+    for (int i = 0; i < n; i++) {
+        char roles[96];
+        rk_roles_format(roles, sizeof roles, list[i].roles);
+        const char *state = !list[i].active ? "inactive" : "active";
+        if (ctl->json) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "login", list[i].login);
+            rk_json_kstr(&j, "name", list[i].name);
+            rk_json_kstr(&j, "roles", roles);
+            rk_json_kbool(&j, "active", list[i].active);
+            rk_json_kint(&j, "locked_until", list[i].locked_until);
+            rk_json_obj_end(&j);
+        } else {
+            printf("%-16s %-24s %-40s %s\n", list[i].login, list[i].name, roles, state);
+        }
+    }
+    rk_json_arr_end(&j);
+    free(list);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    return 0;
+}
+
+static int write_session(const char *path, const char *token)
+{
+    char tmp[PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return rk_err_set(RK_EIO, "cannot write the session file %s: %s", tmp, strerror(errno));
+    size_t len = strlen(token);
+    int ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return rk_err_set(RK_EIO, "cannot write the session file %s", path);
+    }
+    return 0;
+}
+
+static int cmd_login(rk_ctl *ctl, int argc, char **argv)
+{
+    char password[256], token[RK_SESSION_TOKEN_LEN + 1], path[PATH_MAX];
+    rk_actor actor;
+    rk_conf *conf;
+    rk_db *db;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk login LOGIN\n\n"
+               "Checks the clerk's password (asked for, or one line on standard input)\n"
+               "and opens a session for this shell, kept in $RAKIOSK_SESSION or in the\n"
+               "branch's sessions folder. It lasts [clerk] session_hours. Too many\n"
+               "wrong passwords lock the clerk for [clerk] lockout_minutes.\n");
+        return 0;
+    }
+    if (argc != 2) return rk_ctl_usage(ctl, "ractl clerk login", "give the LOGIN");
+    if ((rc = rk_ctl_conf(ctl, &conf)) || (rc = rk_ctl_db(ctl, &db)) ||
+        (rc = rk_ctl_session_path(ctl, path, sizeof path)))
+        return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_ctl_read_secret(password, sizeof password, "password: ")) != 0)
+        return rk_ctl_fail(ctl, rc);
+    rc = rk_clerk_login(db, conf, argv[1], password, token, &actor);
+    rk_wipe(password, sizeof password);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    rc = write_session(path, token);
+    if (rc) {
+        rk_clerk_logout(db, token);
+        rk_wipe(token, sizeof token);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rk_wipe(token, sizeof token);
+    char roles[96];
+    rk_roles_format(roles, sizeof roles, actor.roles);
+    if (ctl->json)
+        printf("{\"ok\":true,\"login\":\"%s\",\"roles\":\"%s\"}\n", actor.login, roles);
+    else
+        rk_ctl_info(ctl, "logged in as %s (%s)", actor.login, roles);
+    return 0;
+}
+
+static int cmd_logout(rk_ctl *ctl, int argc, char **argv)
+{
+    char path[PATH_MAX], token[RK_SESSION_TOKEN_LEN + 2];
+    rk_db *db;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk logout\n\nEnds this shell's clerk session.\n");
+        return 0;
+    }
+    if (argc != 1)
+        return rk_ctl_usage(ctl, "ractl clerk logout", "unexpected argument '%s'", argv[1]);
+    if ((rc = rk_ctl_db(ctl, &db)) || (rc = rk_ctl_session_path(ctl, path, sizeof path)))
+        return rk_ctl_fail(ctl, rc);
+    FILE *f = fopen(path, "r");
+    if (!f) return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "no clerk is logged in"));
+    char *r = fgets(token, sizeof token, f);
+    fclose(f);
+    unlink(path);
+    if (!r) return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "no clerk is logged in"));
+    token[strcspn(token, "\r\n")] = '\0';
+    rc = rk_clerk_logout(db, token);
+    rk_wipe(token, sizeof token);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "logged out");
+    return 0;
+}
+
+static int cmd_whoami(rk_ctl *ctl, int argc, char **argv)
+{
+    rk_actor actor;
+    char roles[96];
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk whoami\n\nNames the clerk logged in in this shell.\n");
+        return 0;
+    }
+    (void)argc;
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
+    rk_roles_format(roles, sizeof roles, actor.roles);
+    if (ctl->json)
+        printf("{\"ok\":true,\"login\":\"%s\",\"roles\":\"%s\"}\n", actor.login, roles);
+    else
+        printf("%s (%s)\n", actor.login, roles);
+    return 0;
+}
+
+static int cmd_roles(rk_ctl *ctl, int argc, char **argv)
+{
+    rk_actor actor;
+    rk_db *db;
+    unsigned roles;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk roles LOGIN ROLE[,ROLE...]\n\n"
+               "Replaces a clerk's roles (supervisor only).\n");
+        return 0;
+    }
+    if (argc != 3) return rk_ctl_usage(ctl, "ractl clerk roles", "give LOGIN and ROLES");
+    if ((rc = rk_roles_parse(&roles, argv[2])) || (rc = rk_ctl_db(ctl, &db)) ||
+        (rc = rk_ctl_actor(ctl, &actor)) || (rc = rk_clerk_set_roles(db, &actor, argv[1], roles)))
+        return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "roles of %s set to %s", argv[1], argv[2]);
+    return 0;
+}
+
+static int set_active(rk_ctl *ctl, int argc, char **argv, int active)
+{
+    rk_actor actor;
+    rk_db *db;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl clerk %s LOGIN\n\n%s (supervisor only).\n", argv[0],
+               active ? "Lets a deactivated clerk log in again"
+                      : "Stops a clerk from logging in and ends their sessions");
+        return 0;
+    }
+    if (argc != 2) return rk_ctl_usage(ctl, "ractl clerk", "give the LOGIN");
+    if ((rc = rk_ctl_db(ctl, &db)) || (rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_clerk_set_active(db, &actor, argv[1], active)))
+        return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "clerk %s %s", argv[1], active ? "activated" : "deactivated");
+    return 0;
+}
+
+static int cmd_deactivate(rk_ctl *ctl, int argc, char **argv)
+{
+    return set_active(ctl, argc, argv, 0);
+}
+
+static int cmd_activate(rk_ctl *ctl, int argc, char **argv)
+{
+    return set_active(ctl, argc, argv, 1);
+}
+
+static const rk_ctl_cmd clerk_commands[] = {
+    {"add", cmd_add, "add a clerk with roles"},
+    {"list", cmd_list, "list the clerks"},
+    {"login", cmd_login, "log in for this shell"},
+    {"logout", cmd_logout, "end this shell's session"},
+    {"whoami", cmd_whoami, "name the logged-in clerk"},
+    {"roles", cmd_roles, "replace a clerk's roles"},
+    {"deactivate", cmd_deactivate, "stop a clerk from logging in"},
+    {"activate", cmd_activate, "let a clerk log in again"},
+};
+
+int rk_ctl_cmd_clerk(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl clerk",
+                           "The branch's clerks (roles: entry, review, issue, archive, "
+                           "supervisor).",
+                           clerk_commands, (int)(sizeof clerk_commands / sizeof clerk_commands[0]));
+}

@@ -1,0 +1,97 @@
+/*
+ * What every ractl subcommand shares: the invocation context (global
+ * options, the configuration and database opened on first use), the exit
+ * codes, error reporting in text or JSON, and dispatch to sub-subcommands.
+ *
+ * A subcommand lives in its own file cmd_<name>.c and exports one function
+ * `int rk_ctl_cmd_<name>(rk_ctl *ctl, int argc, char **argv)` that returns a
+ * process exit code; argv[0] is the subcommand's own name. The table in
+ * ractl.c lists them.
+ */
+#ifndef RK_CTL_H
+#define RK_CTL_H
+
+#include <stdio.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "domain/clerk.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+/* Exit codes, documented in `ractl --help` and docs/ractl.md. */
+enum {
+    RK_EXIT_OK = 0,       /* success; for checks: valid / verified */
+    RK_EXIT_FAIL = 1,     /* the check ran and said no (invalid value, broken chain) */
+    RK_EXIT_USAGE = 2,    /* wrong arguments */
+    RK_EXIT_CONF = 3,     /* configuration missing or wrong */
+    RK_EXIT_DB = 4,       /* database missing, locked or damaged */
+    RK_EXIT_PERM = 5,     /* not logged in, wrong password, role or duty refused */
+    RK_EXIT_NOTFOUND = 6, /* no such clerk, order, key ... */
+    RK_EXIT_STATE = 7,    /* refused in the present state, or already exists */
+    RK_EXIT_DEVICE = 8,   /* device missing or failing */
+    RK_EXIT_INTERNAL = 70 /* a bug or resource exhaustion */
+};
+
+typedef struct rk_ctl {
+    const char *conf_path; /* --conf, or NULL for the default search */
+    int json;              /* --json: machine-readable output on stdout */
+    int quiet;             /* --quiet: no informational lines */
+    rk_conf *conf;         /* loaded by rk_ctl_conf() */
+    rk_db *db;             /* opened by rk_ctl_db() */
+} rk_ctl;
+
+typedef int (*rk_ctl_fn)(rk_ctl *ctl, int argc, char **argv);
+
+typedef struct rk_ctl_cmd {
+    const char *name;
+    rk_ctl_fn run;
+    const char *summary; /* one line for the parent's --help */
+} rk_ctl_cmd;
+
+/* Maps a core RK_E* code to an exit code. */
+int rk_ctl_exit_code(int rc);
+
+/* Reports the core error rc (message from rk_err_msg()) on stderr, or as a
+ * JSON object {"ok":false,"error":...,"code":...} on stdout with --json, and
+ * returns the matching exit code. */
+int rk_ctl_fail(rk_ctl *ctl, int rc);
+
+/* Reports a usage error ("ractl <cmd>: <message>; see --help") and returns
+ * RK_EXIT_USAGE. */
+int rk_ctl_usage(rk_ctl *ctl, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 1 if argv holds -h or --help (the caller then prints its help and exits 0). */
+int rk_ctl_wants_help(int argc, char **argv);
+
+/* Loads the configuration once (see conf.h for the search order). */
+int rk_ctl_conf(rk_ctl *ctl, rk_conf **out);
+
+/* Opens the branch database once (after `ractl init`); migrations must be
+ * current, or RK_EDB tells the user to run `ractl db migrate`. */
+int rk_ctl_db(rk_ctl *ctl, rk_db **out);
+
+/* Runs the sub-subcommand named argv[1] from table; prints the table as help
+ * for -h/--help or no argument. `path` is e.g. "ractl clerk". */
+int rk_ctl_dispatch(rk_ctl *ctl, int argc, char **argv, const char *path, const char *about,
+                    const rk_ctl_cmd *table, int n);
+
+/* Reads a secret (password) from the terminal without echo, or one line from
+ * stdin when stdin is not a terminal; the caller wipes it. */
+int rk_ctl_read_secret(char *out, size_t n, const char *prompt);
+
+/* The logged-in clerk of this shell: reads the session token from
+ * $RAKIOSK_SESSION or <data_dir>/sessions/<uid>.session. RK_EPERM if none. */
+int rk_ctl_actor(rk_ctl *ctl, rk_actor *out);
+
+/* The session file path for this shell into out. */
+int rk_ctl_session_path(rk_ctl *ctl, char *out, size_t n);
+
+/* Writes a finished JSON document and a newline to stdout. */
+int rk_ctl_print_json(rk_ctl *ctl, rk_json *j, rk_buf *b);
+
+/* Prints an informational line to stdout unless --quiet or --json. */
+void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
