@@ -9,7 +9,7 @@
 
 static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_db *db;
+    rk_db *db = NULL;
     int64_t checked = 0, bad = 0;
     int rc;
 

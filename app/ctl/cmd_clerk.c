@@ -24,8 +24,8 @@ static int cmd_add(rk_ctl *ctl, int argc, char **argv)
     char password[256], again[256];
     unsigned roles;
     rk_actor actor, *by = NULL;
-    rk_conf *conf;
-    rk_db *db;
+    rk_conf *conf = NULL;
+    rk_db *db = NULL;
     int64_t id = 0;
     int rc;
 
@@ -81,7 +81,7 @@ static int cmd_add(rk_ctl *ctl, int argc, char **argv)
 
 static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_db *db;
+    rk_db *db = NULL;
     rk_clerk *list;
     int n, rc;
 
@@ -143,8 +143,8 @@ static int cmd_login(rk_ctl *ctl, int argc, char **argv)
 {
     char password[256], token[RK_SESSION_TOKEN_LEN + 1], path[PATH_MAX];
     rk_actor actor;
-    rk_conf *conf;
-    rk_db *db;
+    rk_conf *conf = NULL;
+    rk_db *db = NULL;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -183,7 +183,7 @@ static int cmd_login(rk_ctl *ctl, int argc, char **argv)
 static int cmd_logout(rk_ctl *ctl, int argc, char **argv)
 {
     char path[PATH_MAX], token[RK_SESSION_TOKEN_LEN + 2];
-    rk_db *db;
+    rk_db *db = NULL;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -234,7 +234,7 @@ static int cmd_whoami(rk_ctl *ctl, int argc, char **argv)
 static int cmd_roles(rk_ctl *ctl, int argc, char **argv)
 {
     rk_actor actor;
-    rk_db *db;
+    rk_db *db = NULL;
     unsigned roles;
     int rc;
 
@@ -257,7 +257,7 @@ static int cmd_roles(rk_ctl *ctl, int argc, char **argv)
 static int set_active(rk_ctl *ctl, int argc, char **argv, int active)
 {
     rk_actor actor;
-    rk_db *db;
+    rk_db *db = NULL;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {

@@ -11,7 +11,7 @@
 
 static int open_raw(rk_ctl *ctl, rk_db **db)
 {
-    rk_conf *conf;
+    rk_conf *conf = NULL;
     int rc = rk_ctl_conf(ctl, &conf);
     if (rc) return rc;
     return rk_db_open(db, conf->database, 0);

@@ -88,7 +88,7 @@ int rk_ctl_conf(rk_ctl *ctl, rk_conf **out)
 
 int rk_ctl_db(rk_ctl *ctl, rk_db **out)
 {
-    rk_conf *conf;
+    rk_conf *conf = NULL;
     int rc, version;
 
     if (!ctl->db) {
@@ -185,7 +185,7 @@ void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...)
 
 int rk_ctl_session_path(rk_ctl *ctl, char *out, size_t n)
 {
-    rk_conf *conf;
+    rk_conf *conf = NULL;
     const char *env = getenv("RAKIOSK_SESSION");
     int rc;
 
@@ -201,7 +201,7 @@ int rk_ctl_session_path(rk_ctl *ctl, char *out, size_t n)
 int rk_ctl_actor(rk_ctl *ctl, rk_actor *out)
 {
     char path[PATH_MAX], token[RK_SESSION_TOKEN_LEN + 2];
-    rk_db *db;
+    rk_db *db = NULL;
     int rc;
 
     if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_ctl_session_path(ctl, path, sizeof path)))

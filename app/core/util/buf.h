@@ -31,7 +31,7 @@ int rk_buf_puts(rk_buf *b, const char *s);
 
 /* Appends printf-style text. */
 int rk_buf_printf(rk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int rk_buf_vprintf(rk_buf *b, const char *fmt, va_list ap);
+int rk_buf_vprintf(rk_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Empties the buffer, keeping its memory. */
 void rk_buf_reset(rk_buf *b);

@@ -1,0 +1,102 @@
+/*
+ * Unit tests of the hash-chained audit log: a clean chain verifies; a
+ * changed, removed or inserted entry is found and named, even when done
+ * around the append-only triggers.
+ */
+#include "test.h"
+
+#include "audit/audit.h"
+#include "db/db.h"
+#include "util/err.h"
+
+static char dir[256];
+
+static rk_db *fresh(const char *name, int entries)
+{
+    char path[512];
+    rk_db *db = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (rk_db_open(&db, path, RK_DB_CREATE) || rk_db_migrate(db, 0, NULL, NULL)) {
+        fprintf(stderr, "%s\n", rk_err_msg());
+        exit(2);
+    }
+    for (int i = 0; i < entries; i++) {
+        char detail[32];
+        snprintf(detail, sizeof detail, "step %d", i + 1);
+        rk_audit_entry e = {
+            i % 2 ? "alice" : "bob", i % 2 ? "entry" : "review", "order.test", "order-1",
+            "{\"state\":\"a\"}",     "{\"state\":\"b\"}",        detail};
+        rk_db_begin(db);
+        int64_t seq = 0;
+        CHECK_INT(rk_audit_append(db, &e, &seq), 0);
+        CHECK_INT(seq, i + 1);
+        rk_db_commit(db);
+    }
+    return db;
+}
+
+static void test_clean_chain(void)
+{
+    int64_t n, bad;
+    rk_db *db = fresh("clean.db", 20);
+    CHECK_INT(rk_audit_verify(db, &n, &bad), 0);
+    CHECK_INT(n, 20);
+    CHECK_INT(bad, 0);
+    rk_audit_entry e = {"x", "entry", "a", NULL, NULL, NULL, NULL};
+    CHECK_INT(rk_audit_append(db, &e, NULL), RK_EINTERNAL); /* outside a transaction */
+    rk_db_close(db);
+
+    db = fresh("empty.db", 0);
+    CHECK_INT(rk_audit_verify(db, &n, &bad), 0);
+    CHECK_INT(n, 0);
+    rk_db_close(db);
+}
+
+static void test_triggers(void)
+{
+    rk_db *db = fresh("guard.db", 3);
+    CHECK_INT(rk_db_exec(db, "UPDATE audit SET actor = 'mallory' WHERE seq = 2"), RK_EDB);
+    CHECK(strstr(rk_err_msg(), "append-only") != NULL);
+    CHECK_INT(rk_db_exec(db, "DELETE FROM audit WHERE seq = 2"), RK_EDB);
+    rk_db_close(db);
+}
+
+static void tamper_and_expect(const char *name, const char *sql, int64_t expect_bad,
+                              const char *expect_text)
+{
+    int64_t n, bad;
+    rk_db *db = fresh(name, 10);
+    CHECK_INT(rk_db_exec(db, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete"), 0);
+    CHECK_INT(rk_db_exec(db, sql), 0);
+    CHECK_INT(rk_audit_verify(db, &n, &bad), RK_EVERIFY);
+    CHECK_INT(bad, expect_bad);
+    CHECK(strstr(rk_err_msg(), expect_text) != NULL);
+    if (!strstr(rk_err_msg(), expect_text)) fprintf(stderr, "  message was: %s\n", rk_err_msg());
+    rk_db_close(db);
+}
+
+static void test_tampering(void)
+{
+    tamper_and_expect("t1.db", "UPDATE audit SET detail = 'step 99' WHERE seq = 4", 4,
+                      "audit entry 4");
+    tamper_and_expect("t2.db", "UPDATE audit SET actor = 'mallory' WHERE seq = 7", 7,
+                      "content does not match");
+    tamper_and_expect("t3.db", "UPDATE audit SET at = at + 1 WHERE seq = 1", 1, "audit entry 1");
+    tamper_and_expect("t4.db", "DELETE FROM audit WHERE seq = 5", 6, "expected entry 5");
+    /* Rewriting an entry with a correct-looking hash breaks the next link. */
+    tamper_and_expect("t5.db",
+                      "UPDATE audit SET hash = '"
+                      "1111111111111111111111111111111111111111111111111111111111111111' "
+                      "WHERE seq = 3",
+                      3, "audit entry 3");
+}
+
+int main(void)
+{
+    rk_test_tmpdir(dir, sizeof dir);
+    test_clean_chain();
+    test_triggers();
+    test_tampering();
+    rk_test_rmtree(dir);
+    return rk_test_done();
+}

@@ -1,0 +1,171 @@
+/*
+ * Unit tests of clerks: bootstrap and supervisor-only administration,
+ * scrypt passwords, sessions that expire, lockout after wrong passwords,
+ * and the audit trail all of it leaves.
+ */
+#include "test.h"
+
+#include "audit/audit.h"
+#include "conf/conf.h"
+#include "db/db.h"
+#include "domain/clerk.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+static char dir[256];
+static int64_t now = 1772415000;
+
+static int64_t test_clock(void *arg)
+{
+    (void)arg;
+    return now;
+}
+
+static int64_t count(rk_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (rk_db_prepare(db, &st, sql) == 0 && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_passwords(void)
+{
+    char h1[256], h2[256];
+    CHECK_INT(rk_password_hash(h1, sizeof h1, "correct horse", 14), 0);
+    CHECK_INT(rk_password_hash(h2, sizeof h2, "correct horse", 14), 0);
+    CHECK(strncmp(h1, "scrypt$14$8$1$", 14) == 0);
+    CHECK(strcmp(h1, h2) != 0); /* salted */
+    CHECK(strstr(h1, "correct") == NULL);
+    CHECK_INT(rk_password_verify(h1, "correct horse"), 0);
+    CHECK_INT(rk_password_verify(h1, "correct horsf"), RK_EAUTH);
+    CHECK_INT(rk_password_verify("scrypt$14$8$1$zz", "x"), RK_EINVAL);
+    CHECK_INT(rk_password_verify("md5$abc", "x"), RK_EINVAL);
+}
+
+static void test_roles(void)
+{
+    unsigned r;
+    char out[96];
+    CHECK_INT(rk_roles_parse(&r, "entry,review"), 0);
+    CHECK_INT(r, RK_ROLE_ENTRY | RK_ROLE_REVIEW);
+    rk_roles_format(out, sizeof out, r);
+    CHECK_STR(out, "entry,review");
+    CHECK_INT(rk_roles_parse(&r, "entry,cook"), RK_EINVAL);
+    CHECK(strstr(rk_err_msg(), "cook") != NULL);
+    CHECK_INT(rk_roles_parse(&r, ""), RK_EINVAL);
+}
+
+static void test_lifecycle(void)
+{
+    char path[512], token[RK_SESSION_TOKEN_LEN + 1], token2[RK_SESSION_TOKEN_LEN + 1];
+    rk_conf conf;
+    rk_db *db = NULL;
+    rk_actor boss, alice, sys;
+    int64_t n, bad;
+
+    memset(&conf, 0, sizeof conf);
+    conf.password_min_length = 8;
+    conf.kdf_log2_n = 14;
+    conf.max_failed_logins = 3;
+    conf.lockout_minutes = 15;
+    conf.session_hours = 8;
+    snprintf(path, sizeof path, "%s/clerk.db", dir);
+    CHECK_INT(rk_db_open(&db, path, RK_DB_CREATE), 0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    rk_actor_system(&sys);
+
+    /* Bootstrap: the first clerk must be a supervisor. */
+    CHECK_INT(rk_clerk_add(db, &conf, NULL, "alice", "李录入", RK_ROLE_ENTRY, "password1", NULL),
+              RK_EPERM);
+    CHECK_INT(rk_clerk_add(db, &conf, NULL, "boss", "王主管", RK_ROLE_SUPERVISOR | RK_ROLE_REVIEW,
+                           "bosspass1", NULL),
+              0);
+    /* After that, only a supervisor adds clerks. */
+    CHECK_INT(rk_clerk_add(db, &conf, NULL, "alice", "李录入", RK_ROLE_ENTRY, "password1", NULL),
+              RK_EPERM);
+    CHECK_INT(rk_clerk_add(db, &conf, &sys, "alice", "李录入", RK_ROLE_ENTRY, "password1", NULL),
+              RK_EPERM);
+    CHECK_INT(rk_clerk_add(db, &conf, NULL, "Bad Login", "x", RK_ROLE_ENTRY, "password1", NULL),
+              RK_EINVAL);
+
+    CHECK_INT(rk_clerk_login(db, &conf, "boss", "bosspass1", token, &boss), 0);
+    CHECK_INT(strlen(token), RK_SESSION_TOKEN_LEN);
+    CHECK_INT(rk_clerk_add(db, &conf, &boss, "alice", "李录入", RK_ROLE_ENTRY, "short", NULL),
+              RK_EINVAL);
+    CHECK_INT(rk_clerk_add(db, &conf, &boss, "alice", "李录入", RK_ROLE_ENTRY, "password1", NULL),
+              0);
+    CHECK_INT(rk_clerk_add(db, &conf, &boss, "alice", "李录入", RK_ROLE_ENTRY, "password1", NULL),
+              RK_EEXIST);
+
+    /* The password is not stored in clear. */
+    CHECK_INT(count(db, "SELECT count(*) FROM clerk WHERE password LIKE '%password1%'"), 0);
+
+    /* Sessions resolve to their clerk, and expire. */
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "password1", token2, &alice), 0);
+    rk_actor who;
+    CHECK_INT(rk_clerk_session(db, token2, &who), 0);
+    CHECK_STR(who.login, "alice");
+    CHECK_INT(who.roles, RK_ROLE_ENTRY);
+    CHECK_INT(rk_actor_require(&who, RK_ROLE_REVIEW), RK_EPERM);
+    CHECK(strstr(rk_err_msg(), "alice does not hold the review role") != NULL);
+    now += 8 * 3600 + 1;
+    CHECK_INT(rk_clerk_session(db, token2, &who), RK_EPERM);
+    CHECK(strstr(rk_err_msg(), "expired") != NULL);
+    CHECK_INT(rk_clerk_session(db, "0000", &who), RK_EPERM);
+
+    /* Wrong passwords count down, then lock; the right one is refused while locked. */
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "wrong-pass", token2, NULL), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "2 tries left") != NULL);
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "wrong-pass", token2, NULL), RK_EAUTH);
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "wrong-pass", token2, NULL), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "locked") != NULL);
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "password1", token2, NULL), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "locked") != NULL);
+    now += 15 * 60 + 1;
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "password1", token2, NULL), 0);
+    CHECK_INT(rk_clerk_login(db, &conf, "nobody", "password1", token2, NULL), RK_EAUTH);
+
+    /* Role changes and deactivation are supervisor-only; deactivation ends sessions. */
+    CHECK_INT(rk_clerk_login(db, &conf, "boss", "bosspass1", token, &boss), 0);
+    CHECK_INT(rk_clerk_set_roles(db, &alice, "alice", RK_ROLE_ALL), RK_EPERM);
+    CHECK_INT(rk_clerk_set_roles(db, &boss, "boss", RK_ROLE_REVIEW), RK_EPERM);
+    CHECK_INT(rk_clerk_set_roles(db, &boss, "alice", RK_ROLE_ENTRY | RK_ROLE_ARCHIVE), 0);
+    CHECK_INT(rk_clerk_set_active(db, &boss, "alice", 0), 0);
+    CHECK_INT(rk_clerk_session(db, token2, &who), RK_EPERM);
+    CHECK_INT(rk_clerk_login(db, &conf, "alice", "password1", token2, NULL), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "deactivated") != NULL);
+    CHECK_INT(rk_clerk_set_active(db, &boss, "boss", 0), RK_EPERM);
+    CHECK_INT(rk_clerk_logout(db, token), 0);
+    CHECK_INT(rk_clerk_logout(db, token), RK_ENOTFOUND);
+
+    rk_clerk *list;
+    int nl;
+    CHECK_INT(rk_clerk_list(db, &list, &nl), 0);
+    CHECK_INT(nl, 2);
+    CHECK_STR(list[0].login, "alice");
+    CHECK_INT(list[0].active, 0);
+    free(list);
+
+    /* Everything above left an intact audit trail and outbox events. */
+    CHECK_INT(rk_audit_verify(db, &n, &bad), 0);
+    CHECK(n >= 12);
+    CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE action = 'clerk.locked'"), 1);
+    CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE action = 'clerk.add'"), 2);
+    CHECK_INT(count(db, "SELECT count(*) FROM outbox WHERE entity = 'clerk'"), 4);
+    CHECK_INT(count(db, "SELECT count(*) FROM outbox WHERE payload LIKE '%scrypt%'"), 0);
+    rk_db_close(db);
+}
+
+int main(void)
+{
+    rk_clock_set(test_clock, NULL);
+    rk_test_tmpdir(dir, sizeof dir);
+    test_passwords();
+    test_roles();
+    test_lifecycle();
+    rk_test_rmtree(dir);
+    return rk_test_done();
+}

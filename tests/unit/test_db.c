@@ -1,0 +1,192 @@
+/*
+ * Unit tests of the store: connection set-up, migrations from every older
+ * schema version, the outbox's transactional behaviour and sequence numbers.
+ */
+#include "test.h"
+
+#include "db/db.h"
+#include "db/outbox.h"
+#include "util/err.h"
+
+static char dir[256];
+
+static rk_db *open_new(const char *name)
+{
+    char path[512];
+    rk_db *db = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (rk_db_open(&db, path, RK_DB_CREATE) != 0) {
+        fprintf(stderr, "open %s: %s\n", path, rk_err_msg());
+        exit(2);
+    }
+    return db;
+}
+
+static void test_open(void)
+{
+    rk_db *db = NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/missing.db", dir);
+    CHECK_INT(rk_db_open(&db, path, 0), RK_ENOTFOUND);
+    CHECK(strstr(rk_err_msg(), "ractl init") != NULL);
+
+    db = open_new("open.db");
+    sqlite3_stmt *st;
+    CHECK_INT(rk_db_prepare(db, &st, "PRAGMA journal_mode"), 0);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    CHECK_INT(rk_db_prepare(db, &st, "PRAGMA foreign_keys"), 0);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+    sqlite3_finalize(st);
+    CHECK_INT(rk_db_prepare(db, &st, "PRAGMA synchronous"), 0);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 2); /* FULL */
+    sqlite3_finalize(st);
+    CHECK_INT(rk_db_prepare(db, &st, "SELEC nonsense"), RK_EDB);
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_db_begin(db), RK_EINTERNAL);
+    rk_db_rollback(db);
+    rk_db_close(db);
+    rk_db_close(NULL);
+}
+
+static void test_migrations(void)
+{
+    int latest = rk_db_latest_version(), from, to;
+    CHECK(latest >= 1);
+    /* From every older version, including an empty file, to the newest. */
+    for (int v = 0; v < latest; v++) {
+        char name[32];
+        rk_buf report;
+        snprintf(name, sizeof name, "m%d.db", v);
+        rk_db *db = open_new(name);
+        if (v > 0) {
+            CHECK_INT(rk_db_migrate(db, v, &from, &to), 0);
+            CHECK_INT(to, v);
+        }
+        CHECK_INT(rk_db_migrate(db, 0, &from, &to), 0);
+        CHECK_INT(from, v);
+        CHECK_INT(to, latest);
+        rk_buf_init(&report, 1 << 16);
+        CHECK_INT(rk_db_check(db, &report), 0);
+        CHECK(strstr(report.data, "integrity: ok") != NULL);
+        rk_buf_free(&report);
+        /* Migrating again does nothing. */
+        CHECK_INT(rk_db_migrate(db, 0, &from, &to), 0);
+        CHECK_INT(from, latest);
+        CHECK_INT(to, latest);
+        rk_db_close(db);
+    }
+    /* A database from a newer program is refused. */
+    rk_db *db = open_new("newer.db");
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest + 1);
+    CHECK_INT(rk_db_exec(db, sql), 0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "newer than this program") != NULL);
+    rk_buf report;
+    rk_buf_init(&report, 1 << 16);
+    CHECK_INT(rk_db_check(db, &report), RK_EVERIFY);
+    rk_buf_free(&report);
+    rk_db_close(db);
+}
+
+static int64_t count(rk_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (rk_db_prepare(db, &st, sql) == 0 && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_outbox(void)
+{
+    rk_db *db = open_new("outbox.db");
+    int64_t s1 = 0, s2 = 0, s3 = 0;
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+
+    /* Outside a transaction: refused, nothing written. */
+    CHECK_INT(rk_outbox_add(db, &s1, "order", "o1", "order.created", "{}"), RK_EINTERNAL);
+
+    /* A rolled-back change leaves no event. */
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_outbox_add(db, &s1, "order", "o1", "order.created", "{\"a\":1}"), 0);
+    rk_db_rollback(db);
+    CHECK_INT(count(db, "SELECT count(*) FROM outbox"), 0);
+
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_outbox_add(db, &s1, "order", "o1", "order.created", "{\"a\":1}"), 0);
+    CHECK_INT(rk_outbox_add(db, &s2, "order", "o1", "order.submitted", NULL), 0);
+    CHECK_INT(rk_db_commit(db), 0);
+    CHECK(s2 > s1);
+
+    /* Sequence numbers are never reused, even after the newest is removed. */
+    CHECK_INT(rk_db_exec(db, "DELETE FROM outbox WHERE seq = (SELECT max(seq) FROM outbox)"), 0);
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_outbox_add(db, &s3, "clerk", "c1", "clerk.added", "{}"), 0);
+    CHECK_INT(rk_db_commit(db), 0);
+    CHECK(s3 > s2);
+
+    rk_outbox_event ev[4];
+    int n = 0;
+    CHECK_INT(rk_outbox_pending(db, ev, 4, &n, 0), 0);
+    CHECK_INT(n, 2);
+    CHECK_INT(ev[0].seq, s1);
+    CHECK_STR(ev[0].kind, "order.created");
+    CHECK_STR(ev[0].payload, "{\"a\":1}");
+    CHECK_INT(strlen(ev[0].uuid), 36);
+    CHECK_INT(ev[1].seq, s3);
+    for (int i = 0; i < n; i++)
+        rk_outbox_event_clear(&ev[i]);
+    CHECK_INT(rk_outbox_mark_sent(db, s1), 0);
+    CHECK_INT(rk_outbox_pending(db, ev, 4, &n, 0), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ev[0].seq, s3);
+    rk_outbox_event_clear(&ev[0]);
+    rk_db_close(db);
+}
+
+static void test_two_connections(void)
+{
+    rk_db *a = open_new("shared.db"), *b = open_new("shared.db");
+    CHECK_INT(rk_db_migrate(a, 0, NULL, NULL), 0);
+    CHECK_INT(rk_db_migrate(b, 0, NULL, NULL), 0);
+    for (int i = 0; i < 50; i++) {
+        rk_db *w = i % 2 ? a : b;
+        CHECK_INT(rk_db_begin(w), 0);
+        CHECK_INT(rk_outbox_add(w, NULL, "record", "r", "record.added", "{}"), 0);
+        CHECK_INT(rk_db_commit(w), 0);
+    }
+    /* A reader sees every commit of the other connection. */
+    CHECK_INT(count(a, "SELECT count(*) FROM outbox"), 50);
+    CHECK_INT(count(b, "SELECT count(DISTINCT seq) FROM outbox"), 50);
+    rk_db_close(a);
+    rk_db_close(b);
+}
+
+static void test_meta(void)
+{
+    rk_db *db = open_new("meta.db");
+    char v[64];
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    CHECK_INT(rk_db_meta_get(db, "branch_id", v, sizeof v), RK_ENOTFOUND);
+    CHECK_INT(rk_db_meta_set(db, "branch_id", "B1"), 0);
+    CHECK_INT(rk_db_meta_set(db, "branch_id", "B2"), 0);
+    CHECK_INT(rk_db_meta_get(db, "branch_id", v, sizeof v), 0);
+    CHECK_STR(v, "B2");
+    rk_db_close(db);
+}
+
+int main(void)
+{
+    rk_test_tmpdir(dir, sizeof dir);
+    test_open();
+    test_migrations();
+    test_outbox();
+    test_two_connections();
+    test_meta();
+    rk_test_rmtree(dir);
+    return rk_test_done();
+}

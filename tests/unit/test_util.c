@@ -1,0 +1,136 @@
+/*
+ * Unit tests of the util layer: bounded buffers, the JSON writer, error
+ * messages, the injectable clock and UUIDs.
+ */
+#include "test.h"
+
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/uuid.h"
+
+#include <stdint.h>
+#include <time.h>
+
+static void test_buf_limit(void)
+{
+    rk_buf b;
+    rk_buf_init(&b, 10);
+    CHECK_INT(rk_buf_puts(&b, "0123456789"), 0);
+    CHECK_INT(b.len, 10);
+    CHECK_INT(rk_buf_puts(&b, "x"), RK_ETOOBIG);
+    CHECK_INT(b.len, 10);
+    CHECK_STR(b.data, "0123456789");
+    rk_buf_reset(&b);
+    CHECK_INT(rk_buf_printf(&b, "%d-%s", 42, "ab"), 0);
+    CHECK_STR(b.data, "42-ab");
+    CHECK_INT(rk_buf_printf(&b, "%s", "too long for ten"), RK_ETOOBIG);
+    CHECK_STR(b.data, "42-ab");
+    rk_buf_free(&b);
+    CHECK(b.data == NULL);
+    rk_buf_init(&b, 1000);
+    char *s = rk_buf_take(&b);
+    CHECK_STR(s, "");
+    free(s);
+}
+
+static void test_json(void)
+{
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 4096);
+    rk_json_init(&j, &b);
+    rk_json_obj_begin(&j);
+    rk_json_kstr(&j, "name", "王\"五\"\n");
+    rk_json_kint(&j, "n", -5);
+    rk_json_key(&j, "list");
+    rk_json_arr_begin(&j);
+    rk_json_int(&j, 1);
+    rk_json_bool(&j, 0);
+    rk_json_str(&j, NULL);
+    rk_json_obj_begin(&j);
+    rk_json_obj_end(&j);
+    rk_json_arr_end(&j);
+    rk_json_kstr(&j, "ctl", "\x01");
+    rk_json_obj_end(&j);
+    CHECK_INT(rk_json_finish(&j), 0);
+    CHECK_STR(
+        b.data,
+        "{\"name\":\"王\\\"五\\\"\\n\",\"n\":-5,\"list\":[1,false,null,{}],\"ctl\":\"\\u0001\"}");
+    rk_buf_free(&b);
+
+    rk_buf_init(&b, 8);
+    rk_json_init(&j, &b);
+    rk_json_obj_begin(&j);
+    rk_json_kstr(&j, "long", "does not fit");
+    rk_json_obj_end(&j);
+    CHECK_INT(rk_json_finish(&j), RK_ETOOBIG);
+    rk_buf_free(&b);
+}
+
+static void test_err(void)
+{
+    CHECK_INT(rk_err_set(RK_EINVAL, "field %s", "x"), RK_EINVAL);
+    CHECK_STR(rk_err_msg(), "field x");
+    rk_err_wrap(RK_EINVAL, "order %d", 7);
+    CHECK_STR(rk_err_msg(), "order 7: field x");
+    rk_err_clear();
+    CHECK_STR(rk_err_msg(), "");
+    CHECK_STR(rk_err_name(RK_ENOTFOUND), "not found");
+}
+
+static int64_t fixed_clock(void *arg)
+{
+    return *(int64_t *)arg;
+}
+
+static void test_clock(void)
+{
+    int64_t t;
+    CHECK_INT(rk_clock_parse(&t, "2026-03-02T09:30:00+08:00"), 0);
+    CHECK_INT(t, 1772415000);
+    CHECK_INT(rk_clock_parse(&t, "2026-03-02T01:30:00Z"), 0);
+    CHECK_INT(t, 1772415000);
+    CHECK_INT(rk_clock_parse(&t, "@12345"), 0);
+    CHECK_INT(t, 12345);
+    CHECK_INT(rk_clock_parse(&t, "2026-13-02"), RK_EINVAL);
+    CHECK_INT(rk_clock_parse(&t, "2026-03-02T9:30"), RK_EINVAL);
+    CHECK_INT(rk_clock_parse(&t, "2026-03-02T09:30:00+8"), RK_EINVAL);
+    CHECK_INT(rk_clock_parse(&t, "yesterday"), RK_EINVAL);
+
+    int64_t now = 1772415000;
+    rk_clock_set(fixed_clock, &now);
+    CHECK_INT(rk_clock_now(), 1772415000);
+    now += 86400;
+    CHECK_INT(rk_clock_now(), 1772501400);
+    rk_clock_set(NULL, NULL);
+    CHECK(rk_clock_now() > 1700000000);
+
+    char out[32];
+    setenv("TZ", "Asia/Shanghai", 1);
+    tzset();
+    rk_clock_format(out, 1772415000);
+    CHECK_STR(out, "2026-03-02T09:30:00+08:00");
+}
+
+static void test_uuid(void)
+{
+    char a[37], b[37];
+    CHECK_INT(rk_uuid_v4(a), 0);
+    CHECK_INT(rk_uuid_v4(b), 0);
+    CHECK_INT(strlen(a), 36);
+    CHECK(strcmp(a, b) != 0);
+    CHECK(a[14] == '4');
+    CHECK(strchr("89ab", a[19]) != NULL);
+}
+
+int main(void)
+{
+    test_buf_limit();
+    test_json();
+    test_err();
+    test_clock();
+    test_uuid();
+    return rk_test_done();
+}
