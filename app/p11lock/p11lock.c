@@ -439,7 +439,8 @@ static CK_RV w_InitToken(CK_SLOT_ID slot_id, unsigned char *pin, unsigned long p
     if (slot_pulled(slot_id)) return CKR_TOKEN_NOT_PRESENT;
     CK_RV rv = R->C_InitToken(slot_id, pin, pin_len, label);
     pthread_mutex_lock(&g_mu);
-    g_nslots = 0; /* a slot may now hold another serial */
+    for (int i = 0; i < g_nslots; i++) /* re-initialised: forget that slot's serial */
+        if (g_slots[i].id == slot_id) g_slots[i] = g_slots[--g_nslots];
     pthread_mutex_unlock(&g_mu);
     if (rv == CKR_OK && R->C_GetTokenInfo(slot_id, &ti) == CKR_OK) {
         trim_copy(serial, sizeof serial, ti.serialNumber, sizeof ti.serialNumber);

@@ -5,11 +5,15 @@
  * The module is loaded twice over the same dlopen handle: by libp11
  * (PKCS11_CTX_load, which calls C_Initialize with CKF_OS_LOCKING_OK) and by
  * this file (dlopen + C_GetFunctionList, C_Initialize tolerating
- * CKR_CRYPTOKI_ALREADY_INITIALIZED). Listing and watching use only raw calls,
- * because releasing libp11's slots closes every session of the module's
- * slots. An open key holds its own read-write raw session; libp11's slots
- * are enumerated only when a CSR needs its EVP_PKEY, and released when the
- * key is closed.
+ * CKR_CRYPTOKI_ALREADY_INITIALIZED). libp11 loads and unloads the module;
+ * the key operations are raw calls, because libp11 0.4.12 closes every
+ * session of a slot when its session pool changes mode (PKCS11_open_session)
+ * or when its slot list is released (needed around PKCS11_init_token and
+ * PKCS11_get_private_key), which logs out the key's own session and any
+ * other open key, and its token flags are stale. A CSR is therefore signed with raw C_Sign: SHA-256
+ * in software, then CKM_ECDSA (SoftHSM2 has no CKM_ECDSA_SHA256) or CKM_RSA_PKCS over a DigestInfo,
+ * the result DER-encoded into the request and checked against the key's public key. An open key
+ * holds one read-write session.
  */
 #define _GNU_SOURCE
 #include "token/token.h"
@@ -49,9 +53,9 @@ struct rk_token {
     CK_SESSION_HANDLE s;
     int logged_in;
     char serial[RK_TOKEN_SERIAL_MAX];
-    PKCS11_SLOT *slots; /* libp11's enumeration, for the CSR's EVP_PKEY */
-    unsigned int nslots;
-    PKCS11_SLOT *p11slot; /* this key's slot in it */
+    unsigned char pub_id[64]; /* one-entry cache of a pair's public key */
+    size_t pub_id_len;
+    EVP_PKEY *pub;
 };
 
 /* DER of the OID prime256v1 (1.2.840.10045.3.1.7). */
@@ -452,6 +456,31 @@ static int user_pin_rv(rk_token *t, CK_RV rv, const char *what)
     return fail_rv(rv, what);
 }
 
+static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len);
+
+int rk_token_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
+{
+    /* The pair behind an id never changes while the key is open: keep the
+     * last one read (enrolment asks for it for the CSR, the write and the
+     * read-back), but ask the key once whether it is still there. */
+    if (t->pub && t->pub_id_len == id_len && !memcmp(t->pub_id, id, id_len)) {
+        CK_SESSION_INFO si;
+        CK_RV rv = t->ctx->fl->C_GetSessionInfo(t->s, &si);
+        if (rv != CKR_OK) return fail_rv(rv, "reading the public key");
+        if (!EVP_PKEY_up_ref(t->pub)) return rk_err_oom();
+        *out = t->pub;
+        return 0;
+    }
+    int rc = read_public_key(out, t, id, id_len);
+    if (rc == 0 && id_len <= sizeof t->pub_id && EVP_PKEY_up_ref(*out)) {
+        EVP_PKEY_free(t->pub);
+        t->pub = *out;
+        memcpy(t->pub_id, id, id_len);
+        t->pub_id_len = id_len;
+    }
+    return rc;
+}
+
 /* 1 if the slot still holds the key. */
 static int still_present(rk_token *t)
 {
@@ -459,8 +488,6 @@ static int still_present(rk_token *t)
     return t->ctx->fl->C_GetSlotInfo(t->slot_id, &si) == CKR_OK &&
            (si.flags & CKF_TOKEN_PRESENT) != 0;
 }
-
-static int libp11_attach(rk_token *t);
 
 /* ---- open keys ----------------------------------------------------------- */
 
@@ -482,10 +509,6 @@ int rk_token_open(rk_token **out, rk_token_ctx *ctx, const char *serial)
         trim_copy(t->serial, sizeof t->serial, ti.serialNumber, sizeof ti.serialNumber);
     else
         strcpy(t->serial, "blank");
-    if ((rc = libp11_attach(t)) != 0) {
-        rk_token_close(t);
-        return rc;
-    }
     rv = ctx->fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->s);
     if (rv != CKR_OK) {
         t->s = CK_INVALID_HANDLE;
@@ -501,7 +524,7 @@ void rk_token_close(rk_token *t)
     if (!t) return;
     if (t->logged_in) t->ctx->fl->C_Logout(t->s);
     if (t->s != CK_INVALID_HANDLE) t->ctx->fl->C_CloseSession(t->s);
-    if (t->slots) PKCS11_release_all_slots(t->ctx->p11, t->slots, t->nslots);
+    EVP_PKEY_free(t->pub);
     free(t);
 }
 
@@ -605,8 +628,6 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
     CK_TOKEN_INFO ti;
     CK_SLOT_ID slot;
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-    PKCS11_SLOT *slots = NULL;
-    unsigned int nslots = 0;
     CK_RV rv;
     int rc;
 
@@ -643,34 +664,17 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
     if (rc) goto out;
 
     progress(o->progress, o->progress_arg, "initialising the key", 10);
-    if (PKCS11_enumerate_slots(ctx->p11, &slots, &nslots) != 0) {
-        rc = rk_err_set(RK_EDEVICE, "cannot enumerate the key slots");
-        goto out;
-    }
-    PKCS11_SLOT *ps = NULL;
-    for (unsigned int i = 0; i < nslots; i++)
-        if (PKCS11_get_slotid_from_slot(&slots[i]) == slot) ps = &slots[i];
-    if (!ps || !ps->token) {
-        rc = rk_err_set(RK_EDEVICE, "the key was removed while initialising it");
-        goto out;
-    }
-    memset(label, ' ', sizeof label); /* libp11 passes the pointer on; modules read 32 bytes */
+    /* Raw C_InitToken with a 32-byte space-padded label: libp11's
+     * PKCS11_init_token needs libp11's slot enumeration, whose release closes
+     * every session of every slot (logging out any other open key) and
+     * costs a round of calls per slot. */
+    memset(label, ' ', sizeof label);
     memcpy(label, o->label, strlen(o->label));
-    /* PKCS11_init_token wants a C string label but passes it as is: a
-     * 33-byte copy keeps it terminated. */
-    char label33[33];
-    memcpy(label33, label, 32);
-    label33[32] = '\0';
-    if (PKCS11_init_token(ps->token, tmp_so, label33) != 0) {
-        CK_SLOT_INFO si;
-        if (ctx->fl->C_GetSlotInfo(slot, &si) != CKR_OK || !(si.flags & CKF_TOKEN_PRESENT))
-            rc = rk_err_set(RK_EDEVICE, "the key was removed while initialising it");
-        else
-            rc = rk_err_set(RK_ECRYPTO, "the key refused to be initialised");
+    rv = ctx->fl->C_InitToken(slot, (CK_UTF8CHAR *)tmp_so, strlen(tmp_so), (CK_UTF8CHAR *)label);
+    if (rv != CKR_OK) {
+        rc = fail_rv(rv, "initialising the key");
         goto out;
     }
-    PKCS11_release_all_slots(ctx->p11, slots, nslots);
-    slots = NULL;
 
     progress(o->progress, o->progress_arg, "reading the new serial", 40);
     if ((rv = ctx->fl->C_GetTokenInfo(slot, &ti)) != CKR_OK) {
@@ -708,7 +712,6 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
     progress(o->progress, o->progress_arg, "done", 100);
 out:
     if (s != CK_INVALID_HANDLE) ctx->fl->C_CloseSession(s);
-    if (slots) PKCS11_release_all_slots(ctx->p11, slots, nslots);
     rk_wipe(so_pin, sizeof so_pin);
     rk_wipe(tmp_so, sizeof tmp_so);
     rk_wipe(user_pin, sizeof user_pin);
@@ -823,7 +826,7 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
 }
 
 /* The public key from the public-key object (or the private one) of id. */
-int rk_token_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
+static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
 {
     CK_OBJECT_HANDLE h;
     CK_KEY_TYPE kt;
@@ -901,72 +904,104 @@ out:
     return rc;
 }
 
-/* libp11's slot of this key, enumerated when the key is opened: libp11's
- * PKCS11_open_session closes every session of the slot when its pool
- * changes mode, so it must come before the key's own session. The pool is
- * made read-write, or a later SO login fails with
- * CKR_SESSION_READ_ONLY_EXISTS. */
-static int libp11_attach(rk_token *t)
+/* DigestInfo prefix of SHA-256 for CKM_RSA_PKCS signatures. */
+static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                                  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                                  0x01, 0x05, 0x00, 0x04, 0x20};
+
+/* Signs the SHA-256 of data with the private key id on the key; *sig
+ * (OPENSSL_free) is DER ECDSA-Sig-Value for EC, PKCS#1 v1.5 for RSA. */
+static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token *t,
+                       const unsigned char *id, size_t id_len, const unsigned char *data,
+                       size_t len)
 {
-    if (PKCS11_enumerate_slots(t->ctx->p11, &t->slots, &t->nslots) != 0) {
-        t->slots = NULL;
-        return rk_err_set(RK_EDEVICE, "cannot enumerate the key slots");
+    CK_OBJECT_HANDLE h;
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char in[sizeof SHA256_DIGESTINFO + 32], out[512];
+    CK_ULONG outlen = sizeof out, inlen;
+    CK_RV rv;
+
+    *sig = NULL;
+    int rc = find_by_id(&h, t, CKO_PRIVATE_KEY, id, id_len);
+    if (rc == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND, "no private key with that id on the key");
+    if (rc) return rc;
+    if ((rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK)
+        return fail_rv(rv, "signing on the key");
+    *is_ec = kt == CKK_EC;
+    memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
+    unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;
+    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
+        return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
+    inlen = *is_ec ? 32 : sizeof in;
+    CK_MECHANISM mech = {*is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
+    if ((rv = t->ctx->fl->C_SignInit(t->s, &mech, h)) != CKR_OK ||
+        (rv = t->ctx->fl->C_Sign(t->s, in, inlen, out, &outlen)) != CKR_OK) {
+        if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
+            return rk_err_set(RK_ECRYPTO, "the key pair may not sign (an encryption key?)");
+        return fail_rv(rv, "signing on the key");
     }
-    for (unsigned int i = 0; i < t->nslots; i++)
-        if (PKCS11_get_slotid_from_slot(&t->slots[i]) == t->slot_id) t->p11slot = &t->slots[i];
-    if (!t->p11slot || !t->p11slot->token)
-        return rk_err_set(RK_EDEVICE, "the key %s was removed while opening it", t->serial);
-    if (PKCS11_open_session(t->p11slot, 1) != 0)
-        return rk_err_set(RK_EDEVICE, "cannot open a session on the key %s", t->serial);
+    if (!*is_ec) {
+        if (!(*sig = OPENSSL_memdup(out, outlen))) return rk_err_oom();
+        *siglen = outlen;
+        return 0;
+    }
+    /* Raw r || s -> DER ECDSA-Sig-Value. */
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(out, (int)(outlen / 2), NULL);
+    BIGNUM *sv = BN_bin2bn(out + outlen / 2, (int)(outlen / 2), NULL);
+    if (!es || !r || !sv || outlen % 2 || !ECDSA_SIG_set0(es, r, sv)) {
+        ECDSA_SIG_free(es);
+        BN_free(r);
+        BN_free(sv);
+        return rk_err_set(RK_ECRYPTO, "the key returned a malformed signature");
+    }
+    int n = i2d_ECDSA_SIG(es, sig);
+    ECDSA_SIG_free(es);
+    if (n <= 0) return rk_err_oom();
+    *siglen = (size_t)n;
     return 0;
-}
-
-/* libp11's EVP_PKEY for the private key id. */
-static int libp11_private_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
-{
-    PKCS11_KEY *keys = NULL;
-    unsigned int nkeys = 0;
-
-    *out = NULL;
-    if (PKCS11_enumerate_keys(t->p11slot->token, &keys, &nkeys) != 0)
-        return still_present(t) ? rk_err_set(RK_ECRYPTO, "cannot list the keys on the key")
-                                : rk_err_set(RK_EDEVICE, "the key was removed while signing: "
-                                                         "insert it again and retry");
-    for (unsigned int i = 0; i < nkeys; i++)
-        if (keys[i].isPrivate && keys[i].id_len == id_len && !memcmp(keys[i].id, id, id_len)) {
-            if (!(*out = PKCS11_get_private_key(&keys[i])))
-                return rk_err_set(RK_ECRYPTO, "cannot use the private key on the key");
-            return 0;
-        }
-    return still_present(t)
-               ? rk_err_set(RK_ENOTFOUND, "no private key with that id on the key")
-               : rk_err_set(RK_EDEVICE,
-                            "the key was removed while signing: insert it again and retry");
 }
 
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
                  const X509_NAME *subject)
 {
-    EVP_PKEY *pub = NULL, *priv = NULL;
+    EVP_PKEY *pub = NULL;
     X509_REQ *req = NULL;
-    int rc;
+    X509_ALGOR *alg = NULL;
+    ASN1_BIT_STRING *bits = NULL;
+    unsigned char *tbs = NULL, *sig = NULL;
+    size_t siglen = 0;
+    int tbslen, is_ec = 0, rc;
 
     *out = NULL;
     if (!t->logged_in) return rk_err_set(RK_EAUTH, "signing a request needs the key's PIN");
     if ((rc = rk_token_public_key(&pub, t, id, id_len)) != 0) return rc;
-    if ((rc = libp11_private_key(&priv, t, id, id_len)) != 0) goto out;
     if (!(req = X509_REQ_new()) || !X509_REQ_set_version(req, 0) ||
-        !X509_REQ_set_subject_name(req, subject) || !X509_REQ_set_pubkey(req, pub)) {
+        !X509_REQ_set_subject_name(req, subject) || !X509_REQ_set_pubkey(req, pub) ||
+        (tbslen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
         rc = rk_err_oom();
         goto out;
     }
-    ERR_clear_error();
-    if (X509_REQ_sign(req, priv, EVP_sha256()) <= 0) {
-        rc = still_present(t) ? rk_err_set(RK_ECRYPTO, "the key refused to sign the request")
-                              : rk_err_set(RK_EDEVICE, "the key was removed while signing the "
-                                                       "request: insert it again and retry");
+    if ((rc = sign_sha256(&sig, &siglen, &is_ec, t, id, id_len, tbs, (size_t)tbslen)) != 0) {
+        if (rc != RK_EDEVICE && !still_present(t))
+            rc = rk_err_set(RK_EDEVICE, "the key was removed while signing the request: insert it "
+                                        "again and retry");
         goto out;
     }
+    if (!(alg = X509_ALGOR_new()) || !(bits = ASN1_BIT_STRING_new()) ||
+        !X509_ALGOR_set0(alg,
+                         OBJ_nid2obj(is_ec ? NID_ecdsa_with_SHA256 : NID_sha256WithRSAEncryption),
+                         is_ec ? V_ASN1_UNDEF : V_ASN1_NULL, NULL) ||
+        !X509_REQ_set1_signature_algo(req, alg) || !ASN1_BIT_STRING_set(bits, sig, (int)siglen)) {
+        rc = rk_err_oom();
+        goto out;
+    }
+    bits->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07); /* no unused bits */
+    bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+    X509_REQ_set0_signature(req, bits);
+    bits = NULL;
     if (X509_REQ_verify(req, pub) != 1) {
         rc = rk_err_set(RK_EVERIFY, "the request signed on the key does not verify");
         goto out;
@@ -976,8 +1011,11 @@ int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id
     rc = 0;
 out:
     X509_REQ_free(req);
+    X509_ALGOR_free(alg);
+    ASN1_BIT_STRING_free(bits);
+    OPENSSL_free(tbs);
+    OPENSSL_free(sig);
     EVP_PKEY_free(pub);
-    EVP_PKEY_free(priv);
     return rc;
 }
 
