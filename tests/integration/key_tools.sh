@@ -112,7 +112,24 @@ pkcs11-tool --module "$M" --token-label "Li Si" --login --pin 11223344 --list-ob
 [ "$(grep -c "ID:[[:space:]]*$ID" "$T/objects2.txt")" = 3 ] || fail "objects lost by unlock"
 printf '11223344\n55667788\n' | "$RACTL" key passwd "$SERIAL"
 
-# 9. Pulled: not listed, diagnose says -10101042; plugged back, it is there.
+# 9. Two processes cannot spend the same try: wrong PINs at once from 8
+# pkcs11-tool processes on a 20-try key each count. (SoftHSM itself
+# sometimes fails to load its store under concurrent access, "No slot with
+# token": only the attempts that reached C_Login are counted.)
+SERIAL2=$(echo "$GEN" | json 'd["serial"]')
+echo 20 >"$T/data/softkeys/p11lock/$SERIAL2.max"
+for i in $(seq 8); do
+    pkcs11-tool --module "$M" --token-label "Wang Wu" --login --pin 999999 --list-objects \
+        >"$T/par$i.txt" 2>&1 &
+done
+wait
+TRIED=$(cat "$T"/par*.txt | grep -c CKR_PIN_INCORRECT || true)
+LEFT=$("$RACTL" --json key list | json "[k['tries_left'] for k in d if k['serial']=='$SERIAL2'][0]")
+echo "parallel wrong PINs: $TRIED reached the key, $LEFT of 20 tries left"
+[ "$TRIED" -ge 2 ] || fail "too few parallel attempts reached the key to test"
+[ "$LEFT" = $((20 - TRIED)) ] || fail "parallel wrong PINs: $LEFT tries left after $TRIED"
+
+# 10. Pulled: not listed, diagnose says -10101042; plugged back, it is there.
 "$RACTL" -q key pull "$SERIAL"
 ! "$RACTL" key list | grep -q "$SERIAL" || fail "pulled key listed"
 set +e
