@@ -17,6 +17,7 @@ int rk_ctl_cmd_init(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_db(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_clerk(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_audit(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_key(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_validate(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
@@ -24,6 +25,7 @@ static const rk_ctl_cmd commands[] = {
     {"db", rk_ctl_cmd_db, "migrate or check the branch database"},
     {"clerk", rk_ctl_cmd_clerk, "add, list, log in and log out clerks"},
     {"audit", rk_ctl_cmd_audit, "verify the hash-chained audit log"},
+    {"key", rk_ctl_cmd_key, "list, initialise, unlock and diagnose USB keys"},
     {"validate", rk_ctl_cmd_validate,
      "check an ID number, credit code, mobile number, e-mail, date ..."},
 };

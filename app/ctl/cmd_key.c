@@ -1,0 +1,661 @@
+/*
+ * `ractl key list|init|passwd|unlock|diagnose|plug|pull`: subscribers' USB
+ * keys over PKCS#11 (app/core/token).
+ *
+ * The module is $RAKIOSK_TOKEN_MODULE, else the key model's module, else
+ * [token] module of the configuration. With SoftHSM2 or the p11lock wrapper
+ * (the demo and tests) and no $SOFTHSM2_CONF, the demo keys live in
+ * <data_dir>/softkeys (see token/softkeys.h); `plug` and `pull` insert and
+ * remove them there.
+ *
+ * SO PINs are derived from the branch secret, for now the file
+ * <data_dir>/branch.secret (32 random bytes, mode 0600) that `ractl key
+ * init` creates when missing; the issuance work moves this secret into the
+ * appliance HSM. PINs are read from the terminal without echo or as lines on
+ * standard input, never from the command line, and are wiped after use.
+ */
+#include "ctl.h"
+
+#include "audit/audit.h"
+#include "token/softkeys.h"
+#include "token/token.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SECRET_LEN 32
+
+typedef struct key_env {
+    rk_conf *conf;
+    rk_token_ctx *ctx;
+    char state_dir[PATH_MAX]; /* p11lock's state (demo keys) */
+} key_env;
+
+static int is_soft_module(const char *module)
+{
+    return strstr(module, "softhsm") || strstr(module, "p11lock");
+}
+
+/* p11lock's state folder as the module itself resolves it. */
+static void resolve_state_dir(char *out, size_t n)
+{
+    const char *env = getenv("RK_P11LOCK_STATE_DIR");
+    char tokendir[PATH_MAX] = "/var/lib/softhsm/tokens", line[PATH_MAX + 64];
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return;
+    }
+    const char *conf = getenv("SOFTHSM2_CONF");
+    FILE *f = fopen(conf && *conf ? conf : "/etc/softhsm/softhsm2.conf", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t");
+        if (strncmp(p, "directories.tokendir", 20) != 0 || !(p = strchr(p, '='))) continue;
+        p += 1 + strspn(p + 1, " \t");
+        size_t len = strcspn(p, "\r\n");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '/'))
+            len--;
+        if (len > 0 && len < sizeof tokendir) {
+            memcpy(tokendir, p, len);
+            tokendir[len] = '\0';
+        }
+    }
+    if (f) fclose(f);
+    char *slash = strrchr(tokendir, '/');
+    if (slash && slash != tokendir) *slash = '\0';
+    snprintf(out, n, "%s/p11lock", tokendir);
+}
+
+/* Loads the configuration, points SoftHSM at the demo keys if needed and
+ * loads the module for serial (NULL: the default module). */
+static int key_env_open(key_env *env, rk_ctl *ctl, const char *serial)
+{
+    char dir[PATH_MAX], softconf[PATH_MAX + 32];
+    const char *module;
+    int rc;
+
+    memset(env, 0, sizeof *env);
+    if ((rc = rk_ctl_conf(ctl, &env->conf)) != 0) return rc;
+    module = getenv("RAKIOSK_TOKEN_MODULE");
+    if (!module || !*module) {
+        const rk_key_model *m = serial ? rk_conf_key_model(env->conf, serial) : NULL;
+        module = m && m->module[0] ? m->module : env->conf->token_module;
+    }
+    if (is_soft_module(module) && !getenv("SOFTHSM2_CONF")) {
+        snprintf(dir, sizeof dir, "%s/softkeys", env->conf->data_dir);
+        if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0) return rc;
+        setenv("SOFTHSM2_CONF", softconf, 1);
+    }
+    resolve_state_dir(env->state_dir, sizeof env->state_dir);
+    if ((rc = rk_token_ctx_new(&env->ctx, module)) != 0) return rc;
+    rk_token_ctx_set_conf(env->ctx, env->conf);
+    return 0;
+}
+
+static void key_env_close(key_env *env)
+{
+    rk_token_ctx_free(env->ctx);
+    env->ctx = NULL;
+}
+
+/* Reads the branch secret; creates it first if create and missing. */
+static int branch_secret(unsigned char *out, rk_conf *conf, int create)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/branch.secret", conf->data_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        unsigned char fresh[SECRET_LEN];
+        if (RAND_bytes(fresh, sizeof fresh) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            rk_wipe(fresh, sizeof fresh);
+            return rk_err_set(RK_EIO, "cannot create %s: %s", path, strerror(errno));
+        }
+        int ok = write(fd, fresh, sizeof fresh) == (ssize_t)sizeof fresh && fsync(fd) == 0;
+        close(fd);
+        rk_wipe(fresh, sizeof fresh);
+        if (!ok) {
+            unlink(path);
+            return rk_err_set(RK_EIO, "cannot write %s", path);
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return rk_err_set(RK_ECONF,
+                          "the branch secret %s is missing: keys initialised here "
+                          "cannot be unlocked without it",
+                          path);
+    ssize_t r = read(fd, out, SECRET_LEN);
+    close(fd);
+    if (r != SECRET_LEN) return rk_err_set(RK_ECONF, "the branch secret %s is damaged", path);
+    return 0;
+}
+
+static const char *pin_text(const rk_token_info *k, char *buf, size_t n)
+{
+    if (k->pin_state == RK_TOKEN_PIN_NOT_SET) return "no PIN set";
+    if (k->pin_state == RK_TOKEN_PIN_LOCKED) return "locked";
+    if (k->tries_left >= 0 && k->max_tries > 0)
+        snprintf(buf, n, "%d of %d tries left", k->tries_left, k->max_tries);
+    else
+        snprintf(buf, n, "%s", rk_token_pin_state_name(k->pin_state));
+    return buf;
+}
+
+static void json_info(rk_json *j, const rk_token_info *k)
+{
+    rk_json_obj_begin(j);
+    rk_json_kstr(j, "serial", k->initialised ? k->serial : "blank");
+    rk_json_kstr(j, "label", k->label);
+    rk_json_kstr(j, "model", k->key_model);
+    rk_json_kstr(j, "unlock", k->unlock);
+    rk_json_kbool(j, "initialised", k->initialised);
+    rk_json_kstr(j, "pin_state",
+                 k->pin_state == RK_TOKEN_PIN_OK          ? "ok"
+                 : k->pin_state == RK_TOKEN_PIN_COUNT_LOW ? "count_low"
+                 : k->pin_state == RK_TOKEN_PIN_FINAL_TRY ? "final_try"
+                 : k->pin_state == RK_TOKEN_PIN_LOCKED    ? "locked"
+                                                          : "not_set");
+    rk_json_kint(j, "tries_left", k->tries_left);
+    rk_json_kint(j, "max_tries", k->max_tries);
+    rk_json_obj_end(j);
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+static int cmd_list(rk_ctl *ctl, int argc, char **argv)
+{
+    key_env env;
+    rk_token_info *keys;
+    int n, rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key list\n\n"
+               "Lists the USB keys inserted now: serial (\"blank\" for a blank key),\n"
+               "label, key model, and the PIN state read live from the key.\n");
+        return 0;
+    }
+    if (argc != 1) return rk_ctl_usage(ctl, "ractl key list", "unexpected argument '%s'", argv[1]);
+    if ((rc = key_env_open(&env, ctl, NULL)) || (rc = rk_token_list(&keys, &n, env.ctx))) {
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 1 << 20);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
+    for (int i = 0; i < n; i++) {
+        char buf[64];
+        if (ctl->json)
+            json_info(&j, &keys[i]);
+        else
+            printf("%-18s %-24s %-10s %s\n", keys[i].initialised ? keys[i].serial : "blank",
+                   keys[i].initialised ? keys[i].label : "(blank key)",
+                   keys[i].key_model[0] ? keys[i].key_model : "-",
+                   pin_text(&keys[i], buf, sizeof buf));
+    }
+    rk_json_arr_end(&j);
+    free(keys);
+    key_env_close(&env);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    return 0;
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static void on_progress(void *arg, const char *step, int pct)
+{
+    rk_ctl *ctl = arg;
+    rk_ctl_info(ctl, "  %3d%% %s", pct, step);
+}
+
+/* Reads a new PIN (twice on a terminal). */
+static int read_new_pin(char *out, size_t n, const char *prompt)
+{
+    char again[RK_TOKEN_PIN_MAX];
+    int rc = rk_ctl_read_secret(out, n, prompt);
+    if (rc || !isatty(STDIN_FILENO)) return rc;
+    if ((rc = rk_ctl_read_secret(again, sizeof again, "again: ")) != 0) {
+        rk_wipe(out, n);
+        return rc;
+    }
+    int differ = strcmp(out, again);
+    rk_wipe(again, sizeof again);
+    if (differ) {
+        rk_wipe(out, n);
+        return rk_err_set(RK_EINVAL, "the PINs differ");
+    }
+    return 0;
+}
+
+static int cmd_init(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *serial = NULL, *label = NULL;
+    int from_stdin = 0, generate = 0, rc;
+    char pin[RK_TOKEN_PIN_MAX] = "", new_serial[RK_TOKEN_SERIAL_MAX], generated[RK_TOKEN_PIN_MAX];
+    unsigned char secret[SECRET_LEN];
+    key_env env;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key init SERIAL --label LABEL [--pin-stdin | --generate-pin]\n\n"
+               "Initialises a blank USB key (SERIAL, or \"blank\" for a blank key that has\n"
+               "no serial yet): label, an SO PIN derived from the branch secret (never\n"
+               "stored), and the first user PIN: read from the PIN pad / standard input\n"
+               "(--pin-stdin) or generated as 6 digits and printed once to be sealed\n"
+               "(--generate-pin, the default). Prints the key's serial.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--label") && i + 1 < argc)
+            label = argv[++i];
+        else if (!strcmp(argv[i], "--pin-stdin"))
+            from_stdin = 1;
+        else if (!strcmp(argv[i], "--generate-pin"))
+            generate = 1;
+        else if (argv[i][0] != '-' && !serial)
+            serial = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl key init", "unexpected argument '%s'", argv[i]);
+    }
+    if (!serial || !label)
+        return rk_ctl_usage(ctl, "ractl key init", "SERIAL and --label are required");
+    if (from_stdin && generate)
+        return rk_ctl_usage(ctl, "ractl key init",
+                            "--pin-stdin and --generate-pin exclude each other");
+    if ((rc = key_env_open(&env, ctl, serial)) != 0) {
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = branch_secret(secret, env.conf, 1)) != 0) goto out;
+    if (from_stdin && (rc = read_new_pin(pin, sizeof pin, "first PIN of the key: ")) != 0) goto out;
+    rk_token_init_opts o = {label,       secret, sizeof secret, from_stdin ? pin : NULL,
+                            on_progress, ctl};
+    generated[0] = '\0';
+    if ((rc = rk_token_init(new_serial, generated, env.ctx, serial, &o)) != 0) goto out;
+    /* Demo keys take the PIN limit of their key model, as real ones have. */
+    const rk_key_model *m = rk_conf_key_model(env.conf, new_serial);
+    if (m && is_soft_module(getenv("RAKIOSK_TOKEN_MODULE") ? getenv("RAKIOSK_TOKEN_MODULE")
+                                                           : env.conf->token_module))
+        rc = rk_softkeys_set_max_tries(env.state_dir, new_serial, m->pin_max_tries);
+    if (rc) goto out;
+    if (ctl->json) {
+        printf("{\"ok\":true,\"serial\":\"%s\"", new_serial);
+        if (!from_stdin) printf(",\"pin\":\"%s\"", generated);
+        printf("}\n");
+    } else {
+        printf("key %s initialised (%s)\n", new_serial, label);
+        if (!from_stdin) printf("first PIN: %s  (print it sealed; it is not kept)\n", generated);
+    }
+out:
+    rk_wipe(pin, sizeof pin);
+    rk_wipe(generated, sizeof generated);
+    rk_wipe(secret, sizeof secret);
+    key_env_close(&env);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+/* ---- passwd and unlock ---------------------------------------------------- */
+
+/* Warns on standard error about the live PIN state before a PIN is asked. */
+static int warn_state(rk_ctl *ctl, rk_token *t)
+{
+    rk_token_info info;
+    int rc = rk_token_status(&info, t);
+    if (rc) return rc;
+    if (info.pin_state == RK_TOKEN_PIN_FINAL_TRY)
+        fprintf(stderr, "warning: 1 try left: one more wrong PIN locks the key\n");
+    else if (info.pin_state == RK_TOKEN_PIN_COUNT_LOW && info.tries_left > 0 && !ctl->quiet)
+        fprintf(stderr, "note: a wrong PIN was entered before; %d tries left\n", info.tries_left);
+    return 0;
+}
+
+static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
+{
+    char old_pin[RK_TOKEN_PIN_MAX] = "", new_pin[RK_TOKEN_PIN_MAX] = "";
+    rk_token *t = NULL;
+    key_env env;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key passwd SERIAL\n\n"
+               "Changes the user PIN of a key. The old and the new PIN are asked for, or\n"
+               "read as two lines of standard input. The live retry state is shown\n"
+               "first; a wrong old PIN counts towards the lock like a wrong login.\n");
+        return 0;
+    }
+    if (argc != 2) return rk_ctl_usage(ctl, "ractl key passwd", "give the SERIAL");
+    if ((rc = key_env_open(&env, ctl, argv[1])) || (rc = rk_token_open(&t, env.ctx, argv[1])) ||
+        (rc = warn_state(ctl, t)))
+        goto out;
+    if ((rc = rk_ctl_read_secret(old_pin, sizeof old_pin, "current PIN: ")) != 0 ||
+        (rc = read_new_pin(new_pin, sizeof new_pin, "new PIN: ")) != 0)
+        goto out;
+    if ((rc = rk_token_change_pin(t, old_pin, new_pin)) != 0) goto out;
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "PIN of key %s changed", argv[1]);
+out:
+    rk_wipe(old_pin, sizeof old_pin);
+    rk_wipe(new_pin, sizeof new_pin);
+    rk_token_close(t);
+    key_env_close(&env);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+static int audit_unlock(rk_ctl *ctl, const rk_actor *actor, const char *serial)
+{
+    rk_db *db;
+    char detail[64];
+    int rc;
+    if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_db_begin(db)) != 0) return rc;
+    snprintf(detail, sizeof detail, "key %s", serial);
+    rk_audit_entry e = {actor->login, "issue", "key.unlock", NULL, NULL, NULL, detail};
+    if ((rc = rk_audit_append(db, &e, NULL)) != 0) {
+        rk_db_rollback(db);
+        return rc;
+    }
+    return rk_db_commit(db);
+}
+
+static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
+{
+    char pin[RK_TOKEN_PIN_MAX] = "";
+    unsigned char secret[SECRET_LEN];
+    rk_token *t = NULL;
+    rk_actor actor;
+    rk_token_info info;
+    key_env env;
+    int rc;
+
+    memset(&env, 0, sizeof env);
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key unlock SERIAL\n\n"
+               "Unlocks a key whose PIN is locked or forgotten: logs in as the key's\n"
+               "security officer with the SO PIN derived from the branch secret and\n"
+               "sets a new user PIN (asked for, or one line of standard input). The\n"
+               "key's certificates and key pairs stay. Needs a clerk with the issue\n"
+               "role logged in (`ractl clerk login`); the unlock is audited.\n");
+        return 0;
+    }
+    if (argc != 2) return rk_ctl_usage(ctl, "ractl key unlock", "give the SERIAL");
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
+    if (!(actor.roles & RK_ROLE_ISSUE))
+        return rk_ctl_fail(ctl, rk_err_set(RK_EPERM,
+                                           "unlocking a key needs the issue role; "
+                                           "%s does not have it",
+                                           actor.login));
+    if ((rc = key_env_open(&env, ctl, argv[1])) || (rc = branch_secret(secret, env.conf, 0)) ||
+        (rc = rk_token_open(&t, env.ctx, argv[1])) || (rc = rk_token_status(&info, t)))
+        goto out;
+    if (info.pin_state != RK_TOKEN_PIN_LOCKED)
+        rk_ctl_info(ctl, "note: the key is not locked (%s); setting a new PIN anyway",
+                    rk_token_pin_state_name(info.pin_state));
+    if ((rc = read_new_pin(pin, sizeof pin, "new PIN: ")) != 0) goto out;
+    if ((rc = rk_token_unlock(t, secret, sizeof secret, pin)) != 0) goto out;
+    if ((rc = audit_unlock(ctl, &actor, argv[1])) != 0) goto out;
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "key %s unlocked with a new PIN", argv[1]);
+out:
+    rk_wipe(pin, sizeof pin);
+    rk_wipe(secret, sizeof secret);
+    rk_token_close(t);
+    key_env_close(&env);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+/* ---- diagnose ------------------------------------------------------------ */
+
+typedef struct finding {
+    const char *code; /* DOMAIN.md error code or "" */
+    char what[200];
+    const char *fix;
+} finding;
+
+static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
+{
+    finding f[32];
+    int nf = 0, rc, ncerts = 0, nkeys = 0, present = 0;
+    rk_token_info info;
+    rk_token_object *objs = NULL;
+    rk_token *t = NULL;
+    key_env env;
+    int nobj = 0;
+    int64_t now = rk_clock_now();
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key diagnose SERIAL\n\n"
+               "Checks a subscriber's key: present? initialised? which certificates and\n"
+               "key pairs, certificate validity against today, PIN tries left. Each\n"
+               "problem is printed with the error code the subscriber saw (-10101042\n"
+               "key not found, -10101011 no certificate, -10101039 expired) and the fix.\n"
+               "Exit 0 if no problem was found, 1 if one was.\n");
+        return 0;
+    }
+    if (argc != 2) return rk_ctl_usage(ctl, "ractl key diagnose", "give the SERIAL");
+    if ((rc = key_env_open(&env, ctl, argv[1])) != 0) {
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rc = rk_token_info_get(&info, env.ctx, argv[1]);
+    if (rc == RK_EDEVICE) {
+        rc = 0;
+        f[nf++] = (finding){"-10101042", "the key is not found in the system",
+                            "re-insert it in another USB port; if it is still not seen, the "
+                            "key or its driver is damaged (damaged-key replacement)"};
+    } else if (rc) {
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    } else {
+        present = 1;
+        if (!info.initialised)
+            f[nf++] = (finding){"", "the key is blank (not initialised)",
+                                "issue a certificate onto it (new certificate)"};
+        if (info.pin_state == RK_TOKEN_PIN_LOCKED) {
+            finding x = {"-10101019", "", ""};
+            snprintf(x.what, sizeof x.what, "the PIN is locked after too many wrong PINs");
+            x.fix = !strcmp(info.unlock, "online")
+                        ? "unlock online (self-service) or at the counter"
+                    : !strcmp(info.unlock, "remote")
+                        ? "unlock through remote assistance (hotline)"
+                        : "a clerk unlocks it at the counter (ractl key unlock)";
+            f[nf++] = x;
+        } else if (info.pin_state == RK_TOKEN_PIN_FINAL_TRY) {
+            f[nf++] = (finding){"-10101019", "one wrong PIN more locks the key",
+                                "check the PIN before signing; never retry blindly"};
+        }
+    }
+    if (present && info.initialised && (rc = rk_token_open(&t, env.ctx, argv[1])) == 0 &&
+        (rc = rk_token_objects(&objs, &nobj, t)) == 0) {
+        for (int i = 0; i < nobj && nf < 30; i++) {
+            if (objs[i].kind == RK_TOKEN_OBJ_PUBLIC_KEY) nkeys++;
+            if (objs[i].kind != RK_TOKEN_OBJ_CERT) continue;
+            ncerts++;
+            if (objs[i].not_after && objs[i].not_after < now) {
+                finding x = {"-10101039", "", "come to the counter to renew the certificate"};
+                snprintf(x.what, sizeof x.what, "the certificate %s (serial %s) has expired",
+                         objs[i].subject, objs[i].serial_hex);
+                f[nf++] = x;
+            } else if (objs[i].not_before > now) {
+                finding x = {"", "", "check the computer's clock, or wait until it is valid"};
+                snprintf(x.what, sizeof x.what, "the certificate %s is not valid yet",
+                         objs[i].subject);
+                f[nf++] = x;
+            }
+        }
+        if (ncerts == 0)
+            f[nf++] = (finding){"-10101011", "no certificate is found on the key",
+                                "insert the key and install or activate the driver; if the key "
+                                "holds no certificate, it must be issued again"};
+    } else if (rc) {
+        rk_token_close(t);
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    }
+
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 20);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kstr(&j, "serial", argv[1]);
+        rk_json_kbool(&j, "present", present);
+        rk_json_kbool(&j, "healthy", nf == 0);
+        if (present) {
+            rk_json_key(&j, "key");
+            json_info(&j, &info);
+        }
+        rk_json_key(&j, "objects");
+        rk_json_arr_begin(&j);
+        for (int i = 0; i < nobj; i++) {
+            char hex[140] = "";
+            for (size_t k = 0; k < objs[i].id_len && k < 64; k++)
+                snprintf(hex + 2 * k, 3, "%02x", objs[i].id[k]);
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "kind",
+                         objs[i].kind == RK_TOKEN_OBJ_CERT          ? "certificate"
+                         : objs[i].kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private_key"
+                         : objs[i].kind == RK_TOKEN_OBJ_PUBLIC_KEY  ? "public_key"
+                                                                    : "other");
+            rk_json_kstr(&j, "id", hex);
+            rk_json_kstr(&j, "label", objs[i].label);
+            if (objs[i].kind == RK_TOKEN_OBJ_CERT) {
+                rk_json_kstr(&j, "subject", objs[i].subject);
+                rk_json_kstr(&j, "serial", objs[i].serial_hex);
+                rk_json_kint(&j, "not_before", objs[i].not_before);
+                rk_json_kint(&j, "not_after", objs[i].not_after);
+            } else {
+                rk_json_kstr(&j, "key_type", objs[i].key_type);
+            }
+            rk_json_obj_end(&j);
+        }
+        rk_json_arr_end(&j);
+        rk_json_key(&j, "problems");
+        rk_json_arr_begin(&j);
+        for (int i = 0; i < nf; i++) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "code", f[i].code);
+            rk_json_kstr(&j, "problem", f[i].what);
+            rk_json_kstr(&j, "fix", f[i].fix);
+            rk_json_obj_end(&j);
+        }
+        rk_json_arr_end(&j);
+        rk_json_obj_end(&j);
+        rk_ctl_print_json(ctl, &j, &b);
+    } else {
+        char buf[64];
+        printf("key %s: %s\n", argv[1], present ? "present" : "NOT FOUND");
+        if (present) {
+            printf("  label: %s   model: %s   initialised: %s\n", info.label,
+                   info.key_model[0] ? info.key_model : "-", info.initialised ? "yes" : "no");
+            printf("  PIN: %s\n", pin_text(&info, buf, sizeof buf));
+        }
+        for (int i = 0; i < nobj; i++) {
+            if (objs[i].kind == RK_TOKEN_OBJ_CERT) {
+                char nb[32], na[32];
+                rk_clock_format(nb, objs[i].not_before);
+                rk_clock_format(na, objs[i].not_after);
+                printf("  certificate %s serial %s, valid %s .. %s\n", objs[i].subject,
+                       objs[i].serial_hex, nb, na);
+            } else if (objs[i].kind != RK_TOKEN_OBJ_OTHER) {
+                printf("  %s key %s \"%s\"\n",
+                       objs[i].kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private" : "public",
+                       objs[i].key_type, objs[i].label);
+            }
+        }
+        if (present && info.initialised)
+            printf("  %d certificate(s), %d key pair(s)\n", ncerts, nkeys);
+        for (int i = 0; i < nf; i++)
+            printf("problem%s%s: %s\n  fix: %s\n", f[i].code[0] ? " " : "", f[i].code, f[i].what,
+                   f[i].fix);
+        if (nf == 0) printf("no problem found\n");
+    }
+    free(objs);
+    rk_token_close(t);
+    key_env_close(&env);
+    return nf ? RK_EXIT_FAIL : 0;
+}
+
+/* ---- plug and pull (demo keys) ------------------------------------------- */
+
+static int plug_or_pull(rk_ctl *ctl, int argc, char **argv, int pull)
+{
+    key_env env;
+    int rc;
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key %s SERIAL\n\n"
+               "%s a demo key (a SoftHSM2 token behind the p11lock module); SERIAL\n"
+               "\"blank\" is the blank key in the reader. Programs see the change at\n"
+               "their next look at the keys.\n",
+               pull ? "pull" : "plug", pull ? "Pulls out" : "Plugs in");
+        return 0;
+    }
+    if (argc != 2)
+        return rk_ctl_usage(ctl, pull ? "ractl key pull" : "ractl key plug", "give the SERIAL");
+    memset(&env, 0, sizeof env);
+    if ((rc = rk_ctl_conf(ctl, &env.conf)) != 0) return rk_ctl_fail(ctl, rc);
+    const char *module = getenv("RAKIOSK_TOKEN_MODULE");
+    if (!module || !*module) module = env.conf->token_module;
+    if (!strstr(module, "p11lock"))
+        return rk_ctl_fail(ctl, rk_err_set(RK_ESTATE,
+                                           "only demo keys (module p11lock) can be "
+                                           "plugged and pulled; this branch uses %s",
+                                           module));
+    if (!getenv("SOFTHSM2_CONF")) {
+        char dir[PATH_MAX], softconf[PATH_MAX + 32];
+        snprintf(dir, sizeof dir, "%s/softkeys", env.conf->data_dir);
+        if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0)
+            return rk_ctl_fail(ctl, rc);
+        setenv("SOFTHSM2_CONF", softconf, 1);
+    }
+    resolve_state_dir(env.state_dir, sizeof env.state_dir);
+    if ((rc = rk_softkeys_set_pulled(env.state_dir, argv[1], pull)) != 0)
+        return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true}\n");
+    else
+        rk_ctl_info(ctl, "key %s %s", argv[1], pull ? "pulled out" : "plugged in");
+    return 0;
+}
+
+static int cmd_plug(rk_ctl *ctl, int argc, char **argv)
+{
+    return plug_or_pull(ctl, argc, argv, 0);
+}
+
+static int cmd_pull(rk_ctl *ctl, int argc, char **argv)
+{
+    return plug_or_pull(ctl, argc, argv, 1);
+}
+
+static const rk_ctl_cmd key_cmds[] = {
+    {"list", cmd_list, "the keys inserted now, with their PIN state"},
+    {"init", cmd_init, "initialise a blank key: label, SO PIN, first user PIN"},
+    {"passwd", cmd_passwd, "change a key's user PIN"},
+    {"unlock", cmd_unlock, "set a new user PIN on a locked key (clerk with the issue role)"},
+    {"diagnose", cmd_diagnose, "check a subscriber's key and say what to fix"},
+    {"plug", cmd_plug, "plug in a demo key"},
+    {"pull", cmd_pull, "pull out a demo key"},
+};
+
+int rk_ctl_cmd_key(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl key",
+                           "Subscribers' USB keys over PKCS#11 ($RAKIOSK_TOKEN_MODULE, the key "
+                           "model's\nmodule or [token] module).",
+                           key_cmds, (int)(sizeof key_cmds / sizeof key_cmds[0]));
+}
