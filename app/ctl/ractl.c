@@ -17,12 +17,14 @@ int rk_ctl_cmd_init(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_db(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_clerk(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_audit(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_scan(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
     {"db", rk_ctl_cmd_db, "migrate or check the branch database"},
     {"clerk", rk_ctl_cmd_clerk, "add, list, log in and log out clerks"},
     {"audit", rk_ctl_cmd_audit, "verify the hash-chained audit log"},
+    {"scan", rk_ctl_cmd_scan, "read ID cards, MRZ and barcodes"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
