@@ -230,7 +230,7 @@ int rk_idcard_decode_text(rk_idcard *out, const uint8_t *text, size_t len)
         GET(out->valid_from, R_FROM, "valid from");
         GET(out->valid_until, R_UNTIL, "valid until");
         if (flag == 'J') {
-            out->nation_code[0] = 0; /* not on a residence permit */
+            memset(out->nation_code, 0, sizeof out->nation_code); /* not on a permit */
             GET(out->pass_number, J_PASS, "pass number");
             GET(out->issue_count, J_COUNT, "issue count");
         }
