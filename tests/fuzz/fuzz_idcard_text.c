@@ -14,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t block[RK_IDCARD_TEXT_LEN];
     char utf8[64];
     if (size < 1) return 0;
+    memset(&a, 0, sizeof a); /* each input starts clean */
+    memset(&b, 0, sizeof b);
     uint8_t mode = data[0];
     data++;
     size--;
