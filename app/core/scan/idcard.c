@@ -66,9 +66,9 @@ int rk_idcard_ucs2_to_utf8(char *out, size_t cap, const uint8_t *in, size_t n)
         memcpy(out + o, u, k);
         o += k;
     }
-    while (o > 0 && out[o - 1] == ' ')
-        o--;
     out[o] = 0;
+    while (o > 0 && out[o - 1] == ' ')
+        out[--o] = 0; /* no stale bytes after the end: decoded cards compare equal */
     return 0;
 }
 
