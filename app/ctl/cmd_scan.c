@@ -1,0 +1,446 @@
+/*
+ * `ractl scan id|mrz|barcode`: the counter's reading devices from a shell.
+ *
+ * `scan id` talks to the ID card reader on a serial line (or the simulator's
+ * pseudo-terminal) and prints the card's fields, once or as a stream of
+ * events with --watch; `scan mrz` checks and prints a machine-readable zone
+ * given as arguments or on standard input (an OCR scanner's output);
+ * `scan barcode` says what a scanned payload is: one of our receipts, a
+ * business licence with its credit code, or something else.
+ */
+#include "ctl.h"
+
+#include "scan/barcode.h"
+#include "scan/idreader.h"
+#include "scan/mrz.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_DEVICE "/dev/ttyUSB0"
+
+static rk_idreader *volatile active_reader;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (active_reader) rk_idreader_cancel(active_reader);
+}
+
+static const char *type_key(rk_idcard_type t)
+{
+    switch (t) {
+    case RK_IDCARD_RESIDENT: return "resident";
+    case RK_IDCARD_FOREIGN: return "foreign_permanent_resident";
+    case RK_IDCARD_GAT: return "hk_macau_taiwan_resident";
+    }
+    return "unknown";
+}
+
+static void card_json(rk_json *j, const rk_idcard *c)
+{
+    rk_json_obj_begin(j);
+    rk_json_kstr(j, "type", type_key(c->type));
+    rk_json_kstr(j, "name", c->name);
+    if (c->type == RK_IDCARD_FOREIGN) rk_json_kstr(j, "name_en", c->name_en);
+    rk_json_kstr(j, "sex_code", c->sex_code);
+    rk_json_kstr(j, "sex", rk_idcard_sex_name(c->sex_code, NULL));
+    if (c->type == RK_IDCARD_RESIDENT) {
+        rk_json_kstr(j, "nation_code", c->nation_code);
+        rk_json_kstr(j, "nation", rk_idcard_nation_name(c->nation_code, NULL));
+    }
+    rk_json_kstr(j, "birth", c->birth);
+    if (c->type != RK_IDCARD_FOREIGN) rk_json_kstr(j, "address", c->address);
+    rk_json_kstr(j, "id_number", c->id_number);
+    rk_json_kstr(j, "authority", c->authority);
+    rk_json_kstr(j, "valid_from", c->valid_from);
+    rk_json_kstr(j, "valid_until", c->valid_until);
+    rk_json_kbool(j, "long_term", c->long_term);
+    if (c->type == RK_IDCARD_FOREIGN) {
+        rk_json_kstr(j, "nationality", c->nationality);
+        rk_json_kstr(j, "card_version", c->card_version);
+    }
+    if (c->type == RK_IDCARD_GAT) {
+        rk_json_kstr(j, "pass_number", c->pass_number);
+        rk_json_kstr(j, "issue_count", c->issue_count);
+    }
+    if (c->appended_address[0]) rk_json_kstr(j, "appended_address", c->appended_address);
+    rk_json_kint(j, "photo_wlt_bytes", (int64_t)c->photo_len);
+    rk_json_kint(j, "fingerprint_bytes", (int64_t)c->finger_len);
+    rk_json_obj_end(j);
+}
+
+static void card_text(const rk_idcard *c)
+{
+    const char *s = rk_idcard_sex_name(c->sex_code, NULL);
+    printf("type:        %s\n", rk_idcard_type_name(c->type));
+    printf("name:        %s\n", c->name);
+    if (c->type == RK_IDCARD_FOREIGN) printf("name (en):   %s\n", c->name_en);
+    printf("sex:         %s (%s)\n", s ? s : "?", c->sex_code);
+    if (c->type == RK_IDCARD_RESIDENT) {
+        const char *n = rk_idcard_nation_name(c->nation_code, NULL);
+        printf("nation:      %s (%s)\n", n ? n : "?", c->nation_code);
+    }
+    printf("birth:       %s\n", c->birth);
+    if (c->type != RK_IDCARD_FOREIGN) printf("address:     %s\n", c->address);
+    if (c->appended_address[0]) printf("new address: %s\n", c->appended_address);
+    printf("%-12s %s\n", c->type == RK_IDCARD_FOREIGN ? "number:" : "id number:", c->id_number);
+    printf("authority:   %s\n", c->authority);
+    printf("valid:       %s - %s\n", c->valid_from, c->valid_until);
+    if (c->type == RK_IDCARD_FOREIGN)
+        printf("nationality: %s\nversion:     %s\n", c->nationality, c->card_version);
+    if (c->type == RK_IDCARD_GAT)
+        printf("pass number: %s\nissue count: %s\n", c->pass_number, c->issue_count);
+    printf("photo:       %zu bytes WLT (not decoded: no WLT decoder installed)\n", c->photo_len);
+}
+
+typedef struct id_run {
+    rk_ctl *ctl;
+    int watch;
+    const char *photo_path;
+    int got;
+    int photo_rc;
+} id_run;
+
+static int save_photo(const char *path, const rk_idcard *c)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return rk_err_set(RK_EIO, "cannot write %s", path);
+    int ok = fwrite(c->photo_wlt, 1, c->photo_len, f) == c->photo_len;
+    if (fclose(f) != 0 || !ok) return rk_err_set(RK_EIO, "cannot write %s", path);
+    return 0;
+}
+
+static int on_id_event(const rk_idreader_event *ev, void *arg)
+{
+    id_run *run = arg;
+    rk_ctl *ctl = run->ctl;
+    static const char *names[] = {"placed", "read", "removed", "error"};
+    if (ev->kind == RK_IDREADER_READ && run->photo_path)
+        run->photo_rc = save_photo(run->photo_path, ev->card);
+    if (ev->kind == RK_IDREADER_READ) run->got = 1;
+    if (!run->watch) {
+        if (ev->kind == RK_IDREADER_ERROR && !ctl->quiet)
+            fprintf(stderr, "ractl: reader: %s\n", ev->message);
+        if (ev->kind != RK_IDREADER_READ) return 0;
+        if (ctl->json) {
+            rk_buf b;
+            rk_json j;
+            rk_buf_init(&b, 1 << 16);
+            rk_json_init(&j, &b);
+            rk_json_obj_begin(&j);
+            rk_json_kbool(&j, "ok", 1);
+            rk_json_key(&j, "card");
+            card_json(&j, ev->card);
+            rk_json_obj_end(&j);
+            rk_ctl_print_json(ctl, &j, &b);
+        } else {
+            card_text(ev->card);
+        }
+        return 1;
+    }
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kstr(&j, "event", names[ev->kind]);
+        if (ev->kind == RK_IDREADER_READ) {
+            rk_json_key(&j, "card");
+            card_json(&j, ev->card);
+        }
+        if (ev->kind == RK_IDREADER_ERROR) {
+            rk_json_kstr(&j, "error", ev->message);
+            rk_json_kstr(&j, "kind", rk_err_name(ev->rc));
+        }
+        rk_json_obj_end(&j);
+        rk_ctl_print_json(ctl, &j, &b);
+    } else {
+        switch (ev->kind) {
+        case RK_IDREADER_PLACED: printf("card placed\n"); break;
+        case RK_IDREADER_READ:
+            printf("card read\n");
+            card_text(ev->card);
+            break;
+        case RK_IDREADER_REMOVED: printf("card removed\n"); break;
+        case RK_IDREADER_ERROR: printf("error: %s\n", ev->message); break;
+        }
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static int parse_seconds(const char *s, int *ms)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || v < 0 || v > 86400) return -1;
+    *ms = (int)(v * 1000);
+    return 0;
+}
+
+static int cmd_id(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *device = getenv("RAKIOSK_IDREADER");
+    const char *cmd = "ractl scan id";
+    int timeout_ms = 30000, timeout_set = 0;
+    rk_idreader_opts opts;
+    id_run run;
+
+    memset(&run, 0, sizeof run);
+    run.ctl = ctl;
+    rk_idreader_opts_default(&opts);
+    if (!device || !*device) device = DEFAULT_DEVICE;
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl scan id [--device TTY] [--timeout S] [--watch] [--fingerprint]\n"
+               "                     [--address] [--photo FILE] [--cmd-timeout MS]\n\n"
+               "Waits for an identity card on the ID card reader (SAM protocol, 115200 8N1)\n"
+               "and prints its fields. Resident identity cards, foreigners' permanent\n"
+               "residence cards and Hong Kong/Macau/Taiwan residence permits are read.\n\n"
+               "  --device TTY     the reader (default $RAKIOSK_IDREADER, else %s)\n"
+               "  --timeout S      give up after S seconds (default 30; with --watch 0 =\n"
+               "                   until interrupted)\n"
+               "  --watch          keep polling and print every event: placed, read,\n"
+               "                   removed, error (one JSON object a line with --json)\n"
+               "  --fingerprint    read with fingerprint data (command 30 10)\n"
+               "  --address        also read the appended (newer) address\n"
+               "  --photo FILE     write the photo's raw WLT bytes to FILE\n"
+               "  --cmd-timeout MS time allowed for one reply (default 500; reads 3000)\n\n"
+               "The photo is WLT-encoded; decoding it needs the reader vendor's library.\n"
+               "Exit: 0 read, 8 no card in time or reader failing.\n",
+               DEFAULT_DEVICE);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--device") && i + 1 < argc) {
+            device = argv[++i];
+        } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
+            if (parse_seconds(argv[++i], &timeout_ms))
+                return rk_ctl_usage(ctl, cmd, "--timeout needs seconds");
+            timeout_set = 1;
+        } else if (!strcmp(a, "--cmd-timeout") && i + 1 < argc) {
+            int v = atoi(argv[++i]);
+            if (v <= 0) return rk_ctl_usage(ctl, cmd, "--cmd-timeout needs milliseconds");
+            opts.timeout_ms = v;
+            if (opts.read_timeout_ms < v) opts.read_timeout_ms = v;
+        } else if (!strcmp(a, "--watch")) {
+            run.watch = 1;
+        } else if (!strcmp(a, "--fingerprint")) {
+            opts.with_finger = 1;
+        } else if (!strcmp(a, "--address")) {
+            opts.read_address = 1;
+        } else if (!strcmp(a, "--photo") && i + 1 < argc) {
+            run.photo_path = argv[++i];
+        } else {
+            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
+        }
+    }
+    if (run.watch && !timeout_set) timeout_ms = 0;
+    rk_idreader *r;
+    int rc = rk_idreader_open(&r, device, NULL, NULL, &opts);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    active_reader = r;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = rk_idreader_poll(r, on_id_event, &run, timeout_ms);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    active_reader = NULL;
+    int cancelled = rk_idreader_cancelled(r);
+    rk_idreader_free(r);
+    if (rc == RK_ETIMEOUT && run.watch) rc = 0; /* the watch simply ended */
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (run.photo_rc) return rk_ctl_fail(ctl, run.photo_rc);
+    if (!run.watch && !run.got && cancelled)
+        return rk_ctl_fail(ctl, rk_err_set(RK_EDEVICE, "interrupted before a card was read"));
+    return 0;
+}
+
+/* Reads all of standard input (bounded). */
+static int read_stdin(rk_buf *b)
+{
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        if (rk_buf_append(b, chunk, n) != 0)
+            return rk_err_set(RK_ETOOBIG, "standard input is too long");
+    return 0;
+}
+
+static int cmd_mrz(rk_ctl *ctl, int argc, char **argv)
+{
+    rk_buf in;
+    rk_mrz m;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl scan mrz [LINE...]\n\n"
+               "Checks and prints a machine-readable zone (ICAO 9303 TD3 passport: 2\n"
+               "lines of 44; TD1 card: 3 lines of 30; Mainland Travel Permit for Hong\n"
+               "Kong and Macau Residents: CR, 3 lines of 30). The lines come as\n"
+               "arguments or on standard input, as an MRZ scanner sends them; lower\n"
+               "case and spaces are forgiven. Every check digit is verified.\n"
+               "Exit: 0 valid, 1 malformed or a check digit failed.\n");
+        return 0;
+    }
+    rk_buf_init(&in, 16384);
+    if (argc > 1) {
+        for (int i = 1; i < argc; i++)
+            if (rk_buf_puts(&in, argv[i]) || rk_buf_puts(&in, "\n")) {
+                rk_buf_free(&in);
+                return rk_ctl_fail(ctl, RK_ETOOBIG);
+            }
+    } else if ((rc = read_stdin(&in)) != 0) {
+        rk_buf_free(&in);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rc = rk_mrz_parse(&m, in.data ? in.data : "", rk_clock_now());
+    rk_buf_free(&in);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    char sex[2] = {m.sex, 0};
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "format",
+                     m.format == RK_MRZ_TD3   ? "TD3"
+                     : m.format == RK_MRZ_TD1 ? "TD1"
+                                              : "CR");
+        rk_json_kstr(&j, "document_code", m.doc_code);
+        rk_json_kstr(&j, "issuer", m.issuer);
+        rk_json_kstr(&j, "document_number", m.doc_number);
+        rk_json_kstr(&j, "surname", m.surname);
+        rk_json_kstr(&j, "given_names", m.given);
+        rk_json_kstr(&j, "nationality", m.nationality);
+        rk_json_kstr(&j, "birth", m.birth);
+        rk_json_kstr(&j, "sex", sex);
+        rk_json_kstr(&j, "expiry", m.expiry);
+        rk_json_kbool(&j, "expired", m.expired);
+        rk_json_kstr(&j, "optional", m.optional);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    printf("format:      %s\n", rk_mrz_format_name(m.format));
+    printf("document:    %s %s (issued by %s)\n", m.doc_code, m.doc_number, m.issuer);
+    printf("surname:     %s\n", m.surname);
+    printf("given names: %s\n", m.given);
+    printf("nationality: %s\n", m.nationality);
+    printf("birth:       %s\n", m.birth);
+    printf("sex:         %s\n", sex);
+    printf("expiry:      %s%s\n", m.expiry, m.expired ? " (expired)" : "");
+    if (m.optional[0]) printf("optional:    %s\n", m.optional);
+    printf("check digits: all correct\n");
+    return 0;
+}
+
+static const char *kind_key(rk_barcode_kind k)
+{
+    switch (k) {
+    case RK_BARCODE_ORDER: return "order";
+    case RK_BARCODE_LICENCE: return "licence";
+    case RK_BARCODE_LICENCE_OPAQUE: return "licence_opaque";
+    case RK_BARCODE_UNKNOWN: return "unknown";
+    }
+    return "unknown";
+}
+
+typedef struct bc_run {
+    rk_ctl *ctl;
+    int worst;
+} bc_run;
+
+static int classify_one(const char *text, size_t len, int rc, void *arg)
+{
+    bc_run *run = arg;
+    rk_ctl *ctl = run->ctl;
+    rk_barcode bc;
+    if (rc == 0) rc = rk_barcode_classify(&bc, text, len);
+    if (rc) {
+        int code = rk_ctl_fail(ctl, rc);
+        if (code > run->worst) run->worst = code;
+        return 0;
+    }
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "kind", kind_key(bc.kind));
+        if (bc.kind == RK_BARCODE_ORDER) {
+            rk_json_kstr(&j, "branch", bc.branch);
+            rk_json_kstr(&j, "order_ref", bc.order_ref);
+        }
+        if (bc.kind == RK_BARCODE_LICENCE) rk_json_kstr(&j, "credit_code", bc.credit_code);
+        rk_json_kstr(&j, "hint", bc.hint);
+        rk_json_obj_end(&j);
+        rk_ctl_print_json(ctl, &j, &b);
+    } else if (bc.kind == RK_BARCODE_ORDER) {
+        printf("order %s of branch %s\n", bc.order_ref, bc.branch);
+    } else if (bc.kind == RK_BARCODE_LICENCE) {
+        printf("business licence: credit code %s\n", bc.credit_code);
+    } else {
+        printf("%s: %s\n", kind_key(bc.kind), bc.hint);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
+{
+    bc_run run = {ctl, 0};
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl scan barcode [TEXT]\n\n"
+               "Says what a scanned code is: one of our receipts (" RK_BARCODE_ORDER_PREFIX
+               "<branch>:<order>),\n"
+               "a business licence QR (the unified social credit code when it is in\n"
+               "clear text; otherwise the clerk types it), or unknown. Without TEXT,\n"
+               "each line of standard input is one scan (a serial or keyboard-wedge\n"
+               "scanner ends each with Enter).\n"
+               "Exit: 0, or 1 if a receipt code is malformed.\n");
+        return 0;
+    }
+    if (argc > 2) return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
+    if (argc == 2) {
+        classify_one(argv[1], strlen(argv[1]), 0, &run);
+        return run.worst;
+    }
+    rk_barcode_lines *l = malloc(sizeof *l);
+    if (!l) return rk_ctl_fail(ctl, rk_err_oom());
+    rk_barcode_lines_init(l);
+    char chunk[512];
+    ssize_t n;
+    while ((n = read(STDIN_FILENO, chunk, sizeof chunk)) > 0)
+        rk_barcode_lines_feed(l, chunk, (size_t)n, classify_one, &run);
+    rk_barcode_lines_finish(l, classify_one, &run);
+    free(l);
+    return run.worst;
+}
+
+static const rk_ctl_cmd scan_commands[] = {
+    {"id", cmd_id, "read an identity card on the ID card reader"},
+    {"mrz", cmd_mrz, "check and print a machine-readable zone (passport, card, permit)"},
+    {"barcode", cmd_barcode, "classify a scanned barcode or QR payload"},
+};
+
+int rk_ctl_cmd_scan(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl scan",
+                           "The counter's reading devices: ID card reader, MRZ and barcode "
+                           "scanners.",
+                           scan_commands, (int)(sizeof scan_commands / sizeof scan_commands[0]));
+}
