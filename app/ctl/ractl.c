@@ -17,12 +17,16 @@ int rk_ctl_cmd_init(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_db(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_clerk(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_audit(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_print(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_printer(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
     {"db", rk_ctl_cmd_db, "migrate or check the branch database"},
     {"clerk", rk_ctl_cmd_clerk, "add, list, log in and log out clerks"},
     {"audit", rk_ctl_cmd_audit, "verify the hash-chained audit log"},
+    {"print", rk_ctl_cmd_print, "print receipts and A4 documents (forms, records, labels)"},
+    {"printer", rk_ctl_cmd_printer, "receipt printer status, held jobs and reprints"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

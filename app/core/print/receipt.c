@@ -34,8 +34,40 @@ void rk_receipt_track_payload(char *out, size_t n, const char *branch_id, const 
     snprintf(out, n, "RAK1:%s:%s", branch_id, ref);
 }
 
+/* Writes text in lines of at most e->columns columns, breaking between
+ * characters (a printer would break a Chinese character in half). */
+static void wrapped(rk_escpos *e, const char *text)
+{
+    char line[512];
+    size_t len = strlen(text), at = 0, used = 0;
+    int cols = 0;
+    while (at < len) {
+        uint32_t cp;
+        int n = rk_escpos_utf8_get(text + at, len - at, &cp);
+        if (n < 0) n = 1;
+        char one[8];
+        memcpy(one, text + at, (size_t)n);
+        one[n] = 0;
+        int w = rk_escpos_text_columns(e, one);
+        if ((cols + w > e->columns || used + (size_t)n >= sizeof line) && used > 0) {
+            line[used] = 0;
+            rk_escpos_text(e, line);
+            rk_escpos_newline(e);
+            used = 0;
+            cols = 0;
+        }
+        memcpy(line + used, one, (size_t)n);
+        used += (size_t)n;
+        cols += w;
+        at += (size_t)n;
+    }
+    line[used] = 0;
+    rk_escpos_text(e, line);
+    rk_escpos_newline(e);
+}
+
 /* "label ....... value" on one line, value flush right; if both do not fit,
- * the value goes on its own line, flush right. */
+ * the value goes on the next line(s), flush right when it fits one. */
 static void pair(rk_escpos *e, const char *label, const char *value)
 {
     int lc = rk_escpos_text_columns(e, label), vc = rk_escpos_text_columns(e, value);
@@ -44,6 +76,10 @@ static void pair(rk_escpos *e, const char *label, const char *value)
     if (lc + 1 + vc > e->columns) {
         rk_escpos_newline(e);
         lc = 0;
+        if (vc > e->columns) {
+            wrapped(e, value);
+            return;
+        }
     }
     int pad = e->columns - lc - vc;
     char sp[128];
@@ -90,9 +126,9 @@ int rk_receipt_encode(rk_escpos *e, const rk_receipt *r)
     rk_escpos_chinese(e, 1);
     rk_escpos_align(e, RK_ESCPOS_CENTER);
     rk_escpos_bold(e, 1);
-    rk_escpos_size(e, 2, 2);
-    rk_escpos_text(e, r->branch_name);
-    rk_escpos_newline(e);
+    /* double size when the name fits the paper so, else only double height */
+    rk_escpos_size(e, 2 * rk_escpos_text_columns(e, r->branch_name) <= e->columns ? 2 : 1, 2);
+    wrapped(e, r->branch_name);
     rk_escpos_size(e, 1, 1);
     rk_escpos_text(e, "业务受理回执");
     rk_escpos_newline(e);

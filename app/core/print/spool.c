@@ -299,7 +299,7 @@ int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_spool_notify n
         int near_end = 0;
         rc = print_one(s, jobs[i], uri, timeout_ms, &near_end);
         if (rc == RK_EDEVICE) {
-            rk_log_warn("%s", rk_err_msg());
+            rk_log_info("%s", rk_err_msg());
             if (notify) notify(arg, RK_SPOOL_HELD, jobs[i], rk_err_msg());
             break;
         }
