@@ -221,7 +221,8 @@ int rk_a4_form_pdf(const char *path, const rk_a4_form *f)
 
     section(&d, "三、经办人");
     pair_row(&d, "姓名", f->agent.name, "手机号码", f->agent.mobile);
-    pair_row(&d, "身份证号码", f->agent.id_number, "电子邮箱", f->email);
+    pair_row(&d, "身份证号码", f->agent.id_number, NULL, NULL);
+    pair_row(&d, "电子邮箱", f->email, NULL, NULL);
 
     section(&d, "四、业务信息");
     pair_row(&d, "项目", f->project, "地区", f->region);
