@@ -1,0 +1,495 @@
+/*
+ * `ractl print receipt|form|record|labels|weekly`: print a receipt on the
+ * receipt printer (through the spool, see cmd_printer.c for the settings)
+ * or write an A4 document as PDF and send it to a CUPS queue.
+ *
+ * The order ledger does not exist yet, so the content comes from --sample
+ * (the demonstration order) or --from FILE.ini (keys named after the fields
+ * of rk_receipt / rk_a4_form / rk_a4_record, see --help). When the ledger
+ * lands, `--order REF` fills the same structs from it (see from_order()).
+ */
+#include "ctl.h"
+
+#include "print/a4.h"
+#include "print/escpos.h"
+#include "print/lp.h"
+#include "print/receipt.h"
+#include "print/spool.h"
+#include "util/err.h"
+
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* From cmd_printer.c. */
+int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n);
+int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out);
+int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
+
+/* ---- INI input: a table of (section, key) -> char field ---- */
+
+typedef struct field {
+    const char *section, *key;
+    size_t offset, size;
+} field;
+
+#define F(sec, key, type, member)                                                                  \
+    {                                                                                              \
+        sec, key, offsetof(type, member), sizeof(((type *)0)->member)                              \
+    }
+
+typedef struct ini_ctx {
+    void *target;
+    const field *fields;
+    int n_fields;
+    rk_receipt *receipt; /* [fee ...] sections, [receipt] numbers */
+    char fee_section[64];
+    int have_total;
+    int rc;
+} ini_ctx;
+
+/* Yuan with up to two decimals ("300", "-20.5", "359.50") to fen. */
+static int parse_yuan(int64_t *out, const char *s)
+{
+    int neg = *s == '-';
+    if (neg || *s == '+') s++;
+    if (!*s) return -1;
+    int64_t v = 0;
+    int frac = -1;
+    for (; *s; s++) {
+        if (*s == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || frac == 2 || v > INT64_MAX / 100) return -1;
+        v = v * 10 + (*s - '0');
+        if (frac >= 0) frac++;
+    }
+    if (frac < 0) frac = 0;
+    for (; frac < 2; frac++)
+        v *= 10;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    ini_ctx *c = user;
+    for (int i = 0; i < c->n_fields; i++) {
+        if (strcmp(section, c->fields[i].section) || strcmp(name, c->fields[i].key)) continue;
+        char *dst = (char *)c->target + c->fields[i].offset;
+        if (strlen(value) >= c->fields[i].size) {
+            c->rc = rk_err_set(RK_EINVAL, "[%s] %s is longer than %zu bytes", section, name,
+                               c->fields[i].size - 1);
+            return 0;
+        }
+        snprintf(dst, c->fields[i].size, "%s", value);
+        return 1;
+    }
+    rk_receipt *r = c->receipt;
+    if (r && !strcmp(section, "receipt") && !strcmp(name, "paid")) {
+        r->paid = !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "true");
+        return 1;
+    }
+    if (r && !strcmp(section, "receipt") && !strcmp(name, "total")) {
+        if (parse_yuan(&r->total_fen, value) != 0) goto bad_amount;
+        c->have_total = 1;
+        return 1;
+    }
+    if (r && !strncmp(section, "fee", 3)) {
+        if (strcmp(section, c->fee_section)) { /* a new [fee N] section */
+            if (r->n_fees == RK_RECEIPT_MAX_FEES) {
+                c->rc = rk_err_set(RK_EINVAL, "more than %d fee lines", RK_RECEIPT_MAX_FEES);
+                return 0;
+            }
+            snprintf(c->fee_section, sizeof c->fee_section, "%s", section);
+            r->n_fees++;
+        }
+        rk_receipt_fee *fee = &r->fees[r->n_fees - 1];
+        if (!strcmp(name, "label")) {
+            snprintf(fee->label, sizeof fee->label, "%s", value);
+            return 1;
+        }
+        if (!strcmp(name, "amount")) {
+            if (parse_yuan(&fee->fen, value) != 0) goto bad_amount;
+            return 1;
+        }
+    }
+    c->rc = rk_err_set(RK_EINVAL, "unknown key [%s] %s", section, name);
+    return 0;
+bad_amount:
+    c->rc = rk_err_set(RK_EINVAL, "[%s] %s: '%s' is not an amount in yuan (e.g. 300.00)", section,
+                       name, value);
+    return 0;
+}
+
+static int read_ini(const char *path, ini_ctx *c)
+{
+    int line = ini_parse(path, on_ini, c);
+    if (line == -1) return rk_err_set(RK_ENOTFOUND, "cannot open %s", path);
+    if (line != 0) {
+        if (c->rc) return rk_err_wrap(c->rc, "%s:%d", path, line);
+        return rk_err_set(RK_EINVAL, "%s:%d: not INI", path, line);
+    }
+    return 0;
+}
+
+static const field receipt_fields[] = {
+    F("receipt", "branch_name", rk_receipt, branch_name),
+    F("receipt", "branch_id", rk_receipt, branch_id),
+    F("receipt", "order_ref", rk_receipt, order_ref),
+    F("receipt", "business", rk_receipt, business),
+    F("receipt", "subscriber", rk_receipt, subscriber),
+    F("receipt", "id_number", rk_receipt, id_number),
+    F("receipt", "payment_method", rk_receipt, payment_method),
+    F("receipt", "clerk", rk_receipt, clerk),
+    F("receipt", "promised", rk_receipt, promised),
+    F("receipt", "printed_at", rk_receipt, printed_at),
+    F("receipt", "track_qr", rk_receipt, track_qr),
+    F("receipt", "pay_qr", rk_receipt, pay_qr),
+};
+
+static const field form_fields[] = {
+    F("form", "branch_name", rk_a4_form, branch_name),
+    F("form", "order_ref", rk_a4_form, order_ref),
+    F("form", "enterprise", rk_a4_form, enterprise),
+    F("form", "credit_code", rk_a4_form, credit_code),
+    F("form", "legal_name", rk_a4_form, legal.name),
+    F("form", "legal_id", rk_a4_form, legal.id_number),
+    F("form", "legal_mobile", rk_a4_form, legal.mobile),
+    F("form", "agent_name", rk_a4_form, agent.name),
+    F("form", "agent_id", rk_a4_form, agent.id_number),
+    F("form", "agent_mobile", rk_a4_form, agent.mobile),
+    F("form", "email", rk_a4_form, email),
+    F("form", "invoice_type", rk_a4_form, invoice_type),
+    F("form", "address", rk_a4_form, address),
+    F("form", "project", rk_a4_form, project),
+    F("form", "region", rk_a4_form, region),
+    F("form", "category", rk_a4_form, category),
+    F("form", "operation", rk_a4_form, operation),
+    F("form", "social_security_no", rk_a4_form, social_security_no),
+    F("form", "date", rk_a4_form, date),
+};
+
+static const field record_fields[] = {
+    F("record", "branch_name", rk_a4_record, branch_name),
+    F("record", "order_ref", rk_a4_record, order_ref),
+    F("record", "enterprise", rk_a4_record, enterprise),
+    F("record", "credit_code", rk_a4_record, credit_code),
+    F("record", "social_security_no", rk_a4_record, social_security_no),
+    F("record", "operation", rk_a4_record, operation),
+    F("record", "cert_serial", rk_a4_record, cert_serial),
+    F("record", "key_serial", rk_a4_record, key_serial),
+    F("record", "received_at", rk_a4_record, received_at),
+    F("record", "completed_at", rk_a4_record, completed_at),
+    F("record", "entry_clerk", rk_a4_record, entry_clerk),
+    F("record", "reviewer", rk_a4_record, reviewer),
+    F("record", "issuer", rk_a4_record, issuer),
+    F("record", "result", rk_a4_record, result),
+    F("record", "notes", rk_a4_record, notes),
+};
+
+#define N(a) ((int)(sizeof a / sizeof a[0]))
+
+/* The seam for the order ledger: fill a receipt from order ref. */
+static int from_order(rk_ctl *ctl, rk_receipt *r, const char *ref)
+{
+    (void)ctl;
+    (void)r;
+    return rk_err_set(RK_ENOTFOUND,
+                      "--order %s: the order ledger is not available yet; use --sample or "
+                      "--from FILE.ini",
+                      ref);
+}
+
+/* ---- receipt ---- */
+
+static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *from = NULL, *order = NULL, *printer = NULL, *spool_dir = NULL, *out = NULL;
+    int sample = 0, width = 0, timeout_ms = 3000, code_fallback = 0, rc;
+    rk_receipt r;
+    rk_escpos e;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf(
+            "usage: ractl print receipt (--sample | --from FILE.ini | --order REF)\n"
+            "                           [--printer URI] [--width 58|80] [--spool DIR]\n"
+            "                           [--fallback box|code] [--out FILE.bin] [--timeout MS]\n\n"
+            "Lays out a receipt and prints it through the spool: the job is on disk before\n"
+            "it is sent and stays there, held, while the printer has no paper, its cover\n"
+            "is open or it is offline (exit 8 with the reason; `ractl printer flush`\n"
+            "prints it after recovery). --out writes the ESC/POS bytes to a file instead.\n"
+            "Characters the printer's GBK font lacks print as a box (or [U+XXXX] with\n"
+            "--fallback code) and are listed.\n\n"
+            "FILE.ini: [receipt] branch_name, branch_id, order_ref, business, subscriber,\n"
+            "id_number (masked when printed), paid (yes/no), payment_method, clerk,\n"
+            "promised, printed_at, total (yuan, default: sum of fees), track_qr (default\n"
+            "RAK1:<branch_id>:<order_ref>), pay_qr; then one [fee N] section per fee\n"
+            "with label and amount (yuan, e.g. 300.00).\n\n"
+            "environment: RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH, RAKIOSK_PRINT_SPOOL.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--sample"))
+            sample = 1;
+        else if (!strcmp(a, "--from") && i + 1 < argc)
+            from = argv[++i];
+        else if (!strcmp(a, "--order") && i + 1 < argc)
+            order = argv[++i];
+        else if (!strcmp(a, "--printer") && i + 1 < argc)
+            printer = argv[++i];
+        else if (!strcmp(a, "--spool") && i + 1 < argc)
+            spool_dir = argv[++i];
+        else if (!strcmp(a, "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(a, "--width") && i + 1 < argc)
+            width = atoi(argv[++i]);
+        else if (!strcmp(a, "--timeout") && i + 1 < argc)
+            timeout_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--fallback") && i + 1 < argc) {
+            const char *f = argv[++i];
+            if (strcmp(f, "box") && strcmp(f, "code"))
+                return rk_ctl_usage(ctl, "ractl print receipt", "--fallback is box or code");
+            code_fallback = !strcmp(f, "code");
+        } else
+            return rk_ctl_usage(ctl, "ractl print receipt", "unexpected argument '%s'", a);
+    }
+    if (sample + !!from + !!order != 1)
+        return rk_ctl_usage(ctl, "ractl print receipt",
+                            "give one of --sample, --from FILE or --order REF");
+    if (width == 0) {
+        const char *w = getenv("RAKIOSK_PRINTER_WIDTH");
+        width = w && *w ? atoi(w) : 80;
+    }
+    memset(&r, 0, sizeof r);
+    if (sample) {
+        rk_receipt_sample(&r);
+    } else if (order) {
+        if ((rc = from_order(ctl, &r, order)) != 0) return rk_ctl_fail(ctl, rc);
+    } else {
+        ini_ctx c = {
+            .target = &r, .fields = receipt_fields, .n_fields = N(receipt_fields), .receipt = &r};
+        if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
+        if (!c.have_total)
+            for (int i = 0; i < r.n_fees; i++)
+                r.total_fen += r.fees[i].fen;
+        if (!r.track_qr[0] && r.branch_id[0])
+            rk_receipt_track_payload(r.track_qr, sizeof r.track_qr, r.branch_id, r.order_ref);
+    }
+
+    if ((rc = rk_escpos_init(&e, width, RK_SPOOL_MAX_JOB)) != 0) {
+        rk_escpos_free(&e);
+        return rk_ctl_fail(ctl, rc);
+    }
+    e.fallback = code_fallback ? RK_ESCPOS_FALLBACK_CODE : RK_ESCPOS_FALLBACK_BOX;
+    if ((rc = rk_receipt_encode(&e, &r)) != 0) {
+        rk_escpos_free(&e);
+        return rk_ctl_fail(ctl, rc);
+    }
+    for (int i = 0; i < e.n_replaced && !ctl->json; i++) {
+        char u[8] = {0};
+        rk_escpos_utf8_put(u, e.replaced[i]);
+        fprintf(stderr, "ractl: note: the printer's font lacks %s (U+%04X); it prints as %s\n", u,
+                (unsigned)e.replaced[i], code_fallback ? "[U+XXXX]" : "\u25a1");
+    }
+
+    char job[RK_SPOOL_JOB_NAME] = "";
+    int printed = 0, pending = 0;
+    if (out) {
+        FILE *f = fopen(out, "wb");
+        int ok = f && fwrite(e.out.data, 1, e.out.len, f) == e.out.len;
+        if (f && fclose(f) != 0) ok = 0;
+        rc = ok ? 0 : rk_err_set(RK_EIO, "cannot write %s", out);
+    } else {
+        char uri[700];
+        rk_spool *sp = NULL;
+        if ((rc = rk_ctl_printer_uri(ctl, printer, uri, sizeof uri)) == 0 &&
+            (rc = rk_ctl_printer_spool(ctl, spool_dir, &sp)) == 0 &&
+            (rc = rk_spool_add(sp, r.order_ref, e.out.data, e.out.len, job)) == 0) {
+            rc = rk_ctl_printer_run(ctl, sp, uri, timeout_ms, &printed);
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", rk_err_msg());
+            rk_spool_pending(sp, &pending);
+            if (rc) rk_err_set(rc, "%s", msg);
+        }
+        rk_spool_free(sp);
+    }
+    if (rc) {
+        rk_escpos_free(&e);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "order_ref", r.order_ref);
+        rk_json_kint(&j, "bytes", (int64_t)e.out.len);
+        if (job[0]) rk_json_kstr(&j, "job", job);
+        rk_json_kint(&j, "printed", printed);
+        rk_json_kint(&j, "pending", pending);
+        rk_json_key(&j, "replaced");
+        rk_json_arr_begin(&j);
+        for (int i = 0; i < e.n_replaced; i++) {
+            char u[16];
+            snprintf(u, sizeof u, "U+%04X", (unsigned)e.replaced[i]);
+            rk_json_str(&j, u);
+        }
+        rk_json_arr_end(&j);
+        rk_json_obj_end(&j);
+        rk_escpos_free(&e);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    if (out)
+        rk_ctl_info(ctl, "receipt of %s written to %s (%zu bytes)", r.order_ref, out, e.out.len);
+    else
+        rk_ctl_info(ctl, "receipt of %s printed", r.order_ref);
+    rk_escpos_free(&e);
+    return 0;
+}
+
+/* ---- A4 documents ---- */
+
+enum doc_kind { DOC_FORM, DOC_RECORD, DOC_LABELS, DOC_WEEKLY };
+
+static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
+{
+    static const char *const names[] = {"form", "record", "labels", "weekly"};
+    static const char *const about[] = {
+        "the application form, pre-filled for signature and seal",
+        "the task-completion record (任务完成记录单) of a finished order",
+        "archive box labels (four to a page)", "the weekly consultation report"};
+    const char *from = NULL, *out = NULL, *queue = NULL, *server = NULL;
+    int sample = 0, rc;
+    char cmd[64];
+
+    snprintf(cmd, sizeof cmd, "ractl print %s", names[kind]);
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: %s (--sample%s) --out FILE.pdf [--queue QUEUE [--server HOST:PORT]]\n\n"
+               "Writes %s as an A4 PDF and, with --queue (or $RAKIOSK_A4_QUEUE), sends it to\n"
+               "that CUPS queue with PageSize=A4.\n",
+               cmd, kind <= DOC_RECORD ? " | --from FILE.ini" : "", about[kind]);
+        if (kind == DOC_FORM)
+            printf("\nFILE.ini: [form] branch_name, order_ref, enterprise, credit_code,\n"
+                   "legal_name, legal_id, legal_mobile, agent_name, agent_id, agent_mobile,\n"
+                   "email, invoice_type, address (empty = self pick-up), project, region,\n"
+                   "category, operation, social_security_no, date.\n");
+        if (kind == DOC_RECORD)
+            printf("\nFILE.ini: [record] branch_name, order_ref, enterprise, credit_code,\n"
+                   "social_security_no, operation, cert_serial, key_serial, received_at,\n"
+                   "completed_at, entry_clerk, reviewer, issuer, result, notes.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--sample"))
+            sample = 1;
+        else if (!strcmp(a, "--from") && i + 1 < argc && kind <= DOC_RECORD)
+            from = argv[++i];
+        else if (!strcmp(a, "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(a, "--queue") && i + 1 < argc)
+            queue = argv[++i];
+        else if (!strcmp(a, "--server") && i + 1 < argc)
+            server = argv[++i];
+        else
+            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
+    }
+    if (sample + !!from != 1) return rk_ctl_usage(ctl, cmd, "give --sample or --from FILE");
+    if (!out) return rk_ctl_usage(ctl, cmd, "--out FILE.pdf is required");
+    if (!queue) queue = getenv("RAKIOSK_A4_QUEUE");
+    if (queue && !*queue) queue = NULL;
+
+    if (kind == DOC_FORM) {
+        rk_a4_form f;
+        memset(&f, 0, sizeof f);
+        if (sample) {
+            rk_a4_form_sample(&f);
+        } else {
+            ini_ctx c = {.target = &f, .fields = form_fields, .n_fields = N(form_fields)};
+            if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
+            f.self_pickup = f.address[0] == 0;
+        }
+        rc = rk_a4_form_pdf(out, &f);
+    } else if (kind == DOC_RECORD) {
+        rk_a4_record r;
+        memset(&r, 0, sizeof r);
+        if (sample) {
+            rk_a4_record_sample(&r);
+        } else {
+            ini_ctx c = {.target = &r, .fields = record_fields, .n_fields = N(record_fields)};
+            if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
+        }
+        rc = rk_a4_record_pdf(out, &r);
+    } else if (kind == DOC_LABELS) {
+        rk_a4_label labels[4];
+        int n = rk_a4_labels_sample(labels, 4);
+        rc = rk_a4_labels_pdf(out, labels, n);
+    } else {
+        rk_a4_weekly w;
+        rk_a4_weekly_sample(&w);
+        rc = rk_a4_weekly_pdf(out, &w);
+    }
+    if (rc) return rk_ctl_fail(ctl, rc);
+    char job[64] = "";
+    if (queue) {
+        static const char *const opts[] = {"PageSize=A4", NULL};
+        if ((rc = rk_lp_submit(queue, server, names[kind], opts, out, job, sizeof job)) != 0)
+            return rk_ctl_fail(ctl, rc);
+    }
+    if (ctl->json) {
+        printf("{\"ok\":true,\"file\":");
+        rk_buf b;
+        rk_buf_init(&b, 8192);
+        rk_json_quote(&b, out);
+        printf("%s,\"job\":", b.data ? b.data : "\"\"");
+        rk_buf_reset(&b);
+        rk_json_quote(&b, job);
+        printf("%s}\n", b.data ? b.data : "\"\"");
+        rk_buf_free(&b);
+    } else if (queue) {
+        rk_ctl_info(ctl, "%s written to %s and sent to %s (%s)", names[kind], out, queue, job);
+    } else {
+        rk_ctl_info(ctl, "%s written to %s", names[kind], out);
+    }
+    return 0;
+}
+
+static int cmd_form(rk_ctl *ctl, int argc, char **argv)
+{
+    return cmd_a4(ctl, argc, argv, DOC_FORM);
+}
+
+static int cmd_record(rk_ctl *ctl, int argc, char **argv)
+{
+    return cmd_a4(ctl, argc, argv, DOC_RECORD);
+}
+
+static int cmd_labels(rk_ctl *ctl, int argc, char **argv)
+{
+    return cmd_a4(ctl, argc, argv, DOC_LABELS);
+}
+
+static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
+{
+    return cmd_a4(ctl, argc, argv, DOC_WEEKLY);
+}
+
+int rk_ctl_cmd_print(rk_ctl *ctl, int argc, char **argv)
+{
+    static const rk_ctl_cmd table[] = {
+        {"receipt", cmd_receipt, "print an order's receipt on the receipt printer"},
+        {"form", cmd_form, "the A4 application form for signature and seal"},
+        {"record", cmd_record, "the A4 task-completion record (任务完成记录单)"},
+        {"labels", cmd_labels, "A4 archive box labels"},
+        {"weekly", cmd_weekly, "the A4 weekly consultation report"},
+    };
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl print",
+                           "Receipts (ESC/POS through the spool) and A4 documents (PDF, CUPS).",
+                           table, (int)(sizeof table / sizeof table[0]));
+}
