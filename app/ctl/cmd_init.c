@@ -4,7 +4,10 @@
  */
 #include "ctl.h"
 
+#include "domain/ledger.h"
 #include "util/err.h"
+#include "util/seal.h"
+#include "util/wipe.h"
 
 #include <errno.h>
 #include <string.h>
@@ -14,7 +17,8 @@ static const char help[] =
     "usage: ractl init\n"
     "\n"
     "Creates the branch's data folder ([paths] data_dir), its documents and\n"
-    "sessions folders, and the database, and applies every schema migration.\n"
+    "sessions folders, the data key that seals personal data at rest\n"
+    "(data.key, 0600), and the database, and applies every schema migration.\n"
     "Running it again on an initialised branch only applies new migrations.\n"
     "It refuses a database that belongs to another branch id.\n";
 
@@ -50,6 +54,13 @@ int rk_ctl_cmd_init(rk_ctl *ctl, int argc, char **argv)
     if ((rc = make_dir(conf->data_dir)) || (rc = make_dir(conf->documents)) ||
         (rc = make_dir(conf->session_dir)))
         return rk_ctl_fail(ctl, rc);
+    /* The data key seals personal data at rest; made once, never replaced. */
+    unsigned char key[32];
+    char key_path[PATH_MAX + 16];
+    rk_ledger_key_path(key_path, sizeof key_path, conf);
+    rc = rk_seal_key_load(key, key_path, 1);
+    rk_wipe(key, sizeof key);
+    if (rc) return rk_ctl_fail(ctl, rc);
     if ((rc = rk_db_open(&db, conf->database, RK_DB_CREATE)) != 0) return rk_ctl_fail(ctl, rc);
     if ((rc = rk_db_migrate(db, 0, &from, &to)) != 0) goto out;
     rc = rk_db_meta_get(db, "branch_id", owner, sizeof owner);

@@ -3,12 +3,17 @@
  */
 #include "ctl.h"
 
+#include "domain/fees.h"
+#include "domain/order.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
 #include <stdarg.h>
 #include <string.h>
+#include <errno.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
@@ -215,4 +220,111 @@ int rk_ctl_actor(rk_ctl *ctl, rk_actor *out)
     rc = rk_clerk_session(db, token, out);
     rk_wipe(token, sizeof token);
     return rc;
+}
+
+int rk_ctl_ledger(rk_ctl *ctl, rk_ledger **out)
+{
+    rk_conf *conf;
+    rk_db *db;
+    int rc;
+
+    if (!ctl->ledger) {
+        if ((rc = rk_ctl_conf(ctl, &conf)) || (rc = rk_ctl_db(ctl, &db)) ||
+            (rc = rk_ledger_open(&ctl->ledger, db, conf)))
+            return rc;
+    }
+    *out = ctl->ledger;
+    return 0;
+}
+
+int rk_ctl_parse_yuan(int64_t *fen, const char *text)
+{
+    return rk_fen_parse(fen, text);
+}
+
+int rk_ctl_read_file(unsigned char **out, size_t *len, const char *path, size_t max)
+{
+    struct stat sb;
+    FILE *f = fopen(path, "rb");
+
+    *out = NULL;
+    *len = 0;
+    if (!f)
+        return rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return rk_err_set(RK_EIO, "%s: not a regular file", path);
+    }
+    if ((size_t)sb.st_size > max) {
+        fclose(f);
+        return rk_err_set(RK_ETOOBIG, "%s is %.1f MB; the limit is %.1f MB", path,
+                          (double)sb.st_size / (1024 * 1024), (double)max / (1024 * 1024));
+    }
+    unsigned char *buf = malloc((size_t)sb.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        return rk_err_oom();
+    }
+    size_t got = fread(buf, 1, (size_t)sb.st_size + 1, f);
+    fclose(f);
+    if (got > max) { /* grew while we read it */
+        free(buf);
+        return rk_err_set(RK_ETOOBIG, "%s is larger than %.1f MB", path,
+                          (double)max / (1024 * 1024));
+    }
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+void rk_ctl_time(char *out, size_t n, int64_t t)
+{
+    if (!t) {
+        snprintf(out, n, "-");
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+}
+
+int rk_ctl_print_orders(rk_ctl *ctl, const rk_order_row *rows, int n)
+{
+    rk_buf b;
+    rk_json j;
+    char due[32], sub[32];
+
+    rk_buf_init(&b, 1 << 26);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    if (!ctl->json)
+        printf("%-12s %-9s %-12s %-10s %-17s %-17s %s\n", "REF", "BUSINESS", "KIND", "STATE",
+               "SUBMITTED", "DUE", "SUBJECT");
+    for (int i = 0; i < n; i++) {
+        const rk_order_row *r = &rows[i];
+        if (ctl->json) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "ref", r->ref);
+            rk_json_kstr(&j, "uuid", r->uuid);
+            rk_json_kstr(&j, "business", r->business);
+            rk_json_kstr(&j, "subscriber", r->subscriber);
+            rk_json_kstr(&j, "state", r->state);
+            rk_json_kstr(&j, "subject", r->subject_name);
+            rk_json_kint(&j, "fee_total", r->fee_total);
+            rk_json_kint(&j, "submitted_at", r->submitted_at);
+            rk_json_kint(&j, "due_at", r->due_at);
+            rk_json_obj_end(&j);
+        } else {
+            rk_ctl_time(sub, sizeof sub, r->submitted_at);
+            rk_ctl_time(due, sizeof due, r->due_at);
+            printf("%-12s %-9s %-12s %-10s %-17s %-17s %s\n", r->ref, r->business, r->subscriber,
+                   r->state, sub, due, r->subject_name);
+        }
+    }
+    rk_json_arr_end(&j);
+    free((void *)rows);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    return 0;
 }

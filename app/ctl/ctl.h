@@ -16,6 +16,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "domain/clerk.h"
+#include "domain/ledger.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -39,6 +40,7 @@ typedef struct rk_ctl {
     int quiet;             /* --quiet: no informational lines */
     rk_conf *conf;         /* loaded by rk_ctl_conf() */
     rk_db *db;             /* opened by rk_ctl_db() */
+    rk_ledger *ledger;     /* opened by rk_ctl_ledger() */
 } rk_ctl;
 
 typedef int (*rk_ctl_fn)(rk_ctl *ctl, int argc, char **argv);
@@ -80,6 +82,23 @@ int rk_ctl_dispatch(rk_ctl *ctl, int argc, char **argv, const char *path, const 
 /* Reads a secret (password) from the terminal without echo, or one line from
  * stdin when stdin is not a terminal; the caller wipes it. */
 int rk_ctl_read_secret(char *out, size_t n, const char *prompt);
+
+/* Opens the order ledger once (database, rule files, data key). */
+int rk_ctl_ledger(rk_ctl *ctl, rk_ledger **out);
+
+/* Parses "123.45" yuan into fen; RK_EINVAL with a message otherwise. */
+int rk_ctl_parse_yuan(int64_t *fen, const char *text);
+
+/* Reads a whole file of at most max bytes into a new buffer (free() it);
+ * RK_ETOOBIG naming both sizes when it is larger, without reading it. */
+int rk_ctl_read_file(unsigned char **out, size_t *len, const char *path, size_t max);
+
+/* Prints order rows as a table, or a JSON array with --json. */
+struct rk_order_row;
+int rk_ctl_print_orders(rk_ctl *ctl, const struct rk_order_row *rows, int n);
+
+/* Formats a Unix time as local "YYYY-MM-DD HH:MM" ("-" for 0). */
+void rk_ctl_time(char *out, size_t n, int64_t t);
 
 /* The logged-in clerk of this shell: reads the session token from
  * $RAKIOSK_SESSION or <data_dir>/sessions/<uid>.session. RK_EPERM if none. */

@@ -22,12 +22,22 @@ int rk_ctl_cmd_validate(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_scan(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_print(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_printer(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_order(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_query(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_overdue(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
     {"db", rk_ctl_cmd_db, "migrate or check the branch database"},
     {"clerk", rk_ctl_cmd_clerk, "add, list, log in and log out clerks"},
     {"audit", rk_ctl_cmd_audit, "verify the hash-chained audit log"},
+    {"order", rk_ctl_cmd_order, "the order ledger: new, set, attach, submit, approve ..."},
+    {"query", rk_ctl_cmd_query, "certificate status by subject name or serial"},
+    {"overdue", rk_ctl_cmd_overdue, "open orders past their deadline"},
+    {"renewals", rk_ctl_cmd_renewals, "certificates expiring within 30 days"},
+    {"tick", rk_ctl_cmd_tick, "run the ledger's timers (automatic resumes)"},
     {"key", rk_ctl_cmd_key, "list, initialise, unlock and diagnose USB keys"},
     {"validate", rk_ctl_cmd_validate,
      "check an ID number, credit code, mobile number, e-mail, date ..."},
@@ -107,6 +117,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < N_COMMANDS; k++)
         if (!strcmp(argv[i], commands[k].name)) code = commands[k].run(&ctl, argc - i, argv + i);
     if (code < 0) code = rk_ctl_usage(&ctl, "ractl", "unknown command '%s'", argv[i]);
+    rk_ledger_free(ctl.ledger);
     rk_db_close(ctl.db);
     rk_conf_free(ctl.conf);
     return code;

@@ -1,0 +1,267 @@
+/*
+ * Certificate status queries, renewal reminders and the suspension timer
+ * (see certstatus.h).
+ */
+#include "certstatus.h"
+
+#include "audit/audit.h"
+#include "db/outbox.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HOLD_MONTHS 6
+
+static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static int is_hex(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isxdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+static void set_status(rk_status_hit *h, const char *status, const char *zh)
+{
+    snprintf(h->status, sizeof h->status, "%s", status);
+    snprintf(h->status_zh, sizeof h->status_zh, "%s", zh);
+}
+
+int rk_certstatus_query(rk_ledger *l, const char *q, rk_status_hit *hits, int max, int *n)
+{
+    sqlite3_stmt *st;
+    int64_t now = rk_clock_now();
+    int count = 0, rc, s;
+
+    *n = 0;
+    rc = rk_db_prepare(l->db, &st,
+                       "SELECT c.serial, c.subject_name, c.cert_kind, c.usage, c.not_before, "
+                       "c.not_after, c.status, coalesce(o.ref, '') FROM certificate c "
+                       "LEFT JOIN orders o ON o.id = c.order_id "
+                       "WHERE c.serial = upper(?1) OR c.subject_name = ?1 "
+                       "ORDER BY c.not_after DESC LIMIT ?2");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, max);
+    while (count < max && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_status_hit *h = &hits[count++];
+        char status[16];
+        memset(h, 0, sizeof *h);
+        text(h->serial, sizeof h->serial, st, 0);
+        text(h->subject_name, sizeof h->subject_name, st, 1);
+        text(h->cert_kind, sizeof h->cert_kind, st, 2);
+        text(h->usage, sizeof h->usage, st, 3);
+        h->not_before = sqlite3_column_int64(st, 4);
+        h->not_after = sqlite3_column_int64(st, 5);
+        text(status, sizeof status, st, 6);
+        text(h->order_ref, sizeof h->order_ref, st, 7);
+        if (!strcmp(status, "revoked"))
+            set_status(h, "revoked", "已吊销");
+        else if (!strcmp(status, "suspended"))
+            set_status(h, "suspended", "已挂起");
+        else if (now < h->not_before || now >= h->not_after)
+            set_status(h, "cancelled", "已失效");
+        else
+            set_status(h, "in_use", "正常使用");
+    }
+    sqlite3_finalize(st);
+    /* Approved new applications still in production (by subject only). */
+    if (count < max && !(is_hex(q) && strlen(q) >= 8)) {
+        rc = rk_db_prepare(l->db, &st,
+                           "SELECT ref, subject_name, cert_kind FROM orders WHERE subject_name = ? "
+                           "AND business IN ('new','renew','change','reissue','replace') "
+                           "AND state IN ('approved','paid') ORDER BY id DESC LIMIT ?");
+        if (rc) return rc;
+        sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, max - count);
+        while (count < max && sqlite3_step(st) == SQLITE_ROW) {
+            rk_status_hit *h = &hits[count++];
+            memset(h, 0, sizeof *h);
+            text(h->order_ref, sizeof h->order_ref, st, 0);
+            text(h->subject_name, sizeof h->subject_name, st, 1);
+            text(h->cert_kind, sizeof h->cert_kind, st, 2);
+            set_status(h, "new_application", "新申请（审核通过，制证中）");
+        }
+        sqlite3_finalize(st);
+    }
+    *n = count;
+    return 0;
+}
+
+int rk_certstatus_renewals(rk_ledger *l, int days, rk_renewal **out, int *n)
+{
+    sqlite3_stmt *st;
+    rk_renewal *list = NULL;
+    int64_t now = rk_clock_now();
+    int count = 0, rc, s;
+
+    *out = NULL;
+    *n = 0;
+    rc = rk_db_prepare(l->db, &st,
+                       "SELECT c.serial, c.subject_name, c.not_after, coalesce(o.ref, '') "
+                       "FROM certificate c LEFT JOIN orders o ON o.id = c.order_id "
+                       "WHERE c.status = 'valid' AND c.not_after > ?1 AND c.not_after <= ?2 "
+                       "ORDER BY c.not_after");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, now + (int64_t)days * 86400);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_renewal *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
+        if (!grown) {
+            free(list);
+            sqlite3_finalize(st);
+            return rk_err_oom();
+        }
+        list = grown;
+        rk_renewal *r = &list[count++];
+        memset(r, 0, sizeof *r);
+        text(r->serial, sizeof r->serial, st, 0);
+        text(r->subject_name, sizeof r->subject_name, st, 1);
+        r->not_after = sqlite3_column_int64(st, 2);
+        r->days_left = (int)((r->not_after - now + 86399) / 86400);
+        text(r->order_ref, sizeof r->order_ref, st, 3);
+    }
+    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list renewals");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+int64_t rk_certstatus_hold_end(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    int mday = tm.tm_mday;
+    tm.tm_mon += HOLD_MONTHS;
+    tm.tm_isdst = -1;
+    time_t end = mktime(&tm);
+    /* 31 August + 6 months is the end of February, not 3 March. */
+    struct tm check;
+    localtime_r(&end, &check);
+    if (check.tm_mday != mday) {
+        tm.tm_mday = 0; /* last day of the previous month */
+        tm.tm_mon = check.tm_mon;
+        tm.tm_year = check.tm_year;
+        tm.tm_isdst = -1;
+        end = mktime(&tm);
+    }
+    return (int64_t)end;
+}
+
+/* Resumes one expired hold, or starts its revocation, in one transaction. */
+static int end_hold(rk_ledger *l, const char *serial, int64_t suspended_at, int64_t not_after,
+                    int *resumed, int *revocations)
+{
+    int64_t now = rk_clock_now();
+    sqlite3_stmt *st;
+    char detail[256], ref[RK_ORDER_REF_MAX];
+    int rc;
+
+    if ((rc = rk_db_begin(l->db)) != 0) return rc;
+    if (not_after <= now) {
+        /* Is a revocation already under way? Then nothing to do. */
+        rc = rk_db_prepare(l->db, &st,
+                           "SELECT count(*) FROM orders WHERE business = 'revoke' AND "
+                           "cert_serial = ? AND state NOT IN ('cancelled','rejected')");
+        if (rc) goto fail;
+        sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+        int open = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (open) {
+            rk_db_rollback(l->db);
+            return 0;
+        }
+        if ((rc =
+                 rk_order_system_revoke(l, serial, "suspension outlived the certificate's validity",
+                                        ref, sizeof ref)) != 0)
+            goto fail;
+        if (revocations) (*revocations)++;
+        return rk_db_commit(l->db);
+    }
+    rc = rk_db_prepare(l->db, &st,
+                       "UPDATE certificate SET status = 'valid', suspended_at = NULL "
+                       "WHERE serial = ? AND status = 'suspended' AND suspended_at = ?");
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, suspended_at);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot resume");
+    sqlite3_finalize(st);
+    if (rc) goto fail;
+    if (sqlite3_changes(rk_db_handle(l->db)) == 0) { /* another program got there first */
+        rk_db_rollback(l->db);
+        return 0;
+    }
+    snprintf(detail, sizeof detail, "hold of %s since @%lld reached %d months", serial,
+             (long long)suspended_at, HOLD_MONTHS);
+    rk_audit_entry e = {"system",
+                        "system",
+                        "certificate.auto_resumed",
+                        NULL,
+                        "{\"status\":\"suspended\"}",
+                        "{\"status\":\"valid\"}",
+                        detail};
+    char payload[160];
+    snprintf(payload, sizeof payload, "{\"serial\":\"%s\",\"status\":\"valid\"}", serial);
+    if ((rc = rk_audit_append(l->db, &e, NULL)) != 0 ||
+        (rc = rk_outbox_add(l->db, NULL, "certificate", serial, "certificate.resumed", payload)) !=
+            0)
+        goto fail;
+    if (resumed) (*resumed)++;
+    return rk_db_commit(l->db);
+fail:
+    rk_db_rollback(l->db);
+    return rc;
+}
+
+int rk_certstatus_tick(rk_ledger *l, int *resumed, int *revocations)
+{
+    enum { BATCH = 64 };
+    struct {
+        char serial[64];
+        int64_t suspended_at, not_after;
+    } due[BATCH];
+    int64_t now = rk_clock_now();
+    sqlite3_stmt *st;
+    int n = 0, rc;
+
+    if (resumed) *resumed = 0;
+    if (revocations) *revocations = 0;
+    /* Six calendar months are at least 181 days: holds older than 177 days
+     * are candidates and the exact calendar rule is applied to each. At
+     * most BATCH holds end per call; the next tick takes the rest. */
+    rc = rk_db_prepare(l->db, &st,
+                       "SELECT serial, suspended_at, not_after FROM certificate "
+                       "WHERE status = 'suspended' AND suspended_at <= ? ORDER BY suspended_at");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, now - 177LL * 86400);
+    while (n < BATCH && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t at = sqlite3_column_int64(st, 1);
+        if (rk_certstatus_hold_end(at) > now) continue;
+        text(due[n].serial, sizeof due[n].serial, st, 0);
+        due[n].suspended_at = at;
+        due[n].not_after = sqlite3_column_int64(st, 2);
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++)
+        if ((rc = end_hold(l, due[i].serial, due[i].suspended_at, due[i].not_after, resumed,
+                           revocations)) != 0)
+            return rc;
+    return 0;
+}

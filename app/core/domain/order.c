@@ -1,0 +1,1481 @@
+/*
+ * Orders and their state machine (see order.h).
+ *
+ * Each public operation follows one pattern: check the arguments, open an
+ * IMMEDIATE transaction, load the order, check state, role and duty, change
+ * the row, write the audit entry and the outbox event, commit. Any refusal
+ * rolls back and leaves an error message that says why.
+ */
+#include "order.h"
+
+#include "audit/audit.h"
+#include "db/outbox.h"
+#include "domain/docstore.h"
+#include "domain/image.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/seal.h"
+#include "util/uuid.h"
+#include "util/wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FIELDS_MAX (RK_FORM_MAX_FIELDS * (32 + RK_ORDER_VALUE_MAX + 2))
+
+static const char *const cert_businesses[] = {"new",     "renew",   "change",
+                                              "reissue", "replace", "recovery"};
+
+static int is_cert_business(const char *b)
+{
+    for (size_t i = 0; i < sizeof cert_businesses / sizeof cert_businesses[0]; i++)
+        if (!strcmp(b, cert_businesses[i])) return 1;
+    return 0;
+}
+
+/* Business types that need a medium (a USB key) for their fee. */
+static const char *medium_of(const char *b)
+{
+    return !strcmp(b, "new") || !strcmp(b, "reissue") || !strcmp(b, "replace") ? "ukey" : "none";
+}
+
+const char *rk_business_label(const char *b, int zh)
+{
+    static const struct {
+        const char *id, *zh, *en;
+    } t[] = {
+        {"new", "证书新办", "new certificate"},
+        {"renew", "证书更新", "renewal"},
+        {"change", "证书变更", "change of details"},
+        {"reissue", "丢失补办", "lost key reissue"},
+        {"replace", "损坏更新", "damaged key replacement"},
+        {"unlock", "解锁", "unlock"},
+        {"revoke", "证书注销", "revocation"},
+        {"suspend", "证书挂起", "suspension"},
+        {"resume", "证书解挂", "resumption"},
+        {"recovery", "密钥恢复", "key recovery"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(b, t[i].id)) return zh ? t[i].zh : t[i].en;
+    return b;
+}
+
+const char *rk_state_label(const char *s, int zh)
+{
+    static const struct {
+        const char *id, *zh, *en;
+    } t[] = {
+        {"draft", "草稿", "draft"},
+        {"submitted", "待审核", "awaiting review"},
+        {"authority", "待主管单位审批", "awaiting the competent authority"},
+        {"approved", "审核通过", "approved"},
+        {"rejected", "审核未通过", "rejected"},
+        {"paid", "已缴费", "paid"},
+        {"issued", "已办结", "issued"},
+        {"delivered", "已交付", "delivered"},
+        {"archived", "已归档", "archived"},
+        {"cancelled", "已取消", "cancelled"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(s, t[i].id)) return zh ? t[i].zh : t[i].en;
+    return s;
+}
+
+void rk_mask(char *out, size_t n, const char *check, const char *value)
+{
+    size_t len = strlen(value);
+    if (!strcmp(check, "id") && len > 10) {
+        snprintf(out, n, "%.6s%.*s%s", value, (int)(len - 10), "**************************",
+                 value + len - 4);
+    } else if (!strcmp(check, "mobile") && len > 7) {
+        snprintf(out, n, "%.3s****%s", value, value + len - 4);
+    } else if (len) {
+        /* First character (a whole UTF-8 sequence), then a fixed mask. */
+        size_t first = 1;
+        while (first < len && ((unsigned char)value[first] & 0xc0) == 0x80)
+            first++;
+        snprintf(out, n, "%.*s***", (int)first, value);
+    } else {
+        snprintf(out, n, "%s", "");
+    }
+}
+
+const char *rk_order_value(const rk_order *o, const char *name)
+{
+    for (int i = 0; i < o->n_fields; i++)
+        if (!strcmp(o->fields[i].name, name)) return o->fields[i].value;
+    return NULL;
+}
+
+/* --- sealing of the field map ------------------------------------------- */
+
+/* Encodes fields as name NUL value NUL ... and seals them to the order. */
+static int seal_fields(rk_ledger *l, const rk_order *o, rk_buf *out)
+{
+    rk_buf plain;
+    int rc = 0;
+    rk_buf_init(&plain, FIELDS_MAX);
+    for (int i = 0; i < o->n_fields && !rc; i++) {
+        if ((rc = rk_buf_append(&plain, o->fields[i].name, strlen(o->fields[i].name) + 1)) == 0)
+            rc = rk_buf_append(&plain, o->fields[i].value, strlen(o->fields[i].value) + 1);
+    }
+    if (!rc) rc = rk_seal(out, l->key, plain.data ? plain.data : "", plain.len, o->uuid);
+    rk_buf_free(&plain);
+    return rc;
+}
+
+static int unseal_fields(rk_ledger *l, rk_order *o, const void *blob, int len)
+{
+    rk_buf plain;
+    int rc;
+    rk_buf_init(&plain, FIELDS_MAX + 64);
+    if ((rc = rk_unseal(&plain, l->key, blob, (size_t)len, o->uuid)) != 0) {
+        rk_buf_free(&plain);
+        return rk_err_wrap(rc, "order %s: its sealed fields cannot be read", o->ref);
+    }
+    o->n_fields = 0;
+    size_t pos = 0;
+    while (pos < plain.len && o->n_fields < RK_FORM_MAX_FIELDS) {
+        const char *name = plain.data + pos;
+        size_t nl = strnlen(name, plain.len - pos);
+        if (pos + nl + 1 >= plain.len + 1) break;
+        const char *value = name + nl + 1;
+        size_t vl = strnlen(value, plain.len - pos - nl - 1);
+        rk_order_field *f = &o->fields[o->n_fields++];
+        snprintf(f->name, sizeof f->name, "%s", name);
+        snprintf(f->value, sizeof f->value, "%.*s", (int)vl, value);
+        pos += nl + 1 + vl + 1;
+    }
+    rk_buf_free(&plain);
+    return 0;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+#define ORDER_SELECT                                                                               \
+    "SELECT o.id, o.uuid, o.ref, o.business, o.subscriber, o.cert_kind, o.state, "                 \
+    "o.needs_authority, o.authority_ref, o.subject_name, o.cert_serial, o.fee_total, "             \
+    "o.paid_fen, o.pay_method, o.reject_reason, o.cancel_reason, "                                 \
+    "(SELECT login FROM clerk WHERE id = o.created_by), "                                          \
+    "(SELECT login FROM clerk WHERE id = o.entered_by), "                                          \
+    "(SELECT login FROM clerk WHERE id = o.reviewed_by), "                                         \
+    "(SELECT login FROM clerk WHERE id = o.issued_by), "                                           \
+    "(SELECT login FROM clerk WHERE id = o.delivered_by), "                                        \
+    "o.created_at, o.submitted_at, o.decided_at, o.paid_at, o.issued_at, o.delivered_at, "         \
+    "o.archived_at, o.closed_at, o.due_at, o.fields, o.created_by, o.entered_by "                  \
+    "FROM orders o "
+
+static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* Clerk ids of creator and submitter, kept beside the loaded order. */
+typedef struct order_ids {
+    int64_t created_by, entered_by;
+} order_ids;
+
+static int load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st, ORDER_SELECT "WHERE o.ref = ?1 OR o.uuid = ?1");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
+                                : rk_db_fail(l->db, "cannot read order");
+    }
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(st, 0);
+    text(o->uuid, sizeof o->uuid, st, 1);
+    text(o->ref, sizeof o->ref, st, 2);
+    text(o->business, sizeof o->business, st, 3);
+    text(o->subscriber, sizeof o->subscriber, st, 4);
+    text(o->cert_kind, sizeof o->cert_kind, st, 5);
+    text(o->state, sizeof o->state, st, 6);
+    o->needs_authority = sqlite3_column_int(st, 7);
+    text(o->authority_ref, sizeof o->authority_ref, st, 8);
+    text(o->subject_name, sizeof o->subject_name, st, 9);
+    text(o->cert_serial, sizeof o->cert_serial, st, 10);
+    o->fee_total = sqlite3_column_int64(st, 11);
+    o->paid_fen = sqlite3_column_int64(st, 12);
+    text(o->pay_method, sizeof o->pay_method, st, 13);
+    text(o->reject_reason, sizeof o->reject_reason, st, 14);
+    text(o->cancel_reason, sizeof o->cancel_reason, st, 15);
+    text(o->created_by, sizeof o->created_by, st, 16);
+    text(o->entered_by, sizeof o->entered_by, st, 17);
+    text(o->reviewed_by, sizeof o->reviewed_by, st, 18);
+    text(o->issued_by, sizeof o->issued_by, st, 19);
+    text(o->delivered_by, sizeof o->delivered_by, st, 20);
+    int64_t *times[] = {&o->created_at,  &o->submitted_at, &o->decided_at,
+                        &o->paid_at,     &o->issued_at,    &o->delivered_at,
+                        &o->archived_at, &o->closed_at,    &o->due_at};
+    for (int i = 0; i < 9; i++)
+        *times[i] = sqlite3_column_int64(st, 21 + i);
+    rc = unseal_fields(l, o, sqlite3_column_blob(st, 30), sqlite3_column_bytes(st, 30));
+    if (ids) {
+        ids->created_by = sqlite3_column_int64(st, 31);
+        ids->entered_by = sqlite3_column_int64(st, 32);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rk_order_get(rk_ledger *l, const char *ref, rk_order *out)
+{
+    return load(l, ref, out, NULL);
+}
+
+/* --- recording ---------------------------------------------------------- */
+
+static int order_json(rk_buf *b, rk_ledger *l, const rk_order *o)
+{
+    rk_json j;
+    rk_json_init(&j, b);
+    rk_json_obj_begin(&j);
+    rk_json_kstr(&j, "uuid", o->uuid);
+    rk_json_kstr(&j, "ref", o->ref);
+    rk_json_kstr(&j, "branch", l->conf->branch_id);
+    rk_json_kstr(&j, "business", o->business);
+    rk_json_kstr(&j, "subscriber", o->subscriber);
+    rk_json_kstr(&j, "cert_kind", o->cert_kind);
+    rk_json_kstr(&j, "state", o->state);
+    rk_json_kint(&j, "fee_total", o->fee_total);
+    rk_json_kint(&j, "paid_fen", o->paid_fen);
+    if (o->due_at) rk_json_kint(&j, "due_at", o->due_at);
+    rk_json_obj_end(&j);
+    return rk_json_finish(&j);
+}
+
+static const char *actor_name(const rk_actor *by)
+{
+    return by->login[0] ? by->login : "system";
+}
+
+/* Audit entry + outbox event for a change of o, inside the transaction. */
+static int record(rk_ledger *l, const rk_actor *by, const char *role, const char *action,
+                  const char *before_state, const rk_order *o, const char *detail)
+{
+    rk_buf before, after;
+    char kind[48];
+    int rc;
+
+    rk_buf_init(&before, 256);
+    rk_buf_init(&after, 4096);
+    if (before_state)
+        rc = rk_buf_printf(&before, "{\"state\":\"%s\"}", before_state);
+    else
+        rc = 0;
+    if (!rc) rc = order_json(&after, l, o);
+    if (!rc) {
+        rk_audit_entry e = {
+            actor_name(by), role,  action, o->uuid, before_state ? before.data : NULL,
+            after.data,     detail};
+        rc = rk_audit_append(l->db, &e, NULL);
+    }
+    snprintf(kind, sizeof kind, "%s", action);
+    if (!rc) rc = rk_outbox_add(l->db, NULL, "order", o->uuid, kind, after.data);
+    rk_buf_free(&before);
+    rk_buf_free(&after);
+    return rc;
+}
+
+static int step_done(rk_ledger *l, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Writes the sealed fields and the clear columns derived from them. */
+static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
+{
+    rk_buf sealed;
+    sqlite3_stmt *st;
+    char idx[65] = "";
+    int rc;
+
+    const char *subject = rk_order_value(o, form->subject_field);
+    snprintf(o->subject_name, sizeof o->subject_name, "%s", subject ? subject : "");
+    const char *cs = rk_order_value(o, "cert_serial");
+    snprintf(o->cert_serial, sizeof o->cert_serial, "%s", cs ? cs : "");
+    const char *idv = rk_order_value(o, form->id_field);
+    if (idv && *idv && (rc = rk_seal_index(idx, l->key, "id", idv)) != 0) return rc;
+    rk_buf_init(&sealed, FIELDS_MAX + 128);
+    if ((rc = seal_fields(l, o, &sealed)) != 0) {
+        rk_buf_free(&sealed);
+        return rc;
+    }
+    rc = rk_db_prepare(l->db, &st,
+                       "UPDATE orders SET fields = ?, subject_name = ?, uscc = ?, ssn = ?, "
+                       "project = ?, region = ?, category = ?, cert_serial = ?, id_index = ?, "
+                       "updated_at = ? WHERE id = ?");
+    if (!rc) {
+        sqlite3_bind_blob(st, 1, sealed.data, (int)sealed.len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, o->subject_name, -1, SQLITE_STATIC);
+        bind_text_or_null(st, 3, rk_order_value(o, "uscc"));
+        bind_text_or_null(st, 4, rk_order_value(o, "ssn"));
+        bind_text_or_null(st, 5, rk_order_value(o, "project"));
+        bind_text_or_null(st, 6, rk_order_value(o, "region"));
+        bind_text_or_null(st, 7, rk_order_value(o, "category"));
+        bind_text_or_null(st, 8, o->cert_serial);
+        bind_text_or_null(st, 9, idx);
+        sqlite3_bind_int64(st, 10, rk_clock_now());
+        sqlite3_bind_int64(st, 11, o->id);
+        rc = step_done(l, st, "cannot save order fields");
+    }
+    rk_buf_free(&sealed);
+    return rc;
+}
+
+/* Sets a field in memory after checking it against the form. *detail
+ * receives an audit line (value masked when sensitive). */
+static int apply_field(const rk_form *form, rk_order *o, const char *name, const char *value,
+                       const char *warning_reason, rk_buf *detail)
+{
+    const rk_form_field *ff = rk_form_find(form, name);
+    rk_valid v;
+    char shown[RK_ORDER_VALUE_MAX];
+    int rc;
+
+    if (!ff)
+        return rk_err_set(RK_EINVAL, "the %s form of a %s order has no field '%s'", o->subscriber,
+                          o->business, name);
+    memset(&v, 0, sizeof v);
+    if (value[0] == '\0') {
+        v.normalized[0] = '\0';
+    } else if ((rc = rk_forms_check_value(ff->def, value, &v)) != 0) {
+        return rc;
+    } else if (v.warning && !(warning_reason && *warning_reason)) {
+        return rk_err_set(RK_EINVAL,
+                          "%s: %s; a clerk may accept it with a recorded reason "
+                          "(--accept-warning REASON)",
+                          ff->def->label_en, v.message);
+    }
+    int slot = -1;
+    for (int i = 0; i < o->n_fields; i++)
+        if (!strcmp(o->fields[i].name, name)) slot = i;
+    if (slot < 0) {
+        if (!v.normalized[0]) return 0;
+        if (o->n_fields >= RK_FORM_MAX_FIELDS) return rk_err_set(RK_EINVAL, "too many fields");
+        slot = o->n_fields++;
+        snprintf(o->fields[slot].name, sizeof o->fields[slot].name, "%s", name);
+    }
+    snprintf(o->fields[slot].value, sizeof o->fields[slot].value, "%s", v.normalized);
+    if (!v.normalized[0]) {
+        /* Cleared: drop the slot. */
+        o->fields[slot] = o->fields[--o->n_fields];
+    }
+    if (ff->def->sensitive)
+        rk_mask(shown, sizeof shown, ff->def->check, v.normalized);
+    else
+        snprintf(shown, sizeof shown, "%s", v.normalized);
+    rk_buf_printf(detail, "%s%s=%s", detail->len ? "; " : "", name, shown);
+    if (v.warning) rk_buf_printf(detail, " (warning %s accepted: %s)", v.reason, warning_reason);
+    return 0;
+}
+
+static int require(const rk_actor *by, unsigned role)
+{
+    return rk_actor_require(by, role);
+}
+
+/* Begins a transaction and loads the order. */
+static int begin_load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
+{
+    int rc = rk_db_begin(l->db);
+    if (rc) return rc;
+    if ((rc = load(l, ref, o, ids)) != 0) rk_db_rollback(l->db);
+    return rc;
+}
+
+/* Commits on rc == 0, else rolls back; returns rc or the commit's error. */
+static int end(rk_ledger *l, int rc)
+{
+    if (rc) {
+        rk_db_rollback(l->db);
+        return rc;
+    }
+    return rk_db_commit(l->db);
+}
+
+static int in_state(const rk_order *o, const char *const *states, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(o->state, states[i])) return 1;
+    return 0;
+}
+
+static int refuse_state(const rk_order *o, const char *action)
+{
+    return rk_err_set(RK_ESTATE, "order %s is %s: it cannot be %s", o->ref,
+                      rk_state_label(o->state, 0), action);
+}
+
+/* Sets state and, where named, a timestamp column to now and a clerk
+ * column to the actor, in one UPDATE. */
+static int set_state(rk_ledger *l, rk_order *o, const char *state, const char *time_col,
+                     const char *clerk_col, const rk_actor *by)
+{
+    sqlite3_stmt *st;
+    char sql[256];
+    int rc;
+
+    snprintf(sql, sizeof sql,
+             "UPDATE orders SET state = ?1, updated_at = ?2%s%s%s%s%s%s "
+             "WHERE id = ?4",
+             time_col ? ", " : "", time_col ? time_col : "", time_col ? " = ?2" : "",
+             clerk_col ? ", " : "", clerk_col ? clerk_col : "", clerk_col ? " = ?3" : "");
+    if ((rc = rk_db_prepare(l->db, &st, sql)) != 0) return rc;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    if (by && by->clerk_id)
+        sqlite3_bind_int64(st, 3, by->clerk_id);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, o->id);
+    if ((rc = step_done(l, st, "cannot change the order's state")) != 0) return rc;
+    snprintf(o->state, sizeof o->state, "%s", state);
+    return 0;
+}
+
+/* Runs a one-column update "UPDATE orders SET <assign> WHERE id = ?". */
+static int update_col_text(rk_ledger *l, int64_t id, const char *col, const char *value)
+{
+    sqlite3_stmt *st;
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE orders SET %s = ? WHERE id = ?", col);
+    int rc = rk_db_prepare(l->db, &st, sql);
+    if (rc) return rc;
+    bind_text_or_null(st, 1, value);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(l, st, "cannot update order");
+}
+
+static int update_col_int(rk_ledger *l, int64_t id, const char *col, int64_t value, int null)
+{
+    sqlite3_stmt *st;
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE orders SET %s = ? WHERE id = ?", col);
+    int rc = rk_db_prepare(l->db, &st, sql);
+    if (rc) return rc;
+    if (null)
+        sqlite3_bind_null(st, 1);
+    else
+        sqlite3_bind_int64(st, 1, value);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(l, st, "cannot update order");
+}
+
+/* --- creating and editing ----------------------------------------------- */
+
+static int next_ref(rk_ledger *l, char *out, size_t n)
+{
+    char prefix[16], hi[16];
+    time_t now = (time_t)rk_clock_now();
+    struct tm tm;
+    sqlite3_stmt *st;
+    int seq = 1, rc;
+
+    localtime_r(&now, &tm);
+    /* Two-digit years are intended: references are short, for the phone. */
+    snprintf(prefix, sizeof prefix, "%02d%02d%02d-", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
+    snprintf(hi, sizeof hi, "%02d%02d%02d.", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
+    rc = rk_db_prepare(l->db, &st, "SELECT max(ref) FROM orders WHERE ref >= ? AND ref < ?");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        seq = atoi((const char *)sqlite3_column_text(st, 0) + 7) + 1;
+    sqlite3_finalize(st);
+    /* Four digits sort correctly up to 9999 orders a day; five after that. */
+    snprintf(out, n, seq <= 9999 ? "%s%04d" : "%s%05d", prefix, seq);
+    return 0;
+}
+
+static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, const char *doc,
+                        const char *note)
+{
+    sqlite3_stmt *st;
+    int rc =
+        rk_db_prepare(l->db, &st,
+                      "INSERT INTO order_document(order_id, doc_type, seen_on_paper, note, "
+                      "recorded_by, recorded_at) VALUES (?, ?, 1, ?, ?, ?) "
+                      "ON CONFLICT(order_id, doc_type) DO UPDATE SET sha256 = NULL, "
+                      "format = NULL, bytes = NULL, width = NULL, height = NULL, "
+                      "seen_on_paper = 1, note = excluded.note, "
+                      "recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, note);
+    if (by->clerk_id)
+        sqlite3_bind_int64(st, 4, by->clerk_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, rk_clock_now());
+    return step_done(l, st, "cannot record the document");
+}
+
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids);
+
+int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out)
+{
+    rk_order *o = calloc(1, sizeof *o);
+    rk_form form;
+    rk_buf detail;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!o) return rk_err_oom();
+    rk_buf_init(&detail, 8192);
+    if (by->clerk_id && (rc = require(by, RK_ROLE_ENTRY)) != 0) goto out;
+    if (!by->clerk_id && (spec->submit || spec->n_paper)) {
+        rc = rk_err_set(RK_EPERM, "only an entry clerk can check documents and submit an order");
+        goto out;
+    }
+    if ((rc = rk_forms_compose(l->forms, spec->subscriber, spec->business, &form)) != 0) goto out;
+    const char *cert_kind = spec->cert_kind;
+    if (!cert_kind || !*cert_kind)
+        cert_kind = !strcmp(spec->subscriber, "organisation") ? "organisation" : spec->subscriber;
+    if (!rk_forms_cert_kind_allowed(l->forms, spec->subscriber, cert_kind)) {
+        rc = rk_err_set(RK_EINVAL, "a %s subscriber cannot apply for a '%s' certificate",
+                        spec->subscriber, cert_kind);
+        goto out;
+    }
+    snprintf(o->business, sizeof o->business, "%s", spec->business);
+    snprintf(o->subscriber, sizeof o->subscriber, "%s", spec->subscriber);
+    snprintf(o->cert_kind, sizeof o->cert_kind, "%s", cert_kind);
+    snprintf(o->state, sizeof o->state, "draft");
+    o->needs_authority = spec->needs_authority != 0;
+    for (int i = 0; i < spec->n; i++)
+        if ((rc = apply_field(&form, o, spec->names[i], spec->values[i], spec->warning_reason,
+                              &detail)) != 0)
+            goto out;
+    for (int i = 0; i < spec->n_paper; i++)
+        if (!rk_form_needs_doc(&form, spec->paper_docs[i])) {
+            rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", spec->subscriber,
+                            spec->business, spec->paper_docs[i]);
+            goto out;
+        }
+    if ((rc = rk_uuid_v4(o->uuid)) != 0 || (rc = rk_db_begin(l->db)) != 0) goto out;
+    if ((rc = next_ref(l, o->ref, sizeof o->ref)) != 0) goto fail;
+    o->created_at = rk_clock_now();
+    rc = rk_db_prepare(l->db, &st,
+                       "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
+                       "needs_authority, fields, created_by, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, 'draft', ?, x'', ?, ?, ?)");
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, o->business, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->subscriber, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, o->cert_kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, o->needs_authority);
+    if (by->clerk_id)
+        sqlite3_bind_int64(st, 7, by->clerk_id);
+    else
+        sqlite3_bind_null(st, 7);
+    sqlite3_bind_int64(st, 8, o->created_at);
+    sqlite3_bind_int64(st, 9, o->created_at);
+    if ((rc = step_done(l, st, "cannot create the order")) != 0) goto fail;
+    o->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
+    if ((rc = write_fields(l, o, &form)) != 0) goto fail;
+    for (int i = 0; i < spec->n_paper; i++)
+        if ((rc = insert_paper(l, by, o->id, spec->paper_docs[i], "seen at capture")) != 0)
+            goto fail;
+    if ((rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.created", NULL, o,
+                     detail.data)) != 0)
+        goto fail;
+    if (spec->submit) {
+        order_ids ids = {by->clerk_id, 0};
+        if ((rc = submit_locked(l, by, o, &ids)) != 0) goto fail;
+    }
+    rc = rk_db_commit(l->db);
+    if (!rc && out) *out = *o;
+    goto out;
+fail:
+    rk_db_rollback(l->db);
+out:
+    rk_buf_free(&detail);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+static const char *const editable[] = {"draft", "rejected"};
+
+int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *name,
+                 const char *value, const char *warning_reason)
+{
+    rk_order *o = calloc(1, sizeof *o);
+    rk_form form;
+    rk_buf detail;
+    int rc;
+
+    if (!o) return rk_err_oom();
+    rk_buf_init(&detail, 4096);
+    if (by->clerk_id && (rc = require(by, RK_ROLE_ENTRY)) != 0) goto out;
+    if ((rc = begin_load(l, ref, o, NULL)) != 0) goto out;
+    if (!in_state(o, editable, 2))
+        rc = refuse_state(o, "edited (only drafts and rejected orders can)");
+    else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
+             (rc = apply_field(&form, o, name, value, warning_reason, &detail)) == 0 &&
+             (rc = write_fields(l, o, &form)) == 0)
+        rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.field_set", o->state, o,
+                    detail.data);
+    rc = end(l, rc);
+out:
+    rk_buf_free(&detail);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const char *doc_type,
+                    const unsigned char *data, size_t len)
+{
+    rk_order *o = calloc(1, sizeof *o);
+    rk_form form;
+    rk_image_info info;
+    char sha[65], detail[256];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!o) return rk_err_oom();
+    if (by->clerk_id && (rc = require(by, RK_ROLE_ENTRY)) != 0) goto out;
+    /* Check and store the image before taking the write lock: decoding
+     * a large image must not block the other programs. Storing is
+     * idempotent, so a refusal below leaves at most an unreferenced file. */
+    if ((rc = rk_image_check(&info, data, len, (size_t)l->conf->max_image_bytes)) != 0) {
+        rk_err_wrap(rc, "document %s", doc_type);
+        goto out;
+    }
+    if ((rc = rk_docstore_put(l->conf->documents, l->key, data, len, sha)) != 0) goto out;
+    if ((rc = begin_load(l, ref, o, NULL)) != 0) goto out;
+    if (!in_state(o, editable, 2)) {
+        rc = refuse_state(o, "given documents (only drafts and rejected orders can)");
+    } else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
+               !rk_form_needs_doc(&form, doc_type)) {
+        rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", o->subscriber,
+                        o->business, doc_type);
+    } else if (!rc &&
+               (rc = rk_db_prepare(
+                    l->db, &st,
+                    "INSERT INTO order_document(order_id, doc_type, sha256, format, bytes, "
+                    "width, height, seen_on_paper, note, recorded_by, recorded_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?) "
+                    "ON CONFLICT(order_id, doc_type) DO UPDATE SET sha256 = excluded.sha256, "
+                    "format = excluded.format, bytes = excluded.bytes, width = excluded.width, "
+                    "height = excluded.height, seen_on_paper = 0, note = NULL, "
+                    "recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at")) ==
+                   0) {
+        sqlite3_bind_int64(st, 1, o->id);
+        sqlite3_bind_text(st, 2, doc_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, info.format, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (int64_t)len);
+        sqlite3_bind_int(st, 6, info.width);
+        sqlite3_bind_int(st, 7, info.height);
+        if (by->clerk_id)
+            sqlite3_bind_int64(st, 8, by->clerk_id);
+        else
+            sqlite3_bind_null(st, 8);
+        sqlite3_bind_int64(st, 9, rk_clock_now());
+        if ((rc = step_done(l, st, "cannot record the document")) == 0) {
+            snprintf(detail, sizeof detail, "%s: %s %dx%d, %zu bytes, sha256 %.16s", doc_type,
+                     info.format, info.width, info.height, len, sha);
+            rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.document", o->state,
+                        o, detail);
+        }
+    }
+    rc = end(l, rc);
+out:
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+int rk_order_paper(rk_ledger *l, const rk_actor *by, const char *ref, const char *doc_type,
+                   const char *note)
+{
+    rk_order *o = calloc(1, sizeof *o);
+    rk_form form;
+    char detail[512];
+    int rc;
+
+    if (!o) return rk_err_oom();
+    if (!by->clerk_id)
+        rc = rk_err_set(RK_EPERM, "only a clerk can record a paper document as seen");
+    else
+        rc = require(by, RK_ROLE_ENTRY);
+    if (rc || (rc = begin_load(l, ref, o, NULL)) != 0) goto out;
+    if (!in_state(o, editable, 2)) {
+        rc = refuse_state(o, "given documents (only drafts and rejected orders can)");
+    } else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
+               !rk_form_needs_doc(&form, doc_type)) {
+        rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", o->subscriber,
+                        o->business, doc_type);
+    } else if (!rc && (rc = insert_paper(l, by, o->id, doc_type, note)) == 0) {
+        snprintf(detail, sizeof detail, "%s seen on paper%s%s", doc_type, note ? ": " : "",
+                 note ? note : "");
+        rc = record(l, by, "entry", "order.document", o->state, o, detail);
+    }
+    rc = end(l, rc);
+out:
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+int rk_order_docs(rk_ledger *l, int64_t order_id, rk_order_doc **out, int *n)
+{
+    sqlite3_stmt *st;
+    rk_order_doc *list = NULL;
+    int count = 0, rc, s;
+
+    *out = NULL;
+    *n = 0;
+    rc = rk_db_prepare(l->db, &st,
+                       "SELECT doc_type, sha256, format, bytes, width, height, seen_on_paper, "
+                       "note FROM order_document WHERE order_id = ? ORDER BY doc_type");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, order_id);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_order_doc *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
+        if (!grown) {
+            free(list);
+            sqlite3_finalize(st);
+            return rk_err_oom();
+        }
+        list = grown;
+        rk_order_doc *d = &list[count++];
+        memset(d, 0, sizeof *d);
+        text(d->doc_type, sizeof d->doc_type, st, 0);
+        text(d->sha256, sizeof d->sha256, st, 1);
+        text(d->format, sizeof d->format, st, 2);
+        d->bytes = sqlite3_column_int64(st, 3);
+        d->width = sqlite3_column_int(st, 4);
+        d->height = sqlite3_column_int(st, 5);
+        d->seen_on_paper = sqlite3_column_int(st, 6);
+        text(d->note, sizeof d->note, st, 7);
+    }
+    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list documents");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+int rk_order_missing(rk_ledger *l, const rk_order *o, char *out, size_t n)
+{
+    rk_form form;
+    rk_order_doc *docs;
+    int nd, rc;
+    size_t used = 0;
+
+    out[0] = '\0';
+    if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) != 0) return rc;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(out + used, n - used, __VA_ARGS__);                                      \
+        if (w_ > 0 && (size_t)w_ < n - used) used += (size_t)w_;                                   \
+    } while (0)
+    for (int i = 0; i < form.n_fields; i++) {
+        const rk_form_field *ff = &form.fields[i];
+        int required = ff->required;
+        for (int c = 0; c < form.n_conds; c++) {
+            const char *when = rk_order_value(o, form.conds[c].when_field);
+            if (!strcmp(form.conds[c].field, ff->def->name) && when &&
+                !strcmp(when, form.conds[c].when_value))
+                required = 1;
+        }
+        const char *v = rk_order_value(o, ff->def->name);
+        if (required && (!v || !*v))
+            ADD("%sfield %s (%s)", used ? "; " : "", ff->def->name, ff->def->label_en);
+    }
+    if ((rc = rk_order_docs(l, o->id, &docs, &nd)) != 0) return rc;
+    for (int i = 0; i < form.n_docs; i++) {
+        int have = 0;
+        for (int k = 0; k < nd; k++)
+            if (!strcmp(docs[k].doc_type, form.docs[i]->name)) have = 1;
+        if (!have)
+            ADD("%sdocument %s (%s)", used ? "; " : "", form.docs[i]->name, form.docs[i]->label_en);
+    }
+#undef ADD
+    free(docs);
+    return 0;
+}
+
+/* --- the certificate an order acts on ----------------------------------- */
+
+typedef struct cert_row {
+    int64_t id;
+    char status[16];
+    int64_t not_before, not_after;
+    int64_t suspended_at;
+} cert_row;
+
+static int find_cert(rk_ledger *l, const char *serial, cert_row *out)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT id, status, not_before, not_after, coalesce(suspended_at, 0) "
+                           "FROM certificate WHERE serial = upper(?)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        text(out->status, sizeof out->status, st, 1);
+        out->not_before = sqlite3_column_int64(st, 2);
+        out->not_after = sqlite3_column_int64(st, 3);
+        out->suspended_at = sqlite3_column_int64(st, 4);
+    } else {
+        rc = s == SQLITE_DONE
+                 ? rk_err_set(RK_ENOTFOUND,
+                              "no certificate with serial %s in this branch's records", serial)
+                 : rk_db_fail(l->db, "cannot read certificate");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Checks that the order's target certificate allows its business type. */
+static int check_target(rk_ledger *l, const rk_order *o)
+{
+    cert_row c;
+    int rc;
+    const char *b = o->business;
+
+    if (!o->cert_serial[0]) return 0;
+    if ((rc = find_cert(l, o->cert_serial, &c)) != 0) return rc;
+    if (!strcmp(c.status, "revoked"))
+        return rk_err_set(RK_ESTATE, "certificate %s is revoked: a %s is not possible",
+                          o->cert_serial, rk_business_label(b, 0));
+    if (!strcmp(b, "suspend") && strcmp(c.status, "valid"))
+        return rk_err_set(RK_ESTATE, "certificate %s is %s, not in use: it cannot be suspended",
+                          o->cert_serial, c.status);
+    if (!strcmp(b, "resume") && strcmp(c.status, "suspended"))
+        return rk_err_set(RK_ESTATE, "certificate %s is not suspended", o->cert_serial);
+    if (!strcmp(b, "renew") && c.not_after <= rk_clock_now())
+        return rk_err_set(RK_ESTATE,
+                          "certificate %s has expired: renewal is only possible before expiry; "
+                          "apply for a new certificate",
+                          o->cert_serial);
+    return 0;
+}
+
+/* --- review and the rest of the way ------------------------------------- */
+
+static int price(rk_ledger *l, rk_order *o, rk_buf *lines_json)
+{
+    rk_fee_request req;
+    rk_fee_quote q;
+    rk_json j;
+    int64_t bought = 0;
+    int rc;
+
+    memset(&req, 0, sizeof req);
+    req.business = o->business;
+    req.cert_kind = o->cert_kind;
+    req.medium = medium_of(o->business);
+    const char *mb = rk_order_value(o, "medium_bought");
+    if (mb && *mb && (rc = rk_clock_parse(&bought, mb)) != 0) return rc;
+    req.medium_bought_at = bought;
+    const char *uc = rk_order_value(o, "user_caused");
+    req.user_caused_damage = uc && !strcmp(uc, "yes");
+    req.now = rk_clock_now();
+    if ((rc = rk_fees_quote(l->fees, &req, &q)) != 0) return rc;
+    rk_json_init(&j, lines_json);
+    rk_json_arr_begin(&j);
+    for (int i = 0; i < q.n; i++) {
+        rk_json_obj_begin(&j);
+        rk_json_kstr(&j, "code", q.lines[i].code);
+        rk_json_kstr(&j, "label", q.lines[i].label_zh);
+        rk_json_kint(&j, "fen", q.lines[i].fen);
+        rk_json_obj_end(&j);
+    }
+    rk_json_arr_end(&j);
+    if ((rc = rk_json_finish(&j)) != 0) return rc;
+    o->fee_total = q.total_fen;
+    return 0;
+}
+
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids)
+{
+    static const char *const from[] = {"draft", "rejected"};
+    char missing[2048];
+    rk_form form;
+    rk_buf lines;
+    sqlite3_stmt *st;
+    int64_t due = 0, now = rk_clock_now();
+    int rc;
+    (void)ids;
+
+    if (!in_state(o, from, 2)) return refuse_state(o, "submitted");
+    if ((rc = rk_order_missing(l, o, missing, sizeof missing)) != 0) return rc;
+    if (missing[0])
+        return rk_err_set(RK_ESTATE, "order %s cannot be submitted: missing %s", o->ref, missing);
+    if ((rc = check_target(l, o)) != 0 ||
+        (rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) != 0)
+        return rc;
+    if (form.deadline_days > 0 &&
+        (rc = rk_calendar_due(l->calendar, now, form.deadline_days, &due)) != 0)
+        return rc;
+    rk_buf_init(&lines, 8192);
+    if ((rc = price(l, o, &lines)) != 0) {
+        rk_buf_free(&lines);
+        return rc;
+    }
+    const char *before = o->state[0] == 'd' ? "draft" : "rejected";
+    rc = rk_db_prepare(l->db, &st,
+                       "UPDATE orders SET state = 'submitted', entered_by = ?, submitted_at = ?, "
+                       "due_at = ?, fee_total = ?, fee_lines = ?, reject_reason = NULL, "
+                       "reviewed_by = NULL, decided_at = NULL, closed_at = NULL, "
+                       "updated_at = ? WHERE id = ?");
+    if (!rc) {
+        if (by->clerk_id)
+            sqlite3_bind_int64(st, 1, by->clerk_id);
+        else
+            sqlite3_bind_null(st, 1); /* the system's own orders */
+        sqlite3_bind_int64(st, 2, now);
+        if (due)
+            sqlite3_bind_int64(st, 3, due);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, o->fee_total);
+        sqlite3_bind_text(st, 5, lines.data, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, now);
+        sqlite3_bind_int64(st, 7, o->id);
+        rc = step_done(l, st, "cannot submit the order");
+    }
+    rk_buf_free(&lines);
+    if (rc) return rc;
+    snprintf(o->state, sizeof o->state, "submitted");
+    o->submitted_at = now;
+    o->due_at = due;
+    return record(l, by, "entry", "order.submitted", before, o, NULL);
+}
+
+/* Loads, checks and runs body under one transaction; the common frame of
+ * the transitions below. */
+#define TRANSITION(l, ref, o, ids, body)                                                           \
+    do {                                                                                           \
+        rk_order *o = calloc(1, sizeof *o);                                                        \
+        order_ids ids;                                                                             \
+        if (!o) return rk_err_oom();                                                               \
+        int rc_ = begin_load(l, ref, o, &ids);                                                     \
+        if (!rc_) {                                                                                \
+            rc_ = (body);                                                                          \
+            rc_ = end(l, rc_);                                                                     \
+        }                                                                                          \
+        rk_wipe(o, sizeof *o);                                                                     \
+        free(o);                                                                                   \
+        return rc_;                                                                                \
+    } while (0)
+
+int rk_order_submit(rk_ledger *l, const rk_actor *by, const char *ref)
+{
+    int rc = by->clerk_id ? require(by, RK_ROLE_ENTRY)
+                          : rk_err_set(RK_EPERM, "only an entry clerk can submit an order");
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, submit_locked(l, by, o, &ids));
+}
+
+/* The reviewer may not be the clerk who created or submitted the order. */
+static int check_duty(const rk_actor *by, const rk_order *o, const order_ids *ids)
+{
+    if (by->clerk_id && (by->clerk_id == ids->entered_by || by->clerk_id == ids->created_by))
+        return rk_err_set(RK_EPERM,
+                          "%s entered order %s and so cannot review it: another review clerk "
+                          "must decide (separation of duties)",
+                          by->login, o->ref);
+    return 0;
+}
+
+static int approve_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+                          const char *authority_ref)
+{
+    int rc;
+    const char *before = !strcmp(o->state, "authority") ? "authority" : "submitted";
+
+    if ((rc = check_duty(by, o, ids)) != 0) return rc;
+    if (!strcmp(o->state, "submitted")) {
+        if (o->needs_authority && !(authority_ref && *authority_ref)) {
+            if ((rc = set_state(l, o, "authority", NULL, "reviewed_by", by)) != 0) return rc;
+            return record(l, by, "review", "order.to_authority", before, o,
+                          "first review passed; awaiting the competent authority");
+        }
+    } else if (!strcmp(o->state, "authority")) {
+        if (!(authority_ref && *authority_ref))
+            return rk_err_set(RK_EINVAL,
+                              "order %s awaits the competent authority: give its approval "
+                              "reference (--authority-ref)",
+                              o->ref);
+    } else {
+        return refuse_state(o, "approved");
+    }
+    if (authority_ref && *authority_ref &&
+        (rc = update_col_text(l, o->id, "authority_ref", authority_ref)) != 0)
+        return rc;
+    if ((rc = set_state(l, o, "approved", "decided_at", "reviewed_by", by)) != 0) return rc;
+    return record(l, by, "review", "order.approved", before, o,
+                  authority_ref && *authority_ref ? authority_ref : NULL);
+}
+
+int rk_order_approve(rk_ledger *l, const rk_actor *by, const char *ref, const char *authority_ref)
+{
+    int rc = require(by, RK_ROLE_REVIEW);
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, approve_locked(l, by, o, &ids, authority_ref));
+}
+
+static int reject_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+                         const char *reason)
+{
+    static const char *const from[] = {"submitted", "authority"};
+    char before[16];
+    int rc;
+
+    if (!in_state(o, from, 2)) return refuse_state(o, "rejected");
+    if ((rc = check_duty(by, o, ids)) != 0) return rc;
+    snprintf(before, sizeof before, "%s", o->state);
+    if ((rc = update_col_text(l, o->id, "reject_reason", reason)) != 0 ||
+        (rc = set_state(l, o, "rejected", "decided_at", "reviewed_by", by)) != 0 ||
+        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0)
+        return rc;
+    return record(l, by, "review", "order.rejected", before, o, reason);
+}
+
+int rk_order_reject(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason)
+{
+    int rc = require(by, RK_ROLE_REVIEW);
+    if (rc) return rc;
+    if (!reason || !*reason)
+        return rk_err_set(RK_EINVAL, "give the reason for the subscriber (--reason)");
+    TRANSITION(l, ref, o, ids, reject_locked(l, by, o, &ids, reason));
+}
+
+static int pay_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *method,
+                      int64_t fen)
+{
+    sqlite3_stmt *st;
+    char detail[128];
+    int rc;
+
+    if (strcmp(o->state, "approved")) return refuse_state(o, "paid (only approved orders are)");
+    if (o->fee_total == 0)
+        return rk_err_set(RK_ESTATE, "order %s is free of charge: nothing to pay", o->ref);
+    if (fen != o->fee_total)
+        return rk_err_set(RK_EINVAL, "order %s costs %lld.%02lld yuan, not %lld.%02lld", o->ref,
+                          (long long)(o->fee_total / 100), (long long)(o->fee_total % 100),
+                          (long long)(fen / 100), (long long)(fen % 100));
+    rc = rk_db_prepare(l->db, &st,
+                       "UPDATE orders SET paid_fen = ?, pay_method = ?, paid_at = ? WHERE id = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, fen);
+    sqlite3_bind_text(st, 2, method, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, rk_clock_now());
+    sqlite3_bind_int64(st, 4, o->id);
+    if ((rc = step_done(l, st, "cannot record payment")) != 0 ||
+        (rc = set_state(l, o, "paid", NULL, NULL, by)) != 0)
+        return rc;
+    o->paid_fen = fen;
+    snprintf(detail, sizeof detail, "%lld fen by %s", (long long)fen, method);
+    return record(l, by, "entry", "order.paid", "approved", o, detail);
+}
+
+int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *method, int64_t fen)
+{
+    static const char *const methods[] = {"cash", "wechat", "alipay", "card", "transfer"};
+    int ok = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        ok |= method && !strcmp(method, methods[i]);
+    if (!ok) return rk_err_set(RK_EINVAL, "payment method: cash, wechat, alipay, card or transfer");
+    int rc = require(by, RK_ROLE_ENTRY);
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, pay_locked(l, by, o, method, fen));
+}
+
+static int set_cert_status(rk_ledger *l, const char *serial, const char *status, const char *reason)
+{
+    sqlite3_stmt *st;
+    int64_t now = rk_clock_now();
+    int rc = rk_db_prepare(l->db, &st,
+                           "UPDATE certificate SET status = ?1, "
+                           "suspended_at = CASE ?1 WHEN 'suspended' THEN ?2 ELSE NULL END, "
+                           "revoked_at = CASE ?1 WHEN 'revoked' THEN ?2 ELSE revoked_at END, "
+                           "revoke_reason = CASE ?1 WHEN 'revoked' THEN ?3 ELSE revoke_reason END "
+                           "WHERE serial = upper(?4)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    bind_text_or_null(st, 3, reason);
+    sqlite3_bind_text(st, 4, serial, -1, SQLITE_STATIC);
+    return step_done(l, st, "cannot change the certificate's status");
+}
+
+static int insert_cert(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT count(*) FROM certificate WHERE order_id = ? AND usage = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_text(st, 2, c->usage[0] ? c->usage : "sign", -1, SQLITE_STATIC);
+    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (have)
+        return rk_err_set(RK_ESTATE, "order %s already has a %s certificate: never issue twice",
+                          o->ref, c->usage[0] ? c->usage : "sign");
+    if (c->not_after <= c->not_before || !c->serial[0])
+        return rk_err_set(RK_EINVAL, "the certificate record is incomplete");
+    rc = rk_db_prepare(l->db, &st,
+                       "INSERT INTO certificate(serial, order_id, subject_name, cert_kind, usage, "
+                       "not_before, not_after, status, key_serial, der, created_at) "
+                       "VALUES (upper(?), ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, o->id);
+    sqlite3_bind_text(st, 3, c->subject_name[0] ? c->subject_name : o->subject_name, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->cert_kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, c->usage[0] ? c->usage : "sign", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, c->not_before);
+    sqlite3_bind_int64(st, 7, c->not_after);
+    bind_text_or_null(st, 8, c->key_serial);
+    if (c->der && c->der_len > 0)
+        sqlite3_bind_blob(st, 9, c->der, c->der_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_int64(st, 10, rk_clock_now());
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        int constraint =
+            (sqlite3_extended_errcode(rk_db_handle(l->db)) & 0xff) == SQLITE_CONSTRAINT;
+        sqlite3_finalize(st);
+        return constraint
+                   ? rk_err_set(RK_EEXIST, "a certificate with serial %s already exists", c->serial)
+                   : rk_db_fail(l->db, "cannot record the certificate");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_cert_record *cert)
+{
+    char before[16], detail[256] = "";
+    int rc;
+
+    if (!strcmp(o->state, "approved") && o->fee_total > 0)
+        return rk_err_set(RK_ESTATE, "order %s is not paid yet: issuing needs payment first",
+                          o->ref);
+    if (strcmp(o->state, "approved") && strcmp(o->state, "paid"))
+        return refuse_state(o, "issued (only approved and paid, or fee-free, orders are)");
+    snprintf(before, sizeof before, "%s", o->state);
+    if (is_cert_business(o->business)) {
+        if (!cert)
+            return rk_err_set(RK_EINVAL, "a %s produces a certificate: give it",
+                              rk_business_label(o->business, 0));
+        if ((rc = insert_cert(l, o, cert)) != 0) return rc;
+        snprintf(detail, sizeof detail, "certificate %s", cert->serial);
+        /* The old certificate of a lost key, a change or a broken key is
+         * replaced: revoke it in the same transaction. */
+        const char *why = !strcmp(o->business, "reissue")   ? "keyCompromise"
+                          : !strcmp(o->business, "change")  ? "superseded"
+                          : !strcmp(o->business, "replace") ? "superseded"
+                                                            : NULL;
+        if (why && o->cert_serial[0] && (rc = set_cert_status(l, o->cert_serial, "revoked", why)))
+            return rc;
+    } else if (cert) {
+        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
+                          rk_business_label(o->business, 0));
+    } else if (o->cert_serial[0] &&
+               (!strcmp(o->business, "revoke") || !strcmp(o->business, "suspend") ||
+                !strcmp(o->business, "resume"))) {
+        if ((rc = check_target(l, o)) != 0) return rc;
+        const char *status = !strcmp(o->business, "revoke")    ? "revoked"
+                             : !strcmp(o->business, "suspend") ? "suspended"
+                                                               : "valid";
+        const char *reason = rk_order_value(o, "reason");
+        if ((rc = set_cert_status(l, o->cert_serial, status,
+                                  !strcmp(status, "revoked") ? (reason ? reason : "unspecified")
+                                                             : NULL)) != 0)
+            return rc;
+        snprintf(detail, sizeof detail, "certificate %s now %s", o->cert_serial, status);
+    }
+    if ((rc = set_state(l, o, "issued", "issued_at", "issued_by", by)) != 0 ||
+        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0)
+        return rc;
+    return record(l, by, "issue", "order.issued", before, o, detail[0] ? detail : NULL);
+}
+
+int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_cert_record *cert)
+{
+    int rc = require(by, RK_ROLE_ISSUE);
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, issue_locked(l, by, o, cert));
+}
+
+static int deliver_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *method,
+                          const char *tracking)
+{
+    sqlite3_stmt *st;
+    char summary[1024];
+    int rc;
+
+    if (strcmp(o->state, "issued")) return refuse_state(o, "delivered (only issued orders are)");
+    if (!strcmp(method, "mail")) {
+        const char *addr = rk_order_value(o, "address");
+        if (!addr || !*addr)
+            return rk_err_set(RK_EINVAL, "order %s has no mailing address: re-dispatch it first",
+                              o->ref);
+        if (!tracking || !*tracking)
+            return rk_err_set(RK_EINVAL, "give the parcel's tracking number (--tracking)");
+    }
+    if ((rc = set_state(l, o, "delivered", "delivered_at", "delivered_by", by)) != 0) return rc;
+    snprintf(summary, sizeof summary,
+             "%s %s for %s: entered by %s, reviewed by %s, issued by %s, delivered by %s (%s%s%s)",
+             o->ref, rk_business_label(o->business, 1), o->subject_name,
+             o->entered_by[0] ? o->entered_by : "-", o->reviewed_by[0] ? o->reviewed_by : "-",
+             o->issued_by[0] ? o->issued_by : "-", by->login, method,
+             tracking && *tracking ? " " : "", tracking && *tracking ? tracking : "");
+    rc = rk_db_prepare(l->db, &st,
+                       "INSERT INTO task_record(order_id, completed_at, summary) VALUES (?, ?, ?)");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
+    if ((rc = step_done(l, st, "cannot write the task-completion record")) != 0) return rc;
+    return record(l, by, "issue", "order.delivered", "issued", o, summary);
+}
+
+int rk_order_deliver(rk_ledger *l, const rk_actor *by, const char *ref, const char *method,
+                     const char *tracking)
+{
+    if (!method || (strcmp(method, "pickup") && strcmp(method, "mail")))
+        return rk_err_set(RK_EINVAL, "delivery method: pickup or mail");
+    int rc = require(by, RK_ROLE_ISSUE);
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, deliver_locked(l, by, o, method, tracking));
+}
+
+static int redispatch_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *delivery,
+                             const char *address)
+{
+    static const char *const open[] = {"draft",    "submitted", "authority",
+                                       "approved", "paid",      "issued"};
+    rk_form form;
+    rk_buf detail;
+    int rc;
+
+    if (!in_state(o, open, 6))
+        return refuse_state(o, "re-dispatched (delivered, cancelled and archived orders are not)");
+    if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) != 0) return rc;
+    rk_buf_init(&detail, 2048);
+    rc = apply_field(&form, o, "delivery", delivery, NULL, &detail);
+    if (!rc && address) rc = apply_field(&form, o, "address", address, NULL, &detail);
+    if (!rc && !strcmp(delivery, "mail")) {
+        const char *a = rk_order_value(o, "address");
+        if (!a || !*a) rc = rk_err_set(RK_EINVAL, "mailing needs an address (--address)");
+    }
+    if (!rc && (rc = write_fields(l, o, &form)) == 0)
+        rc = record(l, by, "entry", "order.redispatched", o->state, o, detail.data);
+    rk_buf_free(&detail);
+    return rc;
+}
+
+int rk_order_redispatch(rk_ledger *l, const rk_actor *by, const char *ref, const char *delivery,
+                        const char *address)
+{
+    int rc = require(by, RK_ROLE_ENTRY);
+    if (rc) return rc;
+    TRANSITION(l, ref, o, ids, redispatch_locked(l, by, o, delivery, address));
+}
+
+static int cancel_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *reason)
+{
+    static const char *const open[] = {"draft",    "submitted", "authority",
+                                       "approved", "rejected",  "paid"};
+    char before[16];
+    int rc;
+
+    if (!in_state(o, open, 6)) return refuse_state(o, "cancelled");
+    if (!strcmp(o->state, "paid") && !(by->roles & RK_ROLE_SUPERVISOR))
+        return rk_err_set(
+            RK_EPERM, "order %s is paid: a supervisor cancels it and arranges the refund", o->ref);
+    snprintf(before, sizeof before, "%s", o->state);
+    if ((rc = update_col_text(l, o->id, "cancel_reason", reason)) != 0 ||
+        (rc = set_state(l, o, "cancelled", "closed_at", NULL, by)) != 0)
+        return rc;
+    return record(l, by, (by->roles & RK_ROLE_SUPERVISOR) ? "supervisor" : "entry",
+                  "order.cancelled", before, o, reason);
+}
+
+int rk_order_cancel(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason)
+{
+    if (!(by->roles & (RK_ROLE_ENTRY | RK_ROLE_SUPERVISOR)))
+        return rk_err_set(RK_EPERM, "%s holds neither the entry nor the supervisor role",
+                          by->login);
+    if (!reason || !*reason)
+        return rk_err_set(RK_EINVAL, "give the reason for cancelling (--reason)");
+    TRANSITION(l, ref, o, ids, cancel_locked(l, by, o, reason));
+}
+
+/* --- lists -------------------------------------------------------------- */
+
+int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, int *n)
+{
+    char sql[1024];
+    sqlite3_stmt *st;
+    rk_order_row *rows;
+    int limit = f->limit > 0 ? f->limit : 100, count = 0, rc, s = SQLITE_DONE;
+    int64_t now = f->now ? f->now : rk_clock_now();
+
+    *out = NULL;
+    *n = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT ref, uuid, business, subscriber, state, subject_name, fee_total, "
+             "coalesce(submitted_at, 0), coalesce(due_at, 0), created_at, id FROM orders "
+             "WHERE 1 %s %s %s %s ORDER BY %s LIMIT ?5",
+             f->state ? "AND state = ?1" : "", f->business ? "AND business = ?2" : "",
+             f->overdue ? "AND closed_at IS NULL AND due_at < ?3" : "",
+             f->after_id ? "AND id > ?4" : "",
+             f->overdue ? "due_at"
+             : f->state ? "submitted_at, id"
+                        : "id DESC");
+    if ((rc = rk_db_prepare(l->db, &st, sql)) != 0) return rc;
+    if (f->state) sqlite3_bind_text(st, 1, f->state, -1, SQLITE_STATIC);
+    if (f->business) sqlite3_bind_text(st, 2, f->business, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, f->after_id);
+    sqlite3_bind_int(st, 5, limit);
+    rows = calloc((size_t)limit, sizeof *rows);
+    if (!rows) {
+        sqlite3_finalize(st);
+        return rk_err_oom();
+    }
+    while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_order_row *r = &rows[count++];
+        text(r->ref, sizeof r->ref, st, 0);
+        text(r->uuid, sizeof r->uuid, st, 1);
+        text(r->business, sizeof r->business, st, 2);
+        text(r->subscriber, sizeof r->subscriber, st, 3);
+        text(r->state, sizeof r->state, st, 4);
+        text(r->subject_name, sizeof r->subject_name, st, 5);
+        r->fee_total = sqlite3_column_int64(st, 6);
+        r->submitted_at = sqlite3_column_int64(st, 7);
+        r->due_at = sqlite3_column_int64(st, 8);
+        r->created_at = sqlite3_column_int64(st, 9);
+    }
+    rc = count == limit || s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list orders");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *out = rows;
+    *n = count;
+    return 0;
+}
+
+int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason, char *ref_out,
+                           size_t n)
+{
+    rk_order *src = calloc(1, sizeof *src), *o = calloc(1, sizeof *o);
+    rk_actor sys;
+    rk_form form;
+    rk_buf detail;
+    sqlite3_stmt *st;
+    char src_ref[RK_ORDER_REF_MAX] = "";
+    int rc;
+
+    rk_actor_system(&sys);
+    rk_buf_init(&detail, 8192);
+    if (!src || !o) {
+        rc = rk_err_oom();
+        goto out;
+    }
+    if (!rk_db_in_tx(l->db)) {
+        rc = rk_err_set(RK_EINTERNAL, "system revocation outside a transaction");
+        goto out;
+    }
+    /* The order that produced the certificate names the subscriber. */
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "SELECT o.ref FROM certificate c JOIN orders o ON o.id = c.order_id "
+                            "WHERE c.serial = upper(?)")) != 0)
+        goto out;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) text(src_ref, sizeof src_ref, st, 0);
+    sqlite3_finalize(st);
+    if (!src_ref[0]) {
+        rc = rk_err_set(RK_ENOTFOUND, "certificate %s has no order in this branch", serial);
+        goto out;
+    }
+    if ((rc = load(l, src_ref, src, NULL)) != 0 ||
+        (rc = rk_forms_compose(l->forms, src->subscriber, "revoke", &form)) != 0)
+        goto out;
+    snprintf(o->business, sizeof o->business, "revoke");
+    snprintf(o->subscriber, sizeof o->subscriber, "%s", src->subscriber);
+    snprintf(o->cert_kind, sizeof o->cert_kind, "%s", src->cert_kind);
+    snprintf(o->state, sizeof o->state, "draft");
+    for (int i = 0; i < src->n_fields; i++)
+        if (rk_form_find(&form, src->fields[i].name) &&
+            (rc = apply_field(&form, o, src->fields[i].name, src->fields[i].value, "system copy",
+                              &detail)) != 0)
+            goto out;
+    if ((rc = apply_field(&form, o, "cert_serial", serial, NULL, &detail)) != 0 ||
+        (rc = apply_field(&form, o, "reason", reason, NULL, &detail)) != 0 ||
+        (rc = rk_uuid_v4(o->uuid)) != 0 || (rc = next_ref(l, o->ref, sizeof o->ref)) != 0)
+        goto out;
+    o->created_at = rk_clock_now();
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
+                            "fields, created_at, updated_at) "
+                            "VALUES (?, ?, 'revoke', ?, ?, 'draft', x'', ?, ?)")) != 0)
+        goto out;
+    sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, o->subscriber, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->cert_kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, o->created_at);
+    sqlite3_bind_int64(st, 6, o->created_at);
+    if ((rc = step_done(l, st, "cannot create the revocation order")) != 0) goto out;
+    o->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
+    if ((rc = write_fields(l, o, &form)) != 0) goto out;
+    /* No subscriber is at the counter: the documents are the system's record. */
+    for (int i = 0; i < form.n_docs; i++)
+        if ((rc = insert_paper(l, &sys, o->id, form.docs[i]->name,
+                               "not applicable: revocation started by the system")) != 0)
+            goto out;
+    if ((rc = record(l, &sys, "system", "order.created", NULL, o, reason)) != 0 ||
+        (rc = submit_locked(l, &sys, o, NULL)) != 0)
+        goto out;
+    snprintf(ref_out, n, "%s", o->ref);
+out:
+    rk_buf_free(&detail);
+    if (src) rk_wipe(src, sizeof *src);
+    if (o) rk_wipe(o, sizeof *o);
+    free(src);
+    free(o);
+    return rc;
+}

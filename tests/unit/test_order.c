@@ -1,0 +1,584 @@
+/*
+ * Unit tests of the order ledger on the shipped demo rules (conf/): every
+ * business type's path, every refusal, deadlines in working days, the
+ * six-month suspension timer, renewal reminders, and the audit trail and
+ * outbox events all of it leaves.
+ */
+#include "test.h"
+
+#include "audit/audit.h"
+#include "conf/conf.h"
+#include "db/db.h"
+#include "domain/certstatus.h"
+#include "domain/clerk.h"
+#include "domain/ledger.h"
+#include "domain/order.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/seal.h"
+
+#include <time.h>
+
+static char dir[256];
+static int64_t now;
+static rk_conf *conf;
+static rk_db *db;
+static rk_ledger *l;
+static rk_actor boss, lily, ray, rex, sys;
+
+static int64_t test_clock(void *arg)
+{
+    (void)arg;
+    return now;
+}
+
+static void at(const char *when)
+{
+    if (rk_clock_parse(&now, when) != 0) {
+        fprintf(stderr, "bad time %s\n", when);
+        exit(2);
+    }
+}
+
+static int64_t count(const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (rk_db_prepare(db, &st, sql) == 0 && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void clerk(rk_actor *a, const char *login, unsigned roles)
+{
+    char token[RK_SESSION_TOKEN_LEN + 1];
+    if (rk_clerk_add(db, conf, &boss, login, login, roles, "password1", NULL) ||
+        rk_clerk_login(db, conf, login, "password1", token, a)) {
+        fprintf(stderr, "clerk %s: %s\n", login, rk_err_msg());
+        exit(2);
+    }
+}
+
+static void setup(void)
+{
+    char path[600], token[RK_SESSION_TOKEN_LEN + 1];
+    unsigned char key[32];
+
+    rk_test_tmpdir(dir, sizeof dir);
+    setenv("RAKIOSK_DATA_DIR", dir, 1);
+    setenv("TZ", "Asia/Shanghai", 1);
+    tzset();
+    snprintf(path, sizeof path, "%s/conf/kiosk.conf", getenv("RK_SOURCE_DIR"));
+    if (rk_conf_load(&conf, path)) {
+        fprintf(stderr, "%s\n", rk_err_msg());
+        exit(2);
+    }
+    conf->kdf_log2_n = 14;
+    snprintf(path, sizeof path, "%s/data.key", dir);
+    snprintf(conf->documents, sizeof conf->documents, "%s/documents", dir);
+    if (rk_seal_key_load(key, path, 1) || rk_db_open(&db, conf->database, RK_DB_CREATE) ||
+        rk_db_migrate(db, 0, NULL, NULL) || rk_ledger_open(&l, db, conf)) {
+        fprintf(stderr, "setup: %s\n", rk_err_msg());
+        exit(2);
+    }
+    rk_clerk_add(db, conf, NULL, "boss", "boss", RK_ROLE_SUPERVISOR, "password1", NULL);
+    rk_clerk_login(db, conf, "boss", "password1", token, &boss);
+    clerk(&lily, "lily", RK_ROLE_ENTRY | RK_ROLE_ISSUE);
+    clerk(&ray, "ray", RK_ROLE_REVIEW);
+    clerk(&rex, "rex", RK_ROLE_REVIEW | RK_ROLE_ENTRY | RK_ROLE_ARCHIVE);
+    rk_actor_system(&sys);
+}
+
+/* Builds the fields of a complete form for kind and business. */
+typedef struct spec_buf {
+    const char *names[32], *values[32];
+    int n;
+    const char *paper[8];
+    int np;
+} spec_buf;
+
+static void put(spec_buf *s, const char *name, const char *value)
+{
+    s->names[s->n] = name;
+    s->values[s->n++] = value;
+}
+
+static void fill(spec_buf *s, const char *kind, const char *business, const char *serial)
+{
+    rk_form form;
+    memset(s, 0, sizeof *s);
+    if (!strcmp(kind, "individual")) {
+        put(s, "applicant_name", "王小明");
+        put(s, "applicant_id", "11010519491231002X");
+        put(s, "applicant_mobile", "13800138000");
+    } else {
+        put(s, "enterprise_name", "北京示例科技有限公司");
+        put(s, "uscc", "91350100M000100Y43");
+        if (!strcmp(kind, "server")) {
+            put(s, "domain", "www.example.cn");
+            put(s, "icp_number", "京ICP备12345678号");
+            put(s, "applicant_name", "王小明");
+            put(s, "applicant_id", "11010519491231002X");
+            put(s, "applicant_mobile", "13800138000");
+        } else {
+            put(s, "legal_rep_name", "张三");
+            put(s, "legal_rep_id", "11010519491231002X");
+            put(s, "legal_rep_mobile", "13800138000");
+            put(s, "agent_name", "李四");
+            put(s, "agent_id", "110105491231002");
+            put(s, "agent_mobile", "13900139000");
+            put(s, "ssn", "SB1100001");
+        }
+    }
+    put(s, "email", "it@example.com");
+    put(s, "invoice_type", "ordinary");
+    put(s, "delivery", "pickup");
+    if (rk_forms_compose(l->forms, kind, business, &form) != 0) return;
+    if (rk_form_find(&form, "cert_serial")) put(s, "cert_serial", serial ? serial : "00");
+    if (rk_form_find(&form, "reason")) put(s, "reason", "业务需要");
+    if (rk_form_find(&form, "key_serial")) put(s, "key_serial", "5500001");
+    if (rk_form_find(&form, "medium_bought")) put(s, "medium_bought", "2026-01-10");
+    if (rk_form_find(&form, "user_caused")) put(s, "user_caused", "no");
+    for (int i = 0; i < form.n_docs; i++)
+        s->paper[s->np++] = form.docs[i]->name;
+}
+
+/* Creates and submits an order; returns 0 and its ref, or the error. */
+static int make(char ref[RK_ORDER_REF_MAX], const rk_actor *by, const char *kind,
+                const char *business, const char *serial, int authority)
+{
+    spec_buf s;
+    rk_order_spec spec;
+    rk_order o;
+    fill(&s, kind, business, serial);
+    memset(&spec, 0, sizeof spec);
+    spec.business = business;
+    spec.subscriber = kind;
+    spec.names = s.names;
+    spec.values = s.values;
+    spec.n = s.n;
+    spec.paper_docs = s.paper;
+    spec.n_paper = s.np;
+    spec.submit = 1;
+    spec.needs_authority = authority;
+    int rc = rk_order_new(l, by, &spec, &o);
+    if (!rc)
+        snprintf(ref, RK_ORDER_REF_MAX, "%s", o.ref);
+    else
+        fprintf(stderr, "  make %s %s: %s\n", kind, business, rk_err_msg());
+    return rc;
+}
+
+static void cert(rk_cert_record *c, const char *serial, const char *usage, int days)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->serial, sizeof c->serial, "%s", serial);
+    snprintf(c->usage, sizeof c->usage, "%s", usage);
+    c->not_before = now;
+    c->not_after = now + (int64_t)days * 86400;
+}
+
+static const char *state_of(const char *ref)
+{
+    static rk_order o;
+    if (rk_order_get(l, ref, &o) != 0) return "?";
+    return o.state;
+}
+
+static const char *cert_status(const char *serial)
+{
+    static char s[16];
+    sqlite3_stmt *st;
+    snprintf(s, sizeof s, "?");
+    if (rk_db_prepare(db, &st, "SELECT status FROM certificate WHERE serial = ?") == 0) {
+        sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) snprintf(s, sizeof s, "%s", sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    return s;
+}
+
+/* Runs a full certificate path: approve, pay if due, issue, deliver. */
+static void complete(const char *ref, const rk_cert_record *c)
+{
+    rk_order o;
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    if (o.fee_total > 0)
+        CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    else
+        CHECK_INT(rk_order_pay(l, &lily, ref, "cash", 100), RK_ESTATE);
+    CHECK_INT(rk_order_issue(l, &lily, ref, c), 0);
+    CHECK_INT(rk_order_deliver(l, &lily, ref, "pickup", NULL), 0);
+    CHECK_STR(state_of(ref), "delivered");
+}
+
+static void test_business_paths(void)
+{
+    char ref[RK_ORDER_REF_MAX];
+    rk_cert_record c;
+    rk_order o;
+
+    at("2026-03-02T09:30:00+08:00");
+    /* new */
+    CHECK_INT(make(ref, &lily, "organisation", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_STR(o.state, "submitted");
+    CHECK(o.fee_total > 0);
+    CHECK(o.due_at > now);
+    cert(&c, "A001", "sign", 365);
+    complete(ref, &c);
+    CHECK_STR(cert_status("A001"), "valid");
+    CHECK_INT(count("SELECT count(*) FROM task_record"), 1);
+
+    /* renew: the old certificate stays valid until it expires */
+    CHECK_INT(make(ref, &lily, "organisation", "renew", "A001", 0), 0);
+    cert(&c, "A002", "sign", 730);
+    complete(ref, &c);
+    CHECK_STR(cert_status("A001"), "valid");
+    CHECK_STR(cert_status("A002"), "valid");
+
+    /* change: free, the old certificate is superseded */
+    CHECK_INT(make(ref, &lily, "organisation", "change", "A002", 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(o.fee_total, 0);
+    cert(&c, "A003", "sign", 365);
+    complete(ref, &c);
+    CHECK_STR(cert_status("A002"), "revoked");
+
+    /* lost reissue: medium only; the lost key's certificate is revoked */
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    cert(&c, "B001", "sign", 365);
+    complete(ref, &c);
+    CHECK_INT(make(ref, &lily, "individual", "reissue", "B001", 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK(o.fee_total > 0);
+    cert(&c, "B002", "sign", 365);
+    complete(ref, &c);
+    CHECK_STR(cert_status("B001"), "revoked");
+
+    /* damaged replace within the warranty, not the user's fault: free */
+    CHECK_INT(make(ref, &lily, "individual", "replace", "B002", 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(o.fee_total, 0);
+    cert(&c, "B003", "sign", 365);
+    complete(ref, &c);
+
+    /* unlock: a fee, no certificate */
+    CHECK_INT(make(ref, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK(o.fee_total > 0);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "alipay", o.fee_total), 0);
+    cert(&c, "X1", "sign", 1);
+    CHECK_INT(rk_order_issue(l, &lily, ref, &c), RK_EINVAL); /* produces no certificate */
+    CHECK_INT(rk_order_issue(l, &lily, ref, NULL), 0);
+    CHECK_INT(rk_order_deliver(l, &lily, ref, "pickup", NULL), 0);
+
+    /* key recovery: the escrowed encryption certificate */
+    CHECK_INT(make(ref, &lily, "individual", "recovery", "B003", 0), 0);
+    cert(&c, "B004", "enc", 365);
+    complete(ref, &c);
+
+    /* suspend and resume */
+    CHECK_INT(make(ref, &lily, "organisation", "suspend", "A003", 0), 0);
+    complete(ref, NULL);
+    CHECK_STR(cert_status("A003"), "suspended");
+    CHECK_INT(make(ref, &lily, "organisation", "suspend", "A003", 0), RK_ESTATE);
+    CHECK_INT(make(ref, &lily, "organisation", "resume", "A003", 0), 0);
+    complete(ref, NULL);
+    CHECK_STR(cert_status("A003"), "valid");
+    CHECK_INT(make(ref, &lily, "organisation", "resume", "A003", 0), RK_ESTATE);
+
+    /* revoke: free, certificate revoked; nothing more can be done with it */
+    CHECK_INT(make(ref, &lily, "organisation", "revoke", "A003", 0), 0);
+    complete(ref, NULL);
+    CHECK_STR(cert_status("A003"), "revoked");
+    CHECK_INT(make(ref, &lily, "organisation", "renew", "A003", 0), RK_ESTATE);
+    CHECK_INT(make(ref, &lily, "organisation", "renew", "FFFF", 0), RK_ENOTFOUND);
+
+    /* server certificate */
+    CHECK_INT(make(ref, &lily, "server", "new", NULL, 0), 0);
+    cert(&c, "C001", "sign", 365);
+    complete(ref, &c);
+
+    /* the competent authority's approval */
+    CHECK_INT(make(ref, &lily, "organisation", "new", NULL, 1), 0);
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_STR(state_of(ref), "authority");
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), RK_EINVAL);
+    CHECK_INT(rk_order_approve(l, &ray, ref, "社保局批复2026-17"), 0);
+    CHECK_STR(state_of(ref), "approved");
+
+    int64_t n, bad;
+    CHECK_INT(rk_audit_verify(db, &n, &bad), 0);
+    CHECK(n > 60);
+    CHECK(count("SELECT count(*) FROM outbox WHERE entity = 'order'") > 50);
+    /* Outbox events and audit entries carry no personal data. */
+    CHECK_INT(count("SELECT count(*) FROM outbox WHERE payload LIKE '%11010519491231002X%' "
+                    "OR payload LIKE '%13800138000%'"),
+              0);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE coalesce(detail, '') || "
+                    "coalesce(after, '') LIKE '%11010519491231002X%'"),
+              0);
+    /* ... and the database holds none in clear. */
+    CHECK_INT(count("SELECT count(*) FROM orders WHERE CAST(fields AS TEXT) LIKE '%13800138000%'"),
+              0);
+}
+
+static void test_refusals(void)
+{
+    char ref[RK_ORDER_REF_MAX], ref2[RK_ORDER_REF_MAX];
+    rk_order o;
+    spec_buf s;
+    rk_order_spec spec;
+
+    at("2026-03-03T10:00:00+08:00");
+    /* own approval: rex (review + entry) submits, then may not approve */
+    CHECK_INT(make(ref, &rex, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_approve(l, &rex, ref, NULL), RK_EPERM);
+    CHECK(strstr(rk_err_msg(), "separation of duties") != NULL);
+    CHECK_INT(rk_order_reject(l, &rex, ref, "x"), RK_EPERM);
+    /* wrong role */
+    CHECK_INT(rk_order_approve(l, &lily, ref, NULL), RK_EPERM);
+    CHECK(strstr(rk_err_msg(), "review role") != NULL);
+    CHECK_INT(rk_order_issue(l, &ray, ref, NULL), RK_EPERM);
+    CHECK_INT(rk_order_pay(l, &ray, ref, "cash", 1), RK_EPERM);
+    /* illegal transitions */
+    CHECK_INT(rk_order_deliver(l, &lily, ref, "pickup", NULL), RK_ESTATE);
+    CHECK_INT(rk_order_submit(l, &lily, ref), RK_ESTATE);
+    CHECK_INT(rk_order_set(l, &lily, ref, "email", "a@b.cn", NULL), RK_ESTATE);
+    /* unpaid issuance */
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_order_issue(l, &lily, ref, NULL), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "not paid") != NULL);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total + 1), RK_EINVAL);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "bitcoin", o.fee_total), RK_EINVAL);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    CHECK_INT(rk_order_issue(l, &lily, ref, NULL), RK_EINVAL); /* needs its certificate */
+    /* a paid order is cancelled only by a supervisor */
+    CHECK_INT(rk_order_cancel(l, &lily, ref, "changed mind"), RK_EPERM);
+    CHECK_INT(rk_order_cancel(l, &boss, ref, "changed mind, refunded"), 0);
+    CHECK_STR(state_of(ref), "cancelled");
+
+    /* missing document and missing field */
+    fill(&s, "organisation", "new", NULL);
+    memset(&spec, 0, sizeof spec);
+    spec.business = "new";
+    spec.subscriber = "organisation";
+    spec.names = s.names;
+    spec.values = s.values;
+    spec.n = s.n - 1; /* drops "delivery" */
+    CHECK_INT(rk_order_new(l, &lily, &spec, &o), 0);
+    snprintf(ref2, sizeof ref2, "%s", o.ref);
+    CHECK_INT(rk_order_submit(l, &lily, ref2), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "document business_licence") != NULL);
+    CHECK(strstr(rk_err_msg(), "field delivery") != NULL);
+    /* conditional requirement: mail needs an address */
+    CHECK_INT(rk_order_set(l, &lily, ref2, "delivery", "mail", NULL), 0);
+    for (int i = 0; i < s.np; i++)
+        CHECK_INT(rk_order_paper(l, &lily, ref2, s.paper[i], NULL), 0);
+    CHECK_INT(rk_order_submit(l, &lily, ref2), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "field address") != NULL);
+    CHECK_INT(rk_order_set(l, &lily, ref2, "address", "北京市海淀区1号", NULL), 0);
+    CHECK_INT(rk_order_submit(l, &lily, ref2), 0);
+
+    /* bad values, unknown fields, documents a form does not need */
+    CHECK_INT(rk_order_new(l, &lily, &spec, &o), 0);
+    CHECK_INT(rk_order_set(l, &lily, o.ref, "legal_rep_id", "110105194902300021", NULL), RK_EINVAL);
+    CHECK_INT(rk_order_set(l, &lily, o.ref, "favourite_colour", "red", NULL), RK_EINVAL);
+    CHECK_INT(rk_order_set(l, &lily, o.ref, "invoice_type", "receipt", NULL), RK_EINVAL);
+    CHECK_INT(rk_order_paper(l, &lily, o.ref, "icp_licence", NULL), RK_EINVAL);
+    /* a pilot-region credit code is accepted only with a recorded reason */
+    CHECK_INT(rk_order_set(l, &lily, o.ref, "uscc", "91350100M000100Y47", NULL), RK_EINVAL);
+    CHECK(strstr(rk_err_msg(), "accept") != NULL);
+    CHECK_INT(rk_order_set(l, &lily, o.ref, "uscc", "91350100M000100Y47", "试点地区旧码，核对原件"),
+              0);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE detail LIKE '%试点地区旧码%'"), 1);
+
+    /* images: oversize, disguised, corrupt refused; a real one accepted */
+    static unsigned char big[4 * 1024 * 1024];
+    CHECK_INT(rk_order_attach(l, &lily, o.ref, "business_licence", big, sizeof big), RK_ETOOBIG);
+    const char pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\n";
+    CHECK_INT(rk_order_attach(l, &lily, o.ref, "business_licence", (const unsigned char *)pdf,
+                              sizeof pdf),
+              RK_EFORMAT);
+    char path[600];
+    unsigned char buf[65536];
+    snprintf(path, sizeof path, "%s/tests/data/images/ok.png", getenv("RK_SOURCE_DIR"));
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    CHECK(n > 0);
+    CHECK_INT(rk_order_attach(l, &lily, o.ref, "business_licence", buf, n / 2), RK_EFORMAT);
+    CHECK_INT(rk_order_attach(l, &lily, o.ref, "business_licence", buf, n), 0);
+    CHECK_INT(count("SELECT count(*) FROM order_document WHERE sha256 IS NOT NULL"), 1);
+
+    /* self-service drafts: the kiosk may create, only a clerk submits */
+    CHECK_INT(rk_order_new(l, &sys, &spec, &o), 0);
+    CHECK_INT(rk_order_submit(l, &sys, o.ref), RK_EPERM);
+    CHECK_INT(rk_order_paper(l, &sys, o.ref, "business_licence", NULL), RK_EPERM);
+    /* a rejected order can be corrected and resubmitted */
+    CHECK_INT(make(ref, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_INT(rk_order_reject(l, &ray, ref, ""), RK_EINVAL);
+    CHECK_INT(rk_order_reject(l, &ray, ref, "复印件不清晰"), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_STR(o.reject_reason, "复印件不清晰");
+    CHECK_INT(rk_order_submit(l, &lily, ref), 0);
+    CHECK_STR(state_of(ref), "submitted");
+    CHECK_INT(rk_order_get(l, "nonexistent", &o), RK_ENOTFOUND);
+}
+
+static void test_deadlines(void)
+{
+    char ref[RK_ORDER_REF_MAX];
+    rk_order o;
+    rk_order_row *rows;
+    int n;
+    int64_t due;
+
+    /* A revocation received on Friday is due by Monday night. */
+    at("2026-03-06T10:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "revoke", "B004", 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    rk_clock_parse(&due, "2026-03-09T23:59:59+08:00");
+    CHECK_INT(o.due_at, due);
+    /* Issuance: five working days by the calendar. */
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    int64_t expect;
+    CHECK_INT(rk_calendar_due(l->calendar, now, 5, &expect), 0);
+    CHECK_INT(o.due_at, expect);
+    rk_clock_parse(&due, "2026-03-13T23:59:59+08:00");
+    CHECK_INT(o.due_at, due);
+
+    /* Overdue once the deadline passes; not once the work is done. */
+    rk_order_filter f;
+    memset(&f, 0, sizeof f);
+    f.overdue = 1;
+    CHECK_INT(rk_order_list(l, &f, &rows, &n), 0);
+    int before = n;
+    free(rows);
+    at("2026-03-10T09:00:00+08:00");
+    CHECK_INT(rk_order_list(l, &f, &rows, &n), 0);
+    CHECK(n > before);
+    int found = 0;
+    for (int i = 0; i < n; i++)
+        found |= !strcmp(rows[i].business, "revoke") && rows[i].due_at == due - 4 * 86400;
+    CHECK(found);
+    free(rows);
+
+    /* The clerk queue: submitted orders, oldest first. */
+    memset(&f, 0, sizeof f);
+    f.state = "submitted";
+    CHECK_INT(rk_order_list(l, &f, &rows, &n), 0);
+    CHECK(n >= 2);
+    for (int i = 1; i < n; i++)
+        CHECK(rows[i].submitted_at >= rows[i - 1].submitted_at);
+    free(rows);
+}
+
+static void test_suspension_and_renewals(void)
+{
+    char ref[RK_ORDER_REF_MAX];
+    rk_cert_record c;
+    int resumed, revocations;
+
+    at("2026-04-01T10:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    cert(&c, "D001", "sign", 365 * 2);
+    complete(ref, &c);
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    cert(&c, "D002", "sign", 100); /* expires before a hold would end */
+    complete(ref, &c);
+    CHECK_INT(make(ref, &lily, "individual", "suspend", "D001", 0), 0);
+    complete(ref, NULL);
+    CHECK_INT(make(ref, &lily, "individual", "suspend", "D002", 0), 0);
+    complete(ref, NULL);
+
+    at("2026-09-30T10:00:00+08:00"); /* five months and 29 days later */
+    CHECK_INT(rk_certstatus_tick(l, &resumed, &revocations), 0);
+    CHECK_INT(resumed, 0);
+    CHECK_INT(revocations, 0);
+    CHECK_STR(cert_status("D001"), "suspended");
+    at("2026-10-01T10:00:01+08:00");
+    CHECK_INT(rk_certstatus_tick(l, &resumed, &revocations), 0);
+    CHECK_INT(resumed, 1);
+    CHECK_INT(revocations, 1);
+    CHECK_STR(cert_status("D001"), "valid");
+    CHECK_STR(cert_status("D002"), "suspended"); /* outlived: revocation awaits review */
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'certificate.auto_resumed' "
+                    "AND actor = 'system'"),
+              1);
+    CHECK_INT(count("SELECT count(*) FROM orders WHERE business = 'revoke' AND "
+                    "cert_serial = 'D002' AND state = 'submitted' AND entered_by IS NULL"),
+              1);
+    /* Ticking again changes nothing. */
+    CHECK_INT(rk_certstatus_tick(l, &resumed, &revocations), 0);
+    CHECK_INT(resumed + revocations, 0);
+    /* Month ends: 31 August + 6 months is the end of February. */
+    int64_t t, end, want;
+    rk_clock_parse(&t, "2026-08-31T12:00:00+08:00");
+    rk_clock_parse(&want, "2027-02-28T12:00:00+08:00");
+    end = rk_certstatus_hold_end(t);
+    CHECK_INT(end, want);
+
+    /* Renewal reminders: 30 days ahead, not 40. */
+    at("2026-10-02T10:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    cert(&c, "E020", "sign", 20);
+    complete(ref, &c);
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    cert(&c, "E040", "sign", 40);
+    complete(ref, &c);
+    rk_renewal *list;
+    int n, e20 = 0, e40 = 0;
+    CHECK_INT(rk_certstatus_renewals(l, 30, &list, &n), 0);
+    for (int i = 0; i < n; i++) {
+        e20 |= !strcmp(list[i].serial, "E020") && list[i].days_left == 20;
+        e40 |= !strcmp(list[i].serial, "E040");
+    }
+    free(list);
+    CHECK(e20);
+    CHECK(!e40);
+
+    /* Status words. */
+    rk_status_hit hits[16];
+    CHECK_INT(rk_certstatus_query(l, "E020", hits, 16, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_STR(hits[0].status, "in_use");
+    CHECK_INT(rk_certstatus_query(l, "D002", hits, 16, &n), 0);
+    CHECK_STR(hits[0].status, "suspended");
+    CHECK_INT(rk_certstatus_query(l, "A003", hits, 16, &n), 0);
+    CHECK_STR(hits[0].status, "revoked");
+    at("2028-01-01T10:00:00+08:00");
+    CHECK_INT(rk_certstatus_query(l, "E020", hits, 16, &n), 0);
+    CHECK_STR(hits[0].status, "cancelled");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_certstatus_query(l, "王小明", hits, 16, &n), 0);
+    int fresh = 0;
+    for (int i = 0; i < n; i++)
+        fresh |= !strcmp(hits[i].status, "new_application");
+    CHECK(fresh);
+
+    int64_t checked, bad;
+    CHECK_INT(rk_audit_verify(db, &checked, &bad), 0);
+}
+
+int main(void)
+{
+    rk_clock_set(test_clock, NULL);
+    setup();
+    test_business_paths();
+    test_refusals();
+    test_deadlines();
+    test_suspension_and_renewals();
+    rk_ledger_free(l);
+    rk_db_close(db);
+    rk_conf_free(conf);
+    rk_test_rmtree(dir);
+    return rk_test_done();
+}
