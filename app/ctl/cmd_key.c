@@ -356,7 +356,7 @@ out:
 
 static int audit_unlock(rk_ctl *ctl, const rk_actor *actor, const char *serial)
 {
-    rk_db *db;
+    rk_db *db = NULL;
     char detail[64];
     int rc;
     if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_db_begin(db)) != 0) return rc;

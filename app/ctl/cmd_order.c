@@ -26,7 +26,7 @@ static int setup(rk_ctl *ctl, rk_ledger **l, rk_actor *actor)
 
 static int done(rk_ctl *ctl, int rc, const char *ref, const char *what)
 {
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_order o;
 
     if (rc) return rk_ctl_fail(ctl, rc);
@@ -61,7 +61,7 @@ static int cmd_new(rk_ctl *ctl, int argc, char **argv)
 {
     const char *names[MAX_ARGS], *values[MAX_ARGS], *paper[16];
     rk_order_spec spec;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     rk_order o;
     int code;
@@ -104,7 +104,7 @@ static int cmd_new(rk_ctl *ctl, int argc, char **argv)
         else if (!strcmp(a, "--paper") && has && spec.n_paper < 16)
             paper[spec.n_paper++] = argv[++i];
         else if (!strcmp(a, "--field") && has && spec.n < MAX_ARGS) {
-            char *name, *value;
+            char *name = NULL, *value = NULL;
             if ((code = split_pair(ctl, "ractl order new", argv[++i], &name, &value)) != 0)
                 return code;
             names[spec.n] = name;
@@ -133,7 +133,7 @@ static int cmd_set(rk_ctl *ctl, int argc, char **argv)
     const char *ref = NULL, *reason = NULL;
     char *pairs[MAX_ARGS];
     int n = 0, code;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -153,7 +153,7 @@ static int cmd_set(rk_ctl *ctl, int argc, char **argv)
         return rk_ctl_usage(ctl, "ractl order set", "give REF and at least one NAME=VALUE");
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     for (int i = 0; i < n; i++) {
-        char *name, *value;
+        char *name = NULL, *value = NULL;
         if ((code = split_pair(ctl, "ractl order set", pairs[i], &name, &value)) != 0) return code;
         int rc = rk_order_set(l, &actor, ref, name, value, reason);
         if (rc) return rk_ctl_fail(ctl, rc);
@@ -163,7 +163,7 @@ static int cmd_set(rk_ctl *ctl, int argc, char **argv)
 
 static int cmd_attach(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     unsigned char *data;
     size_t len;
@@ -188,7 +188,7 @@ static int cmd_attach(rk_ctl *ctl, int argc, char **argv)
 static int cmd_paper(rk_ctl *ctl, int argc, char **argv)
 {
     const char *note = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     int code;
 
@@ -213,7 +213,7 @@ static int simple(rk_ctl *ctl, int argc, char **argv, const char *usage, const c
                   const char *what)
 {
     const char *ref = NULL, *value = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     int code;
 
@@ -280,7 +280,7 @@ static int cmd_cancel(rk_ctl *ctl, int argc, char **argv)
 static int cmd_pay(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *method = NULL, *amount = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     int64_t fen;
     int code, rc;
@@ -311,7 +311,7 @@ static int cmd_pay(rk_ctl *ctl, int argc, char **argv)
 static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *cert_path = NULL, *key_serial = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     rk_cert_record rec;
     unsigned char *data = NULL, *der = NULL;
@@ -356,7 +356,7 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
 static int cmd_deliver(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *method = NULL, *tracking = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     int code;
 
@@ -384,7 +384,7 @@ static int cmd_deliver(rk_ctl *ctl, int argc, char **argv)
 static int cmd_redispatch(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *delivery = NULL, *address = NULL;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     int code;
 
@@ -416,7 +416,7 @@ static void money(char *out, size_t n, int64_t fen)
 
 static int cmd_show(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     rk_actor actor;
     rk_order *o;
     rk_form form;
@@ -558,7 +558,7 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
     rk_order_filter f;
     rk_order_row *rows;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     int n, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {

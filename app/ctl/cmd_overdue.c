@@ -15,7 +15,7 @@ int rk_ctl_cmd_overdue(rk_ctl *ctl, int argc, char **argv)
 {
     rk_order_filter f;
     rk_order_row *rows;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     int n, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {

@@ -42,7 +42,7 @@ int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out)
     if (v && *v) {
         snprintf(dir, sizeof dir, "%s", v);
     } else {
-        rk_conf *conf;
+        rk_conf *conf = NULL;
         int rc = rk_ctl_conf(ctl, &conf);
         if (rc)
             return rk_err_wrap(rc, "no print spool (give --spool DIR or RAKIOSK_PRINT_SPOOL, or "

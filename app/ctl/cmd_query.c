@@ -12,7 +12,7 @@
 static int cmd_status(rk_ctl *ctl, int argc, char **argv)
 {
     rk_status_hit hits[32];
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     char nb[32], na[32];
     int n, rc;
 

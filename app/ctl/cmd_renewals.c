@@ -14,7 +14,7 @@
 int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv)
 {
     rk_renewal *list;
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     char t[32];
     int n, rc, days = 30;
 

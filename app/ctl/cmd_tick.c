@@ -12,7 +12,7 @@
 
 int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_ledger *l;
+    rk_ledger *l = NULL;
     int resumed = 0, revocations = 0, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {

@@ -224,8 +224,8 @@ int rk_ctl_actor(rk_ctl *ctl, rk_actor *out)
 
 int rk_ctl_ledger(rk_ctl *ctl, rk_ledger **out)
 {
-    rk_conf *conf;
-    rk_db *db;
+    rk_conf *conf = NULL;
+    rk_db *db = NULL;
     int rc;
 
     if (!ctl->ledger) {

@@ -431,6 +431,36 @@ static void test_refusals(void)
     CHECK_INT(rk_order_get(l, "nonexistent", &o), RK_ENOTFOUND);
 }
 
+static void test_batch(void)
+{
+    spec_buf s;
+    rk_order_spec specs[3];
+    char refs[3][RK_ORDER_REF_MAX];
+    int64_t before = count("SELECT count(*) FROM orders");
+
+    fill(&s, "individual", "unlock", NULL);
+    memset(specs, 0, sizeof specs);
+    for (int i = 0; i < 3; i++) {
+        specs[i].business = "unlock";
+        specs[i].subscriber = "individual";
+        specs[i].names = s.names;
+        specs[i].values = s.values;
+        specs[i].n = s.n;
+        specs[i].paper_docs = s.paper;
+        specs[i].n_paper = s.np;
+        specs[i].submit = 1;
+    }
+    CHECK_INT(rk_order_new_batch(l, &lily, specs, 3, refs), 0);
+    CHECK_INT(count("SELECT count(*) FROM orders"), before + 3);
+    CHECK(strcmp(refs[0], refs[1]) < 0 && strcmp(refs[1], refs[2]) < 0);
+    CHECK_STR(state_of(refs[2]), "submitted");
+    /* One bad order: none of the batch is kept, and the message says which. */
+    specs[1].business = "teleport";
+    CHECK_INT(rk_order_new_batch(l, &lily, specs, 3, refs), RK_EINVAL);
+    CHECK(strstr(rk_err_msg(), "order 2 of 3") != NULL);
+    CHECK_INT(count("SELECT count(*) FROM orders"), before + 3);
+}
+
 static void test_deadlines(void)
 {
     char ref[RK_ORDER_REF_MAX];
@@ -574,6 +604,7 @@ int main(void)
     setup();
     test_business_paths();
     test_refusals();
+    test_batch();
     test_deadlines();
     test_suspension_and_renewals();
     rk_ledger_free(l);

@@ -73,17 +73,17 @@ int rk_audit_append(rk_db *db, const rk_audit_entry *e, int64_t *seq_out)
                           e->action);
     if (!e->actor || !e->role || !e->action)
         return rk_err_set(RK_EINTERNAL, "audit entry without actor, role or action");
-    rc = rk_db_prepare(db, &st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    rc = rk_db_cached(db, &st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
     if (rc) return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
         seq = sqlite3_column_int64(st, 0) + 1;
         snprintf(prev, sizeof prev, "%s", sqlite3_column_text(st, 1));
     }
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     if ((rc = entry_hash(hash, seq, at, e, prev)) != 0) return rc;
-    rc = rk_db_prepare(db, &st,
-                       "INSERT INTO audit(seq, at, actor, role, action, order_id, before, after, "
-                       "detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    rc = rk_db_cached(db, &st,
+                      "INSERT INTO audit(seq, at, actor, role, action, order_id, before, after, "
+                      "detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, seq);
     sqlite3_bind_int64(st, 2, at);
@@ -97,7 +97,7 @@ int rk_audit_append(rk_db *db, const rk_audit_entry *e, int64_t *seq_out)
     sqlite3_bind_text(st, 10, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot write the audit entry");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     if (!rc && seq_out) *seq_out = seq;
     return rc;
 }
@@ -116,9 +116,9 @@ int rk_audit_verify(rk_db *db, int64_t *checked, int64_t *bad_seq)
 
     *checked = 0;
     *bad_seq = 0;
-    rc = rk_db_prepare(db, &st,
-                       "SELECT seq, at, actor, role, action, order_id, before, after, detail, "
-                       "prev_hash, hash FROM audit ORDER BY seq");
+    rc = rk_db_cached(db, &st,
+                      "SELECT seq, at, actor, role, action, order_id, before, after, detail, "
+                      "prev_hash, hash FROM audit ORDER BY seq");
     if (rc) return rc;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(st, 0);
@@ -156,7 +156,7 @@ int rk_audit_verify(rk_db *db, int64_t *checked, int64_t *bad_seq)
         n++;
     }
     if (!rc && s != SQLITE_DONE) rc = rk_db_fail(db, "cannot read the audit log");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     *checked = n;
     return rc;
 }

@@ -255,7 +255,7 @@ int rk_conf_load(rk_conf **out, const char *path)
 {
     char found[PATH_MAX];
     parse_state st;
-    rk_conf *c;
+    rk_conf *c = NULL;
     int rc;
 
     *out = NULL;

@@ -13,8 +13,18 @@
 
 #define RK_DB_BUSY_TIMEOUT_MS 10000
 
+#define RK_DB_CACHE 64
+
+typedef struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *st;
+    int busy;
+} cached_stmt;
+
 struct rk_db {
     sqlite3 *h;
+    cached_stmt cache[RK_DB_CACHE];
+    int n_cached;
 };
 
 int rk_db_fail(rk_db *db, const char *what)
@@ -28,7 +38,7 @@ int rk_db_fail(rk_db *db, const char *what)
 
 int rk_db_open(rk_db **out, const char *path, int flags)
 {
-    rk_db *db;
+    rk_db *db = NULL;
     int oflags, rc;
 
     *out = NULL;
@@ -90,6 +100,42 @@ int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql)
     if (sqlite3_prepare_v2(db->h, sql, -1, out, NULL) != SQLITE_OK)
         return rk_db_fail(db, "cannot prepare statement");
     return 0;
+}
+
+int rk_db_cached(rk_db *db, sqlite3_stmt **out, const char *sql)
+{
+    cached_stmt *free_slot = NULL;
+    for (int i = 0; i < db->n_cached; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (strcmp(c->sql, sql)) continue;
+        if (c->busy) return rk_db_prepare(db, out, sql); /* nested use: a private copy */
+        c->busy = 1;
+        *out = c->st;
+        return 0;
+    }
+    if (db->n_cached < RK_DB_CACHE) free_slot = &db->cache[db->n_cached];
+    int rc = rk_db_prepare(db, out, sql);
+    if (rc || !free_slot) return rc;
+    free_slot->sql = strdup(sql);
+    if (!free_slot->sql) return 0; /* uncached: finalized on release */
+    free_slot->st = *out;
+    free_slot->busy = 1;
+    db->n_cached++;
+    return 0;
+}
+
+void rk_db_release(rk_db *db, sqlite3_stmt *st)
+{
+    if (!st) return;
+    for (int i = 0; i < db->n_cached; i++) {
+        if (db->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            db->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
 }
 
 int rk_db_begin(rk_db *db)

@@ -52,6 +52,14 @@ int rk_db_fail(rk_db *db, const char *what);
 /* Prepares a statement; RK_EDB with the message on failure. */
 int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql);
 
+/* Cached statements for hot paths (capture, audit, outbox): returns a reset
+ * statement for sql (matched by text), prepared on first use and kept by the
+ * connection. Hand it back with rk_db_release(), never sqlite3_finalize().
+ * A statement already in use, or one past the cache's size, is prepared
+ * afresh and finalized on release, so nesting is safe. */
+int rk_db_cached(rk_db *db, sqlite3_stmt **out, const char *sql);
+void rk_db_release(rk_db *db, sqlite3_stmt *st);
+
 /* Schema version (PRAGMA user_version) and the newest this program knows. */
 int rk_db_version(rk_db *db, int *out);
 int rk_db_latest_version(void);

@@ -21,9 +21,9 @@ int rk_outbox_add(rk_db *db, int64_t *seq, const char *entity, const char *entit
     if (!rk_db_in_tx(db))
         return rk_err_set(RK_EINTERNAL, "outbox event '%s' written outside a transaction", kind);
     if ((rc = rk_uuid_v4(uuid)) != 0) return rc;
-    rc = rk_db_prepare(db, &st,
-                       "INSERT INTO outbox(uuid, at, entity, entity_id, kind, payload) "
-                       "VALUES (?, ?, ?, ?, ?, ?)");
+    rc = rk_db_cached(db, &st,
+                      "INSERT INTO outbox(uuid, at, entity, entity_id, kind, payload) "
+                      "VALUES (?, ?, ?, ?, ?, ?)");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, rk_clock_now());
@@ -35,7 +35,7 @@ int rk_outbox_add(rk_db *db, int64_t *seq, const char *entity, const char *entit
         rc = rk_db_fail(db, "cannot write outbox event");
     else if (seq)
         *seq = sqlite3_last_insert_rowid(rk_db_handle(db));
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     return rc;
 }
 
@@ -45,9 +45,9 @@ int rk_outbox_pending(rk_db *db, rk_outbox_event *events, int max, int *n, int64
     int rc, count = 0;
 
     *n = 0;
-    rc = rk_db_prepare(db, &st,
-                       "SELECT seq, uuid, at, entity, entity_id, kind, payload FROM outbox "
-                       "WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?");
+    rc = rk_db_cached(db, &st,
+                      "SELECT seq, uuid, at, entity, entity_id, kind, payload FROM outbox "
+                      "WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int(st, 2, max);
@@ -62,7 +62,7 @@ int rk_outbox_pending(rk_db *db, rk_outbox_event *events, int max, int *n, int64
         snprintf(ev->kind, sizeof ev->kind, "%s", sqlite3_column_text(st, 5));
         ev->payload = strdup((const char *)sqlite3_column_text(st, 6));
         if (!ev->payload) {
-            sqlite3_finalize(st);
+            rk_db_release(db, st);
             for (int i = 0; i < count; i++)
                 rk_outbox_event_clear(&events[i]);
             return rk_err_oom();
@@ -70,7 +70,7 @@ int rk_outbox_pending(rk_db *db, rk_outbox_event *events, int max, int *n, int64
         count++;
     }
     rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : rk_db_fail(db, "cannot read the outbox");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     if (rc) {
         for (int i = 0; i < count; i++)
             rk_outbox_event_clear(&events[i]);
@@ -84,12 +84,12 @@ int rk_outbox_mark_sent(rk_db *db, int64_t upto_seq)
 {
     sqlite3_stmt *st;
     int rc =
-        rk_db_prepare(db, &st, "UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL");
+        rk_db_cached(db, &st, "UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, rk_clock_now());
     sqlite3_bind_int64(st, 2, upto_seq);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot mark events as sent");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     return rc;
 }
 

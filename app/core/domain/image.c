@@ -235,7 +235,7 @@ static int check_png(rk_image_info *out, const unsigned char *data, size_t len)
     png_ctx *ctx = calloc(1, sizeof *ctx);
     png_structp png = NULL;
     png_infop info = NULL;
-    int rc = 0;
+    volatile int rc = 0; /* set after setjmp, read after longjmp */
 
     if (!ctx) return rk_err_oom();
     /* IHDR must come first: signature (8), length (4), "IHDR" (4), w, h */

@@ -183,12 +183,12 @@ typedef struct order_ids {
 static int load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st, ORDER_SELECT "WHERE o.ref = ?1 OR o.uuid = ?1");
+    int rc = rk_db_cached(l->db, &st, ORDER_SELECT "WHERE o.ref = ?1 OR o.uuid = ?1");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        rk_db_release(l->db, st);
         return s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
                                 : rk_db_fail(l->db, "cannot read order");
     }
@@ -224,7 +224,7 @@ static int load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
         ids->created_by = sqlite3_column_int64(st, 31);
         ids->entered_by = sqlite3_column_int64(st, 32);
     }
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     return rc;
 }
 
@@ -290,7 +290,7 @@ static int record(rk_ledger *l, const rk_actor *by, const char *role, const char
 static int step_done(rk_ledger *l, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, what);
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     return rc;
 }
 
@@ -321,10 +321,10 @@ static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
         rk_buf_free(&sealed);
         return rc;
     }
-    rc = rk_db_prepare(l->db, &st,
-                       "UPDATE orders SET fields = ?, subject_name = ?, uscc = ?, ssn = ?, "
-                       "project = ?, region = ?, category = ?, cert_serial = ?, id_index = ?, "
-                       "updated_at = ? WHERE id = ?");
+    rc = rk_db_cached(l->db, &st,
+                      "UPDATE orders SET fields = ?, subject_name = ?, uscc = ?, ssn = ?, "
+                      "project = ?, region = ?, category = ?, cert_serial = ?, id_index = ?, "
+                      "updated_at = ? WHERE id = ?");
     if (!rc) {
         sqlite3_bind_blob(st, 1, sealed.data, (int)sealed.len, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, o->subject_name, -1, SQLITE_STATIC);
@@ -441,7 +441,7 @@ static int set_state(rk_ledger *l, rk_order *o, const char *state, const char *t
              "WHERE id = ?4",
              time_col ? ", " : "", time_col ? time_col : "", time_col ? " = ?2" : "",
              clerk_col ? ", " : "", clerk_col ? clerk_col : "", clerk_col ? " = ?3" : "");
-    if ((rc = rk_db_prepare(l->db, &st, sql)) != 0) return rc;
+    if ((rc = rk_db_cached(l->db, &st, sql)) != 0) return rc;
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, rk_clock_now());
     if (by && by->clerk_id)
@@ -460,7 +460,7 @@ static int update_col_text(rk_ledger *l, int64_t id, const char *col, const char
     sqlite3_stmt *st;
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE orders SET %s = ? WHERE id = ?", col);
-    int rc = rk_db_prepare(l->db, &st, sql);
+    int rc = rk_db_cached(l->db, &st, sql);
     if (rc) return rc;
     bind_text_or_null(st, 1, value);
     sqlite3_bind_int64(st, 2, id);
@@ -472,7 +472,7 @@ static int update_col_int(rk_ledger *l, int64_t id, const char *col, int64_t val
     sqlite3_stmt *st;
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE orders SET %s = ? WHERE id = ?", col);
-    int rc = rk_db_prepare(l->db, &st, sql);
+    int rc = rk_db_cached(l->db, &st, sql);
     if (rc) return rc;
     if (null)
         sqlite3_bind_null(st, 1);
@@ -496,13 +496,13 @@ static int next_ref(rk_ledger *l, char *out, size_t n)
     /* Two-digit years are intended: references are short, for the phone. */
     snprintf(prefix, sizeof prefix, "%02d%02d%02d-", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
     snprintf(hi, sizeof hi, "%02d%02d%02d.", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
-    rc = rk_db_prepare(l->db, &st, "SELECT max(ref) FROM orders WHERE ref >= ? AND ref < ?");
+    rc = rk_db_cached(l->db, &st, "SELECT max(ref) FROM orders WHERE ref >= ? AND ref < ?");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         seq = atoi((const char *)sqlite3_column_text(st, 0) + 7) + 1;
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     /* Four digits sort correctly up to 9999 orders a day; five after that. */
     snprintf(out, n, seq <= 9999 ? "%s%04d" : "%s%05d", prefix, seq);
     return 0;
@@ -512,14 +512,13 @@ static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, cons
                         const char *note)
 {
     sqlite3_stmt *st;
-    int rc =
-        rk_db_prepare(l->db, &st,
-                      "INSERT INTO order_document(order_id, doc_type, seen_on_paper, note, "
-                      "recorded_by, recorded_at) VALUES (?, ?, 1, ?, ?, ?) "
-                      "ON CONFLICT(order_id, doc_type) DO UPDATE SET sha256 = NULL, "
-                      "format = NULL, bytes = NULL, width = NULL, height = NULL, "
-                      "seen_on_paper = 1, note = excluded.note, "
-                      "recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at");
+    int rc = rk_db_cached(l->db, &st,
+                          "INSERT INTO order_document(order_id, doc_type, seen_on_paper, note, "
+                          "recorded_by, recorded_at) VALUES (?, ?, 1, ?, ?, ?) "
+                          "ON CONFLICT(order_id, doc_type) DO UPDATE SET sha256 = NULL, "
+                          "format = NULL, bytes = NULL, width = NULL, height = NULL, "
+                          "seen_on_paper = 1, note = excluded.note, "
+                          "recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, order_id);
     sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
@@ -534,7 +533,10 @@ static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, cons
 
 static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids);
 
-int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out)
+/* Creates one order; own_tx: in its own transaction, else inside the
+ * caller's (which rolls back on failure). */
+static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out,
+                     int own_tx)
 {
     rk_order *o = calloc(1, sizeof *o);
     rk_form form;
@@ -573,13 +575,13 @@ int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk
                             spec->business, spec->paper_docs[i]);
             goto out;
         }
-    if ((rc = rk_uuid_v4(o->uuid)) != 0 || (rc = rk_db_begin(l->db)) != 0) goto out;
+    if ((rc = rk_uuid_v4(o->uuid)) != 0 || (own_tx && (rc = rk_db_begin(l->db)) != 0)) goto out;
     if ((rc = next_ref(l, o->ref, sizeof o->ref)) != 0) goto fail;
     o->created_at = rk_clock_now();
-    rc = rk_db_prepare(l->db, &st,
-                       "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
-                       "needs_authority, fields, created_by, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, 'draft', ?, x'', ?, ?, ?)");
+    rc = rk_db_cached(l->db, &st,
+                      "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
+                      "needs_authority, fields, created_by, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, 'draft', ?, x'', ?, ?, ?)");
     if (rc) goto fail;
     sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, o->ref, -1, SQLITE_STATIC);
@@ -606,13 +608,41 @@ int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk
         order_ids ids = {by->clerk_id, 0};
         if ((rc = submit_locked(l, by, o, &ids)) != 0) goto fail;
     }
-    rc = rk_db_commit(l->db);
+    rc = own_tx ? rk_db_commit(l->db) : 0;
     if (!rc && out) *out = *o;
     goto out;
 fail:
-    rk_db_rollback(l->db);
+    if (own_tx) rk_db_rollback(l->db);
 out:
     rk_buf_free(&detail);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out)
+{
+    return order_new(l, by, spec, out, 1);
+}
+
+int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *specs, int n,
+                       char (*refs)[RK_ORDER_REF_MAX])
+{
+    rk_order *o = malloc(sizeof *o);
+    int rc;
+
+    if (!o) return rk_err_oom();
+    if ((rc = rk_db_begin(l->db)) != 0) goto out;
+    for (int i = 0; i < n; i++) {
+        if ((rc = order_new(l, by, &specs[i], o, 0)) != 0) {
+            rk_err_wrap(rc, "order %d of %d (none of the batch was kept)", i + 1, n);
+            rk_db_rollback(l->db);
+            goto out;
+        }
+        if (refs) snprintf(refs[i], RK_ORDER_REF_MAX, "%s", o->ref);
+    }
+    rc = rk_db_commit(l->db);
+out:
     rk_wipe(o, sizeof *o);
     free(o);
     return rc;
@@ -675,7 +705,7 @@ int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const cha
         rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", o->subscriber,
                         o->business, doc_type);
     } else if (!rc &&
-               (rc = rk_db_prepare(
+               (rc = rk_db_cached(
                     l->db, &st,
                     "INSERT INTO order_document(order_id, doc_type, sha256, format, bytes, "
                     "width, height, seen_on_paper, note, recorded_by, recorded_at) "
@@ -751,16 +781,16 @@ int rk_order_docs(rk_ledger *l, int64_t order_id, rk_order_doc **out, int *n)
 
     *out = NULL;
     *n = 0;
-    rc = rk_db_prepare(l->db, &st,
-                       "SELECT doc_type, sha256, format, bytes, width, height, seen_on_paper, "
-                       "note FROM order_document WHERE order_id = ? ORDER BY doc_type");
+    rc = rk_db_cached(l->db, &st,
+                      "SELECT doc_type, sha256, format, bytes, width, height, seen_on_paper, "
+                      "note FROM order_document WHERE order_id = ? ORDER BY doc_type");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, order_id);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         rk_order_doc *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
         if (!grown) {
             free(list);
-            sqlite3_finalize(st);
+            rk_db_release(l->db, st);
             return rk_err_oom();
         }
         list = grown;
@@ -776,7 +806,7 @@ int rk_order_docs(rk_ledger *l, int64_t order_id, rk_order_doc **out, int *n)
         text(d->note, sizeof d->note, st, 7);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list documents");
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (rc) {
         free(list);
         return rc;
@@ -838,9 +868,9 @@ typedef struct cert_row {
 static int find_cert(rk_ledger *l, const char *serial, cert_row *out)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "SELECT id, status, not_before, not_after, coalesce(suspended_at, 0) "
-                           "FROM certificate WHERE serial = upper(?)");
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT id, status, not_before, not_after, coalesce(suspended_at, 0) "
+                          "FROM certificate WHERE serial = upper(?)");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
@@ -856,7 +886,7 @@ static int find_cert(rk_ledger *l, const char *serial, cert_row *out)
                               "no certificate with serial %s in this branch's records", serial)
                  : rk_db_fail(l->db, "cannot read certificate");
     }
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     return rc;
 }
 
@@ -948,11 +978,11 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
         return rc;
     }
     const char *before = o->state[0] == 'd' ? "draft" : "rejected";
-    rc = rk_db_prepare(l->db, &st,
-                       "UPDATE orders SET state = 'submitted', entered_by = ?, submitted_at = ?, "
-                       "due_at = ?, fee_total = ?, fee_lines = ?, reject_reason = NULL, "
-                       "reviewed_by = NULL, decided_at = NULL, closed_at = NULL, "
-                       "updated_at = ? WHERE id = ?");
+    rc = rk_db_cached(l->db, &st,
+                      "UPDATE orders SET state = 'submitted', entered_by = ?, submitted_at = ?, "
+                      "due_at = ?, fee_total = ?, fee_lines = ?, reject_reason = NULL, "
+                      "reviewed_by = NULL, decided_at = NULL, closed_at = NULL, "
+                      "updated_at = ? WHERE id = ?");
     if (!rc) {
         if (by->clerk_id)
             sqlite3_bind_int64(st, 1, by->clerk_id);
@@ -1090,8 +1120,8 @@ static int pay_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char 
         return rk_err_set(RK_EINVAL, "order %s costs %lld.%02lld yuan, not %lld.%02lld", o->ref,
                           (long long)(o->fee_total / 100), (long long)(o->fee_total % 100),
                           (long long)(fen / 100), (long long)(fen % 100));
-    rc = rk_db_prepare(l->db, &st,
-                       "UPDATE orders SET paid_fen = ?, pay_method = ?, paid_at = ? WHERE id = ?");
+    rc = rk_db_cached(l->db, &st,
+                      "UPDATE orders SET paid_fen = ?, pay_method = ?, paid_at = ? WHERE id = ?");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, fen);
     sqlite3_bind_text(st, 2, method, -1, SQLITE_STATIC);
@@ -1121,12 +1151,12 @@ static int set_cert_status(rk_ledger *l, const char *serial, const char *status,
 {
     sqlite3_stmt *st;
     int64_t now = rk_clock_now();
-    int rc = rk_db_prepare(l->db, &st,
-                           "UPDATE certificate SET status = ?1, "
-                           "suspended_at = CASE ?1 WHEN 'suspended' THEN ?2 ELSE NULL END, "
-                           "revoked_at = CASE ?1 WHEN 'revoked' THEN ?2 ELSE revoked_at END, "
-                           "revoke_reason = CASE ?1 WHEN 'revoked' THEN ?3 ELSE revoke_reason END "
-                           "WHERE serial = upper(?4)");
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE certificate SET status = ?1, "
+                          "suspended_at = CASE ?1 WHEN 'suspended' THEN ?2 ELSE NULL END, "
+                          "revoked_at = CASE ?1 WHEN 'revoked' THEN ?2 ELSE revoked_at END, "
+                          "revoke_reason = CASE ?1 WHEN 'revoked' THEN ?3 ELSE revoke_reason END "
+                          "WHERE serial = upper(?4)");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
@@ -1138,22 +1168,22 @@ static int set_cert_status(rk_ledger *l, const char *serial, const char *status,
 static int insert_cert(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "SELECT count(*) FROM certificate WHERE order_id = ? AND usage = ?");
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT count(*) FROM certificate WHERE order_id = ? AND usage = ?");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_text(st, 2, c->usage[0] ? c->usage : "sign", -1, SQLITE_STATIC);
     int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (have)
         return rk_err_set(RK_ESTATE, "order %s already has a %s certificate: never issue twice",
                           o->ref, c->usage[0] ? c->usage : "sign");
     if (c->not_after <= c->not_before || !c->serial[0])
         return rk_err_set(RK_EINVAL, "the certificate record is incomplete");
-    rc = rk_db_prepare(l->db, &st,
-                       "INSERT INTO certificate(serial, order_id, subject_name, cert_kind, usage, "
-                       "not_before, not_after, status, key_serial, der, created_at) "
-                       "VALUES (upper(?), ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)");
+    rc = rk_db_cached(l->db, &st,
+                      "INSERT INTO certificate(serial, order_id, subject_name, cert_kind, usage, "
+                      "not_before, not_after, status, key_serial, der, created_at) "
+                      "VALUES (upper(?), ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, o->id);
@@ -1172,12 +1202,12 @@ static int insert_cert(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
     if (sqlite3_step(st) != SQLITE_DONE) {
         int constraint =
             (sqlite3_extended_errcode(rk_db_handle(l->db)) & 0xff) == SQLITE_CONSTRAINT;
-        sqlite3_finalize(st);
+        rk_db_release(l->db, st);
         return constraint
                    ? rk_err_set(RK_EEXIST, "a certificate with serial %s already exists", c->serial)
                    : rk_db_fail(l->db, "cannot record the certificate");
     }
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     return 0;
 }
 
@@ -1259,8 +1289,8 @@ static int deliver_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const c
              o->entered_by[0] ? o->entered_by : "-", o->reviewed_by[0] ? o->reviewed_by : "-",
              o->issued_by[0] ? o->issued_by : "-", by->login, method,
              tracking && *tracking ? " " : "", tracking && *tracking ? tracking : "");
-    rc = rk_db_prepare(l->db, &st,
-                       "INSERT INTO task_record(order_id, completed_at, summary) VALUES (?, ?, ?)");
+    rc = rk_db_cached(l->db, &st,
+                      "INSERT INTO task_record(order_id, completed_at, summary) VALUES (?, ?, ?)");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, rk_clock_now());
@@ -1363,7 +1393,7 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
              f->overdue ? "due_at"
              : f->state ? "submitted_at, id"
                         : "id DESC");
-    if ((rc = rk_db_prepare(l->db, &st, sql)) != 0) return rc;
+    if ((rc = rk_db_cached(l->db, &st, sql)) != 0) return rc;
     if (f->state) sqlite3_bind_text(st, 1, f->state, -1, SQLITE_STATIC);
     if (f->business) sqlite3_bind_text(st, 2, f->business, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
@@ -1371,7 +1401,7 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
     sqlite3_bind_int(st, 5, limit);
     rows = calloc((size_t)limit, sizeof *rows);
     if (!rows) {
-        sqlite3_finalize(st);
+        rk_db_release(l->db, st);
         return rk_err_oom();
     }
     while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1388,7 +1418,7 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
         r->created_at = sqlite3_column_int64(st, 9);
     }
     rc = count == limit || s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list orders");
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (rc) {
         free(rows);
         return rc;
@@ -1420,13 +1450,13 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
         goto out;
     }
     /* The order that produced the certificate names the subscriber. */
-    if ((rc = rk_db_prepare(l->db, &st,
-                            "SELECT o.ref FROM certificate c JOIN orders o ON o.id = c.order_id "
-                            "WHERE c.serial = upper(?)")) != 0)
+    if ((rc = rk_db_cached(l->db, &st,
+                           "SELECT o.ref FROM certificate c JOIN orders o ON o.id = c.order_id "
+                           "WHERE c.serial = upper(?)")) != 0)
         goto out;
     sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) text(src_ref, sizeof src_ref, st, 0);
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (!src_ref[0]) {
         rc = rk_err_set(RK_ENOTFOUND, "certificate %s has no order in this branch", serial);
         goto out;
@@ -1448,10 +1478,10 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
         (rc = rk_uuid_v4(o->uuid)) != 0 || (rc = next_ref(l, o->ref, sizeof o->ref)) != 0)
         goto out;
     o->created_at = rk_clock_now();
-    if ((rc = rk_db_prepare(l->db, &st,
-                            "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
-                            "fields, created_at, updated_at) "
-                            "VALUES (?, ?, 'revoke', ?, ?, 'draft', x'', ?, ?)")) != 0)
+    if ((rc = rk_db_cached(l->db, &st,
+                           "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
+                           "fields, created_at, updated_at) "
+                           "VALUES (?, ?, 'revoke', ?, ?, 'draft', x'', ?, ?)")) != 0)
         goto out;
     sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, o->ref, -1, SQLITE_STATIC);

@@ -128,6 +128,12 @@ typedef struct rk_order_doc {
  * self-service (drafts only). out (may be NULL) receives the order. */
 int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out);
 
+/* Creates n orders in one transaction: all or none (the sync daemon's
+ * import of online orders, bulk capture). refs (may be NULL) receives their
+ * references. On failure the message names the order that failed. */
+int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *specs, int n,
+                       char (*refs)[RK_ORDER_REF_MAX]);
+
 /* Sets one field of a draft or rejected order; "" clears an optional one.
  * A validator warning is refused unless warning_reason is given. */
 int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *name,
