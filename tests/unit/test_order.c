@@ -484,6 +484,21 @@ static void test_deadlines(void)
     rk_clock_parse(&due, "2026-03-13T23:59:59+08:00");
     CHECK_INT(o.due_at, due);
 
+    /* Across the National Day week, and across the Spring Festival with
+     * its make-up Saturday (conf/calendar.ini, 2026): unlock is 2 days. */
+    at("2026-09-30T16:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    rk_clock_parse(&due, "2026-10-09T23:59:59+08:00");
+    CHECK_INT(o.due_at, due);
+    at("2026-02-13T11:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    rk_clock_parse(&due, "2026-02-24T23:59:59+08:00");
+    CHECK_INT(o.due_at, due);
+    at("2026-03-06T10:00:00+08:00");
+    rk_clock_parse(&due, "2026-03-13T23:59:59+08:00");
+
     /* Overdue once the deadline passes; not once the work is done. */
     rk_order_filter f;
     memset(&f, 0, sizeof f);
