@@ -7,10 +7,10 @@
  */
 #include "conf.h"
 
+#include "ini.h"
 #include "util/err.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,7 @@ typedef struct parse_state {
     rk_conf *conf;
     char error[512]; /* first problem, without the file/line prefix */
     int error_line;
-    int line; /* counted by the reader below */
-    FILE *file;
+    int line; /* kept current by rk_ini_parse() */
     /* raw relative paths, resolved after parsing */
     char data_dir[PATH_MAX];
     char database[PATH_MAX];
@@ -172,15 +171,6 @@ static int handler(void *user, const char *section, const char *key, const char 
     return unknown_key(st, section, key);
 }
 
-/* Reads one line for inih, counting lines so the handler knows where it is. */
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    char *r = fgets(str, num, st->file);
-    if (r) st->line++;
-    return r;
-}
-
 static int handler_counting(void *user, const char *section, const char *key, const char *value)
 {
     parse_state *st = user;
@@ -278,14 +268,12 @@ int rk_conf_load(rk_conf **out, const char *path)
 
     memset(&st, 0, sizeof st);
     st.conf = c;
-    st.file = fopen(c->path, "r");
-    if (!st.file) {
+    int line = rk_ini_parse(c->path, handler_counting, &st, &st.line);
+    if (line < 0) {
         rc = rk_err_set(RK_ECONF, "%s: %s", c->path, strerror(errno));
         free(c);
         return rc;
     }
-    int line = ini_parse_stream(reader, &st, handler_counting, &st);
-    fclose(st.file);
     if (st.error[0]) {
         rc = rk_err_set(RK_ECONF, "%s:%d: %s", c->path, st.error_line, st.error);
         goto fail;

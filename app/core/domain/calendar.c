@@ -9,10 +9,10 @@
  */
 #include "calendar.h"
 
+#include "conf/ini.h"
 #include "util/err.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +162,6 @@ static int workday(const rk_calendar *c, int64_t day)
 
 typedef struct parse_state {
     rk_calendar *cal;
-    FILE *file;
     int line;
     int error_line;
     int error_code;
@@ -250,14 +249,6 @@ static int handler(void *user, const char *section, const char *key, const char 
     return 1;
 }
 
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    char *r = fgets(str, num, st->file);
-    if (r) st->line++;
-    return r;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
     const cal_entry *x = a, *y = b;
@@ -274,14 +265,12 @@ int rk_calendar_load(rk_calendar **out, const char *path)
     memset(&st, 0, sizeof st);
     st.cal = calloc(1, sizeof *st.cal);
     if (!st.cal) return rk_err_oom();
-    st.file = fopen(path, "r");
-    if (!st.file) {
+    int line = rk_ini_parse(path, handler, &st, &st.line);
+    if (line < 0) {
         rc = rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_ECONF, "%s: %s", path, strerror(errno));
         rk_calendar_free(st.cal);
         return rc;
     }
-    int line = ini_parse_stream(reader, &st, handler, &st);
-    fclose(st.file);
     if (st.error[0]) {
         rc = rk_err_set(st.error_code, "%s:%d: %s", path, st.error_line, st.error);
         goto fail;

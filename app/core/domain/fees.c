@@ -9,10 +9,10 @@
  */
 #include "fees.h"
 
+#include "conf/ini.h"
 #include "util/err.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +156,6 @@ void rk_fen_format(char *out, size_t n, int64_t fen)
 
 typedef struct parse_state {
     rk_fees *f;
-    FILE *file;
     int line;
     int error_line;
     char error[512];
@@ -304,14 +303,6 @@ static int handler(void *user, const char *section, const char *key, const char 
                 section);
 }
 
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    char *r = fgets(str, num, st->file);
-    if (r) st->line++;
-    return r;
-}
-
 /* Checks completeness and resolves service names; 0 or RK_ECONF. */
 static int finish(rk_fees *f, const char *path)
 {
@@ -351,14 +342,12 @@ int rk_fees_load(rk_fees **out, const char *path)
     st.f = calloc(1, sizeof *st.f);
     if (!st.f) return rk_err_oom();
     st.f->warranty_months = 12;
-    st.file = fopen(path, "r");
-    if (!st.file) {
+    int line = rk_ini_parse(path, handler, &st, &st.line);
+    if (line < 0) {
         rc = rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_ECONF, "%s: %s", path, strerror(errno));
         free(st.f);
         return rc;
     }
-    int line = ini_parse_stream(reader, &st, handler, &st);
-    fclose(st.file);
     if (st.error[0])
         rc = rk_err_set(RK_ECONF, "%s:%d: %s", path, st.error_line, st.error);
     else if (line != 0)

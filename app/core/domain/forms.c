@@ -3,9 +3,9 @@
  */
 #include "forms.h"
 
+#include "conf/ini.h"
 #include "util/err.h"
 
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +42,6 @@ struct rk_forms {
 
 typedef struct parse_state {
     rk_forms *f;
-    FILE *file;
     int line;
     int error_line;
     char error[512];
@@ -179,14 +178,6 @@ static int handler(void *user, const char *section, const char *key, const char 
     return fail(st, "[%s]: unknown section", section);
 }
 
-static char *reader(char *str, int num, void *stream)
-{
-    parse_state *st = stream;
-    char *r = fgets(str, num, st->file);
-    if (r) st->line++;
-    return r;
-}
-
 /* Calls fn for each comma-separated word of list (trimmed); stops at the
  * first non-zero return. */
 static int each_word(const char *list, int (*fn)(void *arg, const char *word), void *arg)
@@ -285,13 +276,11 @@ int rk_forms_load(rk_forms **out, const char *path)
     snprintf(f->path, sizeof f->path, "%s", path);
     memset(&st, 0, sizeof st);
     st.f = f;
-    st.file = fopen(path, "r");
-    if (!st.file) {
+    int line = rk_ini_parse(path, handler, &st, &st.line);
+    if (line < 0) {
         free(f);
         return rk_err_set(RK_ECONF, "%s: cannot open", path);
     }
-    int line = ini_parse_stream(reader, &st, handler, &st);
-    fclose(st.file);
     if (st.error[0]) {
         rc = rk_err_set(RK_ECONF, "%s:%d: %s", path, st.error_line, st.error);
         free(f);

@@ -45,23 +45,8 @@ static const char *medium_of(const char *b)
 
 const char *rk_business_label(const char *b, int zh)
 {
-    static const struct {
-        const char *id, *zh, *en;
-    } t[] = {
-        {"new", "证书新办", "new certificate"},
-        {"renew", "证书更新", "renewal"},
-        {"change", "证书变更", "change of details"},
-        {"reissue", "丢失补办", "lost key reissue"},
-        {"replace", "损坏更新", "damaged key replacement"},
-        {"unlock", "解锁", "unlock"},
-        {"revoke", "证书注销", "revocation"},
-        {"suspend", "证书挂起", "suspension"},
-        {"resume", "证书解挂", "resumption"},
-        {"recovery", "密钥恢复", "key recovery"},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (!strcmp(b, t[i].id)) return zh ? t[i].zh : t[i].en;
-    return b;
+    const char *label = rk_fees_business_label(b, zh ? "zh" : "en");
+    return label ? label : b;
 }
 
 const char *rk_state_label(const char *s, int zh)
