@@ -75,6 +75,10 @@ void rk_db_close(rk_db *db)
 {
     if (!db) return;
     if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < db->n_cached; i++) {
+        sqlite3_finalize(db->cache[i].st);
+        free(db->cache[i].sql);
+    }
     sqlite3_close_v2(db->h);
     free(db);
 }
