@@ -37,17 +37,6 @@ static void progress(xfer *x, rk_cmp_step step)
     if (x->o->progress) x->o->progress(x->o->progress_arg, step, x->exchange);
 }
 
-static BIO *http_cb(BIO *bio, void *arg, int connect, int detail)
-{
-    (void)detail;
-    xfer *x = arg;
-    if (connect && x) {
-        progress(x, RK_CMP_STEP_SEND);
-        progress(x, RK_CMP_STEP_WAIT);
-    }
-    return bio;
-}
-
 static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
     xfer *x = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
@@ -55,11 +44,11 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 
     x->exchange++;
     progress(x, RK_CMP_STEP_CONNECT);
+    progress(x, RK_CMP_STEP_SEND);
+    progress(x, RK_CMP_STEP_WAIT);
     if (x->o->transfer) {
         /* The in-process callback expects its own argument on the context
          * (OSSL_CMP_CTX_server_perform reads the server context there). */
-        progress(x, RK_CMP_STEP_SEND);
-        progress(x, RK_CMP_STEP_WAIT);
         OSSL_CMP_CTX_set_transfer_cb_arg(ctx, x->o->transfer_arg);
         rsp = x->o->transfer(ctx, req);
         OSSL_CMP_CTX_set_transfer_cb_arg(ctx, x);
@@ -77,7 +66,11 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 static int certconf_cb(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char **txt)
 {
     xfer *x = OSSL_CMP_CTX_get_certConf_cb_arg(ctx);
-    if (fail_info != 0) return fail_info;
+    if (fail_info != 0) { /* OpenSSL's own checks refused it already */
+        snprintf(x->refused, sizeof x->refused, "the certificate HQ returned does not fit: %s",
+                 *txt ? *txt : "it does not match the request");
+        return fail_info;
+    }
     if (x->expected_key && EVP_PKEY_eq(X509_get0_pubkey(cert), x->expected_key) != 1) {
         snprintf(x->refused, sizeof x->refused,
                  "the certificate HQ returned is for another public key");
@@ -241,8 +234,7 @@ static int setup(OSSL_CMP_CTX **out, xfer *x, const rk_cmp_client_opts *o, int n
         }
         if (!OSSL_CMP_CTX_set1_server(ctx, host) || !OSSL_CMP_CTX_set_serverPort(ctx, atoi(port)) ||
             !OSSL_CMP_CTX_set1_serverPath(ctx, path) ||
-            !OSSL_CMP_CTX_set_transfer_cb(ctx, transfer) ||
-            !OSSL_CMP_CTX_set_http_cb(ctx, http_cb) || !OSSL_CMP_CTX_set_http_cb_arg(ctx, x))
+            !OSSL_CMP_CTX_set_transfer_cb(ctx, transfer))
             goto oom;
     }
     if (!OSSL_CMP_CTX_set_transfer_cb_arg(ctx, x) ||
