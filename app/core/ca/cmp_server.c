@@ -144,7 +144,8 @@ int rk_cmp_issue_simple(X509 **out, void *arg, const rk_cmp_issue_req *req)
         add_ext(c, &v3, NID_key_usage,
                 rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") ||
         add_ext(c, &v3, NID_subject_key_identifier, "hash") ||
-        add_ext(c, &v3, NID_authority_key_identifier, "keyid:always"))
+        add_ext(c, &v3, NID_authority_key_identifier,
+                X509_get0_subject_key_id(is->ca_cert) ? "keyid:always" : "issuer:always"))
         goto fail;
     const EVP_MD *md = EVP_sha256();
     if (EVP_PKEY_is_a(is->ca_key, "ED25519") || EVP_PKEY_is_a(is->ca_key, "ED448"))
