@@ -37,7 +37,7 @@
  * (a certificate request is two exchanges: the request and its confirmation). */
 typedef enum rk_cmp_step {
     RK_CMP_STEP_CONNECT = 1, /* about to contact HQ */
-    RK_CMP_STEP_SEND,        /* connected, sending the message */
+    RK_CMP_STEP_SEND,        /* sending the message */
     RK_CMP_STEP_WAIT,        /* sent, waiting for the answer */
     RK_CMP_STEP_RECEIVE,     /* answer received (not yet checked) */
     RK_CMP_STEP_DONE         /* the whole operation succeeded */

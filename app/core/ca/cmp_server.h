@@ -20,6 +20,10 @@
  * rk_cmp_server_serve_http on a TCP socket.
  *
  * An rk_cmp_server is single-threaded: one transaction at a time.
+ *
+ * Limits of OpenSSL 3.0's server API: the PBM secret is checked but not the
+ * reference the client sends (there is no getter for the sender KID), and
+ * the revocation reason of an rr does not reach the revoke callback.
  */
 #ifndef RK_CMP_SERVER_H
 #define RK_CMP_SERVER_H
