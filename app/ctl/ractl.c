@@ -27,6 +27,7 @@ int rk_ctl_cmd_query(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_overdue(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_cmp(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
@@ -44,6 +45,7 @@ static const rk_ctl_cmd commands[] = {
     {"scan", rk_ctl_cmd_scan, "read ID cards, MRZ and barcodes"},
     {"print", rk_ctl_cmd_print, "print receipts and A4 documents (forms, records, labels)"},
     {"printer", rk_ctl_cmd_printer, "receipt printer status, held jobs and reprints"},
+    {"cmp", rk_ctl_cmd_cmp, "request, renew and revoke certificates over CMP; serve CMP"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -1,0 +1,591 @@
+/*
+ * `ractl cmp request|renew|revoke|serve`: the CMP client towards HQ's CA and
+ * the project's CMP server, from the command line (support, scripts, tests,
+ * and a stand-in for HQ's CMP endpoint).
+ *
+ * Shared secrets come from a file (--secret-file F, or "-" for one line of
+ * standard input), never from the command line where `ps` shows them; they
+ * are wiped after use and never printed or logged.
+ */
+#include "ctl.h"
+
+#include "ca/cmp_client.h"
+#include "ca/cmp_http.h"
+#include "ca/cmp_server.h"
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SECRET_MAX 256
+
+/* Reads the first line of path ("-": standard input) into out. */
+static int read_secret_file(char *out, size_t n, const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the secret file %s", path);
+    char *r = fgets(out, (int)n, f);
+    if (f != stdin) fclose(f);
+    if (!r) {
+        rk_wipe(out, n);
+        return rk_err_set(RK_EINVAL, "the secret file %s is empty", path);
+    }
+    size_t len = strcspn(out, "\r\n");
+    if (out[len] == '\0' && len == n - 1) {
+        rk_wipe(out, n);
+        return rk_err_set(RK_ETOOBIG, "the secret in %s is too long", path);
+    }
+    out[len] = '\0';
+    if (len == 0) return rk_err_set(RK_EINVAL, "the secret file %s is empty", path);
+    return 0;
+}
+
+static int load_cert(X509 **out, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the certificate %s", path);
+    *out = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    ERR_clear_error();
+    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate", path);
+}
+
+static int load_key(EVP_PKEY **out, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the key %s", path);
+    *out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    ERR_clear_error();
+    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no unencrypted PEM private key", path);
+}
+
+static int load_csr(X509_REQ **out, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    *out = NULL;
+    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the CSR %s", path);
+    *out = PEM_read_X509_REQ(f, NULL, NULL, NULL);
+    fclose(f);
+    ERR_clear_error();
+    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate request", path);
+}
+
+/* Writes cert as PEM to path atomically (temporary file + rename). */
+static int write_cert(const char *path, X509 *cert)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return rk_err_set(RK_EIO, "cannot write %s", tmp);
+    }
+    int ok = PEM_write_X509(f, cert) == 1;
+    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return rk_err_set(RK_EIO, "cannot write the certificate to %s", path);
+    }
+    return 0;
+}
+
+static void serial_hex(char *out, size_t n, const ASN1_INTEGER *sn)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    snprintf(out, n, "%s", hex ? hex : "?");
+    OPENSSL_free(hex);
+    BN_free(bn);
+}
+
+static int report_cert(rk_ctl *ctl, X509 *cert, const char *out)
+{
+    char subject[512], serial[80], after[64];
+    X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+    serial_hex(serial, sizeof serial, X509_get0_serialNumber(cert));
+    BIO *b = BIO_new(BIO_s_mem());
+    after[0] = '\0';
+    if (b && ASN1_TIME_print(b, X509_get0_notAfter(cert))) {
+        int n = BIO_read(b, after, sizeof after - 1);
+        after[n > 0 ? n : 0] = '\0';
+    }
+    BIO_free(b);
+    if (ctl->json) {
+        rk_buf buf;
+        rk_json j;
+        rk_buf_init(&buf, 1 << 16);
+        rk_json_init(&j, &buf);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "subject", subject);
+        rk_json_kstr(&j, "serial", serial);
+        rk_json_kstr(&j, "not_after", after);
+        rk_json_kstr(&j, "out", out);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &buf) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    rk_ctl_info(ctl, "certificate %s for %s, valid until %s, written to %s", serial, subject, after,
+                out);
+    return 0;
+}
+
+static void on_progress(void *arg, rk_cmp_step step, int exchange)
+{
+    rk_ctl *ctl = arg;
+    static const char *names[] = {"", "connecting", "sending", "waiting", "received", "done"};
+    if (!ctl->json && !ctl->quiet && step >= RK_CMP_STEP_CONNECT && step <= RK_CMP_STEP_DONE)
+        fprintf(stderr, "cmp: message %d: %s\n", exchange, names[step]);
+}
+
+/* Options shared by the client commands. */
+typedef struct client_args {
+    const char *server, *ref, *secret_file, *cert, *key, *trusted;
+    int timeout, verbose;
+    X509 *cert_x;
+    EVP_PKEY *key_x;
+    char secret[SECRET_MAX];
+} client_args;
+
+/* Consumes a client option at argv[*i]; 1 if it was one, 0 if not, -1 if
+ * its value is missing. */
+static int client_opt(client_args *a, int argc, char **argv, int *i)
+{
+    const char *o = argv[*i];
+    const char **slot = NULL;
+    if (!strcmp(o, "--server"))
+        slot = &a->server;
+    else if (!strcmp(o, "--ref"))
+        slot = &a->ref;
+    else if (!strcmp(o, "--secret-file"))
+        slot = &a->secret_file;
+    else if (!strcmp(o, "--cert"))
+        slot = &a->cert;
+    else if (!strcmp(o, "--key"))
+        slot = &a->key;
+    else if (!strcmp(o, "--trusted"))
+        slot = &a->trusted;
+    else if (!strcmp(o, "--progress")) {
+        a->verbose = 1;
+        return 1;
+    } else if (!strcmp(o, "--timeout")) {
+        if (*i + 1 >= argc) return -1;
+        a->timeout = atoi(argv[++*i]);
+        return 1;
+    } else
+        return 0;
+    if (*i + 1 >= argc) return -1;
+    *slot = argv[++*i];
+    return 1;
+}
+
+static int client_prepare(rk_ctl *ctl, client_args *a, rk_cmp_client_opts *o, int need_auth)
+{
+    int rc;
+    memset(o, 0, sizeof *o);
+    if (!a->server) return rk_err_set(RK_EINVAL, "--server URL is required");
+    if (!a->trusted) return rk_err_set(RK_EINVAL, "--trusted CA.pem is required");
+    o->url = a->server;
+    o->trusted_file = a->trusted;
+    o->timeout_s = a->timeout;
+    if (a->verbose) {
+        o->progress = on_progress;
+        o->progress_arg = ctl;
+    }
+    if (a->secret_file) {
+        if (!a->ref) return rk_err_set(RK_EINVAL, "--secret-file needs --ref");
+        if ((rc = read_secret_file(a->secret, sizeof a->secret, a->secret_file)) != 0) return rc;
+        o->ref = a->ref;
+        o->secret = (const unsigned char *)a->secret;
+        o->secret_len = strlen(a->secret);
+    }
+    if (a->cert || a->key) {
+        if (!a->cert || !a->key) return rk_err_set(RK_EINVAL, "--cert and --key go together");
+        if ((rc = load_cert(&a->cert_x, a->cert)) || (rc = load_key(&a->key_x, a->key))) return rc;
+        o->cert = a->cert_x;
+        o->key = a->key_x;
+    }
+    if (need_auth && !o->secret && !o->cert)
+        return rk_err_set(RK_EINVAL, "give --ref and --secret-file, or --cert and --key");
+    return 0;
+}
+
+static void client_done(client_args *a)
+{
+    rk_wipe(a->secret, sizeof a->secret);
+    X509_free(a->cert_x);
+    EVP_PKEY_free(a->key_x);
+}
+
+static const char CLIENT_HELP[] =
+    "  --server URL         HQ's CMP endpoint, http://host:port/path\n"
+    "  --trusted FILE       PEM certificate(s) of the CA/server to trust\n"
+    "  --ref REF            PBM reference (the branch's enrolment reference)\n"
+    "  --secret-file FILE   file whose first line is the PBM secret ('-': stdin)\n"
+    "  --cert FILE --key FILE  authenticate with a client certificate and key instead\n"
+    "  --timeout S          seconds per message (default 30)\n"
+    "  --progress           report each message exchanged on standard error\n";
+
+static int cmd_request(rk_ctl *ctl, int argc, char **argv)
+{
+    client_args a;
+    rk_cmp_client_opts o;
+    const char *csr_path = NULL, *newkey = NULL, *subject = NULL, *out = NULL;
+    X509_REQ *csr = NULL;
+    EVP_PKEY *nk = NULL;
+    X509 *cert = NULL;
+    int rc, r;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl cmp request --server URL --trusted CA.pem\n"
+               "         (--ref R --secret-file F | --cert F --key F)\n"
+               "         (--csr FILE | --newkey KEY.pem --subject /CN=...) --out CERT.pem\n\n"
+               "Asks a CMP server for a certificate: p10cr for a PKCS#10 CSR, or ir for\n"
+               "a new key (the key signs the proof of possession). The certificate must\n"
+               "carry the requested key and chain to --trusted, or it is refused.\n\n"
+               "%s"
+               "  --csr FILE           PEM certificate request (p10cr)\n"
+               "  --newkey FILE        PEM private key to certify (ir)\n"
+               "  --subject /CN=..     subject for --newkey\n"
+               "  --out FILE           where to write the certificate (PEM)\n",
+               CLIENT_HELP);
+        return 0;
+    }
+    memset(&a, 0, sizeof a);
+    for (int i = 1; i < argc; i++) {
+        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
+        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp request", "%s needs a value", argv[i]);
+        if (!strcmp(argv[i], "--csr") && i + 1 < argc)
+            csr_path = argv[++i];
+        else if (!strcmp(argv[i], "--newkey") && i + 1 < argc)
+            newkey = argv[++i];
+        else if (!strcmp(argv[i], "--subject") && i + 1 < argc)
+            subject = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else
+            return rk_ctl_usage(ctl, "ractl cmp request", "unexpected argument '%s'", argv[i]);
+    }
+    if (!out) return rk_ctl_usage(ctl, "ractl cmp request", "--out is required");
+    if (!!csr_path == !!newkey)
+        return rk_ctl_usage(ctl, "ractl cmp request", "give either --csr or --newkey");
+    if (newkey && !subject)
+        return rk_ctl_usage(ctl, "ractl cmp request", "--newkey needs --subject");
+    rc = client_prepare(ctl, &a, &o, 1);
+    if (!rc && csr_path && !(rc = load_csr(&csr, csr_path)))
+        rc = rk_cmp_client_p10cr(&cert, &o, csr);
+    else if (!rc && newkey && !(rc = load_key(&nk, newkey)))
+        rc = rk_cmp_client_ir(&cert, &o, nk, subject);
+    client_done(&a);
+    X509_REQ_free(csr);
+    EVP_PKEY_free(nk);
+    if (!rc) rc = write_cert(out, cert);
+    if (rc) {
+        X509_free(cert);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rc = report_cert(ctl, cert, out);
+    X509_free(cert);
+    return rc;
+}
+
+static int cmd_renew(rk_ctl *ctl, int argc, char **argv)
+{
+    client_args a;
+    rk_cmp_client_opts o;
+    const char *newkey = NULL, *out = NULL;
+    EVP_PKEY *nk = NULL;
+    X509 *cert = NULL;
+    int rc, r;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl cmp renew --server URL --trusted CA.pem --cert OLD.pem --key OLD.key\n"
+               "         --newkey NEW.key --out CERT.pem\n\n"
+               "Renews a certificate by key update (kur), authenticated with the old\n"
+               "certificate and its key; the new certificate certifies --newkey.\n\n%s"
+               "  --newkey FILE        PEM private key of the new certificate\n"
+               "  --out FILE           where to write the certificate (PEM)\n",
+               CLIENT_HELP);
+        return 0;
+    }
+    memset(&a, 0, sizeof a);
+    for (int i = 1; i < argc; i++) {
+        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
+        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp renew", "%s needs a value", argv[i]);
+        if (!strcmp(argv[i], "--newkey") && i + 1 < argc)
+            newkey = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else
+            return rk_ctl_usage(ctl, "ractl cmp renew", "unexpected argument '%s'", argv[i]);
+    }
+    if (!out || !newkey || !a.cert || !a.key)
+        return rk_ctl_usage(ctl, "ractl cmp renew", "--cert, --key, --newkey and --out are needed");
+    rc = client_prepare(ctl, &a, &o, 1);
+    if (!rc && !(rc = load_key(&nk, newkey)))
+        rc = rk_cmp_client_kur(&cert, &o, a.cert_x, a.key_x, nk);
+    client_done(&a);
+    EVP_PKEY_free(nk);
+    if (!rc) rc = write_cert(out, cert);
+    if (rc) {
+        X509_free(cert);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rc = report_cert(ctl, cert, out);
+    X509_free(cert);
+    return rc;
+}
+
+static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
+{
+    client_args a;
+    rk_cmp_client_opts o;
+    const char *target = NULL;
+    int reason = 0, rc, r;
+    X509 *cert = NULL;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl cmp revoke --server URL --trusted CA.pem (--ref R --secret-file F |\n"
+               "         --cert F --key F) --revoke CERT.pem [--reason N]\n\n"
+               "Asks the CA to revoke a certificate (rr). Reasons: 0 unspecified,\n"
+               "1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation,\n"
+               "6 certificateHold.\n\n%s",
+               CLIENT_HELP);
+        return 0;
+    }
+    memset(&a, 0, sizeof a);
+    for (int i = 1; i < argc; i++) {
+        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
+        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp revoke", "%s needs a value", argv[i]);
+        if (!strcmp(argv[i], "--revoke") && i + 1 < argc)
+            target = argv[++i];
+        else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+            reason = atoi(argv[++i]);
+        else
+            return rk_ctl_usage(ctl, "ractl cmp revoke", "unexpected argument '%s'", argv[i]);
+    }
+    if (!target) return rk_ctl_usage(ctl, "ractl cmp revoke", "--revoke CERT.pem is required");
+    rc = client_prepare(ctl, &a, &o, 1);
+    if (!rc && !(rc = load_cert(&cert, target))) rc = rk_cmp_client_rr(&o, cert, reason);
+    client_done(&a);
+    if (rc) {
+        X509_free(cert);
+        return rk_ctl_fail(ctl, rc);
+    }
+    char serial[80];
+    serial_hex(serial, sizeof serial, X509_get0_serialNumber(cert));
+    X509_free(cert);
+    if (ctl->json)
+        printf("{\"ok\":true,\"serial\":\"%s\",\"reason\":%d}\n", serial, reason);
+    else
+        rk_ctl_info(ctl, "certificate %s revoked (reason %d)", serial, reason);
+    return 0;
+}
+
+/* ---- serve ------------------------------------------------------------ */
+
+static volatile sig_atomic_t serve_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    serve_stop = 1;
+}
+
+typedef struct serve_state {
+    rk_ctl *ctl;
+    rk_cmp_simple_issuer issuer;
+    const char *revoked_file;
+} serve_state;
+
+static int serve_issue(X509 **out, void *arg, const rk_cmp_issue_req *req)
+{
+    serve_state *s = arg;
+    int rc = rk_cmp_issue_simple(out, &s->issuer, req);
+    if (rc == 0 && !s->ctl->quiet && !s->ctl->json) {
+        char subject[512], serial[80];
+        X509_NAME_oneline(X509_get_subject_name(*out), subject, sizeof subject);
+        serial_hex(serial, sizeof serial, X509_get0_serialNumber(*out));
+        printf("issued %s to %s\n", serial, subject);
+        fflush(stdout);
+    }
+    return rc;
+}
+
+static int serve_revoke(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *serial)
+{
+    serve_state *s = arg;
+    char hex[80];
+    (void)issuer;
+    serial_hex(hex, sizeof hex, serial);
+    FILE *f = fopen(s->revoked_file, "a");
+    if (!f) return rk_err_set(RK_EIO, "cannot record the revocation");
+    int ok = fprintf(f, "%s\n", hex) > 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok) return rk_err_set(RK_EIO, "cannot record the revocation");
+    if (!s->ctl->quiet && !s->ctl->json) {
+        printf("revoked %s\n", hex);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *host = "127.0.0.1", *ca_cert_path = NULL, *ca_key_path = NULL, *ref = NULL;
+    const char *secret_file = NULL, *port_file = NULL;
+    int port = -1, days = 365, rc, fd = -1, bound = 0;
+    long max_requests = 0;
+    char secret[SECRET_MAX];
+    serve_state st;
+    X509 *ca = NULL;
+    EVP_PKEY *key = NULL;
+    rk_cmp_server *srv = NULL;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl cmp serve --port P --ca-cert F --ca-key F\n"
+               "         [--ref R --secret-file F] [--host ADDR] [--days N]\n"
+               "         [--revoked-file F] [--port-file F] [--max-requests N]\n\n"
+               "Runs the project's CMP server over HTTP (POST, application/pkixcmp) and\n"
+               "issues real certificates signed by --ca-key. Requests are authenticated\n"
+               "by PBM (--ref + --secret-file) or by a client certificate issued by the\n"
+               "CA. Serves one connection at a time until SIGINT or SIGTERM.\n\n"
+               "  --port P          TCP port (0 picks a free one)\n"
+               "  --host ADDR       address to listen on (default 127.0.0.1)\n"
+               "  --days N          validity of issued certificates (default 365)\n"
+               "  --revoked-file F  append revoked serials (hex) to F; without it\n"
+               "                    revocation requests are refused\n"
+               "  --port-file F     write the bound port to F once listening\n"
+               "  --max-requests N  stop after N answered requests\n");
+        return 0;
+    }
+    memset(&st, 0, sizeof st);
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (i + 1 >= argc)
+            return rk_ctl_usage(ctl, "ractl cmp serve", "unexpected argument '%s'", o);
+        const char *v = argv[++i];
+        if (!strcmp(o, "--port"))
+            port = atoi(v);
+        else if (!strcmp(o, "--host"))
+            host = v;
+        else if (!strcmp(o, "--ca-cert"))
+            ca_cert_path = v;
+        else if (!strcmp(o, "--ca-key"))
+            ca_key_path = v;
+        else if (!strcmp(o, "--ref"))
+            ref = v;
+        else if (!strcmp(o, "--secret-file"))
+            secret_file = v;
+        else if (!strcmp(o, "--days"))
+            days = atoi(v);
+        else if (!strcmp(o, "--revoked-file"))
+            st.revoked_file = v;
+        else if (!strcmp(o, "--port-file"))
+            port_file = v;
+        else if (!strcmp(o, "--max-requests"))
+            max_requests = atol(v);
+        else
+            return rk_ctl_usage(ctl, "ractl cmp serve", "unexpected argument '%s'", o);
+    }
+    if (port < 0 || !ca_cert_path || !ca_key_path)
+        return rk_ctl_usage(ctl, "ractl cmp serve", "--port, --ca-cert and --ca-key are needed");
+    if (!!ref != !!secret_file)
+        return rk_ctl_usage(ctl, "ractl cmp serve", "--ref and --secret-file go together");
+    if (days <= 0) return rk_ctl_usage(ctl, "ractl cmp serve", "--days must be positive");
+
+    secret[0] = '\0';
+    if ((rc = load_cert(&ca, ca_cert_path)) || (rc = load_key(&key, ca_key_path))) goto out;
+    if (X509_check_private_key(ca, key) != 1) {
+        ERR_clear_error();
+        rc = rk_err_set(RK_EINVAL, "%s is not the key of %s", ca_key_path, ca_cert_path);
+        goto out;
+    }
+    if (secret_file && (rc = read_secret_file(secret, sizeof secret, secret_file))) goto out;
+    st.ctl = ctl;
+    st.issuer.ca_cert = ca;
+    st.issuer.ca_key = key;
+    st.issuer.days = days;
+    rk_cmp_server_opts so;
+    memset(&so, 0, sizeof so);
+    so.ca_cert = ca;
+    so.ca_key = key;
+    so.ref = ref;
+    so.secret = secret_file ? (const unsigned char *)secret : NULL;
+    so.secret_len = strlen(secret);
+    so.issue = serve_issue;
+    so.issue_arg = &st;
+    so.revoke = st.revoked_file ? serve_revoke : NULL;
+    so.revoke_arg = &st;
+    rc = rk_cmp_server_new(&srv, &so);
+    rk_wipe(secret, sizeof secret);
+    if (rc) goto out;
+    if ((rc = rk_cmp_http_listen(&fd, &bound, host, port)) != 0) goto out;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (port_file) {
+        FILE *f = fopen(port_file, "w");
+        if (!f || fprintf(f, "%d\n", bound) < 0 || fclose(f) != 0) {
+            rc = rk_err_set(RK_EIO, "cannot write the port file %s", port_file);
+            goto out;
+        }
+    }
+    if (ctl->json)
+        printf("{\"listening\":true,\"host\":\"%s\",\"port\":%d}\n", host, bound);
+    else
+        rk_ctl_info(ctl, "CMP server listening on http://%s:%d/", host, bound);
+    fflush(stdout);
+    rc = rk_cmp_server_serve_http(srv, fd, &serve_stop, max_requests);
+    if (!rc) {
+        rk_cmp_server_stats stats;
+        rk_cmp_server_get_stats(&stats, srv);
+        if (ctl->json)
+            printf("{\"ok\":true,\"requests\":%ld,\"issued\":%ld,\"confirmed\":%ld,"
+                   "\"rejected\":%ld,\"revoked\":%ld}\n",
+                   stats.requests, stats.issued, stats.confirmed, stats.rejected, stats.revoked);
+        else
+            rk_ctl_info(ctl, "stopped: %ld requests, %ld issued, %ld rejected, %ld revoked",
+                        stats.requests, stats.issued, stats.rejected, stats.revoked);
+    }
+out:
+    rk_wipe(secret, sizeof secret);
+    if (fd >= 0) close(fd);
+    rk_cmp_server_free(srv);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+static const rk_ctl_cmd cmp_commands[] = {
+    {"request", cmd_request, "get a certificate for a CSR (p10cr) or a new key (ir)"},
+    {"renew", cmd_renew, "renew a certificate with a new key (kur)"},
+    {"revoke", cmd_revoke, "ask the CA to revoke a certificate (rr)"},
+    {"serve", cmd_serve, "run the project's CMP server over HTTP"},
+};
+
+int rk_ctl_cmd_cmp(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl cmp",
+                           "Certificate Management Protocol (RFC 4210) client and server.",
+                           cmp_commands, (int)(sizeof cmp_commands / sizeof cmp_commands[0]));
+}
