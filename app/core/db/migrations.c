@@ -190,6 +190,27 @@ static const char *const migrations[] = {
     "  order_id INTEGER REFERENCES orders(id),"
     "  score    INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
     "  comment  TEXT);",
+
+    /* 3: the enrolment journal: each step of producing a certificate onto a
+     * USB key (keygen, csr, cert, write, verify, commit) is recorded before
+     * and after, so a crash or a pulled key resumes or rolls back. */
+    "CREATE TABLE enrolment ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  order_id    INTEGER NOT NULL REFERENCES orders(id),"
+    "  usage       TEXT NOT NULL DEFAULT 'sign',"
+    "  key_serial  TEXT NOT NULL,"
+    "  label       TEXT NOT NULL,"
+    "  step        TEXT NOT NULL,"
+    "  phase       TEXT NOT NULL,"
+    "  outcome     TEXT,"
+    "  key_id      BLOB,"
+    "  cert_serial TEXT,"
+    "  cert_der    BLOB,"
+    "  attempts    INTEGER NOT NULL DEFAULT 1,"
+    "  error       TEXT,"
+    "  created_at  INTEGER NOT NULL,"
+    "  updated_at  INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX enrolment_open ON enrolment(order_id, usage) WHERE outcome IS NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1246,9 +1246,33 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
 
 int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_cert_record *cert)
 {
+    return rk_order_issue_with(l, by, ref, cert, NULL, NULL);
+}
+
+int rk_order_issue_with(rk_ledger *l, const rk_actor *by, const char *ref,
+                        const rk_cert_record *cert, int (*also)(rk_ledger *, void *), void *arg)
+{
     int rc = require(by, RK_ROLE_ISSUE);
     if (rc) return rc;
-    TRANSITION(l, ref, o, ids, issue_locked(l, by, o, cert));
+    TRANSITION(l, ref, o, ids,
+               (rc = issue_locked(l, by, o, cert)) != 0 ? rc
+               : also                                   ? also(l, arg)
+                                                        : 0);
+}
+
+int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, rk_order *out)
+{
+    int rc = require(by, RK_ROLE_ISSUE);
+    if (rc || (rc = load(l, ref, out, NULL)) != 0) return rc;
+    if (!is_cert_business(out->business))
+        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
+                          rk_business_label(out->business, 0));
+    if (!strcmp(out->state, "approved") && out->fee_total > 0)
+        return rk_err_set(RK_ESTATE, "order %s is not paid yet: issuing needs payment first",
+                          out->ref);
+    if (strcmp(out->state, "approved") && strcmp(out->state, "paid"))
+        return refuse_state(out, "issued (only approved and paid, or fee-free, orders are)");
+    return 0;
 }
 
 static int deliver_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *method,

@@ -163,6 +163,16 @@ int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *
  * revoke, suspend and resume change the target certificate's status;
  * unlock needs nothing. */
 int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_cert_record *cert);
+/* The same, running also(l, arg) inside the issuing transaction (the
+ * enrolment journal closes itself there, so an order is issued exactly
+ * when its journal says so). */
+int rk_order_issue_with(rk_ledger *l, const rk_actor *by, const char *ref,
+                        const rk_cert_record *cert, int (*also)(rk_ledger *, void *), void *arg);
+
+/* Checks, without changing anything, that by may issue order ref now and
+ * that it produces a certificate; out receives the order. */
+int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, rk_order *out);
+
 /* Hands over (pickup) or ships (mail, with a tracking number). Writes the
  * task-completion record. */
 int rk_order_deliver(rk_ledger *l, const rk_actor *by, const char *ref, const char *method,

@@ -1248,3 +1248,57 @@ int rk_token_objects(rk_token_object **out, int *n, rk_token *t)
     rk_err_clear();
     return 0;
 }
+
+int rk_token_find_pair(unsigned char *id, size_t *id_len, rk_token *t, const char *label)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                           {CKA_LABEL, (void *)label, (CK_ULONG)strlen(label)}};
+    CK_OBJECT_HANDLE h[2];
+    CK_ULONG n = 0;
+    unsigned char *value = NULL;
+    CK_ULONG len = 0;
+    int rc;
+
+    if (!t->logged_in)
+        return rk_err_set(RK_EAUTH, "log in to the key first: private keys are hidden");
+    if ((rc = find_objects(h, 2, &n, t, tmpl, 2)) != 0) return rc;
+    if (n == 0) return rk_err_set(RK_ENOTFOUND, "no key pair labelled '%s' on the key", label);
+    if (n > 1)
+        return rk_err_set(RK_ESTATE, "more than one key pair labelled '%s' on the key", label);
+    if ((rc = get_attr(&value, &len, t, h[0], CKA_ID)) != 0) return rc;
+    if (len == 0 || len > *id_len) {
+        free(value);
+        return rk_err_set(RK_EFORMAT, "the key pair labelled '%s' has an unusable id", label);
+    }
+    memcpy(id, value, len);
+    *id_len = len;
+    free(value);
+    return 0;
+}
+
+int rk_token_delete_pair(rk_token *t, const unsigned char *id, size_t id_len)
+{
+    static const CK_OBJECT_CLASS classes[] = {CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY};
+    int rc;
+
+    if (!t->logged_in)
+        return rk_err_set(RK_EAUTH, "log in to the key first: private keys are hidden");
+    for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+        CK_OBJECT_CLASS cls = classes[c];
+        CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, id_len}};
+        CK_OBJECT_HANDLE h[8];
+        CK_ULONG n = 0;
+        if ((rc = find_objects(h, 8, &n, t, tmpl, 2)) != 0) return rc;
+        for (CK_ULONG i = 0; i < n; i++) {
+            CK_RV rv = t->ctx->fl->C_DestroyObject(t->s, h[i]);
+            if (rv != CKR_OK) return fail_rv(rv, "removing an object from the key");
+        }
+    }
+    if (t->pub && t->pub_id_len == id_len && !memcmp(t->pub_id, id, id_len)) {
+        EVP_PKEY_free(t->pub);
+        t->pub = NULL;
+        t->pub_id_len = 0;
+    }
+    return 0;
+}

@@ -206,6 +206,16 @@ int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t 
 int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X509 *expected,
                          STACK_OF(X509) * cas);
 
+/* The CKA_ID of the one key pair labelled label (the enrolment journal
+ * labels pairs by order, so a pair made just before a crash is found again).
+ * id holds *id_len bytes on entry and receives the id. RK_ENOTFOUND if
+ * none, RK_ESTATE if several. Needs a login. */
+int rk_token_find_pair(unsigned char *id, size_t *id_len, rk_token *t, const char *label);
+
+/* Removes the certificate, public and private key with CKA_ID id (rolling
+ * back an enrolment). Absent objects are fine. Needs a login. */
+int rk_token_delete_pair(rk_token *t, const unsigned char *id, size_t id_len);
+
 /* Certificates and keys on the key (private keys only when logged in).
  * *out is the caller's (free()). */
 int rk_token_objects(rk_token_object **out, int *n, rk_token *t);
