@@ -204,6 +204,7 @@ static const char *const migrations[] = {
     "  phase       TEXT NOT NULL,"
     "  outcome     TEXT,"
     "  key_id      BLOB,"
+    "  spki        BLOB,"
     "  cert_serial TEXT,"
     "  cert_der    BLOB,"
     "  attempts    INTEGER NOT NULL DEFAULT 1,"

@@ -1,0 +1,579 @@
+/*
+ * The enrolment journal (see enrol.h).
+ *
+ * The journal row of an enrolment holds its step ("keygen", "cert",
+ * "write", "verify", "commit") and phase ("begun" or "done"), and what the
+ * steps produced. rk_enrol_run() decides what to do from that row and from
+ * the key itself, so the same call both starts and resumes.
+ */
+#include "enrol.h"
+
+#include "audit/audit.h"
+#include "ca/certinfo.h"
+#include "db/outbox.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const steps[] = {"keygen", "cert", "write", "verify", "commit"};
+
+typedef struct journal {
+    int64_t id;
+    int64_t order_id;
+    char uuid[37]; /* the order's */
+    char key_serial[64];
+    char label[64];
+    char step[16];
+    char phase[8];
+    unsigned char key_id[64];
+    size_t key_id_len;
+    unsigned char *spki; /* DER SubjectPublicKeyInfo of the pair */
+    int spki_len;
+    char cert_serial[64];
+    unsigned char *cert_der;
+    int cert_len;
+    int64_t created_at;
+} journal;
+
+static void journal_clear(journal *j)
+{
+    free(j->spki);
+    free(j->cert_der);
+    memset(j, 0, sizeof *j);
+}
+
+static int step_index(const char *step)
+{
+    for (int i = 0; i < (int)(sizeof steps / sizeof steps[0]); i++)
+        if (!strcmp(step, steps[i])) return i;
+    return -1;
+}
+
+/* 1 if the journal has finished step (or a later one). */
+static int reached(const journal *j, const char *step)
+{
+    int have = step_index(j->step), want = step_index(step);
+    return have > want || (have == want && !strcmp(j->phase, "done"));
+}
+
+static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static int blob(unsigned char **dst, int *len, sqlite3_stmt *st, int col)
+{
+    int n = sqlite3_column_bytes(st, col);
+    *dst = NULL;
+    *len = 0;
+    if (n <= 0) return 0;
+    if (!(*dst = malloc((size_t)n))) return rk_err_oom();
+    memcpy(*dst, sqlite3_column_blob(st, col), (size_t)n);
+    *len = n;
+    return 0;
+}
+
+/* Loads the open journal of an order; RK_ENOTFOUND if none. */
+static int journal_load(rk_ledger *l, int64_t order_id, journal *j)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT e.id, e.key_serial, e.label, e.step, e.phase, e.key_id, e.spki, "
+                           "e.cert_serial, e.cert_der, e.created_at, o.uuid FROM enrolment e "
+                           "JOIN orders o ON o.id = e.order_id "
+                           "WHERE e.order_id = ? AND e.usage = 'sign' AND e.outcome IS NULL");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, order_id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        memset(j, 0, sizeof *j);
+        j->id = sqlite3_column_int64(st, 0);
+        j->order_id = order_id;
+        text(j->key_serial, sizeof j->key_serial, st, 1);
+        text(j->label, sizeof j->label, st, 2);
+        text(j->step, sizeof j->step, st, 3);
+        text(j->phase, sizeof j->phase, st, 4);
+        int idlen = sqlite3_column_bytes(st, 5);
+        if (idlen > 0 && idlen <= (int)sizeof j->key_id) {
+            memcpy(j->key_id, sqlite3_column_blob(st, 5), (size_t)idlen);
+            j->key_id_len = (size_t)idlen;
+        }
+        text(j->cert_serial, sizeof j->cert_serial, st, 7);
+        j->created_at = sqlite3_column_int64(st, 9);
+        text(j->uuid, sizeof j->uuid, st, 10);
+        if ((rc = blob(&j->spki, &j->spki_len, st, 6)) == 0)
+            rc = blob(&j->cert_der, &j->cert_len, st, 8);
+    } else {
+        rc = s == SQLITE_DONE ? RK_ENOTFOUND
+                              : rk_db_fail(l->db, "cannot read the enrolment journal");
+    }
+    sqlite3_finalize(st);
+    if (rc && rc != RK_ENOTFOUND) journal_clear(j);
+    return rc;
+}
+
+static int audit_action(rk_ledger *l, const rk_actor *by, const char *action, const char *uuid,
+                        const char *detail)
+{
+    rk_audit_entry e = {
+        by->login[0] ? by->login : "system", "issue", action, uuid, NULL, NULL, detail};
+    return rk_audit_append(l->db, &e, NULL);
+}
+
+static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
+                          const char *key_serial, journal *j)
+{
+    sqlite3_stmt *st;
+    char detail[160];
+    int64_t now = rk_clock_now();
+    int rc;
+
+    memset(j, 0, sizeof *j);
+    j->order_id = o->id;
+    snprintf(j->uuid, sizeof j->uuid, "%s", o->uuid);
+    snprintf(j->key_serial, sizeof j->key_serial, "%s", key_serial);
+    /* The pair's label names the order, so a pair made just before a crash
+     * is found again. */
+    snprintf(j->label, sizeof j->label, "rk-%s", o->uuid);
+    snprintf(j->step, sizeof j->step, "keygen");
+    snprintf(j->phase, sizeof j->phase, "begun");
+    j->created_at = now;
+    if ((rc = rk_db_begin(l->db)) != 0) return rc;
+    rc = rk_db_prepare(l->db, &st,
+                       "INSERT INTO enrolment(order_id, key_serial, label, step, phase, "
+                       "created_at, updated_at) VALUES (?, ?, ?, 'keygen', 'begun', ?, ?)");
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, o->id);
+        sqlite3_bind_text(st, 2, key_serial, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, j->label, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        sqlite3_bind_int64(st, 5, now);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot start the journal");
+        sqlite3_finalize(st);
+    }
+    if (!rc) {
+        j->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
+        snprintf(detail, sizeof detail, "enrolment of order %s onto key %s", o->ref, key_serial);
+        rc = audit_action(l, by, "key.enrol.start", o->uuid, detail);
+    }
+    if (rc) {
+        rk_db_rollback(l->db);
+        return rc;
+    }
+    return rk_db_commit(l->db);
+}
+
+/* Records a step's phase, and optionally what it produced, in one
+ * transaction. */
+static int journal_mark(rk_ledger *l, journal *j, const char *step, const char *phase)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "UPDATE enrolment SET step = ?, phase = ?, key_id = ?, spki = ?, "
+                           "cert_serial = ?, cert_der = ?, error = NULL, updated_at = ? "
+                           "WHERE id = ?");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, step, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, phase, -1, SQLITE_STATIC);
+    if (j->key_id_len)
+        sqlite3_bind_blob(st, 3, j->key_id, (int)j->key_id_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    if (j->spki_len)
+        sqlite3_bind_blob(st, 4, j->spki, j->spki_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    if (j->cert_serial[0])
+        sqlite3_bind_text(st, 5, j->cert_serial, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    if (j->cert_len)
+        sqlite3_bind_blob(st, 6, j->cert_der, j->cert_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_int64(st, 7, rk_clock_now());
+    sqlite3_bind_int64(st, 8, j->id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot write the journal");
+    sqlite3_finalize(st);
+    if (!rc) {
+        snprintf(j->step, sizeof j->step, "%s", step);
+        snprintf(j->phase, sizeof j->phase, "%s", phase);
+    }
+    return rc;
+}
+
+/* Keeps the failure's message in the journal (for `ractl key enrol
+ * --pending`) without losing it for the caller. */
+static int journal_fail(rk_ledger *l, const journal *j, int rc)
+{
+    char msg[1024];
+    sqlite3_stmt *st;
+    snprintf(msg, sizeof msg, "%s", rk_err_msg());
+    if (rk_db_prepare(l->db, &st, "UPDATE enrolment SET error = ?, updated_at = ? WHERE id = ?") ==
+        0) {
+        sqlite3_bind_text(st, 1, msg, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, rk_clock_now());
+        sqlite3_bind_int64(st, 3, j->id);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return rk_err_set(rc, "%s", msg);
+}
+
+static int journal_attempt(rk_ledger *l, const journal *j)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st, "UPDATE enrolment SET attempts = attempts + 1 WHERE id = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, j->id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot write the journal");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Closes the journal inside the issuing transaction (rk_order_issue_with). */
+static int journal_close(rk_ledger *l, void *arg)
+{
+    journal *j = arg;
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "UPDATE enrolment SET step = 'commit', phase = 'done', "
+                           "outcome = 'issued', updated_at = ? WHERE id = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, rk_clock_now());
+    sqlite3_bind_int64(st, 2, j->id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot close the journal");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int keep_spki(journal *j, EVP_PKEY *pub)
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(pub, &der);
+    if (len <= 0) return rk_err_set(RK_ECRYPTO, "cannot encode the key's public key");
+    free(j->spki);
+    j->spki = malloc((size_t)len);
+    if (!j->spki) {
+        OPENSSL_free(der);
+        return rk_err_oom();
+    }
+    memcpy(j->spki, der, (size_t)len);
+    j->spki_len = len;
+    OPENSSL_free(der);
+    return 0;
+}
+
+static int keep_cert(journal *j, X509 *cert)
+{
+    rk_cert_record rec;
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der), rc;
+    if (len <= 0) return rk_err_set(RK_ECRYPTO, "cannot encode the certificate");
+    unsigned char *parse_der = NULL;
+    rc = rk_certinfo_parse(&rec, &parse_der, der, (size_t)len);
+    OPENSSL_free(parse_der);
+    if (rc) {
+        OPENSSL_free(der);
+        return rc;
+    }
+    free(j->cert_der);
+    if (!(j->cert_der = malloc((size_t)len))) {
+        OPENSSL_free(der);
+        return rk_err_oom();
+    }
+    memcpy(j->cert_der, der, (size_t)len);
+    j->cert_len = len;
+    snprintf(j->cert_serial, sizeof j->cert_serial, "%s", rec.serial);
+    OPENSSL_free(der);
+    return 0;
+}
+
+static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_enrol_opts *o)
+{
+    size_t len = sizeof j->key_id;
+    EVP_PKEY *pub = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
+    rc = rk_token_find_pair(j->key_id, &len, t, j->label);
+    if (rc == 0) {
+        j->key_id_len = len; /* made before a crash: adopt it */
+    } else if (rc == RK_ENOTFOUND) {
+        if ((rc = rk_token_keygen(j->key_id, t, alg, RK_TOKEN_SIGN, j->label, o->progress,
+                                  o->progress_arg)) != 0)
+            return rc;
+        j->key_id_len = RK_TOKEN_ID_LEN;
+    } else {
+        return rc;
+    }
+    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
+    rc = keep_spki(j, pub);
+    EVP_PKEY_free(pub);
+    return rc ? rc : journal_mark(l, j, "keygen", "done");
+}
+
+static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
+                     const rk_order *ord, const char *profile)
+{
+    EVP_PKEY *pub = NULL;
+    X509 *cert = NULL;
+    X509_REQ *csr = NULL;
+    X509_NAME *name = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "cert", "begun")) != 0) return rc;
+    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
+    /* Issued before a crash, but not yet in the journal? Never twice. */
+    rc = iss->find ? iss->find(iss->arg, &cert, pub, j->created_at) : RK_ENOTFOUND;
+    if (rc == RK_ENOTFOUND) {
+        name = X509_NAME_new();
+        if (!name ||
+            !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                        (const unsigned char *)ord->subject_name, -1, -1, 0)) {
+            rc = rk_err_set(RK_ECRYPTO, "cannot build the request's subject");
+            goto out;
+        }
+        if ((rc = rk_token_csr(&csr, t, j->key_id, j->key_id_len, name)) != 0 ||
+            (rc = iss->issue(iss->arg, &cert, csr, profile, ord)) != 0)
+            goto out;
+    } else if (rc) {
+        goto out;
+    }
+    if ((rc = keep_cert(j, cert)) == 0) rc = journal_mark(l, j, "cert", "done");
+out:
+    X509_NAME_free(name);
+    X509_REQ_free(csr);
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+    return rc;
+}
+
+static int load_cert(X509 **out, const journal *j)
+{
+    const unsigned char *p = j->cert_der;
+    *out = d2i_X509(NULL, &p, j->cert_len);
+    return *out ? 0 : rk_err_set(RK_EFORMAT, "the journal's certificate is unreadable");
+}
+
+static int step_write(journal *j, rk_ledger *l, rk_token *t, const rk_enrol_opts *o)
+{
+    X509 *cert = NULL, *there = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "write", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0)
+        return rc;
+    rc = rk_token_read_cert(&there, t, j->key_id, j->key_id_len);
+    if (rc == 0 && X509_cmp(there, cert) == 0) {
+        rc = 0; /* written before a crash */
+    } else if (rc == 0 || rc == RK_ENOTFOUND) {
+        rc = rk_token_write_cert(t, j->key_id, j->key_id_len, j->label, cert, 1, o->progress,
+                                 o->progress_arg);
+    }
+    X509_free(there);
+    X509_free(cert);
+    return rc ? rc : journal_mark(l, j, "write", "done");
+}
+
+static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss)
+{
+    X509 *cert = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "verify", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0)
+        return rc;
+    rc = rk_token_verify_cert(t, j->key_id, j->key_id_len, cert, iss->chain);
+    X509_free(cert);
+    return rc ? rc : journal_mark(l, j, "verify", "done");
+}
+
+static int step_commit(journal *j, rk_ledger *l, const rk_actor *by, const char *ref)
+{
+    rk_cert_record rec;
+    unsigned char *der = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "commit", "begun")) != 0 ||
+        (rc = rk_certinfo_parse(&rec, &der, j->cert_der, (size_t)j->cert_len)) != 0)
+        return rc;
+    snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j->key_serial);
+    rc = rk_order_issue_with(l, by, ref, &rec, journal_close, j);
+    OPENSSL_free(der);
+    return rc;
+}
+
+int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                 const rk_enrol_opts *o, rk_enrol_result *out)
+{
+    rk_order *ord = calloc(1, sizeof *ord);
+    rk_token *t = NULL;
+    journal j;
+    char profile[48];
+    int rc;
+
+    memset(&j, 0, sizeof j);
+    if (out) memset(out, 0, sizeof *out);
+    if (!ord) return rk_err_oom();
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
+    rc = journal_load(l, ord->id, &j);
+    if (rc == RK_ENOTFOUND) {
+        rc = journal_create(l, by, ord, o->key_serial, &j);
+    } else if (!rc) {
+        if (out) out->resumed = 1;
+        if (strcmp(j.key_serial, o->key_serial)) {
+            rc = rk_err_set(RK_ESTATE,
+                            "order %s has an unfinished enrolment on key %s: insert that key to "
+                            "finish it, or roll it back (ractl key enrol --rollback)",
+                            ord->ref, j.key_serial);
+            goto out;
+        }
+        rc = journal_attempt(l, &j);
+    }
+    if (rc) goto out;
+    if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
+        goto fail;
+    if (!j.key_id_len &&
+        (rc = step_keygen(&j, l, t, o->alg_is_rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, o)) != 0)
+        goto fail;
+    if (!j.cert_len && (rc = step_cert(&j, l, t, iss, ord, profile)) != 0) goto fail;
+    if (!reached(&j, "write") && (rc = step_write(&j, l, t, o)) != 0) goto fail;
+    if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
+    if ((rc = step_commit(&j, l, by, o->order_ref)) != 0) goto fail;
+    if (out) snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
+    goto out;
+fail:
+    rc = journal_fail(l, &j, rc);
+out:
+    rk_token_close(t);
+    journal_clear(&j);
+    free(ord);
+    return rc;
+}
+
+int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                      const char *order_ref, const char *pin)
+{
+    rk_order *ord = calloc(1, sizeof *ord);
+    rk_token *t = NULL;
+    journal j;
+    X509 *found = NULL;
+    char detail[512] = "", serial[64] = "";
+    int rc, key_cleaned = 0;
+
+    memset(&j, 0, sizeof j);
+    if (!ord) return rk_err_oom();
+    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
+        (rc = rk_order_get(l, order_ref, ord)) != 0)
+        goto out;
+    if ((rc = journal_load(l, ord->id, &j)) != 0) {
+        if (rc == RK_ENOTFOUND)
+            rc = rk_err_set(RK_ENOTFOUND, "order %s has no unfinished enrolment", ord->ref);
+        goto out;
+    }
+    /* The certificate: from the journal, or found by the pair's public key
+     * if the issuer recorded it just before a crash. */
+    snprintf(serial, sizeof serial, "%s", j.cert_serial);
+    if (!serial[0] && j.spki_len && iss->find) {
+        const unsigned char *p = j.spki;
+        EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, j.spki_len);
+        if (pub && iss->find(iss->arg, &found, pub, j.created_at) == 0 && keep_cert(&j, found) == 0)
+            snprintf(serial, sizeof serial, "%s", j.cert_serial);
+        EVP_PKEY_free(pub);
+    }
+    if (serial[0] && (rc = iss->revoke(iss->arg, serial)) != 0) goto out;
+    /* The key's objects, if the key is here. */
+    if (pin && rk_token_open(&t, ctx, j.key_serial) == 0 && rk_token_login(t, pin) == 0) {
+        unsigned char id[64];
+        size_t len = sizeof id;
+        if (j.key_id_len) {
+            memcpy(id, j.key_id, j.key_id_len);
+            len = j.key_id_len;
+        }
+        if ((j.key_id_len || rk_token_find_pair(id, &len, t, j.label) == 0) &&
+            rk_token_delete_pair(t, id, len) == 0)
+            key_cleaned = 1;
+    }
+    rk_err_clear();
+    snprintf(detail, sizeof detail,
+             "enrolment of order %s onto key %s rolled back at step %s%s%s%s", ord->ref,
+             j.key_serial, j.step, serial[0] ? "; certificate " : "", serial[0] ? serial : "",
+             serial[0] ? " revoked" : "");
+    if (!key_cleaned)
+        strncat(detail, "; key objects left (key absent)", sizeof detail - strlen(detail) - 1);
+    if ((rc = rk_db_begin(l->db)) != 0) goto out;
+    sqlite3_stmt *st;
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "UPDATE enrolment SET outcome = 'rolled_back', updated_at = ? "
+                            "WHERE id = ?")) == 0) {
+        sqlite3_bind_int64(st, 1, rk_clock_now());
+        sqlite3_bind_int64(st, 2, j.id);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot close the journal");
+        sqlite3_finalize(st);
+    }
+    if (!rc) rc = audit_action(l, by, "key.enrol.rollback", ord->uuid, detail);
+    if (!rc && serial[0]) {
+        char payload[160];
+        snprintf(payload, sizeof payload,
+                 "{\"serial\":\"%s\",\"status\":\"revoked\",\"reason\":\"enrolment rolled back\"}",
+                 serial);
+        rc = rk_outbox_add(l->db, NULL, "certificate", serial, "certificate.revoked", payload);
+    }
+    if (rc) {
+        rk_db_rollback(l->db);
+        goto out;
+    }
+    rc = rk_db_commit(l->db);
+out:
+    X509_free(found);
+    rk_token_close(t);
+    journal_clear(&j);
+    free(ord);
+    return rc;
+}
+
+int rk_enrol_pending(rk_ledger *l, rk_enrol_open **out, int *n)
+{
+    sqlite3_stmt *st;
+    rk_enrol_open *list = NULL;
+    int count = 0, rc, s;
+
+    *out = NULL;
+    *n = 0;
+    rc = rk_db_prepare(l->db, &st,
+                       "SELECT o.ref, e.key_serial, e.step, e.phase, e.attempts, e.updated_at, "
+                       "coalesce(e.error, '') FROM enrolment e JOIN orders o ON o.id = e.order_id "
+                       "WHERE e.outcome IS NULL ORDER BY e.updated_at");
+    if (rc) return rc;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_enrol_open *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
+        if (!grown) {
+            free(list);
+            sqlite3_finalize(st);
+            return rk_err_oom();
+        }
+        list = grown;
+        rk_enrol_open *e = &list[count++];
+        text(e->order_ref, sizeof e->order_ref, st, 0);
+        text(e->key_serial, sizeof e->key_serial, st, 1);
+        text(e->step, sizeof e->step, st, 2);
+        text(e->phase, sizeof e->phase, st, 3);
+        e->attempts = sqlite3_column_int(st, 4);
+        e->updated_at = sqlite3_column_int64(st, 5);
+        text(e->error, sizeof e->error, st, 6);
+    }
+    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list enrolments");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * Enrolment: producing a certificate onto a subscriber's USB key, as a
+ * journaled state machine.
+ *
+ *   keygen on the key -> CSR signed on the key -> certificate from the
+ *   issuer -> written to the key -> read back and verified -> the order is
+ *   issued (ledger), in the same transaction that closes the journal.
+ *
+ * Each step is written to the `enrolment` table before it starts and after
+ * it ends, each in its own short transaction, together with what it
+ * produced (the key pair's CKA_ID, the certificate). Running the same
+ * enrolment again after SIGKILL at any point, or after the key was pulled,
+ * resumes from what the journal and the key say:
+ * - a key pair labelled for the order that the journal did not record yet
+ *   is adopted, not generated again;
+ * - a certificate the issuer recorded but the journal did not is found by
+ *   its public key (issuer->find) and adopted, so nothing is issued twice;
+ * - a certificate already on the key is not written again.
+ * An order is recorded as issued only with a certificate read back from
+ * its key and verified against the chain. rk_enrol_rollback() abandons an
+ * unfinished enrolment: a certificate that was issued is revoked (so the
+ * order never has two live certificates), the key's objects are removed
+ * when the key is there, and the order can be enrolled afresh.
+ *
+ * The issuer is an ops table: the branch sub-CA (offline) or HQ's CA over
+ * CMP plug in behind it.
+ */
+#ifndef RK_ENROL_H
+#define RK_ENROL_H
+
+#include <openssl/x509.h>
+
+#include "domain/ledger.h"
+#include "domain/order.h"
+#include "token/token.h"
+
+typedef struct rk_issuer {
+    void *arg;
+    /* Issues a certificate for the CSR's public key under the profile
+     * named for the order (e.g. "organisation-sign"). */
+    int (*issue)(void *arg, X509 **out, X509_REQ *csr, const char *profile, const rk_order *o);
+    /* The certificate issued for pub at or after since, if any (crash
+     * recovery); RK_ENOTFOUND if none. */
+    int (*find)(void *arg, X509 **out, EVP_PKEY *pub, int64_t since);
+    /* Revokes a certificate that will never be used (rollback). */
+    int (*revoke)(void *arg, const char *serial);
+    /* The chain an issued certificate must verify against. */
+    STACK_OF(X509) * chain;
+} rk_issuer;
+
+typedef struct rk_enrol_opts {
+    const char *order_ref;
+    const char *key_serial;
+    const char *pin; /* the subscriber's user PIN; wiped by the caller */
+    int alg_is_rsa;  /* the profile wants RSA-2048; else EC P-256 */
+    rk_token_progress progress;
+    void *progress_arg;
+} rk_enrol_opts;
+
+typedef struct rk_enrol_result {
+    char cert_serial[64]; /* upper-case hex */
+    int resumed;          /* 1 if an unfinished journal was taken up */
+} rk_enrol_result;
+
+/* Runs (or resumes) the enrolment of order_ref onto key_serial, acting as
+ * by (issue role). RK_EDEVICE if the key is absent or pulled (the journal
+ * keeps the place), RK_EAUTH for the PIN, RK_ESTATE if the order has an
+ * unfinished enrolment on another key. */
+int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                 const rk_enrol_opts *o, rk_enrol_result *out);
+
+/* Abandons the unfinished enrolment of order_ref (see above). pin may be
+ * NULL when the key is absent. RK_ENOTFOUND if there is none. */
+int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                      const char *order_ref, const char *pin);
+
+typedef struct rk_enrol_open {
+    char order_ref[RK_ORDER_REF_MAX];
+    char key_serial[64];
+    char step[16];
+    char phase[8];
+    int attempts;
+    int64_t updated_at;
+    char error[256];
+} rk_enrol_open;
+
+/* Unfinished enrolments (to resume at start-up) into a new array (free()). */
+int rk_enrol_pending(rk_ledger *l, rk_enrol_open **out, int *n);
+
+#endif
