@@ -317,11 +317,14 @@ int rk_export_csv_cell(rk_buf *b, const char *s)
 {
     int rc = 0;
     if (!s) s = "";
-    /* A spreadsheet runs a cell that begins like a formula: make it text. */
-    if (strchr("=+-@\t\r", s[0]) && s[0]) rc = rk_buf_puts(b, "'");
-    if (rc) return rc;
-    if (!strpbrk(s, ",\"\r\n")) return rk_buf_puts(b, s);
-    if ((rc = rk_buf_puts(b, "\"")) != 0) return rc;
+    /* A spreadsheet runs a cell that begins like a formula: make it text.
+     * The guard goes inside the quotes, where it is part of the value. */
+    const char *guard = s[0] && strchr("=+-@\t\r", s[0]) ? "'" : "";
+    if (!strpbrk(s, ",\"\r\n")) {
+        if ((rc = rk_buf_puts(b, guard)) != 0) return rc;
+        return rk_buf_puts(b, s);
+    }
+    if ((rc = rk_buf_puts(b, "\"")) != 0 || (rc = rk_buf_puts(b, guard)) != 0) return rc;
     for (const char *p = s; *p && !rc; p++)
         rc = *p == '"' ? rk_buf_puts(b, "\"\"") : rk_buf_append(b, p, 1);
     return rc ? rc : rk_buf_puts(b, "\"");
