@@ -71,7 +71,9 @@ const char *rk_archive_group_label(const char *group);
  * dry_run plans without writing. *out (free() it) receives the boxes
  * filled or planned, in order, and *n their number; *archived (may be
  * NULL) the number of orders filed. RK_EPERM without the archive role,
- * RK_EINVAL for an unknown group, RK_ESTATE when progress stopped it. */
+ * RK_EINVAL for an unknown group, RK_ESTATE when progress stopped it. When
+ * a run fails after whole boxes were committed, *out still lists them (free
+ * it) and the error is returned. */
 int rk_archive_boxes(rk_ledger *l, const rk_actor *by, const char *group, int capacity, int dry_run,
                      rk_archive_progress progress, void *arg, rk_archive_box **out, int *n,
                      int *archived);
