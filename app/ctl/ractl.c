@@ -28,6 +28,10 @@ int rk_ctl_cmd_overdue(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_cmp(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_export(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_archive(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_record(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_report(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
@@ -39,6 +43,10 @@ static const rk_ctl_cmd commands[] = {
     {"overdue", rk_ctl_cmd_overdue, "open orders past their deadline"},
     {"renewals", rk_ctl_cmd_renewals, "certificates expiring within 30 days"},
     {"tick", rk_ctl_cmd_tick, "run the ledger's timers (automatic resumes)"},
+    {"export", rk_ctl_cmd_export, "the register and operation log as CSV or XLSX"},
+    {"archive", rk_ctl_cmd_archive, "archive boxes sorted by social-security number, labels"},
+    {"record", rk_ctl_cmd_record, "consultations, complaints and satisfaction surveys"},
+    {"report", rk_ctl_cmd_report, "the weekly summary for the manager"},
     {"key", rk_ctl_cmd_key, "list, initialise, unlock and diagnose USB keys"},
     {"validate", rk_ctl_cmd_validate,
      "check an ID number, credit code, mobile number, e-mail, date ..."},
