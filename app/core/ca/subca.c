@@ -218,6 +218,17 @@ static int sign_cert(X509 **x, signer *s)
     }
     const unsigned char *p = der;
     X509 *fresh = d2i_X509(NULL, &p, derlen);
+    if (fresh && s->nid == NID_SM2_with_SM3) {
+        /* Verify with the ID it was signed with (X509_verify's default differs). */
+        ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+        if (!id || !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, strlen(SM2_ID))) {
+            ASN1_OCTET_STRING_free(id);
+            X509_free(fresh);
+            rc = rk_err_oom();
+            goto out;
+        }
+        X509_set0_distinguishing_id(fresh, id);
+    }
     if (!fresh || X509_verify(fresh, s->pub) != 1) {
         X509_free(fresh);
         rc = rk_err_set(RK_ECRYPTO, "the certificate signed by the CA does not verify");

@@ -4,9 +4,9 @@
  * Its private key lives in the appliance HSM (a PKCS#11 token, see hsm.h;
  * SoftHSM2 token "rakiosk-hsm" in the demo and tests), or, for an SM2
  * sub-CA, in software: SoftHSM2 cannot make SM2 keys, so an SM2 sub-CA key
- * is a PKCS#8 file encrypted (AES-256-CBC, scrypt-free PBKDF2) with the
- * HSM PIN as passphrase ("sealed"). Its certificate is issued by HQ's root;
- * the demo generates a root on first run.
+ * is a PKCS#8 file encrypted (AES-256-CBC, PBKDF2) with the HSM PIN as
+ * passphrase ("sealed"), so it opens only with the same secret. Its certificate is issued by HQ's
+ * root; the demo generates a root on first run.
  *
  * Signing: certificates and CRLs are built with OpenSSL (or crl.c's DER
  * writer); the sub-CA sets the signature algorithm in the to-be-signed part
@@ -41,6 +41,19 @@
  * and the top byte non-zero (always 16 bytes long), checked unique against
  * `issued` inside the same IMMEDIATE transaction that records the
  * certificate, so two processes cannot hand out the same serial.
+ *
+ * SM2: an SM2 sub-CA signs with SM3-with-SM2 and the GM/T 0009 default
+ * distinguishing ID "1234567812345678" (what Chinese relying parties use);
+ * SM2 requests are verified with that ID too. OpenSSL 3.0's own default is
+ * an empty ID, and `openssl verify -vfyopt distid:1234567812345678` applies
+ * the ID only at depth 0, so with the openssl command each link of an SM2
+ * chain is checked on its own (-partial_chain), as test_ca does.
+ * For SM2 enrolment on a USB key the key must offer CKM_EC_KEY_PAIR_GEN on
+ * the SM2 curve (CKA_EC_PARAMS = OID 1.2.156.10197.1.301) and a vendor SM2
+ * signing mechanism that computes Z(ID) + SM3 + SM2 itself (or raw SM2 over
+ * a digest the host computes with the ID); SoftHSM2 has neither, so the
+ * path is ready here (profiles with key = sm2, SM2 requests, SM2 sub-CA)
+ * and the key layer gains it with a key that has the mechanism.
  *
  * Threads: one rk_subca per thread.
  */
