@@ -235,7 +235,7 @@ static int put_entry(rk_buf *b, const rk_crl_entry *e, time_cache *tc)
     n += tc->len;
     /* crlEntryExtensions: reasonCode */
     if (e->reason > 0) {
-        static const unsigned char head[] = {0x30, 0x0d, 0x30, 0x0b};
+        static const unsigned char head[] = {0x30, 0x0c, 0x30, 0x0a};
         memcpy(tmp + n, head, sizeof head);
         n += sizeof head;
         memcpy(tmp + n, OID_REASON, sizeof OID_REASON);

@@ -257,11 +257,9 @@ static int random_serial(ASN1_INTEGER *out, char *hex, size_t n)
     char *h = ok ? BN_bn2hex(bn) : NULL;
     BN_free(bn);
     if (!h) return rk_err_oom();
-    for (char *c = h; *c; c++)
-        if (*c >= 'A' && *c <= 'F') *c = (char)(*c - 'A' + 'a');
-    snprintf(hex, n, "%s", h);
+    int rc = rk_subca_serial_norm(hex, n, h); /* lower case, no leading zero */
     OPENSSL_free(h);
-    return 0;
+    return rc;
 }
 
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
