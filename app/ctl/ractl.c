@@ -20,6 +20,7 @@ int rk_ctl_cmd_audit(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_key(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_validate(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_scan(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_ca(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
@@ -30,6 +31,7 @@ static const rk_ctl_cmd commands[] = {
     {"validate", rk_ctl_cmd_validate,
      "check an ID number, credit code, mobile number, e-mail, date ..."},
     {"scan", rk_ctl_cmd_scan, "read ID cards, MRZ and barcodes"},
+    {"ca", rk_ctl_cmd_ca, "branch sub-CA: issue, revoke, suspend, CRLs, HQ CRL import"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -5,6 +5,7 @@
 #include "crlstore.h"
 
 #include "ca/crlparse.h"
+#include "ca/subca.h"
 #include "util/err.h"
 
 #include <dirent.h>
@@ -322,7 +323,7 @@ static int find_ca(X509 **out, const rk_crlparse_info *info, X509 *const *cas, i
     const unsigned char *p = info->issuer;
     X509_NAME *n = d2i_X509_NAME(NULL, &p, (long)info->issuer_len);
     char name[256] = "?";
-    if (n) X509_NAME_oneline(n, name, sizeof name);
+    if (n) rk_subca_name_text(name, sizeof name, n);
     X509_NAME_free(n);
     return rk_err_set(RK_ENOTFOUND, "the CRL was issued by %s, which is not a configured CA", name);
 }
@@ -435,7 +436,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     {
         const unsigned char *p = info.issuer;
         X509_NAME *n = d2i_X509_NAME(NULL, &p, (long)info.issuer_len);
-        if (n) X509_NAME_oneline(n, nh.info.issuer, sizeof nh.info.issuer);
+        if (n) rk_subca_name_text(nh.info.issuer, sizeof nh.info.issuer, n);
         X509_NAME_free(n);
     }
     nh.info.this_update = info.this_update;

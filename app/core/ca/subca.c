@@ -593,7 +593,7 @@ static int record(rk_db *db, X509 *x, const char *hex, const char *profile)
     char subject[512];
     int len = i2d_X509(x, &der), rc;
     if (len <= 0) return rk_err_oom();
-    X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof subject);
+    rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(x));
     if ((rc = rk_db_prepare(db, &st,
                             "INSERT INTO issued(serial,subject,profile,not_before,not_after,"
                             "issued_at,der) VALUES(?,?,?,?,?,?,?)"))) {
@@ -677,6 +677,19 @@ out:
 }
 
 /* ---- registry ------------------------------------------------------------ */
+
+void rk_subca_name_text(char *out, size_t n, const X509_NAME *name)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p;
+    long len;
+    out[0] = '\0';
+    if (!b) return;
+    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+        (len = BIO_get_mem_data(b, &p)) >= 0)
+        snprintf(out, n, "%.*s", (int)len, p);
+    BIO_free(b);
+}
 
 int rk_subca_serial_norm(char *out, size_t n, const char *in)
 {

@@ -145,6 +145,9 @@ int rk_subca_lookup(rk_subca_record *out, rk_subca *ca, const char *serial);
 /* Counts of issued certificates by status. */
 int rk_subca_counts(int *good, int *hold, int *revoked, rk_subca *ca);
 
+/* A name as readable UTF-8 text ("CN=张三,C=CN", RFC 2253 order) into out. */
+void rk_subca_name_text(char *out, size_t n, const X509_NAME *name);
+
 /* Normalises a serial given by a person into lower-case hex without
  * leading zeros, colons or "0x". RK_EINVAL if it is not hex. */
 int rk_subca_serial_norm(char *out, size_t n, const char *in);
