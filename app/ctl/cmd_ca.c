@@ -113,7 +113,12 @@ static void env_done(ca_env *e)
 static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
 {
     int rc;
-    if ((rc = env_setup(e, ctl)) || (rc = read_pin(e, 0))) return rc;
+    char cert[4300];
+    if ((rc = env_setup(e, ctl))) return rc;
+    snprintf(cert, sizeof cert, "%s/subca.pem", e->dir);
+    if (access(cert, F_OK) != 0)
+        return rk_err_set(RK_ENOTFOUND, "no sub-CA in %s: run `ractl ca init` first", e->dir);
+    if ((rc = read_pin(e, 0))) return rc;
     return rk_subca_open(ca, e->dir, e->module, NULL, e->pin);
 }
 
@@ -341,6 +346,10 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
         if (i + 1 < argc && !strcmp(argv[i], "--reason") && !strcmp(what, "revoke")) {
             if ((rc = rk_crl_reason_parse(&reason, argv[++i])))
                 return rk_ctl_usage(ctl, path, "%s", rk_err_msg());
+            if (reason == RK_CRL_HOLD || reason == RK_CRL_REMOVE)
+                return rk_ctl_usage(ctl, path, "%s is not a revocation reason: use %s",
+                                    rk_crl_reason_name(reason),
+                                    reason == RK_CRL_HOLD ? "suspend" : "resume");
         } else if (!serial && argv[i][0] != '-') {
             serial = argv[i];
         } else {
