@@ -241,7 +241,9 @@ static void test_issue_hsm(rk_token_ctx *ctx, const rk_profiles *set)
     char *hexdump = strstr(out, "OCTET STRING");
     CHECK(hexdump != NULL);
     {
-        int idx = X509_get_ext_by_OBJ(cert, OBJ_txt2obj(RK_OID_GMT_IDENTITY, 1), -1);
+        ASN1_OBJECT *oid = OBJ_txt2obj(RK_OID_GMT_IDENTITY, 1);
+        int idx = X509_get_ext_by_OBJ(cert, oid, -1);
+        ASN1_OBJECT_free(oid);
         CHECK(idx >= 0);
         X509_EXTENSION *e = X509_get_ext(cert, idx);
         ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(e);
