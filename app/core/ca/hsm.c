@@ -1,0 +1,394 @@
+/*
+ * The appliance HSM over raw PKCS#11 (see hsm.h): module loading that
+ * tolerates a module already initialised in this process, token lookup by
+ * label, login, key generation, public key read-out and signing.
+ */
+#include "hsm.h"
+
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <dlfcn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rk_hsm {
+    void *dl;
+    CK_FUNCTION_LIST *fl;
+    int owns_init; /* we called C_Initialize successfully: finalise on close */
+    CK_SESSION_HANDLE s;
+    int logged_in;
+};
+
+static const unsigned char P256_OID[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                         0xce, 0x3d, 0x03, 0x01, 0x07};
+static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                                  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                                  0x01, 0x05, 0x00, 0x04, 0x20};
+
+static int fail_rv(CK_RV rv, const char *what)
+{
+    if (rv == CKR_HOST_MEMORY) return rk_err_oom();
+    if (rv == CKR_PIN_INCORRECT) return rk_err_set(RK_EAUTH, "%s: wrong HSM PIN", what);
+    if (rv == CKR_PIN_LOCKED) return rk_err_set(RK_EAUTH, "%s: the HSM PIN is locked", what);
+    if (rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_ERROR)
+        return rk_err_set(RK_EDEVICE, "%s: the HSM is not available (PKCS#11 error 0x%lx)", what,
+                          (unsigned long)rv);
+    return rk_err_set(RK_ECRYPTO, "%s failed in the HSM (PKCS#11 error 0x%lx)", what,
+                      (unsigned long)rv);
+}
+
+static void pad_label(unsigned char out[32], const char *label)
+{
+    size_t l = strlen(label);
+    memset(out, ' ', 32);
+    memcpy(out, label, l > 32 ? 32 : l);
+}
+
+/* Finds the slot whose token is labelled label, or (blank) the first
+ * uninitialised one. */
+static int find_slot(CK_SLOT_ID *slot, rk_hsm *h, const char *label, int blank)
+{
+    CK_ULONG n = 0;
+    CK_SLOT_ID ids[64];
+    unsigned char want[32];
+    CK_RV rv = h->fl->C_GetSlotList(CK_TRUE, NULL, &n);
+    if (rv != CKR_OK) return fail_rv(rv, "listing the HSM's slots");
+    if (n > 64) n = 64;
+    if ((rv = h->fl->C_GetSlotList(CK_TRUE, ids, &n)) != CKR_OK)
+        return fail_rv(rv, "listing the HSM's slots");
+    pad_label(want, label);
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_TOKEN_INFO ti;
+        if (h->fl->C_GetTokenInfo(ids[i], &ti) != CKR_OK) continue;
+        int init = (ti.flags & CKF_TOKEN_INITIALIZED) != 0;
+        if (blank ? !init : (init && !memcmp(ti.label, want, 32))) {
+            *slot = ids[i];
+            return 0;
+        }
+    }
+    return RK_ENOTFOUND;
+}
+
+static int init_token(rk_hsm *h, const char *label, const char *pin)
+{
+    CK_SLOT_ID slot;
+    unsigned char lab[32], sorand[16];
+    char so[33];
+    CK_SESSION_HANDLE s;
+    CK_RV rv;
+
+    if (find_slot(&slot, h, label, 1) != 0)
+        return rk_err_set(RK_ENOTFOUND, "no HSM token '%s' and no blank token to create it", label);
+    if (RAND_bytes(sorand, sizeof sorand) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+    for (int i = 0; i < 16; i++)
+        snprintf(so + 2 * i, 3, "%02x", sorand[i]);
+    pad_label(lab, label);
+    rv = h->fl->C_InitToken(slot, (CK_UTF8CHAR *)so, 32, lab);
+    if (rv == CKR_OK) {
+        /* The token may have moved to another slot id: find it again. */
+        if (find_slot(&slot, h, label, 0) != 0) {
+            rk_wipe(so, sizeof so);
+            return rk_err_set(RK_EDEVICE, "the HSM token vanished after initialisation");
+        }
+        rv = h->fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s);
+    }
+    if (rv == CKR_OK) {
+        rv = h->fl->C_Login(s, CKU_SO, (CK_UTF8CHAR *)so, 32);
+        if (rv == CKR_OK) rv = h->fl->C_InitPIN(s, (CK_UTF8CHAR *)pin, strlen(pin));
+        h->fl->C_Logout(s);
+        h->fl->C_CloseSession(s);
+    }
+    rk_wipe(so, sizeof so);
+    rk_wipe(sorand, sizeof sorand);
+    return rv == CKR_OK ? 0 : fail_rv(rv, "initialising the HSM token");
+}
+
+int rk_hsm_open(rk_hsm **out, const char *module, const char *token_label, const char *pin,
+                int create)
+{
+    CK_C_GetFunctionList gfl;
+    CK_C_INITIALIZE_ARGS args = {0};
+    CK_SLOT_ID slot;
+    CK_RV rv;
+    int rc;
+
+    *out = NULL;
+    if (!pin || strlen(pin) < 4 || strlen(pin) > 64)
+        return rk_err_set(RK_EINVAL, "the HSM PIN must have 4 to 64 characters");
+    rk_hsm *h = calloc(1, sizeof *h);
+    if (!h) return rk_err_oom();
+    h->s = CK_INVALID_HANDLE;
+    if (!(h->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
+        rc = rk_err_set(RK_EDEVICE, "cannot load the HSM module %s: %s", module, dlerror());
+        goto fail;
+    }
+    *(void **)&gfl = dlsym(h->dl, "C_GetFunctionList");
+    if (!gfl || gfl(&h->fl) != CKR_OK) {
+        rc = rk_err_set(RK_EDEVICE, "%s is not a PKCS#11 module", module);
+        goto fail;
+    }
+    args.flags = CKF_OS_LOCKING_OK;
+    rv = h->fl->C_Initialize(&args);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        rc = fail_rv(rv, "starting the HSM module");
+        goto fail;
+    }
+    h->owns_init = rv == CKR_OK;
+    rc = find_slot(&slot, h, token_label, 0);
+    if (rc == RK_ENOTFOUND && create) {
+        if ((rc = init_token(h, token_label, pin))) goto fail;
+        rc = find_slot(&slot, h, token_label, 0);
+    }
+    if (rc == RK_ENOTFOUND) {
+        rc = rk_err_set(RK_ENOTFOUND, "no HSM token labelled '%s' (run `ractl ca init`)",
+                        token_label);
+        goto fail;
+    }
+    if (rc) goto fail;
+    if ((rv = h->fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h->s)) !=
+        CKR_OK) {
+        rc = fail_rv(rv, "opening the HSM");
+        goto fail;
+    }
+    rv = h->fl->C_Login(h->s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        rc = fail_rv(rv, "logging in to the HSM");
+        goto fail;
+    }
+    h->logged_in = 1;
+    *out = h;
+    return 0;
+fail:
+    rk_hsm_close(h);
+    return rc;
+}
+
+void rk_hsm_close(rk_hsm *h)
+{
+    if (!h) return;
+    if (h->fl && h->s != CK_INVALID_HANDLE) {
+        if (h->logged_in) h->fl->C_Logout(h->s);
+        h->fl->C_CloseSession(h->s);
+    }
+    if (h->fl && h->owns_init) h->fl->C_Finalize(NULL);
+    if (h->dl) dlclose(h->dl);
+    free(h);
+}
+
+static int find_key(CK_OBJECT_HANDLE *out, rk_hsm *h, CK_OBJECT_CLASS cls, const char *label)
+{
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, (void *)label, strlen(label)}};
+    CK_ULONG n = 0;
+    CK_RV rv = h->fl->C_FindObjectsInit(h->s, t, 2);
+    if (rv == CKR_OK) {
+        rv = h->fl->C_FindObjects(h->s, out, 1, &n);
+        h->fl->C_FindObjectsFinal(h->s);
+    }
+    if (rv != CKR_OK) return fail_rv(rv, "searching the HSM");
+    return n ? 0 : RK_ENOTFOUND;
+}
+
+int rk_hsm_has_key(rk_hsm *h, const char *key_label)
+{
+    CK_OBJECT_HANDLE o;
+    int rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label);
+    return rc == 0 ? 1 : rc == RK_ENOTFOUND ? 0 : rc;
+}
+
+int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
+{
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE kt = alg == RK_HSM_EC_P256 ? CKK_EC : CKK_RSA;
+    CK_ULONG bits = 2048;
+    CK_BYTE e[] = {0x01, 0x00, 0x01};
+    unsigned char id[16];
+    CK_OBJECT_HANDLE hpub, hpriv;
+    CK_MECHANISM mech = {alg == RK_HSM_EC_P256 ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
+                         NULL, 0};
+    int rc;
+
+    if (alg != RK_HSM_EC_P256 && alg != RK_HSM_RSA_2048)
+        return rk_err_set(RK_EINVAL, "the HSM makes EC P-256 or RSA-2048 keys");
+    if ((rc = rk_hsm_has_key(h, key_label)) < 0) return rc;
+    if (rc == 1) return rk_err_set(RK_EEXIST, "the HSM already holds a key '%s'", key_label);
+    if (RAND_bytes(id, sizeof id) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+    CK_ATTRIBUTE pub[10] = {
+        {CKA_CLASS, &pub_cls, sizeof pub_cls},
+        {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &no, sizeof no},
+        {CKA_ID, id, sizeof id},
+        {CKA_LABEL, (void *)key_label, strlen(key_label)},
+        {CKA_VERIFY, &yes, sizeof yes},
+    };
+    CK_ULONG npub = 7;
+    if (alg == RK_HSM_EC_P256) {
+        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+    } else {
+        pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
+        pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e, sizeof e};
+    }
+    CK_ATTRIBUTE priv[] = {
+        {CKA_CLASS, &priv_cls, sizeof priv_cls},
+        {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SENSITIVE, &yes, sizeof yes},
+        {CKA_EXTRACTABLE, &no, sizeof no},
+        {CKA_ID, id, sizeof id},
+        {CKA_LABEL, (void *)key_label, strlen(key_label)},
+        {CKA_SIGN, &yes, sizeof yes},
+        {CKA_DECRYPT, &no, sizeof no},
+        {CKA_UNWRAP, &no, sizeof no},
+        {CKA_DERIVE, &no, sizeof no},
+    };
+    CK_RV rv = h->fl->C_GenerateKeyPair(h->s, &mech, pub, npub, priv, sizeof priv / sizeof priv[0],
+                                        &hpub, &hpriv);
+    return rv == CKR_OK ? 0 : fail_rv(rv, "generating the sub-CA key");
+}
+
+static int get_attr(unsigned char **out, CK_ULONG *len, rk_hsm *h, CK_OBJECT_HANDLE o,
+                    CK_ATTRIBUTE_TYPE type)
+{
+    CK_ATTRIBUTE a = {type, NULL, 0};
+    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1);
+    if (rv != CKR_OK) return fail_rv(rv, "reading the HSM key");
+    if (!(a.pValue = *out = malloc(a.ulValueLen ? a.ulValueLen : 1))) return rk_err_oom();
+    if ((rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1)) != CKR_OK) {
+        free(*out);
+        *out = NULL;
+        return fail_rv(rv, "reading the HSM key");
+    }
+    *len = a.ulValueLen;
+    return 0;
+}
+
+int rk_hsm_public_key(EVP_PKEY **out, rk_hsm *h, const char *key_label)
+{
+    CK_OBJECT_HANDLE o;
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char *v1 = NULL, *v2 = NULL;
+    CK_ULONG l1 = 0, l2 = 0;
+    EVP_PKEY_CTX *pctx = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    BIGNUM *n = NULL, *e = NULL;
+    ASN1_OCTET_STRING *os = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = find_key(&o, h, CKO_PUBLIC_KEY, key_label)) == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    if (rc) return rc;
+    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1);
+    if (rv != CKR_OK) return fail_rv(rv, "reading the HSM key");
+    if (!(bld = OSSL_PARAM_BLD_new())) return rk_err_oom();
+    if (kt == CKK_EC) {
+        if ((rc = get_attr(&v1, &l1, h, o, CKA_EC_PARAMS)) ||
+            (rc = get_attr(&v2, &l2, h, o, CKA_EC_POINT)))
+            goto out;
+        if (l1 != sizeof P256_OID || memcmp(v1, P256_OID, l1)) {
+            rc = rk_err_set(RK_ECRYPTO, "the HSM key is on a curve other than P-256");
+            goto out;
+        }
+        const unsigned char *p = v2;
+        os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)l2);
+        if (!os ||
+            !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+            !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+                                              ASN1_STRING_get0_data(os),
+                                              (size_t)ASN1_STRING_length(os))) {
+            rc = rk_err_set(RK_ECRYPTO, "the HSM key's public point is malformed");
+            goto out;
+        }
+        pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    } else if (kt == CKK_RSA) {
+        if ((rc = get_attr(&v1, &l1, h, o, CKA_MODULUS)) ||
+            (rc = get_attr(&v2, &l2, h, o, CKA_PUBLIC_EXPONENT)))
+            goto out;
+        n = BN_bin2bn(v1, (int)l1, NULL);
+        e = BN_bin2bn(v2, (int)l2, NULL);
+        if (!n || !e || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+            !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
+            rc = rk_err_oom();
+            goto out;
+        }
+        pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    } else {
+        rc = rk_err_set(RK_ECRYPTO, "the HSM key has an unsupported type");
+        goto out;
+    }
+    if (!(params = OSSL_PARAM_BLD_to_param(bld)) || !pctx || EVP_PKEY_fromdata_init(pctx) <= 0 ||
+        EVP_PKEY_fromdata(pctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        rc = rk_err_set(RK_ECRYPTO, "the HSM key's public key is malformed");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(v1);
+    free(v2);
+    BN_free(n);
+    BN_free(e);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(pctx);
+    ASN1_OCTET_STRING_free(os);
+    return rc;
+}
+
+int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, const char *key_label,
+                const unsigned char *data, size_t len)
+{
+    CK_OBJECT_HANDLE o;
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char in[sizeof SHA256_DIGESTINFO + 32], outb[512];
+    CK_ULONG outlen = sizeof outb, inlen;
+    CK_RV rv;
+    int rc;
+
+    *sig = NULL;
+    if ((rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label)) == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    if (rc) return rc;
+    if ((rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1)) != CKR_OK)
+        return fail_rv(rv, "signing in the HSM");
+    *is_ec = kt == CKK_EC;
+    memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
+    unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;
+    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
+        return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
+    inlen = *is_ec ? 32 : sizeof in;
+    CK_MECHANISM mech = {*is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
+    if ((rv = h->fl->C_SignInit(h->s, &mech, o)) != CKR_OK ||
+        (rv = h->fl->C_Sign(h->s, in, inlen, outb, &outlen)) != CKR_OK)
+        return fail_rv(rv, "signing in the HSM");
+    if (!*is_ec) {
+        if (!(*sig = OPENSSL_memdup(outb, outlen))) return rk_err_oom();
+        *siglen = outlen;
+        return 0;
+    }
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(outb, (int)(outlen / 2), NULL);
+    BIGNUM *s = BN_bin2bn(outb + outlen / 2, (int)(outlen / 2), NULL);
+    if (!es || !r || !s || outlen % 2 || !ECDSA_SIG_set0(es, r, s)) {
+        ECDSA_SIG_free(es);
+        BN_free(r);
+        BN_free(s);
+        return rk_err_set(RK_ECRYPTO, "the HSM returned a malformed signature");
+    }
+    int n = i2d_ECDSA_SIG(es, sig);
+    ECDSA_SIG_free(es);
+    if (n <= 0) return rk_err_oom();
+    *siglen = (size_t)n;
+    return 0;
+}

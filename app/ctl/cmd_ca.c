@@ -1,0 +1,718 @@
+/*
+ * `ractl ca init|issue|revoke|suspend|resume|crl|import-crl|status`: the
+ * branch sub-CA (app/core/ca) from a shell.
+ *
+ * Where things are:
+ *   <data_dir>/ca        the sub-CA (subca.h: ca.db, subca.pem, root.pem,
+ *                        the demo root, crl.der/crl.pem)
+ *   <data_dir>/crls      HQ's CRLs (crlstore.h)
+ *   <data_dir>/hsm.pin   the HSM user PIN (0600), created by `ca init`
+ *                        with 16 random digits; $RAKIOSK_HSM_PIN_FILE
+ *                        names another file
+ *   HSM module           $RAKIOSK_HSM_MODULE, default SoftHSM2; with a
+ *                        SoftHSM-based module and no $SOFTHSM2_CONF the
+ *                        demo HSM store is <data_dir>/hsm (a store apart
+ *                        from the demo USB keys in <data_dir>/softkeys)
+ * Profiles come from [files] profiles of the configuration.
+ */
+#include "ctl.h"
+
+#include "ca/crl.h"
+#include "ca/crlstore.h"
+#include "ca/profiles.h"
+#include "ca/subca.h"
+#include "token/softkeys.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_HSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define MAX_FIELDS         32
+
+typedef struct ca_env {
+    rk_conf *conf;
+    char dir[4200];  /* <data_dir>/ca */
+    char crls[4200]; /* <data_dir>/crls */
+    const char *module;
+    char pin[72];
+} ca_env;
+
+static int env_setup(ca_env *e, rk_ctl *ctl)
+{
+    int rc;
+    memset(e, 0, sizeof *e);
+    if ((rc = rk_ctl_conf(ctl, &e->conf))) return rc;
+    snprintf(e->dir, sizeof e->dir, "%s/ca", e->conf->data_dir);
+    snprintf(e->crls, sizeof e->crls, "%s/crls", e->conf->data_dir);
+    e->module = getenv("RAKIOSK_HSM_MODULE");
+    if (!e->module || !*e->module) e->module = DEFAULT_HSM_MODULE;
+    if ((strstr(e->module, "softhsm") || strstr(e->module, "p11lock")) &&
+        !getenv("SOFTHSM2_CONF")) {
+        char dir[4200], conf[4300];
+        snprintf(dir, sizeof dir, "%s/hsm", e->conf->data_dir);
+        if ((rc = rk_softkeys_prepare(conf, sizeof conf, dir))) return rc;
+        setenv("SOFTHSM2_CONF", conf, 1);
+    }
+    return 0;
+}
+
+static void pin_path(char *out, size_t n, const ca_env *e)
+{
+    const char *f = getenv("RAKIOSK_HSM_PIN_FILE");
+    if (f && *f)
+        snprintf(out, n, "%s", f);
+    else
+        snprintf(out, n, "%s/hsm.pin", e->conf->data_dir);
+}
+
+/* Reads the HSM PIN; with create, makes the file first if missing. */
+static int read_pin(ca_env *e, int create)
+{
+    char path[4200];
+    pin_path(path, sizeof path, e);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        unsigned char r[16];
+        char digits[17];
+        if (RAND_bytes(r, sizeof r) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+        for (int i = 0; i < 16; i++)
+            digits[i] = (char)('0' + r[i] % 10);
+        digits[16] = '\n';
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int ok = fd >= 0 && write(fd, digits, 17) == 17 && fsync(fd) == 0;
+        if (fd >= 0) close(fd);
+        rk_wipe(digits, sizeof digits);
+        rk_wipe(r, sizeof r);
+        if (!ok) return rk_err_set(RK_EIO, "cannot create %s", path);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return rk_err_set(RK_ECONF, "cannot read the HSM PIN file %s: %s", path, strerror(errno));
+    ssize_t r = read(fd, e->pin, sizeof e->pin - 1);
+    close(fd);
+    if (r <= 0) return rk_err_set(RK_ECONF, "the HSM PIN file %s is empty", path);
+    e->pin[r] = '\0';
+    e->pin[strcspn(e->pin, "\r\n")] = '\0';
+    return 0;
+}
+
+static void env_done(ca_env *e)
+{
+    rk_wipe(e->pin, sizeof e->pin);
+}
+
+static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
+{
+    int rc;
+    char cert[4300];
+    if ((rc = env_setup(e, ctl))) return rc;
+    snprintf(cert, sizeof cert, "%s/subca.pem", e->dir);
+    if (access(cert, F_OK) != 0)
+        return rk_err_set(RK_ENOTFOUND, "no sub-CA in %s: run `ractl ca init` first", e->dir);
+    if ((rc = read_pin(e, 0))) return rc;
+    return rk_subca_open(ca, e->dir, e->module, NULL, e->pin);
+}
+
+static const char *status_name(int s)
+{
+    return s == RK_CERT_GOOD ? "good" : s == RK_CERT_HOLD ? "suspended" : "revoked";
+}
+
+static void fmt_time(char *out, int64_t t)
+{
+    if (t)
+        rk_clock_format(out, t);
+    else
+        strcpy(out, "-");
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static int cmd_init(rk_ctl *ctl, int argc, char **argv)
+{
+    ca_env e;
+    const char *key = "ec-p256", *name = NULL, *root_cert = NULL, *root_key = NULL;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl ca init [--key ec-p256|rsa-2048|sm2] [--name CN]\n"
+               "                     [--root-cert FILE --root-key FILE]\n\n"
+               "Creates the branch sub-CA in <data_dir>/ca: its key pair in the appliance\n"
+               "HSM (SoftHSM2 token \"rakiosk-hsm\" in the demo, created if missing; an SM2\n"
+               "key is kept in software, sealed with the HSM PIN) and its certificate\n"
+               "(CA, pathlen 0, keyCertSign + cRLSign) issued by the root. Without\n"
+               "--root-cert a DEMO root is generated (<data_dir>/ca/demo-root.key, a plain\n"
+               "file: demo only). The HSM PIN is <data_dir>/hsm.pin (created, 0600).\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 < argc && !strcmp(a, "--key"))
+            key = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--name"))
+            name = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--root-cert"))
+            root_cert = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--root-key"))
+            root_key = argv[++i];
+        else
+            return rk_ctl_usage(ctl, "ractl ca init", "unexpected argument '%s'", a);
+    }
+    int alg = !strcmp(key, "ec-p256")    ? RK_PROFILE_KEY_EC_P256
+              : !strcmp(key, "rsa-2048") ? RK_PROFILE_KEY_RSA_2048
+              : !strcmp(key, "sm2")      ? RK_PROFILE_KEY_SM2
+                                         : 0;
+    if (!alg) return rk_ctl_usage(ctl, "ractl ca init", "--key: ec-p256, rsa-2048 or sm2");
+    if (!root_cert != !root_key)
+        return rk_ctl_usage(ctl, "ractl ca init", "--root-cert and --root-key go together");
+    if ((rc = env_setup(&e, ctl)) || (rc = read_pin(&e, 1))) {
+        env_done(&e);
+        return rk_ctl_fail(ctl, rc);
+    }
+    char cn[200];
+    snprintf(cn, sizeof cn, "%s sub-CA", name ? name : e.conf->branch_id);
+    rk_subca_init_opts o = {e.dir, e.module, NULL, e.pin, alg, cn, root_cert, root_key, 0};
+    rc = rk_subca_init(&o);
+    env_done(&e);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "dir", e.dir);
+        rk_json_kstr(&j, "key", key);
+        rk_json_kbool(&j, "demo_root", root_cert == NULL);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    rk_ctl_info(ctl, "sub-CA \"%s\" (%s) created in %s%s", cn, key, e.dir,
+                root_cert ? "" : " (signed by the DEMO root)");
+    return 0;
+}
+
+/* ---- issue --------------------------------------------------------------- */
+
+static X509_REQ *read_csr(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    X509_REQ *r = PEM_read_X509_REQ(f, NULL, NULL, NULL);
+    if (!r) {
+        rewind(f);
+        r = d2i_X509_REQ_fp(f, NULL);
+    }
+    fclose(f);
+    return r;
+}
+
+static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *profile = NULL, *csr_path = NULL, *out = NULL;
+    char *names[MAX_FIELDS], *values[MAX_FIELDS];
+    int n = 0, rc;
+    ca_env e;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf(
+            "usage: ractl ca issue --profile P --csr FILE [--field name=value ...] --out FILE\n\n"
+            "Issues a certificate from the request FILE (PEM or DER) under profile P of\n"
+            "the profiles file; the order fields fill its subject and extensions\n"
+            "(applicant_name, id_number, enterprise_name, credit_code, province, city,\n"
+            "department, email, domain ...). Only the public key is taken from the\n"
+            "request. The certificate is written to --out (PEM) and recorded.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 < argc && !strcmp(a, "--profile"))
+            profile = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--csr"))
+            csr_path = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--out"))
+            out = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--field")) {
+            char *eq = strchr(argv[++i], '=');
+            if (!eq || eq == argv[i])
+                return rk_ctl_usage(ctl, "ractl ca issue", "--field wants name=value");
+            if (n >= MAX_FIELDS) return rk_ctl_usage(ctl, "ractl ca issue", "too many fields");
+            *eq = '\0';
+            names[n] = argv[i];
+            values[n++] = eq + 1;
+        } else
+            return rk_ctl_usage(ctl, "ractl ca issue", "unexpected argument '%s'", a);
+    }
+    if (!profile || !csr_path || !out)
+        return rk_ctl_usage(ctl, "ractl ca issue", "--profile, --csr and --out are needed");
+    X509_REQ *csr = read_csr(csr_path);
+    if (!csr) {
+        rk_err_set(access(csr_path, R_OK) ? RK_ENOTFOUND : RK_EFORMAT,
+                   "%s: not a certificate request (PEM or DER)", csr_path);
+        return rk_ctl_fail(ctl, access(csr_path, R_OK) ? RK_ENOTFOUND : RK_EFORMAT);
+    }
+    rk_subca *ca = NULL;
+    rk_profiles *set = NULL;
+    X509 *cert = NULL;
+    const rk_profile *p = NULL;
+    if ((rc = env_setup(&e, ctl)) || (rc = rk_profiles_load(&set, e.conf->profiles))) goto out;
+    if (!(p = rk_profiles_find(set, profile))) {
+        rc = rk_err_set(RK_ENOTFOUND, "no profile '%s' in %s", profile, e.conf->profiles);
+        goto out;
+    }
+    if ((rc = open_ca(&ca, &e, ctl)) ||
+        (rc = rk_subca_issue(&cert, ca, p, csr, (const char *const *)names,
+                             (const char *const *)values, n)))
+        goto out;
+    FILE *f = fopen(out, "w");
+    if (!f || PEM_write_X509(f, cert) != 1) {
+        if (f) fclose(f);
+        rc = rk_err_set(RK_EIO, "cannot write %s", out);
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        rc = rk_err_set(RK_EIO, "cannot write %s", out);
+        goto out;
+    }
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL, serial[RK_SUBCA_SERIAL_HEX] = "";
+    if (hex) rk_subca_serial_norm(serial, sizeof serial, hex);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    char subject[512];
+    rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(cert));
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 16);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "serial", serial);
+        rk_json_kstr(&j, "subject", subject);
+        rk_json_kstr(&j, "profile", p->name);
+        rk_json_kstr(&j, "out", out);
+        rk_json_obj_end(&j);
+        rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
+    } else {
+        rk_ctl_info(ctl, "issued %s (%s) to %s: %s", serial, p->name, out, subject);
+    }
+out:
+    env_done(&e);
+    X509_free(cert);
+    X509_REQ_free(csr);
+    rk_profiles_free(set);
+    rk_subca_free(ca);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+/* ---- revoke, suspend, resume --------------------------------------------- */
+
+static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
+{
+    const char *serial = NULL;
+    int reason = RK_CRL_UNSPECIFIED, rc;
+    ca_env e;
+    rk_subca *ca = NULL;
+    char path[64];
+    snprintf(path, sizeof path, "ractl ca %s", what);
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        if (!strcmp(what, "revoke"))
+            printf("usage: ractl ca revoke SERIAL [--reason R]\n\n"
+                   "Revokes a certificate the sub-CA issued (SERIAL in hex). Reasons:\n"
+                   "unspecified (default), keyCompromise, cACompromise, affiliationChanged,\n"
+                   "superseded, cessationOfOperation, privilegeWithdrawn. The change reaches\n"
+                   "relying parties with the next `ractl ca crl`.\n");
+        else if (!strcmp(what, "suspend"))
+            printf("usage: ractl ca suspend SERIAL\n\n"
+                   "Suspends a certificate (reason certificateHold) until `ractl ca resume`.\n");
+        else
+            printf("usage: ractl ca resume SERIAL\n\n"
+                   "Lifts the hold of a suspended certificate: it is absent from the next CRL.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "--reason") && !strcmp(what, "revoke")) {
+            if ((rc = rk_crl_reason_parse(&reason, argv[++i])))
+                return rk_ctl_usage(ctl, path, "%s", rk_err_msg());
+            if (reason == RK_CRL_HOLD || reason == RK_CRL_REMOVE)
+                return rk_ctl_usage(ctl, path, "%s is not a revocation reason: use %s",
+                                    rk_crl_reason_name(reason),
+                                    reason == RK_CRL_HOLD ? "suspend" : "resume");
+        } else if (!serial && argv[i][0] != '-') {
+            serial = argv[i];
+        } else {
+            return rk_ctl_usage(ctl, path, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!serial) return rk_ctl_usage(ctl, path, "give the SERIAL");
+    if (!(rc = open_ca(&ca, &e, ctl))) {
+        if (!strcmp(what, "revoke"))
+            rc = rk_crl_revoke(ca, serial, reason);
+        else if (!strcmp(what, "suspend"))
+            rc = rk_crl_suspend(ca, serial);
+        else
+            rc = rk_crl_resume(ca, serial);
+    }
+    env_done(&e);
+    rk_subca_free(ca);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 12);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "serial", serial);
+        rk_json_kstr(&j, "action", what);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    rk_ctl_info(ctl, "%s: %s done; publish it with `ractl ca crl`", serial, what);
+    return 0;
+}
+
+static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
+{
+    return change(ctl, argc, argv, "revoke");
+}
+
+static int cmd_suspend(rk_ctl *ctl, int argc, char **argv)
+{
+    return change(ctl, argc, argv, "suspend");
+}
+
+static int cmd_resume(rk_ctl *ctl, int argc, char **argv)
+{
+    return change(ctl, argc, argv, "resume");
+}
+
+/* ---- crl ----------------------------------------------------------------- */
+
+static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
+{
+    int days = 0, rc;
+    ca_env e;
+    rk_subca *ca = NULL;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    uint64_t number = 0;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl ca crl [--days N]\n\n"
+               "Signs a new full CRL (CRL number one higher than the last) listing every\n"
+               "revoked and suspended certificate, valid for N days (default %d), and\n"
+               "writes it to <data_dir>/ca/crl.der and crl.pem.\n",
+               RK_CRL_DEFAULT_DAYS);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "--days")) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 365)
+                return rk_ctl_usage(ctl, "ractl ca crl", "--days: 1 to 365");
+            days = (int)v;
+        } else {
+            return rk_ctl_usage(ctl, "ractl ca crl", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!(rc = open_ca(&ca, &e, ctl))) rc = rk_crl_generate(&der, &len, &number, ca, days);
+    env_done(&e);
+    rk_subca_free(ca);
+    free(der);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        char p1[4300], p2[4300];
+        snprintf(p1, sizeof p1, "%s/crl.der", e.dir);
+        snprintf(p2, sizeof p2, "%s/crl.pem", e.dir);
+        rk_buf_init(&b, 1 << 14);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kint(&j, "number", (int64_t)number);
+        rk_json_kint(&j, "bytes", (int64_t)len);
+        rk_json_kstr(&j, "der", p1);
+        rk_json_kstr(&j, "pem", p2);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    rk_ctl_info(ctl, "CRL number %llu written to %s/crl.der and crl.pem",
+                (unsigned long long)number, e.dir);
+    return 0;
+}
+
+/* ---- import-crl ---------------------------------------------------------- */
+
+static int read_certs(STACK_OF(X509) * sk, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x;
+    int n = 0;
+    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read %s: %s", path, strerror(errno));
+    while ((x = PEM_read_X509(f, NULL, NULL, NULL)))
+        if (sk_X509_push(sk, x))
+            n++;
+        else
+            X509_free(x);
+    fclose(f);
+    return n > 0 ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate", path);
+}
+
+static int cmd_import(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *file = NULL, *issuers[8];
+    int nissuers = 0, rc;
+    ca_env e;
+    rk_crlstore *st = NULL;
+    rk_crlstore_info info;
+    STACK_OF(X509) *cas = sk_X509_new_null();
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl ca import-crl FILE [--issuer CAFILE ...]\n\n"
+               "Imports a DER CRL from HQ into <data_dir>/crls after checking its signature\n"
+               "against the issuer CA certificates (PEM; default: <data_dir>/ca/root.pem and\n"
+               "subca.pem) and that its CRL number is newer than the one held. Only the\n"
+               "newest CRL per issuer is kept; `ractl ca status SERIAL` looks serials up.\n");
+        sk_X509_free(cas);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "--issuer") && nissuers < 8)
+            issuers[nissuers++] = argv[++i];
+        else if (!file && argv[i][0] != '-')
+            file = argv[i];
+        else {
+            sk_X509_free(cas);
+            return rk_ctl_usage(ctl, "ractl ca import-crl", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!file) {
+        sk_X509_free(cas);
+        return rk_ctl_usage(ctl, "ractl ca import-crl", "give the CRL FILE");
+    }
+    if (!cas) return rk_ctl_fail(ctl, rk_err_oom());
+    if ((rc = env_setup(&e, ctl))) goto out;
+    if (nissuers == 0) {
+        char p[4300];
+        snprintf(p, sizeof p, "%s/root.pem", e.dir);
+        if ((rc = read_certs(cas, p))) goto out;
+        snprintf(p, sizeof p, "%s/subca.pem", e.dir);
+        if (access(p, R_OK) == 0 && (rc = read_certs(cas, p))) goto out;
+    }
+    for (int i = 0; i < nissuers; i++)
+        if ((rc = read_certs(cas, issuers[i]))) goto out;
+    X509 *list[64];
+    int n = 0;
+    for (int i = 0; i < sk_X509_num(cas) && n < 64; i++)
+        list[n++] = sk_X509_value(cas, i);
+    if ((rc = rk_crlstore_open(&st, e.crls)) || (rc = rk_crlstore_import(&info, st, file, list, n)))
+        goto out;
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 14);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "issuer", info.issuer);
+        rk_json_kstr(&j, "number", info.number_hex);
+        rk_json_kint(&j, "entries", (int64_t)info.entries);
+        rk_json_kint(&j, "this_update", info.this_update);
+        rk_json_kint(&j, "next_update", info.next_update);
+        rk_json_kstr(&j, "sha256", info.sha256);
+        rk_json_obj_end(&j);
+        rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
+    } else {
+        rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number_hex, info.issuer,
+                    (unsigned long long)info.entries);
+    }
+out:
+    rk_crlstore_free(st);
+    sk_X509_pop_free(cas, X509_free);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static const char *crlstore_status(int s)
+{
+    return s == RK_CRLSTORE_GOOD      ? "good"
+           : s == RK_CRLSTORE_REVOKED ? "revoked"
+           : s == RK_CRLSTORE_HOLD    ? "suspended"
+                                      : "unknown";
+}
+
+static int cmd_status(rk_ctl *ctl, int argc, char **argv)
+{
+    ca_env e;
+    rk_subca *ca = NULL;
+    rk_crlstore *st = NULL;
+    int rc;
+    rk_buf b;
+    rk_json j;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl ca status [SERIAL]\n\n"
+               "Without SERIAL: the sub-CA (subject, validity, CRL number, counts of good,\n"
+               "suspended and revoked certificates) and the HQ CRLs held. With SERIAL: that\n"
+               "certificate's record and its status on the newest imported CRL of the\n"
+               "sub-CA (exit 1 if it is revoked or suspended).\n");
+        return 0;
+    }
+    if (argc > 2) return rk_ctl_usage(ctl, "ractl ca status", "unexpected argument '%s'", argv[2]);
+    if ((rc = open_ca(&ca, &e, ctl))) goto fail;
+    env_done(&e);
+    if ((rc = rk_crlstore_open(&st, e.crls))) goto fail;
+    rk_buf_init(&b, 1 << 20);
+    rk_json_init(&j, &b);
+    rk_json_obj_begin(&j);
+    int exit_code = 0;
+    if (argc == 1) {
+        char subject[512], crlno[32] = "0", nb[40], na[40];
+        int good, hold, revoked;
+        X509 *c = rk_subca_cert(ca);
+        rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(c));
+        if ((rc = rk_subca_counts(&good, &hold, &revoked, ca))) goto fail_json;
+        sqlite3_stmt *q;
+        if (rk_db_prepare(rk_subca_db(ca), &q,
+                          "SELECT value FROM ca_meta WHERE key='crl_number'") == 0) {
+            if (sqlite3_step(q) == SQLITE_ROW)
+                snprintf(crlno, sizeof crlno, "%s", sqlite3_column_text(q, 0));
+            sqlite3_finalize(q);
+        }
+        struct tm tm;
+        ASN1_TIME_to_tm(X509_get0_notBefore(c), &tm);
+        fmt_time(nb, (int64_t)timegm(&tm));
+        ASN1_TIME_to_tm(X509_get0_notAfter(c), &tm);
+        fmt_time(na, (int64_t)timegm(&tm));
+        const rk_crlstore_info *list;
+        int n;
+        rk_crlstore_list(&list, &n, st);
+        if (ctl->json) {
+            rk_json_kstr(&j, "subject", subject);
+            rk_json_kstr(&j, "not_before", nb);
+            rk_json_kstr(&j, "not_after", na);
+            rk_json_kstr(&j, "signature", OBJ_nid2ln(rk_subca_sig_nid(ca)));
+            rk_json_kint(&j, "crl_number", strtoll(crlno, NULL, 10));
+            rk_json_kint(&j, "good", good);
+            rk_json_kint(&j, "suspended", hold);
+            rk_json_kint(&j, "revoked", revoked);
+            rk_json_key(&j, "hq_crls");
+            rk_json_arr_begin(&j);
+            for (int i = 0; i < n; i++) {
+                rk_json_obj_begin(&j);
+                rk_json_kstr(&j, "issuer", list[i].issuer);
+                rk_json_kstr(&j, "number", list[i].number_hex);
+                rk_json_kint(&j, "entries", (int64_t)list[i].entries);
+                rk_json_kint(&j, "next_update", list[i].next_update);
+                rk_json_obj_end(&j);
+            }
+            rk_json_arr_end(&j);
+        } else {
+            printf("sub-CA      %s\nvalid       %s .. %s\nsignature   %s\nCRL number  %s\n"
+                   "issued      %d good, %d suspended, %d revoked\n",
+                   subject, nb, na, OBJ_nid2ln(rk_subca_sig_nid(ca)), crlno, good, hold, revoked);
+            for (int i = 0; i < n; i++) {
+                char nu[40];
+                fmt_time(nu, list[i].next_update);
+                printf("HQ CRL      %s number %s, %llu entries, next update %s%s\n", list[i].issuer,
+                       list[i].number_hex, (unsigned long long)list[i].entries, nu,
+                       list[i].next_update && list[i].next_update < rk_clock_now() ? " (STALE)"
+                                                                                   : "");
+            }
+        }
+    } else {
+        rk_subca_record r;
+        if ((rc = rk_subca_lookup(&r, ca, argv[1]))) goto fail_json;
+        int cs = RK_CRLSTORE_UNKNOWN, reason = -1;
+        {
+            BIGNUM *bn = NULL;
+            unsigned char sv[20];
+            if (BN_hex2bn(&bn, r.serial) && BN_num_bytes(bn) <= 20) {
+                int sl = BN_bn2bin(bn, sv);
+                unsigned char *der = NULL;
+                int dl = i2d_X509_NAME(X509_get_subject_name(rk_subca_cert(ca)), &der);
+                if (dl > 0)
+                    rk_crlstore_lookup_raw(&cs, &reason, st, der, (size_t)dl, sv,
+                                           (size_t)(sl ? sl : 1));
+                OPENSSL_free(der);
+            }
+            BN_free(bn);
+        }
+        char nb[40], na[40], ra[40];
+        fmt_time(nb, r.not_before);
+        fmt_time(na, r.not_after);
+        fmt_time(ra, r.revoked_at);
+        if (r.status != RK_CERT_GOOD) exit_code = RK_EXIT_FAIL;
+        if (ctl->json) {
+            rk_json_kstr(&j, "serial", r.serial);
+            rk_json_kstr(&j, "subject", r.subject);
+            rk_json_kstr(&j, "profile", r.profile);
+            rk_json_kstr(&j, "not_before", nb);
+            rk_json_kstr(&j, "not_after", na);
+            rk_json_kstr(&j, "status", status_name(r.status));
+            rk_json_kstr(&j, "reason", rk_crl_reason_name(r.reason));
+            rk_json_kstr(&j, "crl_status", crlstore_status(cs));
+        } else {
+            char stx[128];
+            if (r.status)
+                snprintf(stx, sizeof stx, "%s (%s, since %s)", status_name(r.status),
+                         rk_crl_reason_name(r.reason), ra);
+            else
+                snprintf(stx, sizeof stx, "good");
+            printf("serial      %s\nsubject     %s\nprofile     %s\nvalid       %s .. %s\n"
+                   "status      %s\non HQ CRL   %s%s%s\n",
+                   r.serial, r.subject, r.profile, nb, na, stx, crlstore_status(cs),
+                   reason >= 0 ? " " : "", reason >= 0 ? rk_crl_reason_name(reason) : "");
+        }
+    }
+    rk_json_obj_end(&j);
+    rk_crlstore_free(st);
+    rk_subca_free(ca);
+    if (ctl->json) {
+        if (rk_ctl_print_json(ctl, &j, &b)) return rk_ctl_fail(ctl, RK_ENOMEM);
+    } else {
+        rk_buf_free(&b);
+    }
+    return exit_code;
+fail_json:
+    rk_buf_free(&b);
+fail:
+    env_done(&e);
+    rk_crlstore_free(st);
+    rk_subca_free(ca);
+    return rk_ctl_fail(ctl, rc);
+}
+
+static const rk_ctl_cmd ca_cmds[] = {
+    {"init", cmd_init, "create the branch sub-CA (key in the HSM, certificate from the root)"},
+    {"issue", cmd_issue, "issue a certificate from a request under a profile"},
+    {"revoke", cmd_revoke, "revoke a certificate"},
+    {"suspend", cmd_suspend, "suspend a certificate (certificateHold)"},
+    {"resume", cmd_resume, "lift a suspension"},
+    {"crl", cmd_crl, "sign a new full CRL"},
+    {"import-crl", cmd_import, "import a CRL from HQ"},
+    {"status", cmd_status, "the sub-CA, or one certificate's status"},
+};
+
+int rk_ctl_cmd_ca(rk_ctl *ctl, int argc, char **argv)
+{
+    return rk_ctl_dispatch(ctl, argc, argv, "ractl ca",
+                           "The branch sub-CA: offline issuance, revocation and CRLs; HQ's CRLs.",
+                           ca_cmds, (int)(sizeof ca_cmds / sizeof ca_cmds[0]));
+}
