@@ -11,8 +11,10 @@
  *                        names another file
  *   HSM module           $RAKIOSK_HSM_MODULE, default SoftHSM2; with a
  *                        SoftHSM-based module and no $SOFTHSM2_CONF the
- *                        demo HSM store is <data_dir>/hsm (a store apart
- *                        from the demo USB keys in <data_dir>/softkeys)
+ *                        demo HSM token lives in the same SoftHSM store as
+ *                        the demo USB keys (<data_dir>/softkeys): one
+ *                        process loads SoftHSM once, with one store, and
+ *                        `ractl key enrol` needs both
  * Profiles come from [files] profiles of the configuration.
  */
 #include "ctl.h"
@@ -58,7 +60,7 @@ static int env_setup(ca_env *e, rk_ctl *ctl)
     if ((strstr(e->module, "softhsm") || strstr(e->module, "p11lock")) &&
         !getenv("SOFTHSM2_CONF")) {
         char dir[4200], conf[4300];
-        snprintf(dir, sizeof dir, "%s/hsm", e->conf->data_dir);
+        snprintf(dir, sizeof dir, "%s/softkeys", e->conf->data_dir);
         if ((rc = rk_softkeys_prepare(conf, sizeof conf, dir))) return rc;
         setenv("SOFTHSM2_CONF", conf, 1);
     }
@@ -120,6 +122,19 @@ static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
         return rk_err_set(RK_ENOTFOUND, "no sub-CA in %s: run `ractl ca init` first", e->dir);
     if ((rc = read_pin(e, 0))) return rc;
     return rk_subca_open(ca, e->dir, e->module, NULL, e->pin);
+}
+
+int rk_ctl_subca_open(rk_ctl *ctl, rk_subca **ca, rk_profiles **profiles)
+{
+    ca_env e;
+    int rc = open_ca(ca, &e, ctl);
+    env_done(&e);
+    if (rc) return rc;
+    if ((rc = rk_profiles_load(profiles, e.conf->profiles)) != 0) {
+        rk_subca_free(*ca);
+        *ca = NULL;
+    }
+    return rc;
 }
 
 static const char *status_name(int s)

@@ -17,6 +17,10 @@
 #include "ctl.h"
 
 #include "audit/audit.h"
+#include "ca/enrol.h"
+#include "ca/profiles.h"
+#include "ca/subca.h"
+#include "ca/subca_issuer.h"
 #include "token/softkeys.h"
 #include "token/token.h"
 #include "util/clock.h"
@@ -196,6 +200,8 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
     for (int i = 0; i < n; i++) {
         char buf[64];
+        /* The appliance HSM may share the demo SoftHSM store: not a key. */
+        if (!strcmp(keys[i].label, RK_SUBCA_HSM_LABEL)) continue;
         if (ctl->json)
             json_info(&j, &keys[i]);
         else
@@ -642,11 +648,143 @@ static int cmd_pull(rk_ctl *ctl, int argc, char **argv)
     return plug_or_pull(ctl, argc, argv, 1);
 }
 
+/* ---- enrol --------------------------------------------------------------- */
+
+static void enrol_progress(void *arg, const char *step, int pct)
+{
+    rk_ctl *ctl = arg;
+    if (!ctl->quiet && !ctl->json) fprintf(stderr, "  %3d%%  %s\n", pct, step);
+}
+
+static int enrol_pending(rk_ctl *ctl)
+{
+    rk_ledger *l = NULL;
+    rk_enrol_open *list;
+    int n, rc;
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_enrol_pending(l, &list, &n)))
+        return rk_ctl_fail(ctl, rc);
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 1 << 20);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    for (int i = 0; i < n; i++) {
+        if (ctl->json) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "order", list[i].order_ref);
+            rk_json_kstr(&j, "key", list[i].key_serial);
+            rk_json_kstr(&j, "step", list[i].step);
+            rk_json_kstr(&j, "phase", list[i].phase);
+            rk_json_kint(&j, "attempts", list[i].attempts);
+            rk_json_kstr(&j, "error", list[i].error);
+            rk_json_obj_end(&j);
+        } else {
+            printf("%-12s key %-18s at %s (%s), %d attempts%s%s\n", list[i].order_ref,
+                   list[i].key_serial, list[i].step, list[i].phase, list[i].attempts,
+                   list[i].error[0] ? ": " : "", list[i].error);
+        }
+    }
+    rk_json_arr_end(&j);
+    free(list);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    return 0;
+}
+
+static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *ref = NULL, *serial = NULL;
+    int rollback = 0, rc;
+    char pin[RK_TOKEN_PIN_MAX + 2] = "";
+    key_env env;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    rk_subca *ca = NULL;
+    rk_profiles *profiles = NULL;
+    rk_subca_issuer si;
+    rk_enrol_result res;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key enrol ORDER --key SERIAL\n"
+               "       ractl key enrol ORDER --rollback [--key SERIAL]\n"
+               "       ractl key enrol --pending\n\n"
+               "Produces the certificate of an approved, paid (or fee-free) order onto the\n"
+               "subscriber's USB key (issue role): key pair generated on the key, CSR signed\n"
+               "on the key, certificate from the branch sub-CA, written to the key, read\n"
+               "back and verified, then the order is issued. Every step is journaled:\n"
+               "after a crash or a pulled key, the same command resumes; --rollback\n"
+               "abandons it (an issued certificate is revoked, the key's objects removed).\n"
+               "The subscriber's PIN is asked for, or read as one line on standard input.\n"
+               "--pending lists unfinished enrolments.\n");
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--pending")) return enrol_pending(ctl);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--key") && i + 1 < argc)
+            serial = argv[++i];
+        else if (!strcmp(argv[i], "--rollback"))
+            rollback = 1;
+        else if (!ref && argv[i][0] != '-')
+            ref = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl key enrol", "unexpected argument '%s'", argv[i]);
+    }
+    if (!ref || (!serial && !rollback))
+        return rk_ctl_usage(ctl, "ractl key enrol", "give ORDER and --key SERIAL");
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)))
+        return rk_ctl_fail(ctl, rc);
+    if ((rc = key_env_open(&env, ctl, serial))) {
+        key_env_close(&env);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = rk_ctl_subca_open(ctl, &ca, &profiles)) ||
+        (rc = rk_subca_issuer_init(&si, ca, profiles)))
+        goto out;
+    if (serial || !rollback) {
+        rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
+        if (rc && !rollback) goto done;
+        rk_err_clear();
+    }
+    if (rollback) {
+        rc = rk_enrol_rollback(l, &actor, env.ctx, &si.ops, ref, pin[0] ? pin : NULL);
+    } else {
+        rk_order o;
+        const rk_profile *p = NULL;
+        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl};
+        if ((rc = rk_order_get(l, ref, &o)) == 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%s-sign", o.cert_kind);
+            p = rk_profiles_find(profiles, name);
+            opts.alg_is_rsa = p && p->key_alg == RK_PROFILE_KEY_RSA_2048;
+            rk_wipe(&o, sizeof o);
+            rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+        }
+    }
+done:
+    rk_subca_issuer_done(&si);
+out:
+    rk_wipe(pin, sizeof pin);
+    rk_subca_free(ca); /* before the token context: they may share a module */
+    rk_profiles_free(profiles);
+    key_env_close(&env);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"resumed\":%s}\n", ref,
+               rollback ? "" : res.cert_serial, !rollback && res.resumed ? "true" : "false");
+    else if (rollback)
+        rk_ctl_info(ctl, "enrolment of order %s rolled back", ref);
+    else
+        rk_ctl_info(ctl, "order %s issued: certificate %s on key %s%s", ref, res.cert_serial,
+                    serial, res.resumed ? " (resumed)" : "");
+    return 0;
+}
+
 static const rk_ctl_cmd key_cmds[] = {
     {"list", cmd_list, "the keys inserted now, with their PIN state"},
     {"init", cmd_init, "initialise a blank key: label, SO PIN, first user PIN"},
     {"passwd", cmd_passwd, "change a key's user PIN"},
     {"unlock", cmd_unlock, "set a new user PIN on a locked key (clerk with the issue role)"},
+    {"enrol", cmd_enrol, "produce an order's certificate onto a key (journaled)"},
     {"diagnose", cmd_diagnose, "check a subscriber's key and say what to fix"},
     {"plug", cmd_plug, "plug in a demo key"},
     {"pull", cmd_pull, "pull out a demo key"},

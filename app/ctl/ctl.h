@@ -93,6 +93,12 @@ int rk_ctl_parse_yuan(int64_t *fen, const char *text);
  * RK_ETOOBIG naming both sizes when it is larger, without reading it. */
 int rk_ctl_read_file(unsigned char **out, size_t *len, const char *path, size_t max);
 
+/* Opens the branch sub-CA (HSM, PIN file, demo store; see cmd_ca.c) and
+ * the certificate profiles; both are the caller's. */
+struct rk_subca;
+struct rk_profiles;
+int rk_ctl_subca_open(rk_ctl *ctl, struct rk_subca **ca, struct rk_profiles **profiles);
+
 /* Prints order rows as a table, or a JSON array with --json. */
 struct rk_order_row;
 int rk_ctl_print_orders(rk_ctl *ctl, const struct rk_order_row *rows, int n);

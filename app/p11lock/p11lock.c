@@ -44,6 +44,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ static void *g_dl;
 static CK_FUNCTION_LIST *R; /* the real module's list */
 static CK_FUNCTION_LIST g_list;
 static char g_state_dir[PATH_MAX];
+static char g_token_dir[PATH_MAX]; /* SoftHSM's directories.tokendir */
 
 /* The pulled list, re-read when the file changes. */
 static struct {
@@ -126,6 +128,7 @@ static void resolve_state_dir(void)
         }
         fclose(f);
     }
+    snprintf(g_token_dir, sizeof g_token_dir, "%s", tokendir);
     char *slash = strrchr(tokendir, '/');
     if (slash && slash != tokendir)
         *slash = '\0';
@@ -352,6 +355,87 @@ static void reset_counter(const char *serial)
     unlock_token(fd);
 }
 
+/* ---- crash safety of SoftHSM's token files ----------------------------------
+ *
+ * SoftHSM's file store rewrites a token's token.object on every login
+ * (truncate, then write): a process killed in between leaves an empty file
+ * and the whole token - every key on it - is gone. A real USB key or HSM
+ * does not lose itself when the power goes. So before forwarding a login
+ * or a PIN change p11lock keeps a copy (token.object.rkbak, replaced
+ * atomically), and at C_Initialize it puts the copy back over a
+ * token.object shorter than it: the rewrite never happened, as on a device
+ * whose write was cut off. */
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Copies from to to through a temporary file and rename. */
+static int copy_atomic(const char *from, const char *to)
+{
+    char tmp[PATH_MAX + 16], buf[8192];
+    int in = open(from, O_RDONLY | O_CLOEXEC), out, ok = 1;
+    ssize_t n;
+    if (in < 0) return -1;
+    snprintf(tmp, sizeof tmp, "%s.tmp", to);
+    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    while (ok && (n = read(in, buf, sizeof buf)) > 0)
+        ok = write(out, buf, (size_t)n) == n;
+    ok = ok && n == 0 && fsync(out) == 0;
+    close(in);
+    close(out);
+    if (!ok || rename(tmp, to) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void repair_token_files(void)
+{
+    DIR *d = opendir(g_token_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char obj[PATH_MAX], bak[PATH_MAX + 8];
+        if (e->d_name[0] == '.') continue;
+        snprintf(obj, sizeof obj, "%s/%s/token.object", g_token_dir, e->d_name);
+        snprintf(bak, sizeof bak, "%s.rkbak", obj);
+        long have = file_size(obj), saved = file_size(bak);
+        if (saved > 0 && have < saved) copy_atomic(bak, obj);
+    }
+    if (d) closedir(d);
+}
+
+/* Keeps a copy of the token.object that holds serial, before SoftHSM
+ * rewrites it. */
+static void backup_token_file(const char *serial)
+{
+    DIR *d = opendir(g_token_dir);
+    struct dirent *e;
+    size_t sl = strlen(serial);
+    while (d && sl && (e = readdir(d))) {
+        char obj[PATH_MAX], bak[PATH_MAX + 8], buf[4096];
+        if (e->d_name[0] == '.') continue;
+        snprintf(obj, sizeof obj, "%s/%s/token.object", g_token_dir, e->d_name);
+        int fd = open(obj, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, buf, sizeof buf);
+        close(fd);
+        if (n > 0 && memmem(buf, (size_t)n, serial, sl)) {
+            snprintf(bak, sizeof bak, "%s.rkbak", obj);
+            copy_atomic(obj, bak);
+            break;
+        }
+    }
+    if (d) closedir(d);
+}
+
 /* ---- the functions p11lock changes --------------------------------------- */
 
 static CK_RV w_Initialize(void *init_args)
@@ -361,6 +445,7 @@ static CK_RV w_Initialize(void *init_args)
     g_nslots = 0;
     g_pulled.loaded = 0;
     g_pulled.n = 0;
+    repair_token_files();
     pthread_mutex_unlock(&g_mu);
     return R->C_Initialize(init_args);
 }
@@ -484,9 +569,9 @@ static CK_RV w_Login(CK_SESSION_HANDLE session, CK_USER_TYPE user_type, unsigned
     char serial[SERIAL_LEN + 1];
     CK_SESSION_INFO si;
     CHECK_SESSION(session);
-    if (user_type == CKU_SO) return R->C_Login(session, user_type, pin, pin_len);
     CK_RV rv = session_serial(session, serial, &si);
-    if (rv != CKR_OK) return R->C_Login(session, user_type, pin, pin_len);
+    if (rv == CKR_OK) backup_token_file(serial);
+    if (user_type == CKU_SO || rv != CKR_OK) return R->C_Login(session, user_type, pin, pin_len);
     struct login_args a = {session, user_type, pin, NULL, pin_len, 0};
     return counted(serial, do_login, &a);
 }
@@ -498,6 +583,7 @@ static CK_RV w_SetPIN(CK_SESSION_HANDLE session, unsigned char *old_pin, unsigne
     CK_SESSION_INFO si;
     CHECK_SESSION(session);
     CK_RV rv = session_serial(session, serial, &si);
+    if (rv == CKR_OK) backup_token_file(serial);
     if (rv != CKR_OK || si.state == CKS_RW_SO_FUNCTIONS)
         return R->C_SetPIN(session, old_pin, old_len, new_pin, new_len);
     struct login_args a = {session, CKU_USER, old_pin, new_pin, old_len, new_len};

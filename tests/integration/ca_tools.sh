@@ -38,7 +38,7 @@ grep -q "ractl ca init" "$T/err" || fail "status before init does not say what t
 expect_exit 7 "$RACTL" ca init
 openssl verify -CAfile "$D/root.pem" "$D/subca.pem" >/dev/null || fail "sub-CA does not chain"
 openssl x509 -in "$D/subca.pem" -noout -text | grep -q "CA:TRUE, pathlen:0" || fail "pathlen"
-SOFTHSM2_CONF="$T/data/hsm/softhsm2.conf" pkcs11-tool --module "$RAKIOSK_HSM_MODULE" \
+SOFTHSM2_CONF="$T/data/softkeys/softhsm2.conf" pkcs11-tool --module "$RAKIOSK_HSM_MODULE" \
     --token-label rakiosk-hsm --login --pin "$(cat "$T/data/hsm.pin")" --list-objects \
     >"$T/hsm.txt" 2>/dev/null
 grep -A8 '^Private Key Object' "$T/hsm.txt" | grep -q "never extractable" \

@@ -14,7 +14,12 @@
 #include "util/clock.h"
 #include "util/err.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/pem.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +373,11 @@ static int step_write(journal *j, rk_ledger *l, rk_token *t, const rk_enrol_opts
 
     if ((rc = journal_mark(l, j, "write", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0)
         return rc;
+    /* A write cut off before may have left a half-made object. */
+    if ((rc = rk_token_sweep(t, NULL)) != 0) {
+        X509_free(cert);
+        return rc;
+    }
     rc = rk_token_read_cert(&there, t, j->key_id, j->key_id_len);
     if (rc == 0 && X509_cmp(there, cert) == 0) {
         rc = 0; /* written before a crash */
@@ -385,8 +395,11 @@ static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *i
     X509 *cert = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "verify", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0)
+    if ((rc = journal_mark(l, j, "verify", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0 ||
+        (rc = rk_token_sweep(t, NULL)) != 0) {
+        X509_free(cert);
         return rc;
+    }
     rc = rk_token_verify_cert(t, j->key_id, j->key_id_len, cert, iss->chain);
     X509_free(cert);
     return rc ? rc : journal_mark(l, j, "verify", "done");
@@ -407,9 +420,35 @@ static int step_commit(journal *j, rk_ledger *l, const rk_actor *by, const char 
     return rc;
 }
 
+/* One enrolment of an order at a time, across programs: an exclusive
+ * flock on <data_dir>/locks/enrol-<order uuid>, which the kernel releases
+ * when the holder ends, even by SIGKILL. Returns the descriptor or -1. */
+static int lock_order(rk_ledger *l, const rk_order *o)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/locks", l->conf->data_dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        rk_err_set(RK_EIO, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/locks/enrol-%s", l->conf->data_dir, o->uuid);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rk_err_set(RK_EIO, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", o->ref);
+        return -1;
+    }
+    return fd;
+}
+
 int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                  const rk_enrol_opts *o, rk_enrol_result *out)
 {
+    int lock = -1;
     rk_order *ord = calloc(1, sizeof *ord);
     rk_token *t = NULL;
     journal j;
@@ -419,6 +458,12 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     memset(&j, 0, sizeof j);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    if ((lock = lock_order(l, ord)) < 0) {
+        rc = RK_EBUSY;
+        goto out;
+    }
+    /* Another program may have finished it while we waited for nothing. */
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
     rc = journal_load(l, ord->id, &j);
@@ -453,6 +498,7 @@ out:
     rk_token_close(t);
     journal_clear(&j);
     free(ord);
+    if (lock >= 0) close(lock); /* releases the flock */
     return rc;
 }
 
@@ -464,13 +510,17 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
     journal j;
     X509 *found = NULL;
     char detail[512] = "", serial[64] = "";
-    int rc, key_cleaned = 0;
+    int rc, key_cleaned = 0, lock = -1;
 
     memset(&j, 0, sizeof j);
     if (!ord) return rk_err_oom();
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
         (rc = rk_order_get(l, order_ref, ord)) != 0)
         goto out;
+    if ((lock = lock_order(l, ord)) < 0) {
+        rc = RK_EBUSY;
+        goto out;
+    }
     if ((rc = journal_load(l, ord->id, &j)) != 0) {
         if (rc == RK_ENOTFOUND)
             rc = rk_err_set(RK_ENOTFOUND, "order %s has no unfinished enrolment", ord->ref);
@@ -534,6 +584,7 @@ out:
     rk_token_close(t);
     journal_clear(&j);
     free(ord);
+    if (lock >= 0) close(lock);
     return rc;
 }
 

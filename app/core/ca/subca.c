@@ -762,3 +762,31 @@ int rk_subca_counts(int *good, int *hold, int *revoked, rk_subca *ca)
     sqlite3_finalize(st);
     return rc;
 }
+
+int rk_subca_find_by_key(X509 **out, rk_subca *ca, EVP_PKEY *pub, int64_t since)
+{
+    sqlite3_stmt *st;
+    int rc, s;
+
+    *out = NULL;
+    rc = rk_db_prepare(ca->db, &st,
+                       "SELECT der FROM issued WHERE issued_at >= ? AND status <> 2 "
+                       "ORDER BY issued_at DESC");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, since);
+    rc = RK_ENOTFOUND;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        X509 *x = d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0));
+        if (x && EVP_PKEY_eq(X509_get0_pubkey(x), pub) == 1) {
+            *out = x;
+            rc = 0;
+            break;
+        }
+        X509_free(x);
+    }
+    if (rc == RK_ENOTFOUND && s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = rk_db_fail(ca->db, "cannot search the issued certificates");
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -130,6 +130,11 @@ rk_db *rk_subca_db(rk_subca *ca);
 /* Status of an issued certificate. */
 enum { RK_CERT_GOOD = 0, RK_CERT_HOLD = 1, RK_CERT_REVOKED = 2 };
 
+/* The newest certificate still good or held, issued at or after since, whose
+ * public key is pub (the enrolment journal's crash recovery: never issue
+ * twice). *out is the caller's. RK_ENOTFOUND if none. */
+int rk_subca_find_by_key(X509 **out, rk_subca *ca, EVP_PKEY *pub, int64_t since);
+
 typedef struct rk_subca_record {
     char serial[RK_SUBCA_SERIAL_HEX]; /* lower-case hex */
     char subject[512];

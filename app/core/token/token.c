@@ -1302,3 +1302,37 @@ int rk_token_delete_pair(rk_token *t, const unsigned char *id, size_t id_len)
     }
     return 0;
 }
+
+int rk_token_sweep(rk_token *t, int *removed)
+{
+    static const CK_OBJECT_CLASS classes[] = {CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY};
+    int rc, n_removed = 0;
+
+    if (!t->logged_in)
+        return rk_err_set(RK_EAUTH, "log in to the key first: private keys are hidden");
+    for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+        CK_OBJECT_CLASS cls = classes[c];
+        CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}};
+        CK_OBJECT_HANDLE h[64];
+        CK_ULONG n = 0;
+        if ((rc = find_objects(h, 64, &n, t, tmpl, 1)) != 0) return rc;
+        for (CK_ULONG i = 0; i < n; i++) {
+            unsigned char *v = NULL;
+            CK_ULONG len = 0;
+            int broken = get_attr(&v, &len, t, h[i], CKA_ID) != 0 || len == 0;
+            free(v);
+            if (!broken && cls == CKO_CERTIFICATE) {
+                X509 *x = NULL;
+                broken = cert_from_handle(&x, t, h[i]) != 0;
+                X509_free(x);
+            }
+            if (!broken) continue;
+            CK_RV rv = t->ctx->fl->C_DestroyObject(t->s, h[i]);
+            if (rv != CKR_OK) return fail_rv(rv, "removing a damaged object from the key");
+            n_removed++;
+        }
+    }
+    rk_err_clear();
+    if (removed) *removed = n_removed;
+    return 0;
+}

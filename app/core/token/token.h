@@ -216,6 +216,12 @@ int rk_token_find_pair(unsigned char *id, size_t *id_len, rk_token *t, const cha
  * back an enrolment). Absent objects are fine. Needs a login. */
 int rk_token_delete_pair(rk_token *t, const unsigned char *id, size_t id_len);
 
+/* Removes objects left half-made by a write that was cut off (a pulled key,
+ * a killed program): keys or certificates without a CKA_ID, certificates
+ * whose value is not a certificate. *removed (may be NULL) receives their
+ * number. Needs a login. */
+int rk_token_sweep(rk_token *t, int *removed);
+
 /* Certificates and keys on the key (private keys only when logged in).
  * *out is the caller's (free()). */
 int rk_token_objects(rk_token_object **out, int *n, rk_token *t);

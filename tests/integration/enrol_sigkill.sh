@@ -1,0 +1,67 @@
+# SIGKILL at random points of `ractl key enrol`, then the same command again:
+# afterwards every order is issued exactly once, with one certificate in the
+# ledger, one good certificate at the sub-CA (no double issuance), and that
+# same certificate on its key next to exactly one key pair; or, where the
+# key itself was left unusable, cleanly retriable (rolled back and enrolled
+# onto a new key). ENROL_KILLS sets the number of rounds (ctest runs a few;
+# run by hand with ENROL_KILLS=200 for the full drill).
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/enrol_lib.bash"
+M=$RAKIOSK_TOKEN_MODULE
+KILLS=${ENROL_KILLS:-8}
+enrol_setup
+DB=$RAKIOSK_DATA_DIR/rakiosk.db
+CADB=$RAKIOSK_DATA_DIR/ca/ca.db
+landed=0 rerolled=0
+declare -A KEY_OF LABEL_OF
+
+for round in $(seq 1 "$KILLS"); do
+    label=$(printf "key-%03d" "$round")
+    key=$(new_key "$label")
+    ref=$(paid_order "持证人$round")
+    # $! must be ractl itself (a pipeline would leave it running).
+    "$RACTL" -q key enrol "$ref" --key "$key" <<<"$PIN" >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+    kill -9 $pid 2>/dev/null && landed=$((landed + 1))
+    wait $pid 2>/dev/null
+    done_ok=0
+    for attempt in 1 2 3; do
+        out=$(echo $PIN | "$RACTL" key enrol "$ref" --key "$key" 2>&1) && { done_ok=1; break; }
+        case "$out" in *"is issued"*) done_ok=1; break ;; esac
+    done
+    if [ $done_ok = 0 ]; then
+        # The key was left unusable: roll back, enrol onto a fresh key.
+        echo "round $round: resume failed ($out); rolling back" >&2
+        echo $PIN | "$RACTL" -q key enrol "$ref" --rollback >/dev/null 2>&1 || bad "rollback of $ref"
+        label=$(printf "key-%03d-b" "$round")
+        key=$(new_key "$label")
+        echo $PIN | "$RACTL" -q key enrol "$ref" --key "$key" >/dev/null || bad "re-enrol of $ref"
+        rerolled=$((rerolled + 1))
+    fi
+    KEY_OF[$ref]=$key
+    LABEL_OF[$ref]=$label
+done
+echo "$KILLS rounds, $landed kills landed mid-enrolment, $rerolled rolled back onto a new key"
+
+for ref in "${!KEY_OF[@]}"; do
+    key=${KEY_OF[$ref]}
+    state=$("$RACTL" --json order show "$ref" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    [ "$state" = issued ] && ok || bad "$ref is $state"
+    n=$(sqlite3 "$DB" "SELECT count(*) FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$ref'")
+    [ "$n" = 1 ] && ok || bad "$ref has $n certificates in the ledger"
+    serial=$(sqlite3 "$DB" "SELECT c.serial FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$ref'")
+    label=$(sqlite3 "$DB" "SELECT key_serial FROM certificate WHERE serial = '$serial'")
+    [ "$label" = "$key" ] && ok || bad "$ref: ledger says key $label, expected $key"
+    pkcs11-tool --module "$M" --token-label "${LABEL_OF[$ref]}" --login --pin $PIN --list-objects --type cert >"$T/objs" 2>/dev/null
+    [ "$(grep -c "Certificate Object" "$T/objs")" = 1 ] && ok || { bad "$ref: key $key holds $(grep -c "Certificate Object" "$T/objs") certificates"; cat "$T/objs" >&2; sqlite3 "$DB" "SELECT step, phase, attempts, outcome, error FROM enrolment e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$ref'" >&2; }
+    grep -qi "serial: *$serial" "$T/objs" && ok || bad "$ref: the key's certificate is not $serial"
+done
+good=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 0")
+revoked=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 2")
+[ "$good" = "$KILLS" ] && ok || bad "$good good certificates at the sub-CA for $KILLS orders (double issuance?)"
+[ "$revoked" = "$rerolled" ] && ok || bad "$revoked revoked certificates, $rerolled rollbacks"
+expect 0 "no pending enrolment" -- "$RACTL" --json key enrol --pending
+[ "$OUT" = "[]" ] && ok || bad "pending: $OUT"
+expect 0 "audit" -- "$RACTL" audit verify
+finish
