@@ -10,11 +10,13 @@
  */
 #include "ctl.h"
 
+#include "domain/order.h"
 #include "scan/barcode.h"
 #include "scan/idreader.h"
 #include "scan/mrz.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/wipe.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -360,14 +362,45 @@ static const char *kind_key(rk_barcode_kind k)
 typedef struct bc_run {
     rk_ctl *ctl;
     int worst;
+    int ledger_tried;
+    rk_ledger *ledger; /* NULL when there is no branch database to look in */
 } bc_run;
+
+/* Looks a receipt's order up in this branch's ledger: 1 found (ref, state
+ * filled), 0 no ledger or another branch's order, RK_ENOTFOUND. */
+static int find_order(bc_run *run, const rk_barcode *bc, char *state, size_t n)
+{
+    rk_order *o;
+    if (!run->ledger_tried) {
+        run->ledger_tried = 1;
+        if (rk_ctl_ledger(run->ctl, &run->ledger) != 0) run->ledger = NULL;
+    }
+    if (!run->ledger || strcmp(bc->branch, run->ledger->conf->branch_id)) return 0;
+    if (!(o = calloc(1, sizeof *o))) return rk_err_oom();
+    int rc = rk_order_get(run->ledger, bc->order_ref, o);
+    if (rc == 0) snprintf(state, n, "%s", o->state);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    if (rc == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND,
+                          "receipt of order %s of branch %s: no such order in the "
+                          "ledger",
+                          bc->order_ref, bc->branch);
+    return rc ? rc : 1;
+}
 
 static int classify_one(const char *text, size_t len, int rc, void *arg)
 {
     bc_run *run = arg;
     rk_ctl *ctl = run->ctl;
     rk_barcode bc;
+    char state[16] = "";
+    int found = 0;
     if (rc == 0) rc = rk_barcode_classify(&bc, text, len);
+    if (rc == 0 && bc.kind == RK_BARCODE_ORDER) {
+        found = find_order(run, &bc, state, sizeof state);
+        if (found < 0) rc = found;
+    }
     if (rc) {
         int code = rk_ctl_fail(ctl, rc);
         if (code > run->worst) run->worst = code;
@@ -384,11 +417,18 @@ static int classify_one(const char *text, size_t len, int rc, void *arg)
         if (bc.kind == RK_BARCODE_ORDER) {
             rk_json_kstr(&j, "branch", bc.branch);
             rk_json_kstr(&j, "order_ref", bc.order_ref);
+            if (found) {
+                rk_json_kstr(&j, "state", state);
+                rk_json_kstr(&j, "state_label", rk_state_label(state, 0));
+            }
         }
         if (bc.kind == RK_BARCODE_LICENCE) rk_json_kstr(&j, "credit_code", bc.credit_code);
         rk_json_kstr(&j, "hint", bc.hint);
         rk_json_obj_end(&j);
         rk_ctl_print_json(ctl, &j, &b);
+    } else if (bc.kind == RK_BARCODE_ORDER && found) {
+        printf("order %s of branch %s: %s (%s)\n", bc.order_ref, bc.branch, state,
+               rk_state_label(state, 0));
     } else if (bc.kind == RK_BARCODE_ORDER) {
         printf("order %s of branch %s\n", bc.order_ref, bc.branch);
     } else if (bc.kind == RK_BARCODE_LICENCE) {
@@ -402,7 +442,7 @@ static int classify_one(const char *text, size_t len, int rc, void *arg)
 
 static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
 {
-    bc_run run = {ctl, 0};
+    bc_run run = {ctl, 0, 0, NULL};
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl scan barcode [TEXT]\n\n"
                "Says what a scanned code is: one of our receipts (" RK_BARCODE_ORDER_PREFIX
@@ -410,8 +450,10 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
                "a business licence QR (the unified social credit code when it is in\n"
                "clear text; otherwise the clerk types it), or unknown. Without TEXT,\n"
                "each line of standard input is one scan (a serial or keyboard-wedge\n"
-               "scanner ends each with Enter).\n"
-               "Exit: 0, or 1 if a receipt code is malformed.\n");
+               "scanner ends each with Enter). A receipt of this branch is looked up in the\n"
+               "ledger when there is one, and its order's state is shown.\n"
+               "Exit: 0, 1 if a receipt code is malformed, 6 if this branch's receipt names\n"
+               "an order the ledger does not have.\n");
         return 0;
     }
     if (argc > 2) return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
