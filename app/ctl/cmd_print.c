@@ -3,19 +3,23 @@
  * receipt printer (through the spool, see cmd_printer.c for the settings)
  * or write an A4 document as PDF and send it to a CUPS queue.
  *
- * The order ledger does not exist yet, so the content comes from --sample
- * (the demonstration order) or --from FILE.ini (keys named after the fields
- * of rk_receipt / rk_a4_form / rk_a4_record, see --help). When the ledger
- * lands, `--order REF` fills the same structs from it (see from_order()).
+ * The content comes from an order of the ledger (--order REF, filled by
+ * print/orderprint.h; printing it is audited as print.receipt, print.form or
+ * print.record and needs a clerk's login), from --sample (the demonstration
+ * order) or from --from FILE.ini (keys named after the fields of rk_receipt
+ * / rk_a4_form / rk_a4_record, see --help). Printer settings come from
+ * kiosk.conf's [printer] section; options and the environment override it.
  */
 #include "ctl.h"
 
 #include "print/a4.h"
 #include "print/escpos.h"
 #include "print/lp.h"
+#include "print/orderprint.h"
 #include "print/receipt.h"
 #include "print/spool.h"
 #include "util/err.h"
+#include "util/wipe.h"
 
 #include <ini.h>
 #include <stddef.h>
@@ -26,6 +30,7 @@
 int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n);
 int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out);
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
+const rk_conf *rk_ctl_printer_conf(rk_ctl *ctl);
 
 /* ---- INI input: a table of (section, key) -> char field ---- */
 
@@ -192,15 +197,12 @@ static const field record_fields[] = {
 
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
-/* The seam for the order ledger: fill a receipt from order ref. */
-static int from_order(rk_ctl *ctl, rk_receipt *r, const char *ref)
+/* Opens the ledger and the acting clerk for printing an order. */
+static int order_setup(rk_ctl *ctl, rk_ledger **l, rk_actor *actor)
 {
-    (void)ctl;
-    (void)r;
-    return rk_err_set(RK_ENOTFOUND,
-                      "--order %s: the order ledger is not available yet; use --sample or "
-                      "--from FILE.ini",
-                      ref);
+    int rc;
+    if ((rc = rk_ctl_ledger(ctl, l)) != 0 || (rc = rk_ctl_actor(ctl, actor)) != 0) return rc;
+    return 0;
 }
 
 /* ---- receipt ---- */
@@ -208,7 +210,9 @@ static int from_order(rk_ctl *ctl, rk_receipt *r, const char *ref)
 static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
 {
     const char *from = NULL, *order = NULL, *printer = NULL, *spool_dir = NULL, *out = NULL;
-    int sample = 0, width = 0, timeout_ms = 3000, code_fallback = 0, rc;
+    int sample = 0, width = 0, timeout_ms = 0, code_fallback = -1, rc;
+    rk_ledger *ledger = NULL;
+    rk_actor actor;
     rk_receipt r;
     rk_escpos e;
 
@@ -228,7 +232,13 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
             "promised, printed_at, total (yuan, default: sum of fees), track_qr (default\n"
             "RAK1:<branch_id>:<order_ref>), pay_qr; then one [fee N] section per fee\n"
             "with label and amount (yuan, e.g. 300.00).\n\n"
-            "environment: RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH, RAKIOSK_PRINT_SPOOL.\n");
+            "--order REF prints the receipt of an order of the ledger (what was charged at\n"
+            "submission, payment, the tracking QR RAK1:<branch>:<ref> and, for an approved\n"
+            "unpaid order, the payment QR RAKPAY1:<branch>:<ref>:<fen>); it needs a\n"
+            "clerk's login and is recorded in the audit log (print.receipt).\n\n"
+            "Settings: kiosk.conf [printer] receipt, receipt_width, timeout_ms, fallback,\n"
+            "spool_dir; overridden by RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH,\n"
+            "RAKIOSK_PRINT_SPOOL and the options.\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {
@@ -260,15 +270,19 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
     if (sample + !!from + !!order != 1)
         return rk_ctl_usage(ctl, "ractl print receipt",
                             "give one of --sample, --from FILE or --order REF");
+    const rk_conf *conf = rk_ctl_printer_conf(ctl);
     if (width == 0) {
         const char *w = getenv("RAKIOSK_PRINTER_WIDTH");
-        width = w && *w ? atoi(w) : 80;
+        width = w && *w ? atoi(w) : conf ? conf->printer_width : 80;
     }
+    if (code_fallback < 0) code_fallback = conf && !strcmp(conf->printer_fallback, "code");
     memset(&r, 0, sizeof r);
     if (sample) {
         rk_receipt_sample(&r);
     } else if (order) {
-        if ((rc = from_order(ctl, &r, order)) != 0) return rk_ctl_fail(ctl, rc);
+        if ((rc = order_setup(ctl, &ledger, &actor)) != 0 ||
+            (rc = rk_orderprint_receipt(ledger, order, &r)) != 0)
+            return rk_ctl_fail(ctl, rc);
     } else {
         ini_ctx c = {
             .target = &r, .fields = receipt_fields, .n_fields = N(receipt_fields), .receipt = &r};
@@ -282,10 +296,13 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
 
     if ((rc = rk_escpos_init(&e, width, RK_SPOOL_MAX_JOB)) != 0) {
         rk_escpos_free(&e);
+        rk_wipe(&r, sizeof r);
         return rk_ctl_fail(ctl, rc);
     }
     e.fallback = code_fallback ? RK_ESCPOS_FALLBACK_CODE : RK_ESCPOS_FALLBACK_BOX;
-    if ((rc = rk_receipt_encode(&e, &r)) != 0) {
+    rc = rk_receipt_encode(&e, &r);
+    rk_wipe(r.id_number, sizeof r.id_number); /* only the masked number was laid out */
+    if (rc) {
         rk_escpos_free(&e);
         return rk_ctl_fail(ctl, rc);
     }
@@ -309,6 +326,13 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
         if ((rc = rk_ctl_printer_uri(ctl, printer, uri, sizeof uri)) == 0 &&
             (rc = rk_ctl_printer_spool(ctl, spool_dir, &sp)) == 0 &&
             (rc = rk_spool_add(sp, r.order_ref, e.out.data, e.out.len, job)) == 0) {
+            if (ledger) { /* on disk now: it will print, now or after recovery */
+                char detail[RK_SPOOL_JOB_NAME + 800];
+                snprintf(detail, sizeof detail, "receipt job %s to %s", job, uri);
+                rc = rk_orderprint_audit(ledger, &actor, order, "print.receipt", detail);
+            }
+        }
+        if (rc == 0 && sp) {
             rc = rk_ctl_printer_run(ctl, sp, uri, timeout_ms, &printed);
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", rk_err_msg());
@@ -364,16 +388,25 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
         "the application form, pre-filled for signature and seal",
         "the task-completion record (任务完成记录单) of a finished order",
         "archive box labels (four to a page)", "the weekly consultation report"};
-    const char *from = NULL, *out = NULL, *queue = NULL, *server = NULL;
+    const char *from = NULL, *out = NULL, *queue = NULL, *server = NULL, *order = NULL;
     int sample = 0, rc;
+    rk_ledger *ledger = NULL;
+    rk_actor actor;
     char cmd[64];
 
     snprintf(cmd, sizeof cmd, "ractl print %s", names[kind]);
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: %s (--sample%s) --out FILE.pdf [--queue QUEUE [--server HOST:PORT]]\n\n"
-               "Writes %s as an A4 PDF and, with --queue (or $RAKIOSK_A4_QUEUE), sends it to\n"
-               "that CUPS queue with PageSize=A4.\n",
-               cmd, kind <= DOC_RECORD ? " | --from FILE.ini" : "", about[kind]);
+               "Writes %s as an A4 PDF and, with --queue (else $RAKIOSK_A4_QUEUE, else\n"
+               "kiosk.conf [printer] a4_queue), sends it to that CUPS queue with\n"
+               "PageSize=A4 (server: --server, else [printer] cups_server).\n",
+               cmd, kind <= DOC_RECORD ? " | --from FILE.ini | --order REF" : "", about[kind]);
+        if (kind == DOC_FORM)
+            printf("\n--order REF: the order's own fields, labelled as in forms.ini (any\n"
+                   "subscriber kind and business type); audited as print.form.\n");
+        if (kind == DOC_RECORD)
+            printf("\n--order REF: from the order and its task-completion record (written on\n"
+                   "delivery); audited as print.record.\n");
         if (kind == DOC_FORM)
             printf("\nFILE.ini: [form] branch_name, order_ref, enterprise, credit_code,\n"
                    "legal_name, legal_id, legal_mobile, agent_name, agent_id, agent_mobile,\n"
@@ -391,6 +424,8 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
             sample = 1;
         else if (!strcmp(a, "--from") && i + 1 < argc && kind <= DOC_RECORD)
             from = argv[++i];
+        else if (!strcmp(a, "--order") && i + 1 < argc && kind <= DOC_RECORD)
+            order = argv[++i];
         else if (!strcmp(a, "--out") && i + 1 < argc)
             out = argv[++i];
         else if (!strcmp(a, "--queue") && i + 1 < argc)
@@ -400,27 +435,37 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
         else
             return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
     }
-    if (sample + !!from != 1) return rk_ctl_usage(ctl, cmd, "give --sample or --from FILE");
+    if (sample + !!from + !!order != 1)
+        return rk_ctl_usage(ctl, cmd, "give --sample, --from FILE or --order REF");
     if (!out) return rk_ctl_usage(ctl, cmd, "--out FILE.pdf is required");
+    const rk_conf *conf = rk_ctl_printer_conf(ctl);
     if (!queue) queue = getenv("RAKIOSK_A4_QUEUE");
+    if (!queue && conf) queue = conf->printer_a4_queue;
     if (queue && !*queue) queue = NULL;
+    if (!server && conf && conf->printer_cups_server[0]) server = conf->printer_cups_server;
+    if (order && (rc = order_setup(ctl, &ledger, &actor)) != 0) return rk_ctl_fail(ctl, rc);
 
     if (kind == DOC_FORM) {
         rk_a4_form f;
         memset(&f, 0, sizeof f);
         if (sample) {
             rk_a4_form_sample(&f);
+        } else if (order) {
+            if ((rc = rk_orderprint_form(ledger, order, &f)) != 0) return rk_ctl_fail(ctl, rc);
         } else {
             ini_ctx c = {.target = &f, .fields = form_fields, .n_fields = N(form_fields)};
             if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
             f.self_pickup = f.address[0] == 0;
         }
         rc = rk_a4_form_pdf(out, &f);
+        rk_wipe(&f, sizeof f);
     } else if (kind == DOC_RECORD) {
         rk_a4_record r;
         memset(&r, 0, sizeof r);
         if (sample) {
             rk_a4_record_sample(&r);
+        } else if (order) {
+            if ((rc = rk_orderprint_record(ledger, order, &r)) != 0) return rk_ctl_fail(ctl, rc);
         } else {
             ini_ctx c = {.target = &r, .fields = record_fields, .n_fields = N(record_fields)};
             if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
@@ -440,6 +485,15 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
     if (queue) {
         static const char *const opts[] = {"PageSize=A4", NULL};
         if ((rc = rk_lp_submit(queue, server, names[kind], opts, out, job, sizeof job)) != 0)
+            return rk_ctl_fail(ctl, rc);
+    }
+    if (ledger) {
+        char action[32], detail[800];
+        snprintf(action, sizeof action, "print.%s", names[kind]);
+        snprintf(detail, sizeof detail, "%s%s%s%s", out, queue ? " to " : "", queue ? queue : "",
+                 job[0] ? " " : "");
+        if (job[0]) snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "(%s)", job);
+        if ((rc = rk_orderprint_audit(ledger, &actor, order, action, detail)) != 0)
             return rk_ctl_fail(ctl, rc);
     }
     if (ctl->json) {

@@ -2,8 +2,8 @@
  * `ractl printer status|pending|flush|reprint`: the receipt printer and its
  * spool.
  *
- * Until the configuration has printer keys, the printer and the spool come
- * from options or the environment:
+ * The printer and the spool come from kiosk.conf's [printer] section;
+ * options, then the environment, override it:
  *   RAKIOSK_PRINTER        tcp://HOST:PORT, usb:///dev/usb/lp0 or cups://QUEUE[@HOST:PORT]
  *   RAKIOSK_PRINTER_WIDTH  58 or 80 (mm, default 80)
  *   RAKIOSK_PRINT_SPOOL    the spool folder (default <data_dir>/print-spool)
@@ -23,14 +23,36 @@ int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n);
 int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out);
 void rk_ctl_printer_notify(void *arg, enum rk_spool_event ev, const char *job, const char *msg);
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
+const rk_conf *rk_ctl_printer_conf(rk_ctl *ctl);
+int rk_ctl_printer_timeout(rk_ctl *ctl, int opt);
+
+/* The configuration when one loads, else NULL (printing from --sample or
+ * --from works without a branch). */
+const rk_conf *rk_ctl_printer_conf(rk_ctl *ctl)
+{
+    rk_conf *conf;
+    return rk_ctl_conf(ctl, &conf) == 0 ? conf : NULL;
+}
+
+int rk_ctl_printer_timeout(rk_ctl *ctl, int opt)
+{
+    const rk_conf *conf;
+    if (opt > 0) return opt;
+    conf = rk_ctl_printer_conf(ctl);
+    return conf ? conf->printer_timeout_ms : 3000;
+}
 
 int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n)
 {
-    (void)ctl;
     const char *v = opt && *opt ? opt : getenv("RAKIOSK_PRINTER");
+    if (!v || !*v) {
+        const rk_conf *conf = rk_ctl_printer_conf(ctl);
+        v = conf ? conf->printer_receipt : NULL;
+    }
     if (!v || !*v)
-        return rk_err_set(RK_ECONF, "no receipt printer: give --printer URI or set "
-                                    "RAKIOSK_PRINTER (e.g. tcp://192.168.1.50:9100)");
+        return rk_err_set(RK_ECONF, "no receipt printer: set [printer] receipt in kiosk.conf, "
+                                    "give --printer URI or set RAKIOSK_PRINTER (e.g. "
+                                    "tcp://192.168.1.50:9100)");
     snprintf(out, n, "%s", v);
     return 0;
 }
@@ -47,7 +69,7 @@ int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out)
         if (rc)
             return rk_err_wrap(rc, "no print spool (give --spool DIR or RAKIOSK_PRINT_SPOOL, or "
                                    "a configuration with a data_dir)");
-        snprintf(dir, sizeof dir, "%s/print-spool", conf->data_dir);
+        snprintf(dir, sizeof dir, "%s", conf->printer_spool_dir);
     }
     return rk_spool_open(out, dir);
 }
@@ -63,7 +85,8 @@ void rk_ctl_printer_notify(void *arg, enum rk_spool_event ev, const char *job, c
 
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed)
 {
-    return rk_spool_run(sp, uri, timeout_ms, rk_ctl_printer_notify, ctl, printed);
+    return rk_spool_run(sp, uri, rk_ctl_printer_timeout(ctl, timeout_ms), rk_ctl_printer_notify,
+                        ctl, printed);
 }
 
 typedef struct opts {
@@ -75,8 +98,7 @@ typedef struct opts {
 static int parse(rk_ctl *ctl, const char *cmd, int argc, char **argv, opts *o, int want_arg)
 {
     static char uri[600];
-    memset(o, 0, sizeof *o);
-    o->timeout_ms = 3000;
+    memset(o, 0, sizeof *o); /* timeout 0: [printer] timeout_ms */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--printer") && i + 1 < argc)
@@ -114,13 +136,14 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
                "Asks the receipt printer for its status (DLE EOT 1-4): paper out, paper\n"
                "nearly out, cover open, offline, error. Exit 0 when it can print, 1 when\n"
                "it cannot (the reason is printed), 8 when it cannot be reached.\n"
-               "The printer defaults to $RAKIOSK_PRINTER.\n");
+               "The printer defaults to $RAKIOSK_PRINTER, else [printer] receipt.\n");
         return 0;
     }
     if ((rc = parse(ctl, "ractl printer status", argc, argv, &o, 0)) != 0) return rc;
     if ((rc = rk_ctl_printer_uri(ctl, o.printer, uri, sizeof uri)) != 0)
         return rk_ctl_fail(ctl, rc);
-    if ((rc = rk_printer_open(&p, uri, o.timeout_ms)) != 0) return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_printer_open(&p, uri, rk_ctl_printer_timeout(ctl, o.timeout_ms))) != 0)
+        return rk_ctl_fail(ctl, rc);
     rc = rk_printer_status(p, &st);
     int has = rk_printer_has_status(p);
     rk_printer_free(p);
@@ -265,6 +288,7 @@ int rk_ctl_cmd_printer(rk_ctl *ctl, int argc, char **argv)
         {"reprint", cmd_reprint, "print an order's last receipt again"},
     };
     return rk_ctl_dispatch(ctl, argc, argv, "ractl printer",
-                           "The receipt printer (RAKIOSK_PRINTER, RAKIOSK_PRINT_SPOOL).", table,
-                           (int)(sizeof table / sizeof table[0]));
+                           "The receipt printer ([printer] in kiosk.conf; RAKIOSK_PRINTER, "
+                           "RAKIOSK_PRINT_SPOOL override it).",
+                           table, (int)(sizeof table / sizeof table[0]));
 }

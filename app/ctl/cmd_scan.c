@@ -1,24 +1,37 @@
 /*
- * `ractl scan id|mrz|barcode`: the counter's reading devices from a shell.
+ * `ractl scan id|mrz|barcode|doc|import`: the counter's reading devices from
+ * a shell.
  *
  * `scan id` talks to the ID card reader on a serial line (or the simulator's
  * pseudo-terminal) and prints the card's fields, once or as a stream of
  * events with --watch; `scan mrz` checks and prints a machine-readable zone
  * given as arguments or on standard input (an OCR scanner's output);
  * `scan barcode` says what a scanned payload is: one of our receipts, a
- * business licence with its credit code, or something else.
+ * business licence with its credit code, or something else; `scan doc`
+ * scans a page on the document scanner (SANE) to a file or into an order;
+ * `scan import` attaches an image file, or one picked from a folder such as
+ * a mounted USB stick, to an order. Device settings come from kiosk.conf
+ * ([scanner], [idreader]); options and RAKIOSK_IDREADER override them.
  */
 #include "ctl.h"
 
+#include "domain/order.h"
+#include "domain/image.h"
 #include "scan/barcode.h"
+#include "scan/docscan.h"
 #include "scan/idreader.h"
 #include "scan/mrz.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/wipe.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_DEVICE "/dev/ttyUSB0"
@@ -195,14 +208,19 @@ static int cmd_id(rk_ctl *ctl, int argc, char **argv)
     memset(&run, 0, sizeof run);
     run.ctl = ctl;
     rk_idreader_opts_default(&opts);
-    if (!device || !*device) device = DEFAULT_DEVICE;
+    if (!device || !*device) {
+        rk_conf *conf;
+        device = rk_ctl_conf(ctl, &conf) == 0 && conf->idreader_device[0] ? conf->idreader_device
+                                                                          : DEFAULT_DEVICE;
+    }
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl scan id [--device TTY] [--timeout S] [--watch] [--fingerprint]\n"
                "                     [--address] [--photo FILE] [--cmd-timeout MS]\n\n"
                "Waits for an identity card on the ID card reader (SAM protocol, 115200 8N1)\n"
                "and prints its fields. Resident identity cards, foreigners' permanent\n"
                "residence cards and Hong Kong/Macau/Taiwan residence permits are read.\n\n"
-               "  --device TTY     the reader (default $RAKIOSK_IDREADER, else %s)\n"
+               "  --device TTY     the reader (default $RAKIOSK_IDREADER, else kiosk.conf\n"
+               "                   [idreader] device, else %s)\n"
                "  --timeout S      give up after S seconds (default 30; with --watch 0 =\n"
                "                   until interrupted)\n"
                "  --watch          keep polling and print every event: placed, read,\n"
@@ -360,14 +378,45 @@ static const char *kind_key(rk_barcode_kind k)
 typedef struct bc_run {
     rk_ctl *ctl;
     int worst;
+    int ledger_tried;
+    rk_ledger *ledger; /* NULL when there is no branch database to look in */
 } bc_run;
+
+/* Looks a receipt's order up in this branch's ledger: 1 found (ref, state
+ * filled), 0 no ledger or another branch's order, RK_ENOTFOUND. */
+static int find_order(bc_run *run, const rk_barcode *bc, char *state, size_t n)
+{
+    rk_order *o;
+    if (!run->ledger_tried) {
+        run->ledger_tried = 1;
+        if (rk_ctl_ledger(run->ctl, &run->ledger) != 0) run->ledger = NULL;
+    }
+    if (!run->ledger || strcmp(bc->branch, run->ledger->conf->branch_id)) return 0;
+    if (!(o = calloc(1, sizeof *o))) return rk_err_oom();
+    int rc = rk_order_get(run->ledger, bc->order_ref, o);
+    if (rc == 0) snprintf(state, n, "%s", o->state);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    if (rc == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND,
+                          "receipt of order %s of branch %s: no such order in the "
+                          "ledger",
+                          bc->order_ref, bc->branch);
+    return rc ? rc : 1;
+}
 
 static int classify_one(const char *text, size_t len, int rc, void *arg)
 {
     bc_run *run = arg;
     rk_ctl *ctl = run->ctl;
     rk_barcode bc;
+    char state[16] = "";
+    int found = 0;
     if (rc == 0) rc = rk_barcode_classify(&bc, text, len);
+    if (rc == 0 && bc.kind == RK_BARCODE_ORDER) {
+        found = find_order(run, &bc, state, sizeof state);
+        if (found < 0) rc = found;
+    }
     if (rc) {
         int code = rk_ctl_fail(ctl, rc);
         if (code > run->worst) run->worst = code;
@@ -384,11 +433,18 @@ static int classify_one(const char *text, size_t len, int rc, void *arg)
         if (bc.kind == RK_BARCODE_ORDER) {
             rk_json_kstr(&j, "branch", bc.branch);
             rk_json_kstr(&j, "order_ref", bc.order_ref);
+            if (found) {
+                rk_json_kstr(&j, "state", state);
+                rk_json_kstr(&j, "state_label", rk_state_label(state, 0));
+            }
         }
         if (bc.kind == RK_BARCODE_LICENCE) rk_json_kstr(&j, "credit_code", bc.credit_code);
         rk_json_kstr(&j, "hint", bc.hint);
         rk_json_obj_end(&j);
         rk_ctl_print_json(ctl, &j, &b);
+    } else if (bc.kind == RK_BARCODE_ORDER && found) {
+        printf("order %s of branch %s: %s (%s)\n", bc.order_ref, bc.branch, state,
+               rk_state_label(state, 0));
     } else if (bc.kind == RK_BARCODE_ORDER) {
         printf("order %s of branch %s\n", bc.order_ref, bc.branch);
     } else if (bc.kind == RK_BARCODE_LICENCE) {
@@ -402,7 +458,7 @@ static int classify_one(const char *text, size_t len, int rc, void *arg)
 
 static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
 {
-    bc_run run = {ctl, 0};
+    bc_run run = {ctl, 0, 0, NULL};
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl scan barcode [TEXT]\n\n"
                "Says what a scanned code is: one of our receipts (" RK_BARCODE_ORDER_PREFIX
@@ -410,8 +466,10 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
                "a business licence QR (the unified social credit code when it is in\n"
                "clear text; otherwise the clerk types it), or unknown. Without TEXT,\n"
                "each line of standard input is one scan (a serial or keyboard-wedge\n"
-               "scanner ends each with Enter).\n"
-               "Exit: 0, or 1 if a receipt code is malformed.\n");
+               "scanner ends each with Enter). A receipt of this branch is looked up in the\n"
+               "ledger when there is one, and its order's state is shown.\n"
+               "Exit: 0, 1 if a receipt code is malformed, 6 if this branch's receipt names\n"
+               "an order the ledger does not have.\n");
         return 0;
     }
     if (argc > 2) return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
@@ -431,16 +489,390 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
     return run.worst;
 }
 
+/* ---- document scanner ---- */
+
+static volatile sig_atomic_t scan_interrupted;
+
+static void on_scan_signal(int sig)
+{
+    (void)sig;
+    scan_interrupted = 1;
+}
+
+typedef struct doc_progress {
+    rk_ctl *ctl;
+    int show;
+    int last_pct;
+} doc_progress;
+
+static int on_doc_progress(void *arg, int64_t done, int64_t total)
+{
+    doc_progress *p = arg;
+    if (p->show && total > 0) {
+        int pct = (int)(done * 100 / total);
+        if (pct / 10 != p->last_pct / 10 || pct == 100) {
+            fprintf(stderr, "\rscanning: %3d%%%s", pct, pct == 100 ? "\n" : "");
+            p->last_pct = pct;
+        }
+    }
+    return scan_interrupted;
+}
+
+static int list_scanners(rk_ctl *ctl)
+{
+    rk_docscan_device *d;
+    int n, rc = rk_docscan_list(&d, &n);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 1 << 16);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    for (int i = 0; i < n; i++) {
+        if (ctl->json) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "name", d[i].name);
+            rk_json_kstr(&j, "vendor", d[i].vendor);
+            rk_json_kstr(&j, "model", d[i].model);
+            rk_json_kstr(&j, "type", d[i].type);
+            rk_json_obj_end(&j);
+        } else {
+            printf("%-24s %s %s (%s)\n", d[i].name, d[i].vendor, d[i].model, d[i].type);
+        }
+    }
+    rk_json_arr_end(&j);
+    free(d);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    if (!n) rk_ctl_info(ctl, "no scanner found");
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+static int write_bytes(const char *path, const unsigned char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok) {
+        if (f) remove(path);
+        return rk_err_set(RK_EIO, "cannot write %s", path);
+    }
+    return 0;
+}
+
+/* Prints the outcome of an attach or a scan to a file. */
+static int doc_done(rk_ctl *ctl, const char *ref, const char *doc, const char *file,
+                    const char *format, size_t bytes, int width, int height, int dpi, int quality)
+{
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 14);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        if (ref) rk_json_kstr(&j, "ref", ref);
+        if (doc) rk_json_kstr(&j, "document", doc);
+        if (file) rk_json_kstr(&j, "file", file);
+        rk_json_kstr(&j, "format", format);
+        rk_json_kint(&j, "bytes", (int64_t)bytes);
+        rk_json_kint(&j, "width", width);
+        rk_json_kint(&j, "height", height);
+        if (dpi) rk_json_kint(&j, "dpi", dpi);
+        if (quality) rk_json_kint(&j, "quality", quality);
+        rk_json_obj_end(&j);
+        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    }
+    char q[32] = "";
+    if (quality) snprintf(q, sizeof q, " quality %d", quality);
+    if (ref)
+        rk_ctl_info(ctl, "order %s has the document %s (%s%s, %dx%d, %zu bytes)", ref, doc, format,
+                    q, width, height, bytes);
+    else
+        rk_ctl_info(ctl, "scanned to %s (%s%s, %dx%d at %d dpi, %zu bytes)", file, format, q, width,
+                    height, dpi, bytes);
+    return 0;
+}
+
+static int cmd_doc(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *cmd = "ractl scan doc", *ref = NULL, *doc = NULL, *out = NULL, *device = NULL;
+    int dpi = 0, gray = -1, list = 0, rc;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    rk_conf *conf = NULL;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl scan doc (--order REF --doc DOCUMENT | --out FILE | --list)\n"
+               "                      [--device NAME] [--dpi N] [--gray]\n\n"
+               "Scans one page on the document scanner (SANE).\n"
+               "  --order REF --doc DOCUMENT  attach the scan to a draft or rejected order:\n"
+               "               stored as PNG when it fits [documents] max_image_bytes, else as\n"
+               "               JPEG (quality 85, 70, 55), else at half the resolution (down\n"
+               "               to 100 dpi), else refused: scan in Gray or a smaller area.\n"
+               "               The image then passes the ledger's checks like any upload.\n"
+               "  --out FILE   only scan, to FILE (.jpg/.jpeg: JPEG quality 85, else PNG)\n"
+               "  --list       list the scanners SANE sees\n"
+               "  --device NAME  SANE device (default kiosk.conf [scanner] device, else the\n"
+               "               first scanner)\n"
+               "  --dpi N      resolution (default [scanner] dpi, 300)\n"
+               "  --gray       scan in Gray (default [scanner] mode)\n"
+               "SANE_CONFIG_DIR selects SANE's configuration (tests: the `test` backend).\n"
+               "Exit: 0, 1 too big or refused image, 6 no scanner, 7 order not editable,\n"
+               "8 scanner failing (jammed, no document, cover open, interrupted).\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--order") && has)
+            ref = argv[++i];
+        else if (!strcmp(a, "--doc") && has)
+            doc = argv[++i];
+        else if (!strcmp(a, "--out") && has)
+            out = argv[++i];
+        else if (!strcmp(a, "--device") && has)
+            device = argv[++i];
+        else if (!strcmp(a, "--dpi") && has) {
+            dpi = atoi(argv[++i]);
+            if (dpi < 50 || dpi > 2400) return rk_ctl_usage(ctl, cmd, "--dpi is 50 to 2400");
+        } else if (!strcmp(a, "--gray"))
+            gray = 1;
+        else if (!strcmp(a, "--list"))
+            list = 1;
+        else
+            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
+    }
+    if (list) return list_scanners(ctl);
+    if (!!out + !!ref != 1 || !!ref != !!doc)
+        return rk_ctl_usage(ctl, cmd, "give --order REF --doc DOCUMENT, or --out FILE");
+    if (ref) {
+        if ((rc = rk_ctl_ledger(ctl, &l)) != 0 || (rc = rk_ctl_actor(ctl, &actor)) != 0)
+            return rk_ctl_fail(ctl, rc);
+        conf = (rk_conf *)l->conf;
+    } else if (rk_ctl_conf(ctl, &conf) != 0) {
+        conf = NULL; /* scanning to a file works without a branch */
+    }
+    if (!device && conf && conf->scanner_device[0]) device = conf->scanner_device;
+    if (!dpi) dpi = conf ? conf->scanner_dpi : RK_DOCSCAN_DEFAULT_DPI;
+    if (gray < 0) gray = conf && !strcmp(conf->scanner_mode, "Gray");
+
+    doc_progress prog = {ctl, !ctl->quiet && !ctl->json && isatty(STDERR_FILENO), -1};
+    rk_docscan_opts o = {device, dpi, gray, on_doc_progress, &prog};
+    rk_docscan_image img;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_scan_signal;
+    sigemptyset(&sa.sa_mask);
+    scan_interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = rk_docscan_scan(&img, &o);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc == RK_ESTATE && scan_interrupted)
+        rc = rk_err_set(RK_EDEVICE, "interrupted: the scan was cancelled");
+    if (rc) return rk_ctl_fail(ctl, rc);
+
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (out) {
+        int jpeg = ends_with(out, ".jpg") || ends_with(out, ".jpeg");
+        rc = jpeg ? rk_docscan_jpeg(&data, &len, &img, 85) : rk_docscan_png(&data, &len, &img);
+        if (!rc) rc = write_bytes(out, data, len);
+        if (!rc)
+            rc = doc_done(ctl, NULL, NULL, out, jpeg ? "jpeg" : "png", len, img.width, img.height,
+                          img.dpi, jpeg ? 85 : 0);
+        else
+            rc = rk_ctl_fail(ctl, rc);
+    } else {
+        rk_docscan_fit_info fi;
+        rc = rk_docscan_fit(&data, &len, &fi, &img, (size_t)l->conf->max_image_bytes);
+        if (!rc) rc = rk_order_attach(l, &actor, ref, doc, data, len);
+        if (!rc)
+            rc = doc_done(ctl, ref, doc, NULL, fi.format, len, fi.width, fi.height, fi.dpi,
+                          fi.quality);
+        else
+            rc = rk_ctl_fail(ctl, rc);
+    }
+    free(data);
+    rk_docscan_image_free(&img);
+    return rc;
+}
+
+#define IMPORT_MAX_FILES 500
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lists the image files of dir, recognised by content, sorted by name. */
+static int list_folder(rk_ctl *ctl, const char *dir, size_t max)
+{
+    DIR *d = opendir(dir);
+    char *names[IMPORT_MAX_FILES];
+    int n = 0, more = 0;
+    struct dirent *e;
+
+    if (!d)
+        return rk_ctl_fail(ctl,
+                           rk_err_set(RK_ENOTFOUND, "cannot open %s: %s", dir, strerror(errno)));
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue; /* hidden, and the AppleDouble ._ litter */
+        if (n == IMPORT_MAX_FILES) {
+            more = 1;
+            break;
+        }
+        if (!(names[n] = strdup(e->d_name))) break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], by_name);
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 1 << 20);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    int images = 0;
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX + 256], what[300];
+        struct stat sb;
+        unsigned char *data = NULL;
+        size_t len = 0;
+        rk_image_info ii;
+        int ok = 0;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(names[i]);
+            continue;
+        }
+        int rc = rk_ctl_read_file(&data, &len, path, max);
+        if (!rc) rc = rk_image_check(&ii, data, len, max);
+        free(data);
+        if (!rc) {
+            ok = 1;
+            images++;
+            snprintf(what, sizeof what, "%s %dx%d", ii.format, ii.width, ii.height);
+        } else {
+            snprintf(what, sizeof what, "%s", rk_err_msg());
+        }
+        if (ctl->json) {
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "name", names[i]);
+            rk_json_kint(&j, "bytes", (int64_t)sb.st_size);
+            rk_json_kbool(&j, "image", ok);
+            if (ok) {
+                rk_json_kstr(&j, "format", ii.format);
+                rk_json_kint(&j, "width", ii.width);
+                rk_json_kint(&j, "height", ii.height);
+            } else {
+                rk_json_kstr(&j, "refused", what);
+            }
+            rk_json_obj_end(&j);
+        } else {
+            printf("%s %-32s %10lld  %s\n", ok ? "+" : "-", names[i], (long long)sb.st_size, what);
+        }
+        free(names[i]);
+    }
+    rk_json_arr_end(&j);
+    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_buf_free(&b);
+    if (more) rk_ctl_info(ctl, "(only the first %d entries are shown)", IMPORT_MAX_FILES);
+    rk_ctl_info(ctl, "%d image(s) usable (+); attach one with --pick NAME", images);
+    return 0;
+}
+
+static int cmd_import(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *cmd = "ractl scan import", *ref = NULL, *doc = NULL, *src = NULL, *pick = NULL;
+    char path[PATH_MAX + 256];
+    struct stat sb;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    rk_conf *conf;
+    int rc;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl scan import [--order REF --doc DOCUMENT] FILE\n"
+               "       ractl scan import [--order REF --doc DOCUMENT] DIR [--pick NAME]\n\n"
+               "The fallback when the scanner is out of order: attaches an image file to an\n"
+               "order. Given a folder (a mounted USB stick), lists its files with what they\n"
+               "are by content (JPEG, PNG, GIF, BMP with their size; anything else with the\n"
+               "reason it is refused); --pick NAME attaches that file. The image passes the\n"
+               "ledger's checks ([documents] max_image_bytes, decoded in full); a file over\n"
+               "the limit is refused with both sizes (scan it again, or reduce it first).\n"
+               "Exit: 0, 1 refused image, 6 no such file or order, 7 order not editable.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--order") && has)
+            ref = argv[++i];
+        else if (!strcmp(a, "--doc") && has)
+            doc = argv[++i];
+        else if (!strcmp(a, "--pick") && has)
+            pick = argv[++i];
+        else if (a[0] != '-' && !src)
+            src = a;
+        else
+            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
+    }
+    if (!src) return rk_ctl_usage(ctl, cmd, "give a FILE or a folder");
+    if (!!ref != !!doc) return rk_ctl_usage(ctl, cmd, "--order and --doc go together");
+    if (stat(src, &sb) != 0)
+        return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "%s: %s", src, strerror(errno)));
+    if (ref) {
+        if ((rc = rk_ctl_ledger(ctl, &l)) != 0 || (rc = rk_ctl_actor(ctl, &actor)) != 0)
+            return rk_ctl_fail(ctl, rc);
+    }
+    size_t max = l                              ? (size_t)l->conf->max_image_bytes
+                 : rk_ctl_conf(ctl, &conf) == 0 ? (size_t)conf->max_image_bytes
+                                                : RK_IMAGE_DEFAULT_MAX_BYTES;
+    if (S_ISDIR(sb.st_mode)) {
+        if (!pick) return list_folder(ctl, src, max);
+        if (!*pick || strchr(pick, '/') || !strcmp(pick, "..") || !strcmp(pick, "."))
+            return rk_ctl_usage(ctl, cmd, "--pick takes a file name from the listing");
+        snprintf(path, sizeof path, "%s/%s", src, pick);
+    } else if (pick) {
+        return rk_ctl_usage(ctl, cmd, "--pick goes with a folder");
+    } else {
+        snprintf(path, sizeof path, "%s", src);
+    }
+    if (!ref) return rk_ctl_usage(ctl, cmd, "give --order REF --doc DOCUMENT to attach a file");
+
+    unsigned char *data;
+    size_t len;
+    rk_image_info ii;
+    if ((rc = rk_ctl_read_file(&data, &len, path, max)) != 0)
+        return rk_ctl_fail(ctl, rk_err_wrap(rc, "%s", path));
+    rc = rk_image_check(&ii, data, len, max);
+    if (rc) rk_err_wrap(rc, "%s", path);
+    if (!rc) rc = rk_order_attach(l, &actor, ref, doc, data, len);
+    free(data);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    return doc_done(ctl, ref, doc, NULL, ii.format, len, ii.width, ii.height, 0, 0);
+}
+
 static const rk_ctl_cmd scan_commands[] = {
     {"id", cmd_id, "read an identity card on the ID card reader"},
     {"mrz", cmd_mrz, "check and print a machine-readable zone (passport, card, permit)"},
     {"barcode", cmd_barcode, "classify a scanned barcode or QR payload"},
+    {"doc", cmd_doc, "scan a document page (SANE) to a file or into an order"},
+    {"import", cmd_import, "attach an image file, or one from a USB stick, to an order"},
 };
 
 int rk_ctl_cmd_scan(rk_ctl *ctl, int argc, char **argv)
 {
     return rk_ctl_dispatch(ctl, argc, argv, "ractl scan",
                            "The counter's reading devices: ID card reader, MRZ and barcode "
-                           "scanners.",
+                           "scanners, document scanner.",
                            scan_commands, (int)(sizeof scan_commands / sizeof scan_commands[0]));
 }

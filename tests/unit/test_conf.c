@@ -53,7 +53,85 @@ static void test_shipped(void)
     m = rk_conf_key_model(c, "9900001");
     CHECK(m && !strcmp(m->name, "STANDARD") && m->pin_max_tries == 5);
     CHECK_STR(m->module, "/usr/lib/softhsm/libsofthsm2.so");
+    /* the demo's devices: the virtual printer's port, the simulator's link */
+    CHECK_STR(c->printer_receipt, "tcp://127.0.0.1:9100");
+    CHECK_INT(c->printer_width, 80);
+    CHECK(strstr(c->printer_spool_dir, "/var/demo/print-spool") != NULL);
+    CHECK_INT(c->scanner_dpi, 300);
+    CHECK_STR(c->scanner_mode, "Color");
+    CHECK(c->idreader_device[0] != 0);
     rk_conf_free(c);
+}
+
+#define BASE "[branch]\nid = B1\nname = n\n[paths]\ndata_dir = d\n" FILES
+
+static void test_devices(void)
+{
+    rk_conf *c = NULL;
+    write_file("f.ini", "; x\n");
+
+    /* defaults when the sections are absent */
+    CHECK_INT(load(BASE, &c), 0);
+    if (c) {
+        CHECK_STR(c->printer_receipt, "");
+        CHECK_INT(c->printer_width, 80);
+        CHECK_INT(c->printer_timeout_ms, 3000);
+        CHECK_STR(c->printer_fallback, "box");
+        CHECK(strstr(c->printer_spool_dir, "/d/print-spool") != NULL);
+        CHECK_INT(c->scanner_dpi, 300);
+        CHECK_STR(c->scanner_mode, "Color");
+        CHECK_STR(c->scanner_device, "");
+        CHECK_STR(c->idreader_device, "");
+    }
+    rk_conf_free(c);
+
+    CHECK_INT(load(BASE "[printer]\nreceipt = cups://rcpt@127.0.0.1:8631\nreceipt_width = 58\n"
+                        "timeout_ms = 500\nfallback = code\nspool_dir = spool/rcpt\n"
+                        "a4_queue = a4pdf\ncups_server = 127.0.0.1:8631\n"
+                        "[scanner]\ndevice = test:0\ndpi = 150\nmode = Gray\n"
+                        "[idreader]\ndevice = /dev/ttyS3\n",
+                   &c),
+              0);
+    if (c) {
+        CHECK_STR(c->printer_receipt, "cups://rcpt@127.0.0.1:8631");
+        CHECK_INT(c->printer_width, 58);
+        CHECK_INT(c->printer_timeout_ms, 500);
+        CHECK_STR(c->printer_fallback, "code");
+        CHECK(strstr(c->printer_spool_dir, "/d/spool/rcpt") != NULL);
+        CHECK(c->printer_spool_dir[0] == '/');
+        CHECK_STR(c->printer_a4_queue, "a4pdf");
+        CHECK_STR(c->printer_cups_server, "127.0.0.1:8631");
+        CHECK_STR(c->scanner_device, "test:0");
+        CHECK_INT(c->scanner_dpi, 150);
+        CHECK_STR(c->scanner_mode, "Gray");
+        CHECK_STR(c->idreader_device, "/dev/ttyS3");
+    }
+    rk_conf_free(c);
+
+    /* every bad value names file:line: [section] key */
+    static const struct {
+        const char *text, *line, *want;
+    } bad[] = {
+        {"[printer]\nreceipt = lpt1\n", ":13:", "[printer] receipt: 'lpt1'"},
+        {"[printer]\nreceipt_width = 76\n", ":13:", "[printer] receipt_width: '76' must be 58"},
+        {"[printer]\ntimeout_ms = 5\n", ":13:", "[printer] timeout_ms: '5'"},
+        {"[printer]\nfallback = question\n", ":13:", "[printer] fallback: 'question' must be box"},
+        {"[printer]\ncolour = yes\n", ":13:", "[printer] colour: unknown key"},
+        {"[scanner]\ndpi = 4800\n", ":13:", "[scanner] dpi: '4800'"},
+        {"[scanner]\nmode = Lineart\n", ":13:", "[scanner] mode: 'Lineart' must be Color or Gray"},
+        {"[idreader]\nbaud = 9600\n", ":13:", "[idreader] baud: unknown key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s", BASE, bad[i].text);
+        CHECK_INT(load(text, &c), RK_ECONF);
+        if (!strstr(rk_err_msg(), "k.conf:") || !strstr(rk_err_msg(), bad[i].line) ||
+            !strstr(rk_err_msg(), bad[i].want)) {
+            rk_test_failed++;
+            fprintf(stderr, "case %zu: message '%s' lacks '%s' or '%s'\n", i, rk_err_msg(),
+                    bad[i].line, bad[i].want);
+        }
+    }
 }
 
 static void test_errors(void)
@@ -113,6 +191,7 @@ int main(void)
     rk_test_tmpdir(dir, sizeof dir);
     test_shipped();
     test_errors();
+    test_devices();
     rk_test_rmtree(dir);
     return rk_test_done();
 }

@@ -25,6 +25,7 @@ typedef struct parse_state {
     /* raw relative paths, resolved after parsing */
     char data_dir[PATH_MAX];
     char database[PATH_MAX];
+    char spool_dir[PATH_MAX];
 } parse_state;
 
 static int copy_value(parse_state *st, char *dst, size_t n, const char *section, const char *key,
@@ -106,6 +107,62 @@ static int handle_key_model(parse_state *st, const char *section, const char *na
     return unknown_key(st, section, key);
 }
 
+static int choice(parse_state *st, char *dst, size_t n, const char *section, const char *key,
+                  const char *value, const char *a, const char *b)
+{
+    if (strcmp(value, a) && strcmp(value, b)) {
+        snprintf(st->error, sizeof st->error, "[%s] %s: '%s' must be %s or %s", section, key, value,
+                 a, b);
+        return 0;
+    }
+    return copy_value(st, dst, n, section, key, value);
+}
+
+/* The counter's devices: [printer], [scanner], [idreader]. */
+static int handle_device(parse_state *st, const char *section, const char *key, const char *value)
+{
+    rk_conf *c = st->conf;
+#define IS(s, k)  (!strcmp(section, s) && !strcmp(key, k))
+#define COPY(dst) copy_value(st, dst, sizeof dst, section, key, value)
+    if (IS("printer", "receipt")) {
+        if (*value && strncmp(value, "tcp://", 6) && strncmp(value, "usb://", 6) &&
+            strncmp(value, "cups://", 7)) {
+            snprintf(st->error, sizeof st->error,
+                     "[printer] receipt: '%s' is not tcp://HOST:PORT, usb:///dev/usb/lpN or "
+                     "cups://QUEUE[@HOST:PORT]",
+                     value);
+            return 0;
+        }
+        return COPY(c->printer_receipt);
+    }
+    if (IS("printer", "receipt_width")) {
+        if (strcmp(value, "58") && strcmp(value, "80")) {
+            snprintf(st->error, sizeof st->error, "[printer] receipt_width: '%s' must be 58 or 80",
+                     value);
+            return 0;
+        }
+        c->printer_width = atoi(value);
+        return 1;
+    }
+    if (IS("printer", "timeout_ms"))
+        return parse_int(st, &c->printer_timeout_ms, section, key, value, 100, 60000);
+    if (IS("printer", "fallback"))
+        return choice(st, c->printer_fallback, sizeof c->printer_fallback, section, key, value,
+                      "box", "code");
+    if (IS("printer", "spool_dir")) return COPY(st->spool_dir);
+    if (IS("printer", "a4_queue")) return COPY(c->printer_a4_queue);
+    if (IS("printer", "cups_server")) return COPY(c->printer_cups_server);
+    if (IS("scanner", "device")) return COPY(c->scanner_device);
+    if (IS("scanner", "dpi")) return parse_int(st, &c->scanner_dpi, section, key, value, 75, 1200);
+    if (IS("scanner", "mode"))
+        return choice(st, c->scanner_mode, sizeof c->scanner_mode, section, key, value, "Color",
+                      "Gray");
+    if (IS("idreader", "device")) return COPY(c->idreader_device);
+#undef IS
+#undef COPY
+    return unknown_key(st, section, key);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
     parse_state *st = user;
@@ -160,11 +217,14 @@ static int handler(void *user, const char *section, const char *key, const char 
         return 1;
     }
     if (IS("token", "module")) return COPY(c->token_module);
+    if (!strcmp(section, "printer") || !strcmp(section, "scanner") || !strcmp(section, "idreader"))
+        return handle_device(st, section, key, value);
 #undef IS
 #undef COPY
     if (strcmp(section, "branch") && strcmp(section, "paths") && strcmp(section, "hq") &&
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
-        strcmp(section, "token")) {
+        strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
+        strcmp(section, "idreader")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }
@@ -230,6 +290,11 @@ static void set_defaults(rk_conf *c)
     c->lockout_minutes = 15;
     c->max_image_bytes = 3L * 1024 * 1024;
     strcpy(c->token_module, "/usr/lib/softhsm/libsofthsm2.so");
+    c->printer_width = 80;
+    c->printer_timeout_ms = 3000;
+    strcpy(c->printer_fallback, "box");
+    c->scanner_dpi = 300;
+    strcpy(c->scanner_mode, "Color");
 }
 
 static int check_required(rk_conf *c, parse_state *st)
@@ -291,7 +356,9 @@ int rk_conf_load(rk_conf **out, const char *path)
         resolve(c->database, sizeof c->database, c->data_dir,
                 st.database[0] ? st.database : "rakiosk.db") ||
         resolve(c->documents, sizeof c->documents, c->data_dir, "documents") ||
-        resolve(c->session_dir, sizeof c->session_dir, c->data_dir, "sessions")) {
+        resolve(c->session_dir, sizeof c->session_dir, c->data_dir, "sessions") ||
+        resolve(c->printer_spool_dir, sizeof c->printer_spool_dir, c->data_dir,
+                st.spool_dir[0] ? st.spool_dir : "print-spool")) {
         rc = rk_err_set(RK_ECONF, "%s: [paths]: path too long", c->path);
         goto fail;
     }

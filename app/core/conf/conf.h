@@ -4,7 +4,9 @@
  * It names the branch (id, name, region), where its data lives, how to reach
  * HQ, how clerks log in, the USB key models (PIN lockout limit, unlock
  * method, PKCS#11 module), and the files holding fees, forms, certificate
- * profiles, the working calendar and the knowledge base. Relative paths are
+ * profiles, the working calendar and the knowledge base, and the counter's
+ * devices (receipt and A4 printers, document scanner, ID card reader).
+ * Relative paths are
  * relative to the directory of the file that names them. Every error names
  * the file, the line where there is one, and the key.
  *
@@ -67,6 +69,25 @@ typedef struct rk_conf {
 
     /* [token] */
     char token_module[PATH_MAX]; /* default PKCS#11 module for keys */
+
+    /* [printer]: the receipt printer and the A4 queue. ractl's options and
+     * the environment (RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH,
+     * RAKIOSK_PRINT_SPOOL, RAKIOSK_A4_QUEUE) override these. */
+    char printer_receipt[256];        /* tcp://H:P, usb:///dev/..., cups://Q[@H:P]; "" none */
+    int printer_width;                /* 58 or 80 (mm), default 80 */
+    int printer_timeout_ms;           /* each connect/write/status wait, default 3000 */
+    char printer_fallback[8];         /* "box" or "code": unprintable characters */
+    char printer_spool_dir[PATH_MAX]; /* absolute; default <data_dir>/print-spool */
+    char printer_a4_queue[128];       /* CUPS queue for A4 documents; "" = none */
+    char printer_cups_server[128];    /* HOST:PORT of the CUPS server; "" = default */
+
+    /* [scanner]: the document scanner (SANE). */
+    char scanner_device[128]; /* SANE device name; "" = the first one found */
+    int scanner_dpi;          /* default 300 */
+    char scanner_mode[8];     /* "Color" or "Gray" */
+
+    /* [idreader]: the ID card reader's serial line (RAKIOSK_IDREADER overrides). */
+    char idreader_device[PATH_MAX]; /* "" = /dev/ttyUSB0 */
 
     /* [key_model NAME] sections */
     rk_key_model key_models[RK_CONF_MAX_KEY_MODELS];

@@ -195,12 +195,48 @@ static void sign_boxes(doc *d, int n, const char *const *labels, double h)
     d->y += h + 10;
 }
 
+/* The form of an order: its own fields with their forms.ini labels. */
+static int form_fields_pdf(const char *path, const rk_a4_form *f)
+{
+    doc d;
+    char buf[512];
+    int rc;
+
+    if (!f->operation[0] || !f->order_ref[0] || f->n_fields > RK_A4_MAX_ROWS)
+        return rk_err_set(RK_EINVAL, "the application form needs the order reference and the "
+                                     "operation type");
+    if ((rc = doc_open(&d, path, "数字证书业务申请表")) != 0) return rc;
+    title(&d, "数字证书业务申请表", 20);
+    snprintf(buf, sizeof buf, "受理点: %s    受理单号: %s", f->branch_name, f->order_ref);
+    set_font(&d, 10.5, 0);
+    show(&d, MARGIN, d.y, buf, PAGE_W - 2 * MARGIN, PANGO_ALIGN_CENTER);
+    d.y += 22;
+    section(&d, "一、业务信息");
+    pair_row(&d, "业务类型", f->operation, "证书类别", f->category);
+    snprintf(buf, sizeof buf, "二、申请信息%s%s%s", f->subscriber_kind[0] ? " (" : "",
+             f->subscriber_kind, f->subscriber_kind[0] ? ")" : "");
+    section(&d, buf);
+    for (int i = 0; i < f->n_fields; i++)
+        pair_row(&d, f->fields[i].label, f->fields[i].value, NULL, NULL);
+    d.y += 10;
+    para(&d,
+         "申请人承诺: 以上信息真实、准确、完整; 已阅读并同意数字证书服务协议; "
+         "证书及USB Key由申请人妥善保管, 因保管不善造成的后果由申请人承担。",
+         10.5);
+    static const char *const signs[3] = {"申请人/法定代表人签字", "经办人签字", "单位盖章"};
+    sign_boxes(&d, 3, signs, 110);
+    snprintf(buf, sizeof buf, "日期: %s", f->date[0] ? f->date : "      年    月    日");
+    para(&d, buf, 10.5);
+    return doc_close(&d);
+}
+
 int rk_a4_form_pdf(const char *path, const rk_a4_form *f)
 {
     doc d;
     char buf[512];
     int rc;
 
+    if (f->n_fields > 0) return form_fields_pdf(path, f);
     if (!f->enterprise[0] || !f->credit_code[0] || !f->operation[0])
         return rk_err_set(RK_EINVAL, "the application form needs the enterprise name, the "
                                      "unified social credit code and the operation type");

@@ -22,7 +22,17 @@ typedef struct rk_a4_person {
     char mobile[24];
 } rk_a4_person;
 
-/* The application form (DOMAIN.md: data captured on the application form). */
+/* One labelled value of a form composed from forms.ini. */
+typedef struct rk_a4_pair {
+    char label[96]; /* the field's Chinese label from forms.ini */
+    char value[256];
+} rk_a4_pair;
+
+/* The application form (DOMAIN.md: data captured on the application form).
+ * Filled from an order (print/orderprint.h), n_fields > 0: the form's own
+ * fields are printed in their forms.ini order with their labels, for any
+ * subscriber kind and business type, and the fixed fields below except
+ * branch_name, order_ref, operation, category and date are ignored. */
 typedef struct rk_a4_form {
     char branch_name[128];
     char order_ref[40];
@@ -40,6 +50,9 @@ typedef struct rk_a4_form {
     char operation[64];          /* 业务类型: 新办, 续期, 变更, 解锁, 补办 */
     char social_security_no[40]; /* 社保登记号 (social-security projects) */
     char date[32];
+    rk_a4_pair fields[RK_A4_MAX_ROWS]; /* the order's fields (see above) */
+    int n_fields;
+    char subscriber_kind[32]; /* "单位" / "个人" ..., heading of the fields section */
 } rk_a4_form;
 
 /* 任务完成记录单: one finished order. */
