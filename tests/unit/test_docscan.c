@@ -140,7 +140,8 @@ static void test_scan(void)
  * sometimes deadlocks when the backend cancels it after an injected error
  * (scanimage itself hangs the same way now and then, inside sane_cancel).
  * A child that hangs is killed by its alarm and the case is tried again, up
- * to three times; a wrong answer fails at once. */
+ * to eight times (a hang was seen in about one run in three, more on a
+ * loaded machine); a wrong answer fails at once. */
 static void test_device_errors(void)
 {
     static const struct {
@@ -156,13 +157,13 @@ static void test_device_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_conf("Color pattern", cases[i].status);
         int status = 0;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        for (int attempt = 0; attempt < 8; attempt++) {
             fflush(NULL);
             pid_t pid = fork();
             if (pid == 0) {
                 rk_docscan_image img;
                 rk_docscan_opts o = {"test:0", 75, 1, NULL, NULL};
-                alarm(3);
+                alarm(5);
                 int rc = rk_docscan_scan(&img, &o);
                 if (rc != cases[i].rc || !strstr(rk_err_msg(), cases[i].msg) || img.pixels) {
                     fprintf(stderr, "%s: rc %d, message '%s', want %d '%s'\n", cases[i].status, rc,

@@ -4,7 +4,7 @@
  * unlock 2, key recovery 5).
  *
  * The calendar is read from conf/calendar.ini (see
- * docs/CONFIGURATION-calendar-fees.md). Monday to Friday are working days
+ * docs/CONFIGURATION.md). Monday to Friday are working days
  * unless listed in [holidays]; Saturday and Sunday are not, unless listed in
  * [workdays] (the make-up working days, 调休上班). Each line is a date or a
  * range "YYYY-MM-DD..YYYY-MM-DD" and a name: `2026-10-01 = 国庆节`.

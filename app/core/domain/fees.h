@@ -1,7 +1,7 @@
 /*
  * Fees: what the counter charges for each business type, certificate kind
  * and medium, from conf/fees.ini, so a branch changes prices without code
- * (format: docs/CONFIGURATION-calendar-fees.md).
+ * (format: docs/CONFIGURATION.md).
  *
  * Amounts are integer fen (1 yuan = 100 fen), parsed from "400.00" exactly
  * without floating point. The file holds the prices ([certificate] per kind,
