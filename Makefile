@@ -18,8 +18,18 @@ build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build -j $(JOBS)
 
+# The demo branch: its database and data key, the local sub-CA (a demo root
+# and the sub-CA key in a SoftHSM2 token) and the SoftHSM2 store of the demo
+# USB keys, all under var/demo; then the kiosk.
+# The demo's keys and HSM go through p11lock, the PKCS#11 module that gives
+# SoftHSM2 a PIN retry counter, lockout and plug/pull like a real key.
+DEMO = build/app/ctl/ractl --conf conf/kiosk.conf
+P11LOCK = $(CURDIR)/build/app/p11lock/rkp11lock.so
+demo: export RAKIOSK_TOKEN_MODULE = $(P11LOCK)
+demo: export RAKIOSK_HSM_MODULE = $(P11LOCK)
 demo: build
-	build/app/ctl/ractl --conf conf/kiosk.conf init
+	$(DEMO) init
+	$(DEMO) -q ca status >/dev/null 2>&1 || $(DEMO) ca init --name "DEMO01 branch sub-CA"
 	build/app/kiosk/rakiosk --conf conf/kiosk.conf
 
 check: deps check-plain check-asan check-fuzz

@@ -287,7 +287,7 @@ int rk_crlparse_entries(const rk_crlparse_info *info, rk_crlparse_entry_fn fn, v
         const unsigned char *serial;
         size_t slen;
         int64_t when;
-        int reason, rc;
+        int reason = -1, rc;
         if (expect(&c, &ent, 0x30))
             return rk_err_set(RK_EFORMAT, "not a valid CRL: entry %zu is malformed", n + 1);
         if ((rc = parse_entry(&ent, &serial, &slen, &when, &reason)))

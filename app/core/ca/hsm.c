@@ -56,13 +56,22 @@ static void pad_label(unsigned char out[32], const char *label)
 static int find_slot(CK_SLOT_ID *slot, rk_hsm *h, const char *label, int blank)
 {
     CK_ULONG n = 0;
-    CK_SLOT_ID ids[64];
+    CK_SLOT_ID *ids = NULL;
     unsigned char want[32];
-    CK_RV rv = h->fl->C_GetSlotList(CK_TRUE, NULL, &n);
-    if (rv != CKR_OK) return fail_rv(rv, "listing the HSM's slots");
-    if (n > 64) n = 64;
-    if ((rv = h->fl->C_GetSlotList(CK_TRUE, ids, &n)) != CKR_OK)
+    CK_RV rv = CKR_OK;
+
+    /* Size the list from the module; it may grow between the two calls (a
+     * key plugged in), so try again then. */
+    for (int tries = 0; tries < 4; tries++) {
+        if ((rv = h->fl->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK) break;
+        free(ids);
+        if (!(ids = calloc(n ? n : 1, sizeof *ids))) return rk_err_oom();
+        if ((rv = h->fl->C_GetSlotList(CK_TRUE, ids, &n)) != CKR_BUFFER_TOO_SMALL) break;
+    }
+    if (rv != CKR_OK) {
+        free(ids);
         return fail_rv(rv, "listing the HSM's slots");
+    }
     pad_label(want, label);
     for (CK_ULONG i = 0; i < n; i++) {
         CK_TOKEN_INFO ti;
@@ -70,9 +79,11 @@ static int find_slot(CK_SLOT_ID *slot, rk_hsm *h, const char *label, int blank)
         int init = (ti.flags & CKF_TOKEN_INITIALIZED) != 0;
         if (blank ? !init : (init && !memcmp(ti.label, want, 32))) {
             *slot = ids[i];
+            free(ids);
             return 0;
         }
     }
+    free(ids);
     return RK_ENOTFOUND;
 }
 

@@ -111,7 +111,10 @@ static int read_fee_lines(rk_ledger *l, int64_t id, rk_feeline *lines, int *n)
 static int load(rk_ledger *l, const char *ref, rk_order **out)
 {
     rk_order *o = calloc(1, sizeof *o);
-    if (!o) return rk_err_oom();
+    if (!o) {
+        rk_err_oom();
+        return RK_ENOMEM; /* a constant, so the compiler sees *out is set on 0 */
+    }
     int rc = rk_order_get(l, ref, o);
     if (rc) {
         free(o);
@@ -131,7 +134,7 @@ static void drop(rk_order *o)
 int rk_orderprint_receipt(rk_ledger *l, const char *ref, rk_receipt *r)
 {
     rk_feeline lines[RK_FEELINES_MAX];
-    rk_order *o;
+    rk_order *o = NULL;
     rk_form form;
     int n = 0, rc;
     int64_t sum = 0;
@@ -206,7 +209,7 @@ static void form_value(char *out, size_t n, const char *name, const char *v)
 
 int rk_orderprint_form(rk_ledger *l, const char *ref, rk_a4_form *f)
 {
-    rk_order *o;
+    rk_order *o = NULL;
     rk_form form;
     int rc;
 
@@ -234,7 +237,7 @@ out:
 int rk_orderprint_record(rk_ledger *l, const char *ref, rk_a4_record *rec)
 {
     sqlite3_stmt *st;
-    rk_order *o;
+    rk_order *o = NULL;
     int rc;
 
     memset(rec, 0, sizeof *rec);
@@ -297,7 +300,7 @@ int rk_orderprint_audit(rk_ledger *l, const rk_actor *by, const char *ref, const
                  {RK_ROLE_ARCHIVE, "archive"},
                  {RK_ROLE_SUPERVISOR, "supervisor"}};
     const char *role = "system";
-    rk_order *o;
+    rk_order *o = NULL;
     int rc;
 
     if (by->clerk_id)
