@@ -18,6 +18,7 @@
 #include "domain/order.h"
 #include "domain/image.h"
 #include "scan/barcode.h"
+#include "scan/serial.h"
 #include "scan/docscan.h"
 #include "scan/idreader.h"
 #include "scan/mrz.h"
@@ -29,9 +30,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define DEFAULT_DEVICE "/dev/ttyUSB0"
@@ -460,19 +463,40 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
 {
     bc_run run = {ctl, 0, 0, NULL};
     if (rk_ctl_wants_help(argc, argv)) {
-        printf("usage: ractl scan barcode [TEXT]\n\n"
+        printf("usage: ractl scan barcode [TEXT | --device TTY [--baud N]]\n\n"
                "Says what a scanned code is: one of our receipts (" RK_BARCODE_ORDER_PREFIX
                "<branch>:<order>),\n"
                "a business licence QR (the unified social credit code when it is in\n"
                "clear text; otherwise the clerk types it), or unknown. Without TEXT,\n"
                "each line of standard input is one scan (a serial or keyboard-wedge\n"
-               "scanner ends each with Enter). A receipt of this branch is looked up in the\n"
+               "scanner ends each with Enter); --device reads a serial scanner instead\n"
+               "(raw 8N1, --baud 9600 by default) until it is unplugged or Ctrl-C.\n"
+               "A receipt of this branch is looked up in the\n"
                "ledger when there is one, and its order's state is shown.\n"
                "Exit: 0, 1 if a receipt code is malformed, 6 if this branch's receipt names\n"
                "an order the ledger does not have.\n");
         return 0;
     }
-    if (argc > 2) return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
+    const char *device = NULL;
+    int baud = 9600, in = STDIN_FILENO;
+    if (argc >= 3 && !strcmp(argv[1], "--device")) {
+        device = argv[2];
+        if (argc == 5 && !strcmp(argv[3], "--baud"))
+            baud = atoi(argv[4]);
+        else if (argc != 3)
+            return rk_ctl_usage(ctl, "ractl scan barcode", "--device TTY [--baud N]");
+        int rc = rk_serial_open(&in, device, baud, "the barcode scanner");
+        if (rc) return rk_ctl_fail(ctl, rc);
+        /* Block on the port: a scanner speaks when it scans. */
+        fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK);
+        struct termios tio;
+        if (tcgetattr(in, &tio) == 0) {
+            tio.c_cc[VMIN] = 1;
+            tcsetattr(in, TCSANOW, &tio);
+        }
+    }
+    if (argc > 2 && !device)
+        return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
     if (argc == 2) {
         classify_one(argv[1], strlen(argv[1]), 0, &run);
         return run.worst;
@@ -482,10 +506,11 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
     rk_barcode_lines_init(l);
     char chunk[512];
     ssize_t n;
-    while ((n = read(STDIN_FILENO, chunk, sizeof chunk)) > 0)
+    while ((n = read(in, chunk, sizeof chunk)) > 0)
         rk_barcode_lines_feed(l, chunk, (size_t)n, classify_one, &run);
     rk_barcode_lines_finish(l, classify_one, &run);
     free(l);
+    if (device) close(in);
     return run.worst;
 }
 

@@ -3,6 +3,7 @@
  * retries, the polling loop, and the tty transport.
  */
 #include "scan/idreader.h"
+#include "scan/serial.h"
 
 #include "util/err.h"
 #include "util/log.h"
@@ -48,40 +49,16 @@ typedef struct tty {
 
 static int tty_open(void **handle, const char *path, void *arg)
 {
-    struct termios tio;
     (void)arg;
     *handle = NULL;
     tty *t = calloc(1, sizeof *t);
     if (!t) return rk_err_oom();
     snprintf(t->path, sizeof t->path, "%s", path);
-    t->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (t->fd < 0) {
-        int e = errno;
+    int rc = rk_serial_open(&t->fd, path, 115200, "the ID card reader");
+    if (rc) {
         free(t);
-        return rk_err_set(e == ENOENT ? RK_EDEVICE : RK_EIO,
-                          "cannot open the ID card reader at %s: %s", path, strerror(e));
+        return rc;
     }
-    if (tcgetattr(t->fd, &tio) != 0) {
-        int e = errno;
-        close(t->fd);
-        free(t);
-        return rk_err_set(RK_EDEVICE, "%s is not a serial device: %s", path, strerror(e));
-    }
-    cfmakeraw(&tio);
-    tio.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CRTSCTS | CSIZE);
-    tio.c_cflag |= CS8 | CLOCAL | CREAD;
-    tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-    tio.c_cc[VMIN] = 0;
-    tio.c_cc[VTIME] = 0;
-    cfsetispeed(&tio, B115200);
-    cfsetospeed(&tio, B115200);
-    if (tcsetattr(t->fd, TCSANOW, &tio) != 0) {
-        int e = errno;
-        close(t->fd);
-        free(t);
-        return rk_err_set(RK_EDEVICE, "cannot set %s to 115200 8N1: %s", path, strerror(e));
-    }
-    tcflush(t->fd, TCIOFLUSH);
     *handle = t;
     return 0;
 }
