@@ -1,0 +1,813 @@
+/*
+ * Benchmark of a full enrolment (EC P-256) against the standard tools and
+ * against the key's own PKCS#11 operations (issue 4's acceptance).
+ *
+ * Set-up (untimed, tests/bench/enrol_tools.sh): a branch in a private
+ * folder with clerks, the demo sub-CA whose key is in the HSM token of the
+ * demo keys' SoftHSM store, paid orders, and for the tools a software
+ * sub-CA (EC P-256 key in a file, certificate from the same demo root) and
+ * a SoftHSM store of their own.
+ *
+ * Part 1, whole processes, ROUNDS times each, interleaved:
+ *  - the project as a counter runs it: `ractl key init blank --pin-stdin`
+ *    then `ractl key enrol REF --key SERIAL` (keygen, CSR on the key,
+ *    certificate signed by the sub-CA in the HSM, write, read back, verify,
+ *    order issued, all journaled), once with the demo's module (p11lock over
+ *    SoftHSM2) and once with plain SoftHSM2;
+ *  - the same steps with the standard tools on plain SoftHSM2:
+ *    softhsm2-util --init-token, pkcs11-tool --keypairgen EC:prime256v1,
+ *    openssl req -engine pkcs11, openssl x509 -req (CA key in a FILE: the
+ *    tools cannot use the HSM token's key easily, and a software signature
+ *    is cheaper than one in the HSM, so this favours the tools),
+ *    pkcs11-tool --write-object; then, as extra steps the project also
+ *    makes, pkcs11-tool --read-object + openssl verify.
+ *  Every command is spawned directly (posix_spawn), so no shell is timed.
+ *  Keys are deleted after each round (untimed) to keep the stores small.
+ *
+ * Part 2, in long-running processes (one forked child per module, so the
+ * modules never share a process): rk_token_init + rk_enrol_run with the
+ * project's layers, timed by phase (issuer calls are wrapped, progress
+ * callbacks mark keygen and the certificate write); in the SoftHSM child,
+ * interleaved, the raw PKCS#11 calls the key itself needs: C_InitToken,
+ * the SO PIN change (SoftHSM gives a serial only at init, as the layer
+ * sees it), C_InitPIN, C_Login, C_GenerateKeyPair, C_CreateObject of the
+ * certificate; and also C_Sign (the CSR) and the read-back for reference.
+ *
+ * Prints medians and ratios only. Usage: bench_enrol [ROUNDS] (default 20).
+ * Environment: RK_BUILD_DIR, RK_SOURCE_DIR (default: from the binary's
+ * place, build/tests/bench_enrol).
+ */
+#include "ca/enrol.h"
+#include "ca/profiles.h"
+#include "ca/subca.h"
+#include "ca/subca_issuer.h"
+#include "conf/conf.h"
+#include "db/db.h"
+#include "domain/clerk.h"
+#include "domain/ledger.h"
+#include "token/softkeys.h"
+#include "token/token.h"
+#include "util/err.h"
+
+#include <p11-kit/pkcs11.h>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
+#define PIN     "12345678"
+#define SO_PIN  "1234567890123456"
+#define PATHN   4300
+
+static char g_dir[PATHN], g_src[PATHN], g_build[PATHN], g_ractl[PATHN], g_script[PATHN];
+static char g_p11lock[PATHN], g_errlog[PATHN];
+static int g_rounds = 20;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of n values (sorts a copy). */
+static double median(const double *v, int n)
+{
+    double *c = malloc((size_t)n * sizeof *c);
+    if (!c) exit(1);
+    memcpy(c, v, (size_t)n * sizeof *c);
+    qsort(c, (size_t)n, sizeof *c, cmp_d);
+    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    free(c);
+    return m;
+}
+
+static double minimum(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        if (v[i] < m) m = v[i];
+    return m;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_enrol: %s: %s\n", what, rk_err_msg());
+    exit(1);
+}
+
+/* Runs argv (PATH searched) with in on stdin, its stdout into out (if
+ * given), stderr into g_errlog; exits on failure with the error shown. */
+static void run(char *out, size_t outn, const char *in, char *const argv[])
+{
+    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, st;
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+
+    if (pipe(pin) || pipe(pout)) exit(1);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, g_errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addclose(&fa, pin[1]);
+    posix_spawn_file_actions_addclose(&fa, pout[0]);
+    if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+        fprintf(stderr, "bench_enrol: cannot run %s\n", argv[0]);
+        exit(1);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    close(pin[0]);
+    close(pout[1]);
+    if (in && write(pin[1], in, strlen(in)) < 0) exit(1);
+    close(pin[1]);
+    size_t got = 0;
+    char sink[4096];
+    for (;;) {
+        char *dst = out && got + 1 < outn ? out + got : sink;
+        size_t room = out && got + 1 < outn ? outn - got - 1 : sizeof sink;
+        ssize_t r = read(pout[0], dst, room);
+        if (r <= 0) break;
+        if (dst != sink) got += (size_t)r;
+    }
+    if (out) out[got] = '\0';
+    close(pout[0]);
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char line[512];
+        fprintf(stderr, "bench_enrol: %s failed (status %d):\n", argv[0], st);
+        FILE *f = fopen(g_errlog, "r");
+        while (f && fgets(line, sizeof line, f))
+            fputs(line, stderr);
+        if (f) fclose(f);
+        exit(1);
+    }
+}
+
+static void path_of(char *out, const char *a, const char *b)
+{
+    snprintf(out, PATHN, "%s/%s", a, b);
+}
+
+/* ---- part 1: whole processes ------------------------------------------ */
+
+static void use_module(const char *m)
+{
+    char conf[PATHN];
+    setenv("RAKIOSK_TOKEN_MODULE", m, 1);
+    setenv("RAKIOSK_HSM_MODULE", m, 1);
+    path_of(conf, g_dir, "data/softkeys/softhsm2.conf");
+    setenv("SOFTHSM2_CONF", conf, 1);
+}
+
+static void delete_token(const char *serial)
+{
+    char *argv[] = {"softhsm2-util", "--delete-token", "--serial", (char *)serial, NULL};
+    run(NULL, 0, NULL, argv);
+}
+
+/* ractl key init + ractl key enrol; t[0] init, t[1] enrol. */
+static void ractl_round(double *t, const char *module, const char *ref, int n)
+{
+    char out[4096], label[32], serial[64];
+    snprintf(label, sizeof label, "Bench %d", n);
+    use_module(module);
+    char *init[] = {g_ractl,   "--json", "key",         "init", "blank",
+                    "--label", label,    "--pin-stdin", NULL};
+    char *enrol[] = {g_ractl, "key", "enrol", (char *)ref, "--key", serial, NULL};
+    double a = now_ms();
+    run(out, sizeof out, PIN "\n", init);
+    double b = now_ms();
+    const char *s = strstr(out, "\"serial\":\"");
+    if (!s || sscanf(s + 10, "%63[^\"]", serial) != 1) {
+        fprintf(stderr, "bench_enrol: no serial in %s\n", out);
+        exit(1);
+    }
+    run(NULL, 0, PIN "\n", enrol);
+    double c = now_ms();
+    delete_token(serial);
+    t[0] = b - a;
+    t[1] = c - b;
+}
+
+enum { T_INIT, T_KEYGEN, T_REQ, T_SIGN, T_WRITE, T_READ, T_VERIFY, NTOOLS };
+static const char *TOOL[NTOOLS] = {"softhsm2-util --init-token",
+                                   "pkcs11-tool --keypairgen",
+                                   "openssl req -engine pkcs11",
+                                   "openssl x509 -req (CA file)",
+                                   "pkcs11-tool --write-object",
+                                   "pkcs11-tool --read-object",
+                                   "openssl verify"};
+
+static void tools_round(double *t, int n)
+{
+    char conf[PATHN], label[32], uri[256], subj[64], serial[40], req[PATHN], der[PATHN];
+    char back[PATHN], cakey[PATHN], cacert[PATHN], ext[PATHN], root[PATHN];
+    unsigned char r[16];
+    snprintf(label, sizeof label, "tools%d", n);
+    snprintf(uri, sizeof uri, "pkcs11:token=%s;object=k;type=private;pin-value=" PIN, label);
+    snprintf(subj, sizeof subj, "/C=CN/CN=Bench %d", n);
+    RAND_bytes(r, sizeof r);
+    r[0] = (unsigned char)((r[0] & 0x7f) | 0x10);
+    strcpy(serial, "0x");
+    for (int i = 0; i < 16; i++)
+        sprintf(serial + 2 + 2 * i, "%02x", r[i]);
+    path_of(conf, g_dir, "tools/softhsm2.conf");
+    path_of(req, g_dir, "tools/req.pem");
+    path_of(der, g_dir, "tools/cert.der");
+    path_of(back, g_dir, "tools/back.der");
+    path_of(cakey, g_dir, "tools/subca.key");
+    path_of(cacert, g_dir, "tools/subca.pem");
+    path_of(ext, g_dir, "tools/cert.ext");
+    path_of(root, g_dir, "data/ca/root.pem");
+    setenv("SOFTHSM2_CONF", conf, 1);
+    setenv("PKCS11_MODULE_PATH", SOFTHSM, 1);
+
+    char *c0[] = {"softhsm2-util", "--init-token", "--free", "--label", label,
+                  "--so-pin",      SO_PIN,         "--pin",  PIN,       NULL};
+    char *c1[] = {"pkcs11-tool",
+                  "--module",
+                  SOFTHSM,
+                  "--token-label",
+                  label,
+                  "--login",
+                  "--pin",
+                  PIN,
+                  "--keypairgen",
+                  "--key-type",
+                  "EC:prime256v1",
+                  "--id",
+                  "01",
+                  "--label",
+                  "k",
+                  NULL};
+    char *c2[] = {"openssl", "req", "-new",  "-engine", "pkcs11", "-keyform", "engine",
+                  "-key",    uri,   "-subj", subj,      "-out",   req,        NULL};
+    char *c3[] = {"openssl",  "x509", "-req",        "-in",  req,     "-CA", cacert,
+                  "-CAkey",   cakey,  "-set_serial", serial, "-days", "365", "-sha256",
+                  "-extfile", ext,    "-outform",    "DER",  "-out",  der,   NULL};
+    char *c4[] = {"pkcs11-tool",
+                  "--module",
+                  SOFTHSM,
+                  "--token-label",
+                  label,
+                  "--login",
+                  "--pin",
+                  PIN,
+                  "--write-object",
+                  der,
+                  "--type",
+                  "cert",
+                  "--id",
+                  "01",
+                  "--label",
+                  "k",
+                  NULL};
+    char *c5[] = {"pkcs11-tool", "--module",
+                  SOFTHSM,       "--token-label",
+                  label,         "--read-object",
+                  "--type",      "cert",
+                  "--id",        "01",
+                  "-o",          back,
+                  NULL};
+    char *c6[] = {"openssl", "verify", "-CAfile", root, "-untrusted", cacert, back, NULL};
+    char *const *cmds[NTOOLS] = {c0, c1, c2, c3, c4, c5, c6};
+    for (int i = 0; i < NTOOLS; i++) {
+        double a = now_ms();
+        run(NULL, 0, NULL, cmds[i]);
+        t[i] = now_ms() - a;
+    }
+    char *del[] = {"softhsm2-util", "--delete-token", "--token", label, NULL};
+    run(NULL, 0, NULL, del);
+    unsetenv("PKCS11_MODULE_PATH");
+}
+
+static char **make_orders(int n)
+{
+    char *out = malloc((size_t)n * 40 + 64);
+    char **refs = calloc((size_t)n, sizeof *refs), num[16];
+    snprintf(num, sizeof num, "%d", n);
+    char *argv[] = {"bash", g_script, "orders", g_dir, num, NULL};
+    if (!out || !refs) exit(1);
+    run(out, (size_t)n * 40 + 64, NULL, argv);
+    char *save = NULL, *tok = strtok_r(out, "\n", &save);
+    for (int i = 0; i < n; i++, tok = strtok_r(NULL, "\n", &save)) {
+        if (!tok) {
+            fprintf(stderr, "bench_enrol: too few orders\n");
+            exit(1);
+        }
+        refs[i] = strdup(tok);
+    }
+    free(out);
+    return refs;
+}
+
+static void part1(char **refs_lock, char **refs_soft)
+{
+    int n = g_rounds;
+    double *li = calloc((size_t)n, sizeof(double)), *le = calloc((size_t)n, sizeof(double));
+    double *si = calloc((size_t)n, sizeof(double)), *se = calloc((size_t)n, sizeof(double));
+    double *lt = calloc((size_t)n, sizeof(double)), *st = calloc((size_t)n, sizeof(double));
+    double *tt = calloc((size_t)n * NTOOLS, sizeof(double));
+    double *t5 = calloc((size_t)n, sizeof(double)), *t7 = calloc((size_t)n, sizeof(double));
+    double *ph = calloc((size_t)n, sizeof(double)), *pl = calloc((size_t)n, sizeof(double));
+    char module[PATHN];
+    snprintf(module, sizeof module, "%s", g_p11lock);
+    for (int r = 0; r < n; r++) {
+        double x[2], y[NTOOLS];
+        ractl_round(x, module, refs_lock[r], 1000 + r);
+        li[r] = x[0];
+        le[r] = x[1];
+        lt[r] = x[0] + x[1];
+        ractl_round(x, SOFTHSM, refs_soft[r], 2000 + r);
+        si[r] = x[0];
+        se[r] = x[1];
+        st[r] = x[0] + x[1];
+        tools_round(y, r);
+        /* Floors of a ractl process: start alone, and start + module + keys. */
+        char *help[] = {g_ractl, "--help", NULL},
+             *list[] = {g_ractl, "--json", "key", "list", NULL};
+        use_module(module);
+        double a = now_ms();
+        run(NULL, 0, NULL, help);
+        double b = now_ms();
+        run(NULL, 0, NULL, list);
+        ph[r] = b - a;
+        pl[r] = now_ms() - b;
+        t5[r] = t7[r] = 0;
+        for (int i = 0; i < NTOOLS; i++) {
+            tt[i * n + r] = y[i];
+            if (i <= T_WRITE) t5[r] += y[i];
+            t7[r] += y[i];
+        }
+    }
+    printf("\n== 1. Whole-process enrolment, EC P-256: median ms over %d rounds ==\n", n);
+    printf("%-40s %10s %10s\n", "project (ractl, as a counter runs it)", "p11lock", "SoftHSM2");
+    printf("%-40s %10.1f %10.1f\n", "ractl key init (init, SO + user PIN)", median(li, n),
+           median(si, n));
+    printf("%-40s %10.1f %10.1f\n", "ractl key enrol (journaled, verified)", median(le, n),
+           median(se, n));
+    printf("%-40s %10.1f %10.1f\n", "total", median(lt, n), median(st, n));
+    printf("%-40s %10.1f\n", "  for scale: ractl --help (process start)", median(ph, n));
+    printf("%-40s %10.1f\n", "  for scale: ractl key list (+ module)", median(pl, n));
+    printf("standard tools on SoftHSM2 (CA key in a file):\n");
+    for (int i = 0; i < NTOOLS; i++)
+        printf("  %-38s %10.1f%s\n", TOOL[i], median(tt + i * n, n),
+               i > T_WRITE ? "   (extra: the project reads back and verifies too)" : "");
+    double m5 = median(t5, n), m7 = median(t7, n);
+    printf("%-40s %10.1f\n", "tools total, the issue's 5 steps", m5);
+    printf("%-40s %10.1f\n", "tools total + read back + verify", m7);
+    printf("ratio tools / project (target >= 4.0):\n");
+    printf("  %-38s %10.2f %10.2f\n", "issue's 5 steps vs project", m5 / median(lt, n),
+           m5 / median(st, n));
+    printf("  %-38s %10.2f %10.2f\n", "same work (+ read back, verify)", m7 / median(lt, n),
+           m7 / median(st, n));
+    free(li), free(le), free(si), free(se), free(lt), free(st), free(tt), free(t5), free(t7);
+    free(ph), free(pl);
+}
+
+/* ---- part 2: in a long-running process --------------------------------- */
+
+/* Marks one enrolment's timeline: progress callbacks and wrapped issuer
+ * calls record when each phase starts and ends. */
+enum { E_START, E_KG0, E_KG1, E_FIND0, E_FIND1, E_ISSUE0, E_ISSUE1, E_WR0, E_WR1, E_END, NEV };
+typedef struct timeline {
+    double t[NEV];
+    const rk_issuer *inner;
+    X509 *issued; /* a copy of the last certificate issued */
+} timeline;
+
+static void on_progress(void *arg, const char *step, int pct)
+{
+    timeline *tl = arg;
+    (void)pct;
+    if (!strcmp(step, "generating the key pair on the key")) tl->t[E_KG0] = now_ms();
+    if (!strcmp(step, "key pair generated")) tl->t[E_KG1] = now_ms();
+    if (!strcmp(step, "writing the certificate")) tl->t[E_WR0] = now_ms();
+    if (!strcmp(step, "certificate written")) tl->t[E_WR1] = now_ms();
+}
+
+static int w_issue(void *arg, X509 **out, X509_REQ *csr, const char *profile, const rk_order *o)
+{
+    timeline *tl = arg;
+    tl->t[E_ISSUE0] = now_ms();
+    int rc = tl->inner->issue(tl->inner->arg, out, csr, profile, o);
+    tl->t[E_ISSUE1] = now_ms();
+    if (rc == 0 && !tl->issued) tl->issued = X509_dup(*out);
+    return rc;
+}
+
+static int w_find(void *arg, X509 **out, EVP_PKEY *pub, int64_t since)
+{
+    timeline *tl = arg;
+    tl->t[E_FIND0] = now_ms();
+    int rc = tl->inner->find(tl->inner->arg, out, pub, since);
+    tl->t[E_FIND1] = now_ms();
+    return rc;
+}
+
+static int w_revoke(void *arg, const char *serial)
+{
+    timeline *tl = arg;
+    return tl->inner->revoke(tl->inner->arg, serial);
+}
+
+enum { L_INIT, L_START, L_KEYGEN, L_PUB, L_CSR, L_ISSUE, L_PREWRITE, L_WRITE, L_VERIFY, NLAY };
+static const char *LAY[NLAY] = {
+    "rk_token_init (init, SO + user PIN)",
+    "order checks, lock, journal, open+login",
+    "keygen on the key",
+    "journal, public key, registry lookup",
+    "CSR signed on the key",
+    "sub-CA: build, C_Sign in HSM, record",
+    "journal, sweep, read, check vs key",
+    "certificate object write",
+    "journal, read back, chain, commit",
+};
+
+enum { R_INIT, R_LOGIN, R_KEYGEN, R_SIGN, R_WRITE, R_READ, NRAW };
+static const char *RAW[NRAW] = {"C_InitToken + SO PIN + C_InitPIN",
+                                "C_Login (user)",
+                                "C_GenerateKeyPair",
+                                "C_Sign (the CSR's digest)",
+                                "C_CreateObject (certificate)",
+                                "C_FindObjects + read back"};
+static const unsigned char P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+
+#define OK(call)                                                                                   \
+    do {                                                                                           \
+        CK_RV rv_ = (call);                                                                        \
+        if (rv_ != CKR_OK) {                                                                       \
+            fprintf(stderr, "bench_enrol: %s: 0x%lx\n", #call, (unsigned long)rv_);                \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* The key's own operations with bare PKCS#11 calls (templates as
+ * rk_token_keygen's); cert is a real certificate of the same size. */
+static void raw_round(double *t, char *serial, CK_FUNCTION_LIST *fl, X509 *cert, int n)
+{
+    CK_SLOT_ID slots[512], slot = (CK_SLOT_ID)-1;
+    CK_ULONG ns = 512;
+    CK_TOKEN_INFO ti;
+    CK_SESSION_HANDLE s;
+    CK_UTF8CHAR label[32], so[] = SO_PIN, tmp[] = "6543210987654321", pin[] = PIN;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    unsigned char id[16];
+    CK_OBJECT_HANDLE hpub, hpriv, hcert;
+    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, ecdsa = {CKM_ECDSA, NULL, 0};
+
+    double a = now_ms();
+    OK(fl->C_GetSlotList(CK_TRUE, slots, &ns));
+    for (CK_ULONG i = 0; i < ns && slot == (CK_SLOT_ID)-1; i++)
+        if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK && !(ti.flags & CKF_TOKEN_INITIALIZED))
+            slot = slots[i];
+    memset(label, ' ', sizeof label);
+    memcpy(label, "raw", 3);
+    label[4] = (CK_UTF8CHAR)('A' + n % 26);
+    OK(fl->C_InitToken(slot, tmp, 16, label));
+    OK(fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
+    OK(fl->C_Login(s, CKU_SO, tmp, 16));
+    OK(fl->C_SetPIN(s, tmp, 16, so, 16));
+    OK(fl->C_Logout(s));
+    OK(fl->C_Login(s, CKU_SO, so, 16));
+    OK(fl->C_InitPIN(s, pin, 8));
+    OK(fl->C_Logout(s));
+    double b = now_ms();
+    OK(fl->C_Login(s, CKU_USER, pin, 8));
+    double c = now_ms();
+    RAND_bytes(id, sizeof id);
+    CK_OBJECT_CLASS pc = CKO_PUBLIC_KEY, kc = CKO_PRIVATE_KEY, cc = CKO_CERTIFICATE;
+    CK_KEY_TYPE kt = CKK_EC;
+    CK_ATTRIBUTE pubt[] = {
+        {CKA_CLASS, &pc, sizeof pc},    {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, sizeof yes},  {CKA_PRIVATE, &no, sizeof no},
+        {CKA_ID, id, sizeof id},        {CKA_LABEL, "k", 1},
+        {CKA_VERIFY, &yes, sizeof yes}, {CKA_ENCRYPT, &no, sizeof no},
+        {CKA_WRAP, &no, sizeof no},     {CKA_EC_PARAMS, (void *)P256, sizeof P256}};
+    CK_ATTRIBUTE privt[] = {{CKA_CLASS, &kc, sizeof kc},       {CKA_KEY_TYPE, &kt, sizeof kt},
+                            {CKA_TOKEN, &yes, sizeof yes},     {CKA_PRIVATE, &yes, sizeof yes},
+                            {CKA_SENSITIVE, &yes, sizeof yes}, {CKA_EXTRACTABLE, &no, sizeof no},
+                            {CKA_ID, id, sizeof id},           {CKA_LABEL, "k", 1},
+                            {CKA_SIGN, &yes, sizeof yes},      {CKA_SIGN_RECOVER, &no, sizeof no},
+                            {CKA_DECRYPT, &no, sizeof no},     {CKA_UNWRAP, &no, sizeof no},
+                            {CKA_DERIVE, &no, sizeof no}};
+    OK(fl->C_GenerateKeyPair(s, &gen, pubt, 10, privt, 13, &hpub, &hpriv));
+    double d = now_ms();
+    unsigned char digest[32], sig[128];
+    CK_ULONG siglen = sizeof sig;
+    RAND_bytes(digest, sizeof digest);
+    OK(fl->C_SignInit(s, &ecdsa, hpriv));
+    OK(fl->C_Sign(s, digest, sizeof digest, sig, &siglen));
+    double e = now_ms();
+    unsigned char *der = NULL, *subj = NULL, *iss = NULL, *ser = NULL;
+    int derlen = i2d_X509(cert, &der);
+    int subjlen = i2d_X509_NAME(X509_get_subject_name(cert), &subj);
+    int isslen = i2d_X509_NAME(X509_get_issuer_name(cert), &iss);
+    int serlen = i2d_ASN1_INTEGER(X509_get_serialNumber(cert), &ser);
+    CK_CERTIFICATE_TYPE ct = CKC_X_509;
+    CK_ATTRIBUTE certt[] = {{CKA_CLASS, &cc, sizeof cc},
+                            {CKA_CERTIFICATE_TYPE, &ct, sizeof ct},
+                            {CKA_TOKEN, &yes, sizeof yes},
+                            {CKA_ID, id, sizeof id},
+                            {CKA_LABEL, "k", 1},
+                            {CKA_SUBJECT, subj, (CK_ULONG)subjlen},
+                            {CKA_ISSUER, iss, (CK_ULONG)isslen},
+                            {CKA_SERIAL_NUMBER, ser, (CK_ULONG)serlen},
+                            {CKA_VALUE, der, (CK_ULONG)derlen}};
+    double f = now_ms();
+    OK(fl->C_CreateObject(s, certt, 9, &hcert));
+    double g = now_ms();
+    CK_ATTRIBUTE q[] = {{CKA_CLASS, &cc, sizeof cc}, {CKA_ID, id, sizeof id}};
+    CK_OBJECT_HANDLE found;
+    CK_ULONG nf = 0;
+    OK(fl->C_FindObjectsInit(s, q, 2));
+    OK(fl->C_FindObjects(s, &found, 1, &nf));
+    OK(fl->C_FindObjectsFinal(s));
+    unsigned char back[4096];
+    CK_ATTRIBUTE v = {CKA_VALUE, back, sizeof back};
+    OK(fl->C_GetAttributeValue(s, found, &v, 1));
+    fl->C_Logout(s);
+    fl->C_CloseSession(s);
+    double h = now_ms();
+    OK(fl->C_GetTokenInfo(slot, &ti));
+    memcpy(serial, ti.serialNumber, 16);
+    serial[16] = '\0';
+    serial[strcspn(serial, " ")] = '\0';
+    t[R_INIT] = b - a;
+    t[R_LOGIN] = c - b;
+    t[R_KEYGEN] = d - c;
+    t[R_SIGN] = e - d;
+    t[R_WRITE] = g - f;
+    t[R_READ] = h - g;
+    OPENSSL_free(der);
+    OPENSSL_free(subj);
+    OPENSSL_free(iss);
+    OPENSSL_free(ser);
+}
+
+static void read_line(char *out, size_t n, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, (int)n, f)) {
+        fprintf(stderr, "bench_enrol: cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+}
+
+/* One long-running process enrolling ROUNDS keys through the layers with
+ * module; with_raw: interleaved raw PKCS#11 rounds on the same module. */
+static void part2_child(const char *module, const char *name, char **refs, int with_raw)
+{
+    int n = g_rounds;
+    rk_conf *conf;
+    rk_db *db;
+    rk_ledger *l;
+    rk_actor actor;
+    rk_token_ctx *ctx;
+    rk_subca *ca;
+    rk_profiles *profiles;
+    rk_subca_issuer si;
+    char path[PATHN], token[256], hsm_pin[64], state[PATHN];
+    unsigned char secret[32];
+
+    use_module(module);
+    if (rk_conf_load(&conf, NULL)) die("conf");
+    if (rk_db_open(&db, conf->database, 0) || rk_ledger_open(&l, db, conf)) die("ledger");
+    path_of(path, g_dir, "session.lily");
+    read_line(token, sizeof token, path);
+    if (rk_clerk_session(db, token, &actor)) die("session");
+    path_of(path, g_dir, "data/hsm.pin");
+    read_line(hsm_pin, sizeof hsm_pin, path);
+    path_of(path, g_dir, "data/branch.secret");
+    FILE *f = fopen(path, "rb");
+    if (!f || fread(secret, 1, sizeof secret, f) != sizeof secret) die("branch secret");
+    fclose(f);
+    path_of(path, g_dir, "data/softkeys");
+    rk_softkeys_state_dir(state, sizeof state, path);
+    double t0 = now_ms();
+    if (rk_token_ctx_new(&ctx, module)) die("token module");
+    rk_token_ctx_set_conf(ctx, conf);
+    double t1 = now_ms();
+    path_of(path, g_dir, "data/ca");
+    if (rk_subca_open(&ca, path, module, NULL, hsm_pin)) die("sub-CA");
+    if (rk_profiles_load(&profiles, conf->profiles) || rk_subca_issuer_init(&si, ca, profiles))
+        die("issuer");
+    double t2 = now_ms();
+    CK_FUNCTION_LIST *fl = NULL;
+    if (with_raw) {
+        void *dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+        CK_C_GetFunctionList get = dl ? (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList") : 0;
+        if (!get || get(&fl) != CKR_OK) die("function list");
+        CK_RV rv = fl->C_Initialize(NULL);
+        if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) die("C_Initialize");
+    }
+
+    timeline tl;
+    memset(&tl, 0, sizeof tl);
+    tl.inner = &si.ops;
+    rk_issuer wrap = {&tl, w_issue, w_find, w_revoke, si.ops.chain};
+    double *lay = calloc((size_t)n * NLAY, sizeof(double)), *lt = calloc((size_t)n, sizeof(double));
+    double *raw = calloc((size_t)n * NRAW, sizeof(double));
+    double *r4 = calloc((size_t)n, sizeof(double)), *r6 = calloc((size_t)n, sizeof(double));
+    double *com = calloc((size_t)n, sizeof(double));
+    X509 *cert = NULL;
+    for (int r = 0; r < n; r++) {
+        char serial[RK_TOKEN_SERIAL_MAX], label[32];
+        rk_enrol_result res;
+        snprintf(label, sizeof label, "Layer %d", r);
+        rk_token_init_opts io = {label, secret, sizeof secret, PIN, NULL, NULL};
+        rk_enrol_opts eo = {refs[r], serial, PIN, 0, on_progress, &tl};
+        memset(tl.t, 0, sizeof tl.t);
+        double a = now_ms();
+        if (rk_token_init(serial, NULL, ctx, "blank", &io)) die("rk_token_init");
+        tl.t[E_START] = now_ms();
+        if (rk_enrol_run(l, &actor, ctx, &wrap, &eo, &res)) die("rk_enrol_run");
+        tl.t[E_END] = now_ms();
+        double *t = tl.t, x[NLAY] = {t[E_START] - a,           t[E_KG0] - t[E_START],
+                                     t[E_KG1] - t[E_KG0],      t[E_FIND1] - t[E_KG1],
+                                     t[E_ISSUE0] - t[E_FIND1], t[E_ISSUE1] - t[E_ISSUE0],
+                                     t[E_WR0] - t[E_ISSUE1],   t[E_WR1] - t[E_WR0],
+                                     t[E_END] - t[E_WR1]};
+        for (int i = 0; i < NLAY; i++)
+            lay[i * n + r] = x[i];
+        lt[r] = t[E_END] - a;
+        if (!cert && tl.issued) cert = X509_dup(tl.issued); /* raw rounds write one as big */
+        X509_free(tl.issued);
+        tl.issued = NULL;
+        /* The subscriber takes the key away: p11lock hides it; with plain
+         * SoftHSM it is deleted (otherwise every key ever made stays
+         * visible and each slot enumeration reads them all). */
+        if (strstr(module, "p11lock")) {
+            if (rk_softkeys_set_pulled(state, serial, 1)) die("pull");
+        } else {
+            delete_token(serial);
+        }
+        if (with_raw) {
+            double y[NRAW];
+            X509 *c = cert;
+            if (!c) die("no certificate for the raw rounds");
+            char rs[17];
+            raw_round(y, rs, fl, c, r);
+            delete_token(rs);
+            r4[r] = y[R_INIT] + y[R_LOGIN] + y[R_KEYGEN] + y[R_WRITE];
+            r6[r] = r4[r] + y[R_SIGN] + y[R_READ];
+            for (int i = 0; i < NRAW; i++)
+                raw[i * n + r] = y[i];
+        }
+        /* One small journal-like transaction on the ledger database. */
+        double ca0 = now_ms();
+        if (rk_db_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS bench_probe(x); "
+                           "INSERT INTO bench_probe VALUES (1); COMMIT"))
+            die("probe");
+        com[r] = now_ms() - ca0;
+    }
+    printf("\n== 2. In one long-running process, %s: ms over %d rounds ==\n", name, n);
+    printf("module load: token layer %.1f ms, sub-CA + profiles %.1f ms (once)\n", t1 - t0,
+           t2 - t1);
+    printf("%-44s %8s %8s\n", "layer phase (rk_token_init + rk_enrol_run)", "median", "min");
+    for (int i = 0; i < NLAY; i++)
+        printf("  %-42s %8.2f %8.2f\n", LAY[i], median(lay + i * n, n), minimum(lay + i * n, n));
+    double ml = median(lt, n), nl = minimum(lt, n);
+    printf("  %-42s %8.2f %8.2f\n", "enrolment total (init + enrol)", ml, nl);
+    printf("  %-42s %8.2f %8.2f  (WAL, synchronous=FULL)\n", "one ledger transaction, probe",
+           median(com, n), minimum(com, n));
+    printf("  %-42s %8.2f           (11 journal transactions + the order's)\n",
+           "estimated ledger share: 12 x probe", 12 * median(com, n));
+    if (with_raw) {
+        printf("%-44s %8s %8s\n", "raw PKCS#11 on the same module, interleaved", "median", "min");
+        for (int i = 0; i < NRAW; i++)
+            printf("  %-42s %8.2f %8.2f\n", RAW[i], median(raw + i * n, n),
+                   minimum(raw + i * n, n));
+        double m4 = median(r4, n), m6 = median(r6, n), n4 = minimum(r4, n), n6 = minimum(r6, n);
+        printf("  %-42s %8.2f %8.2f\n", "raw: init, PINs, keygen, cert write", m4, n4);
+        printf("  %-42s %8.2f %8.2f\n", "raw: + C_Sign (CSR) + read back", m6, n6);
+        printf("ratio layer / raw, target <= 1.15:\n");
+        printf("  %-42s %8.2f %8.2f\n", "vs the issue's key operations", ml / m4, nl / n4);
+        printf("  %-42s %8.2f %8.2f\n", "vs all (+ CSR signature, read back)", ml / m6, nl / n6);
+        printf("overhead over the raw key operations (medians): %.2f ms, of which\n", ml - m4);
+        double d[] = {median(lay + L_INIT * n, n) - median(raw + R_INIT * n, n),
+                      median(lay + L_START * n, n) - median(raw + R_LOGIN * n, n),
+                      median(lay + L_KEYGEN * n, n) - median(raw + R_KEYGEN * n, n),
+                      median(lay + L_PUB * n, n),
+                      median(lay + L_CSR * n, n),
+                      median(lay + L_ISSUE * n, n),
+                      median(lay + L_PREWRITE * n, n),
+                      median(lay + L_WRITE * n, n) - median(raw + R_WRITE * n, n),
+                      median(lay + L_VERIFY * n, n)};
+        const char *dn[] = {"init (layer - raw)",
+                            "start incl. login (layer - raw login)",
+                            "keygen (layer - raw)",
+                            LAY[L_PUB],
+                            LAY[L_CSR],
+                            LAY[L_ISSUE],
+                            LAY[L_PREWRITE],
+                            "cert write (layer - raw)",
+                            LAY[L_VERIFY]};
+        for (int i = 0; i < 9; i++)
+            printf("  %-42s %8.2f\n", dn[i], d[i]);
+    }
+    fflush(stdout);
+    X509_free(cert);
+    free(lay), free(lt), free(raw), free(r4), free(r6), free(com);
+    rk_subca_issuer_done(&si);
+    rk_subca_free(ca);
+    rk_profiles_free(profiles);
+    rk_token_ctx_free(ctx);
+    _exit(0);
+}
+
+static void in_child(const char *module, const char *name, char **refs, int with_raw)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) part2_child(module, name, refs, with_raw);
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+        fprintf(stderr, "bench_enrol: the %s child failed\n", name);
+}
+
+int main(int argc, char **argv)
+{
+    char self[PATHN], tmp[] = "/tmp/rkbenchenrol.XXXXXX";
+    if (argc > 1) g_rounds = atoi(argv[1]);
+    if (g_rounds < 1 || g_rounds > 200) g_rounds = 20;
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0) return 1;
+    self[k] = '\0';
+    const char *b = getenv("RK_BUILD_DIR"), *s = getenv("RK_SOURCE_DIR");
+    if (b && *b)
+        snprintf(g_build, sizeof g_build, "%s", b);
+    else
+        snprintf(g_build, sizeof g_build, "%s", dirname(dirname(self)));
+    if (s && *s) {
+        snprintf(g_src, sizeof g_src, "%s", s);
+    } else {
+        char cp[PATHN];
+        snprintf(cp, sizeof cp, "%s", g_build);
+        snprintf(g_src, sizeof g_src, "%s", dirname(cp));
+    }
+    if (!mkdtemp(tmp)) return 1;
+    snprintf(g_dir, sizeof g_dir, "%s", tmp);
+    path_of(g_ractl, g_build, "app/ctl/ractl");
+    path_of(g_p11lock, g_build, "app/p11lock/rkp11lock.so");
+    path_of(g_script, g_src, "tests/bench/enrol_tools.sh");
+    path_of(g_errlog, g_dir, "stderr.log");
+    setenv("RACTL", g_ractl, 1);
+    setenv("RK_SOURCE_DIR", g_src, 1);
+    char conf[PATHN], data[PATHN], sess[PATHN];
+    path_of(conf, g_src, "conf/kiosk.conf");
+    path_of(data, g_dir, "data");
+    path_of(sess, g_dir, "session.lily");
+    setenv("RAKIOSK_CONF", conf, 1);
+    setenv("RAKIOSK_DATA_DIR", data, 1);
+    unsetenv("SOFTHSM2_CONF");
+    unsetenv("RK_P11LOCK_STATE_DIR");
+    unsetenv("RAKIOSK_HSM_PIN_FILE");
+    unsetenv("RAKIOSK_NOW");
+    use_module(g_p11lock);
+    unsetenv("SOFTHSM2_CONF"); /* ractl ca init points SoftHSM at the demo keys itself */
+
+    double a = now_ms();
+    char *setup[] = {"bash", g_script, "setup", g_dir, NULL};
+    run(NULL, 0, NULL, setup);
+    int n = g_rounds;
+    char **refs = make_orders(4 * n);
+    setenv("RAKIOSK_SESSION", sess, 1);
+    printf("bench_enrol: %d rounds, EC P-256, SoftHSM2 2.6 (%s), set-up %.1f s\n", n, g_dir,
+           (now_ms() - a) / 1e3);
+    fflush(stdout);
+
+    part1(refs, refs + n);
+    in_child(g_p11lock, "p11lock over SoftHSM2 (the demo's module)", refs + 2 * n, 0);
+    in_child(SOFTHSM, "plain SoftHSM2 (like for like with raw calls)", refs + 3 * n, 1);
+
+    for (int i = 0; i < 4 * n; i++)
+        free(refs[i]);
+    free(refs);
+    char *rm[] = {"rm", "-rf", g_dir, NULL};
+    path_of(g_errlog, "/tmp", "rkbenchenrol-rm.log");
+    run(NULL, 0, NULL, rm);
+    return 0;
+}
