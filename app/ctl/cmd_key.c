@@ -18,6 +18,7 @@
 
 #include "audit/audit.h"
 #include "ca/enrol.h"
+#include "ca/escrow.h"
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "ca/subca_issuer.h"
@@ -750,14 +751,25 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     } else {
         rk_order o;
         const rk_profile *p = NULL;
-        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl};
+        X509 *recovery = NULL;
+        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl, NULL, 0, 0, NULL};
         if ((rc = rk_order_get(l, ref, &o)) == 0) {
-            char name[64];
+            char name[64], enc[64];
             snprintf(name, sizeof name, "%s-sign", o.cert_kind);
             p = rk_profiles_find(profiles, name);
             opts.alg_is_rsa = p && p->key_alg == RK_PROFILE_KEY_RSA_2048;
+            /* Dual certificates when the kind has an encryption profile. */
+            snprintf(enc, sizeof enc, "%s-enc", o.cert_kind);
+            if ((p = rk_profiles_find(profiles, enc)) != NULL) {
+                opts.enc_profile = p->name;
+                opts.enc_alg_is_rsa = p->key_alg == RK_PROFILE_KEY_RSA_2048;
+                opts.enc_escrow = p->escrow;
+                if (p->escrow) rc = rk_escrow_recovery_cert(&recovery, rk_subca_dir(ca));
+                opts.recovery = recovery;
+            }
             rk_wipe(&o, sizeof o);
-            rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+            if (!rc) rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+            X509_free(recovery);
         }
     }
 done:
@@ -769,12 +781,15 @@ out:
     key_env_close(&env);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json)
-        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"resumed\":%s}\n", ref,
-               rollback ? "" : res.cert_serial, !rollback && res.resumed ? "true" : "false");
+        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\","
+               "\"encryption_certificate\":\"%s\",\"resumed\":%s}\n",
+               ref, rollback ? "" : res.cert_serial, rollback ? "" : res.enc_cert_serial,
+               !rollback && res.resumed ? "true" : "false");
     else if (rollback)
         rk_ctl_info(ctl, "enrolment of order %s rolled back", ref);
     else
-        rk_ctl_info(ctl, "order %s issued: certificate %s on key %s%s", ref, res.cert_serial,
+        rk_ctl_info(ctl, "order %s issued: certificate %s%s%s on key %s%s", ref, res.cert_serial,
+                    res.enc_cert_serial[0] ? ", encryption certificate " : "", res.enc_cert_serial,
                     serial, res.resumed ? " (resumed)" : "");
     return 0;
 }
