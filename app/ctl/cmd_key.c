@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -794,12 +795,95 @@ out:
     return 0;
 }
 
+/* ---- recover ------------------------------------------------------------ */
+
+static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *ref = NULL, *serial = NULL, *keyfile = NULL;
+    int rc;
+    char pin[RK_TOKEN_PIN_MAX + 2] = "";
+    key_env env;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    rk_subca *ca = NULL;
+    rk_profiles *profiles = NULL;
+    rk_subca_issuer si;
+    rk_enrol_result res;
+    EVP_PKEY *rkey = NULL;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key recover ORDER --key SERIAL --recovery-key FILE\n\n"
+               "Key recovery (issue role): for an approved, paid key-recovery order, unwraps\n"
+               "the escrowed encryption key of the certificate the order names with HQ's\n"
+               "recovery key (PEM file: in the demo <data_dir>/ca/demo-recovery.key; in\n"
+               "production HQ unwraps it and returns it over the sync channel), writes the\n"
+               "same key and the same certificate onto the new key, verifies them and\n"
+               "issues the order. Journaled: the same command resumes; `ractl key enrol\n"
+               "ORDER --rollback` abandons it. The new key's PIN is asked for, or read as\n"
+               "one line on standard input.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--key") && i + 1 < argc)
+            serial = argv[++i];
+        else if (!strcmp(argv[i], "--recovery-key") && i + 1 < argc)
+            keyfile = argv[++i];
+        else if (!ref && argv[i][0] != '-')
+            ref = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl key recover", "unexpected argument '%s'", argv[i]);
+    }
+    if (!ref || !serial || !keyfile)
+        return rk_ctl_usage(ctl, "ractl key recover",
+                            "give ORDER, --key SERIAL and --recovery-key FILE");
+    FILE *f = fopen(keyfile, "r");
+    if (!f)
+        return rk_ctl_fail(ctl, rk_err_set(RK_EIO, "cannot open %s: %s", keyfile, strerror(errno)));
+    rkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!rkey)
+        return rk_ctl_fail(ctl, rk_err_set(RK_EFORMAT, "%s holds no PEM private key", keyfile));
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor))) {
+        EVP_PKEY_free(rkey);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = key_env_open(&env, ctl, serial))) {
+        key_env_close(&env);
+        EVP_PKEY_free(rkey);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = rk_ctl_subca_open(ctl, &ca, &profiles)) ||
+        (rc = rk_subca_issuer_init(&si, ca, profiles)))
+        goto out;
+    if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
+        rk_recover_opts o = {ref, serial, pin, rkey, enrol_progress, ctl};
+        rc = rk_enrol_recover(l, &actor, env.ctx, &si.ops, &o, &res);
+    }
+    rk_subca_issuer_done(&si);
+out:
+    rk_wipe(pin, sizeof pin);
+    EVP_PKEY_free(rkey);
+    rk_subca_free(ca);
+    rk_profiles_free(profiles);
+    key_env_close(&env);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf(
+            "{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"key\":\"%s\",\"resumed\":%s}\n",
+            ref, res.enc_cert_serial, serial, res.resumed ? "true" : "false");
+    else
+        rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s", ref,
+                    res.enc_cert_serial, serial, res.resumed ? " (resumed)" : "");
+    return 0;
+}
+
 static const rk_ctl_cmd key_cmds[] = {
     {"list", cmd_list, "the keys inserted now, with their PIN state"},
     {"init", cmd_init, "initialise a blank key: label, SO PIN, first user PIN"},
     {"passwd", cmd_passwd, "change a key's user PIN"},
     {"unlock", cmd_unlock, "set a new user PIN on a locked key (clerk with the issue role)"},
     {"enrol", cmd_enrol, "produce an order's certificate onto a key (journaled)"},
+    {"recover", cmd_recover, "put an escrowed encryption key and its certificate onto a new key"},
     {"diagnose", cmd_diagnose, "check a subscriber's key and say what to fix"},
     {"plug", cmd_plug, "plug in a demo key"},
     {"pull", cmd_pull, "pull out a demo key"},

@@ -74,6 +74,43 @@ openssl pkey -inform DER -in "$T/escrow.key" -pubout 2>/dev/null >"$T/escrow.pub
 openssl x509 -in "$T/enc.pem" -pubkey -noout >"$T/enc.pub"
 cmp -s "$T/escrow.pub" "$T/enc.pub" && ok || bad "the escrowed key is not the certificate's"
 
+# Key recovery: an approved, paid recovery order puts the same encryption
+# key and certificate onto a new key; a wrong recovery key is refused.
+KEYR=$(new_key "Recovered Key")
+as lily
+RREF=$("$RACTL" -q order new --business recovery --kind individual \
+    --field applicant_name=王小明 --field applicant_id=11010519491231002X \
+    --field applicant_mobile=13800138000 --field email=a@example.com \
+    --field cert_serial="$ENC_SERIAL" --field key_serial="$KEY" \
+    --field invoice_type=ordinary --field delivery=pickup \
+    --paper application_form --paper id_card --submit 2>"$T/rec.err") || bad "recovery order: $(cat "$T/rec.err")"
+as ray; "$RACTL" -q order approve "$RREF"
+as lily
+fee=$("$RACTL" --json order show "$RREF" | python3 -c \
+    'import json,sys; f=json.load(sys.stdin)["fee_total"]; print("%d.%02d" % (f // 100, f % 100))')
+[ "$fee" = 0.00 ] || "$RACTL" -q order pay "$RREF" --method cash --amount "$fee"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/wrong.key" 2>/dev/null
+expect 5 "a wrong recovery key is refused" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$T/wrong.key'"
+contains "recovery key does not open" "says why"
+expect 0 "recover" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$CA/demo-recovery.key'"
+contains "recovered onto key $KEYR" "says recovered"
+pkcs11-tool --module "$M" --token-label "Recovered Key" --login --pin $PIN --list-objects \
+    >"$T/robjects" 2>/dev/null
+[ "$(grep -c 'Certificate Object' "$T/robjects")" = 1 ] && ok || bad "recovered key: $(cat "$T/robjects")"
+RID=$(grep -E '^\s+ID:' "$T/robjects" | head -1 | awk '{print $2}')
+pkcs11-tool --module "$M" --token-label "Recovered Key" --read-object --type cert --id "$RID" \
+    -o "$T/renc.der" 2>/dev/null
+cmp -s "$T/renc.der" "$T/enc.der" && ok || bad "the recovered certificate differs"
+RLABEL=$(grep -oE 'label: *rk-[0-9a-f-]{36}-enc$' "$T/robjects" | head -1 | awk '{print $2}')
+PKCS11_MODULE_PATH=$M openssl cms -decrypt -binary -inform DER -in "$T/secret.cms" -engine pkcs11 \
+    -keyform engine -inkey "pkcs11:token=Recovered%20Key;object=$RLABEL;type=private;pin-value=$PIN" \
+    -recip "$T/enc.pem" -out "$T/secret.rout" >/dev/null 2>"$T/cms.err"
+cmp -s "$T/secret" "$T/secret.rout" && ok || bad "the recovered key does not decrypt: $(cat "$T/cms.err")"
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT key_serial FROM certificate WHERE serial = '$ENC_SERIAL'")" = "$KEYR" ] \
+    && ok || bad "the ledger does not put $ENC_SERIAL on $KEYR"
+expect 0 "recovery order issued" -- "$RACTL" --json order show "$RREF"
+contains '"state":"issued"' "issued"
+
 SERIAL=$(openssl x509 -in "$T/cert.pem" -noout -serial | cut -d= -f2)
 expect 0 "order issued" -- "$RACTL" --json order show "$REF"
 contains '"state":"issued"' "issued"

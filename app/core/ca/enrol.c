@@ -673,6 +673,128 @@ out:
     return rc;
 }
 
+/* The ledger's DER of certificate serial. */
+static int ledger_cert(X509 **out, rk_ledger *l, const char *serial)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT der FROM certificate WHERE serial = upper(?) AND usage = 'enc'");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        *out = p ? d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0)) : NULL;
+        if (!*out) rc = rk_err_set(RK_EFORMAT, "the ledger's certificate %s is unreadable", serial);
+    } else {
+        rc = rk_err_set(RK_ENOTFOUND, "no encryption certificate %s in the ledger", serial);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The recovered key onto the new key: unwrapped, checked against the
+ * certificate, imported, wiped. A pair imported before a crash is adopted. */
+static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
+                          const rk_recover_opts *o)
+{
+    size_t len = sizeof j->key_id;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    char fp[RK_ESCROW_FP_LEN];
+    EVP_PKEY *key = NULL, *pub = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
+    rc = rk_token_find_pair(j->key_id, &len, t, j->label);
+    if (rc == 0) {
+        j->key_id_len = len;
+    } else if (rc == RK_ENOTFOUND) {
+        rk_err_clear();
+        if ((rc = rk_escrow_load(&blob, &blen, fp, l->db, j->cert_serial)) != 0 ||
+            (rc = rk_escrow_unwrap(&key, blob, blen, o->recovery_key, NULL)) != 0)
+            goto out;
+        if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1) {
+            rc = rk_err_set(RK_EVERIFY, "the escrowed key is not certificate %s's", j->cert_serial);
+            goto out;
+        }
+        if (o->progress) o->progress(o->progress_arg, "writing the recovered key", 40);
+        if ((rc = rk_token_import_key(j->key_id, t, key, j->label)) != 0) goto out;
+        j->key_id_len = RK_TOKEN_ID_LEN;
+    } else {
+        goto out;
+    }
+    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) == 0 &&
+        (rc = keep_spki(j, pub)) == 0)
+        rc = journal_mark(l, j, "cert", "done"); /* the certificate is the old one */
+out:
+    EVP_PKEY_free(key); /* the software copy is wiped */
+    EVP_PKEY_free(pub);
+    free(blob);
+    return rc;
+}
+
+int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                     const rk_recover_opts *o, rk_enrol_result *out)
+{
+    int lock = -1;
+    rk_order *ord = calloc(1, sizeof *ord);
+    rk_token *t = NULL;
+    X509 *cert = NULL;
+    journal j;
+    int rc;
+    rk_enrol_opts eo = {o->order_ref,    o->key_serial, o->pin, 0, o->progress,
+                        o->progress_arg, NULL,          0,      0, NULL};
+
+    memset(&j, 0, sizeof j);
+    if (out) memset(out, 0, sizeof *out);
+    if (!ord) return rk_err_oom();
+    if (!o->recovery_key) {
+        rc = rk_err_set(RK_EINVAL, "key recovery needs HQ's recovery key");
+        goto out;
+    }
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    if (strcmp(ord->business, "recovery") || !ord->cert_serial[0]) {
+        rc = rk_err_set(RK_EINVAL, "order %s is not a key recovery naming a certificate", ord->ref);
+        goto out;
+    }
+    if ((lock = lock_order(l, ord)) < 0) {
+        rc = RK_EBUSY;
+        goto out;
+    }
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 ||
+        (rc = ledger_cert(&cert, l, ord->cert_serial)) != 0)
+        goto out;
+    if ((rc = journal_take(l, by, ord, &eo, "enc", &j, out)) != 0) goto out;
+    if (!j.cert_len && (rc = keep_cert(&j, cert)) != 0) goto fail;
+    if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
+        goto fail;
+    if (!j.key_id_len && (rc = recover_keygen(&j, l, t, cert, o)) != 0) goto fail;
+    if (!reached(&j, "write") && (rc = step_write(&j, l, t, &eo)) != 0) goto fail;
+    if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
+    rk_cert_record rec;
+    unsigned char *der = NULL;
+    if ((rc = journal_mark(l, &j, "commit", "begun")) != 0 ||
+        (rc = rk_certinfo_parse(&rec, &der, j.cert_der, (size_t)j.cert_len)) != 0)
+        goto fail;
+    snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j.key_serial);
+    snprintf(rec.usage, sizeof rec.usage, "enc");
+    rc = rk_order_issue_with(l, by, o->order_ref, &rec, journal_close, &j);
+    OPENSSL_free(der);
+    if (rc) goto fail;
+    if (out) snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", j.cert_serial);
+    goto out;
+fail:
+    rc = journal_fail(l, &j, rc);
+out:
+    X509_free(cert);
+    rk_token_close(t);
+    journal_clear(&j);
+    free(ord);
+    if (lock >= 0) close(lock);
+    return rc;
+}
+
 /* Rolls back one half (its journal row j, loaded). */
 static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                         const rk_order *ord, journal *j, const char *pin)
@@ -685,7 +807,10 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
     /* The certificate: from the journal, or found by the pair's public key
      * if the issuer recorded it just before a crash. */
     snprintf(serial, sizeof serial, "%s", j->cert_serial);
-    if (!serial[0] && j->spki_len && iss->find) {
+    /* A key recovery's certificate is the subscriber's own: never revoked. */
+    if (!strcmp(ord->business, "recovery"))
+        serial[0] = '\0';
+    else if (!serial[0] && j->spki_len && iss->find) {
         const unsigned char *p = j->spki;
         EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, j->spki_len);
         if (pub && iss->find(iss->arg, &found, pub, j->created_at) == 0 && keep_cert(j, found) == 0)

@@ -93,6 +93,29 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
 int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                       const char *order_ref, const char *pin);
 
+typedef struct rk_recover_opts {
+    const char *order_ref;  /* an approved (and paid) key-recovery order */
+    const char *key_serial; /* the new key */
+    const char *pin;        /* its user PIN; wiped by the caller */
+    EVP_PKEY *recovery_key; /* HQ's recovery private key (borrowed) */
+    rk_token_progress progress;
+    void *progress_arg;
+} rk_recover_opts;
+
+/* Key recovery: unwraps the escrowed encryption key of the certificate the
+ * recovery order names (its cert_serial), writes the same key and the same
+ * certificate onto the new key, verifies them (key match, chain) and issues
+ * the order, the certificate now recorded on the new key. Journaled like an
+ * enrolment (usage 'enc'): the same call resumes; rk_enrol_rollback()
+ * removes the key's objects (nothing is revoked: the certificate is the
+ * subscriber's). RK_EAUTH "the recovery key does not open..." for a wrong
+ * recovery key, RK_ENOTFOUND if the certificate's key was not escrowed,
+ * RK_EINVAL if the order is not a key recovery. In production HQ unwraps
+ * the key and returns it over the sync channel; the demo holds HQ's demo
+ * recovery key in a file. */
+int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                     const rk_recover_opts *o, rk_enrol_result *out);
+
 typedef struct rk_enrol_open {
     char order_ref[RK_ORDER_REF_MAX];
     char key_serial[64];
