@@ -19,6 +19,7 @@
  */
 #include "ctl.h"
 
+#include "ca/escrow.h"
 #include "ca/crl.h"
 #include "ca/crlstore.h"
 #include "ca/profiles.h"
@@ -197,6 +198,9 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
     snprintf(cn, sizeof cn, "%s sub-CA", name ? name : e.conf->branch_id);
     rk_subca_init_opts o = {e.dir, e.module, NULL, e.pin, alg, cn, root_cert, root_key, 0};
     rc = rk_subca_init(&o);
+    /* The demo's HQ recovery pair for escrowed encryption keys (demo only:
+     * in production HQ's recovery certificate is ca/recovery.pem). */
+    if (!rc) rc = rk_escrow_demo_init(e.dir, NULL);
     env_done(&e);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json) {

@@ -18,6 +18,7 @@
 
 #include "audit/audit.h"
 #include "ca/enrol.h"
+#include "ca/escrow.h"
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "ca/subca_issuer.h"
@@ -29,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -750,14 +752,25 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     } else {
         rk_order o;
         const rk_profile *p = NULL;
-        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl};
+        X509 *recovery = NULL;
+        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl, NULL, 0, 0, NULL};
         if ((rc = rk_order_get(l, ref, &o)) == 0) {
-            char name[64];
+            char name[64], enc[64];
             snprintf(name, sizeof name, "%s-sign", o.cert_kind);
             p = rk_profiles_find(profiles, name);
             opts.alg_is_rsa = p && p->key_alg == RK_PROFILE_KEY_RSA_2048;
+            /* Dual certificates when the kind has an encryption profile. */
+            snprintf(enc, sizeof enc, "%s-enc", o.cert_kind);
+            if ((p = rk_profiles_find(profiles, enc)) != NULL) {
+                opts.enc_profile = p->name;
+                opts.enc_alg_is_rsa = p->key_alg == RK_PROFILE_KEY_RSA_2048;
+                opts.enc_escrow = p->escrow;
+                if (p->escrow) rc = rk_escrow_recovery_cert(&recovery, rk_subca_dir(ca));
+                opts.recovery = recovery;
+            }
             rk_wipe(&o, sizeof o);
-            rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+            if (!rc) rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+            X509_free(recovery);
         }
     }
 done:
@@ -769,13 +782,98 @@ out:
     key_env_close(&env);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json)
-        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"resumed\":%s}\n", ref,
-               rollback ? "" : res.cert_serial, !rollback && res.resumed ? "true" : "false");
+        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\","
+               "\"encryption_certificate\":\"%s\",\"resumed\":%s}\n",
+               ref, rollback ? "" : res.cert_serial, rollback ? "" : res.enc_cert_serial,
+               !rollback && res.resumed ? "true" : "false");
     else if (rollback)
         rk_ctl_info(ctl, "enrolment of order %s rolled back", ref);
     else
-        rk_ctl_info(ctl, "order %s issued: certificate %s on key %s%s", ref, res.cert_serial,
+        rk_ctl_info(ctl, "order %s issued: certificate %s%s%s on key %s%s", ref, res.cert_serial,
+                    res.enc_cert_serial[0] ? ", encryption certificate " : "", res.enc_cert_serial,
                     serial, res.resumed ? " (resumed)" : "");
+    return 0;
+}
+
+/* ---- recover ------------------------------------------------------------ */
+
+static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *ref = NULL, *serial = NULL, *keyfile = NULL;
+    int rc;
+    char pin[RK_TOKEN_PIN_MAX + 2] = "";
+    key_env env;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    rk_subca *ca = NULL;
+    rk_profiles *profiles = NULL;
+    rk_subca_issuer si;
+    rk_enrol_result res;
+    EVP_PKEY *rkey = NULL;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl key recover ORDER --key SERIAL --recovery-key FILE\n\n"
+               "Key recovery (issue role): for an approved, paid key-recovery order, unwraps\n"
+               "the escrowed encryption key of the certificate the order names with HQ's\n"
+               "recovery key (PEM file: in the demo <data_dir>/ca/demo-recovery.key; in\n"
+               "production HQ unwraps it and returns it over the sync channel), writes the\n"
+               "same key and the same certificate onto the new key, verifies them and\n"
+               "issues the order. Journaled: the same command resumes; `ractl key enrol\n"
+               "ORDER --rollback` abandons it. The new key's PIN is asked for, or read as\n"
+               "one line on standard input.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--key") && i + 1 < argc)
+            serial = argv[++i];
+        else if (!strcmp(argv[i], "--recovery-key") && i + 1 < argc)
+            keyfile = argv[++i];
+        else if (!ref && argv[i][0] != '-')
+            ref = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl key recover", "unexpected argument '%s'", argv[i]);
+    }
+    if (!ref || !serial || !keyfile)
+        return rk_ctl_usage(ctl, "ractl key recover",
+                            "give ORDER, --key SERIAL and --recovery-key FILE");
+    FILE *f = fopen(keyfile, "r");
+    if (!f)
+        return rk_ctl_fail(ctl, rk_err_set(RK_EIO, "cannot open %s: %s", keyfile, strerror(errno)));
+    rkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!rkey)
+        return rk_ctl_fail(ctl, rk_err_set(RK_EFORMAT, "%s holds no PEM private key", keyfile));
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor))) {
+        EVP_PKEY_free(rkey);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = key_env_open(&env, ctl, serial))) {
+        key_env_close(&env);
+        EVP_PKEY_free(rkey);
+        return rk_ctl_fail(ctl, rc);
+    }
+    if ((rc = rk_ctl_subca_open(ctl, &ca, &profiles)) ||
+        (rc = rk_subca_issuer_init(&si, ca, profiles)))
+        goto out;
+    if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
+        rk_recover_opts o = {ref, serial, pin, rkey, enrol_progress, ctl};
+        rc = rk_enrol_recover(l, &actor, env.ctx, &si.ops, &o, &res);
+    }
+    rk_subca_issuer_done(&si);
+out:
+    rk_wipe(pin, sizeof pin);
+    EVP_PKEY_free(rkey);
+    rk_subca_free(ca);
+    rk_profiles_free(profiles);
+    key_env_close(&env);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    if (ctl->json)
+        printf(
+            "{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"key\":\"%s\",\"resumed\":%s}\n",
+            ref, res.enc_cert_serial, serial, res.resumed ? "true" : "false");
+    else
+        rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s", ref,
+                    res.enc_cert_serial, serial, res.resumed ? " (resumed)" : "");
     return 0;
 }
 
@@ -785,6 +883,7 @@ static const rk_ctl_cmd key_cmds[] = {
     {"passwd", cmd_passwd, "change a key's user PIN"},
     {"unlock", cmd_unlock, "set a new user PIN on a locked key (clerk with the issue role)"},
     {"enrol", cmd_enrol, "produce an order's certificate onto a key (journaled)"},
+    {"recover", cmd_recover, "put an escrowed encryption key and its certificate onto a new key"},
     {"diagnose", cmd_diagnose, "check a subscriber's key and say what to fix"},
     {"plug", cmd_plug, "plug in a demo key"},
     {"pull", cmd_pull, "pull out a demo key"},

@@ -1,5 +1,8 @@
 # `ractl key enrol` end to end, checked with tools nobody here wrote:
-# pkcs11-tool lists private key, public key and certificate with one ID;
+# dual certificates: pkcs11-tool lists two pairs (signing, and the escrowed
+# encryption key) each with private key, public key and certificate under
+# one ID; the encryption certificate decrypts a message made with
+# `openssl cms -encrypt` through the pkcs11 engine;
 # the certificate read back passes `openssl verify` against the sub-CA and
 # root; a signature made through OpenSSL's pkcs11 engine verifies with it.
 # Then: issuing twice is refused; a pulled key leaves the journal waiting
@@ -18,11 +21,16 @@ contains "issued: certificate" "says issued"
 pkcs11-tool --module "$M" --token-label "Wang Xiaoming" --login --pin $PIN --list-objects \
     >"$T/objects" 2>/dev/null
 ids=$(grep -E '^\s+ID:' "$T/objects" | sort -u | wc -l)
-[ "$(grep -c 'Private Key Object' "$T/objects")" = 1 ] && ok || bad "no private key: $(cat "$T/objects")"
-[ "$(grep -c 'Public Key Object' "$T/objects")" = 1 ] && ok || bad "no public key"
-[ "$(grep -c 'Certificate Object' "$T/objects")" = 1 ] && ok || bad "no certificate"
-[ "$ids" = 1 ] && ok || bad "objects under $ids different IDs"
-ID=$(grep -E '^\s+ID:' "$T/objects" | head -1 | awk '{print $2}')
+[ "$(grep -c 'Private Key Object' "$T/objects")" = 2 ] && ok || bad "not two private keys: $(cat "$T/objects")"
+[ "$(grep -c 'Public Key Object' "$T/objects")" = 2 ] && ok || bad "not two public keys"
+[ "$(grep -c 'Certificate Object' "$T/objects")" = 2 ] && ok || bad "not two certificates"
+[ "$ids" = 2 ] && ok || bad "objects under $ids different IDs"
+# The signing pair is labelled rk-<order uuid>, the encryption pair rk-<uuid>-enc.
+id_of() { grep -A3 "label: *$1\$" "$T/objects" | grep -E '^\s+ID:' | head -1 | awk '{print $2}'; }
+SLABEL=$(grep -oE 'label: *rk-[0-9a-f-]{36}$' "$T/objects" | head -1 | awk '{print $2}')
+ID=$(id_of "$SLABEL")
+EID=$(id_of "$SLABEL-enc")
+[ -n "$ID" ] && [ -n "$EID" ] && [ "$ID" != "$EID" ] && ok || bad "pair ids: '$ID' '$EID'"
 pkcs11-tool --module "$M" --token-label "Wang Xiaoming" --read-object --type cert --id "$ID" \
     -o "$T/cert.der" 2>/dev/null
 openssl x509 -inform DER -in "$T/cert.der" -out "$T/cert.pem"
@@ -30,10 +38,78 @@ CA=$RAKIOSK_DATA_DIR/ca
 expect 0 "openssl verify" -- openssl verify -CAfile "$CA/root.pem" -untrusted "$CA/subca.pem" "$T/cert.pem"
 echo "a document to sign" >"$T/doc"
 PKCS11_MODULE_PATH=$M openssl dgst -sha256 -engine pkcs11 -keyform engine \
-    -sign "pkcs11:token=Wang%20Xiaoming;type=private;pin-value=$PIN" -out "$T/sig" "$T/doc" \
+    -sign "pkcs11:token=Wang%20Xiaoming;object=$SLABEL;type=private;pin-value=$PIN" -out "$T/sig" "$T/doc" \
     >/dev/null 2>&1 && ok || bad "engine signature failed"
 openssl x509 -in "$T/cert.pem" -pubkey -noout >"$T/pub.pem"
 expect 0 "signature verifies" -- openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig" "$T/doc"
+
+# The encryption certificate: verifies, is the ledger's 'enc' one, and its
+# key on the USB key (sensitive, never extractable) decrypts a CMS message.
+pkcs11-tool --module "$M" --token-label "Wang Xiaoming" --read-object --type cert --id "$EID" \
+    -o "$T/enc.der" 2>/dev/null
+openssl x509 -inform DER -in "$T/enc.der" -out "$T/enc.pem"
+expect 0 "enc cert verifies" -- openssl verify -CAfile "$CA/root.pem" -untrusted "$CA/subca.pem" "$T/enc.pem"
+ENC_SERIAL=$(openssl x509 -in "$T/enc.pem" -noout -serial | cut -d= -f2)
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT usage FROM certificate WHERE serial = '$ENC_SERIAL'")" = enc ] \
+    && ok || bad "the ledger does not record $ENC_SERIAL as the encryption certificate"
+pkcs11-tool --module "$M" --token-label "Wang Xiaoming" --login --pin $PIN --list-objects \
+    --type privkey --id "$EID" >"$T/encpriv" 2>/dev/null
+grep -q 'Access: *sensitive, always sensitive\|Access: *sensitive' "$T/encpriv" && ok || bad "enc key not sensitive: $(cat "$T/encpriv")"
+grep -q 'never extractable\|extractable' "$T/encpriv" && ! grep -q 'Access:.*, extractable' "$T/encpriv" \
+    && ok || bad "enc key extractable: $(cat "$T/encpriv")"
+echo "a secret for the subscriber" >"$T/secret"
+openssl cms -encrypt -binary -aes256 -in "$T/secret" -out "$T/secret.cms" -outform DER "$T/enc.pem"
+PKCS11_MODULE_PATH=$M openssl cms -decrypt -binary -inform DER -in "$T/secret.cms" -engine pkcs11 \
+    -keyform engine -inkey "pkcs11:token=Wang%20Xiaoming;object=$SLABEL-enc;type=private;pin-value=$PIN" \
+    -recip "$T/enc.pem" -out "$T/secret.out" >/dev/null 2>"$T/cms.err"
+cmp -s "$T/secret" "$T/secret.out" && ok || bad "CMS decryption on the key failed: $(cat "$T/cms.err")"
+# The escrowed copy opens with the (demo) recovery key to the same key.
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT count(*) FROM escrow WHERE cert_serial = '$ENC_SERIAL'")" = 1 ] \
+    && ok || bad "no escrowed key for $ENC_SERIAL"
+sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT hex(wrapped) FROM escrow WHERE cert_serial = '$ENC_SERIAL'" |
+    xxd -r -p >"$T/escrow.der"
+openssl cms -decrypt -binary -inform DER -in "$T/escrow.der" -inkey "$CA/demo-recovery.key" \
+    -out "$T/escrow.key" 2>/dev/null && ok || bad "the recovery key does not open the escrowed key"
+openssl pkey -inform DER -in "$T/escrow.key" -pubout 2>/dev/null >"$T/escrow.pub"
+openssl x509 -in "$T/enc.pem" -pubkey -noout >"$T/enc.pub"
+cmp -s "$T/escrow.pub" "$T/enc.pub" && ok || bad "the escrowed key is not the certificate's"
+
+# Key recovery: an approved, paid recovery order puts the same encryption
+# key and certificate onto a new key; a wrong recovery key is refused.
+KEYR=$(new_key "Recovered Key")
+as lily
+RREF=$("$RACTL" -q order new --business recovery --kind individual \
+    --field applicant_name=王小明 --field applicant_id=11010519491231002X \
+    --field applicant_mobile=13800138000 --field email=a@example.com \
+    --field cert_serial="$ENC_SERIAL" --field key_serial="$KEY" \
+    --field invoice_type=ordinary --field delivery=pickup \
+    --paper application_form --paper id_card --submit 2>"$T/rec.err") || bad "recovery order: $(cat "$T/rec.err")"
+as ray; "$RACTL" -q order approve "$RREF"
+as lily
+fee=$("$RACTL" --json order show "$RREF" | python3 -c \
+    'import json,sys; f=json.load(sys.stdin)["fee_total"]; print("%d.%02d" % (f // 100, f % 100))')
+[ "$fee" = 0.00 ] || "$RACTL" -q order pay "$RREF" --method cash --amount "$fee"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/wrong.key" 2>/dev/null
+expect 5 "a wrong recovery key is refused" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$T/wrong.key'"
+contains "recovery key does not open" "says why"
+expect 0 "recover" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$CA/demo-recovery.key'"
+contains "recovered onto key $KEYR" "says recovered"
+pkcs11-tool --module "$M" --token-label "Recovered Key" --login --pin $PIN --list-objects \
+    >"$T/robjects" 2>/dev/null
+[ "$(grep -c 'Certificate Object' "$T/robjects")" = 1 ] && ok || bad "recovered key: $(cat "$T/robjects")"
+RID=$(grep -E '^\s+ID:' "$T/robjects" | head -1 | awk '{print $2}')
+pkcs11-tool --module "$M" --token-label "Recovered Key" --read-object --type cert --id "$RID" \
+    -o "$T/renc.der" 2>/dev/null
+cmp -s "$T/renc.der" "$T/enc.der" && ok || bad "the recovered certificate differs"
+RLABEL=$(grep -oE 'label: *rk-[0-9a-f-]{36}-enc$' "$T/robjects" | head -1 | awk '{print $2}')
+PKCS11_MODULE_PATH=$M openssl cms -decrypt -binary -inform DER -in "$T/secret.cms" -engine pkcs11 \
+    -keyform engine -inkey "pkcs11:token=Recovered%20Key;object=$RLABEL;type=private;pin-value=$PIN" \
+    -recip "$T/enc.pem" -out "$T/secret.rout" >/dev/null 2>"$T/cms.err"
+cmp -s "$T/secret" "$T/secret.rout" && ok || bad "the recovered key does not decrypt: $(cat "$T/cms.err")"
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT key_serial FROM certificate WHERE serial = '$ENC_SERIAL'")" = "$KEYR" ] \
+    && ok || bad "the ledger does not put $ENC_SERIAL on $KEYR"
+expect 0 "recovery order issued" -- "$RACTL" --json order show "$RREF"
+contains '"state":"issued"' "issued"
 
 SERIAL=$(openssl x509 -in "$T/cert.pem" -noout -serial | cut -d= -f2)
 expect 0 "order issued" -- "$RACTL" --json order show "$REF"

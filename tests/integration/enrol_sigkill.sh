@@ -1,7 +1,9 @@
 # SIGKILL at random points of `ractl key enrol`, then the same command again:
-# afterwards every order is issued exactly once, with one certificate in the
-# ledger, one good certificate at the sub-CA (no double issuance), and that
-# same certificate on its key next to exactly one key pair; or, where the
+# afterwards every order is issued exactly once, with its two certificates
+# (signing and escrowed encryption: dual certificates) in the ledger, two
+# good certificates at the sub-CA (no double issuance), those same
+# certificates on its key, and the encryption key's escrowed copy bound to
+# its certificate; or, where the
 # key itself was left unusable, cleanly retriable (rolled back and enrolled
 # onto a new key). ENROL_KILLS sets the number of rounds (ctest runs a few;
 # run by hand with ENROL_KILLS=200 for the full drill).
@@ -49,18 +51,22 @@ for ref in "${!KEY_OF[@]}"; do
     state=$("$RACTL" --json order show "$ref" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
     [ "$state" = issued ] && ok || bad "$ref is $state"
     n=$(sqlite3 "$DB" "SELECT count(*) FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$ref'")
-    [ "$n" = 1 ] && ok || bad "$ref has $n certificates in the ledger"
-    serial=$(sqlite3 "$DB" "SELECT c.serial FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$ref'")
-    label=$(sqlite3 "$DB" "SELECT key_serial FROM certificate WHERE serial = '$serial'")
-    [ "$label" = "$key" ] && ok || bad "$ref: ledger says key $label, expected $key"
+    [ "$n" = 2 ] && ok || bad "$ref has $n certificates in the ledger"
     pkcs11-tool --module "$M" --token-label "${LABEL_OF[$ref]}" --login --pin $PIN --list-objects --type cert >"$T/objs" 2>/dev/null
-    [ "$(grep -c "Certificate Object" "$T/objs")" = 1 ] && ok || { bad "$ref: key $key holds $(grep -c "Certificate Object" "$T/objs") certificates"; cat "$T/objs" >&2; sqlite3 "$DB" "SELECT step, phase, attempts, outcome, error FROM enrolment e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$ref'" >&2; }
-    grep -qi "serial: *$serial" "$T/objs" && ok || bad "$ref: the key's certificate is not $serial"
+    [ "$(grep -c "Certificate Object" "$T/objs")" = 2 ] && ok || { bad "$ref: key $key holds $(grep -c "Certificate Object" "$T/objs") certificates"; cat "$T/objs" >&2; sqlite3 "$DB" "SELECT usage, step, phase, attempts, outcome, error FROM enrolment e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$ref'" >&2; }
+    for usage in sign enc; do
+        serial=$(sqlite3 "$DB" "SELECT c.serial FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$ref' AND c.usage = '$usage'")
+        label=$(sqlite3 "$DB" "SELECT key_serial FROM certificate WHERE serial = '$serial'")
+        [ "$label" = "$key" ] && ok || bad "$ref: ledger says key $label for its $usage certificate, expected $key"
+        grep -qi "serial: *$serial" "$T/objs" && ok || bad "$ref: the key lacks its $usage certificate $serial"
+    done
+    esc=$(sqlite3 "$DB" "SELECT count(*) FROM escrow e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$ref' AND e.cert_serial = '$serial'")
+    [ "$esc" = 1 ] && ok || bad "$ref: $esc escrowed keys bound to its encryption certificate"
 done
 good=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 0")
 revoked=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 2")
-[ "$good" = "$KILLS" ] && ok || bad "$good good certificates at the sub-CA for $KILLS orders (double issuance?)"
-[ "$revoked" = "$rerolled" ] && ok || bad "$revoked revoked certificates, $rerolled rollbacks"
+[ "$good" = $((2 * KILLS)) ] && ok || bad "$good good certificates at the sub-CA for $KILLS orders (double issuance?)"
+[ "$revoked" -le $((2 * rerolled)) ] && ok || bad "$revoked revoked certificates, $rerolled rollbacks"
 expect 0 "no pending enrolment" -- "$RACTL" --json key enrol --pending
 [ "$OUT" = "[]" ] && ok || bad "pending: $OUT"
 expect 0 "audit" -- "$RACTL" audit verify

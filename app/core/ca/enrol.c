@@ -10,6 +10,7 @@
 
 #include "audit/audit.h"
 #include "ca/certinfo.h"
+#include "ca/escrow.h"
 #include "db/outbox.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -41,6 +42,9 @@ typedef struct journal {
     char cert_serial[64];
     unsigned char *cert_der;
     int cert_len;
+    unsigned char *csr; /* an escrowed key's request, signed before the wipe */
+    int csr_len;
+    char usage[8]; /* "sign" or "enc" */
     int64_t created_at;
 } journal;
 
@@ -48,6 +52,7 @@ static void journal_clear(journal *j)
 {
     free(j->spki);
     free(j->cert_der);
+    free(j->csr);
     memset(j, 0, sizeof *j);
 }
 
@@ -84,19 +89,22 @@ static int blob(unsigned char **dst, int *len, sqlite3_stmt *st, int col)
 }
 
 /* Loads the open journal of an order; RK_ENOTFOUND if none. */
-static int journal_load(rk_ledger *l, int64_t order_id, journal *j)
+static int journal_load(rk_ledger *l, int64_t order_id, const char *usage, journal *j)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "SELECT e.id, e.key_serial, e.label, e.step, e.phase, e.key_id, e.spki, "
-                           "e.cert_serial, e.cert_der, e.created_at, o.uuid FROM enrolment e "
-                           "JOIN orders o ON o.id = e.order_id "
-                           "WHERE e.order_id = ? AND e.usage = 'sign' AND e.outcome IS NULL");
+    int rc =
+        rk_db_prepare(l->db, &st,
+                      "SELECT e.id, e.key_serial, e.label, e.step, e.phase, e.key_id, e.spki, "
+                      "e.cert_serial, e.cert_der, e.created_at, o.uuid, e.csr FROM enrolment e "
+                      "JOIN orders o ON o.id = e.order_id "
+                      "WHERE e.order_id = ? AND e.usage = ? AND e.outcome IS NULL");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, order_id);
+    sqlite3_bind_text(st, 2, usage, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         memset(j, 0, sizeof *j);
+        snprintf(j->usage, sizeof j->usage, "%s", usage);
         j->id = sqlite3_column_int64(st, 0);
         j->order_id = order_id;
         text(j->key_serial, sizeof j->key_serial, st, 1);
@@ -113,6 +121,7 @@ static int journal_load(rk_ledger *l, int64_t order_id, journal *j)
         text(j->uuid, sizeof j->uuid, st, 10);
         if ((rc = blob(&j->spki, &j->spki_len, st, 6)) == 0)
             rc = blob(&j->cert_der, &j->cert_len, st, 8);
+        if (!rc) rc = blob(&j->csr, &j->csr_len, st, 11);
     } else {
         rc = s == SQLITE_DONE ? RK_ENOTFOUND
                               : rk_db_fail(l->db, "cannot read the enrolment journal");
@@ -131,7 +140,7 @@ static int audit_action(rk_ledger *l, const rk_actor *by, const char *action, co
 }
 
 static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
-                          const char *key_serial, journal *j)
+                          const char *key_serial, const char *usage, journal *j)
 {
     sqlite3_stmt *st;
     char detail[160];
@@ -144,26 +153,30 @@ static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
     snprintf(j->key_serial, sizeof j->key_serial, "%s", key_serial);
     /* The pair's label names the order, so a pair made just before a crash
      * is found again. */
-    snprintf(j->label, sizeof j->label, "rk-%s", o->uuid);
+    snprintf(j->label, sizeof j->label, "rk-%s%s", o->uuid, strcmp(usage, "enc") ? "" : "-enc");
+    snprintf(j->usage, sizeof j->usage, "%s", usage);
     snprintf(j->step, sizeof j->step, "keygen");
     snprintf(j->phase, sizeof j->phase, "begun");
     j->created_at = now;
     if ((rc = rk_db_begin(l->db)) != 0) return rc;
-    rc = rk_db_prepare(l->db, &st,
-                       "INSERT INTO enrolment(order_id, key_serial, label, step, phase, "
-                       "created_at, updated_at) VALUES (?, ?, ?, 'keygen', 'begun', ?, ?)");
+    rc = rk_db_prepare(
+        l->db, &st,
+        "INSERT INTO enrolment(order_id, key_serial, label, step, phase, "
+        "created_at, updated_at, usage) VALUES (?, ?, ?, 'keygen', 'begun', ?, ?, ?)");
     if (!rc) {
         sqlite3_bind_int64(st, 1, o->id);
         sqlite3_bind_text(st, 2, key_serial, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, j->label, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, now);
         sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_text(st, 6, usage, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot start the journal");
         sqlite3_finalize(st);
     }
     if (!rc) {
         j->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
-        snprintf(detail, sizeof detail, "enrolment of order %s onto key %s", o->ref, key_serial);
+        snprintf(detail, sizeof detail, "enrolment of order %s onto key %s (%s certificate)",
+                 o->ref, key_serial, usage);
         rc = audit_action(l, by, "key.enrol.start", o->uuid, detail);
     }
     if (rc) {
@@ -180,8 +193,8 @@ static int journal_mark(rk_ledger *l, journal *j, const char *step, const char *
     sqlite3_stmt *st;
     int rc = rk_db_prepare(l->db, &st,
                            "UPDATE enrolment SET step = ?, phase = ?, key_id = ?, spki = ?, "
-                           "cert_serial = ?, cert_der = ?, error = NULL, updated_at = ? "
-                           "WHERE id = ?");
+                           "cert_serial = ?, cert_der = ?, error = NULL, updated_at = ?, "
+                           "csr = ? WHERE id = ?");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, step, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, phase, -1, SQLITE_STATIC);
@@ -202,7 +215,11 @@ static int journal_mark(rk_ledger *l, journal *j, const char *step, const char *
     else
         sqlite3_bind_null(st, 6);
     sqlite3_bind_int64(st, 7, rk_clock_now());
-    sqlite3_bind_int64(st, 8, j->id);
+    if (j->csr_len)
+        sqlite3_bind_blob(st, 8, j->csr, j->csr_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
+    sqlite3_bind_int64(st, 9, j->id);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot write the journal");
     sqlite3_finalize(st);
     if (!rc) {
@@ -299,20 +316,105 @@ static int keep_cert(journal *j, X509 *cert)
     return 0;
 }
 
-static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_enrol_opts *o)
+/* The request of an escrowed key, signed by the software key (the USB
+ * key will not sign with an encryption key). */
+static int escrow_csr(journal *j, EVP_PKEY *key, const rk_order *ord)
+{
+    X509_REQ *csr = X509_REQ_new();
+    X509_NAME *name = X509_NAME_new();
+    unsigned char *der = NULL;
+    int len = 0, rc = 0;
+    if (!csr || !name ||
+        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                    (const unsigned char *)ord->subject_name, -1, -1, 0) ||
+        !X509_REQ_set_subject_name(csr, name) || !X509_REQ_set_pubkey(csr, key) ||
+        !X509_REQ_sign(csr, key, EVP_sha256()) || (len = i2d_X509_REQ(csr, &der)) <= 0) {
+        rc = rk_err_set(RK_ECRYPTO, "cannot make the encryption key's request");
+    } else {
+        free(j->csr);
+        if (!(j->csr = malloc((size_t)len))) {
+            rc = rk_err_oom();
+        } else {
+            memcpy(j->csr, der, (size_t)len);
+            j->csr_len = len;
+        }
+    }
+    OPENSSL_free(der);
+    X509_NAME_free(name);
+    X509_REQ_free(csr);
+    return rc;
+}
+
+/* An escrowed encryption key: made in software, wrapped to the recovery
+ * certificate and stored (committed) before it goes onto the key, then
+ * wiped. A key made before a crash that never reached the key is dropped
+ * with its wrapped copy and made again. */
+static int escrow_keygen(journal *j, rk_ledger *l, rk_token *t, const rk_order *ord,
+                         const rk_enrol_opts *o)
+{
+    EVP_PKEY *key = NULL;
+    unsigned char *wrapped = NULL;
+    size_t wlen = 0;
+    char fp[RK_ESCROW_FP_LEN];
+    int rc;
+
+    if (!o->recovery)
+        return rk_err_set(RK_ECONF, "the encryption key is escrowed but there is no recovery "
+                                    "certificate (run `ractl ca init`)");
+    if (o->progress) o->progress(o->progress_arg, "making the escrowed encryption key", 10);
+    if ((rc = rk_escrow_keygen(&key, o->enc_alg_is_rsa)) != 0 ||
+        (rc = rk_escrow_fingerprint(fp, o->recovery)) != 0 ||
+        (rc = rk_escrow_wrap(&wrapped, &wlen, key, o->recovery)) != 0 ||
+        (rc = escrow_csr(j, key, ord)) != 0)
+        goto out;
+    if ((rc = rk_db_begin(l->db)) != 0) goto out;
+    if ((rc = rk_escrow_drop_unbound(l->db, j->order_id)) != 0 ||
+        (rc = rk_escrow_store(NULL, l->db, j->order_id, wrapped, wlen, fp)) != 0 ||
+        (rc = journal_mark(l, j, "keygen", "begun")) != 0) {
+        rk_db_rollback(l->db);
+        goto out;
+    }
+    if ((rc = rk_db_commit(l->db)) != 0) goto out;
+    if (o->progress) o->progress(o->progress_arg, "writing the encryption key to the key", 50);
+    rc = rk_token_import_key(j->key_id, t, key, j->label);
+out:
+    EVP_PKEY_free(key); /* frees (and clears) the software private key */
+    free(wrapped);
+    return rc;
+}
+
+static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_order *ord,
+                       const rk_enrol_opts *o)
 {
     size_t len = sizeof j->key_id;
     EVP_PKEY *pub = NULL;
+    int enc = !strcmp(j->usage, "enc");
     int rc;
 
     if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
+    if (rc == 0 && enc && !j->csr_len) {
+        /* an escrowed key needs its request from before the wipe: a pair
+         * without it cannot be certified; start the pair afresh */
+        if ((rc = rk_token_delete_pair(t, j->key_id, len)) != 0) return rc;
+        rc = RK_ENOTFOUND;
+    }
     if (rc == 0) {
         j->key_id_len = len; /* made before a crash: adopt it */
     } else if (rc == RK_ENOTFOUND) {
-        if ((rc = rk_token_keygen(j->key_id, t, alg, RK_TOKEN_SIGN, j->label, o->progress,
-                                  o->progress_arg)) != 0)
-            return rc;
+        rk_err_clear();
+        if (enc && !o->enc_escrow)
+            return rk_err_set(RK_ECONF,
+                              "profile %s: a non-escrowed encryption key would be made "
+                              "on the key, which cannot sign its request; set escrow = "
+                              "yes",
+                              o->enc_profile);
+        if (enc)
+            rc = escrow_keygen(j, l, t, ord, o);
+        else
+            rc = rk_token_keygen(j->key_id, t, alg, RK_TOKEN_SIGN, j->label, o->progress,
+                                 o->progress_arg);
+        if (rc) return rc;
         j->key_id_len = RK_TOKEN_ID_LEN;
     } else {
         return rc;
@@ -344,9 +446,16 @@ static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss
             rc = rk_err_set(RK_ECRYPTO, "cannot build the request's subject");
             goto out;
         }
-        if ((rc = rk_token_csr(&csr, t, j->key_id, j->key_id_len, name)) != 0 ||
-            (rc = iss->issue(iss->arg, &cert, csr, profile, ord)) != 0)
+        if (j->csr_len) {
+            const unsigned char *p = j->csr;
+            if (!(csr = d2i_X509_REQ(NULL, &p, j->csr_len))) {
+                rc = rk_err_set(RK_EFORMAT, "the journal's request is unreadable");
+                goto out;
+            }
+        } else if ((rc = rk_token_csr(&csr, t, j->key_id, j->key_id_len, name)) != 0) {
             goto out;
+        }
+        if ((rc = iss->issue(iss->arg, &cert, csr, profile, ord)) != 0) goto out;
     } else if (rc) {
         goto out;
     }
@@ -405,18 +514,58 @@ static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *i
     return rc ? rc : journal_mark(l, j, "verify", "done");
 }
 
-static int step_commit(journal *j, rk_ledger *l, const rk_actor *by, const char *ref)
+/* What the issuing transaction closes: both halves of dual certificates. */
+typedef struct commit_ctx {
+    journal *sign, *enc;
+    const char *ref;
+    rk_cert_record *enc_rec;
+} commit_ctx;
+
+static int close_all(rk_ledger *l, void *arg)
 {
-    rk_cert_record rec;
-    unsigned char *der = NULL;
+    commit_ctx *c = arg;
+    int rc = journal_close(l, c->sign);
+    if (rc || !c->enc) return rc;
+    if ((rc = rk_order_add_certificate(l, c->ref, c->enc_rec)) != 0 ||
+        (rc = journal_close(l, c->enc)) != 0)
+        return rc;
+    /* The escrowed copy of the encryption key now names its certificate. */
+    sqlite3_stmt *st;
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "UPDATE escrow SET cert_serial = upper(?) WHERE id = (SELECT max(id) "
+                            "FROM escrow WHERE order_id = ? AND cert_serial IS NULL)")) != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, c->enc->cert_serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, c->enc->order_id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot bind the escrowed key");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by, const char *ref)
+{
+    rk_cert_record rec, erec;
+    unsigned char *der = NULL, *eder = NULL;
     int rc;
 
     if ((rc = journal_mark(l, j, "commit", "begun")) != 0 ||
+        (je && (rc = journal_mark(l, je, "commit", "begun")) != 0) ||
         (rc = rk_certinfo_parse(&rec, &der, j->cert_der, (size_t)j->cert_len)) != 0)
         return rc;
+    if (je && (rc = rk_certinfo_parse(&erec, &eder, je->cert_der, (size_t)je->cert_len)) != 0) {
+        OPENSSL_free(der);
+        return rc;
+    }
     snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j->key_serial);
-    rc = rk_order_issue_with(l, by, ref, &rec, journal_close, j);
+    snprintf(rec.usage, sizeof rec.usage, "sign");
+    if (je) {
+        snprintf(erec.key_serial, sizeof erec.key_serial, "%s", je->key_serial);
+        snprintf(erec.usage, sizeof erec.usage, "enc");
+    }
+    commit_ctx c = {j, je, ref, je ? &erec : NULL};
+    rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
     OPENSSL_free(der);
+    OPENSSL_free(eder);
     return rc;
 }
 
@@ -445,17 +594,48 @@ static int lock_order(rk_ledger *l, const rk_order *o)
     return fd;
 }
 
+/* Loads or starts the journal row of one half. */
+static int journal_take(rk_ledger *l, const rk_actor *by, const rk_order *ord,
+                        const rk_enrol_opts *o, const char *usage, journal *j, rk_enrol_result *out)
+{
+    int rc = journal_load(l, ord->id, usage, j);
+    if (rc == RK_ENOTFOUND) return journal_create(l, by, ord, o->key_serial, usage, j);
+    if (rc) return rc;
+    if (out) out->resumed = 1;
+    if (strcmp(j->key_serial, o->key_serial))
+        return rk_err_set(RK_ESTATE,
+                          "order %s has an unfinished enrolment on key %s: insert that key to "
+                          "finish it, or roll it back (ractl key enrol --rollback)",
+                          ord->ref, j->key_serial);
+    return journal_attempt(l, j);
+}
+
+/* keygen -> cert -> write -> verify of one half, from where its journal is. */
+static int run_half(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
+                    const rk_order *ord, const rk_enrol_opts *o, const char *profile, int rsa)
+{
+    int rc = 0;
+    if (!j->key_id_len &&
+        (rc = step_keygen(j, l, t, rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, ord, o)) != 0)
+        return rc;
+    if (!j->cert_len && (rc = step_cert(j, l, t, iss, ord, profile)) != 0) return rc;
+    if (!reached(j, "write") && (rc = step_write(j, l, t, o)) != 0) return rc;
+    if (!reached(j, "verify") && (rc = step_verify(j, l, t, iss)) != 0) return rc;
+    return 0;
+}
+
 int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                  const rk_enrol_opts *o, rk_enrol_result *out)
 {
     int lock = -1;
     rk_order *ord = calloc(1, sizeof *ord);
     rk_token *t = NULL;
-    journal j;
+    journal j, je, *cur = &j;
     char profile[48];
     int rc;
 
     memset(&j, 0, sizeof j);
+    memset(&je, 0, sizeof je);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
@@ -466,94 +646,195 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     /* Another program may have finished it while we waited for nothing. */
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
-    rc = journal_load(l, ord->id, &j);
-    if (rc == RK_ENOTFOUND) {
-        rc = journal_create(l, by, ord, o->key_serial, &j);
-    } else if (!rc) {
-        if (out) out->resumed = 1;
-        if (strcmp(j.key_serial, o->key_serial)) {
-            rc = rk_err_set(RK_ESTATE,
-                            "order %s has an unfinished enrolment on key %s: insert that key to "
-                            "finish it, or roll it back (ractl key enrol --rollback)",
-                            ord->ref, j.key_serial);
-            goto out;
-        }
-        rc = journal_attempt(l, &j);
-    }
-    if (rc) goto out;
+    if ((rc = journal_take(l, by, ord, o, "sign", &j, out)) != 0) goto out;
     if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
         goto fail;
-    if (!j.key_id_len &&
-        (rc = step_keygen(&j, l, t, o->alg_is_rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, o)) != 0)
-        goto fail;
-    if (!j.cert_len && (rc = step_cert(&j, l, t, iss, ord, profile)) != 0) goto fail;
-    if (!reached(&j, "write") && (rc = step_write(&j, l, t, o)) != 0) goto fail;
-    if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
-    if ((rc = step_commit(&j, l, by, o->order_ref)) != 0) goto fail;
-    if (out) snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
+    if ((rc = run_half(&j, l, t, iss, ord, o, profile, o->alg_is_rsa)) != 0) goto fail;
+    if (o->enc_profile) {
+        if ((rc = journal_take(l, by, ord, o, "enc", &je, out)) != 0) goto out;
+        cur = &je;
+        if ((rc = run_half(&je, l, t, iss, ord, o, o->enc_profile, o->enc_alg_is_rsa)) != 0)
+            goto fail;
+    }
+    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, o->order_ref)) != 0) goto fail;
+    if (out) {
+        snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
+        snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", je.cert_serial);
+    }
     goto out;
 fail:
-    rc = journal_fail(l, &j, rc);
+    rc = journal_fail(l, cur, rc);
 out:
     rk_token_close(t);
     journal_clear(&j);
+    journal_clear(&je);
     free(ord);
     if (lock >= 0) close(lock); /* releases the flock */
     return rc;
 }
 
-int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
-                      const char *order_ref, const char *pin)
+/* The ledger's DER of certificate serial. */
+static int ledger_cert(X509 **out, rk_ledger *l, const char *serial)
 {
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT der FROM certificate WHERE serial = upper(?) AND usage = 'enc'");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        *out = p ? d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0)) : NULL;
+        if (!*out) rc = rk_err_set(RK_EFORMAT, "the ledger's certificate %s is unreadable", serial);
+    } else {
+        rc = rk_err_set(RK_ENOTFOUND, "no encryption certificate %s in the ledger", serial);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The recovered key onto the new key: unwrapped, checked against the
+ * certificate, imported, wiped. A pair imported before a crash is adopted. */
+static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
+                          const rk_recover_opts *o)
+{
+    size_t len = sizeof j->key_id;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    char fp[RK_ESCROW_FP_LEN];
+    EVP_PKEY *key = NULL, *pub = NULL;
+    int rc;
+
+    if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
+    rc = rk_token_find_pair(j->key_id, &len, t, j->label);
+    if (rc == 0) {
+        j->key_id_len = len;
+    } else if (rc == RK_ENOTFOUND) {
+        rk_err_clear();
+        if ((rc = rk_escrow_load(&blob, &blen, fp, l->db, j->cert_serial)) != 0 ||
+            (rc = rk_escrow_unwrap(&key, blob, blen, o->recovery_key, NULL)) != 0)
+            goto out;
+        if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1) {
+            rc = rk_err_set(RK_EVERIFY, "the escrowed key is not certificate %s's", j->cert_serial);
+            goto out;
+        }
+        if (o->progress) o->progress(o->progress_arg, "writing the recovered key", 40);
+        if ((rc = rk_token_import_key(j->key_id, t, key, j->label)) != 0) goto out;
+        j->key_id_len = RK_TOKEN_ID_LEN;
+    } else {
+        goto out;
+    }
+    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) == 0 &&
+        (rc = keep_spki(j, pub)) == 0)
+        rc = journal_mark(l, j, "cert", "done"); /* the certificate is the old one */
+out:
+    EVP_PKEY_free(key); /* the software copy is wiped */
+    EVP_PKEY_free(pub);
+    free(blob);
+    return rc;
+}
+
+int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                     const rk_recover_opts *o, rk_enrol_result *out)
+{
+    int lock = -1;
     rk_order *ord = calloc(1, sizeof *ord);
     rk_token *t = NULL;
+    X509 *cert = NULL;
     journal j;
-    X509 *found = NULL;
-    char detail[512] = "", serial[64] = "";
-    int rc, key_cleaned = 0, lock = -1;
+    int rc;
+    rk_enrol_opts eo = {o->order_ref,    o->key_serial, o->pin, 0, o->progress,
+                        o->progress_arg, NULL,          0,      0, NULL};
 
     memset(&j, 0, sizeof j);
+    if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
-    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
-        (rc = rk_order_get(l, order_ref, ord)) != 0)
+    if (!o->recovery_key) {
+        rc = rk_err_set(RK_EINVAL, "key recovery needs HQ's recovery key");
         goto out;
+    }
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    if (strcmp(ord->business, "recovery") || !ord->cert_serial[0]) {
+        rc = rk_err_set(RK_EINVAL, "order %s is not a key recovery naming a certificate", ord->ref);
+        goto out;
+    }
     if ((lock = lock_order(l, ord)) < 0) {
         rc = RK_EBUSY;
         goto out;
     }
-    if ((rc = journal_load(l, ord->id, &j)) != 0) {
-        if (rc == RK_ENOTFOUND)
-            rc = rk_err_set(RK_ENOTFOUND, "order %s has no unfinished enrolment", ord->ref);
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 ||
+        (rc = ledger_cert(&cert, l, ord->cert_serial)) != 0)
         goto out;
-    }
+    if ((rc = journal_take(l, by, ord, &eo, "enc", &j, out)) != 0) goto out;
+    if (!j.cert_len && (rc = keep_cert(&j, cert)) != 0) goto fail;
+    if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
+        goto fail;
+    if (!j.key_id_len && (rc = recover_keygen(&j, l, t, cert, o)) != 0) goto fail;
+    if (!reached(&j, "write") && (rc = step_write(&j, l, t, &eo)) != 0) goto fail;
+    if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
+    rk_cert_record rec;
+    unsigned char *der = NULL;
+    if ((rc = journal_mark(l, &j, "commit", "begun")) != 0 ||
+        (rc = rk_certinfo_parse(&rec, &der, j.cert_der, (size_t)j.cert_len)) != 0)
+        goto fail;
+    snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j.key_serial);
+    snprintf(rec.usage, sizeof rec.usage, "enc");
+    rc = rk_order_issue_with(l, by, o->order_ref, &rec, journal_close, &j);
+    OPENSSL_free(der);
+    if (rc) goto fail;
+    if (out) snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", j.cert_serial);
+    goto out;
+fail:
+    rc = journal_fail(l, &j, rc);
+out:
+    X509_free(cert);
+    rk_token_close(t);
+    journal_clear(&j);
+    free(ord);
+    if (lock >= 0) close(lock);
+    return rc;
+}
+
+/* Rolls back one half (its journal row j, loaded). */
+static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                        const rk_order *ord, journal *j, const char *pin)
+{
+    rk_token *t = NULL;
+    X509 *found = NULL;
+    char detail[512] = "", serial[64] = "";
+    int rc, key_cleaned = 0;
+
     /* The certificate: from the journal, or found by the pair's public key
      * if the issuer recorded it just before a crash. */
-    snprintf(serial, sizeof serial, "%s", j.cert_serial);
-    if (!serial[0] && j.spki_len && iss->find) {
-        const unsigned char *p = j.spki;
-        EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, j.spki_len);
-        if (pub && iss->find(iss->arg, &found, pub, j.created_at) == 0 && keep_cert(&j, found) == 0)
-            snprintf(serial, sizeof serial, "%s", j.cert_serial);
+    snprintf(serial, sizeof serial, "%s", j->cert_serial);
+    /* A key recovery's certificate is the subscriber's own: never revoked. */
+    if (!strcmp(ord->business, "recovery"))
+        serial[0] = '\0';
+    else if (!serial[0] && j->spki_len && iss->find) {
+        const unsigned char *p = j->spki;
+        EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, j->spki_len);
+        if (pub && iss->find(iss->arg, &found, pub, j->created_at) == 0 && keep_cert(j, found) == 0)
+            snprintf(serial, sizeof serial, "%s", j->cert_serial);
         EVP_PKEY_free(pub);
     }
     if (serial[0] && (rc = iss->revoke(iss->arg, serial)) != 0) goto out;
     /* The key's objects, if the key is here. */
-    if (pin && rk_token_open(&t, ctx, j.key_serial) == 0 && rk_token_login(t, pin) == 0) {
+    if (pin && rk_token_open(&t, ctx, j->key_serial) == 0 && rk_token_login(t, pin) == 0) {
         unsigned char id[64];
         size_t len = sizeof id;
-        if (j.key_id_len) {
-            memcpy(id, j.key_id, j.key_id_len);
-            len = j.key_id_len;
+        if (j->key_id_len) {
+            memcpy(id, j->key_id, j->key_id_len);
+            len = j->key_id_len;
         }
-        if ((j.key_id_len || rk_token_find_pair(id, &len, t, j.label) == 0) &&
+        if ((j->key_id_len || rk_token_find_pair(id, &len, t, j->label) == 0) &&
             rk_token_delete_pair(t, id, len) == 0)
             key_cleaned = 1;
     }
     rk_err_clear();
     snprintf(detail, sizeof detail,
-             "enrolment of order %s onto key %s rolled back at step %s%s%s%s", ord->ref,
-             j.key_serial, j.step, serial[0] ? "; certificate " : "", serial[0] ? serial : "",
-             serial[0] ? " revoked" : "");
+             "enrolment (%s) of order %s onto key %s rolled back at step %s%s%s%s", j->usage,
+             ord->ref, j->key_serial, j->step, serial[0] ? "; certificate " : "",
+             serial[0] ? serial : "", serial[0] ? " revoked" : "");
     if (!key_cleaned)
         strncat(detail, "; key objects left (key absent)", sizeof detail - strlen(detail) - 1);
     if ((rc = rk_db_begin(l->db)) != 0) goto out;
@@ -562,10 +843,12 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
                             "UPDATE enrolment SET outcome = 'rolled_back', updated_at = ? "
                             "WHERE id = ?")) == 0) {
         sqlite3_bind_int64(st, 1, rk_clock_now());
-        sqlite3_bind_int64(st, 2, j.id);
+        sqlite3_bind_int64(st, 2, j->id);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot close the journal");
         sqlite3_finalize(st);
     }
+    /* A wrapped key whose certificate never came is of no use to anyone. */
+    if (!rc && !strcmp(j->usage, "enc")) rc = rk_escrow_drop_unbound(l->db, ord->id);
     if (!rc) rc = audit_action(l, by, "key.enrol.rollback", ord->uuid, detail);
     if (!rc && serial[0]) {
         char payload[160];
@@ -582,7 +865,38 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
 out:
     X509_free(found);
     rk_token_close(t);
-    journal_clear(&j);
+    return rc;
+}
+
+int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                      const char *order_ref, const char *pin)
+{
+    static const char *const usages[] = {"enc", "sign"};
+    rk_order *ord = calloc(1, sizeof *ord);
+    journal j;
+    int rc, lock = -1, done = 0;
+
+    memset(&j, 0, sizeof j);
+    if (!ord) return rk_err_oom();
+    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
+        (rc = rk_order_get(l, order_ref, ord)) != 0)
+        goto out;
+    if ((lock = lock_order(l, ord)) < 0) {
+        rc = RK_EBUSY;
+        goto out;
+    }
+    for (int i = 0; i < 2 && !rc; i++) {
+        rc = journal_load(l, ord->id, usages[i], &j);
+        if (rc == RK_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (!rc && (rc = rollback_one(l, by, ctx, iss, ord, &j, pin)) == 0) done++;
+        journal_clear(&j);
+    }
+    if (!rc && !done)
+        rc = rk_err_set(RK_ENOTFOUND, "order %s has no unfinished enrolment", ord->ref);
+out:
     free(ord);
     if (lock >= 0) close(lock);
     return rc;

@@ -22,6 +22,14 @@
  * order never has two live certificates), the key's objects are removed
  * when the key is there, and the order can be enrolled afresh.
  *
+ * Dual certificates: when the order's kind has an encryption profile, a
+ * second journal row (usage 'enc') makes the encryption pair and its
+ * certificate on the same key after the signing half is verified; the
+ * order is issued, with both certificates, in the one transaction that
+ * closes both rows. Rollback revokes both. An escrowed encryption key is
+ * made in software and wrapped to HQ's recovery certificate, stored, and
+ * only then written to the key (ca/escrow.h).
+ *
  * The issuer is an ops table: the branch sub-CA (offline) or HQ's CA over
  * CMP plug in behind it.
  */
@@ -55,11 +63,22 @@ typedef struct rk_enrol_opts {
     int alg_is_rsa;  /* the profile wants RSA-2048; else EC P-256 */
     rk_token_progress progress;
     void *progress_arg;
+    /* Dual certificates: the encryption profile ("<kind>-enc"), NULL for a
+     * signing certificate alone. */
+    const char *enc_profile;
+    int enc_alg_is_rsa;
+    /* The encryption key is escrowed (ca/escrow.h): made in software,
+     * wrapped to recovery (borrowed; required then) and stored before it
+     * is written to the key. Without escrow an encryption key would have
+     * to be made on the key, which cannot sign its own request: refused. */
+    int enc_escrow;
+    X509 *recovery;
 } rk_enrol_opts;
 
 typedef struct rk_enrol_result {
-    char cert_serial[64]; /* upper-case hex */
-    int resumed;          /* 1 if an unfinished journal was taken up */
+    char cert_serial[64];     /* upper-case hex */
+    char enc_cert_serial[64]; /* the encryption certificate's, "" if none */
+    int resumed;              /* 1 if an unfinished journal was taken up */
 } rk_enrol_result;
 
 /* Runs (or resumes) the enrolment of order_ref onto key_serial, acting as
@@ -73,6 +92,29 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
  * NULL when the key is absent. RK_ENOTFOUND if there is none. */
 int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                       const char *order_ref, const char *pin);
+
+typedef struct rk_recover_opts {
+    const char *order_ref;  /* an approved (and paid) key-recovery order */
+    const char *key_serial; /* the new key */
+    const char *pin;        /* its user PIN; wiped by the caller */
+    EVP_PKEY *recovery_key; /* HQ's recovery private key (borrowed) */
+    rk_token_progress progress;
+    void *progress_arg;
+} rk_recover_opts;
+
+/* Key recovery: unwraps the escrowed encryption key of the certificate the
+ * recovery order names (its cert_serial), writes the same key and the same
+ * certificate onto the new key, verifies them (key match, chain) and issues
+ * the order, the certificate now recorded on the new key. Journaled like an
+ * enrolment (usage 'enc'): the same call resumes; rk_enrol_rollback()
+ * removes the key's objects (nothing is revoked: the certificate is the
+ * subscriber's). RK_EAUTH "the recovery key does not open..." for a wrong
+ * recovery key, RK_ENOTFOUND if the certificate's key was not escrowed,
+ * RK_EINVAL if the order is not a key recovery. In production HQ unwraps
+ * the key and returns it over the sync channel; the demo holds HQ's demo
+ * recovery key in a file. */
+int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                     const rk_recover_opts *o, rk_enrol_result *out);
 
 typedef struct rk_enrol_open {
     char order_ref[RK_ORDER_REF_MAX];

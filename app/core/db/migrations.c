@@ -212,6 +212,22 @@ static const char *const migrations[] = {
     "  created_at  INTEGER NOT NULL,"
     "  updated_at  INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX enrolment_open ON enrolment(order_id, usage) WHERE outcome IS NULL;",
+
+    /* 4: escrowed encryption keys, wrapped to HQ's recovery certificate
+     * (CMS EnvelopedData) before they are written to a USB key; the
+     * certificate serial is set when the order is issued. */
+    "CREATE TABLE escrow ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  order_id    INTEGER NOT NULL REFERENCES orders(id),"
+    "  cert_serial TEXT UNIQUE,"
+    "  wrapped     BLOB NOT NULL,"
+    "  recovery_fp TEXT NOT NULL,"
+    "  created_at  INTEGER NOT NULL);"
+    "CREATE INDEX escrow_order ON escrow(order_id);"
+    /* An encryption key cannot sign its own request on the USB key: the
+     * journal keeps the request signed by the software key before it was
+     * wiped, for a resumed enrolment. */
+    "ALTER TABLE enrolment ADD COLUMN csr BLOB;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

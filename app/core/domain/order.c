@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define FIELDS_MAX (RK_FORM_MAX_FIELDS * (32 + RK_ORDER_VALUE_MAX + 2))
@@ -1196,6 +1197,23 @@ static int insert_cert(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
     return 0;
 }
 
+/* The recovered certificate now lives on another key. */
+static int move_cert(rk_ledger *l, const rk_cert_record *c)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE certificate SET key_serial = ? WHERE serial = upper(?) AND "
+                          "status = 'valid'");
+    if (rc) return rc;
+    bind_text_or_null(st, 1, c->key_serial);
+    sqlite3_bind_text(st, 2, c->serial, -1, SQLITE_STATIC);
+    rc = step_done(l, st, "cannot record the recovered certificate");
+    if (!rc && sqlite3_changes(rk_db_handle(l->db)) != 1)
+        rc = rk_err_set(RK_ESTATE, "certificate %s is not a valid certificate of this branch",
+                        c->serial);
+    return rc;
+}
+
 static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_cert_record *cert)
 {
     char before[16], detail[256] = "";
@@ -1211,8 +1229,17 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
         if (!cert)
             return rk_err_set(RK_EINVAL, "a %s produces a certificate: give it",
                               rk_business_label(o->business, 0));
-        if ((rc = insert_cert(l, o, cert)) != 0) return rc;
-        snprintf(detail, sizeof detail, "certificate %s", cert->serial);
+        if (!strcmp(o->business, "recovery") && o->cert_serial[0] &&
+            !strcasecmp(cert->serial, o->cert_serial)) {
+            /* Key recovery puts the same certificate (and key) onto a new
+             * USB key: the certificate moves, nothing new is issued. */
+            if ((rc = move_cert(l, cert)) != 0) return rc;
+            snprintf(detail, sizeof detail, "certificate %s recovered onto key %s", cert->serial,
+                     cert->key_serial);
+        } else {
+            if ((rc = insert_cert(l, o, cert)) != 0) return rc;
+            snprintf(detail, sizeof detail, "certificate %s", cert->serial);
+        }
         /* The old certificate of a lost key, a change or a broken key is
          * replaced: revoke it in the same transaction. */
         const char *why = !strcmp(o->business, "reissue")   ? "keyCompromise"
@@ -1258,6 +1285,16 @@ int rk_order_issue_with(rk_ledger *l, const rk_actor *by, const char *ref,
                (rc = issue_locked(l, by, o, cert)) != 0 ? rc
                : also                                   ? also(l, arg)
                                                         : 0);
+}
+
+int rk_order_add_certificate(rk_ledger *l, const char *ref, const rk_cert_record *cert)
+{
+    rk_order *o = calloc(1, sizeof *o);
+    if (!o) return rk_err_oom();
+    int rc = load(l, ref, o, NULL);
+    if (!rc) rc = insert_cert(l, o, cert);
+    free(o);
+    return rc;
 }
 
 int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, rk_order *out)

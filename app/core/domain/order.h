@@ -169,6 +169,12 @@ int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_c
 int rk_order_issue_with(rk_ledger *l, const rk_actor *by, const char *ref,
                         const rk_cert_record *cert, int (*also)(rk_ledger *, void *), void *arg);
 
+/* Inside the issuing transaction (rk_order_issue_with's also): records a
+ * second certificate of order ref, the encryption half of dual
+ * certificates (cert->usage "enc"). RK_ESTATE if the order already has one
+ * of that usage. */
+int rk_order_add_certificate(rk_ledger *l, const char *ref, const rk_cert_record *cert);
+
 /* Checks, without changing anything, that by may issue order ref now and
  * that it produces a certificate; out receives the order. */
 int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, rk_order *out);

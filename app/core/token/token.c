@@ -825,6 +825,127 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
     return 0;
 }
 
+/* A big number as the fixed-size big-endian bytes PKCS#11 wants (len 0:
+ * its natural size). The buffer is the caller's (wipe + free). */
+static int bn_param(unsigned char **out, CK_ULONG *len, EVP_PKEY *key, const char *name, int fixed)
+{
+    BIGNUM *bn = NULL;
+    *out = NULL;
+    *len = 0;
+    if (!EVP_PKEY_get_bn_param(key, name, &bn))
+        return rk_err_set(RK_ECRYPTO, "the key lacks its %s", name);
+    int n = fixed ? fixed : BN_num_bytes(bn);
+    if (n <= 0 || !(*out = malloc((size_t)n))) {
+        BN_clear_free(bn);
+        return rk_err_oom();
+    }
+    if (BN_bn2binpad(bn, *out, n) != n) {
+        BN_clear_free(bn);
+        free(*out);
+        *out = NULL;
+        return rk_err_set(RK_ECRYPTO, "the key's %s does not fit", name);
+    }
+    BN_clear_free(bn);
+    *len = (CK_ULONG)n;
+    return 0;
+}
+
+int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const char *label)
+{
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
+    int is_ec = EVP_PKEY_is_a(key, "EC"), is_rsa = EVP_PKEY_is_a(key, "RSA");
+    CK_KEY_TYPE kt = is_ec ? CKK_EC : CKK_RSA;
+    CK_BBOOL rsa_enc = is_rsa ? CK_TRUE : CK_FALSE, ec_derive = is_ec ? CK_TRUE : CK_FALSE;
+    enum { NV = 8 };
+    unsigned char *v[NV] = {0};
+    CK_ULONG vl[NV] = {0};
+    unsigned char point[2 + 65];
+    CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv;
+    int rc = 0;
+
+    if (!is_ec && !is_rsa) return rk_err_set(RK_EINVAL, "only EC P-256 and RSA keys are imported");
+    if (!label || strlen(label) > 64) return rk_err_set(RK_EINVAL, "the key label is too long");
+    if (!t->logged_in) return rk_err_set(RK_EAUTH, "importing a key needs the key's PIN");
+    if (RAND_bytes(id, RK_TOKEN_ID_LEN) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+
+    CK_ATTRIBUTE pub[12] = {
+        {CKA_CLASS, &pub_cls, sizeof pub_cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, sizeof yes},         {CKA_PRIVATE, &no, sizeof no},
+        {CKA_ID, id, RK_TOKEN_ID_LEN},         {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_VERIFY, &no, sizeof no},          {CKA_ENCRYPT, &rsa_enc, sizeof rsa_enc},
+        {CKA_WRAP, &rsa_enc, sizeof rsa_enc},
+    };
+    CK_ULONG npub = 9;
+    CK_ATTRIBUTE priv[20] = {
+        {CKA_CLASS, &priv_cls, sizeof priv_cls},
+        {CKA_KEY_TYPE, &kt, sizeof kt},
+        {CKA_TOKEN, &yes, sizeof yes},
+        {CKA_PRIVATE, &yes, sizeof yes},
+        {CKA_SENSITIVE, &yes, sizeof yes},
+        {CKA_EXTRACTABLE, &no, sizeof no},
+        {CKA_ID, id, RK_TOKEN_ID_LEN},
+        {CKA_LABEL, (void *)label, strlen(label)},
+        {CKA_SIGN, &no, sizeof no},
+        {CKA_DECRYPT, &rsa_enc, sizeof rsa_enc},
+        {CKA_UNWRAP, &rsa_enc, sizeof rsa_enc},
+        {CKA_DERIVE, &ec_derive, sizeof ec_derive},
+    };
+    CK_ULONG npriv = 12;
+    if (is_ec) {
+        char group[32] = "";
+        size_t plen = 0;
+        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                            NULL) ||
+            strcmp(group, "prime256v1"))
+            return rk_err_set(RK_EINVAL, "only EC keys on P-256 are imported");
+        /* CKA_EC_POINT: the uncompressed point in a DER OCTET STRING. */
+        if (!EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point + 2, 65, &plen) ||
+            plen != 65)
+            return rk_err_set(RK_ECRYPTO, "cannot read the key's public point");
+        point[0] = 0x04;
+        point[1] = 65;
+        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_POINT, point, sizeof point};
+        if ((rc = bn_param(&v[0], &vl[0], key, OSSL_PKEY_PARAM_PRIV_KEY, 32)) != 0) goto out;
+        priv[npriv++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        priv[npriv++] = (CK_ATTRIBUTE){CKA_VALUE, v[0], vl[0]};
+    } else {
+        static const char *const names[NV] = {
+            OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+            OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+            OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+            OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+        static const CK_ATTRIBUTE_TYPE types[NV] = {
+            CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
+            CKA_PRIME_2, CKA_EXPONENT_1,      CKA_EXPONENT_2,       CKA_COEFFICIENT};
+        for (int i = 0; i < NV; i++) {
+            if ((rc = bn_param(&v[i], &vl[i], key, names[i], 0)) != 0) goto out;
+            priv[npriv++] = (CK_ATTRIBUTE){types[i], v[i], vl[i]};
+        }
+        pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS, v[0], vl[0]};
+        pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, v[1], vl[1]};
+    }
+    /* The public half first: rk_token_find_pair() looks for the private
+     * one, so a pair counts as made only once both are there. */
+    CK_RV rv = t->ctx->fl->C_CreateObject(t->s, pub, npub, &hpub);
+    if (rv != CKR_OK) {
+        rc = fail_rv(rv, "writing the public key");
+        goto out;
+    }
+    rv = t->ctx->fl->C_CreateObject(t->s, priv, npriv, &hpriv);
+    if (rv != CKR_OK) {
+        rc = fail_rv(rv, "writing the private key");
+        t->ctx->fl->C_DestroyObject(t->s, hpub);
+    }
+out:
+    for (int i = 0; i < NV; i++) {
+        if (v[i]) rk_wipe(v[i], vl[i]);
+        free(v[i]);
+    }
+    return rc;
+}
+
 /* The public key from the public-key object (or the private one) of id. */
 static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
 {

@@ -182,6 +182,15 @@ int rk_token_login(rk_token *t, const char *pin);
 int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const char *label,
                     rk_token_progress progress, void *progress_arg);
 
+/* Writes a key pair made in software (an escrowed encryption key, see
+ * ca/escrow.h) onto the (logged-in) key: a public-key object and a private
+ * key that is sensitive and never extractable, usable to decrypt and unwrap
+ * (RSA-2048) or derive (EC P-256), both with a new random CKA_ID (written
+ * to id, RK_TOKEN_ID_LEN bytes) and label. key stays the caller's, who
+ * frees it right after; the layer wipes its own copies of the private
+ * values. RK_EINVAL for another kind of key. */
+int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const char *label);
+
 /* The public key of the key pair id, read from the key. The caller frees it. */
 int rk_token_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len);
 

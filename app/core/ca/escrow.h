@@ -1,0 +1,72 @@
+/*
+ * Key escrow: encryption keys that HQ can recover.
+ *
+ * An escrowed encryption key cannot be generated on the subscriber's USB
+ * key (it could never be recovered): it is generated in software, wrapped
+ * at once to HQ's recovery certificate as CMS EnvelopedData (the PKCS#8
+ * private key as content, AES-256-CBC, the recipient's RSA key transport or
+ * ECDH key agreement), the wrapped blob is stored in the `escrow` table,
+ * and only then is the key written to the USB key (token.h's
+ * rk_token_import_key) and the software copy wiped. The branch only ever
+ * holds the recovery CERTIFICATE; the recovery private key is HQ's. In the
+ * demo `ractl ca init` makes a demo-only recovery pair,
+ * <data_dir>/ca/demo-recovery.{pem,key}; a configured HQ certificate is
+ * <data_dir>/ca/recovery.pem and wins. In production HQ unwraps an escrowed
+ * key and returns it over the sync channel; `ractl key recover
+ * --recovery-key FILE` stands in for that here.
+ */
+#ifndef RK_ESCROW_H
+#define RK_ESCROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/x509.h>
+
+#include "db/db.h"
+
+#define RK_ESCROW_FP_LEN 65 /* SHA-256 hex + NUL */
+
+/* A new software key: RSA-2048 (rsa != 0) or EC P-256. The caller frees it. */
+int rk_escrow_keygen(EVP_PKEY **out, int rsa);
+
+/* Wraps key's private key to recovery (CMS EnvelopedData, DER) into a new
+ * buffer *out (free()) of *len bytes. The PKCS#8 copy is wiped. */
+int rk_escrow_wrap(unsigned char **out, size_t *len, EVP_PKEY *key, X509 *recovery);
+
+/* Opens a wrapped key with the recovery private key (and its certificate,
+ * may be NULL). RK_EAUTH "the recovery key does not open..." for a wrong
+ * key, RK_EFORMAT for a damaged blob. The caller frees *out. */
+int rk_escrow_unwrap(EVP_PKEY **out, const unsigned char *der, size_t len, EVP_PKEY *recovery_key,
+                     X509 *recovery);
+
+/* SHA-256 of the certificate's DER in lower-case hex. */
+int rk_escrow_fingerprint(char out[RK_ESCROW_FP_LEN], X509 *cert);
+
+/* Records a wrapped key for order_id (cert_serial not known yet: NULL),
+ * inside the caller's transaction or alone. *id receives the row. */
+int rk_escrow_store(int64_t *id, rk_db *db, int64_t order_id, const unsigned char *wrapped,
+                    size_t len, const char *fp);
+
+/* Names the certificate of escrow row id (inside the issuing transaction). */
+int rk_escrow_bind(rk_db *db, int64_t id, const char *cert_serial);
+
+/* The wrapped key of the certificate cert_serial into a new buffer (free())
+ * and the recovery certificate's fingerprint. RK_ENOTFOUND if the
+ * certificate's key was not escrowed. */
+int rk_escrow_load(unsigned char **out, size_t *len, char fp[RK_ESCROW_FP_LEN], rk_db *db,
+                   const char *cert_serial);
+
+/* Drops the wrapped keys of order_id that never got a certificate
+ * (rollback, or a key made again after a crash). */
+int rk_escrow_drop_unbound(rk_db *db, int64_t order_id);
+
+/* The recovery certificate under ca_dir (recovery.pem, else
+ * demo-recovery.pem). RK_ENOTFOUND naming both. The caller frees it. */
+int rk_escrow_recovery_cert(X509 **out, const char *ca_dir);
+
+/* Makes the demo-only recovery pair ca_dir/demo-recovery.{pem,key} (RSA-2048,
+ * key file 0600) unless one of them, or recovery.pem, exists. *made = 1 if
+ * it did (may be NULL). */
+int rk_escrow_demo_init(const char *ca_dir, int *made);
+
+#endif
