@@ -638,7 +638,11 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         rk_enrol_result res;
         snprintf(label, sizeof label, "Layer %d", r);
         rk_token_init_opts io = {label, secret, sizeof secret, PIN, NULL, NULL};
-        rk_enrol_opts eo = {refs[r], serial, PIN, 0, on_progress, &tl};
+        rk_enrol_opts eo = {.order_ref = refs[r],
+                            .key_serial = serial,
+                            .pin = PIN,
+                            .progress = on_progress,
+                            .progress_arg = &tl};
         memset(tl.t, 0, sizeof tl.t);
         double a = now_ms();
         if (rk_token_init(serial, NULL, ctx, "blank", &io)) die("rk_token_init");
