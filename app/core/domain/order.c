@@ -517,7 +517,8 @@ static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, cons
     return step_done(l, st, "cannot record the document");
 }
 
-static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids);
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+                         const char *detail);
 
 /* Creates one order; own_tx: in its own transaction, else inside the
  * caller's (which rolls back on failure). */
@@ -587,12 +588,15 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
     for (int i = 0; i < spec->n_paper; i++)
         if ((rc = insert_paper(l, by, o->id, spec->paper_docs[i], "seen at capture")) != 0)
             goto fail;
-    if ((rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.created", NULL, o,
-                     detail.data)) != 0)
-        goto fail;
+    /* Captured and submitted in one step is one transition (no one ever
+     * saw the draft): one audit entry and one event, "order.submitted",
+     * carrying what was captured. */
     if (spec->submit) {
         order_ids ids = {by->clerk_id, 0};
-        if ((rc = submit_locked(l, by, o, &ids)) != 0) goto fail;
+        if ((rc = submit_locked(l, by, o, &ids, detail.data)) != 0) goto fail;
+    } else if ((rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.created", NULL,
+                            o, detail.data)) != 0) {
+        goto fail;
     }
     rc = own_tx ? rk_db_commit(l->db) : 0;
     if (!rc && out) *out = *o;
@@ -937,7 +941,8 @@ static int price(rk_ledger *l, rk_order *o, rk_buf *lines_json)
     return 0;
 }
 
-static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids)
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+                         const char *detail)
 {
     static const char *const from[] = {"draft", "rejected"};
     char missing[2048];
@@ -990,7 +995,7 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
     snprintf(o->state, sizeof o->state, "submitted");
     o->submitted_at = now;
     o->due_at = due;
-    return record(l, by, "entry", "order.submitted", before, o, NULL);
+    return record(l, by, "entry", "order.submitted", before, o, detail);
 }
 
 /* Loads, checks and runs body under one transaction; the common frame of
@@ -1015,7 +1020,7 @@ int rk_order_submit(rk_ledger *l, const rk_actor *by, const char *ref)
     int rc = by->clerk_id ? require(by, RK_ROLE_ENTRY)
                           : rk_err_set(RK_EPERM, "only an entry clerk can submit an order");
     if (rc) return rc;
-    TRANSITION(l, ref, o, ids, submit_locked(l, by, o, &ids));
+    TRANSITION(l, ref, o, ids, submit_locked(l, by, o, &ids, NULL));
 }
 
 /* The reviewer may not be the clerk who created or submitted the order. */
@@ -1544,7 +1549,7 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
                                "not applicable: revocation started by the system")) != 0)
             goto out;
     if ((rc = record(l, &sys, "system", "order.created", NULL, o, reason)) != 0 ||
-        (rc = submit_locked(l, &sys, o, NULL)) != 0)
+        (rc = submit_locked(l, &sys, o, NULL, NULL)) != 0)
         goto out;
     snprintf(ref_out, n, "%s", o->ref);
 out:
