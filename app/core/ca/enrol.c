@@ -70,12 +70,6 @@ static int reached(const journal *j, const char *step)
     return have > want || (have == want && !strcmp(j->phase, "done"));
 }
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 static int blob(unsigned char **dst, int *len, sqlite3_stmt *st, int col)
 {
     int n = sqlite3_column_bytes(st, col);
@@ -107,18 +101,18 @@ static int journal_load(rk_ledger *l, int64_t order_id, const char *usage, journ
         snprintf(j->usage, sizeof j->usage, "%s", usage);
         j->id = sqlite3_column_int64(st, 0);
         j->order_id = order_id;
-        text(j->key_serial, sizeof j->key_serial, st, 1);
-        text(j->label, sizeof j->label, st, 2);
-        text(j->step, sizeof j->step, st, 3);
-        text(j->phase, sizeof j->phase, st, 4);
+        rk_db_text(j->key_serial, sizeof j->key_serial, st, 1);
+        rk_db_text(j->label, sizeof j->label, st, 2);
+        rk_db_text(j->step, sizeof j->step, st, 3);
+        rk_db_text(j->phase, sizeof j->phase, st, 4);
         int idlen = sqlite3_column_bytes(st, 5);
         if (idlen > 0 && idlen <= (int)sizeof j->key_id) {
             memcpy(j->key_id, sqlite3_column_blob(st, 5), (size_t)idlen);
             j->key_id_len = (size_t)idlen;
         }
-        text(j->cert_serial, sizeof j->cert_serial, st, 7);
+        rk_db_text(j->cert_serial, sizeof j->cert_serial, st, 7);
         j->created_at = sqlite3_column_int64(st, 9);
-        text(j->uuid, sizeof j->uuid, st, 10);
+        rk_db_text(j->uuid, sizeof j->uuid, st, 10);
         if ((rc = blob(&j->spki, &j->spki_len, st, 6)) == 0)
             rc = blob(&j->cert_der, &j->cert_len, st, 8);
         if (!rc) rc = blob(&j->csr, &j->csr_len, st, 11);
@@ -943,13 +937,13 @@ int rk_enrol_pending(rk_ledger *l, rk_enrol_open **out, int *n)
         }
         list = grown;
         rk_enrol_open *e = &list[count++];
-        text(e->order_ref, sizeof e->order_ref, st, 0);
-        text(e->key_serial, sizeof e->key_serial, st, 1);
-        text(e->step, sizeof e->step, st, 2);
-        text(e->phase, sizeof e->phase, st, 3);
+        rk_db_text(e->order_ref, sizeof e->order_ref, st, 0);
+        rk_db_text(e->key_serial, sizeof e->key_serial, st, 1);
+        rk_db_text(e->step, sizeof e->step, st, 2);
+        rk_db_text(e->phase, sizeof e->phase, st, 3);
         e->attempts = sqlite3_column_int(st, 4);
         e->updated_at = sqlite3_column_int64(st, 5);
-        text(e->error, sizeof e->error, st, 6);
+        rk_db_text(e->error, sizeof e->error, st, 6);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list enrolments");
     sqlite3_finalize(st);

@@ -5,6 +5,7 @@
  */
 #include "hsm.h"
 
+#include "util/ecdsa.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -388,18 +389,5 @@ int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, cons
         *siglen = outlen;
         return 0;
     }
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(outb, (int)(outlen / 2), NULL);
-    BIGNUM *s = BN_bin2bn(outb + outlen / 2, (int)(outlen / 2), NULL);
-    if (!es || !r || !s || outlen % 2 || !ECDSA_SIG_set0(es, r, s)) {
-        ECDSA_SIG_free(es);
-        BN_free(r);
-        BN_free(s);
-        return rk_err_set(RK_ECRYPTO, "the HSM returned a malformed signature");
-    }
-    int n = i2d_ECDSA_SIG(es, sig);
-    ECDSA_SIG_free(es);
-    if (n <= 0) return rk_err_oom();
-    *siglen = (size_t)n;
-    return 0;
+    return rk_ecdsa_raw_to_der(sig, siglen, outb, outlen, "the HSM");
 }

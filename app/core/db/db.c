@@ -270,3 +270,9 @@ int rk_db_check(rk_db *db, rk_buf *out)
     }
     return bad ? rk_err_set(RK_EVERIFY, "the database check found problems") : 0;
 }
+
+void rk_db_text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}

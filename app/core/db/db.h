@@ -60,6 +60,10 @@ int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql);
 int rk_db_cached(rk_db *db, sqlite3_stmt **out, const char *sql);
 void rk_db_release(rk_db *db, sqlite3_stmt *st);
 
+/* Copies column col of the current row as text into dst (n bytes, cut if
+ * longer; "" for NULL). */
+void rk_db_text(char *dst, size_t n, sqlite3_stmt *st, int col);
+
 /* Schema version (PRAGMA user_version) and the newest this program knows. */
 int rk_db_version(rk_db *db, int *out);
 int rk_db_latest_version(void);

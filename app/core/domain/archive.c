@@ -56,12 +56,6 @@ const char *rk_archive_group_label(const char *group)
     return g ? g->zh : group;
 }
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 /* --- reading boxes ------------------------------------------------------ */
 
 #define BOX_SELECT                                                                                 \
@@ -81,16 +75,16 @@ static void read_box(sqlite3_stmt *st, rk_archive_box *b)
 {
     memset(b, 0, sizeof *b);
     b->id = sqlite3_column_int64(st, 0);
-    text(b->label, sizeof b->label, st, 1);
-    text(b->group, sizeof b->group, st, 2);
+    rk_db_text(b->label, sizeof b->label, st, 1);
+    rk_db_text(b->group, sizeof b->group, st, 2);
     b->capacity = sqlite3_column_int(st, 3);
     b->created_at = sqlite3_column_int64(st, 4);
     b->sealed_at = sqlite3_column_int64(st, 5);
     b->count = sqlite3_column_int(st, 6);
     b->first_at = sqlite3_column_int64(st, 7);
     b->last_at = sqlite3_column_int64(st, 8);
-    text(b->ssn_first, sizeof b->ssn_first, st, 9);
-    text(b->ssn_last, sizeof b->ssn_last, st, 10);
+    rk_db_text(b->ssn_first, sizeof b->ssn_first, st, 9);
+    rk_db_text(b->ssn_last, sizeof b->ssn_last, st, 10);
 }
 
 int rk_archive_list(rk_ledger *l, const char *group, rk_archive_box **out, int *n)
@@ -237,10 +231,10 @@ static int read_candidates(rk_ledger *l, const group_def *g, candidate **out, in
         }
         candidate *c = &list[count++];
         c->id = sqlite3_column_int64(st, 0);
-        text(c->uuid, sizeof c->uuid, st, 1);
-        text(c->ref, sizeof c->ref, st, 2);
-        text(c->business, sizeof c->business, st, 3);
-        text(c->ssn, sizeof c->ssn, st, 4);
+        rk_db_text(c->uuid, sizeof c->uuid, st, 1);
+        rk_db_text(c->ref, sizeof c->ref, st, 2);
+        rk_db_text(c->business, sizeof c->business, st, 3);
+        rk_db_text(c->ssn, sizeof c->ssn, st, 4);
         c->delivered_at = sqlite3_column_int64(st, 5);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot read the orders to archive");

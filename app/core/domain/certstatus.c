@@ -17,12 +17,6 @@
 
 #define HOLD_MONTHS 6
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 static int is_hex(const char *s)
 {
     if (!*s) return 0;
@@ -57,14 +51,14 @@ int rk_certstatus_query(rk_ledger *l, const char *q, rk_status_hit *hits, int ma
         rk_status_hit *h = &hits[count++];
         char status[16];
         memset(h, 0, sizeof *h);
-        text(h->serial, sizeof h->serial, st, 0);
-        text(h->subject_name, sizeof h->subject_name, st, 1);
-        text(h->cert_kind, sizeof h->cert_kind, st, 2);
-        text(h->usage, sizeof h->usage, st, 3);
+        rk_db_text(h->serial, sizeof h->serial, st, 0);
+        rk_db_text(h->subject_name, sizeof h->subject_name, st, 1);
+        rk_db_text(h->cert_kind, sizeof h->cert_kind, st, 2);
+        rk_db_text(h->usage, sizeof h->usage, st, 3);
         h->not_before = sqlite3_column_int64(st, 4);
         h->not_after = sqlite3_column_int64(st, 5);
-        text(status, sizeof status, st, 6);
-        text(h->order_ref, sizeof h->order_ref, st, 7);
+        rk_db_text(status, sizeof status, st, 6);
+        rk_db_text(h->order_ref, sizeof h->order_ref, st, 7);
         if (!strcmp(status, "revoked"))
             set_status(h, "revoked", "已吊销");
         else if (!strcmp(status, "suspended"))
@@ -87,9 +81,9 @@ int rk_certstatus_query(rk_ledger *l, const char *q, rk_status_hit *hits, int ma
         while (count < max && sqlite3_step(st) == SQLITE_ROW) {
             rk_status_hit *h = &hits[count++];
             memset(h, 0, sizeof *h);
-            text(h->order_ref, sizeof h->order_ref, st, 0);
-            text(h->subject_name, sizeof h->subject_name, st, 1);
-            text(h->cert_kind, sizeof h->cert_kind, st, 2);
+            rk_db_text(h->order_ref, sizeof h->order_ref, st, 0);
+            rk_db_text(h->subject_name, sizeof h->subject_name, st, 1);
+            rk_db_text(h->cert_kind, sizeof h->cert_kind, st, 2);
             set_status(h, "new_application", "新申请（审核通过，制证中）");
         }
         sqlite3_finalize(st);
@@ -125,11 +119,11 @@ int rk_certstatus_renewals(rk_ledger *l, int days, rk_renewal **out, int *n)
         list = grown;
         rk_renewal *r = &list[count++];
         memset(r, 0, sizeof *r);
-        text(r->serial, sizeof r->serial, st, 0);
-        text(r->subject_name, sizeof r->subject_name, st, 1);
+        rk_db_text(r->serial, sizeof r->serial, st, 0);
+        rk_db_text(r->subject_name, sizeof r->subject_name, st, 1);
         r->not_after = sqlite3_column_int64(st, 2);
         r->days_left = (int)((r->not_after - now + 86399) / 86400);
-        text(r->order_ref, sizeof r->order_ref, st, 3);
+        rk_db_text(r->order_ref, sizeof r->order_ref, st, 3);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list renewals");
     sqlite3_finalize(st);
@@ -253,7 +247,7 @@ int rk_certstatus_tick(rk_ledger *l, int *resumed, int *revocations)
     while (n < BATCH && sqlite3_step(st) == SQLITE_ROW) {
         int64_t at = sqlite3_column_int64(st, 1);
         if (rk_certstatus_hold_end(at) > now) continue;
-        text(due[n].serial, sizeof due[n].serial, st, 0);
+        rk_db_text(due[n].serial, sizeof due[n].serial, st, 0);
         due[n].suspended_at = at;
         due[n].not_after = sqlite3_column_int64(st, 2);
         n++;

@@ -23,12 +23,6 @@
 
 #define MAX_ROWS 2000000
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 void rk_export_org_code(char *out, size_t n, const char *uscc)
 {
     if (uscc && strlen(uscc) == 18)
@@ -136,14 +130,14 @@ int rk_export_register_rows(rk_ledger *l, const rk_export_filter *f, rk_register
         if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != 0) break;
         rk_register_row *r = &rows[count++];
         memset(r, 0, sizeof *r);
-        text(r->ref, sizeof r->ref, st, 0);
-        text(r->business, sizeof r->business, st, 1);
-        text(r->ssn, sizeof r->ssn, st, 2);
-        text(r->unit, sizeof r->unit, st, 3);
-        text(uscc, sizeof uscc, st, 4);
+        rk_db_text(r->ref, sizeof r->ref, st, 0);
+        rk_db_text(r->business, sizeof r->business, st, 1);
+        rk_db_text(r->ssn, sizeof r->ssn, st, 2);
+        rk_db_text(r->unit, sizeof r->unit, st, 3);
+        rk_db_text(uscc, sizeof uscc, st, 4);
         rk_export_org_code(r->org_code, sizeof r->org_code, uscc);
-        text(r->project, sizeof r->project, st, 5);
-        text(r->region, sizeof r->region, st, 6);
+        rk_db_text(r->project, sizeof r->project, st, 5);
+        rk_db_text(r->region, sizeof r->region, st, 6);
         if (!r->region[0]) snprintf(r->region, sizeof r->region, "%s", l->conf->region);
         r->produced_at = sqlite3_column_int64(st, 7);
         r->expires_at = sqlite3_column_int64(st, 8);
@@ -193,15 +187,15 @@ int rk_export_oplog_rows(rk_ledger *l, const rk_export_filter *f, int reveal, rk
         if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != 0) break;
         rk_oplog_row *r = &rows[count++];
         memset(r, 0, sizeof *r);
-        text(r->ref, sizeof r->ref, st, 0);
-        text(r->business, sizeof r->business, st, 1);
-        text(r->unit, sizeof r->unit, st, 2);
-        text(r->project, sizeof r->project, st, 3);
-        text(r->region, sizeof r->region, st, 4);
+        rk_db_text(r->ref, sizeof r->ref, st, 0);
+        rk_db_text(r->business, sizeof r->business, st, 1);
+        rk_db_text(r->unit, sizeof r->unit, st, 2);
+        rk_db_text(r->project, sizeof r->project, st, 3);
+        rk_db_text(r->region, sizeof r->region, st, 4);
         if (!r->region[0]) snprintf(r->region, sizeof r->region, "%s", l->conf->region);
         r->at = sqlite3_column_int64(st, 5);
-        text(r->producer, sizeof r->producer, st, 6);
-        text(r->reviewer, sizeof r->reviewer, st, 7);
+        rk_db_text(r->producer, sizeof r->producer, st, 6);
+        rk_db_text(r->reviewer, sizeof r->reviewer, st, 7);
     }
     if (!rc && s != SQLITE_DONE) rc = rk_db_fail(l->db, "cannot read the operation log");
     sqlite3_finalize(st);

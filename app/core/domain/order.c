@@ -155,12 +155,6 @@ static int unseal_fields(rk_ledger *l, rk_order *o, const void *blob, int len)
     "o.archived_at, o.closed_at, o.due_at, o.fields, o.created_by, o.entered_by "                  \
     "FROM orders o "
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 /* Clerk ids of creator and submitter, kept beside the loaded order. */
 typedef struct order_ids {
     int64_t created_by, entered_by;
@@ -180,26 +174,26 @@ static int load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
     }
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
-    text(o->uuid, sizeof o->uuid, st, 1);
-    text(o->ref, sizeof o->ref, st, 2);
-    text(o->business, sizeof o->business, st, 3);
-    text(o->subscriber, sizeof o->subscriber, st, 4);
-    text(o->cert_kind, sizeof o->cert_kind, st, 5);
-    text(o->state, sizeof o->state, st, 6);
+    rk_db_text(o->uuid, sizeof o->uuid, st, 1);
+    rk_db_text(o->ref, sizeof o->ref, st, 2);
+    rk_db_text(o->business, sizeof o->business, st, 3);
+    rk_db_text(o->subscriber, sizeof o->subscriber, st, 4);
+    rk_db_text(o->cert_kind, sizeof o->cert_kind, st, 5);
+    rk_db_text(o->state, sizeof o->state, st, 6);
     o->needs_authority = sqlite3_column_int(st, 7);
-    text(o->authority_ref, sizeof o->authority_ref, st, 8);
-    text(o->subject_name, sizeof o->subject_name, st, 9);
-    text(o->cert_serial, sizeof o->cert_serial, st, 10);
+    rk_db_text(o->authority_ref, sizeof o->authority_ref, st, 8);
+    rk_db_text(o->subject_name, sizeof o->subject_name, st, 9);
+    rk_db_text(o->cert_serial, sizeof o->cert_serial, st, 10);
     o->fee_total = sqlite3_column_int64(st, 11);
     o->paid_fen = sqlite3_column_int64(st, 12);
-    text(o->pay_method, sizeof o->pay_method, st, 13);
-    text(o->reject_reason, sizeof o->reject_reason, st, 14);
-    text(o->cancel_reason, sizeof o->cancel_reason, st, 15);
-    text(o->created_by, sizeof o->created_by, st, 16);
-    text(o->entered_by, sizeof o->entered_by, st, 17);
-    text(o->reviewed_by, sizeof o->reviewed_by, st, 18);
-    text(o->issued_by, sizeof o->issued_by, st, 19);
-    text(o->delivered_by, sizeof o->delivered_by, st, 20);
+    rk_db_text(o->pay_method, sizeof o->pay_method, st, 13);
+    rk_db_text(o->reject_reason, sizeof o->reject_reason, st, 14);
+    rk_db_text(o->cancel_reason, sizeof o->cancel_reason, st, 15);
+    rk_db_text(o->created_by, sizeof o->created_by, st, 16);
+    rk_db_text(o->entered_by, sizeof o->entered_by, st, 17);
+    rk_db_text(o->reviewed_by, sizeof o->reviewed_by, st, 18);
+    rk_db_text(o->issued_by, sizeof o->issued_by, st, 19);
+    rk_db_text(o->delivered_by, sizeof o->delivered_by, st, 20);
     int64_t *times[] = {&o->created_at,  &o->submitted_at, &o->decided_at,
                         &o->paid_at,     &o->issued_at,    &o->delivered_at,
                         &o->archived_at, &o->closed_at,    &o->due_at};
@@ -786,14 +780,14 @@ int rk_order_docs(rk_ledger *l, int64_t order_id, rk_order_doc **out, int *n)
         list = grown;
         rk_order_doc *d = &list[count++];
         memset(d, 0, sizeof *d);
-        text(d->doc_type, sizeof d->doc_type, st, 0);
-        text(d->sha256, sizeof d->sha256, st, 1);
-        text(d->format, sizeof d->format, st, 2);
+        rk_db_text(d->doc_type, sizeof d->doc_type, st, 0);
+        rk_db_text(d->sha256, sizeof d->sha256, st, 1);
+        rk_db_text(d->format, sizeof d->format, st, 2);
         d->bytes = sqlite3_column_int64(st, 3);
         d->width = sqlite3_column_int(st, 4);
         d->height = sqlite3_column_int(st, 5);
         d->seen_on_paper = sqlite3_column_int(st, 6);
-        text(d->note, sizeof d->note, st, 7);
+        rk_db_text(d->note, sizeof d->note, st, 7);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list documents");
     rk_db_release(l->db, st);
@@ -866,7 +860,7 @@ static int find_cert(rk_ledger *l, const char *serial, cert_row *out)
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
-        text(out->status, sizeof out->status, st, 1);
+        rk_db_text(out->status, sizeof out->status, st, 1);
         out->not_before = sqlite3_column_int64(st, 2);
         out->not_after = sqlite3_column_int64(st, 3);
         out->suspended_at = sqlite3_column_int64(st, 4);
@@ -1457,12 +1451,12 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
     }
     while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
         rk_order_row *r = &rows[count++];
-        text(r->ref, sizeof r->ref, st, 0);
-        text(r->uuid, sizeof r->uuid, st, 1);
-        text(r->business, sizeof r->business, st, 2);
-        text(r->subscriber, sizeof r->subscriber, st, 3);
-        text(r->state, sizeof r->state, st, 4);
-        text(r->subject_name, sizeof r->subject_name, st, 5);
+        rk_db_text(r->ref, sizeof r->ref, st, 0);
+        rk_db_text(r->uuid, sizeof r->uuid, st, 1);
+        rk_db_text(r->business, sizeof r->business, st, 2);
+        rk_db_text(r->subscriber, sizeof r->subscriber, st, 3);
+        rk_db_text(r->state, sizeof r->state, st, 4);
+        rk_db_text(r->subject_name, sizeof r->subject_name, st, 5);
         r->fee_total = sqlite3_column_int64(st, 6);
         r->submitted_at = sqlite3_column_int64(st, 7);
         r->due_at = sqlite3_column_int64(st, 8);
@@ -1506,7 +1500,7 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
                            "WHERE c.serial = upper(?)")) != 0)
         goto out;
     sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) text(src_ref, sizeof src_ref, st, 0);
+    if (sqlite3_step(st) == SQLITE_ROW) rk_db_text(src_ref, sizeof src_ref, st, 0);
     rk_db_release(l->db, st);
     if (!src_ref[0]) {
         rc = rk_err_set(RK_ENOTFOUND, "certificate %s has no order in this branch", serial);

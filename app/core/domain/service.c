@@ -38,12 +38,6 @@ const char *rk_service_channel_label(const char *c)
     return NULL;
 }
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 /* Text from a clerk or subscriber: at most max bytes, no control
  * characters but line breaks and tabs; required unless optional. */
 static int check_text(const char *what, const char *v, size_t max, int required)
@@ -116,7 +110,7 @@ static int order_ids(rk_ledger *l, const char *ref, int64_t *id, char uuid[37])
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
-        text(uuid, 37, st, 1);
+        rk_db_text(uuid, 37, st, 1);
     } else {
         rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
                               : rk_db_fail(l->db, "cannot read the order");
@@ -220,12 +214,12 @@ int rk_service_consult_list(rk_ledger *l, int64_t from, int64_t to, rk_consultat
         rk_consultation *c = &list[count++];
         c->id = sqlite3_column_int64(st, 0);
         c->at = sqlite3_column_int64(st, 1);
-        text(c->clerk, sizeof c->clerk, st, 2);
-        text(c->channel, sizeof c->channel, st, 3);
-        text(c->topic, sizeof c->topic, st, 4);
-        text(c->question, sizeof c->question, st, 5);
-        text(c->answer, sizeof c->answer, st, 6);
-        text(c->subscriber, sizeof c->subscriber, st, 7);
+        rk_db_text(c->clerk, sizeof c->clerk, st, 2);
+        rk_db_text(c->channel, sizeof c->channel, st, 3);
+        rk_db_text(c->topic, sizeof c->topic, st, 4);
+        rk_db_text(c->question, sizeof c->question, st, 5);
+        rk_db_text(c->answer, sizeof c->answer, st, 6);
+        rk_db_text(c->subscriber, sizeof c->subscriber, st, 7);
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list consultations");
     sqlite3_finalize(st);
@@ -345,9 +339,9 @@ int rk_service_complaint_resolve(rk_ledger *l, const rk_actor *by, int64_t id,
         sqlite3_bind_int64(st, 1, id);
         int s = sqlite3_step(st);
         if (s == SQLITE_ROW) {
-            text(status, sizeof status, st, 0);
+            rk_db_text(status, sizeof status, st, 0);
             deadline = sqlite3_column_int64(st, 1);
-            text(uuid, sizeof uuid, st, 2);
+            rk_db_text(uuid, sizeof uuid, st, 2);
         } else {
             rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no complaint #%lld", (long long)id)
                                   : rk_db_fail(l->db, "cannot read the complaint");
@@ -422,13 +416,13 @@ int rk_service_complaint_list(rk_ledger *l, int which, rk_complaint **out, int *
         c->at = sqlite3_column_int64(st, 1);
         c->deadline = sqlite3_column_int64(st, 2);
         c->resolved_at = sqlite3_column_int64(st, 3);
-        text(c->clerk, sizeof c->clerk, st, 4);
-        text(c->order_ref, sizeof c->order_ref, st, 5);
-        text(c->subscriber, sizeof c->subscriber, st, 6);
-        text(c->content, sizeof c->content, st, 7);
-        text(c->status, sizeof c->status, st, 8);
-        text(c->resolution, sizeof c->resolution, st, 9);
-        text(c->resolved_by, sizeof c->resolved_by, st, 10);
+        rk_db_text(c->clerk, sizeof c->clerk, st, 4);
+        rk_db_text(c->order_ref, sizeof c->order_ref, st, 5);
+        rk_db_text(c->subscriber, sizeof c->subscriber, st, 6);
+        rk_db_text(c->content, sizeof c->content, st, 7);
+        rk_db_text(c->status, sizeof c->status, st, 8);
+        rk_db_text(c->resolution, sizeof c->resolution, st, 9);
+        rk_db_text(c->resolved_by, sizeof c->resolved_by, st, 10);
         c->overdue = !strcmp(c->status, "open") && c->deadline < now;
     }
     rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list complaints");
@@ -546,7 +540,7 @@ static void on_topic(sqlite3_stmt *st, rk_weekly *w)
 {
     if (w->n_topics == RK_WEEKLY_MAX) return;
     rk_weekly_count *t = &w->topics[w->n_topics++];
-    text(t->key, sizeof t->key, st, 0);
+    rk_db_text(t->key, sizeof t->key, st, 0);
     t->count = sqlite3_column_int(st, 1);
     t->extra = sqlite3_column_int(st, 2);
 }
@@ -556,8 +550,8 @@ static void on_order(sqlite3_stmt *st, rk_weekly *w)
     w->orders += sqlite3_column_int(st, 2);
     if (w->n_order_states == RK_WEEKLY_MAX) return;
     rk_weekly_count *t = &w->order_states[w->n_order_states++];
-    text(t->key, sizeof t->key, st, 0);
-    text(t->key2, sizeof t->key2, st, 1);
+    rk_db_text(t->key, sizeof t->key, st, 0);
+    rk_db_text(t->key2, sizeof t->key2, st, 1);
     t->count = sqlite3_column_int(st, 2);
 }
 
@@ -575,7 +569,7 @@ static void on_clerk(sqlite3_stmt *st, rk_weekly *w)
 {
     if (w->n_clerks == RK_WEEKLY_MAX) return;
     rk_weekly_count *t = &w->clerks[w->n_clerks++];
-    text(t->key, sizeof t->key, st, 0);
+    rk_db_text(t->key, sizeof t->key, st, 0);
     t->count = sqlite3_column_int(st, 1);
     t->extra = sqlite3_column_int(st, 2);
 }

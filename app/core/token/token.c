@@ -19,6 +19,7 @@
 #include "token/token.h"
 
 #include "util/clock.h"
+#include "util/ecdsa.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -1068,21 +1069,7 @@ static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token
         *siglen = outlen;
         return 0;
     }
-    /* Raw r || s -> DER ECDSA-Sig-Value. */
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(out, (int)(outlen / 2), NULL);
-    BIGNUM *sv = BN_bin2bn(out + outlen / 2, (int)(outlen / 2), NULL);
-    if (!es || !r || !sv || outlen % 2 || !ECDSA_SIG_set0(es, r, sv)) {
-        ECDSA_SIG_free(es);
-        BN_free(r);
-        BN_free(sv);
-        return rk_err_set(RK_ECRYPTO, "the key returned a malformed signature");
-    }
-    int n = i2d_ECDSA_SIG(es, sig);
-    ECDSA_SIG_free(es);
-    if (n <= 0) return rk_err_oom();
-    *siglen = (size_t)n;
-    return 0;
+    return rk_ecdsa_raw_to_der(sig, siglen, out, outlen, "the key");
 }
 
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
