@@ -33,7 +33,12 @@ contains '"format":"jpeg"' "jpeg"
 [ "$(head -c 3 "$T/page.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ] && ok || bad "not a JPEG"
 expect 6 "no such scanner" -- "$RACTL" scan doc --out "$T/x.png" --device nosuch:0
 contains "nosuch:0" "names it"
-expect 1 "beyond the pixel cap" -- "$RACTL" scan doc --out "$T/x.png" --dpi 1200
+# Refusing the page cancels the scan, and SANE's test backend then leaks its
+# read buffer; sane_exit unloads the backend, so LeakSanitizer cannot name it
+# for tests/lsan.supp (test_docscan keeps it mapped and suppresses it by
+# name). Leak checking is off for this one command in sanitizer builds.
+expect 1 "beyond the pixel cap" -- env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    "$RACTL" scan doc --out "$T/x.png" --dpi 1200
 contains "lower the resolution" "says what to do"
 [ ! -e "$T/x.png" ] && ok || bad "a file was left behind"
 
