@@ -29,7 +29,7 @@ demo: export RAKIOSK_TOKEN_MODULE = $(P11LOCK)
 demo: export RAKIOSK_HSM_MODULE = $(P11LOCK)
 demo: build
 	$(DEMO) init
-	$(DEMO) -q ca status >/dev/null 2>&1 || $(DEMO) ca init --name "DEMO01 branch sub-CA"
+	$(DEMO) -q ca status >/dev/null 2>&1 || $(DEMO) ca init --name "DEMO01 branch"
 	build/app/kiosk/rakiosk --conf conf/kiosk.conf
 
 check: deps check-plain check-asan check-fuzz
