@@ -29,6 +29,7 @@ int main(int argc, char **argv)
     rk_conf *conf = NULL;
     rk_db *db = NULL;
 
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a log or journald sees each line at once */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--conf") && i + 1 < argc) {
             conf_path = argv[++i];
