@@ -5,7 +5,8 @@
  */
 #include "hsm.h"
 
-#include "util/ecdsa.h"
+#include "token/p11key.h"
+
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -26,12 +27,6 @@ struct rk_hsm {
     CK_SESSION_HANDLE s;
     int logged_in;
 };
-
-static const unsigned char P256_OID[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
-                                         0xce, 0x3d, 0x03, 0x01, 0x07};
-static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                                  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                  0x01, 0x05, 0x00, 0x04, 0x20};
 
 static int fail_rv(CK_RV rv, const char *what)
 {
@@ -243,7 +238,8 @@ int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
     };
     CK_ULONG npub = 7;
     if (alg == RK_HSM_EC_P256) {
-        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        pub[npub++] =
+            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
     } else {
         pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
         pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e, sizeof e};
@@ -267,127 +263,23 @@ int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
     return rv == CKR_OK ? 0 : fail_rv(rv, "generating the sub-CA key");
 }
 
-static int get_attr(unsigned char **out, CK_ULONG *len, rk_hsm *h, CK_OBJECT_HANDLE o,
-                    CK_ATTRIBUTE_TYPE type)
-{
-    CK_ATTRIBUTE a = {type, NULL, 0};
-    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1);
-    if (rv != CKR_OK) return fail_rv(rv, "reading the HSM key");
-    if (!(a.pValue = *out = malloc(a.ulValueLen ? a.ulValueLen : 1))) return rk_err_oom();
-    if ((rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1)) != CKR_OK) {
-        free(*out);
-        *out = NULL;
-        return fail_rv(rv, "reading the HSM key");
-    }
-    *len = a.ulValueLen;
-    return 0;
-}
-
 int rk_hsm_public_key(EVP_PKEY **out, rk_hsm *h, const char *key_label)
 {
     CK_OBJECT_HANDLE o;
-    CK_KEY_TYPE kt;
-    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
-    unsigned char *v1 = NULL, *v2 = NULL;
-    CK_ULONG l1 = 0, l2 = 0;
-    EVP_PKEY_CTX *pctx = NULL;
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    BIGNUM *n = NULL, *e = NULL;
-    ASN1_OCTET_STRING *os = NULL;
-    int rc;
-
     *out = NULL;
-    if ((rc = find_key(&o, h, CKO_PUBLIC_KEY, key_label)) == RK_ENOTFOUND)
-        return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    int rc = find_key(&o, h, CKO_PUBLIC_KEY, key_label);
+    if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
     if (rc) return rc;
-    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1);
-    if (rv != CKR_OK) return fail_rv(rv, "reading the HSM key");
-    if (!(bld = OSSL_PARAM_BLD_new())) return rk_err_oom();
-    if (kt == CKK_EC) {
-        if ((rc = get_attr(&v1, &l1, h, o, CKA_EC_PARAMS)) ||
-            (rc = get_attr(&v2, &l2, h, o, CKA_EC_POINT)))
-            goto out;
-        if (l1 != sizeof P256_OID || memcmp(v1, P256_OID, l1)) {
-            rc = rk_err_set(RK_ECRYPTO, "the HSM key is on a curve other than P-256");
-            goto out;
-        }
-        const unsigned char *p = v2;
-        os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)l2);
-        if (!os ||
-            !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
-            !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-                                              ASN1_STRING_get0_data(os),
-                                              (size_t)ASN1_STRING_length(os))) {
-            rc = rk_err_set(RK_ECRYPTO, "the HSM key's public point is malformed");
-            goto out;
-        }
-        pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    } else if (kt == CKK_RSA) {
-        if ((rc = get_attr(&v1, &l1, h, o, CKA_MODULUS)) ||
-            (rc = get_attr(&v2, &l2, h, o, CKA_PUBLIC_EXPONENT)))
-            goto out;
-        n = BN_bin2bn(v1, (int)l1, NULL);
-        e = BN_bin2bn(v2, (int)l2, NULL);
-        if (!n || !e || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-            !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-            rc = rk_err_oom();
-            goto out;
-        }
-        pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    } else {
-        rc = rk_err_set(RK_ECRYPTO, "the HSM key has an unsupported type");
-        goto out;
-    }
-    if (!(params = OSSL_PARAM_BLD_to_param(bld)) || !pctx || EVP_PKEY_fromdata_init(pctx) <= 0 ||
-        EVP_PKEY_fromdata(pctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        rc = rk_err_set(RK_ECRYPTO, "the HSM key's public key is malformed");
-        goto out;
-    }
-    rc = 0;
-out:
-    free(v1);
-    free(v2);
-    BN_free(n);
-    BN_free(e);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    EVP_PKEY_CTX_free(pctx);
-    ASN1_OCTET_STRING_free(os);
-    return rc;
+    return rk_p11_public_key(out, h->fl, h->s, o, "the HSM key", fail_rv);
 }
 
 int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, const char *key_label,
                 const unsigned char *data, size_t len)
 {
     CK_OBJECT_HANDLE o;
-    CK_KEY_TYPE kt;
-    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
-    unsigned char in[sizeof SHA256_DIGESTINFO + 32], outb[512];
-    CK_ULONG outlen = sizeof outb, inlen;
-    CK_RV rv;
-    int rc;
-
     *sig = NULL;
-    if ((rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label)) == RK_ENOTFOUND)
-        return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    int rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label);
+    if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
     if (rc) return rc;
-    if ((rv = h->fl->C_GetAttributeValue(h->s, o, &a, 1)) != CKR_OK)
-        return fail_rv(rv, "signing in the HSM");
-    *is_ec = kt == CKK_EC;
-    memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
-    unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;
-    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
-        return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
-    inlen = *is_ec ? 32 : sizeof in;
-    CK_MECHANISM mech = {*is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
-    if ((rv = h->fl->C_SignInit(h->s, &mech, o)) != CKR_OK ||
-        (rv = h->fl->C_Sign(h->s, in, inlen, outb, &outlen)) != CKR_OK)
-        return fail_rv(rv, "signing in the HSM");
-    if (!*is_ec) {
-        if (!(*sig = OPENSSL_memdup(outb, outlen))) return rk_err_oom();
-        *siglen = outlen;
-        return 0;
-    }
-    return rk_ecdsa_raw_to_der(sig, siglen, outb, outlen, "the HSM");
+    return rk_p11_sign_sha256(sig, siglen, is_ec, h->fl, h->s, o, data, len, "the HSM", fail_rv);
 }

@@ -17,9 +17,9 @@
  */
 #define _GNU_SOURCE
 #include "token/token.h"
+#include "token/p11key.h"
 
 #include "util/clock.h"
-#include "util/ecdsa.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -58,10 +58,6 @@ struct rk_token {
     size_t pub_id_len;
     EVP_PKEY *pub;
 };
-
-/* DER of the OID prime256v1 (1.2.840.10045.3.1.7). */
-static const unsigned char P256_OID[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
-                                         0xce, 0x3d, 0x03, 0x01, 0x07};
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -738,20 +734,7 @@ static int find_objects(CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *n, rk_tok
 static int get_attr(unsigned char **out, CK_ULONG *len, rk_token *t, CK_OBJECT_HANDLE h,
                     CK_ATTRIBUTE_TYPE type)
 {
-    CK_ATTRIBUTE a = {type, NULL, 0};
-    CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &a, 1);
-    *out = NULL;
-    if (rv != CKR_OK) return fail_rv(rv, "reading an object of the key");
-    if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
-        return rk_err_set(RK_ENOTFOUND, "the key does not reveal that attribute");
-    if (!(a.pValue = malloc(a.ulValueLen ? a.ulValueLen : 1))) return rk_err_oom();
-    if ((rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK) {
-        free(a.pValue);
-        return fail_rv(rv, "reading an object of the key");
-    }
-    *out = a.pValue;
-    *len = a.ulValueLen;
-    return 0;
+    return rk_p11_attr(out, len, t->ctx->fl, t->s, h, type, fail_rv);
 }
 
 static int find_by_id(CK_OBJECT_HANDLE *h, rk_token *t, CK_OBJECT_CLASS cls,
@@ -798,7 +781,8 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
     };
     CK_ULONG npub = 9;
     if (alg == RK_TOKEN_EC_P256) {
-        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        pub[npub++] =
+            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
     } else {
         pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
         pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e, sizeof e};
@@ -906,10 +890,12 @@ int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const cha
             return rk_err_set(RK_ECRYPTO, "cannot read the key's public point");
         point[0] = 0x04;
         point[1] = 65;
-        pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        pub[npub++] =
+            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
         pub[npub++] = (CK_ATTRIBUTE){CKA_EC_POINT, point, sizeof point};
         if ((rc = bn_param(&v[0], &vl[0], key, OSSL_PKEY_PARAM_PRIV_KEY, 32)) != 0) goto out;
-        priv[npriv++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)P256_OID, sizeof P256_OID};
+        priv[npriv++] =
+            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
         priv[npriv++] = (CK_ATTRIBUTE){CKA_VALUE, v[0], vl[0]};
     } else {
         static const char *const names[NV] = {
@@ -951,125 +937,37 @@ out:
 static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
 {
     CK_OBJECT_HANDLE h;
-    CK_KEY_TYPE kt;
-    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
-    unsigned char *v1 = NULL, *v2 = NULL;
-    CK_ULONG l1 = 0, l2 = 0;
-    EVP_PKEY_CTX *pctx = NULL;
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    BIGNUM *n = NULL, *e = NULL;
-    ASN1_OCTET_STRING *os = NULL; /* the builder refers to it until to_param */
-    int rc;
-
     *out = NULL;
-    rc = find_by_id(&h, t, CKO_PUBLIC_KEY, id, id_len);
+    int rc = find_by_id(&h, t, CKO_PUBLIC_KEY, id, id_len);
     if (rc == RK_ENOTFOUND) rc = find_by_id(&h, t, CKO_PRIVATE_KEY, id, id_len);
     if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "no key pair with that id on the key");
     if (rc) return rc;
-    CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &a, 1);
-    if (rv != CKR_OK) return fail_rv(rv, "reading the public key");
-    if (!(bld = OSSL_PARAM_BLD_new())) return rk_err_oom();
-    if (kt == CKK_EC) {
-        if ((rc = get_attr(&v1, &l1, t, h, CKA_EC_PARAMS)) ||
-            (rc = get_attr(&v2, &l2, t, h, CKA_EC_POINT)))
-            goto out;
-        if (l1 != sizeof P256_OID || memcmp(v1, P256_OID, l1) != 0) {
-            rc = rk_err_set(RK_ECRYPTO, "the key pair is on a curve other than P-256");
-            goto out;
-        }
-        /* CKA_EC_POINT is a DER OCTET STRING holding the point. */
-        const unsigned char *p = v2;
-        os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)l2);
-        const unsigned char *pt = os ? ASN1_STRING_get0_data(os) : v2;
-        size_t ptlen = os ? (size_t)ASN1_STRING_length(os) : l2;
-        int ok =
-            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, ptlen);
-        if (!ok) {
-            rc = rk_err_oom();
-            goto out;
-        }
-        pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    } else if (kt == CKK_RSA) {
-        if ((rc = get_attr(&v1, &l1, t, h, CKA_MODULUS)) ||
-            (rc = get_attr(&v2, &l2, t, h, CKA_PUBLIC_EXPONENT)))
-            goto out;
-        n = BN_bin2bn(v1, (int)l1, NULL);
-        e = BN_bin2bn(v2, (int)l2, NULL);
-        if (!n || !e || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-            !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-            rc = rk_err_oom();
-            goto out;
-        }
-        pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    } else {
-        rc =
-            rk_err_set(RK_ECRYPTO, "the key pair has an unsupported type 0x%lx", (unsigned long)kt);
-        goto out;
-    }
-    if (!(params = OSSL_PARAM_BLD_to_param(bld)) || !pctx || EVP_PKEY_fromdata_init(pctx) <= 0 ||
-        EVP_PKEY_fromdata(pctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        rc = rk_err_set(RK_ECRYPTO, "the key's public key is malformed");
-        goto out;
-    }
-    rc = 0;
-out:
-    free(v1);
-    free(v2);
-    BN_free(n);
-    BN_free(e);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    EVP_PKEY_CTX_free(pctx);
-    ASN1_OCTET_STRING_free(os);
-    return rc;
+    return rk_p11_public_key(out, t->ctx->fl, t->s, h, "the key pair", fail_rv);
 }
-
-/* DigestInfo prefix of SHA-256 for CKM_RSA_PKCS signatures. */
-static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                                  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                  0x01, 0x05, 0x00, 0x04, 0x20};
 
 /* Signs the SHA-256 of data with the private key id on the key; *sig
  * (OPENSSL_free) is DER ECDSA-Sig-Value for EC, PKCS#1 v1.5 for RSA. */
+/* An encryption pair refuses to sign: say so rather than a PKCS#11 code. */
+static int sign_fail(CK_RV rv, const char *doing)
+{
+    (void)doing;
+    if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
+        return rk_err_set(RK_ECRYPTO, "the key pair may not sign (an encryption key?)");
+    return fail_rv(rv, "signing on the key");
+}
+
 static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token *t,
                        const unsigned char *id, size_t id_len, const unsigned char *data,
                        size_t len)
 {
     CK_OBJECT_HANDLE h;
-    CK_KEY_TYPE kt;
-    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
-    unsigned char in[sizeof SHA256_DIGESTINFO + 32], out[512];
-    CK_ULONG outlen = sizeof out, inlen;
-    CK_RV rv;
-
     *sig = NULL;
     int rc = find_by_id(&h, t, CKO_PRIVATE_KEY, id, id_len);
     if (rc == RK_ENOTFOUND)
         return rk_err_set(RK_ENOTFOUND, "no private key with that id on the key");
     if (rc) return rc;
-    if ((rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &a, 1)) != CKR_OK)
-        return fail_rv(rv, "signing on the key");
-    *is_ec = kt == CKK_EC;
-    memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
-    unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;
-    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
-        return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
-    inlen = *is_ec ? 32 : sizeof in;
-    CK_MECHANISM mech = {*is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
-    if ((rv = t->ctx->fl->C_SignInit(t->s, &mech, h)) != CKR_OK ||
-        (rv = t->ctx->fl->C_Sign(t->s, in, inlen, out, &outlen)) != CKR_OK) {
-        if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
-            return rk_err_set(RK_ECRYPTO, "the key pair may not sign (an encryption key?)");
-        return fail_rv(rv, "signing on the key");
-    }
-    if (!*is_ec) {
-        if (!(*sig = OPENSSL_memdup(out, outlen))) return rk_err_oom();
-        *siglen = outlen;
-        return 0;
-    }
-    return rk_ecdsa_raw_to_der(sig, siglen, out, outlen, "the key");
+    return rk_p11_sign_sha256(sig, siglen, is_ec, t->ctx->fl, t->s, h, data, len, "the key",
+                              sign_fail);
 }
 
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,

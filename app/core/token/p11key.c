@@ -1,0 +1,160 @@
+/*
+ * Raw PKCS#11 work on one key object (see p11key.h).
+ */
+#include "p11key.h"
+
+#include "util/err.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/param_build.h>
+#include <stdlib.h>
+#include <string.h>
+
+const unsigned char RK_P11_P256_OID[10] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                           0xce, 0x3d, 0x03, 0x01, 0x07};
+
+/* DigestInfo prefix of SHA-256, for CKM_RSA_PKCS signatures. */
+static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                                  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                                  0x01, 0x05, 0x00, 0x04, 0x20};
+
+int rk_p11_attr(unsigned char **out, CK_ULONG *len, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s,
+                CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, rk_p11_fail_fn fail)
+{
+    CK_ATTRIBUTE a = {type, NULL, 0};
+    CK_RV rv = fl->C_GetAttributeValue(s, o, &a, 1);
+    *out = NULL;
+    if (rv != CKR_OK) return fail(rv, "reading an object of the key");
+    if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+        return rk_err_set(RK_ENOTFOUND, "the key does not reveal that attribute");
+    if (!(a.pValue = malloc(a.ulValueLen ? a.ulValueLen : 1))) return rk_err_oom();
+    if ((rv = fl->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK) {
+        free(a.pValue);
+        return fail(rv, "reading an object of the key");
+    }
+    *out = a.pValue;
+    *len = a.ulValueLen;
+    return 0;
+}
+
+/* The EC point (CKA_EC_POINT is a DER OCTET STRING holding it; some
+ * modules give it bare) and curve into bld. */
+static int ec_params(OSSL_PARAM_BLD *bld, ASN1_OCTET_STRING **os, const unsigned char *params,
+                     CK_ULONG plen, const unsigned char *point, CK_ULONG ptlen, const char *what)
+{
+    if (plen != sizeof RK_P11_P256_OID || memcmp(params, RK_P11_P256_OID, plen) != 0)
+        return rk_err_set(RK_ECRYPTO, "%s is on a curve other than P-256", what);
+    const unsigned char *p = point;
+    *os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)ptlen);
+    const unsigned char *pt = *os ? ASN1_STRING_get0_data(*os) : point;
+    size_t len = *os ? (size_t)ASN1_STRING_length(*os) : ptlen;
+    if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, len))
+        return rk_err_oom();
+    return 0;
+}
+
+int rk_p11_public_key(EVP_PKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                      const char *what, rk_p11_fail_fn fail)
+{
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char *v1 = NULL, *v2 = NULL;
+    CK_ULONG l1 = 0, l2 = 0;
+    EVP_PKEY_CTX *pctx = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    BIGNUM *n = NULL, *e = NULL;
+    ASN1_OCTET_STRING *os = NULL; /* the builder refers to it until to_param */
+    int ec, rc;
+
+    *out = NULL;
+    CK_RV rv = fl->C_GetAttributeValue(s, o, &a, 1);
+    if (rv != CKR_OK) return fail(rv, "reading the public key");
+    if (kt != CKK_EC && kt != CKK_RSA)
+        return rk_err_set(RK_ECRYPTO, "%s has an unsupported type 0x%lx", what, (unsigned long)kt);
+    ec = kt == CKK_EC;
+    if (!(bld = OSSL_PARAM_BLD_new())) return rk_err_oom();
+    if ((rc = rk_p11_attr(&v1, &l1, fl, s, o, ec ? CKA_EC_PARAMS : CKA_MODULUS, fail)) ||
+        (rc = rk_p11_attr(&v2, &l2, fl, s, o, ec ? CKA_EC_POINT : CKA_PUBLIC_EXPONENT, fail)))
+        goto out;
+    if (ec) {
+        if ((rc = ec_params(bld, &os, v1, l1, v2, l2, what)) != 0) goto out;
+    } else {
+        n = BN_bin2bn(v1, (int)l1, NULL);
+        e = BN_bin2bn(v2, (int)l2, NULL);
+        if (!n || !e || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+            !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
+            rc = rk_err_oom();
+            goto out;
+        }
+    }
+    pctx = EVP_PKEY_CTX_new_from_name(NULL, ec ? "EC" : "RSA", NULL);
+    if (!(params = OSSL_PARAM_BLD_to_param(bld)) || !pctx || EVP_PKEY_fromdata_init(pctx) <= 0 ||
+        EVP_PKEY_fromdata(pctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        rc = rk_err_set(RK_ECRYPTO, "the public key of %s is malformed", what);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(v1);
+    free(v2);
+    BN_free(n);
+    BN_free(e);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(pctx);
+    ASN1_OCTET_STRING_free(os);
+    return rc;
+}
+
+/* PKCS#11's raw ECDSA signature (r || s) as a DER ECDSA-Sig-Value. */
+static int ecdsa_der(unsigned char **der, size_t *der_len, const unsigned char *raw, size_t raw_len,
+                     const char *what)
+{
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(raw, (int)(raw_len / 2), NULL);
+    BIGNUM *sv = BN_bin2bn(raw + raw_len / 2, (int)(raw_len / 2), NULL);
+
+    if (!es || !r || !sv || raw_len == 0 || raw_len % 2 || !ECDSA_SIG_set0(es, r, sv)) {
+        ECDSA_SIG_free(es);
+        BN_free(r);
+        BN_free(sv);
+        return rk_err_set(RK_ECRYPTO, "%s returned a malformed signature", what);
+    }
+    int n = i2d_ECDSA_SIG(es, der);
+    ECDSA_SIG_free(es);
+    if (n <= 0) return rk_err_oom();
+    *der_len = (size_t)n;
+    return 0;
+}
+
+int rk_p11_sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, CK_FUNCTION_LIST *fl,
+                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, const unsigned char *data,
+                       size_t len, const char *what, rk_p11_fail_fn fail)
+{
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char in[sizeof SHA256_DIGESTINFO + 32], out[512];
+    CK_ULONG outlen = sizeof out;
+    CK_RV rv;
+
+    *sig = NULL;
+    if ((rv = fl->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK) return fail(rv, "signing");
+    *is_ec = kt == CKK_EC;
+    memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
+    unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;
+    if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
+        return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
+    CK_ULONG inlen = *is_ec ? 32 : sizeof in;
+    CK_MECHANISM mech = {*is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
+    if ((rv = fl->C_SignInit(s, &mech, o)) != CKR_OK ||
+        (rv = fl->C_Sign(s, in, inlen, out, &outlen)) != CKR_OK)
+        return fail(rv, "signing");
+    if (*is_ec) return ecdsa_der(sig, siglen, out, outlen, what);
+    if (!(*sig = OPENSSL_memdup(out, outlen))) return rk_err_oom();
+    *siglen = outlen;
+    return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * Raw PKCS#11 work on one key object, shared by the USB-key layer
+ * (token.c) and the appliance HSM (ca/hsm.c): reading an attribute,
+ * turning a public key object into an EVP_PKEY (EC P-256 or RSA), and
+ * signing SHA-256 with raw CKM_ECDSA (SoftHSM2 has no CKM_ECDSA_SHA256) or
+ * CKM_RSA_PKCS over a DigestInfo, the signature returned as X.509 wants it
+ * (DER ECDSA-Sig-Value, or the RSA bytes).
+ *
+ * PKCS#11 failures are handed to the caller's fail function, which knows
+ * what to tell the user (a pulled key, a locked PIN, the HSM unavailable);
+ * what names the object in other messages ("the key pair", "the HSM key").
+ */
+#ifndef RK_P11KEY_H
+#define RK_P11KEY_H
+
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+#include <stddef.h>
+
+/* Maps a PKCS#11 failure during `doing` to an RK_E* code and message. */
+typedef int (*rk_p11_fail_fn)(CK_RV rv, const char *doing);
+
+/* DER of the OID prime256v1 (1.2.840.10045.3.1.7), for CKA_EC_PARAMS. */
+extern const unsigned char RK_P11_P256_OID[10];
+
+/* One variable-length attribute into a new buffer (*out, free()).
+ * RK_ENOTFOUND if the module will not reveal it. */
+int rk_p11_attr(unsigned char **out, CK_ULONG *len, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s,
+                CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, rk_p11_fail_fn fail);
+
+/* The public key of object o (a public or private key object) as a new
+ * EVP_PKEY. RK_ECRYPTO naming `what` for a curve other than P-256, an
+ * unsupported key type or malformed values. */
+int rk_p11_public_key(EVP_PKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                      const char *what, rk_p11_fail_fn fail);
+
+/* Signs SHA-256(data) with private key object o; *sig (OPENSSL_free),
+ * *is_ec tells which kind. Failures of C_SignInit/C_Sign go to fail with
+ * doing = "signing". */
+int rk_p11_sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, CK_FUNCTION_LIST *fl,
+                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, const unsigned char *data,
+                       size_t len, const char *what, rk_p11_fail_fn fail);
+
+#endif
