@@ -517,7 +517,7 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
 /* Creates one order; own_tx: in its own transaction, else inside the
  * caller's (which rolls back on failure). */
 static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out,
-                     int own_tx)
+                     int own_tx, int by_system)
 {
     rk_order *o = calloc(1, sizeof *o);
     rk_form form;
@@ -528,7 +528,7 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
     if (!o) return rk_err_oom();
     rk_buf_init(&detail, 8192);
     if (by->clerk_id && (rc = require(by, RK_ROLE_ENTRY)) != 0) goto out;
-    if (!by->clerk_id && (spec->submit || spec->n_paper)) {
+    if (!by->clerk_id && !by_system && (spec->submit || spec->n_paper)) {
         rc = rk_err_set(RK_EPERM, "only an entry clerk can check documents and submit an order");
         goto out;
     }
@@ -580,7 +580,8 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
     o->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
     if ((rc = write_fields(l, o, &form)) != 0) goto fail;
     for (int i = 0; i < spec->n_paper; i++)
-        if ((rc = insert_paper(l, by, o->id, spec->paper_docs[i], "seen at capture")) != 0)
+        if ((rc = insert_paper(l, by, o->id, spec->paper_docs[i],
+                               spec->paper_note ? spec->paper_note : "seen at capture")) != 0)
             goto fail;
     /* Captured and submitted in one step is one transition (no one ever
      * saw the draft): one audit entry and one event, "order.submitted",
@@ -606,7 +607,7 @@ out:
 
 int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out)
 {
-    return order_new(l, by, spec, out, 1);
+    return order_new(l, by, spec, out, 1, 0);
 }
 
 int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *specs, int n,
@@ -618,7 +619,7 @@ int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *sp
     if (!o) return rk_err_oom();
     if ((rc = rk_db_begin(l->db)) != 0) goto out;
     for (int i = 0; i < n; i++) {
-        if ((rc = order_new(l, by, &specs[i], o, 0)) != 0) {
+        if ((rc = order_new(l, by, &specs[i], o, 0, 0)) != 0) {
             rk_err_wrap(rc, "order %d of %d (none of the batch was kept)", i + 1, n);
             rk_db_rollback(l->db);
             goto out;
@@ -989,7 +990,7 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
     snprintf(o->state, sizeof o->state, "submitted");
     o->submitted_at = now;
     o->due_at = due;
-    return record(l, by, "entry", "order.submitted", before, o, detail);
+    return record(l, by, by->clerk_id ? "entry" : "system", "order.submitted", before, o, detail);
 }
 
 /* Loads, checks and runs body under one transaction; the common frame of
@@ -1477,15 +1478,15 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
                            size_t n)
 {
     rk_order *src = calloc(1, sizeof *src), *o = calloc(1, sizeof *o);
+    const char *names[RK_FORM_MAX_FIELDS + 2], *values[RK_FORM_MAX_FIELDS + 2];
+    const char *paper[RK_FORM_MAX_DOCS];
+    char src_ref[RK_ORDER_REF_MAX] = "";
     rk_actor sys;
     rk_form form;
-    rk_buf detail;
     sqlite3_stmt *st;
-    char src_ref[RK_ORDER_REF_MAX] = "";
-    int rc;
+    int rc, nf = 0;
 
     rk_actor_system(&sys);
-    rk_buf_init(&detail, 8192);
     if (!src || !o) {
         rc = rk_err_oom();
         goto out;
@@ -1509,45 +1510,34 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
     if ((rc = load(l, src_ref, src, NULL)) != 0 ||
         (rc = rk_forms_compose(l->forms, src->subscriber, "revoke", &form)) != 0)
         goto out;
-    snprintf(o->business, sizeof o->business, "revoke");
-    snprintf(o->subscriber, sizeof o->subscriber, "%s", src->subscriber);
-    snprintf(o->cert_kind, sizeof o->cert_kind, "%s", src->cert_kind);
-    snprintf(o->state, sizeof o->state, "draft");
-    for (int i = 0; i < src->n_fields; i++)
-        if (rk_form_find(&form, src->fields[i].name) &&
-            (rc = apply_field(&form, o, src->fields[i].name, src->fields[i].value, "system copy",
-                              &detail)) != 0)
-            goto out;
-    if ((rc = apply_field(&form, o, "cert_serial", serial, NULL, &detail)) != 0 ||
-        (rc = apply_field(&form, o, "reason", reason, NULL, &detail)) != 0 ||
-        (rc = rk_uuid_v4(o->uuid)) != 0 || (rc = next_ref(l, o->ref, sizeof o->ref)) != 0)
-        goto out;
-    o->created_at = rk_clock_now();
-    if ((rc = rk_db_cached(l->db, &st,
-                           "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
-                           "fields, created_at, updated_at) "
-                           "VALUES (?, ?, 'revoke', ?, ?, 'draft', x'', ?, ?)")) != 0)
-        goto out;
-    sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, o->ref, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, o->subscriber, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, o->cert_kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, o->created_at);
-    sqlite3_bind_int64(st, 6, o->created_at);
-    if ((rc = step_done(l, st, "cannot create the revocation order")) != 0) goto out;
-    o->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
-    if ((rc = write_fields(l, o, &form)) != 0) goto out;
-    /* No subscriber is at the counter: the documents are the system's record. */
+    for (int i = 0; i < src->n_fields; i++) {
+        const char *name = src->fields[i].name;
+        if (rk_form_find(&form, name) && strcmp(name, "cert_serial") && strcmp(name, "reason")) {
+            names[nf] = name;
+            values[nf++] = src->fields[i].value;
+        }
+    }
+    names[nf] = "cert_serial";
+    values[nf++] = serial;
+    names[nf] = "reason";
+    values[nf++] = reason;
     for (int i = 0; i < form.n_docs; i++)
-        if ((rc = insert_paper(l, &sys, o->id, form.docs[i]->name,
-                               "not applicable: revocation started by the system")) != 0)
-            goto out;
-    if ((rc = record(l, &sys, "system", "order.created", NULL, o, reason)) != 0 ||
-        (rc = submit_locked(l, &sys, o, NULL, NULL)) != 0)
-        goto out;
-    snprintf(ref_out, n, "%s", o->ref);
+        paper[i] = form.docs[i]->name;
+    /* No subscriber is at the counter: the documents are the system's record,
+     * and the order waits for a review clerk like any other. */
+    rk_order_spec spec = {.business = "revoke",
+                          .subscriber = src->subscriber,
+                          .cert_kind = src->cert_kind,
+                          .names = names,
+                          .values = values,
+                          .n = nf,
+                          .warning_reason = "system copy",
+                          .paper_docs = paper,
+                          .n_paper = form.n_docs,
+                          .paper_note = "not applicable: revocation started by the system",
+                          .submit = 1};
+    if ((rc = order_new(l, &sys, &spec, o, 0, 1)) == 0) snprintf(ref_out, n, "%s", o->ref);
 out:
-    rk_buf_free(&detail);
     if (src) rk_wipe(src, sizeof *src);
     if (o) rk_wipe(o, sizeof *o);
     free(src);

@@ -75,7 +75,8 @@ typedef struct rk_order_spec {
     const char *warning_reason;    /* accepts validator warnings, recorded */
     const char *const *paper_docs; /* documents seen on paper at capture */
     int n_paper;
-    int submit; /* 1: submit in the same transaction (kiosk, bulk capture) */
+    const char *paper_note; /* recorded with them; NULL: "seen at capture" */
+    int submit;             /* 1: submit in the same transaction (kiosk, bulk capture) */
 } rk_order_spec;
 
 /* The certificate an issue step produced (certificate business types). */
