@@ -7,93 +7,23 @@
  * complaints with working-day deadlines, consultations, surveys and the
  * weekly summary.
  */
-#include "test.h"
+#include "ledger_fixture.h"
 
 #include "audit/audit.h"
-#include "conf/conf.h"
-#include "db/db.h"
 #include "domain/archive.h"
-#include "domain/clerk.h"
 #include "domain/export.h"
-#include "domain/ledger.h"
 #include "domain/order.h"
 #include "domain/service.h"
-#include "util/clock.h"
-#include "util/err.h"
-#include "util/seal.h"
 
-#include <time.h>
-
-static char dir[256];
-static int64_t now;
-static rk_conf *conf;
-static rk_db *db;
-static rk_ledger *l;
-static rk_actor boss, lily, ray, archie, sys;
+static rk_actor lily, ray, archie;
 static int serial_seq;
-
-static int64_t test_clock(void *arg)
-{
-    (void)arg;
-    return now;
-}
-
-static void at(const char *when)
-{
-    if (rk_clock_parse(&now, when) != 0) {
-        fprintf(stderr, "bad time %s\n", when);
-        exit(2);
-    }
-}
-
-static int64_t count(const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    if (rk_db_prepare(db, &st, sql) == 0 && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
-static void clerk(rk_actor *a, const char *login, const char *name, unsigned roles)
-{
-    char token[RK_SESSION_TOKEN_LEN + 1];
-    if (rk_clerk_add(db, conf, &boss, login, name, roles, "password1", NULL) ||
-        rk_clerk_login(db, conf, login, "password1", token, a)) {
-        fprintf(stderr, "clerk %s: %s\n", login, rk_err_msg());
-        exit(2);
-    }
-}
 
 static void setup(void)
 {
-    char path[600], token[RK_SESSION_TOKEN_LEN + 1];
-    unsigned char key[32];
-
-    rk_test_tmpdir(dir, sizeof dir);
-    setenv("RAKIOSK_DATA_DIR", dir, 1);
-    setenv("TZ", "Asia/Shanghai", 1);
-    tzset();
-    snprintf(path, sizeof path, "%s/conf/kiosk.conf", getenv("RK_SOURCE_DIR"));
-    if (rk_conf_load(&conf, path)) {
-        fprintf(stderr, "%s\n", rk_err_msg());
-        exit(2);
-    }
-    conf->kdf_log2_n = 14;
-    snprintf(path, sizeof path, "%s/data.key", dir);
-    snprintf(conf->documents, sizeof conf->documents, "%s/documents", dir);
-    if (rk_seal_key_load(key, path, 1) || rk_db_open(&db, conf->database, RK_DB_CREATE) ||
-        rk_db_migrate(db, 0, NULL, NULL) || rk_ledger_open(&l, db, conf)) {
-        fprintf(stderr, "setup: %s\n", rk_err_msg());
-        exit(2);
-    }
-    rk_clerk_add(db, conf, NULL, "boss", "王主管", RK_ROLE_SUPERVISOR, "password1", NULL);
-    rk_clerk_login(db, conf, "boss", "password1", token, &boss);
+    ledger_setup("王主管");
     clerk(&lily, "lily", "李录入", RK_ROLE_ENTRY | RK_ROLE_ISSUE);
     clerk(&ray, "ray", "芮审核", RK_ROLE_REVIEW);
     clerk(&archie, "archie", "安档案", RK_ROLE_ARCHIVE);
-    rk_actor_system(&sys);
 }
 
 /* An order's fields. */
