@@ -79,7 +79,7 @@ static int cmd_new(rk_ctl *ctl, int argc, char **argv)
                "  --accept-warning   accept a validator's warning (e.g. a pilot-region credit\n"
                "                     code) with the reason recorded in the audit log\n"
                "Fields and documents of each form are in conf/forms.ini; `ractl order\n"
-               "form TYPE KIND` lists them.\n");
+               "show REF` lists an order's, with what is still missing.\n");
         return 0;
     }
     memset(&spec, 0, sizeof spec);
