@@ -46,6 +46,10 @@ typedef struct journal {
     int csr_len;
     char usage[8]; /* "sign" or "enc" */
     int64_t created_at;
+    /* What this run did itself (not in the table): a pair made here has no
+     * certificate anywhere yet, and a certificate written here left no
+     * half-made object, so the checks for a crashed run are skipped. */
+    int made_pair, wrote;
 } journal;
 
 static void journal_clear(journal *j)
@@ -180,15 +184,17 @@ static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
     return rk_db_commit(l->db);
 }
 
-/* Records a step's phase, and optionally what it produced, in one
- * transaction. */
-static int journal_mark_sync(rk_ledger *l, journal *j, const char *step, const char *phase)
+/* Records that a step begins, and what the steps before it produced, in
+ * one transaction (or the caller's). The end of one step is the start of
+ * the next, so one mark records both: "cert begun" with the pair's id
+ * says the key pair is made. */
+static int journal_mark(rk_ledger *l, journal *j, const char *step, const char *phase)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "UPDATE enrolment SET step = ?, phase = ?, key_id = ?, spki = ?, "
-                           "cert_serial = ?, cert_der = ?, error = NULL, updated_at = ?, "
-                           "csr = ? WHERE id = ?");
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE enrolment SET step = ?, phase = ?, key_id = ?, spki = ?, "
+                          "cert_serial = ?, cert_der = ?, error = NULL, updated_at = ?, "
+                          "csr = ? WHERE id = ?");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, step, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, phase, -1, SQLITE_STATIC);
@@ -215,7 +221,7 @@ static int journal_mark_sync(rk_ledger *l, journal *j, const char *step, const c
         sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, j->id);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot write the journal");
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (!rc) {
         snprintf(j->step, sizeof j->step, "%s", step);
         snprintf(j->phase, sizeof j->phase, "%s", phase);
@@ -223,23 +229,25 @@ static int journal_mark_sync(rk_ledger *l, journal *j, const char *step, const c
     return rc;
 }
 
-/* Journal marks are written without waiting for the disk: in WAL mode with
- * synchronous=NORMAL a commit is ordered and never torn, and becomes durable
- * with the next full commit. What a mark records can always be found again
- * on the key (the pair by its label, the certificate by its id) and at the
- * issuer (the certificate by its public key), and the transaction that
- * issues the order is synchronous=FULL; so a power cut can cost at most the
- * repetition of a step, never a lost or doubled certificate. This keeps the
- * journal from costing a disk flush per step (measured: the larger part of
- * the enrolment's overhead over the key's own operations). */
-static int journal_mark(rk_ledger *l, journal *j, const char *step, const char *phase)
+/* The journal's commits do not wait for the disk (rk_db_set_durable 0):
+ * in WAL mode a commit is ordered and never torn, survives SIGKILL, and
+ * becomes durable with the next full commit. What a mark records can always
+ * be found again on the key (the pair by its label, the certificate by its
+ * id) and at the issuer (the certificate by its public key), and the
+ * transaction that issues the order waits for the disk; so a power cut can
+ * cost at most the repetition of a step, never a lost or doubled
+ * certificate. This keeps the journal from costing a disk flush per step
+ * (measured: the larger part of the enrolment's overhead over the key's
+ * own operations). relax() brackets a run; the issuing transaction is made
+ * with durable(). */
+static int relax(rk_ledger *l)
 {
-    /* Inside a caller's transaction the mark shares its commit. */
-    if (rk_db_in_tx(l->db)) return journal_mark_sync(l, j, step, phase);
-    int rc = rk_db_exec(l->db, "PRAGMA synchronous=NORMAL");
-    if (!rc) rc = journal_mark_sync(l, j, step, phase);
-    int rc2 = rk_db_exec(l->db, "PRAGMA synchronous=FULL");
-    return rc ? rc : rc2;
+    return rk_db_set_durable(l->db, 0);
+}
+
+static int durable(rk_ledger *l)
+{
+    return rk_db_set_durable(l->db, 1);
 }
 
 /* Keeps the failure's message in the journal (for `ractl key enrol
@@ -404,7 +412,7 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
     int enc = !strcmp(j->usage, "enc");
     int rc;
 
-    if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
+    /* the journal says "keygen begun" since it was created */
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
     if (rc == 0 && enc && !j->csr_len) {
         /* an escrowed key needs its request from before the wipe: a pair
@@ -429,13 +437,14 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
                                  o->progress_arg);
         if (rc) return rc;
         j->key_id_len = RK_TOKEN_ID_LEN;
+        j->made_pair = 1;
     } else {
         return rc;
     }
     if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
     rc = keep_spki(j, pub);
     EVP_PKEY_free(pub);
-    return rc ? rc : journal_mark(l, j, "keygen", "done");
+    return rc ? rc : journal_mark(l, j, "cert", "begun");
 }
 
 static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
@@ -447,10 +456,11 @@ static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss
     X509_NAME *name = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "cert", "begun")) != 0) return rc;
     if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
-    /* Issued before a crash, but not yet in the journal? Never twice. */
-    rc = iss->find ? iss->find(iss->arg, &cert, pub, j->created_at) : RK_ENOTFOUND;
+    /* Issued before a crash, but not yet in the journal? Never twice. (A
+     * pair made in this run cannot have a certificate yet.) */
+    rc = iss->find && !j->made_pair ? iss->find(iss->arg, &cert, pub, j->created_at)
+                                    : RK_ENOTFOUND;
     if (rc == RK_ENOTFOUND) {
         name = X509_NAME_new();
         if (!name ||
@@ -472,7 +482,7 @@ static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss
     } else if (rc) {
         goto out;
     }
-    if ((rc = keep_cert(j, cert)) == 0) rc = journal_mark(l, j, "cert", "done");
+    if ((rc = keep_cert(j, cert)) == 0) rc = journal_mark(l, j, "write", "begun");
 out:
     X509_NAME_free(name);
     X509_REQ_free(csr);
@@ -493,23 +503,25 @@ static int step_write(journal *j, rk_ledger *l, rk_token *t, const rk_enrol_opts
     X509 *cert = NULL, *there = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "write", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0)
-        return rc;
-    /* A write cut off before may have left a half-made object. */
-    if ((rc = rk_token_sweep(t, NULL)) != 0) {
-        X509_free(cert);
-        return rc;
+    if ((rc = load_cert(&cert, j)) != 0) return rc;
+    /* A write cut off before may have left a half-made object, or have
+     * finished. Not so for a pair made in this run. */
+    if (j->made_pair) {
+        rc = RK_ENOTFOUND;
+    } else if ((rc = rk_token_sweep(t, NULL)) == 0) {
+        rc = rk_token_read_cert(&there, t, j->key_id, j->key_id_len);
     }
-    rc = rk_token_read_cert(&there, t, j->key_id, j->key_id_len);
     if (rc == 0 && X509_cmp(there, cert) == 0) {
         rc = 0; /* written before a crash */
     } else if (rc == 0 || rc == RK_ENOTFOUND) {
+        rk_err_clear();
         rc = rk_token_write_cert(t, j->key_id, j->key_id_len, j->label, cert, 1, o->progress,
                                  o->progress_arg);
+        j->wrote = rc == 0;
     }
     X509_free(there);
     X509_free(cert);
-    return rc ? rc : journal_mark(l, j, "write", "done");
+    return rc ? rc : journal_mark(l, j, "verify", "begun");
 }
 
 static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss)
@@ -517,14 +529,13 @@ static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *i
     X509 *cert = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "verify", "begun")) != 0 || (rc = load_cert(&cert, j)) != 0 ||
-        (rc = rk_token_sweep(t, NULL)) != 0) {
+    if ((rc = load_cert(&cert, j)) != 0 || (!j->wrote && (rc = rk_token_sweep(t, NULL)) != 0)) {
         X509_free(cert);
         return rc;
     }
     rc = rk_token_verify_cert(t, j->key_id, j->key_id_len, cert, iss->chain);
     X509_free(cert);
-    return rc ? rc : journal_mark(l, j, "verify", "done");
+    return rc ? rc : journal_mark(l, j, "commit", "begun");
 }
 
 /* What the issuing transaction closes: both halves of dual certificates. */
@@ -561,10 +572,7 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
     unsigned char *der = NULL, *eder = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "commit", "begun")) != 0 ||
-        (je && (rc = journal_mark(l, je, "commit", "begun")) != 0) ||
-        (rc = rk_certinfo_parse(&rec, &der, j->cert_der, (size_t)j->cert_len)) != 0)
-        return rc;
+    if ((rc = rk_certinfo_parse(&rec, &der, j->cert_der, (size_t)j->cert_len)) != 0) return rc;
     if (je && (rc = rk_certinfo_parse(&erec, &eder, je->cert_der, (size_t)je->cert_len)) != 0) {
         OPENSSL_free(der);
         return rc;
@@ -576,7 +584,7 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
         snprintf(erec.usage, sizeof erec.usage, "enc");
     }
     commit_ctx c = {j, je, ref, je ? &erec : NULL};
-    rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
+    if ((rc = durable(l)) == 0) rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
     OPENSSL_free(der);
     OPENSSL_free(eder);
     return rc;
@@ -657,7 +665,8 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
         goto out;
     }
     /* Another program may have finished it while we waited for nothing. */
-    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
+        goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
     if ((rc = journal_take(l, by, ord, o, "sign", &j, out)) != 0) goto out;
     if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
@@ -678,6 +687,7 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
 fail:
     rc = journal_fail(l, cur, rc);
 out:
+    if (lock >= 0) durable(l); /* the connection's default again */
     rk_token_close(t);
     journal_clear(&j);
     journal_clear(&je);
@@ -718,7 +728,6 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
     EVP_PKEY *key = NULL, *pub = NULL;
     int rc;
 
-    if ((rc = journal_mark(l, j, "keygen", "begun")) != 0) return rc;
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
     if (rc == 0) {
         j->key_id_len = len;
@@ -734,12 +743,13 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
         if (o->progress) o->progress(o->progress_arg, "writing the recovered key", 40);
         if ((rc = rk_token_import_key(j->key_id, t, key, j->label)) != 0) goto out;
         j->key_id_len = RK_TOKEN_ID_LEN;
+        j->made_pair = 1;
     } else {
         goto out;
     }
     if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) == 0 &&
         (rc = keep_spki(j, pub)) == 0)
-        rc = journal_mark(l, j, "cert", "done"); /* the certificate is the old one */
+        rc = journal_mark(l, j, "write", "begun"); /* the certificate is the old one */
 out:
     EVP_PKEY_free(key); /* the software copy is wiped */
     EVP_PKEY_free(pub);
@@ -776,7 +786,7 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
         goto out;
     }
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 ||
-        (rc = ledger_cert(&cert, l, ord->cert_serial)) != 0)
+        (rc = ledger_cert(&cert, l, ord->cert_serial)) != 0 || (rc = relax(l)) != 0)
         goto out;
     if ((rc = journal_take(l, by, ord, &eo, "enc", &j, out)) != 0) goto out;
     if (!j.cert_len && (rc = keep_cert(&j, cert)) != 0) goto fail;
@@ -787,12 +797,11 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
     if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
     rk_cert_record rec;
     unsigned char *der = NULL;
-    if ((rc = journal_mark(l, &j, "commit", "begun")) != 0 ||
-        (rc = rk_certinfo_parse(&rec, &der, j.cert_der, (size_t)j.cert_len)) != 0)
-        goto fail;
+    if ((rc = rk_certinfo_parse(&rec, &der, j.cert_der, (size_t)j.cert_len)) != 0) goto fail;
     snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j.key_serial);
     snprintf(rec.usage, sizeof rec.usage, "enc");
-    rc = rk_order_issue_with(l, by, o->order_ref, &rec, journal_close, &j);
+    if ((rc = durable(l)) == 0)
+        rc = rk_order_issue_with(l, by, o->order_ref, &rec, journal_close, &j);
     OPENSSL_free(der);
     if (rc) goto fail;
     if (out) snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", j.cert_serial);
@@ -800,6 +809,7 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
 fail:
     rc = journal_fail(l, &j, rc);
 out:
+    if (lock >= 0) durable(l);
     X509_free(cert);
     rk_token_close(t);
     journal_clear(&j);

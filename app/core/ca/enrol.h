@@ -7,11 +7,12 @@
  *   issued (ledger), in the same transaction that closes the journal.
  *
  * Each step is written to the `enrolment` table before it starts and after
- * it ends, each in its own short transaction, together with what it
- * produced (the key pair's CKA_ID, the certificate). These marks do not
- * wait for the disk (synchronous=NORMAL: ordered, never torn); everything
- * they record can be found again on the key and at the issuer, and the
- * transaction that issues the order waits for it (FULL). Running the same
+ * it ends, together with what it produced (the key pair's CKA_ID, the
+ * certificate); the end of one step and the start of the next are one
+ * short transaction ("cert begun" with the pair's id: the pair is made).
+ * These marks do not wait for the disk (synchronous=NORMAL: ordered, never
+ * torn); everything they record can be found again on the key and at the
+ * issuer, and the transaction that issues the order waits for it (FULL). Running the same
  * enrolment again after SIGKILL at any point, or after the key was pulled,
  * resumes from what the journal and the key say:
  * - a key pair labelled for the order that the journal did not record yet

@@ -99,6 +99,11 @@ int rk_db_exec(rk_db *db, const char *sql)
     return 0;
 }
 
+int rk_db_set_durable(rk_db *db, int full)
+{
+    return rk_db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
 int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql)
 {
     if (sqlite3_prepare_v2(db->h, sql, -1, out, NULL) != SQLITE_OK)

@@ -42,6 +42,14 @@ void rk_db_rollback(rk_db *db);
 /* 1 inside a transaction. */
 int rk_db_in_tx(rk_db *db);
 
+/* Whether commits wait for the disk: 1 (the default, synchronous=FULL)
+ * or 0 (synchronous=NORMAL: in WAL mode a commit is still ordered and never
+ * torn and survives a crash of the program, but a power cut may undo the
+ * newest commits up to the next one that waits). For a caller whose
+ * commits can all be found again or repeated (the enrolment journal);
+ * it sets 1 again before any commit that must last. */
+int rk_db_set_durable(rk_db *db, int full);
+
 /* Runs SQL without results. */
 int rk_db_exec(rk_db *db, const char *sql);
 
