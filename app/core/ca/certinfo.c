@@ -25,9 +25,6 @@ int rk_certinfo_parse(rk_cert_record *rec, unsigned char **der, const unsigned c
                       size_t len)
 {
     X509 *x = NULL;
-    BIGNUM *bn = NULL;
-    char *hex = NULL;
-    int rc = 0;
 
     memset(rec, 0, sizeof *rec);
     *der = NULL;
@@ -42,6 +39,19 @@ int rk_certinfo_parse(rk_cert_record *rec, unsigned char **der, const unsigned c
         x = d2i_X509(NULL, &p, (long)len);
     }
     if (!x) return rk_err_set(RK_EFORMAT, "not an X.509 certificate (PEM or DER)");
+    int rc = rk_certinfo_of(rec, der, x);
+    X509_free(x);
+    return rc;
+}
+
+int rk_certinfo_of(rk_cert_record *rec, unsigned char **der, X509 *x)
+{
+    BIGNUM *bn = NULL;
+    char *hex = NULL;
+    int rc = 0;
+
+    memset(rec, 0, sizeof *rec);
+    *der = NULL;
     bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     hex = bn ? BN_bn2hex(bn) : NULL;
     if (!hex || strlen(hex) >= sizeof rec->serial) {
@@ -74,6 +84,5 @@ int rk_certinfo_parse(rk_cert_record *rec, unsigned char **der, const unsigned c
 out:
     OPENSSL_free(hex);
     BN_free(bn);
-    X509_free(x);
     return rc;
 }

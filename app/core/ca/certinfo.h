@@ -11,6 +11,8 @@
 
 #include "domain/order.h"
 
+#include <openssl/x509.h>
+
 #define RK_CERTINFO_MAX_BYTES (64 * 1024)
 
 /* Fills rec from a PEM or DER certificate. rec->der points into *der (a new
@@ -18,5 +20,8 @@
  * certificate. */
 int rk_certinfo_parse(rk_cert_record *rec, unsigned char **der, const unsigned char *data,
                       size_t len);
+
+/* The same from a certificate already decoded (x stays the caller's). */
+int rk_certinfo_of(rk_cert_record *rec, unsigned char **der, X509 *x);
 
 #endif

@@ -170,9 +170,10 @@ const char *rk_token_serial(const rk_token *t);
 /* The live PIN state of an open key (see rk_token_info). */
 int rk_token_status(rk_token_info *out, rk_token *t);
 
-/* Logs the user in with pin. The live state is read first: a locked key
- * is refused without spending a try. RK_EAUTH "wrong PIN, N tries left" or
- * the lock message naming the model's unlock method. */
+/* Logs the user in with pin. A locked key is refused without spending a
+ * try (the module answers CKR_PIN_LOCKED). RK_EAUTH "wrong PIN, N tries
+ * left" or the lock message naming the model's unlock method; RK_ESTATE
+ * for a key without a user PIN. */
 int rk_token_login(rk_token *t, const char *pin);
 
 /* Generates a key pair on the (logged-in) key: alg RK_TOKEN_EC_P256 or
@@ -195,7 +196,8 @@ int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const cha
 int rk_token_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len);
 
 /* A CSR for subject with the public key of pair id, signed on the key
- * (SHA-256) and checked against the public key. The caller frees it. */
+ * (SHA-256). Not verified here: the issuer checks the signature (proof of
+ * possession) anyway. The caller frees it. */
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
                  const X509_NAME *subject);
 
