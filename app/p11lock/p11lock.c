@@ -24,6 +24,11 @@
  *   RK_P11LOCK_STATE_DIR  where the state lives; default: the folder "p11lock"
  *                         next to SoftHSM's directories.tokendir (read from
  *                         $SOFTHSM2_CONF or /etc/softhsm/softhsm2.conf)
+ *   RK_P11LOCK_PULL_AT    "certificate": the key is pulled just as a
+ *                         certificate is written to it (C_CreateObject of a
+ *                         CKO_CERTIFICATE): its serial joins the pulled list
+ *                         and the call answers CKR_DEVICE_REMOVED, as a key
+ *                         pulled mid-write does (for tests of that moment)
  *
  * State: <state_dir>/<serial>.pin holds the count of consecutive wrong PINs,
  * replaced atomically (write + rename) while holding flock() on
@@ -653,10 +658,49 @@ static CK_RV w_Logout(CK_SESSION_HANDLE session)
     return R->C_Logout(session);
 }
 
+/* Adds serial to the pulled list, under the lock `ractl key pull` takes. */
+static void pull(const char *serial)
+{
+    char path[PATH_MAX + 16], lock[PATH_MAX + 24];
+    if (ensure_state_dir() != 0) return;
+    snprintf(path, sizeof path, "%s/pulled", g_state_dir);
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    FILE *f = fopen(path, "a");
+    if (f) {
+        fprintf(f, "%s\n", serial);
+        fclose(f);
+    }
+    close(fd);
+}
+
+/* 1 if the template makes a certificate. */
+static int makes_certificate(const CK_ATTRIBUTE *templ, unsigned long count)
+{
+    for (unsigned long i = 0; i < count; i++)
+        if (templ[i].type == CKA_CLASS && templ[i].ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+            *(const CK_OBJECT_CLASS *)templ[i].pValue == CKO_CERTIFICATE)
+            return 1;
+    return 0;
+}
+
 static CK_RV w_CreateObject(CK_SESSION_HANDLE session, CK_ATTRIBUTE *templ, unsigned long count,
                             CK_OBJECT_HANDLE *object)
 {
     CHECK_SESSION(session);
+    const char *at = getenv("RK_P11LOCK_PULL_AT");
+    if (at && !strcmp(at, "certificate") && makes_certificate(templ, count)) {
+        char serial[SERIAL_LEN + 1];
+        CK_SESSION_INFO si;
+        if (session_serial(session, serial, &si) == CKR_OK) {
+            pull(serial);
+            R->C_CloseAllSessions(si.slotID);
+            return CKR_DEVICE_REMOVED;
+        }
+    }
     return R->C_CreateObject(session, templ, count, object);
 }
 

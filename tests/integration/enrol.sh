@@ -140,6 +140,34 @@ expect 8 "pulled again" -- sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KE
 expect 0 "rollback" -- "$RACTL" key enrol "$REF3" --rollback </dev/null
 "$RACTL" -q key plug "$KEY3"
 expect 0 "enrol after rollback" -- sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+
+# A key pulled just as its certificate is written: the journal keeps the
+# certificate. A power cut that took the sub-CA's newest record before it
+# reached the disk (the register's commit waits for the disk on a thread
+# while the key is written) is played by deleting that record: the resumed
+# enrolment records the same certificate again and delivers it.
+DB=$RAKIOSK_DATA_DIR/rakiosk.db
+CADB=$RAKIOSK_DATA_DIR/ca/ca.db
+KEY4=$(new_key "Zhou Ba")
+REF4=$(paid_order 周八)
+expect 8 "pulled mid-write" -- env RK_P11LOCK_PULL_AT=certificate \
+    sh -c "echo $PIN | '$RACTL' key enrol $REF4 --key $KEY4"
+contains "insert it again" "says to insert the key again"
+journal_of() { sqlite3 "$DB" "SELECT e.$1 FROM enrolment e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$REF4' AND e.usage = 'sign' AND e.outcome IS NULL"; }
+[ "$(journal_of step)" = write ] && ok || bad "journal at '$(journal_of step)', not write"
+SER4=$(journal_of cert_serial | tr A-F a-f | sed 's/^0*//')
+[ -n "$SER4" ] && ok || bad "the journal kept no certificate"
+[ "$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE serial = '$SER4'")" = 1 ] && ok || bad "the sub-CA did not record $SER4"
+sqlite3 "$CADB" "DELETE FROM issued WHERE serial = '$SER4'"
+"$RACTL" -q key plug "$KEY4"
+expect 0 "resumed after the pull" -- sh -c "echo $PIN | '$RACTL' key enrol $REF4 --key $KEY4"
+contains "(resumed)" "resumed"
+[ "$(sqlite3 "$CADB" "SELECT profile FROM issued WHERE serial = '$SER4'")" = re-recorded ] && ok || bad "$SER4 not recorded again"
+LSER=$(sqlite3 "$DB" "SELECT lower(c.serial) FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$REF4' AND c.usage = 'sign'" | sed 's/^0*//')
+[ "$LSER" = "$SER4" ] && ok || bad "the order got $LSER, not the journal's $SER4"
+expect 0 "ca status" -- "$RACTL" ca status
+expect 0 "audit after the pull" -- "$RACTL" audit verify
+
 expect 0 "no pending" -- "$RACTL" --json key enrol --pending
 [ "$OUT" = "[]" ] && ok || bad "still pending: $OUT"
 finish

@@ -51,6 +51,7 @@ typedef struct journal {
      * certificate anywhere yet, and a certificate written here left no
      * half-made object, so the checks for a crashed run are skipped. */
     int made_pair, wrote;
+    int loaded; /* taken up from the table (a resumed enrolment) */
 } journal;
 
 static void journal_clear(journal *j)
@@ -104,6 +105,7 @@ static int journal_load(rk_ledger *l, int64_t order_id, const char *usage, journ
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         memset(j, 0, sizeof *j);
+        j->loaded = 1;
         snprintf(j->usage, sizeof j->usage, "%s", usage);
         j->id = sqlite3_column_int64(st, 0);
         j->order_id = order_id;
@@ -561,7 +563,8 @@ static int close_all(rk_ledger *l, void *arg)
     return rc;
 }
 
-static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by, const char *ref)
+static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by,
+                       const rk_issuer *iss, const char *ref)
 {
     rk_cert_record rec, erec;
     unsigned char *der = NULL, *eder = NULL;
@@ -581,7 +584,8 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
         snprintf(erec.usage, sizeof erec.usage, "enc");
     }
     commit_ctx c = {j, je, ref, je ? &erec : NULL};
-    if ((rc = durable(l)) == 0) rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
+    if ((!iss->settle || (rc = iss->settle(iss->arg)) == 0) && (rc = durable(l)) == 0)
+        rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
     OPENSSL_free(der);
     OPENSSL_free(eder);
     return rc;
@@ -633,6 +637,14 @@ static int run_half(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
                     const rk_order *ord, const rk_enrol_opts *o, const char *profile, int rsa)
 {
     int rc = 0;
+    /* A certificate kept from before a power cut may be missing from the
+     * issuer's register (its record had not reached the disk): recorded
+     * again first, never delivered unrecorded. */
+    if (j->loaded && j->cert_len && iss->rerecord) {
+        X509 *cert;
+        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0)
+            return rc;
+    }
     if (!j->key_id_len &&
         (rc = step_keygen(j, l, t, rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, ord, o)) != 0)
         return rc;
@@ -675,7 +687,8 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
         if ((rc = run_half(&je, l, t, iss, ord, o, o->enc_profile, o->enc_alg_is_rsa)) != 0)
             goto fail;
     }
-    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, o->order_ref)) != 0) goto fail;
+    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, iss, o->order_ref)) != 0)
+        goto fail;
     if (out) {
         snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
         snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", je.cert_serial);
@@ -838,6 +851,13 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
         if (pub && iss->find(iss->arg, &found, pub, j->created_at) == 0 && keep_cert(j, found) == 0)
             snprintf(serial, sizeof serial, "%s", j->cert_serial);
         EVP_PKEY_free(pub);
+    }
+    /* A certificate the register lost in a power cut is recorded again, so
+     * that it can be revoked. */
+    if (serial[0] && j->cert_len && iss->rerecord) {
+        X509 *cert;
+        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0)
+            goto out;
     }
     if (serial[0] && (rc = iss->revoke(iss->arg, serial)) != 0) goto out;
     /* The key's objects, if the key is here. */

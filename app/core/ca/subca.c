@@ -8,6 +8,7 @@
 #include "ca/hsm.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/wipe.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +39,10 @@ struct rk_subca {
     rk_db *db;
     X509 *cert, *root;
     signer sg;
+    /* The issuing commit's wait for the disk, on a thread while the caller
+     * goes on (rk_subca_settle). */
+    pthread_t sync_thread;
+    int syncing, sync_errno;
 };
 
 static const char SCHEMA[] =
@@ -191,6 +197,21 @@ static int set_algor(X509_ALGOR *a, int nid)
                            nid == NID_sha256WithRSAEncryption ? V_ASN1_NULL : V_ASN1_UNDEF, NULL);
 }
 
+/* 1 if s's key signed x. */
+static int signed_by(X509 *x, const signer *s)
+{
+    if (s->nid == NID_SM2_with_SM3) {
+        /* Verify with the ID it was signed with (X509_verify's default differs). */
+        ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+        if (!id || !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, strlen(SM2_ID))) {
+            ASN1_OCTET_STRING_free(id);
+            return 0;
+        }
+        X509_set0_distinguishing_id(x, id);
+    }
+    return X509_verify(x, s->pub) == 1;
+}
+
 /* Signs *x in place with s (see subca.h for why this way) and replaces it
  * with the certificate re-read from its DER, verified with s->pub. */
 static int sign_cert(X509 **x, signer *s)
@@ -218,18 +239,7 @@ static int sign_cert(X509 **x, signer *s)
     }
     const unsigned char *p = der;
     X509 *fresh = d2i_X509(NULL, &p, derlen);
-    if (fresh && s->nid == NID_SM2_with_SM3) {
-        /* Verify with the ID it was signed with (X509_verify's default differs). */
-        ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-        if (!id || !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_ID, strlen(SM2_ID))) {
-            ASN1_OCTET_STRING_free(id);
-            X509_free(fresh);
-            rc = rk_err_oom();
-            goto out;
-        }
-        X509_set0_distinguishing_id(fresh, id);
-    }
-    if (!fresh || X509_verify(fresh, s->pub) != 1) {
+    if (!fresh || !signed_by(fresh, s)) {
         X509_free(fresh);
         rc = rk_err_set(RK_ECRYPTO, "the certificate signed by the CA does not verify");
         goto out;
@@ -525,6 +535,7 @@ fail:
 void rk_subca_free(rk_subca *ca)
 {
     if (!ca) return;
+    rk_subca_settle(ca);
     signer_clear(&ca->sg);
     X509_free(ca->cert);
     X509_free(ca->root);
@@ -576,13 +587,13 @@ static int64_t asn1_unix(const ASN1_TIME *t)
 static int serial_taken(rk_db *db, const char *hex, int *taken)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(db, &st, "SELECT 1 FROM issued WHERE serial=?");
+    int rc = rk_db_cached(db, &st, "SELECT 1 FROM issued WHERE serial=?");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     *taken = s == SQLITE_ROW;
     if (s != SQLITE_ROW && s != SQLITE_DONE) rc = rk_db_fail(db, "checking the serial");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     return rc;
 }
 
@@ -594,9 +605,9 @@ static int record(rk_db *db, X509 *x, const char *hex, const char *profile)
     int len = i2d_X509(x, &der), rc;
     if (len <= 0) return rk_err_oom();
     rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(x));
-    if ((rc = rk_db_prepare(db, &st,
-                            "INSERT INTO issued(serial,subject,profile,not_before,not_after,"
-                            "issued_at,der) VALUES(?,?,?,?,?,?,?)"))) {
+    if ((rc = rk_db_cached(db, &st,
+                           "INSERT INTO issued(serial,subject,profile,not_before,not_after,"
+                           "issued_at,der) VALUES(?,?,?,?,?,?,?)"))) {
         OPENSSL_free(der);
         return rc;
     }
@@ -608,9 +619,81 @@ static int record(rk_db *db, X509 *x, const char *hex, const char *profile)
     sqlite3_bind_int64(st, 6, rk_clock_now());
     sqlite3_bind_blob(st, 7, der, len, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) rc = rk_db_fail(db, "recording the certificate");
-    sqlite3_finalize(st);
+    rk_db_release(db, st);
     OPENSSL_free(der);
     return rc;
+}
+
+/* ---- durability of the register ----------------------------------------- */
+
+static void *sync_register(void *arg)
+{
+    rk_subca *ca = arg;
+    char path[4200];
+    path_of(path, sizeof path, ca->dir, "ca.db-wal");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ca->sync_errno = fd < 0 ? errno : fdatasync(fd) != 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    return NULL;
+}
+
+/* Commits the issuing transaction without waiting for the disk, and starts
+ * the wait on a thread. The connection keeps the WAL file open (it is
+ * only removed when the last connection closes), so the thread's fdatasync
+ * of it makes the commit durable, as synchronous=FULL would have. */
+static int commit_deferred(rk_subca *ca)
+{
+    int rc = rk_db_commit(ca->db);
+    if (rc) return rc;
+    ca->sync_errno = 0;
+    if (pthread_create(&ca->sync_thread, NULL, sync_register, ca) == 0)
+        ca->syncing = 1;
+    else
+        sync_register(ca); /* no thread: wait here */
+    return ca->syncing ? 0 : rk_subca_settle(ca);
+}
+
+int rk_subca_rerecord(rk_subca *ca, X509 *x)
+{
+    char hex[RK_SUBCA_SERIAL_HEX];
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *h = bn ? BN_bn2hex(bn) : NULL;
+    int rc, taken = 0;
+
+    BN_free(bn);
+    if (!h) return rk_err_oom();
+    rc = rk_subca_serial_norm(hex, sizeof hex, h);
+    OPENSSL_free(h);
+    if (rc) return rc;
+    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca->cert)) != 0 ||
+        !signed_by(x, &ca->sg))
+        return rk_err_set(RK_EVERIFY, "certificate %s was not issued by this sub-CA", hex);
+    if ((rc = rk_subca_settle(ca)) != 0 || (rc = rk_db_begin(ca->db)) != 0) return rc;
+    if ((rc = serial_taken(ca->db, hex, &taken)) == 0 && !taken &&
+        (rc = record(ca->db, x, hex, "re-recorded")) == 0)
+        rk_log_warn("sub-CA: certificate %s was missing from the register (a power cut took "
+                    "its record); recorded again",
+                    hex);
+    if (rc) {
+        rk_db_rollback(ca->db);
+        return rc;
+    }
+    return rk_db_commit(ca->db);
+}
+
+int rk_subca_settle(rk_subca *ca)
+{
+    if (ca->syncing) {
+        pthread_join(ca->sync_thread, NULL);
+        ca->syncing = 0;
+    }
+    if (ca->sync_errno) {
+        int e = ca->sync_errno;
+        ca->sync_errno = 0;
+        return rk_err_set(RK_EIO, "the sub-CA's register did not reach the disk: %s",
+                          strerror(e));
+    }
+    return 0;
 }
 
 int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
@@ -622,6 +705,7 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
     int rc, taken = 1;
 
     *out = NULL;
+    if ((rc = rk_subca_settle(ca)) != 0) return rc; /* the previous one's */
     EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
     if (!pub) return rk_err_set(RK_EFORMAT, "the request has no usable public key");
     if (is_sm2(pub)) {
@@ -654,7 +738,7 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
         !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)end))
         goto out;
     if ((rc = rk_profile_apply(x, p, ca->cert, names, values, n))) goto out;
-    if ((rc = rk_db_begin(ca->db))) goto out;
+    if ((rc = rk_db_set_durable(ca->db, 0)) || (rc = rk_db_begin(ca->db))) goto out;
     for (int tries = 0; taken && tries < 8; tries++) {
         if ((rc = random_serial(X509_get_serialNumber(x), hex, sizeof hex)) ||
             (rc = serial_taken(ca->db, hex, &taken)))
@@ -665,12 +749,13 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
         goto out;
     }
     if ((rc = sign_cert(&x, &ca->sg)) || (rc = record(ca->db, x, hex, p->name)) ||
-        (rc = rk_db_commit(ca->db)))
+        (rc = commit_deferred(ca)))
         goto out;
     *out = x;
     x = NULL;
 out:
     if (rk_db_in_tx(ca->db)) rk_db_rollback(ca->db);
+    if (rk_db_set_durable(ca->db, 1) && !rc) rc = RK_EDB;
     X509_free(x);
     X509_NAME_free(subject);
     return rc;

@@ -114,6 +114,20 @@ const char *rk_subca_dir(const rk_subca *ca);
 int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
                    const char *const *names, const char *const *values, int n);
 
+/* rk_subca_issue returns once the certificate is recorded and committed,
+ * but the commit's wait for the disk (about 0.7 ms here) runs on a thread
+ * meanwhile, so it overlaps with writing the certificate to the key. This
+ * waits for it: call it before anything that must not survive the record
+ * in a power cut (the order becoming issued). RK_EIO if the disk refused.
+ * The next issue and rk_subca_free wait too. */
+int rk_subca_settle(rk_subca *ca);
+
+/* Records x again if the register lacks it: a certificate this sub-CA
+ * signed whose record a power cut took before it reached the disk, while
+ * the enrolment journal kept it. RK_EVERIFY if the sub-CA did not sign x.
+ * 0 if it is recorded (already or now). */
+int rk_subca_rerecord(rk_subca *ca, X509 *x);
+
 /* Signs data (a TBS built by the caller) with the sub-CA key. *sig
  * (OPENSSL_free) is in the form an X.509 signature BIT STRING holds;
  * *sig_nid is the signature algorithm (ecdsa-with-SHA256,

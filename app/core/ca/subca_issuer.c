@@ -67,6 +67,18 @@ static int revoke(void *arg, const char *serial)
     return rc == RK_ESTATE ? 0 : rc; /* already revoked: the aim is met */
 }
 
+static int settle(void *arg)
+{
+    rk_subca_issuer *si = arg;
+    return rk_subca_settle(si->ca);
+}
+
+static int rerecord(void *arg, X509 *cert)
+{
+    rk_subca_issuer *si = arg;
+    return rk_subca_rerecord(si->ca, cert);
+}
+
 int rk_subca_issuer_init(rk_subca_issuer *si, rk_subca *ca, const rk_profiles *profiles)
 {
     memset(si, 0, sizeof *si);
@@ -76,6 +88,8 @@ int rk_subca_issuer_init(rk_subca_issuer *si, rk_subca *ca, const rk_profiles *p
     si->ops.issue = issue;
     si->ops.find = find;
     si->ops.revoke = revoke;
+    si->ops.settle = settle;
+    si->ops.rerecord = rerecord;
     si->ops.chain = sk_X509_new_null();
     if (!si->ops.chain || !sk_X509_push(si->ops.chain, rk_subca_cert(ca)) ||
         !X509_up_ref(rk_subca_cert(ca)) ||
