@@ -299,11 +299,12 @@ static int journal_close(rk_ledger *l, void *arg)
     return rc;
 }
 
-static int keep_spki(journal *j, EVP_PKEY *pub)
+/* The pair's public key, from the key, into the journal. */
+static int keep_spki(journal *j, rk_token *t)
 {
     unsigned char *der = NULL;
-    int len = i2d_PUBKEY(pub, &der);
-    if (len <= 0) return rk_err_set(RK_ECRYPTO, "cannot encode the key's public key");
+    int len = 0, rc = rk_token_public_spki(&der, &len, t, j->key_id, j->key_id_len);
+    if (rc) return rc;
     free(j->spki);
     j->spki = malloc((size_t)len);
     if (!j->spki) {
@@ -407,7 +408,6 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
                        const rk_enrol_opts *o)
 {
     size_t len = sizeof j->key_id;
-    EVP_PKEY *pub = NULL;
     int enc = !strcmp(j->usage, "enc");
     int rc;
 
@@ -440,9 +440,7 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
     } else {
         return rc;
     }
-    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
-    rc = keep_spki(j, pub);
-    EVP_PKEY_free(pub);
+    rc = keep_spki(j, t);
     return rc ? rc : journal_mark(l, j, "cert", "begun");
 }
 
@@ -455,11 +453,12 @@ static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss
     X509_NAME *name = NULL;
     int rc;
 
-    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) != 0) return rc;
     /* Issued before a crash, but not yet in the journal? Never twice. (A
      * pair made in this run cannot have a certificate yet.) */
-    rc = iss->find && !j->made_pair ? iss->find(iss->arg, &cert, pub, j->created_at)
-                                    : RK_ENOTFOUND;
+    rc = RK_ENOTFOUND;
+    if (iss->find && !j->made_pair &&
+        (rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) == 0)
+        rc = iss->find(iss->arg, &cert, pub, j->created_at);
     if (rc == RK_ENOTFOUND) {
         name = X509_NAME_new();
         if (!name ||
@@ -735,7 +734,7 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
     unsigned char *blob = NULL;
     size_t blen = 0;
     char fp[RK_ESCROW_FP_LEN];
-    EVP_PKEY *key = NULL, *pub = NULL;
+    EVP_PKEY *key = NULL;
     int rc;
 
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
@@ -757,12 +756,10 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
     } else {
         goto out;
     }
-    if ((rc = rk_token_public_key(&pub, t, j->key_id, j->key_id_len)) == 0 &&
-        (rc = keep_spki(j, pub)) == 0)
+    if ((rc = keep_spki(j, t)) == 0)
         rc = journal_mark(l, j, "write", "begun"); /* the certificate is the old one */
 out:
     EVP_PKEY_free(key); /* the software copy is wiped */
-    EVP_PKEY_free(pub);
     free(blob);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/spki.h"
 #include "util/wipe.h"
 
 #include <errno.h>
@@ -733,10 +734,12 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
     }
     rc = rk_err_oom();
     if (!(x = X509_new()) || !X509_set_version(x, 2) || !X509_set_subject_name(x, subject) ||
-        !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) || !X509_set_pubkey(x, pub) ||
+        !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) ||
         !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) ||
         !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)end))
         goto out;
+    /* the key as the request encodes it (the request's signature checked it) */
+    if ((rc = rk_spki_copy(X509_get_X509_PUBKEY(x), X509_REQ_get_X509_PUBKEY(csr)))) goto out;
     if ((rc = rk_profile_apply(x, p, ca->cert, names, values, n))) goto out;
     if ((rc = rk_db_set_durable(ca->db, 0)) || (rc = rk_db_begin(ca->db))) goto out;
     for (int tries = 0; taken && tries < 8; tries++) {

@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,60 @@ out:
     OSSL_PARAM_BLD_free(bld);
     EVP_PKEY_CTX_free(pctx);
     ASN1_OCTET_STRING_free(os);
+    return rc;
+}
+
+int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s,
+                         CK_OBJECT_HANDLE o, const char *what, rk_p11_fail_fn fail)
+{
+    CK_KEY_TYPE kt;
+    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
+    unsigned char *params = NULL, *point = NULL, *bits = NULL;
+    CK_ULONG plen = 0, ptlen = 0;
+    ASN1_OCTET_STRING *os = NULL;
+    X509_PUBKEY *xp = NULL;
+    int rc;
+
+    *out = NULL;
+    CK_RV rv = fl->C_GetAttributeValue(s, o, &a, 1);
+    if (rv != CKR_OK) return fail(rv, "reading the public key");
+    if (kt != CKK_EC) {
+        EVP_PKEY *pub = NULL;
+        if ((rc = rk_p11_public_key(&pub, fl, s, o, what, fail)) != 0) return rc;
+        rc = X509_PUBKEY_set(out, pub) ? 0 : rk_err_oom();
+        EVP_PKEY_free(pub);
+        return rc;
+    }
+    if ((rc = rk_p11_attr(&params, &plen, fl, s, o, CKA_EC_PARAMS, fail)) ||
+        (rc = rk_p11_attr(&point, &ptlen, fl, s, o, CKA_EC_POINT, fail)))
+        goto out;
+    if (plen != sizeof RK_P11_P256_OID || memcmp(params, RK_P11_P256_OID, plen) != 0) {
+        rc = rk_err_set(RK_ECRYPTO, "%s is on a curve other than P-256", what);
+        goto out;
+    }
+    const unsigned char *p = point;
+    os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)ptlen); /* some modules give it bare */
+    const unsigned char *pt = os ? ASN1_STRING_get0_data(os) : point;
+    int n = os ? ASN1_STRING_length(os) : (int)ptlen;
+    if (n != 65 || pt[0] != 0x04) {
+        rc = rk_err_set(RK_ECRYPTO, "the public key of %s is malformed", what);
+        goto out;
+    }
+    if (!(xp = X509_PUBKEY_new()) || !(bits = OPENSSL_memdup(pt, (size_t)n)) ||
+        !X509_PUBKEY_set0_param(xp, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                                OBJ_nid2obj(NID_X9_62_prime256v1), bits, n)) {
+        OPENSSL_free(bits);
+        rc = rk_err_oom();
+        goto out;
+    }
+    *out = xp;
+    xp = NULL;
+    rc = 0;
+out:
+    free(params);
+    free(point);
+    ASN1_OCTET_STRING_free(os);
+    X509_PUBKEY_free(xp);
     return rc;
 }
 

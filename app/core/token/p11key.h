@@ -14,6 +14,7 @@
 #define RK_P11KEY_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 #include <stddef.h>
 
@@ -33,6 +34,13 @@ int rk_p11_attr(unsigned char **out, CK_ULONG *len, CK_FUNCTION_LIST *fl, CK_SES
  * unsupported key type or malformed values. */
 int rk_p11_public_key(EVP_PKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
                       const char *what, rk_p11_fail_fn fail);
+
+/* The same as an X509_PUBKEY holding the encoded fields only (no decoded
+ * key; *out: X509_PUBKEY_free). An EC key's is assembled from its
+ * attributes without OpenSSL's key encoders (about 0.1 ms a key in OpenSSL
+ * 3.0); an RSA key's goes through rk_p11_public_key. */
+int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s,
+                         CK_OBJECT_HANDLE o, const char *what, rk_p11_fail_fn fail);
 
 /* Signs SHA-256(data) with private key object o; *sig (OPENSSL_free),
  * *is_ec tells which kind. Failures of C_SignInit/C_Sign go to fail with

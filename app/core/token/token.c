@@ -20,6 +20,7 @@
 #include "token/p11key.h"
 
 #include "util/clock.h"
+#include "util/spki.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -64,6 +65,14 @@ struct rk_token {
     unsigned char pub_id[64]; /* one-entry cache of a pair's public key */
     size_t pub_id_len;
     EVP_PKEY *pub;
+    unsigned char fields_id[64]; /* and of its encoded fields (util/spki.h) */
+    size_t fields_id_len;
+    X509_PUBKEY *fields;
+    /* The handles of the pair made last in this session (SoftHSM walks all
+     * its objects for every search): find_by_id answers from them. */
+    unsigned char made_id[RK_TOKEN_ID_LEN];
+    CK_OBJECT_HANDLE made_pub, made_priv;
+    int made;
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -557,6 +566,7 @@ void rk_token_close(rk_token *t)
     if (t->logged_in) t->ctx->fl->C_Logout(t->s);
     if (t->s != CK_INVALID_HANDLE) t->ctx->fl->C_CloseSession(t->s);
     EVP_PKEY_free(t->pub);
+    X509_PUBKEY_free(t->fields);
     free(t);
 }
 
@@ -772,9 +782,23 @@ static int get_attr(unsigned char **out, CK_ULONG *len, rk_token *t, CK_OBJECT_H
     return rk_p11_attr(out, len, t->ctx->fl, t->s, h, type, fail_rv);
 }
 
+static void remember_pair(rk_token *t, const unsigned char *id, CK_OBJECT_HANDLE pub,
+                          CK_OBJECT_HANDLE priv)
+{
+    memcpy(t->made_id, id, RK_TOKEN_ID_LEN);
+    t->made_pub = pub;
+    t->made_priv = priv;
+    t->made = 1;
+}
+
 static int find_by_id(CK_OBJECT_HANDLE *h, rk_token *t, CK_OBJECT_CLASS cls,
                       const unsigned char *id, size_t id_len)
 {
+    if (t->made && id_len == RK_TOKEN_ID_LEN && !memcmp(id, t->made_id, id_len) &&
+        (cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY)) {
+        *h = cls == CKO_PUBLIC_KEY ? t->made_pub : t->made_priv;
+        return 0;
+    }
     CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, id_len}};
     CK_ULONG n = 0;
     int rc = find_objects(h, 1, &n, t, tmpl, 2);
@@ -841,6 +865,7 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
     CK_RV rv = t->ctx->fl->C_GenerateKeyPair(t->s, &mech, pub, npub, priv,
                                              sizeof priv / sizeof priv[0], &hpub, &hpriv);
     if (rv != CKR_OK) return fail_rv(rv, "generating the key pair");
+    remember_pair(t, id, hpub, hpriv);
     progress(fn, arg, "key pair generated", 100);
     return 0;
 }
@@ -959,6 +984,8 @@ int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const cha
     if (rv != CKR_OK) {
         rc = fail_rv(rv, "writing the private key");
         t->ctx->fl->C_DestroyObject(t->s, hpub);
+    } else {
+        remember_pair(t, id, hpub, hpriv);
     }
 out:
     for (int i = 0; i < NV; i++) {
@@ -978,6 +1005,59 @@ static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id,
     if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "no key pair with that id on the key");
     if (rc) return rc;
     return rk_p11_public_key(out, t->ctx->fl, t->s, h, "the key pair", fail_rv);
+}
+
+/* The encoded public key of pair id (borrowed: kept like the public key
+ * in rk_token_public_key, until the pair is deleted or the key closed). */
+static int pair_fields(const X509_PUBKEY **out, rk_token *t, const unsigned char *id,
+                       size_t id_len)
+{
+    CK_OBJECT_HANDLE h;
+    if (t->fields && t->fields_id_len == id_len && !memcmp(t->fields_id, id, id_len)) {
+        CK_SESSION_INFO si;
+        CK_RV rv = t->ctx->fl->C_GetSessionInfo(t->s, &si);
+        if (rv != CKR_OK) return fail_rv(rv, "reading the public key");
+        *out = t->fields;
+        return 0;
+    }
+    if (id_len > sizeof t->fields_id) return rk_err_set(RK_EINVAL, "the key pair id is too long");
+    int rc = find_by_id(&h, t, CKO_PUBLIC_KEY, id, id_len);
+    if (rc == RK_ENOTFOUND) rc = find_by_id(&h, t, CKO_PRIVATE_KEY, id, id_len);
+    if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "no key pair with that id on the key");
+    X509_PUBKEY_free(t->fields);
+    t->fields = NULL;
+    if (rc || (rc = rk_p11_public_fields(&t->fields, t->ctx->fl, t->s, h, "the key pair",
+                                         fail_rv)) != 0)
+        return rc;
+    memcpy(t->fields_id, id, id_len);
+    t->fields_id_len = id_len;
+    *out = t->fields;
+    return 0;
+}
+
+int rk_token_public_spki(unsigned char **der, int *len, rk_token *t, const unsigned char *id,
+                         size_t id_len)
+{
+    const X509_PUBKEY *f;
+    *der = NULL;
+    int rc = pair_fields(&f, t, id, id_len);
+    if (rc) return rc;
+    return (*len = i2d_X509_PUBKEY(f, der)) > 0 ? 0 : rk_err_oom();
+}
+
+/* 0 if cert's public key is pair id's (compared as encoded: no key is
+ * decoded), RK_EVERIFY if not. */
+static int pair_matches(rk_token *t, const unsigned char *id, size_t id_len, X509 *cert,
+                        const char *mismatch)
+{
+    unsigned char *mine = NULL, *theirs = NULL;
+    int mlen = 0, rc = rk_token_public_spki(&mine, &mlen, t, id, id_len);
+    if (rc) return rc;
+    int tlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &theirs);
+    int same = tlen > 0 && tlen == mlen && !memcmp(mine, theirs, (size_t)mlen);
+    OPENSSL_free(mine);
+    OPENSSL_free(theirs);
+    return same ? 0 : rk_err_set(RK_EVERIFY, "%s", mismatch);
 }
 
 /* Signs the SHA-256 of data with the private key id on the key; *sig
@@ -1008,21 +1088,24 @@ static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
                  const X509_NAME *subject)
 {
-    EVP_PKEY *pub = NULL;
+    const X509_PUBKEY *pub;
     X509_REQ *req = NULL;
     X509_ALGOR *alg = NULL;
     ASN1_BIT_STRING *bits = NULL;
-    unsigned char *tbs = NULL, *sig = NULL;
+    unsigned char *tbs = NULL, *sig = NULL, *der = NULL;
     size_t siglen = 0;
-    int tbslen, is_ec = 0, rc;
+    int tbslen, derlen, is_ec = 0, rc;
 
     *out = NULL;
     if (!t->logged_in) return rk_err_set(RK_EAUTH, "signing a request needs the key's PIN");
-    if ((rc = rk_token_public_key(&pub, t, id, id_len)) != 0) return rc;
+    if ((rc = pair_fields(&pub, t, id, id_len)) != 0) return rc;
+    /* The key goes in as encoded (util/spki.h); the finished request is read
+     * back from its DER below, which decodes it once for the caller. */
     if (!(req = X509_REQ_new()) || !X509_REQ_set_version(req, 0) ||
-        !X509_REQ_set_subject_name(req, subject) || !X509_REQ_set_pubkey(req, pub) ||
+        !X509_REQ_set_subject_name(req, subject) ||
+        (rc = rk_spki_copy(X509_REQ_get_X509_PUBKEY(req), pub)) != 0 ||
         (tbslen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
-        rc = rk_err_oom();
+        if (!rc) rc = rk_err_oom();
         goto out;
     }
     if ((rc = sign_sha256(&sig, &siglen, &is_ec, t, id, id_len, tbs, (size_t)tbslen)) != 0) {
@@ -1043,8 +1126,12 @@ int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id
     bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
     X509_REQ_set0_signature(req, bits);
     bits = NULL;
-    *out = req;
-    req = NULL;
+    const unsigned char *p = NULL;
+    if ((derlen = i2d_X509_REQ(req, &der)) <= 0 || !(p = der) ||
+        !(*out = d2i_X509_REQ(NULL, &p, derlen))) {
+        rc = rk_err_set(RK_ECRYPTO, "the key's public key is malformed");
+        goto out;
+    }
     rc = 0;
 out:
     X509_REQ_free(req);
@@ -1052,7 +1139,7 @@ out:
     ASN1_BIT_STRING_free(bits);
     OPENSSL_free(tbs);
     OPENSSL_free(sig);
-    EVP_PKEY_free(pub);
+    OPENSSL_free(der);
     return rc;
 }
 
@@ -1074,17 +1161,13 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
     CK_ULONG nold = 0;
     unsigned char *der = NULL, *subj = NULL, *iss = NULL, *ser = NULL;
     int derlen, subjlen, isslen, serlen;
-    EVP_PKEY *pub = NULL;
     int rc;
 
     if (!label || strlen(label) > 64) return rk_err_set(RK_EINVAL, "the label is too long");
     progress(fn, arg, "checking the certificate against the key", 5);
-    if ((rc = rk_token_public_key(&pub, t, id, id_len)) != 0) return rc;
-    if (EVP_PKEY_eq(X509_get0_pubkey(cert), pub) != 1) {
-        EVP_PKEY_free(pub);
-        return rk_err_set(RK_EVERIFY, "the certificate is not for the key pair on this key");
-    }
-    EVP_PKEY_free(pub);
+    if ((rc = pair_matches(t, id, id_len, cert,
+                           "the certificate is not for the key pair on this key")) != 0)
+        return rc;
     CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, id_len}};
     if ((rc = find_objects(old, 8, &nold, t, q, 2)) != 0) return rc;
     if (nold > 0 && !replace)
@@ -1161,7 +1244,6 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
                          STACK_OF(X509) * cas)
 {
     X509 *got = NULL;
-    EVP_PKEY *pub = NULL;
     X509_STORE *store = NULL;
     X509_STORE_CTX *sctx = NULL;
     int rc;
@@ -1187,11 +1269,9 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     } else if ((rc = rk_token_read_cert(&got, t, id, id_len)) != 0) {
         return rc;
     }
-    if ((rc = rk_token_public_key(&pub, t, id, id_len)) != 0) goto out;
-    if (EVP_PKEY_eq(X509_get0_pubkey(got), pub) != 1) {
-        rc = rk_err_set(RK_EVERIFY, "the certificate on the key is not for its key pair");
+    if ((rc = pair_matches(t, id, id_len, got,
+                           "the certificate on the key is not for its key pair")) != 0)
         goto out;
-    }
     if (cas) {
         if (!(store = X509_STORE_new()) || !(sctx = X509_STORE_CTX_new())) {
             rc = rk_err_oom();
@@ -1213,7 +1293,6 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     rc = 0;
 out:
     X509_free(got);
-    EVP_PKEY_free(pub);
     X509_STORE_CTX_free(sctx);
     X509_STORE_free(store);
     return rc;
@@ -1342,6 +1421,11 @@ int rk_token_delete_pair(rk_token *t, const unsigned char *id, size_t id_len)
         t->pub = NULL;
         t->pub_id_len = 0;
     }
+    if (t->made && id_len == RK_TOKEN_ID_LEN && !memcmp(t->made_id, id, id_len)) t->made = 0;
+    if (t->fields && t->fields_id_len == id_len && !memcmp(t->fields_id, id, id_len)) {
+        X509_PUBKEY_free(t->fields);
+        t->fields = NULL;
+    }
     return 0;
 }
 
@@ -1371,6 +1455,7 @@ int rk_token_sweep(rk_token *t, int *removed)
             if (!broken) continue;
             CK_RV rv = t->ctx->fl->C_DestroyObject(t->s, h[i]);
             if (rv != CKR_OK) return fail_rv(rv, "removing a damaged object from the key");
+            if (t->made && (h[i] == t->made_pub || h[i] == t->made_priv)) t->made = 0;
             n_removed++;
         }
     }

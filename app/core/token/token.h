@@ -195,6 +195,11 @@ int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const cha
 /* The public key of the key pair id, read from the key. The caller frees it. */
 int rk_token_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id, size_t id_len);
 
+/* The same as a DER SubjectPublicKeyInfo (*der: OPENSSL_free), without
+ * decoding the key (cheaper: what the enrolment journal keeps). */
+int rk_token_public_spki(unsigned char **der, int *len, rk_token *t, const unsigned char *id,
+                         size_t id_len);
+
 /* A CSR for subject with the public key of pair id, signed on the key
  * (SHA-256). Not verified here: the issuer checks the signature (proof of
  * possession) anyway. The caller frees it. */
