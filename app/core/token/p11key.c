@@ -114,17 +114,20 @@ out:
 int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s,
                          CK_OBJECT_HANDLE o, const char *what, rk_p11_fail_fn fail)
 {
-    CK_KEY_TYPE kt;
-    CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
-    unsigned char *params = NULL, *point = NULL, *bits = NULL;
-    CK_ULONG plen = 0, ptlen = 0;
+    CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
+    unsigned char params[32], point[80], *bits = NULL;
+    /* One call for all three (a module may check its files on every call):
+     * P-256's parameters and point fit these buffers. */
+    CK_ATTRIBUTE a[] = {{CKA_KEY_TYPE, &kt, sizeof kt},
+                        {CKA_EC_PARAMS, params, sizeof params},
+                        {CKA_EC_POINT, point, sizeof point}};
     ASN1_OCTET_STRING *os = NULL;
     X509_PUBKEY *xp = NULL;
     int rc;
 
     *out = NULL;
-    CK_RV rv = fl->C_GetAttributeValue(s, o, &a, 1);
-    if (rv != CKR_OK) return fail(rv, "reading the public key");
+    CK_RV rv = fl->C_GetAttributeValue(s, o, a, 3);
+    if (a[0].ulValueLen != sizeof kt) return fail(rv, "reading the public key");
     if (kt != CKK_EC) {
         EVP_PKEY *pub = NULL;
         if ((rc = rk_p11_public_key(&pub, fl, s, o, what, fail)) != 0) return rc;
@@ -132,17 +135,14 @@ int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HAN
         EVP_PKEY_free(pub);
         return rc;
     }
-    if ((rc = rk_p11_attr(&params, &plen, fl, s, o, CKA_EC_PARAMS, fail)) ||
-        (rc = rk_p11_attr(&point, &ptlen, fl, s, o, CKA_EC_POINT, fail)))
-        goto out;
-    if (plen != sizeof RK_P11_P256_OID || memcmp(params, RK_P11_P256_OID, plen) != 0) {
-        rc = rk_err_set(RK_ECRYPTO, "%s is on a curve other than P-256", what);
-        goto out;
-    }
+    if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) return fail(rv, "reading the public key");
+    if (rv != CKR_OK || a[1].ulValueLen != sizeof RK_P11_P256_OID ||
+        memcmp(params, RK_P11_P256_OID, sizeof RK_P11_P256_OID) != 0)
+        return rk_err_set(RK_ECRYPTO, "%s is on a curve other than P-256", what);
     const unsigned char *p = point;
-    os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)ptlen); /* some modules give it bare */
+    os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)a[2].ulValueLen); /* some modules give it bare */
     const unsigned char *pt = os ? ASN1_STRING_get0_data(os) : point;
-    int n = os ? ASN1_STRING_length(os) : (int)ptlen;
+    int n = os ? ASN1_STRING_length(os) : (int)a[2].ulValueLen;
     if (n != 65 || pt[0] != 0x04) {
         rc = rk_err_set(RK_ECRYPTO, "the public key of %s is malformed", what);
         goto out;
@@ -158,8 +158,6 @@ int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HAN
     xp = NULL;
     rc = 0;
 out:
-    free(params);
-    free(point);
     ASN1_OCTET_STRING_free(os);
     X509_PUBKEY_free(xp);
     return rc;

@@ -72,7 +72,7 @@ struct rk_token {
      * its objects for every search): find_by_id answers from them. */
     unsigned char made_id[RK_TOKEN_ID_LEN];
     CK_OBJECT_HANDLE made_pub, made_priv;
-    int made;
+    int made, made_cert; /* made_cert: this session wrote its certificate */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -789,6 +789,7 @@ static void remember_pair(rk_token *t, const unsigned char *id, CK_OBJECT_HANDLE
     t->made_pub = pub;
     t->made_priv = priv;
     t->made = 1;
+    t->made_cert = 0;
 }
 
 static int find_by_id(CK_OBJECT_HANDLE *h, rk_token *t, CK_OBJECT_CLASS cls,
@@ -1169,7 +1170,11 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
                            "the certificate is not for the key pair on this key")) != 0)
         return rc;
     CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, id_len}};
-    if ((rc = find_objects(old, 8, &nold, t, q, 2)) != 0) return rc;
+    /* A pair made in this session has no certificate unless this session
+     * wrote one: no search then. */
+    int fresh = t->made && !t->made_cert && id_len == RK_TOKEN_ID_LEN &&
+                !memcmp(id, t->made_id, id_len);
+    if (!fresh && (rc = find_objects(old, 8, &nold, t, q, 2)) != 0) return rc;
     if (nold > 0 && !replace)
         return rk_err_set(RK_EEXIST, "the key already holds a certificate for this key pair");
 
@@ -1207,6 +1212,7 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
             goto out;
         }
     }
+    if (fresh) t->made_cert = 1;
     progress(fn, arg, "certificate written", 100);
     rc = 0;
 out:
@@ -1253,15 +1259,23 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
          * the decoded one is the same (decoding costs 0.1 ms). */
         CK_OBJECT_HANDLE h;
         unsigned char *back = NULL, *want = NULL;
-        CK_ULONG blen = 0;
         rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len);
         if (rc == RK_ENOTFOUND)
             return rk_err_set(RK_ENOTFOUND, "no certificate for that key pair on the key");
-        if (rc || (rc = get_attr(&back, &blen, t, h, CKA_VALUE)) != 0) return rc;
+        if (rc) return rc;
         int wlen = i2d_X509(expected, &want);
-        int same = wlen > 0 && (CK_ULONG)wlen == blen && !memcmp(back, want, blen);
+        if (wlen <= 0 || !(back = malloc((size_t)wlen))) {
+            OPENSSL_free(want);
+            return rk_err_oom();
+        }
+        /* One read into a buffer of the expected size: a longer value
+         * does not fit (CKR_BUFFER_TOO_SMALL) and so differs. */
+        CK_ATTRIBUTE v = {CKA_VALUE, back, (CK_ULONG)wlen};
+        CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &v, 1);
+        int same = rv == CKR_OK && v.ulValueLen == (CK_ULONG)wlen && !memcmp(back, want, wlen);
         free(back);
         OPENSSL_free(want);
+        if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) return fail_rv(rv, "reading back");
         if (!same)
             return rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
         if (!X509_up_ref(expected)) return rk_err_oom();
