@@ -19,6 +19,7 @@
  */
 #include "ctl.h"
 
+#include "ca/castatus.h"
 #include "ca/escrow.h"
 #include "ca/crl.h"
 #include "ca/crlstore.h"
@@ -136,6 +137,40 @@ int rk_ctl_subca_open(rk_ctl *ctl, rk_subca **ca, rk_profiles **profiles)
         *ca = NULL;
     }
     return rc;
+}
+
+/* 1 if the branch has a sub-CA. */
+static int has_subca(const ca_env *e)
+{
+    char cert[4300];
+    snprintf(cert, sizeof cert, "%s/subca.pem", e->dir);
+    return access(cert, F_OK) == 0;
+}
+
+/* The follow with the sub-CA opened here: nothing to do if there is none. */
+static int follow_opening(rk_ctl *ctl, rk_ledger *l, int *changed)
+{
+    ca_env e;
+    rk_subca *ca = NULL;
+    int rc;
+    *changed = 0;
+    if ((rc = env_setup(&e, ctl)) || !has_subca(&e)) return rc;
+    if ((rc = open_ca(&ca, &e, ctl)) == 0) rc = rk_castatus_follow(l, ca, changed);
+    env_done(&e);
+    rk_subca_free(ca);
+    return rc;
+}
+
+void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
+{
+    int changed;
+    if ((ca ? rk_castatus_follow(l, ca, &changed) : follow_opening(ctl, l, &changed)) != 0)
+        fprintf(stderr, "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
+                        "next `ractl tick` or `ractl ca crl` retries\n",
+                rk_err_msg());
+    else if (changed)
+        rk_ctl_info(ctl, "the sub-CA took up %d certificate status change%s", changed,
+                    changed == 1 ? "" : "s");
 }
 
 static const char *status_name(int s)
@@ -448,7 +483,12 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
             return rk_ctl_usage(ctl, "ractl ca crl", "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!(rc = open_ca(&ca, &e, ctl))) rc = rk_crl_generate(&der, &len, &number, ca, days);
+    /* The CRL says what the ledger decided: the register follows first. */
+    rk_ledger *l = NULL;
+    int changed = 0;
+    if (!(rc = open_ca(&ca, &e, ctl)) && !(rc = rk_ctl_ledger(ctl, &l)) &&
+        !(rc = rk_castatus_follow(l, ca, &changed)))
+        rc = rk_crl_generate(&der, &len, &number, ca, days);
     env_done(&e);
     rk_subca_free(ca);
     free(der);

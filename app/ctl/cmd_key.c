@@ -772,6 +772,9 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
             if (!rc) rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
             X509_free(recovery);
         }
+        /* A reissue, change or replacement revoked the old certificate in
+         * the ledger: the sub-CA takes it up for its next CRL. */
+        if (!rc) rk_ctl_follow_ca(ctl, l, ca);
     }
 done:
     rk_subca_issuer_done(&si);

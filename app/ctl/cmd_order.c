@@ -323,7 +323,8 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
                "Completes an approved and paid (or fee-free) order (issue role).\n"
                "Business types that produce a certificate record it from FILE (PEM or\n"
                "DER); `ractl key enrol` does this itself when it writes a key. Revoke,\n"
-               "suspend and resume change the target certificate's status.\n");
+               "suspend and resume change the target certificate's status, and the\n"
+               "branch sub-CA takes the change up for its next CRL.\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {
@@ -350,7 +351,9 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
     rc = rk_order_issue(l, &actor, ref, cert_path ? &rec : NULL);
     free(data);
     OPENSSL_free(der);
-    return done(ctl, rc, ref, "issued");
+    code = done(ctl, rc, ref, "issued");
+    if (!rc) rk_ctl_follow_ca(ctl, l, NULL); /* a revocation, hold or replacement */
+    return code;
 }
 
 static int cmd_deliver(rk_ctl *ctl, int argc, char **argv)

@@ -17,12 +17,14 @@ int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv)
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl tick\n\nRuns the ledger's timers (automatic resumption of\n"
-               "suspensions after six months).\n");
+               "suspensions after six months) and brings the branch sub-CA's register in\n"
+               "line with the ledger's certificate statuses.\n");
         return 0;
     }
     if (argc != 1) return rk_ctl_usage(ctl, "ractl tick", "unexpected argument '%s'", argv[1]);
     if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_certstatus_tick(l, &resumed, &revocations)))
         return rk_ctl_fail(ctl, rc);
+    rk_ctl_follow_ca(ctl, l, NULL);
     if (ctl->json)
         printf("{\"ok\":true,\"resumed\":%d,\"revocation_orders\":%d}\n", resumed, revocations);
     else

@@ -99,6 +99,13 @@ struct rk_subca;
 struct rk_profiles;
 int rk_ctl_subca_open(rk_ctl *ctl, struct rk_subca **ca, struct rk_profiles **profiles);
 
+/* Brings the branch sub-CA's register in line with the ledger's
+ * certificate statuses (ca/castatus.h) after a status may have changed;
+ * ca if the caller has it open, else it is opened (nothing if the branch
+ * has no sub-CA). A failure only warns on stderr: the ledger's change
+ * stands and the next follow (every tick and CRL) retries. */
+void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, struct rk_subca *ca);
+
 /* Prints order rows as a table, or a JSON array with --json. */
 struct rk_order_row;
 int rk_ctl_print_orders(rk_ctl *ctl, const struct rk_order_row *rows, int n);

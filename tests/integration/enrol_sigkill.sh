@@ -17,6 +17,16 @@ CADB=$RAKIOSK_DATA_DIR/ca/ca.db
 landed=0 rerolled=0
 declare -A KEY_OF LABEL_OF
 
+# The kills land at a uniform random point of an enrolment as long as one
+# takes here: timed once, uninterrupted (in ms, with the process start).
+tkey=$(new_key "timing")
+tref=$(paid_order "计时")
+t0=$(date +%s%N)
+echo $PIN | "$RACTL" -q key enrol "$tref" --key "$tkey" >/dev/null || bad "timing enrolment"
+SPAN=$((($(date +%s%N) - t0) / 1000000))
+[ "$SPAN" -ge 20 ] || SPAN=20
+echo "an enrolment takes $SPAN ms here: kills land in 0..$SPAN ms"
+
 for round in $(seq 1 "$KILLS"); do
     label=$(printf "key-%03d" "$round")
     key=$(new_key "$label")
@@ -24,7 +34,8 @@ for round in $(seq 1 "$KILLS"); do
     # $! must be ractl itself (a pipeline would leave it running).
     "$RACTL" -q key enrol "$ref" --key "$key" <<<"$PIN" >/dev/null 2>&1 &
     pid=$!
-    sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+    at=$((RANDOM % SPAN))
+    sleep "$((at / 1000)).$(printf '%03d' $((at % 1000)))"
     kill -9 $pid 2>/dev/null && landed=$((landed + 1))
     wait $pid 2>/dev/null
     done_ok=0
@@ -65,7 +76,7 @@ for ref in "${!KEY_OF[@]}"; do
 done
 good=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 0")
 revoked=$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE status = 2")
-[ "$good" = $((2 * KILLS)) ] && ok || bad "$good good certificates at the sub-CA for $KILLS orders (double issuance?)"
+[ "$good" = $((2 * KILLS + 2)) ] && ok || bad "$good good certificates at the sub-CA for $KILLS orders and the timing one (double issuance?)"
 [ "$revoked" -le $((2 * rerolled)) ] && ok || bad "$revoked revoked certificates, $rerolled rollbacks"
 expect 0 "no pending enrolment" -- "$RACTL" --json key enrol --pending
 [ "$OUT" = "[]" ] && ok || bad "pending: $OUT"

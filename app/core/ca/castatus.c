@@ -1,0 +1,151 @@
+/*
+ * The sub-CA follows the ledger (see castatus.h).
+ */
+#include "castatus.h"
+
+#include "ca/crl.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct change {
+    char serial[64];
+    char status[16];
+    char reason[64];
+} change;
+
+/* The ledger's revoked and suspended certificates (a list the caller frees). */
+static int ledger_changed(rk_ledger *l, change **out, int *n)
+{
+    sqlite3_stmt *st;
+    change *list = NULL;
+    int count = 0, s, rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "SELECT serial, status, coalesce(revoke_reason, '') FROM certificate "
+                            "WHERE status IN ('revoked', 'suspended')")))
+        return rc;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        change *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
+        if (!grown) {
+            free(list);
+            sqlite3_finalize(st);
+            return rk_err_oom();
+        }
+        list = grown;
+        rk_db_text(list[count].serial, sizeof list[count].serial, st, 0);
+        rk_db_text(list[count].status, sizeof list[count].status, st, 1);
+        rk_db_text(list[count].reason, sizeof list[count].reason, st, 2);
+        count++;
+    }
+    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list changed certificates");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+/* The ledger's status of serial (register form: lower case, no leading
+ * zeros), "" if the ledger does not hold it. */
+static int ledger_status(char *out, size_t n, rk_ledger *l, const char *serial)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT status FROM certificate WHERE ltrim(upper(serial), '0') = "
+                           "ltrim(upper(?), '0')");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rk_db_text(out, n, st, 0);
+    else if (s != SQLITE_DONE)
+        rc = rk_db_fail(l->db, "cannot read a certificate's status");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The register's held certificates (serials, a list the caller frees). */
+static int register_held(rk_subca *ca, char (**out)[RK_SUBCA_SERIAL_HEX], int *n)
+{
+    rk_db *db = rk_subca_db(ca);
+    sqlite3_stmt *st;
+    char(*list)[RK_SUBCA_SERIAL_HEX] = NULL;
+    int count = 0, s, rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = rk_db_prepare(db, &st, "SELECT serial FROM issued WHERE status = 1"))) return rc;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        char(*grown)[RK_SUBCA_SERIAL_HEX] = realloc(list, (size_t)(count + 1) * sizeof *list);
+        if (!grown) {
+            free(list);
+            sqlite3_finalize(st);
+            return rk_err_oom();
+        }
+        list = grown;
+        rk_db_text(list[count++], RK_SUBCA_SERIAL_HEX, st, 0);
+    }
+    rc = s == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot list held certificates");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
+{
+    change *list = NULL;
+    char(*held)[RK_SUBCA_SERIAL_HEX] = NULL;
+    int n = 0, nheld = 0, done = 0, rc;
+
+    if (changed) *changed = 0;
+    if ((rc = ledger_changed(l, &list, &n))) return rc;
+    for (int i = 0; i < n && !rc; i++) {
+        rk_subca_record r;
+        if ((rc = rk_subca_lookup(&r, ca, list[i].serial)) == RK_ENOTFOUND) {
+            rk_err_clear(); /* not the sub-CA's: HQ's */
+            rc = 0;
+            continue;
+        }
+        if (rc || r.status == RK_CERT_REVOKED) continue;
+        if (!strcmp(list[i].status, "revoked")) {
+            int reason = RK_CRL_UNSPECIFIED;
+            if (rk_crl_reason_parse(&reason, list[i].reason) != 0 || reason == RK_CRL_HOLD ||
+                reason == RK_CRL_REMOVE) {
+                rk_err_clear(); /* the ledger's words, not RFC 5280's */
+                reason = RK_CRL_UNSPECIFIED;
+            }
+            rc = rk_crl_revoke(ca, r.serial, reason);
+            done++;
+        } else if (r.status == RK_CERT_GOOD) {
+            rc = rk_crl_suspend(ca, r.serial);
+            done++;
+        }
+    }
+    free(list);
+    if (!rc && !(rc = register_held(ca, &held, &nheld))) {
+        for (int i = 0; i < nheld && !rc; i++) {
+            char status[16];
+            if ((rc = ledger_status(status, sizeof status, l, held[i])) == 0 &&
+                !strcmp(status, "valid")) {
+                rc = rk_crl_resume(ca, held[i]);
+                done++;
+            }
+        }
+        free(held);
+    }
+    if (changed) *changed = done;
+    return rc;
+}

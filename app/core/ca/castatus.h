@@ -1,0 +1,29 @@
+/*
+ * Keeping the sub-CA's register in step with the ledger's certificate
+ * statuses.
+ *
+ * Revocation, suspension and resumption are decided in the ledger (orders a
+ * review clerk approved, replacements that revoke the old certificate, the
+ * six-month timer); the sub-CA signs the CRL that tells relying parties.
+ * rk_castatus_follow() applies to the register what the ledger says of
+ * every certificate the sub-CA issued: revoked (with the ledger's reason,
+ * where it names one of RFC 5280's), suspended (certificateHold), or good
+ * again (the hold lifted). It never lifts a revocation. Certificates the
+ * sub-CA did not issue (HQ's, over CMP) are left alone: HQ hears of their
+ * change through the outbox.
+ *
+ * The two live in two databases, so there is no shared transaction: the
+ * follow is idempotent and runs after every status change, before every CRL
+ * and on every tick, and a crash between the two is mended by the next run.
+ */
+#ifndef RK_CASTATUS_H
+#define RK_CASTATUS_H
+
+#include "ca/subca.h"
+#include "domain/ledger.h"
+
+/* Brings the register in line with the ledger; *changed (may be NULL)
+ * counts the certificates changed. Stops at the first failure. */
+int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed);
+
+#endif
