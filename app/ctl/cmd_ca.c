@@ -16,15 +16,24 @@
  *                        process loads SoftHSM once, with one store, and
  *                        `ractl key enrol` needs both
  * Profiles come from [files] profiles of the configuration.
+ *
+ * Who may: `ca init` is part of setting the branch up (like `ractl init`)
+ * and `ca status` only reads; `ca issue`, `crl` and `import-crl` need a
+ * clerk with the issue role; `ca revoke|suspend|resume` a supervisor, and
+ * only for certificates outside the ledger (an order's certificate changes
+ * through an order a review clerk approves, which the sub-CA follows). Each
+ * action is audited in the ledger, a status change also goes to the outbox.
  */
 #include "ctl.h"
 
 #include "ca/castatus.h"
+#include "audit/audit.h"
 #include "ca/escrow.h"
 #include "ca/crl.h"
 #include "ca/crlstore.h"
 #include "ca/profiles.h"
 #include "ca/subca.h"
+#include "db/outbox.h"
 #include "token/softkeys.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -173,6 +182,56 @@ void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
                     changed == 1 ? "" : "s");
 }
 
+/* ---- who acts, and the record of it ------------------------------------ */
+
+/* The logged-in clerk, who must hold role. */
+static int ca_clerk(rk_ctl *ctl, rk_ledger **l, rk_actor *a, unsigned role)
+{
+    int rc;
+    if ((rc = rk_ctl_ledger(ctl, l)) || (rc = rk_ctl_actor(ctl, a))) return rc;
+    return rk_actor_require(a, role);
+}
+
+/* The audit entry of an action on the sub-CA and, for a status change,
+ * its outbox event for HQ (event NULL: none), in one transaction. */
+static int ca_record(rk_ledger *l, const rk_actor *a, const char *role, const char *action,
+                     const char *serial, const char *event, const char *detail)
+{
+    rk_audit_entry e = {a->login, role, action, NULL, NULL, NULL, detail};
+    char payload[200];
+    int rc = rk_db_begin(l->db);
+    if (rc) return rc;
+    if (!(rc = rk_audit_append(l->db, &e, NULL)) && event) {
+        snprintf(payload, sizeof payload, "{\"serial\":\"%s\",\"by\":\"sub-CA\"}", serial);
+        rc = rk_outbox_add(l->db, NULL, "certificate", serial, event, payload);
+    }
+    if (rc) {
+        rk_db_rollback(l->db);
+        return rc;
+    }
+    return rk_db_commit(l->db);
+}
+
+/* RK_ESTATE if the ledger holds serial: its status changes through orders
+ * (reviewed by a second clerk), which the sub-CA then follows. */
+static int not_in_ledger(rk_ledger *l, const char *serial)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT o.ref FROM certificate c JOIN orders o ON o.id = c.order_id "
+                           "WHERE ltrim(upper(c.serial), '0') = ltrim(upper(?), '0')");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rc = rk_err_set(RK_ESTATE,
+                        "certificate %s is order %s's: change its status with a revoke, suspend "
+                        "or resume order (`ractl order new --business revoke --field "
+                        "cert_serial=...`), which a review clerk approves",
+                        serial, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static const char *status_name(int s)
 {
     return s == RK_CERT_GOOD ? "good" : s == RK_CERT_HOLD ? "suspended" : "revoked";
@@ -285,7 +344,9 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
             "the profiles file; the order fields fill its subject and extensions\n"
             "(applicant_name, id_number, enterprise_name, credit_code, province, city,\n"
             "department, email, domain ...). Only the public key is taken from the\n"
-            "request. The certificate is written to --out (PEM) and recorded.\n");
+            "request. The certificate is written to --out (PEM) and recorded. Needs a\n"
+            "clerk with the issue role; audited. Certificates for orders come from\n"
+            "`ractl key enrol` instead.\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {
@@ -319,7 +380,12 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
     rk_profiles *set = NULL;
     X509 *cert = NULL;
     const rk_profile *p = NULL;
-    if ((rc = env_setup(&e, ctl)) || (rc = rk_profiles_load(&set, e.conf->profiles))) goto out;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    memset(&e, 0, sizeof e);
+    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = env_setup(&e, ctl)) ||
+        (rc = rk_profiles_load(&set, e.conf->profiles)))
+        goto out;
     if (!(p = rk_profiles_find(set, profile))) {
         rc = rk_err_set(RK_ENOTFOUND, "no profile '%s' in %s", profile, e.conf->profiles);
         goto out;
@@ -343,8 +409,12 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
     if (hex) rk_subca_serial_norm(serial, sizeof serial, hex);
     OPENSSL_free(hex);
     BN_free(bn);
-    char subject[512];
+    char subject[512], detail[700];
     rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(cert));
+    snprintf(detail, sizeof detail, "certificate %s (%s) issued from a request file: %s", serial,
+             p->name, subject);
+    if ((rc = ca_record(l, &actor, "issue", "ca.issue", serial, "certificate.issued", detail)))
+        goto out;
     if (ctl->json) {
         rk_buf b;
         rk_json j;
@@ -387,13 +457,17 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
                    "Revokes a certificate the sub-CA issued (SERIAL in hex). Reasons:\n"
                    "unspecified (default), keyCompromise, cACompromise, affiliationChanged,\n"
                    "superseded, cessationOfOperation, privilegeWithdrawn. The change reaches\n"
-                   "relying parties with the next `ractl ca crl`.\n");
+                   "relying parties with the next `ractl ca crl`. For certificates outside\n"
+                   "the ledger (from `ca issue`); an order's certificate changes through a\n"
+                   "revoke order. Needs a supervisor; audited.\n");
         else if (!strcmp(what, "suspend"))
             printf("usage: ractl ca suspend SERIAL\n\n"
-                   "Suspends a certificate (reason certificateHold) until `ractl ca resume`.\n");
+                   "Suspends a certificate (reason certificateHold) until `ractl ca resume`.\n"
+                   "For certificates outside the ledger; needs a supervisor; audited.\n");
         else
             printf("usage: ractl ca resume SERIAL\n\n"
-                   "Lifts the hold of a suspended certificate: it is absent from the next CRL.\n");
+                   "Lifts the hold of a suspended certificate: it is absent from the next CRL.\n"
+                   "For certificates outside the ledger; needs a supervisor; audited.\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {
@@ -411,13 +485,28 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
         }
     }
     if (!serial) return rk_ctl_usage(ctl, path, "give the SERIAL");
-    if (!(rc = open_ca(&ca, &e, ctl))) {
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    memset(&e, 0, sizeof e);
+    if (!(rc = ca_clerk(ctl, &l, &actor, RK_ROLE_SUPERVISOR)) && !(rc = not_in_ledger(l, serial)) &&
+        !(rc = open_ca(&ca, &e, ctl))) {
         if (!strcmp(what, "revoke"))
             rc = rk_crl_revoke(ca, serial, reason);
         else if (!strcmp(what, "suspend"))
             rc = rk_crl_suspend(ca, serial);
         else
             rc = rk_crl_resume(ca, serial);
+    }
+    if (!rc) {
+        char action[32], event[40], detail[160];
+        snprintf(action, sizeof action, "ca.%s", what);
+        snprintf(event, sizeof event, "certificate.%s",
+                 !strcmp(what, "revoke") ? "revoked" : !strcmp(what, "suspend") ? "suspended"
+                                                                                : "resumed");
+        snprintf(detail, sizeof detail, "certificate %s %s at the sub-CA%s%s", serial, what,
+                 !strcmp(what, "revoke") ? ": " : "",
+                 !strcmp(what, "revoke") ? rk_crl_reason_name(reason) : "");
+        rc = ca_record(l, &actor, "supervisor", action, serial, event, detail);
     }
     env_done(&e);
     rk_subca_free(ca);
@@ -468,7 +557,8 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
         printf("usage: ractl ca crl [--days N]\n\n"
                "Signs a new full CRL (CRL number one higher than the last) listing every\n"
                "revoked and suspended certificate, valid for N days (default %d), and\n"
-               "writes it to <data_dir>/ca/crl.der and crl.pem.\n",
+               "writes it to <data_dir>/ca/crl.der and crl.pem. The register first takes\n"
+               "up the ledger's certificate statuses. Needs the issue role; audited.\n",
                RK_CRL_DEFAULT_DAYS);
         return 0;
     }
@@ -485,10 +575,16 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
     }
     /* The CRL says what the ledger decided: the register follows first. */
     rk_ledger *l = NULL;
+    rk_actor actor;
     int changed = 0;
-    if (!(rc = open_ca(&ca, &e, ctl)) && !(rc = rk_ctl_ledger(ctl, &l)) &&
-        !(rc = rk_castatus_follow(l, ca, &changed)))
-        rc = rk_crl_generate(&der, &len, &number, ca, days);
+    memset(&e, 0, sizeof e);
+    if (!(rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) && !(rc = open_ca(&ca, &e, ctl)) &&
+        !(rc = rk_castatus_follow(l, ca, &changed)) &&
+        !(rc = rk_crl_generate(&der, &len, &number, ca, days))) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "CRL number %llu signed", (unsigned long long)number);
+        rc = ca_record(l, &actor, "issue", "ca.crl", NULL, NULL, detail);
+    }
     env_done(&e);
     rk_subca_free(ca);
     free(der);
@@ -546,7 +642,8 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
                "Imports a DER CRL from HQ into <data_dir>/crls after checking its signature\n"
                "against the issuer CA certificates (PEM; default: <data_dir>/ca/root.pem and\n"
                "subca.pem) and that its CRL number is newer than the one held. Only the\n"
-               "newest CRL per issuer is kept; `ractl ca status SERIAL` looks serials up.\n");
+               "newest CRL per issuer is kept; `ractl ca status SERIAL` looks serials up.\n"
+               "Needs the issue role; audited.\n");
         sk_X509_free(cas);
         return 0;
     }
@@ -565,7 +662,9 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
         return rk_ctl_usage(ctl, "ractl ca import-crl", "give the CRL FILE");
     }
     if (!cas) return rk_ctl_fail(ctl, rk_err_oom());
-    if ((rc = env_setup(&e, ctl))) goto out;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = env_setup(&e, ctl))) goto out;
     if (nissuers == 0) {
         char p[4300];
         snprintf(p, sizeof p, "%s/root.pem", e.dir);
@@ -581,6 +680,10 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
         list[n++] = sk_X509_value(cas, i);
     if ((rc = rk_crlstore_open(&st, e.crls)) || (rc = rk_crlstore_import(&info, st, file, list, n)))
         goto out;
+    char detail[400];
+    snprintf(detail, sizeof detail, "CRL number %s of %s imported (%llu entries)", info.number_hex,
+             info.issuer, (unsigned long long)info.entries);
+    if ((rc = ca_record(l, &actor, "issue", "ca.import_crl", NULL, NULL, detail))) goto out;
     if (ctl->json) {
         rk_buf b;
         rk_json j;

@@ -44,9 +44,21 @@ SOFTHSM2_CONF="$T/data/softkeys/softhsm2.conf" pkcs11-tool --module "$RAKIOSK_HS
 grep -A8 '^Private Key Object' "$T/hsm.txt" | grep -q "never extractable" \
     || { cat "$T/hsm.txt"; fail "the sub-CA key is not in the HSM as never extractable"; }
 
-# 2. issue from openssl-made requests.
+# 2. issue from openssl-made requests: a clerk with the issue role.
 openssl ecparam -genkey -name prime256v1 -noout -out "$T/ec.key"
 openssl req -new -key "$T/ec.key" -subj "/CN=ignored/O=ignored" -out "$T/ec.csr"
+as() { export RAKIOSK_SESSION=$T/session.$1; }
+clerks() { # a supervisor (boss) and an issuing clerk (lily), logged in
+    as boss
+    echo bosspass1 | "$RACTL" -q clerk add boss --name 王主管 --roles supervisor >/dev/null
+    echo bosspass1 | "$RACTL" -q clerk login boss >/dev/null
+    echo lilypass1 | "$RACTL" -q clerk add lily --name 李发证 --roles issue >/dev/null
+    as lily; echo lilypass1 | "$RACTL" -q clerk login lily >/dev/null
+}
+as nobody
+expect_exit 5 "$RACTL" ca issue --profile orgperson-sign --csr "$T/ec.csr" --out "$T/c1.pem"
+grep -q "clerk login" "$T/err" || fail "ca issue without a clerk does not say to log in"
+clerks
 "$RACTL" --json ca issue --profile orgperson-sign --csr "$T/ec.csr" --out "$T/c1.pem" \
     --field applicant_name=赵六 --field id_number=110105194912310021 \
     --field enterprise_name=示例科技有限公司 --field credit_code=91110108MA01ABCD2X \
@@ -83,12 +95,15 @@ echo garbage >"$T/bad.csr"
 expect_exit 1 "$RACTL" ca issue --profile individual-sign --csr "$T/bad.csr" --out "$T/x.pem"
 expect_exit 2 "$RACTL" ca issue --profile individual-sign
 
-# 3. revoke, suspend, CRL verified by openssl.
+# 3. revoke, suspend (a supervisor), CRL verified by openssl.
+expect_exit 5 "$RACTL" ca revoke "$S1" --reason keyCompromise
+as boss
 "$RACTL" ca revoke "$S1" --reason keyCompromise
 "$RACTL" ca suspend "$S2"
 expect_exit 7 "$RACTL" ca revoke "$S1"
 expect_exit 2 "$RACTL" ca revoke "$S1" --reason certificateHold
 expect_exit 6 "$RACTL" ca revoke 0123abcd
+as lily
 N1=$("$RACTL" --json ca crl | json 'd["number"]')
 cat "$D/subca.pem" "$D/root.pem" >"$T/chain.pem"
 openssl crl -in "$D/crl.pem" -CAfile "$T/chain.pem" -noout -text >"$T/crl.txt" 2>&1
@@ -118,7 +133,7 @@ grep -q "on HQ CRL   revoked keyCompromise" "$T/out" || fail "status on CRL"
 expect_exit 0 "$RACTL" ca status "$S3"
 
 # 5. resume; CRL numbers keep increasing across runs; the hold is gone.
-"$RACTL" ca resume "$S2"
+as boss; "$RACTL" ca resume "$S2"; as lily
 N2=$("$RACTL" --json ca crl --days 2 | json 'd["number"]')
 N3=$("$RACTL" --json ca crl | json 'd["number"]')
 [ "$N2" -gt "$N1" ] && [ "$N3" -gt "$N2" ] || fail "CRL numbers $N1 $N2 $N3"
@@ -132,10 +147,18 @@ C=$("$RACTL" --json ca status)
     || fail "counts: $C"
 [ "$(echo "$C" | json 'd["crl_number"]')" = "$N3" ] || fail "status CRL number"
 
+# Every action is in the ledger's audit log, and the chain holds.
+for action in ca.issue ca.revoke ca.suspend ca.resume ca.crl ca.import_crl; do
+    [ "$(sqlite3 "$T/data/rakiosk.db" "SELECT count(*) FROM audit WHERE action = '$action'")" -ge 1 ] \
+        || fail "no $action in the audit log"
+done
+"$RACTL" audit verify >/dev/null || fail "audit verify"
+
 # 6. An SM2 sub-CA in another data directory issues an SM2 certificate.
 export RAKIOSK_DATA_DIR="$T/sm2"
 "$RACTL" -q init >/dev/null
 "$RACTL" -q ca init --key sm2
+clerks
 openssl genpkey -algorithm SM2 -out "$T/sm2.key" 2>/dev/null
 openssl req -new -key "$T/sm2.key" -sm3 -sigopt distid:1234567812345678 -subj /CN=x -out "$T/sm2.csr"
 "$RACTL" -q ca issue --profile individual-sm2-sign --csr "$T/sm2.csr" --out "$T/sm2.pem" \

@@ -202,5 +202,12 @@ contains "revoked" "the register says revoked"
 sqlite3 "$CADB" "UPDATE issued SET status = 0, reason = NULL, revoked_at = NULL WHERE serial = '$CASER'"
 expect 0 "tick" -- "$RACTL" tick
 contains "the sub-CA took up 1 certificate status change" "tick takes the change up again"
+# An order's certificate does not change status at the sub-CA directly,
+# not even by a supervisor: that is what orders (and their review) are for.
+SER2=$(sqlite3 "$DB" "SELECT c.serial FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$REF2' AND c.usage = 'sign'")
+as boss
+expect 7 "ca suspend of an order's certificate" -- "$RACTL" ca suspend "$SER2"
+contains "is order $REF2's" "names the order"
+as lily
 expect 0 "audit at the end" -- "$RACTL" audit verify
 finish
