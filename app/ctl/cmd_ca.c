@@ -174,8 +174,9 @@ void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
 {
     int changed;
     if ((ca ? rk_castatus_follow(l, ca, &changed) : follow_opening(ctl, l, &changed)) != 0)
-        fprintf(stderr, "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
-                        "next `ractl tick` or `ractl ca crl` retries\n",
+        fprintf(stderr,
+                "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
+                "next `ractl tick` or `ractl ca crl` retries\n",
                 rk_err_msg());
     else if (changed)
         rk_ctl_info(ctl, "the sub-CA took up %d certificate status change%s", changed,
@@ -501,8 +502,9 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
         char action[32], event[40], detail[160];
         snprintf(action, sizeof action, "ca.%s", what);
         snprintf(event, sizeof event, "certificate.%s",
-                 !strcmp(what, "revoke") ? "revoked" : !strcmp(what, "suspend") ? "suspended"
-                                                                                : "resumed");
+                 !strcmp(what, "revoke")    ? "revoked"
+                 : !strcmp(what, "suspend") ? "suspended"
+                                            : "resumed");
         snprintf(detail, sizeof detail, "certificate %s %s at the sub-CA%s%s", serial, what,
                  !strcmp(what, "revoke") ? ": " : "",
                  !strcmp(what, "revoke") ? rk_crl_reason_name(reason) : "");

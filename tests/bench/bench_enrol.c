@@ -660,10 +660,10 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         tl.t[E_START] = now_ms();
         if (rk_enrol_run(l, &actor, ctx, &wrap, &eo, &res)) die("rk_enrol_run");
         tl.t[E_END] = now_ms();
-        double *t = tl.t, x[NLAY] = {t[E_START] - a,         t[E_KG0] - t[E_START],
-                                     t[E_KG1] - t[E_KG0],    t[E_ISSUE0] - t[E_KG1],
-                                     t[E_ISSUE1] - t[E_ISSUE0], t[E_WR0] - t[E_ISSUE1],
-                                     t[E_WR1] - t[E_WR0],    t[E_END] - t[E_WR1]};
+        double *t = tl.t,
+               x[NLAY] = {t[E_START] - a,         t[E_KG0] - t[E_START],     t[E_KG1] - t[E_KG0],
+                          t[E_ISSUE0] - t[E_KG1], t[E_ISSUE1] - t[E_ISSUE0], t[E_WR0] - t[E_ISSUE1],
+                          t[E_WR1] - t[E_WR0],    t[E_END] - t[E_WR1]};
         for (int i = 0; i < NLAY; i++)
             lay[i * n + r] = x[i];
         lt[r] = t[E_END] - a;

@@ -42,7 +42,7 @@ typedef struct journal {
     char cert_serial[64];
     unsigned char *cert_der;
     int cert_len;
-    X509 *cert; /* cert_der decoded, once (decoding costs 0.1 ms) */
+    X509 *cert;         /* cert_der decoded, once (decoding costs 0.1 ms) */
     unsigned char *csr; /* an escrowed key's request, signed before the wipe */
     int csr_len;
     char usage[8]; /* "sign" or "enc" */
@@ -570,8 +570,7 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
     X509 *cert, *ecert;
     int rc;
 
-    if ((rc = load_cert(&cert, j)) != 0 || (rc = rk_certinfo_of(&rec, &der, cert)) != 0)
-        return rc;
+    if ((rc = load_cert(&cert, j)) != 0 || (rc = rk_certinfo_of(&rec, &der, cert)) != 0) return rc;
     if (je && ((rc = load_cert(&ecert, je)) != 0 || (rc = rk_certinfo_of(&erec, &eder, ecert)))) {
         OPENSSL_free(der);
         return rc;
@@ -641,8 +640,7 @@ static int run_half(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
      * again first, never delivered unrecorded. */
     if (j->loaded && j->cert_len && iss->rerecord) {
         X509 *cert;
-        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0)
-            return rc;
+        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0) return rc;
     }
     if (!j->key_id_len &&
         (rc = step_keygen(j, l, t, rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, ord, o)) != 0)
@@ -853,8 +851,7 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
      * that it can be revoked. */
     if (serial[0] && j->cert_len && iss->rerecord) {
         X509 *cert;
-        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0)
-            goto out;
+        if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0) goto out;
     }
     if (serial[0] && (rc = iss->revoke(iss->arg, serial)) != 0) goto out;
     /* The key's objects, if the key is here. */

@@ -691,8 +691,7 @@ int rk_subca_settle(rk_subca *ca)
     if (ca->sync_errno) {
         int e = ca->sync_errno;
         ca->sync_errno = 0;
-        return rk_err_set(RK_EIO, "the sub-CA's register did not reach the disk: %s",
-                          strerror(e));
+        return rk_err_set(RK_EIO, "the sub-CA's register did not reach the disk: %s", strerror(e));
     }
     return 0;
 }

@@ -1010,8 +1010,7 @@ static int read_public_key(EVP_PKEY **out, rk_token *t, const unsigned char *id,
 
 /* The encoded public key of pair id (borrowed: kept like the public key
  * in rk_token_public_key, until the pair is deleted or the key closed). */
-static int pair_fields(const X509_PUBKEY **out, rk_token *t, const unsigned char *id,
-                       size_t id_len)
+static int pair_fields(const X509_PUBKEY **out, rk_token *t, const unsigned char *id, size_t id_len)
 {
     CK_OBJECT_HANDLE h;
     if (t->fields && t->fields_id_len == id_len && !memcmp(t->fields_id, id, id_len)) {
@@ -1027,8 +1026,8 @@ static int pair_fields(const X509_PUBKEY **out, rk_token *t, const unsigned char
     if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "no key pair with that id on the key");
     X509_PUBKEY_free(t->fields);
     t->fields = NULL;
-    if (rc || (rc = rk_p11_public_fields(&t->fields, t->ctx->fl, t->s, h, "the key pair",
-                                         fail_rv)) != 0)
+    if (rc ||
+        (rc = rk_p11_public_fields(&t->fields, t->ctx->fl, t->s, h, "the key pair", fail_rv)) != 0)
         return rc;
     memcpy(t->fields_id, id, id_len);
     t->fields_id_len = id_len;
@@ -1172,8 +1171,8 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
     CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, (void *)id, id_len}};
     /* A pair made in this session has no certificate unless this session
      * wrote one: no search then. */
-    int fresh = t->made && !t->made_cert && id_len == RK_TOKEN_ID_LEN &&
-                !memcmp(id, t->made_id, id_len);
+    int fresh =
+        t->made && !t->made_cert && id_len == RK_TOKEN_ID_LEN && !memcmp(id, t->made_id, id_len);
     if (!fresh && (rc = find_objects(old, 8, &nold, t, q, 2)) != 0) return rc;
     if (nold > 0 && !replace)
         return rk_err_set(RK_EEXIST, "the key already holds a certificate for this key pair");
