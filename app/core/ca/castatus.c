@@ -15,41 +15,26 @@ typedef struct change {
     char reason[64];
 } change;
 
+static int read_change(void *elem, sqlite3_stmt *st, void *arg)
+{
+    change *c = elem;
+    (void)arg;
+    rk_db_text(c->serial, sizeof c->serial, st, 0);
+    rk_db_text(c->status, sizeof c->status, st, 1);
+    rk_db_text(c->reason, sizeof c->reason, st, 2);
+    return 0;
+}
+
 /* The ledger's revoked and suspended certificates (a list the caller frees). */
 static int ledger_changed(rk_ledger *l, change **out, int *n)
 {
     sqlite3_stmt *st;
-    change *list = NULL;
-    int count = 0, s, rc;
-
-    *out = NULL;
-    *n = 0;
-    if ((rc = rk_db_prepare(l->db, &st,
-                            "SELECT serial, status, coalesce(revoke_reason, '') FROM certificate "
-                            "WHERE status IN ('revoked', 'suspended')")))
-        return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        change *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
-        if (!grown) {
-            free(list);
-            sqlite3_finalize(st);
-            return rk_err_oom();
-        }
-        list = grown;
-        rk_db_text(list[count].serial, sizeof list[count].serial, st, 0);
-        rk_db_text(list[count].status, sizeof list[count].status, st, 1);
-        rk_db_text(list[count].reason, sizeof list[count].reason, st, 2);
-        count++;
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list changed certificates");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    int rc = rk_db_prepare(l->db, &st,
+                           "SELECT serial, status, coalesce(revoke_reason, '') FROM certificate "
+                           "WHERE status IN ('revoked', 'suspended')");
+    if (rc) return rc;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_change, NULL,
+                         "changed certificates");
 }
 
 /* The ledger's status of serial (register form: lower case, no leading
@@ -72,42 +57,32 @@ static int ledger_status(char *out, size_t n, rk_ledger *l, const char *serial)
     return rc;
 }
 
-/* The register's held certificates (serials, a list the caller frees). */
-static int register_held(rk_subca *ca, char (**out)[RK_SUBCA_SERIAL_HEX], int *n)
+typedef struct held_serial {
+    char serial[RK_SUBCA_SERIAL_HEX];
+} held_serial;
+
+static int read_held(void *elem, sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    rk_db_text(((held_serial *)elem)->serial, RK_SUBCA_SERIAL_HEX, st, 0);
+    return 0;
+}
+
+/* The register's held certificates (a list the caller frees). */
+static int register_held(rk_subca *ca, held_serial **out, int *n)
 {
     rk_db *db = rk_subca_db(ca);
     sqlite3_stmt *st;
-    char(*list)[RK_SUBCA_SERIAL_HEX] = NULL;
-    int count = 0, s, rc;
-
-    *out = NULL;
-    *n = 0;
-    if ((rc = rk_db_prepare(db, &st, "SELECT serial FROM issued WHERE status = 1"))) return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        char(*grown)[RK_SUBCA_SERIAL_HEX] = realloc(list, (size_t)(count + 1) * sizeof *list);
-        if (!grown) {
-            free(list);
-            sqlite3_finalize(st);
-            return rk_err_oom();
-        }
-        list = grown;
-        rk_db_text(list[count++], RK_SUBCA_SERIAL_HEX, st, 0);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot list held certificates");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    int rc = rk_db_prepare(db, &st, "SELECT serial FROM issued WHERE status = 1");
+    if (rc) return rc;
+    return rk_db_collect((void **)out, n, db, st, sizeof **out, read_held, NULL,
+                         "held certificates");
 }
 
 int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
 {
     change *list = NULL;
-    char(*held)[RK_SUBCA_SERIAL_HEX] = NULL;
+    held_serial *held = NULL;
     int n = 0, nheld = 0, done = 0, rc;
 
     if (changed) *changed = 0;
@@ -138,9 +113,9 @@ int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
     if (!rc && !(rc = register_held(ca, &held, &nheld))) {
         for (int i = 0; i < nheld && !rc; i++) {
             char status[16];
-            if ((rc = ledger_status(status, sizeof status, l, held[i])) == 0 &&
+            if ((rc = ledger_status(status, sizeof status, l, held[i].serial)) == 0 &&
                 !strcmp(status, "valid")) {
-                rc = rk_crl_resume(ca, held[i]);
+                rc = rk_crl_resume(ca, held[i].serial);
                 done++;
             }
         }

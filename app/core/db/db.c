@@ -276,6 +276,44 @@ int rk_db_check(rk_db *db, rk_buf *out)
     return bad ? rk_err_set(RK_EVERIFY, "the database check found problems") : 0;
 }
 
+int rk_db_collect(void **out, int *n, rk_db *db, sqlite3_stmt *st, size_t elem_size,
+                  rk_db_row_fn row, void *arg, const char *what)
+{
+    unsigned char *list = NULL;
+    int count = 0, cap = 0, s = SQLITE_DONE, rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            int ncap = cap ? 2 * cap : 16;
+            unsigned char *grown = realloc(list, (size_t)ncap * elem_size);
+            if (!grown) {
+                rc = rk_err_oom();
+                break;
+            }
+            list = grown;
+            cap = ncap;
+        }
+        void *e = list + (size_t)count * elem_size;
+        memset(e, 0, elem_size);
+        if ((rc = row(e, st, arg)) == 0) count++;
+    }
+    if (!rc && s != SQLITE_DONE) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "cannot list %s", what);
+        rc = rk_db_fail(db, msg);
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
 void rk_db_text(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

@@ -68,6 +68,17 @@ int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql);
 int rk_db_cached(rk_db *db, sqlite3_stmt **out, const char *sql);
 void rk_db_release(rk_db *db, sqlite3_stmt *st);
 
+/* Fills one element of a list from the current row of st; 0 or RK_E*. */
+typedef int (*rk_db_row_fn)(void *elem, sqlite3_stmt *st, void *arg);
+
+/* Steps st (prepared, bound) to its end and finalizes it, collecting one
+ * element of elem_size bytes per row into a growing array: each starts
+ * zeroed and row() fills it. On success *out (the caller frees it; NULL
+ * when there are no rows) and *n; on failure neither, and the message
+ * names `what` ("cannot list <what>"). */
+int rk_db_collect(void **out, int *n, rk_db *db, sqlite3_stmt *st, size_t elem_size,
+                  rk_db_row_fn row, void *arg, const char *what);
+
 /* Copies column col of the current row as text into dst (n bytes, cut if
  * longer; "" for NULL). */
 void rk_db_text(char *dst, size_t n, sqlite3_stmt *st, int col);
