@@ -938,11 +938,24 @@ out:
     return rc;
 }
 
+static int read_open(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_enrol_open *e = elem;
+    (void)arg;
+    rk_db_text(e->order_ref, sizeof e->order_ref, st, 0);
+    rk_db_text(e->key_serial, sizeof e->key_serial, st, 1);
+    rk_db_text(e->step, sizeof e->step, st, 2);
+    rk_db_text(e->phase, sizeof e->phase, st, 3);
+    e->attempts = sqlite3_column_int(st, 4);
+    e->updated_at = sqlite3_column_int64(st, 5);
+    rk_db_text(e->error, sizeof e->error, st, 6);
+    return 0;
+}
+
 int rk_enrol_pending(rk_ledger *l, rk_enrol_open **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_enrol_open *list = NULL;
-    int count = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -951,30 +964,5 @@ int rk_enrol_pending(rk_ledger *l, rk_enrol_open **out, int *n)
                        "coalesce(e.error, '') FROM enrolment e JOIN orders o ON o.id = e.order_id "
                        "WHERE e.outcome IS NULL ORDER BY e.updated_at");
     if (rc) return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rk_enrol_open *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
-        if (!grown) {
-            free(list);
-            sqlite3_finalize(st);
-            return rk_err_oom();
-        }
-        list = grown;
-        rk_enrol_open *e = &list[count++];
-        rk_db_text(e->order_ref, sizeof e->order_ref, st, 0);
-        rk_db_text(e->key_serial, sizeof e->key_serial, st, 1);
-        rk_db_text(e->step, sizeof e->step, st, 2);
-        rk_db_text(e->phase, sizeof e->phase, st, 3);
-        e->attempts = sqlite3_column_int(st, 4);
-        e->updated_at = sqlite3_column_int64(st, 5);
-        rk_db_text(e->error, sizeof e->error, st, 6);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list enrolments");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_open, NULL, "enrolments");
 }

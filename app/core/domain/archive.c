@@ -87,11 +87,17 @@ static void read_box(sqlite3_stmt *st, rk_archive_box *b)
     rk_db_text(b->ssn_last, sizeof b->ssn_last, st, 10);
 }
 
+static int box_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    read_box(st, elem);
+    return 0;
+}
+
 int rk_archive_list(rk_ledger *l, const char *group, rk_archive_box **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_archive_box *list = NULL;
-    int count = 0, cap = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -101,29 +107,7 @@ int rk_archive_list(rk_ledger *l, const char *group, rk_archive_box **out, int *
         sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 1);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            rk_archive_box *p = realloc(list, (size_t)ncap * sizeof *p);
-            if (!p) {
-                free(list);
-                sqlite3_finalize(st);
-                return rk_err_oom();
-            }
-            list = p;
-            cap = ncap;
-        }
-        read_box(st, &list[count++]);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list archive boxes");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, box_row, NULL, "archive boxes");
 }
 
 static int get_where(rk_ledger *l, const char *where, const char *text_arg, int64_t int_arg,
@@ -200,12 +184,24 @@ typedef struct candidate {
     int64_t delivered_at;
 } candidate;
 
+static int read_candidate(void *elem, sqlite3_stmt *st, void *arg)
+{
+    candidate *c = elem;
+    (void)arg;
+    c->id = sqlite3_column_int64(st, 0);
+    rk_db_text(c->uuid, sizeof c->uuid, st, 1);
+    rk_db_text(c->ref, sizeof c->ref, st, 2);
+    rk_db_text(c->business, sizeof c->business, st, 3);
+    rk_db_text(c->ssn, sizeof c->ssn, st, 4);
+    c->delivered_at = sqlite3_column_int64(st, 5);
+    return 0;
+}
+
 static int read_candidates(rk_ledger *l, const group_def *g, candidate **out, int *n)
 {
     sqlite3_stmt *st;
     char sql[1024];
-    candidate *list = NULL;
-    int count = 0, cap = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -217,35 +213,8 @@ static int read_candidates(rk_ledger *l, const group_def *g, candidate **out, in
              "ORDER BY coalesce(o.ssn, '') = '', o.ssn, o.ref",
              g->businesses);
     if ((rc = rk_db_prepare(l->db, &st, sql)) != 0) return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            int ncap = cap ? cap * 2 : 64;
-            candidate *p = realloc(list, (size_t)ncap * sizeof *p);
-            if (!p) {
-                free(list);
-                sqlite3_finalize(st);
-                return rk_err_oom();
-            }
-            list = p;
-            cap = ncap;
-        }
-        candidate *c = &list[count++];
-        c->id = sqlite3_column_int64(st, 0);
-        rk_db_text(c->uuid, sizeof c->uuid, st, 1);
-        rk_db_text(c->ref, sizeof c->ref, st, 2);
-        rk_db_text(c->business, sizeof c->business, st, 3);
-        rk_db_text(c->ssn, sizeof c->ssn, st, 4);
-        c->delivered_at = sqlite3_column_int64(st, 5);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot read the orders to archive");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_candidate, NULL,
+                         "the orders to archive");
 }
 
 /* The next box label of the group in the year of now. */

@@ -92,12 +92,24 @@ int rk_certstatus_query(rk_ledger *l, const char *q, rk_status_hit *hits, int ma
     return 0;
 }
 
+/* One renewal; arg is the int64_t "now" the days left count from. */
+static int read_renewal(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_renewal *r = elem;
+    int64_t now = *(const int64_t *)arg;
+    rk_db_text(r->serial, sizeof r->serial, st, 0);
+    rk_db_text(r->subject_name, sizeof r->subject_name, st, 1);
+    r->not_after = sqlite3_column_int64(st, 2);
+    r->days_left = (int)((r->not_after - now + 86399) / 86400);
+    rk_db_text(r->order_ref, sizeof r->order_ref, st, 3);
+    return 0;
+}
+
 int rk_certstatus_renewals(rk_ledger *l, int days, rk_renewal **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_renewal *list = NULL;
     int64_t now = rk_clock_now();
-    int count = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -109,31 +121,7 @@ int rk_certstatus_renewals(rk_ledger *l, int days, rk_renewal **out, int *n)
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, now + (int64_t)days * 86400);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rk_renewal *grown = realloc(list, (size_t)(count + 1) * sizeof *list);
-        if (!grown) {
-            free(list);
-            sqlite3_finalize(st);
-            return rk_err_oom();
-        }
-        list = grown;
-        rk_renewal *r = &list[count++];
-        memset(r, 0, sizeof *r);
-        rk_db_text(r->serial, sizeof r->serial, st, 0);
-        rk_db_text(r->subject_name, sizeof r->subject_name, st, 1);
-        r->not_after = sqlite3_column_int64(st, 2);
-        r->days_left = (int)((r->not_after - now + 86399) / 86400);
-        rk_db_text(r->order_ref, sizeof r->order_ref, st, 3);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list renewals");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_renewal, &now, "renewals");
 }
 
 int64_t rk_certstatus_hold_end(int64_t t)

@@ -193,38 +193,23 @@ int rk_clerk_get(rk_db *db, const char *login, rk_clerk *out)
     return rc;
 }
 
+static int clerk_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    read_clerk(st, elem);
+    return 0;
+}
+
 int rk_clerk_list(rk_db *db, rk_clerk **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_clerk *list = NULL;
-    int count = 0, cap = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
     rc = rk_db_prepare(db, &st, "SELECT " CLERK_COLUMNS " FROM clerk ORDER BY login");
     if (rc) return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            rk_clerk *grown = realloc(list, (size_t)cap * sizeof *list);
-            if (!grown) {
-                free(list);
-                sqlite3_finalize(st);
-                return rk_err_oom();
-            }
-            list = grown;
-        }
-        read_clerk(st, &list[count++]);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot list clerks");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, db, st, sizeof **out, clerk_row, NULL, "clerks");
 }
 
 /* JSON snapshot of a clerk for audit and outbox (never the password). */

@@ -182,11 +182,25 @@ int rk_service_consult(rk_ledger *l, const rk_actor *by, const rk_consult_spec *
     return rk_db_commit(l->db);
 }
 
+static int read_consultation(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_consultation *c = elem;
+    (void)arg;
+    c->id = sqlite3_column_int64(st, 0);
+    c->at = sqlite3_column_int64(st, 1);
+    rk_db_text(c->clerk, sizeof c->clerk, st, 2);
+    rk_db_text(c->channel, sizeof c->channel, st, 3);
+    rk_db_text(c->topic, sizeof c->topic, st, 4);
+    rk_db_text(c->question, sizeof c->question, st, 5);
+    rk_db_text(c->answer, sizeof c->answer, st, 6);
+    rk_db_text(c->subscriber, sizeof c->subscriber, st, 7);
+    return 0;
+}
+
 int rk_service_consult_list(rk_ledger *l, int64_t from, int64_t to, rk_consultation **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_consultation *list = NULL;
-    int count = 0, cap = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -199,37 +213,8 @@ int rk_service_consult_list(rk_ledger *l, int64_t from, int64_t to, rk_consultat
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            rk_consultation *p = realloc(list, (size_t)ncap * sizeof *p);
-            if (!p) {
-                free(list);
-                sqlite3_finalize(st);
-                return rk_err_oom();
-            }
-            list = p;
-            cap = ncap;
-        }
-        rk_consultation *c = &list[count++];
-        c->id = sqlite3_column_int64(st, 0);
-        c->at = sqlite3_column_int64(st, 1);
-        rk_db_text(c->clerk, sizeof c->clerk, st, 2);
-        rk_db_text(c->channel, sizeof c->channel, st, 3);
-        rk_db_text(c->topic, sizeof c->topic, st, 4);
-        rk_db_text(c->question, sizeof c->question, st, 5);
-        rk_db_text(c->answer, sizeof c->answer, st, 6);
-        rk_db_text(c->subscriber, sizeof c->subscriber, st, 7);
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list consultations");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_consultation, NULL,
+                         "consultations");
 }
 
 /* --- complaints --------------------------------------------------------- */
@@ -379,12 +364,31 @@ int rk_service_complaint_resolve(rk_ledger *l, const rk_actor *by, int64_t id,
     return rk_db_commit(l->db);
 }
 
+/* One complaint; arg is the int64_t "now" that decides whether it is overdue. */
+static int read_complaint(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_complaint *c = elem;
+    int64_t now = *(const int64_t *)arg;
+    c->id = sqlite3_column_int64(st, 0);
+    c->at = sqlite3_column_int64(st, 1);
+    c->deadline = sqlite3_column_int64(st, 2);
+    c->resolved_at = sqlite3_column_int64(st, 3);
+    rk_db_text(c->clerk, sizeof c->clerk, st, 4);
+    rk_db_text(c->order_ref, sizeof c->order_ref, st, 5);
+    rk_db_text(c->subscriber, sizeof c->subscriber, st, 6);
+    rk_db_text(c->content, sizeof c->content, st, 7);
+    rk_db_text(c->status, sizeof c->status, st, 8);
+    rk_db_text(c->resolution, sizeof c->resolution, st, 9);
+    rk_db_text(c->resolved_by, sizeof c->resolved_by, st, 10);
+    c->overdue = !strcmp(c->status, "open") && c->deadline < now;
+    return 0;
+}
+
 int rk_service_complaint_list(rk_ledger *l, int which, rk_complaint **out, int *n)
 {
     sqlite3_stmt *st;
-    rk_complaint *list = NULL;
     int64_t now = rk_clock_now();
-    int count = 0, cap = 0, rc, s;
+    int rc;
 
     *out = NULL;
     *n = 0;
@@ -399,41 +403,8 @@ int rk_service_complaint_list(rk_ledger *l, int which, rk_complaint **out, int *
     if (rc) return rc;
     sqlite3_bind_int(st, 1, which);
     sqlite3_bind_int64(st, 2, now);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            rk_complaint *p = realloc(list, (size_t)ncap * sizeof *p);
-            if (!p) {
-                free(list);
-                sqlite3_finalize(st);
-                return rk_err_oom();
-            }
-            list = p;
-            cap = ncap;
-        }
-        rk_complaint *c = &list[count++];
-        c->id = sqlite3_column_int64(st, 0);
-        c->at = sqlite3_column_int64(st, 1);
-        c->deadline = sqlite3_column_int64(st, 2);
-        c->resolved_at = sqlite3_column_int64(st, 3);
-        rk_db_text(c->clerk, sizeof c->clerk, st, 4);
-        rk_db_text(c->order_ref, sizeof c->order_ref, st, 5);
-        rk_db_text(c->subscriber, sizeof c->subscriber, st, 6);
-        rk_db_text(c->content, sizeof c->content, st, 7);
-        rk_db_text(c->status, sizeof c->status, st, 8);
-        rk_db_text(c->resolution, sizeof c->resolution, st, 9);
-        rk_db_text(c->resolved_by, sizeof c->resolved_by, st, 10);
-        c->overdue = !strcmp(c->status, "open") && c->deadline < now;
-    }
-    rc = s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list complaints");
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
-    *out = list;
-    *n = count;
-    return 0;
+    return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_complaint, &now,
+                         "complaints");
 }
 
 /* --- surveys ------------------------------------------------------------ */
