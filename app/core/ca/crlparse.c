@@ -284,9 +284,9 @@ int rk_crlparse_entries(const rk_crlparse_info *info, rk_crlparse_entry_fn fn, v
     cur c = {info->entries, info->entries + info->entries_len};
     while (c.p < c.end) {
         elem ent;
-        const unsigned char *serial;
-        size_t slen;
-        int64_t when;
+        const unsigned char *serial = NULL;
+        size_t slen = 0;
+        int64_t when = 0;
         int reason = -1, rc;
         if (expect(&c, &ent, 0x30))
             return rk_err_set(RK_EFORMAT, "not a valid CRL: entry %zu is malformed", n + 1);

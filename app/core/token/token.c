@@ -1038,7 +1038,7 @@ static int pair_fields(const X509_PUBKEY **out, rk_token *t, const unsigned char
 int rk_token_public_spki(unsigned char **der, int *len, rk_token *t, const unsigned char *id,
                          size_t id_len)
 {
-    const X509_PUBKEY *f;
+    const X509_PUBKEY *f = NULL;
     *der = NULL;
     int rc = pair_fields(&f, t, id, id_len);
     if (rc) return rc;
@@ -1088,7 +1088,7 @@ static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
                  const X509_NAME *subject)
 {
-    const X509_PUBKEY *pub;
+    const X509_PUBKEY *pub = NULL;
     X509_REQ *req = NULL;
     X509_ALGOR *alg = NULL;
     ASN1_BIT_STRING *bits = NULL;
