@@ -179,7 +179,7 @@ void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
                 "next `ractl tick` or `ractl ca crl` retries\n",
                 rk_err_msg());
     else if (changed)
-        rk_ctl_info(ctl, "the sub-CA took up %d certificate status change%s", changed,
+        rk_ctl_info(ctl, "the sub-CA's register took up %d change%s from the ledger", changed,
                     changed == 1 ? "" : "s");
 }
 

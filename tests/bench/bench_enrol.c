@@ -431,12 +431,6 @@ static int w_revoke(void *arg, const char *serial)
     return tl->inner->revoke(tl->inner->arg, serial);
 }
 
-static int w_settle(void *arg)
-{
-    timeline *tl = arg;
-    return tl->inner->settle(tl->inner->arg);
-}
-
 static int w_rerecord(void *arg, X509 *cert)
 {
     timeline *tl = arg;
@@ -641,7 +635,7 @@ static void part2_child(const char *module, const char *name, char **refs, int w
     timeline tl;
     memset(&tl, 0, sizeof tl);
     tl.inner = &si.ops;
-    rk_issuer wrap = {&tl, w_issue, w_find, w_revoke, si.ops.chain, w_settle, w_rerecord};
+    rk_issuer wrap = {&tl, w_issue, w_find, w_revoke, si.ops.chain, w_rerecord};
     double *lay = calloc((size_t)n * NLAY, sizeof(double)), *lt = calloc((size_t)n, sizeof(double));
     double *raw = calloc((size_t)n * NRAW, sizeof(double));
     double *r4 = calloc((size_t)n, sizeof(double)), *r6 = calloc((size_t)n, sizeof(double));

@@ -79,6 +79,65 @@ static int register_held(rk_subca *ca, held_serial **out, int *n)
                          "held certificates");
 }
 
+/* Where the last heal stopped: the newest ledger certificate id looked at,
+ * kept in the register itself, so that a watermark that survived a power
+ * cut means the records before it survived too (commits are ordered). */
+static int watermark(rk_subca *ca, int64_t *out)
+{
+    sqlite3_stmt *st;
+    rk_db *db = rk_subca_db(ca);
+    int rc = rk_db_prepare(db, &st, "SELECT value FROM ca_meta WHERE key = 'ledger_seen'");
+    if (rc) return rc;
+    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Records again the certificates the ledger holds and the register lost
+ * (its commits do not wait for the disk when the ledger backs it:
+ * subca.h), looking at each ledger certificate once. */
+static int heal(rk_ledger *l, rk_subca *ca, int *done)
+{
+    sqlite3_stmt *st;
+    int64_t seen = 0, last;
+    int rc, s;
+
+    if ((rc = watermark(ca, &seen)) != 0) return rc;
+    last = seen;
+    if ((rc = rk_db_prepare(l->db, &st,
+                            "SELECT id, serial, der FROM certificate WHERE id > ? ORDER BY id")))
+        return rc;
+    sqlite3_bind_int64(st, 1, seen);
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        rk_subca_record r;
+        char serial[64];
+        last = sqlite3_column_int64(st, 0);
+        rk_db_text(serial, sizeof serial, st, 1);
+        if ((rc = rk_subca_lookup(&r, ca, serial)) != RK_ENOTFOUND) continue;
+        rk_err_clear();
+        const unsigned char *p = sqlite3_column_blob(st, 2);
+        X509 *x = p ? d2i_X509(NULL, &p, sqlite3_column_bytes(st, 2)) : NULL;
+        rc = x ? rk_subca_rerecord(ca, x) : 0;
+        if (rc == RK_EVERIFY) { /* HQ's, not the sub-CA's */
+            rk_err_clear();
+            rc = 0;
+        } else if (rc == 0 && x) {
+            (*done)++;
+        }
+        X509_free(x);
+    }
+    sqlite3_finalize(st);
+    if (rc || last == seen) return rc;
+    rk_db *db = rk_subca_db(ca);
+    if ((rc = rk_db_prepare(
+             db, &st, "INSERT OR REPLACE INTO ca_meta(key, value) VALUES ('ledger_seen', ?)")))
+        return rc;
+    sqlite3_bind_int64(st, 1, last);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot keep the heal's place");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
 {
     change *list = NULL;
@@ -86,7 +145,7 @@ int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
     int n = 0, nheld = 0, done = 0, rc;
 
     if (changed) *changed = 0;
-    if ((rc = ledger_changed(l, &list, &n))) return rc;
+    if ((rc = heal(l, ca, &done)) || (rc = ledger_changed(l, &list, &n))) return rc;
     for (int i = 0; i < n && !rc; i++) {
         rk_subca_record r;
         if ((rc = rk_subca_lookup(&r, ca, list[i].serial)) == RK_ENOTFOUND) {

@@ -15,6 +15,11 @@
  * The two live in two databases, so there is no shared transaction: the
  * follow is idempotent and runs after every status change, before every CRL
  * and on every tick, and a crash between the two is mended by the next run.
+ *
+ * It also records again any certificate the ledger holds that the
+ * register lost: the register's issuing commits do not wait for the disk
+ * when the ledger backs them (subca.h), so a power cut may take the newest.
+ * Each ledger certificate is looked at once (a watermark in the register).
  */
 #ifndef RK_CASTATUS_H
 #define RK_CASTATUS_H
@@ -23,7 +28,8 @@
 #include "domain/ledger.h"
 
 /* Brings the register in line with the ledger; *changed (may be NULL)
- * counts the certificates changed. Stops at the first failure. */
+ * counts the certificates changed or recorded again. Stops at the first
+ * failure. */
 int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed);
 
 #endif

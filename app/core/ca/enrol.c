@@ -562,8 +562,7 @@ static int close_all(rk_ledger *l, void *arg)
     return rc;
 }
 
-static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by,
-                       const rk_issuer *iss, const char *ref)
+static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by, const char *ref)
 {
     rk_cert_record rec, erec;
     unsigned char *der = NULL, *eder = NULL;
@@ -582,8 +581,7 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
         snprintf(erec.usage, sizeof erec.usage, "enc");
     }
     commit_ctx c = {j, je, ref, je ? &erec : NULL};
-    if ((!iss->settle || (rc = iss->settle(iss->arg)) == 0) && (rc = durable(l)) == 0)
-        rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
+    if ((rc = durable(l)) == 0) rc = rk_order_issue_with(l, by, ref, &rec, close_all, &c);
     OPENSSL_free(der);
     OPENSSL_free(eder);
     return rc;
@@ -684,8 +682,7 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
         if ((rc = run_half(&je, l, t, iss, ord, o, o->enc_profile, o->enc_alg_is_rsa)) != 0)
             goto fail;
     }
-    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, iss, o->order_ref)) != 0)
-        goto fail;
+    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, o->order_ref)) != 0) goto fail;
     if (out) {
         snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
         snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", je.cert_serial);

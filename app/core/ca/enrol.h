@@ -58,14 +58,11 @@ typedef struct rk_issuer {
     int (*revoke)(void *arg, const char *serial);
     /* The chain an issued certificate must verify against. */
     STACK_OF(X509) * chain;
-    /* Waits until what issue() recorded would survive a power cut (the
-     * sub-CA lets that wait overlap with the write to the key); called
-     * before the order is issued. NULL if issue() waits itself. */
-    int (*settle)(void *arg);
     /* Makes sure the issuer's register holds cert, which a resumed journal
      * kept: a power cut may have taken the register's newest record before
-     * it reached the disk. RK_EVERIFY if the issuer did not sign cert. NULL
-     * if the issuer's records cannot be lost that way (HQ over CMP). */
+     * it reached the disk (the sub-CA's register does not wait for the disk
+     * when the ledger backs it). RK_EVERIFY if the issuer did not sign
+     * cert. NULL if the issuer's records cannot be lost (HQ over CMP). */
     int (*rerecord)(void *arg, X509 *cert);
 } rk_issuer;
 

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,10 +39,7 @@ struct rk_subca {
     rk_db *db;
     X509 *cert, *root;
     signer sg;
-    /* The issuing commit's wait for the disk, on a thread while the caller
-     * goes on (rk_subca_settle). */
-    pthread_t sync_thread;
-    int syncing, sync_errno;
+    int ledger_backed; /* rk_subca_ledger_backed */
 };
 
 static const char SCHEMA[] =
@@ -536,7 +532,6 @@ fail:
 void rk_subca_free(rk_subca *ca)
 {
     if (!ca) return;
-    rk_subca_settle(ca);
     signer_clear(&ca->sg);
     X509_free(ca->cert);
     X509_free(ca->root);
@@ -625,33 +620,9 @@ static int record(rk_db *db, X509 *x, const char *hex, const char *profile)
     return rc;
 }
 
-/* ---- durability of the register ----------------------------------------- */
-
-static void *sync_register(void *arg)
+void rk_subca_ledger_backed(rk_subca *ca, int on)
 {
-    rk_subca *ca = arg;
-    char path[4200];
-    path_of(path, sizeof path, ca->dir, "ca.db-wal");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ca->sync_errno = fd < 0 ? errno : fdatasync(fd) != 0 ? errno : 0;
-    if (fd >= 0) close(fd);
-    return NULL;
-}
-
-/* Commits the issuing transaction without waiting for the disk, and starts
- * the wait on a thread. The connection keeps the WAL file open (it is
- * only removed when the last connection closes), so the thread's fdatasync
- * of it makes the commit durable, as synchronous=FULL would have. */
-static int commit_deferred(rk_subca *ca)
-{
-    int rc = rk_db_commit(ca->db);
-    if (rc) return rc;
-    ca->sync_errno = 0;
-    if (pthread_create(&ca->sync_thread, NULL, sync_register, ca) == 0)
-        ca->syncing = 1;
-    else
-        sync_register(ca); /* no thread: wait here */
-    return ca->syncing ? 0 : rk_subca_settle(ca);
+    ca->ledger_backed = on;
 }
 
 int rk_subca_rerecord(rk_subca *ca, X509 *x)
@@ -669,7 +640,7 @@ int rk_subca_rerecord(rk_subca *ca, X509 *x)
     if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca->cert)) != 0 ||
         !signed_by(x, &ca->sg))
         return rk_err_set(RK_EVERIFY, "certificate %s was not issued by this sub-CA", hex);
-    if ((rc = rk_subca_settle(ca)) != 0 || (rc = rk_db_begin(ca->db)) != 0) return rc;
+    if ((rc = rk_db_begin(ca->db)) != 0) return rc;
     if ((rc = serial_taken(ca->db, hex, &taken)) == 0 && !taken &&
         (rc = record(ca->db, x, hex, "re-recorded")) == 0)
         rk_log_warn("sub-CA: certificate %s was missing from the register (a power cut took "
@@ -682,20 +653,6 @@ int rk_subca_rerecord(rk_subca *ca, X509 *x)
     return rk_db_commit(ca->db);
 }
 
-int rk_subca_settle(rk_subca *ca)
-{
-    if (ca->syncing) {
-        pthread_join(ca->sync_thread, NULL);
-        ca->syncing = 0;
-    }
-    if (ca->sync_errno) {
-        int e = ca->sync_errno;
-        ca->sync_errno = 0;
-        return rk_err_set(RK_EIO, "the sub-CA's register did not reach the disk: %s", strerror(e));
-    }
-    return 0;
-}
-
 int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
                    const char *const *names, const char *const *values, int n)
 {
@@ -705,7 +662,6 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
     int rc, taken = 1;
 
     *out = NULL;
-    if ((rc = rk_subca_settle(ca)) != 0) return rc; /* the previous one's */
     EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
     if (!pub) return rk_err_set(RK_EFORMAT, "the request has no usable public key");
     if (is_sm2(pub)) {
@@ -740,7 +696,8 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
     /* the key as the request encodes it (the request's signature checked it) */
     if ((rc = rk_spki_copy(X509_get_X509_PUBKEY(x), X509_REQ_get_X509_PUBKEY(csr)))) goto out;
     if ((rc = rk_profile_apply(x, p, ca->cert, names, values, n))) goto out;
-    if ((rc = rk_db_set_durable(ca->db, 0)) || (rc = rk_db_begin(ca->db))) goto out;
+    if ((ca->ledger_backed && (rc = rk_db_set_durable(ca->db, 0))) || (rc = rk_db_begin(ca->db)))
+        goto out;
     for (int tries = 0; taken && tries < 8; tries++) {
         if ((rc = random_serial(X509_get_serialNumber(x), hex, sizeof hex)) ||
             (rc = serial_taken(ca->db, hex, &taken)))
@@ -751,13 +708,13 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
         goto out;
     }
     if ((rc = sign_cert(&x, &ca->sg)) || (rc = record(ca->db, x, hex, p->name)) ||
-        (rc = commit_deferred(ca)))
+        (rc = rk_db_commit(ca->db)))
         goto out;
     *out = x;
     x = NULL;
 out:
     if (rk_db_in_tx(ca->db)) rk_db_rollback(ca->db);
-    if (rk_db_set_durable(ca->db, 1) && !rc) rc = RK_EDB;
+    if (ca->ledger_backed && rk_db_set_durable(ca->db, 1) && !rc) rc = RK_EDB;
     X509_free(x);
     X509_NAME_free(subject);
     return rc;

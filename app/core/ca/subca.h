@@ -114,17 +114,18 @@ const char *rk_subca_dir(const rk_subca *ca);
 int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
                    const char *const *names, const char *const *values, int n);
 
-/* rk_subca_issue returns once the certificate is recorded and committed,
- * but the commit's wait for the disk (about 0.7 ms here) runs on a thread
- * meanwhile, so it overlaps with writing the certificate to the key. This
- * waits for it: call it before anything that must not survive the record
- * in a power cut (the order becoming issued). RK_EIO if the disk refused.
- * The next issue and rk_subca_free wait too. */
-int rk_subca_settle(rk_subca *ca);
+/* Issues whose certificates the caller records durably itself (the
+ * enrolment: the ledger's issuing transaction holds the certificate) may
+ * commit to the register without waiting for the disk (about 0.7 ms here,
+ * more on an appliance's flash): a power cut can then take the register's
+ * newest records, and rk_castatus_follow() / rk_subca_rerecord() record
+ * them again from the ledger or the enrolment journal. Off by default. */
+void rk_subca_ledger_backed(rk_subca *ca, int on);
 
 /* Records x again if the register lacks it: a certificate this sub-CA
- * signed whose record a power cut took before it reached the disk, while
- * the enrolment journal kept it. RK_EVERIFY if the sub-CA did not sign x.
+ * signed whose record a power cut took before it reached the disk (see
+ * rk_subca_ledger_backed), while the ledger or the enrolment journal kept
+ * it. RK_EVERIFY if the sub-CA did not sign x.
  * 0 if it is recorded (already or now). */
 int rk_subca_rerecord(rk_subca *ca, X509 *x);
 

@@ -67,12 +67,6 @@ static int revoke(void *arg, const char *serial)
     return rc == RK_ESTATE ? 0 : rc; /* already revoked: the aim is met */
 }
 
-static int settle(void *arg)
-{
-    rk_subca_issuer *si = arg;
-    return rk_subca_settle(si->ca);
-}
-
 static int rerecord(void *arg, X509 *cert)
 {
     rk_subca_issuer *si = arg;
@@ -84,11 +78,14 @@ int rk_subca_issuer_init(rk_subca_issuer *si, rk_subca *ca, const rk_profiles *p
     memset(si, 0, sizeof *si);
     si->ca = ca;
     si->profiles = profiles;
+    /* The enrolment's ledger keeps every certificate it issues durably, and
+     * the journal and rk_castatus_follow() record again what a power cut
+     * took from the register: its commits need not wait for the disk. */
+    rk_subca_ledger_backed(ca, 1);
     si->ops.arg = si;
     si->ops.issue = issue;
     si->ops.find = find;
     si->ops.revoke = revoke;
-    si->ops.settle = settle;
     si->ops.rerecord = rerecord;
     si->ops.chain = sk_X509_new_null();
     if (!si->ops.chain || !sk_X509_push(si->ops.chain, rk_subca_cert(ca)) ||
