@@ -31,7 +31,11 @@
  * interleaved, the raw PKCS#11 calls the key itself needs: C_InitToken,
  * the SO PIN change (SoftHSM gives a serial only at init, as the layer
  * sees it), C_InitPIN, C_Login, C_GenerateKeyPair, C_CreateObject of the
- * certificate; and also C_Sign (the CSR) and the read-back for reference.
+ * certificate; and also C_Sign (the CSR) and the read-back for reference;
+ * the layer and the raw calls take turns going first. Also interleaved
+ * there: the standard tools of part 1 again, so that the 4x ratio compares
+ * rounds made under the same conditions (this VM's speed drifts by 10-20 %
+ * between parts).
  *
  * Prints medians and ratios only. Usage: bench_enrol [ROUNDS] (default 20).
  * Environment: RK_BUILD_DIR, RK_SOURCE_DIR (default: from the binary's
@@ -640,64 +644,99 @@ static void part2_child(const char *module, const char *name, char **refs, int w
     double *raw = calloc((size_t)n * NRAW, sizeof(double));
     double *r4 = calloc((size_t)n, sizeof(double)), *r6 = calloc((size_t)n, sizeof(double));
     double *com = calloc((size_t)n * 2, sizeof(double));
+    double *tl5 = calloc((size_t)n, sizeof(double)), *tl7 = calloc((size_t)n, sizeof(double));
     X509 *cert = NULL;
-    for (int r = 0; r < n; r++) {
-        char serial[RK_TOKEN_SERIAL_MAX], label[32];
-        rk_enrol_result res;
-        snprintf(label, sizeof label, "Layer %d", r);
-        rk_token_init_opts io = {label, secret, sizeof secret, PIN, NULL, NULL};
-        rk_enrol_opts eo = {.order_ref = refs[r],
-                            .key_serial = serial,
-                            .pin = PIN,
-                            .progress = on_progress,
-                            .progress_arg = &tl};
-        memset(tl.t, 0, sizeof tl.t);
-        double a = now_ms();
-        if (rk_token_init(serial, NULL, ctx, "blank", &io)) die("rk_token_init");
-        tl.t[E_START] = now_ms();
-        if (rk_enrol_run(l, &actor, ctx, &wrap, &eo, &res)) die("rk_enrol_run");
-        tl.t[E_END] = now_ms();
-        double *t = tl.t,
-               x[NLAY] = {t[E_START] - a,         t[E_KG0] - t[E_START],     t[E_KG1] - t[E_KG0],
-                          t[E_ISSUE0] - t[E_KG1], t[E_ISSUE1] - t[E_ISSUE0], t[E_WR0] - t[E_ISSUE1],
-                          t[E_WR1] - t[E_WR0],    t[E_END] - t[E_WR1]};
-        for (int i = 0; i < NLAY; i++)
-            lay[i * n + r] = x[i];
-        lt[r] = t[E_END] - a;
-        if (!cert && tl.issued) cert = X509_dup(tl.issued); /* raw rounds write one as big */
-        X509_free(tl.issued);
-        tl.issued = NULL;
-        /* The subscriber takes the key away: p11lock hides it; with plain
-         * SoftHSM it is deleted (otherwise every key ever made stays
-         * visible and each slot enumeration reads them all). */
-        if (strstr(module, "p11lock")) {
-            if (rk_softkeys_set_pulled(state, serial, 1)) die("pull");
-        } else {
-            delete_token(serial);
+    /* Phase 0: the layer against the raw calls, taking turns going first.
+     * Phase 1 (plain SoftHSM only): the layer against the standard tools,
+     * on orders of their own; apart because the tools' processes disturb
+     * whatever follows them. */
+    double *lt2 = calloc((size_t)n, sizeof(double));
+    for (int phase = 0; phase < (with_raw ? 2 : 1); phase++)
+        for (int r = 0; r < n; r++) {
+            for (int pass = 0; pass < 2; pass++) {
+                if ((pass == 0) == (r % 2 == 1)) {
+                    if (!with_raw || phase == 1) continue;
+                    double y[NRAW];
+                    X509 *c = cert;
+                    if (!c) die("no certificate for the raw rounds");
+                    char rs[17];
+                    raw_round(y, rs, fl, c, r);
+                    delete_token(rs);
+                    r4[r] = y[R_INIT] + y[R_LOGIN] + y[R_KEYGEN] + y[R_WRITE];
+                    r6[r] = r4[r] + y[R_SIGN] + y[R_READ];
+                    for (int i = 0; i < NRAW; i++)
+                        raw[i * n + r] = y[i];
+                    continue;
+                }
+                char serial[RK_TOKEN_SERIAL_MAX], label[32];
+                rk_enrol_result res;
+                snprintf(label, sizeof label, "Layer %d", r);
+                rk_token_init_opts io = {label, secret, sizeof secret, PIN, NULL, NULL};
+                rk_enrol_opts eo = {.order_ref = refs[phase * n + r],
+                                    .key_serial = serial,
+                                    .pin = PIN,
+                                    .progress = on_progress,
+                                    .progress_arg = &tl};
+                memset(tl.t, 0, sizeof tl.t);
+                double a = now_ms();
+                if (rk_token_init(serial, NULL, ctx, "blank", &io)) die("rk_token_init");
+                tl.t[E_START] = now_ms();
+                if (rk_enrol_run(l, &actor, ctx, &wrap, &eo, &res)) die("rk_enrol_run");
+                tl.t[E_END] = now_ms();
+                double *t = tl.t, x[NLAY] = {t[E_START] - a,
+                                             t[E_KG0] - t[E_START],
+                                             t[E_KG1] - t[E_KG0],
+                                             t[E_ISSUE0] - t[E_KG1],
+                                             t[E_ISSUE1] - t[E_ISSUE0],
+                                             t[E_WR0] - t[E_ISSUE1],
+                                             t[E_WR1] - t[E_WR0],
+                                             t[E_END] - t[E_WR1]};
+                if (phase == 1) {
+                    lt2[r] = t[E_END] - a;
+                } else {
+                    for (int i = 0; i < NLAY; i++)
+                        lay[i * n + r] = x[i];
+                    lt[r] = t[E_END] - a;
+                }
+                if (!cert && tl.issued)
+                    cert = X509_dup(tl.issued); /* raw rounds write one as big */
+                X509_free(tl.issued);
+                tl.issued = NULL;
+                /* The subscriber takes the key away: p11lock hides it; with plain
+                 * SoftHSM it is deleted (otherwise every key ever made stays
+                 * visible and each slot enumeration reads them all). */
+                if (strstr(module, "p11lock")) {
+                    if (rk_softkeys_set_pulled(state, serial, 1)) die("pull");
+                } else {
+                    delete_token(serial);
+                }
+            }
+            if (phase == 1) {
+                /* The standard tools again, interleaved, so that the 4x ratio
+                 * compares rounds made under the same conditions (this VM's
+                 * speed drifts between part 1 and part 2). */
+                double tt[NTOOLS];
+                char keep[PATHN];
+                snprintf(keep, sizeof keep, "%s", getenv("SOFTHSM2_CONF"));
+                tools_round(tt, 1000 + r);
+                setenv("SOFTHSM2_CONF", keep, 1);
+                tl5[r] = tl7[r] = 0;
+                for (int i = 0; i < NTOOLS; i++) {
+                    if (i <= T_WRITE) tl5[r] += tt[i];
+                    tl7[r] += tt[i];
+                }
+            }
+            /* One small journal-like transaction on the ledger database, as
+             * the journal's marks commit and as the issuing one does. */
+            for (int full = 0; full < 2; full++) {
+                double ca0 = now_ms();
+                if (rk_db_set_durable(db, full) ||
+                    rk_db_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS bench_probe(x); "
+                                   "INSERT INTO bench_probe VALUES (1); COMMIT"))
+                    die("probe");
+                com[full * n + r] = now_ms() - ca0;
+            }
         }
-        if (with_raw) {
-            double y[NRAW];
-            X509 *c = cert;
-            if (!c) die("no certificate for the raw rounds");
-            char rs[17];
-            raw_round(y, rs, fl, c, r);
-            delete_token(rs);
-            r4[r] = y[R_INIT] + y[R_LOGIN] + y[R_KEYGEN] + y[R_WRITE];
-            r6[r] = r4[r] + y[R_SIGN] + y[R_READ];
-            for (int i = 0; i < NRAW; i++)
-                raw[i * n + r] = y[i];
-        }
-        /* One small journal-like transaction on the ledger database, as
-         * the journal's marks commit and as the issuing one does. */
-        for (int full = 0; full < 2; full++) {
-            double ca0 = now_ms();
-            if (rk_db_set_durable(db, full) ||
-                rk_db_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS bench_probe(x); "
-                               "INSERT INTO bench_probe VALUES (1); COMMIT"))
-                die("probe");
-            com[full * n + r] = now_ms() - ca0;
-        }
-    }
     printf("\n== 2. In one long-running process, %s: ms over %d rounds ==\n", name, n);
     printf("module load: token layer %.1f ms, sub-CA + profiles %.1f ms (once)\n", t1 - t0,
            t2 - t1);
@@ -706,7 +745,22 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         printf("  %-42s %8.2f %8.2f\n", LAY[i], median(lay + i * n, n), minimum(lay + i * n, n));
     double ml = median(lt, n), nl = minimum(lt, n);
     printf("  %-42s %8.2f %8.2f\n", "enrolment total (init + enrol)", ml, nl);
-    if (g_tools5 > 0) {
+    if (with_raw) {
+        double *q5 = calloc((size_t)n, sizeof(double)), *q7 = calloc((size_t)n, sizeof(double));
+        for (int r = 0; r < n; r++) {
+            q5[r] = tl5[r] / lt2[r];
+            q7[r] = tl7[r] / lt2[r];
+        }
+        printf("layer rounds interleaved with the standard tools: %.1f ms; the tools: 5 steps "
+               "%.1f ms, + read back and verify %.1f ms\n",
+               median(lt2, n), median(tl5, n), median(tl7, n));
+        printf("ratio tools / this enrolment, target >= 4.0:  medians   median per round\n");
+        double m2 = median(lt2, n);
+        printf("  %-42s %8.2f %8.2f\n", "the issue's 5 steps", median(tl5, n) / m2, median(q5, n));
+        printf("  %-42s %8.2f %8.2f\n", "same work (+ read back, verify)", median(tl7, n) / m2,
+               median(q7, n));
+        free(q5), free(q7);
+    } else if (g_tools5 > 0) {
         printf("ratio tools (part 1) / this enrolment, target >= 4.0:\n");
         printf("  %-42s %8.2f\n", "the issue's 5 steps", g_tools5 / ml);
         printf("  %-42s %8.2f\n", "same work (+ read back, verify)", g_tools7 / ml);
@@ -760,7 +814,7 @@ static void part2_child(const char *module, const char *name, char **refs, int w
     }
     fflush(stdout);
     X509_free(cert);
-    free(lay), free(lt), free(raw), free(r4), free(r6), free(com);
+    free(lay), free(lt), free(raw), free(r4), free(r6), free(com), free(tl5), free(tl7), free(lt2);
     rk_subca_issuer_done(&si);
     rk_subca_free(ca);
     rk_profiles_free(profiles);
@@ -823,7 +877,7 @@ int main(int argc, char **argv)
     char *setup[] = {"bash", g_script, "setup", g_dir, NULL};
     run(NULL, 0, NULL, setup);
     int n = g_rounds;
-    char **refs = make_orders(4 * n);
+    char **refs = make_orders(5 * n);
     setenv("RAKIOSK_SESSION", sess, 1);
     printf("bench_enrol: %d rounds, EC P-256, SoftHSM2 2.6 (%s), set-up %.1f s\n", n, g_dir,
            (now_ms() - a) / 1e3);
@@ -839,9 +893,9 @@ int main(int argc, char **argv)
         ractl_round(t, g_p11lock, refs[0], 0);
     }
     in_child(g_p11lock, "p11lock over SoftHSM2 (the demo's module)", refs + 2 * n, 0);
-    in_child(SOFTHSM, "plain SoftHSM2 (like for like with raw calls)", refs + 3 * n, 1);
+    in_child(SOFTHSM, "plain SoftHSM2 (like for like with raw calls)", refs + 3 * n, 1); /* 2n */
 
-    for (int i = 0; i < 4 * n; i++)
+    for (int i = 0; i < 5 * n; i++)
         free(refs[i]);
     free(refs);
     char *rm[] = {"rm", "-rf", g_dir, NULL};
