@@ -31,6 +31,7 @@
 #include "ca/escrow.h"
 #include "ca/crl.h"
 #include "ca/crlstore.h"
+#include "domain/certstatus.h"
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "db/outbox.h"
@@ -217,20 +218,18 @@ static int ca_record(rk_ledger *l, const rk_actor *a, const char *role, const ch
  * (reviewed by a second clerk), which the sub-CA then follows. */
 static int not_in_ledger(rk_ledger *l, const char *serial)
 {
-    sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "SELECT o.ref FROM certificate c JOIN orders o ON o.id = c.order_id "
-                           "WHERE ltrim(upper(c.serial), '0') = ltrim(upper(?), '0')");
+    char ref[RK_ORDER_REF_MAX];
+    int rc = rk_certstatus_of(l, serial, NULL, 0, ref, sizeof ref);
+    if (rc == RK_ENOTFOUND) {
+        rk_err_clear();
+        return 0;
+    }
     if (rc) return rc;
-    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rc = rk_err_set(RK_ESTATE,
-                        "certificate %s is order %s's: change its status with a revoke, suspend "
-                        "or resume order (`ractl order new --business revoke --field "
-                        "cert_serial=...`), which a review clerk approves",
-                        serial, (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return rc;
+    return rk_err_set(RK_ESTATE,
+                      "certificate %s is order %s's: change its status with a revoke, suspend "
+                      "or resume order (`ractl order new --business revoke --field "
+                      "cert_serial=...`), which a review clerk approves",
+                      serial, ref[0] ? ref : "no");
 }
 
 static const char *status_name(int s)

@@ -754,8 +754,10 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
         const rk_profile *p = NULL;
         X509 *recovery = NULL;
         rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl, NULL, 0, 0, NULL};
+        int changes = 0;
         if ((rc = rk_order_get(l, ref, &o)) == 0) {
             char name[64], enc[64];
+            changes = rk_business_changes_status(o.business);
             snprintf(name, sizeof name, "%s-sign", o.cert_kind);
             p = rk_profiles_find(profiles, name);
             opts.alg_is_rsa = p && p->key_alg == RK_PROFILE_KEY_RSA_2048;
@@ -774,7 +776,7 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
         }
         /* A reissue, change or replacement revoked the old certificate in
          * the ledger: the sub-CA takes it up for its next CRL. */
-        if (!rc) rk_ctl_follow_ca(ctl, l, ca);
+        if (!rc && changes) rk_ctl_follow_ca(ctl, l, ca);
     }
 done:
     rk_subca_issuer_done(&si);

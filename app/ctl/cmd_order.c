@@ -352,7 +352,12 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
     free(data);
     OPENSSL_free(der);
     code = done(ctl, rc, ref, "issued");
-    if (!rc) rk_ctl_follow_ca(ctl, l, NULL); /* a revocation, hold or replacement */
+    /* A revocation, hold or replacement: the sub-CA takes it up. */
+    rk_order o;
+    if (!rc && rk_order_get(l, ref, &o) == 0) {
+        if (rk_business_changes_status(o.business)) rk_ctl_follow_ca(ctl, l, NULL);
+        rk_wipe(&o, sizeof o);
+    }
     return code;
 }
 

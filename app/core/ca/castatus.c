@@ -4,6 +4,7 @@
 #include "castatus.h"
 
 #include "ca/crl.h"
+#include "domain/certstatus.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -35,26 +36,6 @@ static int ledger_changed(rk_ledger *l, change **out, int *n)
     if (rc) return rc;
     return rk_db_collect((void **)out, n, l->db, st, sizeof **out, read_change, NULL,
                          "changed certificates");
-}
-
-/* The ledger's status of serial (register form: lower case, no leading
- * zeros), "" if the ledger does not hold it. */
-static int ledger_status(char *out, size_t n, rk_ledger *l, const char *serial)
-{
-    sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "SELECT status FROM certificate WHERE ltrim(upper(serial), '0') = "
-                           "ltrim(upper(?), '0')");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-    out[0] = '\0';
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        rk_db_text(out, n, st, 0);
-    else if (s != SQLITE_DONE)
-        rc = rk_db_fail(l->db, "cannot read a certificate's status");
-    sqlite3_finalize(st);
-    return rc;
 }
 
 typedef struct held_serial {
@@ -172,8 +153,11 @@ int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
     if (!rc && !(rc = register_held(ca, &held, &nheld))) {
         for (int i = 0; i < nheld && !rc; i++) {
             char status[16];
-            if ((rc = ledger_status(status, sizeof status, l, held[i].serial)) == 0 &&
-                !strcmp(status, "valid")) {
+            if ((rc = rk_certstatus_of(l, held[i].serial, status, sizeof status, NULL, 0)) ==
+                RK_ENOTFOUND) {
+                rk_err_clear(); /* a hold outside the ledger (`ractl ca suspend`) */
+                rc = 0;
+            } else if (rc == 0 && !strcmp(status, "valid")) {
                 rc = rk_crl_resume(ca, held[i].serial);
                 done++;
             }

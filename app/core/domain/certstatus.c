@@ -211,6 +211,37 @@ fail:
     return rc;
 }
 
+int rk_certstatus_of(rk_ledger *l, const char *serial, char *status, size_t status_n,
+                     char *order_ref, size_t ref_n)
+{
+    char key[72];
+    size_t k = 0;
+    sqlite3_stmt *st;
+    /* The ledger keeps serials as BN_bn2hex writes them: upper case, whole
+     * bytes (so perhaps one leading zero). */
+    while (*serial == '0' && serial[1])
+        serial++;
+    for (; *serial && k + 1 < sizeof key; serial++)
+        key[k++] = (char)toupper((unsigned char)*serial);
+    key[k] = '\0';
+    int rc =
+        rk_db_prepare(l->db, &st,
+                      "SELECT c.status, coalesce(o.ref, '') FROM certificate c "
+                      "LEFT JOIN orders o ON o.id = c.order_id WHERE c.serial IN (?1, '0' || ?1)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        if (status) rk_db_text(status, status_n, st, 0);
+        if (order_ref) rk_db_text(order_ref, ref_n, st, 1);
+    } else {
+        rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "the ledger holds no certificate %s", key)
+                              : rk_db_fail(l->db, "cannot read a certificate's status");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int rk_certstatus_tick(rk_ledger *l, int *resumed, int *revocations)
 {
     enum { BATCH = 64 };

@@ -54,6 +54,13 @@ int rk_certstatus_renewals(rk_ledger *l, int days, rk_renewal **out, int *n);
  * many revocation orders were started. One transaction per certificate. */
 int rk_certstatus_tick(rk_ledger *l, int *resumed, int *revocations);
 
+/* The ledger's status ("valid", "revoked", "suspended") of certificate
+ * serial, given in hex of any case with or without leading zeros, and the
+ * order it belongs to ("" if none; both outputs may be NULL). RK_ENOTFOUND
+ * if the ledger does not hold it. Looked up by index. */
+int rk_certstatus_of(rk_ledger *l, const char *serial, char *status, size_t status_n,
+                     char *order_ref, size_t ref_n);
+
 /* The end of a hold that began at t: six calendar months later. */
 int64_t rk_certstatus_hold_end(int64_t t);
 

@@ -38,6 +38,15 @@ static int is_cert_business(const char *b)
     return 0;
 }
 
+int rk_business_changes_status(const char *b)
+{
+    static const char *const changing[] = {"revoke",  "suspend", "resume",
+                                           "reissue", "change",  "replace"};
+    for (size_t i = 0; i < sizeof changing / sizeof changing[0]; i++)
+        if (!strcmp(b, changing[i])) return 1;
+    return 0;
+}
+
 /* Business types that need a medium (a USB key) for their fee. */
 static const char *medium_of(const char *b)
 {

@@ -215,6 +215,11 @@ const char *rk_order_value(const rk_order *o, const char *name);
  * first character. */
 void rk_mask(char *out, size_t n, const char *check, const char *value);
 
+/* 1 if issuing an order of this business type changes the status of an
+ * existing certificate: revoke, suspend, resume, and the replacements that
+ * revoke the old one (reissue, change, replace). */
+int rk_business_changes_status(const char *business);
+
 /* Chinese and English names of business types and states. */
 const char *rk_business_label(const char *business, int zh);
 const char *rk_state_label(const char *state, int zh);
