@@ -53,6 +53,8 @@
 #include "token/token.h"
 #include "util/err.h"
 
+#include "benchlib.h"
+
 #include <p11-kit/pkcs11.h>
 
 #include <dlfcn.h>
@@ -82,39 +84,7 @@ static char g_p11lock[PATHN], g_errlog[PATHN];
 static int g_rounds = 20;
 static double g_tools5, g_tools7; /* part 1's medians, for part 2's ratios */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Median of n values (sorts a copy). */
-static double median(const double *v, int n)
-{
-    double *c = malloc((size_t)n * sizeof *c);
-    if (!c) exit(1);
-    memcpy(c, v, (size_t)n * sizeof *c);
-    qsort(c, (size_t)n, sizeof *c, cmp_d);
-    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
-    free(c);
-    return m;
-}
-
-static double minimum(const double *v, int n)
-{
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        if (v[i] < m) m = v[i];
-    return m;
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "bench_enrol: %s: %s\n", what, rk_err_msg());
@@ -199,16 +169,16 @@ static void ractl_round(double *t, const char *module, const char *ref, int n)
     char *init[] = {g_ractl,   "--json", "key",         "init", "blank",
                     "--label", label,    "--pin-stdin", NULL};
     char *enrol[] = {g_ractl, "key", "enrol", (char *)ref, "--key", serial, NULL};
-    double a = now_ms();
+    double a = rk_bench_now_ms();
     run(out, sizeof out, PIN "\n", init);
-    double b = now_ms();
+    double b = rk_bench_now_ms();
     const char *s = strstr(out, "\"serial\":\"");
     if (!s || sscanf(s + 10, "%63[^\"]", serial) != 1) {
         fprintf(stderr, "bench_enrol: no serial in %s\n", out);
         exit(1);
     }
     run(NULL, 0, PIN "\n", enrol);
-    double c = now_ms();
+    double c = rk_bench_now_ms();
     delete_token(serial);
     t[0] = b - a;
     t[1] = c - b;
@@ -297,9 +267,9 @@ static void tools_round(double *t, int n)
     char *c6[] = {"openssl", "verify", "-CAfile", root, "-untrusted", cacert, back, NULL};
     char *const *cmds[NTOOLS] = {c0, c1, c2, c3, c4, c5, c6};
     for (int i = 0; i < NTOOLS; i++) {
-        double a = now_ms();
+        double a = rk_bench_now_ms();
         run(NULL, 0, NULL, cmds[i]);
-        t[i] = now_ms() - a;
+        t[i] = rk_bench_now_ms() - a;
     }
     char *del[] = {"softhsm2-util", "--delete-token", "--token", label, NULL};
     run(NULL, 0, NULL, del);
@@ -352,12 +322,12 @@ static void part1(char **refs_lock, char **refs_soft)
         char *help[] = {g_ractl, "--help", NULL},
              *list[] = {g_ractl, "--json", "key", "list", NULL};
         use_module(module);
-        double a = now_ms();
+        double a = rk_bench_now_ms();
         run(NULL, 0, NULL, help);
-        double b = now_ms();
+        double b = rk_bench_now_ms();
         run(NULL, 0, NULL, list);
         ph[r] = b - a;
-        pl[r] = now_ms() - b;
+        pl[r] = rk_bench_now_ms() - b;
         t5[r] = t7[r] = 0;
         for (int i = 0; i < NTOOLS; i++) {
             tt[i * n + r] = y[i];
@@ -367,27 +337,27 @@ static void part1(char **refs_lock, char **refs_soft)
     }
     printf("\n== 1. Whole-process enrolment, EC P-256: median ms over %d rounds ==\n", n);
     printf("%-40s %10s %10s\n", "project (ractl, as a counter runs it)", "p11lock", "SoftHSM2");
-    printf("%-40s %10.1f %10.1f\n", "ractl key init (init, SO + user PIN)", median(li, n),
-           median(si, n));
-    printf("%-40s %10.1f %10.1f\n", "ractl key enrol (journaled, verified)", median(le, n),
-           median(se, n));
-    printf("%-40s %10.1f %10.1f\n", "total", median(lt, n), median(st, n));
-    printf("%-40s %10.1f\n", "  for scale: ractl --help (process start)", median(ph, n));
-    printf("%-40s %10.1f\n", "  for scale: ractl key list (+ module)", median(pl, n));
+    printf("%-40s %10.1f %10.1f\n", "ractl key init (init, SO + user PIN)", rk_bench_median(li, n),
+           rk_bench_median(si, n));
+    printf("%-40s %10.1f %10.1f\n", "ractl key enrol (journaled, verified)", rk_bench_median(le, n),
+           rk_bench_median(se, n));
+    printf("%-40s %10.1f %10.1f\n", "total", rk_bench_median(lt, n), rk_bench_median(st, n));
+    printf("%-40s %10.1f\n", "  for scale: ractl --help (process start)", rk_bench_median(ph, n));
+    printf("%-40s %10.1f\n", "  for scale: ractl key list (+ module)", rk_bench_median(pl, n));
     printf("standard tools on SoftHSM2 (CA key in a file):\n");
     for (int i = 0; i < NTOOLS; i++)
-        printf("  %-38s %10.1f%s\n", TOOL[i], median(tt + i * n, n),
+        printf("  %-38s %10.1f%s\n", TOOL[i], rk_bench_median(tt + i * n, n),
                i > T_WRITE ? "   (extra: the project reads back and verifies too)" : "");
-    double m5 = median(t5, n), m7 = median(t7, n);
+    double m5 = rk_bench_median(t5, n), m7 = rk_bench_median(t7, n);
     g_tools5 = m5;
     g_tools7 = m7;
     printf("%-40s %10.1f\n", "tools total, the issue's 5 steps", m5);
     printf("%-40s %10.1f\n", "tools total + read back + verify", m7);
     printf("ratio tools / ractl processes (part 2 has the long-running process):\n");
-    printf("  %-38s %10.2f %10.2f\n", "issue's 5 steps vs project", m5 / median(lt, n),
-           m5 / median(st, n));
-    printf("  %-38s %10.2f %10.2f\n", "same work (+ read back, verify)", m7 / median(lt, n),
-           m7 / median(st, n));
+    printf("  %-38s %10.2f %10.2f\n", "issue's 5 steps vs project", m5 / rk_bench_median(lt, n),
+           m5 / rk_bench_median(st, n));
+    printf("  %-38s %10.2f %10.2f\n", "same work (+ read back, verify)",
+           m7 / rk_bench_median(lt, n), m7 / rk_bench_median(st, n));
     free(li), free(le), free(si), free(se), free(lt), free(st), free(tt), free(t5), free(t7);
     free(ph), free(pl);
 }
@@ -407,18 +377,18 @@ static void on_progress(void *arg, const char *step, int pct)
 {
     timeline *tl = arg;
     (void)pct;
-    if (!strcmp(step, "generating the key pair on the key")) tl->t[E_KG0] = now_ms();
-    if (!strcmp(step, "key pair generated")) tl->t[E_KG1] = now_ms();
-    if (!strcmp(step, "writing the certificate")) tl->t[E_WR0] = now_ms();
-    if (!strcmp(step, "certificate written")) tl->t[E_WR1] = now_ms();
+    if (!strcmp(step, "generating the key pair on the key")) tl->t[E_KG0] = rk_bench_now_ms();
+    if (!strcmp(step, "key pair generated")) tl->t[E_KG1] = rk_bench_now_ms();
+    if (!strcmp(step, "writing the certificate")) tl->t[E_WR0] = rk_bench_now_ms();
+    if (!strcmp(step, "certificate written")) tl->t[E_WR1] = rk_bench_now_ms();
 }
 
 static int w_issue(void *arg, X509 **out, X509_REQ *csr, const char *profile, const rk_order *o)
 {
     timeline *tl = arg;
-    tl->t[E_ISSUE0] = now_ms();
+    tl->t[E_ISSUE0] = rk_bench_now_ms();
     int rc = tl->inner->issue(tl->inner->arg, out, csr, profile, o);
-    tl->t[E_ISSUE1] = now_ms();
+    tl->t[E_ISSUE1] = rk_bench_now_ms();
     if (rc == 0 && !tl->issued) tl->issued = X509_dup(*out);
     return rc;
 }
@@ -452,130 +422,6 @@ static const char *LAY[NLAY] = {
     "certificate object write",
     "journal, read back, chain, commit",
 };
-
-enum { R_INIT, R_LOGIN, R_KEYGEN, R_SIGN, R_WRITE, R_READ, NRAW };
-static const char *RAW[NRAW] = {"C_InitToken + SO PIN + C_InitPIN",
-                                "C_Login (user)",
-                                "C_GenerateKeyPair",
-                                "C_Sign (the CSR's digest)",
-                                "C_CreateObject (certificate)",
-                                "C_FindObjects + read back"};
-static const unsigned char P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        CK_RV rv_ = (call);                                                                        \
-        if (rv_ != CKR_OK) {                                                                       \
-            fprintf(stderr, "bench_enrol: %s: 0x%lx\n", #call, (unsigned long)rv_);                \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-/* The key's own operations with bare PKCS#11 calls (templates as
- * rk_token_keygen's); cert is a real certificate of the same size. */
-static void raw_round(double *t, char *serial, CK_FUNCTION_LIST *fl, X509 *cert, int n)
-{
-    CK_SLOT_ID slots[512], slot = (CK_SLOT_ID)-1;
-    CK_ULONG ns = 512;
-    CK_TOKEN_INFO ti;
-    CK_SESSION_HANDLE s;
-    CK_UTF8CHAR label[32], so[] = SO_PIN, tmp[] = "6543210987654321", pin[] = PIN;
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    unsigned char id[16];
-    CK_OBJECT_HANDLE hpub, hpriv, hcert;
-    CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, ecdsa = {CKM_ECDSA, NULL, 0};
-
-    double a = now_ms();
-    /* the count first, as PKCS#11 asks (SoftHSM rescans its tokens then) */
-    OK(fl->C_GetSlotList(CK_TRUE, NULL, &ns));
-    ns = 512;
-    OK(fl->C_GetSlotList(CK_TRUE, slots, &ns));
-    for (CK_ULONG i = 0; i < ns && slot == (CK_SLOT_ID)-1; i++)
-        if (fl->C_GetTokenInfo(slots[i], &ti) == CKR_OK && !(ti.flags & CKF_TOKEN_INITIALIZED))
-            slot = slots[i];
-    memset(label, ' ', sizeof label);
-    memcpy(label, "raw", 3);
-    label[4] = (CK_UTF8CHAR)('A' + n % 26);
-    OK(fl->C_InitToken(slot, tmp, 16, label));
-    OK(fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
-    OK(fl->C_Login(s, CKU_SO, tmp, 16));
-    OK(fl->C_SetPIN(s, tmp, 16, so, 16));
-    OK(fl->C_Logout(s));
-    OK(fl->C_Login(s, CKU_SO, so, 16));
-    OK(fl->C_InitPIN(s, pin, 8));
-    OK(fl->C_Logout(s));
-    double b = now_ms();
-    OK(fl->C_Login(s, CKU_USER, pin, 8));
-    double c = now_ms();
-    RAND_bytes(id, sizeof id);
-    CK_OBJECT_CLASS pc = CKO_PUBLIC_KEY, kc = CKO_PRIVATE_KEY, cc = CKO_CERTIFICATE;
-    CK_KEY_TYPE kt = CKK_EC;
-    CK_ATTRIBUTE pubt[] = {
-        {CKA_CLASS, &pc, sizeof pc},    {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},  {CKA_PRIVATE, &no, sizeof no},
-        {CKA_ID, id, sizeof id},        {CKA_LABEL, "k", 1},
-        {CKA_VERIFY, &yes, sizeof yes}, {CKA_ENCRYPT, &no, sizeof no},
-        {CKA_WRAP, &no, sizeof no},     {CKA_EC_PARAMS, (void *)P256, sizeof P256}};
-    CK_ATTRIBUTE privt[] = {{CKA_CLASS, &kc, sizeof kc},       {CKA_KEY_TYPE, &kt, sizeof kt},
-                            {CKA_TOKEN, &yes, sizeof yes},     {CKA_PRIVATE, &yes, sizeof yes},
-                            {CKA_SENSITIVE, &yes, sizeof yes}, {CKA_EXTRACTABLE, &no, sizeof no},
-                            {CKA_ID, id, sizeof id},           {CKA_LABEL, "k", 1},
-                            {CKA_SIGN, &yes, sizeof yes},      {CKA_SIGN_RECOVER, &no, sizeof no},
-                            {CKA_DECRYPT, &no, sizeof no},     {CKA_UNWRAP, &no, sizeof no},
-                            {CKA_DERIVE, &no, sizeof no}};
-    OK(fl->C_GenerateKeyPair(s, &gen, pubt, 10, privt, 13, &hpub, &hpriv));
-    double d = now_ms();
-    unsigned char digest[32], sig[128];
-    CK_ULONG siglen = sizeof sig;
-    RAND_bytes(digest, sizeof digest);
-    OK(fl->C_SignInit(s, &ecdsa, hpriv));
-    OK(fl->C_Sign(s, digest, sizeof digest, sig, &siglen));
-    double e = now_ms();
-    unsigned char *der = NULL, *subj = NULL, *iss = NULL, *ser = NULL;
-    int derlen = i2d_X509(cert, &der);
-    int subjlen = i2d_X509_NAME(X509_get_subject_name(cert), &subj);
-    int isslen = i2d_X509_NAME(X509_get_issuer_name(cert), &iss);
-    int serlen = i2d_ASN1_INTEGER(X509_get_serialNumber(cert), &ser);
-    CK_CERTIFICATE_TYPE ct = CKC_X_509;
-    CK_ATTRIBUTE certt[] = {{CKA_CLASS, &cc, sizeof cc},
-                            {CKA_CERTIFICATE_TYPE, &ct, sizeof ct},
-                            {CKA_TOKEN, &yes, sizeof yes},
-                            {CKA_ID, id, sizeof id},
-                            {CKA_LABEL, "k", 1},
-                            {CKA_SUBJECT, subj, (CK_ULONG)subjlen},
-                            {CKA_ISSUER, iss, (CK_ULONG)isslen},
-                            {CKA_SERIAL_NUMBER, ser, (CK_ULONG)serlen},
-                            {CKA_VALUE, der, (CK_ULONG)derlen}};
-    double f = now_ms();
-    OK(fl->C_CreateObject(s, certt, 9, &hcert));
-    double g = now_ms();
-    CK_ATTRIBUTE q[] = {{CKA_CLASS, &cc, sizeof cc}, {CKA_ID, id, sizeof id}};
-    CK_OBJECT_HANDLE found;
-    CK_ULONG nf = 0;
-    OK(fl->C_FindObjectsInit(s, q, 2));
-    OK(fl->C_FindObjects(s, &found, 1, &nf));
-    OK(fl->C_FindObjectsFinal(s));
-    unsigned char back[4096];
-    CK_ATTRIBUTE v = {CKA_VALUE, back, sizeof back};
-    OK(fl->C_GetAttributeValue(s, found, &v, 1));
-    fl->C_Logout(s);
-    fl->C_CloseSession(s);
-    double h = now_ms();
-    OK(fl->C_GetTokenInfo(slot, &ti));
-    memcpy(serial, ti.serialNumber, 16);
-    serial[16] = '\0';
-    serial[strcspn(serial, " ")] = '\0';
-    t[R_INIT] = b - a;
-    t[R_LOGIN] = c - b;
-    t[R_KEYGEN] = d - c;
-    t[R_SIGN] = e - d;
-    t[R_WRITE] = g - f;
-    t[R_READ] = h - g;
-    OPENSSL_free(der);
-    OPENSSL_free(subj);
-    OPENSSL_free(iss);
-    OPENSSL_free(ser);
-}
 
 static void read_line(char *out, size_t n, const char *path)
 {
@@ -618,15 +464,15 @@ static void part2_child(const char *module, const char *name, char **refs, int w
     fclose(f);
     path_of(path, g_dir, "data/softkeys");
     rk_softkeys_state_dir(state, sizeof state, path);
-    double t0 = now_ms();
+    double t0 = rk_bench_now_ms();
     if (rk_token_ctx_new(&ctx, module)) die("token module");
     rk_token_ctx_set_conf(ctx, conf);
-    double t1 = now_ms();
+    double t1 = rk_bench_now_ms();
     path_of(path, g_dir, "data/ca");
     if (rk_subca_open(&ca, path, module, NULL, hsm_pin)) die("sub-CA");
     if (rk_profiles_load(&profiles, conf->profiles) || rk_subca_issuer_init(&si, ca, profiles))
         die("issuer");
-    double t2 = now_ms();
+    double t2 = rk_bench_now_ms();
     CK_FUNCTION_LIST *fl = NULL;
     if (with_raw) {
         void *dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
@@ -641,7 +487,7 @@ static void part2_child(const char *module, const char *name, char **refs, int w
     tl.inner = &si.ops;
     rk_issuer wrap = {&tl, w_issue, w_find, w_revoke, si.ops.chain, w_rerecord};
     double *lay = calloc((size_t)n * NLAY, sizeof(double)), *lt = calloc((size_t)n, sizeof(double));
-    double *raw = calloc((size_t)n * NRAW, sizeof(double));
+    double *raw = calloc((size_t)n * RK_RAW_N, sizeof(double));
     double *r4 = calloc((size_t)n, sizeof(double)), *r6 = calloc((size_t)n, sizeof(double));
     double *com = calloc((size_t)n * 2, sizeof(double));
     double *tl5 = calloc((size_t)n, sizeof(double)), *tl7 = calloc((size_t)n, sizeof(double));
@@ -656,15 +502,17 @@ static void part2_child(const char *module, const char *name, char **refs, int w
             for (int pass = 0; pass < 2; pass++) {
                 if ((pass == 0) == (r % 2 == 1)) {
                     if (!with_raw || phase == 1) continue;
-                    double y[NRAW];
+                    double y[RK_RAW_N];
                     X509 *c = cert;
                     if (!c) die("no certificate for the raw rounds");
                     char rs[17];
-                    raw_round(y, rs, fl, c, r);
+                    char rl[8];
+                    snprintf(rl, sizeof rl, "raw %c", 'A' + r % 26);
+                    rk_bench_raw_round(y, rs, fl, c, rl);
                     delete_token(rs);
-                    r4[r] = y[R_INIT] + y[R_LOGIN] + y[R_KEYGEN] + y[R_WRITE];
-                    r6[r] = r4[r] + y[R_SIGN] + y[R_READ];
-                    for (int i = 0; i < NRAW; i++)
+                    r4[r] = y[RK_RAW_INIT] + y[RK_RAW_LOGIN] + y[RK_RAW_KEYGEN] + y[RK_RAW_WRITE];
+                    r6[r] = r4[r] + y[RK_RAW_SIGN] + y[RK_RAW_READ];
+                    for (int i = 0; i < RK_RAW_N; i++)
                         raw[i * n + r] = y[i];
                     continue;
                 }
@@ -678,11 +526,11 @@ static void part2_child(const char *module, const char *name, char **refs, int w
                                     .progress = on_progress,
                                     .progress_arg = &tl};
                 memset(tl.t, 0, sizeof tl.t);
-                double a = now_ms();
+                double a = rk_bench_now_ms();
                 if (rk_token_init(serial, NULL, ctx, "blank", &io)) die("rk_token_init");
-                tl.t[E_START] = now_ms();
+                tl.t[E_START] = rk_bench_now_ms();
                 if (rk_enrol_run(l, &actor, ctx, &wrap, &eo, &res)) die("rk_enrol_run");
-                tl.t[E_END] = now_ms();
+                tl.t[E_END] = rk_bench_now_ms();
                 double *t = tl.t, x[NLAY] = {t[E_START] - a,
                                              t[E_KG0] - t[E_START],
                                              t[E_KG1] - t[E_KG0],
@@ -729,12 +577,12 @@ static void part2_child(const char *module, const char *name, char **refs, int w
             /* One small journal-like transaction on the ledger database, as
              * the journal's marks commit and as the issuing one does. */
             for (int full = 0; full < 2; full++) {
-                double ca0 = now_ms();
+                double ca0 = rk_bench_now_ms();
                 if (rk_db_set_durable(db, full) ||
                     rk_db_exec(db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS bench_probe(x); "
                                    "INSERT INTO bench_probe VALUES (1); COMMIT"))
                     die("probe");
-                com[full * n + r] = now_ms() - ca0;
+                com[full * n + r] = rk_bench_now_ms() - ca0;
             }
         }
     printf("\n== 2. In one long-running process, %s: ms over %d rounds ==\n", name, n);
@@ -742,8 +590,9 @@ static void part2_child(const char *module, const char *name, char **refs, int w
            t2 - t1);
     printf("%-44s %8s %8s\n", "layer phase (rk_token_init + rk_enrol_run)", "median", "min");
     for (int i = 0; i < NLAY; i++)
-        printf("  %-42s %8.2f %8.2f\n", LAY[i], median(lay + i * n, n), minimum(lay + i * n, n));
-    double ml = median(lt, n), nl = minimum(lt, n);
+        printf("  %-42s %8.2f %8.2f\n", LAY[i], rk_bench_median(lay + i * n, n),
+               rk_bench_minimum(lay + i * n, n));
+    double ml = rk_bench_median(lt, n), nl = rk_bench_minimum(lt, n);
     printf("  %-42s %8.2f %8.2f\n", "enrolment total (init + enrol)", ml, nl);
     if (with_raw) {
         double *q5 = calloc((size_t)n, sizeof(double)), *q7 = calloc((size_t)n, sizeof(double));
@@ -753,12 +602,13 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         }
         printf("layer rounds interleaved with the standard tools: %.1f ms; the tools: 5 steps "
                "%.1f ms, + read back and verify %.1f ms\n",
-               median(lt2, n), median(tl5, n), median(tl7, n));
+               rk_bench_median(lt2, n), rk_bench_median(tl5, n), rk_bench_median(tl7, n));
         printf("ratio tools / this enrolment, target >= 4.0:  medians   median per round\n");
-        double m2 = median(lt2, n);
-        printf("  %-42s %8.2f %8.2f\n", "the issue's 5 steps", median(tl5, n) / m2, median(q5, n));
-        printf("  %-42s %8.2f %8.2f\n", "same work (+ read back, verify)", median(tl7, n) / m2,
-               median(q7, n));
+        double m2 = rk_bench_median(lt2, n);
+        printf("  %-42s %8.2f %8.2f\n", "the issue's 5 steps", rk_bench_median(tl5, n) / m2,
+               rk_bench_median(q5, n));
+        printf("  %-42s %8.2f %8.2f\n", "same work (+ read back, verify)",
+               rk_bench_median(tl7, n) / m2, rk_bench_median(q7, n));
         free(q5), free(q7);
     } else if (g_tools5 > 0) {
         printf("ratio tools (part 1) / this enrolment, target >= 4.0:\n");
@@ -766,17 +616,18 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         printf("  %-42s %8.2f\n", "same work (+ read back, verify)", g_tools7 / ml);
     }
     printf("  %-42s %8.2f %8.2f  (WAL, synchronous=NORMAL)\n", "one journal-like transaction",
-           median(com, n), minimum(com, n));
+           rk_bench_median(com, n), rk_bench_minimum(com, n));
     printf("  %-42s %8.2f %8.2f  (WAL, synchronous=FULL)\n", "one durable transaction",
-           median(com + n, n), minimum(com + n, n));
+           rk_bench_median(com + n, n), rk_bench_minimum(com + n, n));
     printf("  %-42s %8.2f           (5 journal transactions + the order's)\n",
-           "estimated ledger share", 5 * median(com, n) + median(com + n, n));
+           "estimated ledger share", 5 * rk_bench_median(com, n) + rk_bench_median(com + n, n));
     if (with_raw) {
         printf("%-44s %8s %8s\n", "raw PKCS#11 on the same module, interleaved", "median", "min");
-        for (int i = 0; i < NRAW; i++)
-            printf("  %-42s %8.2f %8.2f\n", RAW[i], median(raw + i * n, n),
-                   minimum(raw + i * n, n));
-        double m4 = median(r4, n), m6 = median(r6, n), n4 = minimum(r4, n), n6 = minimum(r6, n);
+        for (int i = 0; i < RK_RAW_N; i++)
+            printf("  %-42s %8.2f %8.2f\n", RK_RAW_STEP[i], rk_bench_median(raw + i * n, n),
+                   rk_bench_minimum(raw + i * n, n));
+        double m4 = rk_bench_median(r4, n), m6 = rk_bench_median(r6, n),
+               n4 = rk_bench_minimum(r4, n), n6 = rk_bench_minimum(r6, n);
         printf("  %-42s %8.2f %8.2f\n", "raw: init, PINs, keygen, cert write", m4, n4);
         printf("  %-42s %8.2f %8.2f\n", "raw: + C_Sign (CSR) + read back", m6, n6);
         /* Also per round: each layer round against the raw round right
@@ -788,19 +639,20 @@ static void part2_child(const char *module, const char *name, char **refs, int w
         }
         printf("ratio layer / raw, target <= 1.15:     medians      min   median per round\n");
         printf("  %-42s %8.2f %8.2f %8.2f\n", "vs the issue's key operations", ml / m4, nl / n4,
-               median(q4, n));
+               rk_bench_median(q4, n));
         printf("  %-42s %8.2f %8.2f %8.2f\n", "vs all (+ CSR signature, read back)", ml / m6,
-               nl / n6, median(q6, n));
+               nl / n6, rk_bench_median(q6, n));
         free(q4), free(q6);
         printf("overhead over the raw key operations (medians): %.2f ms, of which\n", ml - m4);
-        double d[] = {median(lay + L_INIT * n, n) - median(raw + R_INIT * n, n),
-                      median(lay + L_START * n, n) - median(raw + R_LOGIN * n, n),
-                      median(lay + L_KEYGEN * n, n) - median(raw + R_KEYGEN * n, n),
-                      median(lay + L_CSR * n, n),
-                      median(lay + L_ISSUE * n, n),
-                      median(lay + L_PREWRITE * n, n),
-                      median(lay + L_WRITE * n, n) - median(raw + R_WRITE * n, n),
-                      median(lay + L_VERIFY * n, n)};
+        double d[] = {
+            rk_bench_median(lay + L_INIT * n, n) - rk_bench_median(raw + RK_RAW_INIT * n, n),
+            rk_bench_median(lay + L_START * n, n) - rk_bench_median(raw + RK_RAW_LOGIN * n, n),
+            rk_bench_median(lay + L_KEYGEN * n, n) - rk_bench_median(raw + RK_RAW_KEYGEN * n, n),
+            rk_bench_median(lay + L_CSR * n, n),
+            rk_bench_median(lay + L_ISSUE * n, n),
+            rk_bench_median(lay + L_PREWRITE * n, n),
+            rk_bench_median(lay + L_WRITE * n, n) - rk_bench_median(raw + RK_RAW_WRITE * n, n),
+            rk_bench_median(lay + L_VERIFY * n, n)};
         const char *dn[] = {"init (layer - raw)",
                             "start incl. login (layer - raw login)",
                             "keygen (layer - raw)",
@@ -873,14 +725,14 @@ int main(int argc, char **argv)
     use_module(g_p11lock);
     unsetenv("SOFTHSM2_CONF"); /* ractl ca init points SoftHSM at the demo keys itself */
 
-    double a = now_ms();
+    double a = rk_bench_now_ms();
     char *setup[] = {"bash", g_script, "setup", g_dir, NULL};
     run(NULL, 0, NULL, setup);
     int n = g_rounds;
     char **refs = make_orders(5 * n);
     setenv("RAKIOSK_SESSION", sess, 1);
     printf("bench_enrol: %d rounds, EC P-256, SoftHSM2 2.6 (%s), set-up %.1f s\n", n, g_dir,
-           (now_ms() - a) / 1e3);
+           (rk_bench_now_ms() - a) / 1e3);
     fflush(stdout);
 
     /* RK_BENCH_PART=2 skips the whole-process part (for profiling part 2)
