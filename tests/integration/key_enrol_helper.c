@@ -8,6 +8,7 @@
  * usage: key_enrol_helper MODULE SERIAL ec|rsa CA_PEM_OUT CERT_PEM_OUT < PIN
  */
 #include "token/token.h"
+#include "util/spki.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -84,7 +85,10 @@ int main(int argc, char **argv)
     X509_NAME_add_entry_by_txt(ca_name, "CN", MBSTRING_ASC, (const unsigned char *)"Test CA", -1,
                                -1, 0);
     X509 *ca = issue(ca_name, ca_key, NULL, ca_key, 1);
-    X509 *cert = issue(X509_REQ_get_subject_name(req), X509_REQ_get0_pubkey(req), ca, ca_key, 0);
+    EVP_PKEY *req_key = NULL;
+    if (rk_spki_pkey(&req_key, X509_REQ_get_X509_PUBKEY(req))) return fail("request key");
+    X509 *cert = issue(X509_REQ_get_subject_name(req), req_key, ca, ca_key, 0);
+    EVP_PKEY_free(req_key);
     STACK_OF(X509) *cas = sk_X509_new_null();
     sk_X509_push(cas, ca);
     if (rk_token_write_cert(t, id, sizeof id, "Li Si", cert, 0, NULL, NULL)) return fail("write");

@@ -16,6 +16,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -433,6 +434,57 @@ static void test_sm2(const rk_profiles *set)
     rk_subca_free(ca);
 }
 
+/* A register made before the status check became BETWEEN (IN (0,1,2)
+ * made every insert build a temporary table) is rebuilt when the sub-CA
+ * opens, with every row kept. */
+static void test_register_upgrade(void)
+{
+    char cadir[4200], path[4300];
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int before = -1, after = -2;
+
+    snprintf(cadir, sizeof cadir, "%s/ca", g_dir);
+    snprintf(path, sizeof path, "%s/ca.db", cadir);
+    CHECK_INT(sqlite3_open(path, &h), SQLITE_OK);
+    const char *old =
+        "BEGIN;"
+        "CREATE TABLE issued_old(serial TEXT PRIMARY KEY, subject TEXT NOT NULL, profile TEXT NOT "
+        "NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, issued_at INTEGER NOT "
+        "NULL, status INTEGER NOT NULL DEFAULT 0 CHECK(status IN (0,1,2)), reason INTEGER, "
+        "revoked_at INTEGER, der BLOB NOT NULL);"
+        "INSERT INTO issued_old SELECT * FROM issued; DROP TABLE issued;"
+        "ALTER TABLE issued_old RENAME TO issued;"
+        "CREATE INDEX issued_status ON issued(status) WHERE status <> 0; COMMIT;";
+    CHECK_INT(sqlite3_exec(h, old, NULL, NULL, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(h, "SELECT count(*) FROM issued", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        before = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    CHECK(before > 0);
+
+    rk_subca *ca = NULL;
+    CHECK_INT(rk_subca_open(&ca, cadir, g_module, NULL, "hsm-pin-1234"), 0);
+    rk_subca_free(ca);
+
+    CHECK_INT(sqlite3_open(path, &h), SQLITE_OK);
+    if (sqlite3_prepare_v2(h,
+                           "SELECT (SELECT count(*) FROM issued), (SELECT sql FROM sqlite_master "
+                           "WHERE name = 'issued'), (SELECT count(*) FROM sqlite_master WHERE "
+                           "name = 'issued_status')",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        after = sqlite3_column_int(st, 0);
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        CHECK(sql && strstr(sql, "BETWEEN 0 AND 2") && !strstr(sql, "IN (0,1,2)"));
+        CHECK_INT(sqlite3_column_int(st, 2), 1);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    CHECK_INT(after, before);
+}
+
 int main(void)
 {
     char store[4200], conf[4300], ppath[4200];
@@ -457,7 +509,10 @@ int main(void)
     snprintf(g_module, sizeof g_module, "%s/app/p11lock/rkp11lock.so", b && *b ? b : "build");
     rc = rk_token_ctx_new(&ctx, g_module);
     CHECK_INT(rc, 0);
-    if (rc == 0) test_issue_hsm(ctx, set);
+    if (rc == 0) {
+        test_issue_hsm(ctx, set);
+        test_register_upgrade();
+    }
     rk_token_ctx_free(ctx);
     test_sm2(set);
     rk_profiles_free(set);

@@ -9,6 +9,7 @@
 
 #include "token/softkeys.h"
 #include "token/token.h"
+#include "util/spki.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -229,6 +230,19 @@ static void test_key_lifecycle(rk_token_ctx *ctx)
     if (!pub) fprintf(stderr, "public key: %s\n", rk_err_msg());
     CHECK(req && pub && X509_REQ_verify(req, pub) == 1);
     CHECK(pub && EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC);
+    /* The request carries the key as encoded; rk_spki_pkey gives it back,
+     * and its DER, as an issuer elsewhere reads it, verifies too. */
+    EVP_PKEY *req_key = NULL;
+    CHECK_INT(rk_spki_pkey(&req_key, X509_REQ_get_X509_PUBKEY(req)), 0);
+    CHECK(req_key && pub && EVP_PKEY_eq(req_key, pub) == 1);
+    EVP_PKEY_free(req_key);
+    unsigned char *req_der = NULL;
+    int req_len = req ? i2d_X509_REQ(req, &req_der) : 0;
+    const unsigned char *rp = req_der;
+    X509_REQ *parsed = req_len > 0 ? d2i_X509_REQ(NULL, &rp, req_len) : NULL;
+    CHECK(parsed && X509_REQ_verify(parsed, X509_REQ_get0_pubkey(parsed)) == 1);
+    X509_REQ_free(parsed);
+    OPENSSL_free(req_der);
     CHECK_INT(rk_token_csr(&req2, t, rsa, RK_TOKEN_ID_LEN, subj), 0);
     CHECK_INT(rk_token_public_key(&pub2, t, rsa, RK_TOKEN_ID_LEN), 0);
     CHECK(req2 && pub2 && X509_REQ_verify(req2, pub2) == 1);

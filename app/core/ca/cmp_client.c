@@ -8,6 +8,7 @@
 #include "ca/cmp_client.h"
 
 #include "util/err.h"
+#include "util/spki.h"
 #include "util/log.h"
 
 #include <openssl/cmperr.h>
@@ -437,15 +438,19 @@ int rk_cmp_client_p10cr(X509 **out, const rk_cmp_client_opts *o, X509_REQ *csr)
     *out = NULL;
     if (!csr) return rk_err_set(RK_EINVAL, "CMP p10cr: no CSR");
     if ((rc = setup(&ctx, &x, o, 1)) != 0) return rc;
-    x.expected_key = X509_REQ_get0_pubkey(csr);
-    if (!x.expected_key)
+    /* (a CSR made on a key carries its public key undecoded) */
+    EVP_PKEY *key = NULL;
+    if (rk_spki_pkey(&key, X509_REQ_get_X509_PUBKEY(csr)) != 0)
         rc = rk_err_set(RK_EINVAL, "CMP p10cr: the CSR's public key cannot be decoded");
     else if (!OSSL_CMP_CTX_set1_p10CSR(ctx, csr))
         rc = ossl_oom_or(RK_ECRYPTO, "the CSR was refused");
-    else
+    else {
+        x.expected_key = key;
         rc = run_certreq(out, ctx, &x, OSSL_CMP_P10CR, "certificate request (p10cr)");
+    }
     ERR_clear_error();
     teardown(ctx, &x);
+    EVP_PKEY_free(key);
     return rc;
 }
 

@@ -202,7 +202,8 @@ int rk_token_public_spki(unsigned char **der, int *len, rk_token *t, const unsig
 
 /* A CSR for subject with the public key of pair id, signed on the key
  * (SHA-256). Not verified here: the issuer checks the signature (proof of
- * possession) anyway. The caller frees it. */
+ * possession) anyway. Its key is not decoded (X509_REQ_get0_pubkey returns
+ * NULL: use rk_spki_pkey). The caller frees it. */
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
                  const X509_NAME *subject);
 

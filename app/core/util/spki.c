@@ -5,6 +5,9 @@
 
 #include "util/err.h"
 
+#include <openssl/core_names.h>
+#include <openssl/objects.h>
+
 int rk_spki_copy(X509_PUBKEY *dst, const X509_PUBKEY *src)
 {
     ASN1_OBJECT *alg;
@@ -34,4 +37,48 @@ int rk_spki_copy(X509_PUBKEY *dst, const X509_PUBKEY *src)
     if (ptype == V_ASN1_OBJECT) ASN1_OBJECT_free(param);
     if (ptype == V_ASN1_SEQUENCE) ASN1_STRING_free(param);
     return rk_err_oom();
+}
+
+/* An EC key on a named curve other than SM2 (whose keys OpenSSL types
+ * differently), from its point; NULL if pub is not one. */
+static EVP_PKEY *ec_from_point(const X509_PUBKEY *pub)
+{
+    ASN1_OBJECT *alg;
+    const unsigned char *bits;
+    const void *pval;
+    X509_ALGOR *a;
+    int len, ptype;
+
+    if (!X509_PUBKEY_get0_param(&alg, &bits, &len, &a, pub) || len <= 0 ||
+        OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+        return NULL;
+    X509_ALGOR_get0(NULL, &ptype, &pval, a);
+    int curve = ptype == V_ASN1_OBJECT ? OBJ_obj2nid(pval) : NID_undef;
+    if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1 && curve != NID_secp521r1)
+        return NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)OBJ_nid2sn(curve), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)bits, (size_t)len),
+        OSSL_PARAM_construct_end()};
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        key = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+int rk_spki_pkey(EVP_PKEY **out, const X509_PUBKEY *pub)
+{
+    *out = ec_from_point(pub);
+    if (*out) return 0;
+    /* through the decoder, from the encoding (a key set by rk_spki_copy
+     * has no decoded copy to borrow) */
+    unsigned char *der = NULL;
+    int len = i2d_X509_PUBKEY(pub, &der);
+    const unsigned char *p = der;
+    if (len > 0) *out = d2i_PUBKEY(NULL, &p, len);
+    OPENSSL_free(der);
+    return *out ? 0 : rk_err_set(RK_EFORMAT, "the public key is malformed or of an unknown kind");
 }
