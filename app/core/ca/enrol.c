@@ -93,12 +93,11 @@ static int blob(unsigned char **dst, int *len, sqlite3_stmt *st, int col)
 static int journal_load(rk_ledger *l, int64_t order_id, const char *usage, journal *j)
 {
     sqlite3_stmt *st;
-    int rc =
-        rk_db_prepare(l->db, &st,
-                      "SELECT e.id, e.key_serial, e.label, e.step, e.phase, e.key_id, e.spki, "
-                      "e.cert_serial, e.cert_der, e.created_at, o.uuid, e.csr FROM enrolment e "
-                      "JOIN orders o ON o.id = e.order_id "
-                      "WHERE e.order_id = ? AND e.usage = ? AND e.outcome IS NULL");
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT e.id, e.key_serial, e.label, e.step, e.phase, e.key_id, e.spki, "
+                          "e.cert_serial, e.cert_der, e.created_at, o.uuid, e.csr FROM enrolment e "
+                          "JOIN orders o ON o.id = e.order_id "
+                          "WHERE e.order_id = ? AND e.usage = ? AND e.outcome IS NULL");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, order_id);
     sqlite3_bind_text(st, 2, usage, -1, SQLITE_STATIC);
@@ -128,7 +127,7 @@ static int journal_load(rk_ledger *l, int64_t order_id, const char *usage, journ
         rc = s == SQLITE_DONE ? RK_ENOTFOUND
                               : rk_db_fail(l->db, "cannot read the enrolment journal");
     }
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     if (rc && rc != RK_ENOTFOUND) journal_clear(j);
     return rc;
 }
@@ -161,10 +160,10 @@ static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
     snprintf(j->phase, sizeof j->phase, "begun");
     j->created_at = now;
     if ((rc = rk_db_begin(l->db)) != 0) return rc;
-    rc = rk_db_prepare(
-        l->db, &st,
-        "INSERT INTO enrolment(order_id, key_serial, label, step, phase, "
-        "created_at, updated_at, usage) VALUES (?, ?, ?, 'keygen', 'begun', ?, ?, ?)");
+    rc =
+        rk_db_cached(l->db, &st,
+                     "INSERT INTO enrolment(order_id, key_serial, label, step, phase, "
+                     "created_at, updated_at, usage) VALUES (?, ?, ?, 'keygen', 'begun', ?, ?, ?)");
     if (!rc) {
         sqlite3_bind_int64(st, 1, o->id);
         sqlite3_bind_text(st, 2, key_serial, -1, SQLITE_STATIC);
@@ -173,7 +172,7 @@ static int journal_create(rk_ledger *l, const rk_actor *by, const rk_order *o,
         sqlite3_bind_int64(st, 5, now);
         sqlite3_bind_text(st, 6, usage, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot start the journal");
-        sqlite3_finalize(st);
+        rk_db_release(l->db, st);
     }
     if (!rc) {
         j->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
@@ -288,14 +287,14 @@ static int journal_close(rk_ledger *l, void *arg)
 {
     journal *j = arg;
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(l->db, &st,
-                           "UPDATE enrolment SET step = 'commit', phase = 'done', "
-                           "outcome = 'issued', updated_at = ? WHERE id = ?");
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE enrolment SET step = 'commit', phase = 'done', "
+                          "outcome = 'issued', updated_at = ? WHERE id = ?");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, rk_clock_now());
     sqlite3_bind_int64(st, 2, j->id);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot close the journal");
-    sqlite3_finalize(st);
+    rk_db_release(l->db, st);
     return rc;
 }
 
@@ -590,26 +589,55 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
 /* One enrolment of an order at a time, across programs: an exclusive
  * flock on <data_dir>/locks/enrol-<order uuid>, which the kernel releases
  * when the holder ends, even by SIGKILL. Returns the descriptor or -1. */
-static int lock_order(rk_ledger *l, const rk_order *o)
+static int lock_uuid(rk_ledger *l, const char *uuid, const char *ref)
 {
     char path[4400];
-    snprintf(path, sizeof path, "%s/locks", l->conf->data_dir);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        rk_err_set(RK_EIO, "cannot create %s: %s", path, strerror(errno));
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/locks/enrol-%s", l->conf->data_dir, o->uuid);
+    snprintf(path, sizeof path, "%s/locks/enrol-%s", l->conf->data_dir, uuid);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        /* the first enrolment here: make the folder */
+        char dir[4400];
+        snprintf(dir, sizeof dir, "%s/locks", l->conf->data_dir);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            rk_err_set(RK_EIO, "cannot create %s: %s", dir, strerror(errno));
+            return -1;
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    }
     if (fd < 0) {
         rk_err_set(RK_EIO, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
-        rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", o->ref);
+        rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", ref);
         return -1;
     }
     return fd;
+}
+
+static int lock_order(rk_ledger *l, const rk_order *o)
+{
+    return lock_uuid(l, o->uuid, o->ref);
+}
+
+/* The uuid of the order ref names (a reference or a uuid), read alone: the
+ * lock is taken before the order is loaded and checked, so that what is
+ * checked cannot change before the lock. */
+static int order_uuid(char *out, size_t n, rk_ledger *l, const char *ref)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st, "SELECT uuid FROM orders WHERE ref = ?1 OR uuid = ?1");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rk_db_text(out, n, st, 0);
+    else
+        rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
+                              : rk_db_fail(l->db, "cannot read order");
+    rk_db_release(l->db, st);
+    return rc;
 }
 
 /* Loads or starts the journal row of one half. */
@@ -663,12 +691,14 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     memset(&je, 0, sizeof je);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
-    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
-    if ((lock = lock_order(l, ord)) < 0) {
+    char uuid[sizeof ord->uuid];
+    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
+        (rc = order_uuid(uuid, sizeof uuid, l, o->order_ref)) != 0)
+        goto out;
+    if ((lock = lock_uuid(l, uuid, o->order_ref)) < 0) {
         rc = RK_EBUSY;
         goto out;
     }
-    /* Another program may have finished it while we waited for nothing. */
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
         goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);

@@ -1239,74 +1239,78 @@ int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t 
     return cert_from_handle(out, t, h);
 }
 
+static int chain_check(X509 *cert, STACK_OF(X509) * cas)
+{
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+    int rc = 0;
+
+    for (int i = 0; store && sctx && i < sk_X509_num(cas); i++)
+        X509_STORE_add_cert(store, sk_X509_value(cas, i));
+    if (!store || !sctx || !X509_STORE_CTX_init(sctx, store, cert, cas)) {
+        rc = rk_err_oom();
+    } else {
+        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx), (time_t)rk_clock_now());
+        if (X509_verify_cert(sctx) != 1)
+            rc = rk_err_set(RK_EVERIFY, "the certificate on the key does not chain to the CA: %s",
+                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)));
+    }
+    X509_STORE_CTX_free(sctx);
+    X509_STORE_free(store);
+    return rc;
+}
+
+/* chain_check of a certificate given as DER */
+static int chain_check_der(const unsigned char *der, int len, STACK_OF(X509) * cas)
+{
+    const unsigned char *p = der;
+    X509 *cert = len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+    if (!cert) return rk_err_set(RK_EFORMAT, "the certificate is unreadable");
+    int rc = chain_check(cert, cas);
+    X509_free(cert);
+    return rc;
+}
+
 int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X509 *expected,
                          STACK_OF(X509) * cas)
 {
+    const char *mismatch = "the certificate on the key is not for its key pair";
     X509 *got = NULL;
-    X509_STORE *store = NULL;
-    X509_STORE_CTX *sctx = NULL;
     int rc;
 
-    if (expected) {
-        /* The bytes on the key must be the certificate's, exactly. The
-         * chain is checked on those bytes, decoded (expected may be an
-         * issuer's fresh object, whose key is not decoded: util/spki.h). */
-        CK_OBJECT_HANDLE h;
-        unsigned char *back = NULL, *want = NULL;
-        rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len);
-        if (rc == RK_ENOTFOUND)
-            return rk_err_set(RK_ENOTFOUND, "no certificate for that key pair on the key");
-        if (rc) return rc;
-        int wlen = i2d_X509(expected, &want);
-        if (wlen <= 0 || !(back = malloc((size_t)wlen))) {
-            OPENSSL_free(want);
-            return rk_err_oom();
-        }
-        /* One read into a buffer of the expected size: a longer value
-         * does not fit (CKR_BUFFER_TOO_SMALL) and so differs. */
-        CK_ATTRIBUTE v = {CKA_VALUE, back, (CK_ULONG)wlen};
-        CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &v, 1);
-        int same = rv == CKR_OK && v.ulValueLen == (CK_ULONG)wlen && !memcmp(back, want, wlen);
-        const unsigned char *p = back;
-        if (same && cas)
-            got = d2i_X509(NULL, &p, wlen);
-        else if (same && X509_up_ref(expected))
-            got = expected;
-        free(back);
-        OPENSSL_free(want);
-        if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) return fail_rv(rv, "reading back");
-        if (!same)
-            return rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
-        if (!got) return rk_err_oom();
-    } else if ((rc = rk_token_read_cert(&got, t, id, id_len)) != 0) {
+    if (!expected) {
+        if ((rc = rk_token_read_cert(&got, t, id, id_len)) == 0 &&
+            (rc = pair_matches(t, id, id_len, got, mismatch)) == 0 && cas)
+            rc = chain_check(got, cas);
+        X509_free(got);
         return rc;
     }
-    if ((rc = pair_matches(t, id, id_len, got,
-                           "the certificate on the key is not for its key pair")) != 0)
-        goto out;
-    if (cas) {
-        if (!(store = X509_STORE_new()) || !(sctx = X509_STORE_CTX_new())) {
-            rc = rk_err_oom();
-            goto out;
-        }
-        for (int i = 0; i < sk_X509_num(cas); i++)
-            X509_STORE_add_cert(store, sk_X509_value(cas, i));
-        if (!X509_STORE_CTX_init(sctx, store, got, cas)) {
-            rc = rk_err_oom();
-            goto out;
-        }
-        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx), (time_t)rk_clock_now());
-        if (X509_verify_cert(sctx) != 1) {
-            rc = rk_err_set(RK_EVERIFY, "the certificate on the key does not chain to the CA: %s",
-                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)));
-            goto out;
-        }
+    /* The bytes on the key must be the certificate's, exactly. The chain
+     * is checked on those bytes, decoded (expected may be an issuer's fresh
+     * object, whose key, which the check needs, is not decoded: util/spki.h). */
+    CK_OBJECT_HANDLE h;
+    unsigned char *back = NULL, *want = NULL;
+    rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len);
+    if (rc == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND, "no certificate for that key pair on the key");
+    if (rc) return rc;
+    int wlen = i2d_X509(expected, &want);
+    if (wlen <= 0 || !(back = malloc((size_t)wlen))) {
+        OPENSSL_free(want);
+        return rk_err_oom();
     }
-    rc = 0;
-out:
-    X509_free(got);
-    X509_STORE_CTX_free(sctx);
-    X509_STORE_free(store);
+    /* One read into a buffer of the expected size: a longer value does not
+     * fit (CKR_BUFFER_TOO_SMALL) and so differs. */
+    CK_ATTRIBUTE v = {CKA_VALUE, back, (CK_ULONG)wlen};
+    CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &v, 1);
+    if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
+        rc = fail_rv(rv, "reading back");
+    else if (rv != CKR_OK || v.ulValueLen != (CK_ULONG)wlen || memcmp(back, want, wlen))
+        rc = rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
+    else if ((rc = pair_matches(t, id, id_len, expected, mismatch)) == 0 && cas)
+        rc = chain_check_der(back, wlen, cas);
+    free(back);
+    OPENSSL_free(want);
     return rc;
 }
 
