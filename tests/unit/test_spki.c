@@ -2,7 +2,9 @@
  * Unit tests of public keys moved as encoded fields (util/spki): a key
  * copied into a fresh certificate stays undecoded and rk_spki_pkey gives
  * back the same key, by the EC fast path (P-256, P-384) and through the
- * decoder (RSA, SM2); a point off the curve and an unknown algorithm are
+ * decoder (RSA, SM2); rk_spki_set puts that key into a certificate decoded
+ * and encoded exactly as before, or falls back to the fields when the
+ * encodings differ; a point off the curve and an unknown algorithm are
  * refused with RK_EFORMAT.
  */
 #include "test.h"
@@ -38,8 +40,42 @@ static void same_key_back(EVP_PKEY *key, const char *what)
     CHECK_INT(rk_spki_pkey(&back, X509_get_X509_PUBKEY(x)), 0);
     if (!back || EVP_PKEY_eq(back, key) != 1) fprintf(stderr, "not the same key: %s\n", what);
     CHECK(back && EVP_PKEY_eq(back, key) == 1);
+    /* Set back into a certificate: decoded, and the same bytes. */
+    X509 *y = X509_new();
+    unsigned char *a = NULL, *b = NULL;
+    CHECK(y && back && rk_spki_set(y, back, X509_get_X509_PUBKEY(x)) == 1);
+    CHECK(y && X509_get0_pubkey(y) != NULL);
+    int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+    int blen = y ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(y), &b) : 0;
+    CHECK(alen > 0 && alen == blen && !memcmp(a, b, (size_t)alen));
+    OPENSSL_free(a);
+    OPENSSL_free(b);
+    X509_free(y);
     EVP_PKEY_free(back);
     X509_free(x);
+}
+
+/* A key that does not encode as the fields given: the fields win. */
+static void test_set_fallback(void)
+{
+    EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = k1 ? holder_of(k1) : NULL, *y = X509_new();
+    unsigned char *a = NULL, *b = NULL;
+    CHECK(x && y && k2);
+    if (x && y && k2) {
+        CHECK_INT(rk_spki_set(y, k2, X509_get_X509_PUBKEY(x)), 0);
+        CHECK(X509_get0_pubkey(y) == NULL); /* the fields, undecoded: not k2 */
+        int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+        int blen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(y), &b);
+        CHECK(alen > 0 && alen == blen && !memcmp(a, b, (size_t)alen));
+    }
+    OPENSSL_free(a);
+    OPENSSL_free(b);
+    X509_free(x);
+    X509_free(y);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
 }
 
 static void test_round_trips(void)
@@ -97,6 +133,7 @@ static void test_refusals(void)
 int main(void)
 {
     test_round_trips();
+    test_set_fallback();
     test_refusals();
     return rk_test_done();
 }

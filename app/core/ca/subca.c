@@ -270,6 +270,21 @@ out:
     return rc;
 }
 
+/* Replaces *x with its DER read back: a certificate whose key went in
+ * undecoded (rk_spki_set) comes out as a parsed one, key decoded. */
+static int reread(X509 **x)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(*x, &der);
+    const unsigned char *p = der;
+    X509 *fresh = len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+    OPENSSL_free(der);
+    if (!fresh) return rk_err_set(RK_ECRYPTO, "the signed certificate does not read back");
+    X509_free(*x);
+    *x = fresh;
+    return 0;
+}
+
 /* ---- certificates -------------------------------------------------------- */
 
 static int random_serial(ASN1_INTEGER *out, char *hex, size_t n)
@@ -742,8 +757,13 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
         !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) ||
         !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)end))
         goto out;
-    /* the key as the request encodes it (the request's signature checked it) */
-    if ((rc = rk_spki_copy(X509_get_X509_PUBKEY(x), X509_REQ_get_X509_PUBKEY(csr)))) goto out;
+    /* the key, decoded, as the request encodes it (the request's signature
+     * checked it) */
+    int decoded = rk_spki_set(x, pub, X509_REQ_get_X509_PUBKEY(csr));
+    if (decoded < 0) {
+        rc = decoded;
+        goto out;
+    }
     if ((rc = rk_profile_apply(x, p, ca->cert, names, values, n))) goto out;
     if ((ca->ledger_backed && (rc = rk_db_set_durable(ca->db, 0))) || (rc = rk_db_begin(ca->db)))
         goto out;
@@ -756,8 +776,8 @@ int rk_subca_issue(X509 **out, rk_subca *ca, const rk_profile *p, X509_REQ *csr,
         rc = rk_err_set(RK_EINTERNAL, "no fresh serial number after 8 tries");
         goto out;
     }
-    if ((rc = sign_cert(&x, &ca->sg)) || (rc = record(ca->db, x, hex, p->name)) ||
-        (rc = rk_db_commit(ca->db)))
+    if ((rc = sign_cert(&x, &ca->sg)) || (!decoded && (rc = reread(&x))) ||
+        (rc = record(ca->db, x, hex, p->name)) || (rc = rk_db_commit(ca->db)))
         goto out;
     *out = x;
     x = NULL;

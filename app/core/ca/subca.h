@@ -14,9 +14,11 @@
  * HSM with raw C_Sign over the SHA-256, or with EVP_DigestSign for software
  * keys, SM2 with the GM/T 0009 default ID "1234567812345678"), verifies
  * the signature over those bytes with the CA's public key and places it.
- * The certificate handed out is that object, not a re-read of its DER, so
- * its public key is not decoded (X509_get0_pubkey returns NULL: use
- * rk_spki_pkey); re-reading cost 0.2 ms an enrolment. OpenSSL 3.0 has no X509_set1_signature_algo /
+ * The certificate handed out is that object, with the subscriber's key
+ * set decoded (rk_spki_set: for EC keys without OpenSSL's encoders), not a
+ * re-read of its DER: re-reading cost 0.2 ms an enrolment. (A key that
+ * would encode otherwise than the request has it goes in as the request's
+ * bytes, and then the certificate is re-read.) OpenSSL 3.0 has no X509_set1_signature_algo /
  * X509_set0_signature, so the two algorithm fields and the signature are
  * written through the pointers X509_get0_tbs_sigalg / X509_get0_signature
  * return; that needs no ENGINE, no libp11 EVP_PKEY and no second load of

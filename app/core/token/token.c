@@ -1260,17 +1260,6 @@ static int chain_check(X509 *cert, STACK_OF(X509) * cas)
     return rc;
 }
 
-/* chain_check of a certificate given as DER */
-static int chain_check_der(const unsigned char *der, int len, STACK_OF(X509) * cas)
-{
-    const unsigned char *p = der;
-    X509 *cert = len > 0 ? d2i_X509(NULL, &p, len) : NULL;
-    if (!cert) return rk_err_set(RK_EFORMAT, "the certificate is unreadable");
-    int rc = chain_check(cert, cas);
-    X509_free(cert);
-    return rc;
-}
-
 int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X509 *expected,
                          STACK_OF(X509) * cas)
 {
@@ -1285,9 +1274,8 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
         X509_free(got);
         return rc;
     }
-    /* The bytes on the key must be the certificate's, exactly. The chain
-     * is checked on those bytes, decoded (expected may be an issuer's fresh
-     * object, whose key, which the check needs, is not decoded: util/spki.h). */
+    /* The bytes on the key must be the certificate's, exactly; then the
+     * chain is checked on expected, which is the same certificate. */
     CK_OBJECT_HANDLE h;
     unsigned char *back = NULL, *want = NULL;
     rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len);
@@ -1308,7 +1296,7 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     else if (rv != CKR_OK || v.ulValueLen != (CK_ULONG)wlen || memcmp(back, want, wlen))
         rc = rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
     else if ((rc = pair_matches(t, id, id_len, expected, mismatch)) == 0 && cas)
-        rc = chain_check_der(back, wlen, cas);
+        rc = chain_check(expected, cas);
     free(back);
     OPENSSL_free(want);
     return rc;

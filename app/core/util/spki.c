@@ -5,8 +5,8 @@
 
 #include "util/err.h"
 
-#include <openssl/core_names.h>
 #include <openssl/objects.h>
+#include <string.h>
 
 int rk_spki_copy(X509_PUBKEY *dst, const X509_PUBKEY *src)
 {
@@ -39,8 +39,10 @@ int rk_spki_copy(X509_PUBKEY *dst, const X509_PUBKEY *src)
     return rk_err_oom();
 }
 
-/* An EC key on a named curve other than SM2 (whose keys OpenSSL types
- * differently), from its point; NULL if pub is not one. */
+/* An EC key on a NIST named curve, from its curve and point; NULL if pub
+ * is not one (or its point is not on the curve). Made through the EC
+ * parameter and point readers, it is a key OpenSSL can also set into a
+ * certificate without its encoders (rk_spki_set). */
 static EVP_PKEY *ec_from_point(const X509_PUBKEY *pub)
 {
     ASN1_OBJECT *alg;
@@ -56,16 +58,15 @@ static EVP_PKEY *ec_from_point(const X509_PUBKEY *pub)
     int curve = ptype == V_ASN1_OBJECT ? OBJ_obj2nid(pval) : NID_undef;
     if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1 && curve != NID_secp521r1)
         return NULL;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)OBJ_nid2sn(curve), 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)bits, (size_t)len),
-        OSSL_PARAM_construct_end()};
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    EVP_PKEY *key = NULL;
-    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    unsigned char *oid = NULL;
+    int olen = i2d_ASN1_OBJECT(pval, &oid);
+    const unsigned char *p = oid, *q = bits;
+    EVP_PKEY *key = olen > 0 ? d2i_KeyParams(EVP_PKEY_EC, NULL, &p, olen) : NULL;
+    if (key && !d2i_PublicKey(EVP_PKEY_EC, &key, &q, len)) {
+        EVP_PKEY_free(key);
         key = NULL;
-    EVP_PKEY_CTX_free(ctx);
+    }
+    OPENSSL_free(oid);
     return key;
 }
 
@@ -81,4 +82,19 @@ int rk_spki_pkey(EVP_PKEY **out, const X509_PUBKEY *pub)
     if (len > 0) *out = d2i_PUBKEY(NULL, &p, len);
     OPENSSL_free(der);
     return *out ? 0 : rk_err_set(RK_EFORMAT, "the public key is malformed or of an unknown kind");
+}
+
+int rk_spki_set(X509 *x, EVP_PKEY *key, const X509_PUBKEY *as)
+{
+    X509_PUBKEY *tmp = NULL;
+    unsigned char *want = NULL, *got = NULL;
+    int wlen = i2d_X509_PUBKEY(as, &want), glen = -1;
+    if (wlen > 0 && X509_PUBKEY_set(&tmp, key)) glen = i2d_X509_PUBKEY(tmp, &got);
+    int same = wlen > 0 && glen == wlen && !memcmp(got, want, (size_t)wlen);
+    X509_PUBKEY_free(tmp);
+    OPENSSL_free(want);
+    OPENSSL_free(got);
+    if (same) return X509_set_pubkey(x, key) ? 1 : rk_err_oom();
+    int rc = rk_spki_copy(X509_get_X509_PUBKEY(x), as);
+    return rc ? rc : 0;
 }

@@ -10,7 +10,8 @@
  * Nor does it decode them back: a key set this way stays undecoded
  * (X509_get0_pubkey and X509_REQ_get0_pubkey return NULL for it in
  * OpenSSL 3.0); rk_spki_pkey gives the key, for EC named curves at a sixth
- * of a decoder's cost.
+ * of a decoder's cost, and rk_spki_set puts such a key into a certificate
+ * decoded, for the checks that need it (X509_verify_cert does).
  */
 #ifndef RK_SPKI_H
 #define RK_SPKI_H
@@ -26,9 +27,17 @@ int rk_spki_copy(X509_PUBKEY *dst, const X509_PUBKEY *src);
 
 /* The key of pub as an EVP_PKEY (the caller frees it), whether pub was
  * parsed or set by rk_spki_copy. EC keys on a named NIST curve are built
- * from their point (about 17 us; the point is checked to be on the curve);
- * anything else (RSA, SM2) goes through OpenSSL's decoder (about 100 us).
- * 0 or RK_EFORMAT (a malformed or unknown key). */
+ * from their curve and point (about 15 us; the point is checked to be on
+ * the curve); anything else (RSA, SM2) goes through OpenSSL's decoder
+ * (about 100 us). 0 or RK_EFORMAT (a malformed or unknown key). */
 int rk_spki_pkey(EVP_PKEY **out, const X509_PUBKEY *pub);
+
+/* Sets fresh certificate x's key (none set yet) to key, which is
+ * rk_spki_pkey(as), so that x carries it decoded as a parsed certificate
+ * does, if it encodes exactly as `as`: returns 1. An EC key from
+ * rk_spki_pkey goes in without the encoders (a few us); others go through
+ * them (about 0.2 ms). If the encodings differ, x gets as's fields instead
+ * (rk_spki_copy), undecoded: returns 0. Negative RK_E* on failure. */
+int rk_spki_set(X509 *x, EVP_PKEY *key, const X509_PUBKEY *as);
 
 #endif
