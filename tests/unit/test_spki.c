@@ -28,6 +28,18 @@ static X509 *holder_of(EVP_PKEY *key)
     return dst;
 }
 
+/* 1 if x and y carry the same encoded key */
+static int same_spki(X509 *x, X509 *y)
+{
+    unsigned char *a = NULL, *b = NULL;
+    int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+    int blen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(y), &b);
+    int same = alen > 0 && alen == blen && !memcmp(a, b, (size_t)alen);
+    OPENSSL_free(a);
+    OPENSSL_free(b);
+    return same;
+}
+
 static void same_key_back(EVP_PKEY *key, const char *what)
 {
     X509 *x = holder_of(key);
@@ -42,14 +54,8 @@ static void same_key_back(EVP_PKEY *key, const char *what)
     CHECK(back && EVP_PKEY_eq(back, key) == 1);
     /* Set back into a certificate: decoded, and the same bytes. */
     X509 *y = X509_new();
-    unsigned char *a = NULL, *b = NULL;
     CHECK(y && back && rk_spki_set(y, back, X509_get_X509_PUBKEY(x)) == 1);
-    CHECK(y && X509_get0_pubkey(y) != NULL);
-    int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
-    int blen = y ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(y), &b) : 0;
-    CHECK(alen > 0 && alen == blen && !memcmp(a, b, (size_t)alen));
-    OPENSSL_free(a);
-    OPENSSL_free(b);
+    CHECK(y && X509_get0_pubkey(y) != NULL && same_spki(x, y));
     X509_free(y);
     EVP_PKEY_free(back);
     X509_free(x);
@@ -61,17 +67,12 @@ static void test_set_fallback(void)
     EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     X509 *x = k1 ? holder_of(k1) : NULL, *y = X509_new();
-    unsigned char *a = NULL, *b = NULL;
     CHECK(x && y && k2);
     if (x && y && k2) {
         CHECK_INT(rk_spki_set(y, k2, X509_get_X509_PUBKEY(x)), 0);
         CHECK(X509_get0_pubkey(y) == NULL); /* the fields, undecoded: not k2 */
-        int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
-        int blen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(y), &b);
-        CHECK(alen > 0 && alen == blen && !memcmp(a, b, (size_t)alen));
+        CHECK(same_spki(x, y));
     }
-    OPENSSL_free(a);
-    OPENSSL_free(b);
     X509_free(x);
     X509_free(y);
     EVP_PKEY_free(k1);

@@ -214,15 +214,10 @@ int rk_hsm_has_key(rk_hsm *h, const char *key_label)
 
 int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
 {
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
-    CK_KEY_TYPE kt = alg == RK_HSM_EC_P256 ? CKK_EC : CKK_RSA;
-    CK_ULONG bits = 2048;
-    CK_BYTE e[] = {0x01, 0x00, 0x01};
     unsigned char id[16];
     CK_OBJECT_HANDLE hpub, hpriv;
-    CK_MECHANISM mech = {alg == RK_HSM_EC_P256 ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
-                         NULL, 0};
+    CK_MECHANISM mech;
+    rk_p11_pair p;
     int rc;
 
     if (alg != RK_HSM_EC_P256 && alg != RK_HSM_RSA_2048)
@@ -230,39 +225,10 @@ int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
     if ((rc = rk_hsm_has_key(h, key_label)) < 0) return rc;
     if (rc == 1) return rk_err_set(RK_EEXIST, "the HSM already holds a key '%s'", key_label);
     if (RAND_bytes(id, sizeof id) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-    CK_ATTRIBUTE pub[10] = {
-        {CKA_CLASS, &pub_cls, sizeof pub_cls},
-        {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},
-        {CKA_PRIVATE, &no, sizeof no},
-        {CKA_ID, id, sizeof id},
-        {CKA_LABEL, (void *)key_label, strlen(key_label)},
-        {CKA_VERIFY, &yes, sizeof yes},
-    };
-    CK_ULONG npub = 7;
-    if (alg == RK_HSM_EC_P256) {
-        pub[npub++] =
-            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
-    } else {
-        pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
-        pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e, sizeof e};
-    }
-    CK_ATTRIBUTE priv[] = {
-        {CKA_CLASS, &priv_cls, sizeof priv_cls},
-        {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},
-        {CKA_PRIVATE, &yes, sizeof yes},
-        {CKA_SENSITIVE, &yes, sizeof yes},
-        {CKA_EXTRACTABLE, &no, sizeof no},
-        {CKA_ID, id, sizeof id},
-        {CKA_LABEL, (void *)key_label, strlen(key_label)},
-        {CKA_SIGN, &yes, sizeof yes},
-        {CKA_DECRYPT, &no, sizeof no},
-        {CKA_UNWRAP, &no, sizeof no},
-        {CKA_DERIVE, &no, sizeof no},
-    };
-    CK_RV rv = h->fl->C_GenerateKeyPair(h->s, &mech, pub, npub, priv, sizeof priv / sizeof priv[0],
-                                        &hpub, &hpriv);
+    /* the sub-CA's key: it signs, nothing else */
+    rk_p11_pair_init(&p, alg == RK_HSM_EC_P256, id, sizeof id, key_label, 1, 0);
+    rk_p11_pair_for_keygen(&p, &mech);
+    CK_RV rv = h->fl->C_GenerateKeyPair(h->s, &mech, p.pub, p.npub, p.priv, p.npriv, &hpub, &hpriv);
     return rv == CKR_OK ? 0 : fail_rv(rv, "generating the sub-CA key");
 }
 

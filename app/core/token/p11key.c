@@ -16,6 +16,67 @@
 const unsigned char RK_P11_P256_OID[10] = {0x06, 0x08, 0x2a, 0x86, 0x48,
                                            0xce, 0x3d, 0x03, 0x01, 0x07};
 
+void rk_p11_pair_init(rk_p11_pair *p, int ec, const unsigned char *id, size_t id_len,
+                      const char *label, int sign, int enc)
+{
+    memset(p, 0, sizeof *p);
+    p->pub_cls = CKO_PUBLIC_KEY;
+    p->priv_cls = CKO_PRIVATE_KEY;
+    p->kt = ec ? CKK_EC : CKK_RSA;
+    p->yes = CK_TRUE;
+    p->no = CK_FALSE;
+    p->sign = sign ? CK_TRUE : CK_FALSE;
+    p->rsa_enc = enc && !ec ? CK_TRUE : CK_FALSE;
+    p->ec_derive = enc && ec ? CK_TRUE : CK_FALSE;
+    CK_ULONG ll = (CK_ULONG)strlen(label);
+    const CK_ATTRIBUTE pub[] = {
+        {CKA_CLASS, &p->pub_cls, sizeof p->pub_cls},
+        {CKA_KEY_TYPE, &p->kt, sizeof p->kt},
+        {CKA_TOKEN, &p->yes, sizeof p->yes},
+        {CKA_PRIVATE, &p->no, sizeof p->no},
+        {CKA_ID, (void *)id, id_len},
+        {CKA_LABEL, (void *)label, ll},
+        {CKA_VERIFY, &p->sign, sizeof p->sign},
+        {CKA_ENCRYPT, &p->rsa_enc, sizeof p->rsa_enc},
+        {CKA_WRAP, &p->rsa_enc, sizeof p->rsa_enc},
+    };
+    const CK_ATTRIBUTE priv[] = {
+        {CKA_CLASS, &p->priv_cls, sizeof p->priv_cls},
+        {CKA_KEY_TYPE, &p->kt, sizeof p->kt},
+        {CKA_TOKEN, &p->yes, sizeof p->yes},
+        {CKA_PRIVATE, &p->yes, sizeof p->yes},
+        {CKA_SENSITIVE, &p->yes, sizeof p->yes},
+        {CKA_EXTRACTABLE, &p->no, sizeof p->no},
+        {CKA_ID, (void *)id, id_len},
+        {CKA_LABEL, (void *)label, ll},
+        {CKA_SIGN, &p->sign, sizeof p->sign},
+        {CKA_SIGN_RECOVER, &p->no, sizeof p->no},
+        {CKA_DECRYPT, &p->rsa_enc, sizeof p->rsa_enc},
+        {CKA_UNWRAP, &p->rsa_enc, sizeof p->rsa_enc},
+        {CKA_DERIVE, &p->ec_derive, sizeof p->ec_derive},
+    };
+    memcpy(p->pub, pub, sizeof pub);
+    p->npub = sizeof pub / sizeof pub[0];
+    memcpy(p->priv, priv, sizeof priv);
+    p->npriv = sizeof priv / sizeof priv[0];
+}
+
+void rk_p11_pair_for_keygen(rk_p11_pair *p, CK_MECHANISM *mech)
+{
+    memset(mech, 0, sizeof *mech);
+    if (p->kt == CKK_EC) {
+        mech->mechanism = CKM_EC_KEY_PAIR_GEN;
+        p->pub[p->npub++] =
+            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
+    } else {
+        mech->mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+        p->bits = 2048;
+        memcpy(p->e, (const CK_BYTE[]){0x01, 0x00, 0x01}, 3);
+        p->pub[p->npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &p->bits, sizeof p->bits};
+        p->pub[p->npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, p->e, sizeof p->e};
+    }
+}
+
 /* DigestInfo prefix of SHA-256, for CKM_RSA_PKCS signatures. */
 static const unsigned char SHA256_DIGESTINFO[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
                                                   0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,

@@ -1,6 +1,7 @@
 /*
  * Raw PKCS#11 work on one key object, shared by the USB-key layer
- * (token.c) and the appliance HSM (ca/hsm.c): reading an attribute,
+ * (token.c) and the appliance HSM (ca/hsm.c): the templates of a key pair,
+ * reading an attribute,
  * turning a public key object into an EVP_PKEY (EC P-256 or RSA), and
  * signing SHA-256 with raw CKM_ECDSA (SoftHSM2 has no CKM_ECDSA_SHA256) or
  * CKM_RSA_PKCS over a DigestInfo, the signature returned as X.509 wants it
@@ -23,6 +24,30 @@ typedef int (*rk_p11_fail_fn)(CK_RV rv, const char *doing);
 
 /* DER of the OID prime256v1 (1.2.840.10045.3.1.7), for CKA_EC_PARAMS. */
 extern const unsigned char RK_P11_P256_OID[10];
+
+/* The attribute templates of a key pair kept on a token: both halves
+ * token objects under one CKA_ID and label, the private half private,
+ * sensitive and never extractable; `sign` allows signing (and verifying),
+ * `enc` encryption: for RSA encrypt/decrypt and wrap/unwrap, for EC
+ * derive. The templates point into the struct: fill it in place and do
+ * not copy it. Room is left for the callers' own attributes (key material
+ * when importing): pub up to 12, priv up to 24. */
+typedef struct rk_p11_pair {
+    CK_OBJECT_CLASS pub_cls, priv_cls;
+    CK_KEY_TYPE kt;
+    CK_BBOOL yes, no, sign, rsa_enc, ec_derive;
+    CK_ULONG bits;
+    CK_BYTE e[3];
+    CK_ATTRIBUTE pub[12], priv[24];
+    CK_ULONG npub, npriv;
+} rk_p11_pair;
+
+void rk_p11_pair_init(rk_p11_pair *p, int ec, const unsigned char *id, size_t id_len,
+                      const char *label, int sign, int enc);
+
+/* Adds what C_GenerateKeyPair needs to p's public template: the P-256
+ * curve, or RSA's 2048 bits and exponent 65537; *mech is the mechanism. */
+void rk_p11_pair_for_keygen(rk_p11_pair *p, CK_MECHANISM *mech);
 
 /* One variable-length attribute into a new buffer (*out, free()).
  * RK_ENOTFOUND if the module will not reveal it. */

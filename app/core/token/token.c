@@ -811,18 +811,9 @@ static int find_by_id(CK_OBJECT_HANDLE *h, rk_token *t, CK_OBJECT_CLASS cls,
 int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const char *label,
                     rk_token_progress fn, void *arg)
 {
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_BBOOL sign = purpose == RK_TOKEN_SIGN ? CK_TRUE : CK_FALSE;
-    CK_BBOOL enc = purpose == RK_TOKEN_ENCRYPT ? CK_TRUE : CK_FALSE;
-    CK_BBOOL rsa_enc = alg == RK_TOKEN_RSA_2048 ? enc : CK_FALSE;
-    CK_BBOOL ec_derive = alg == RK_TOKEN_EC_P256 ? enc : CK_FALSE;
-    CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
-    CK_KEY_TYPE kt = alg == RK_TOKEN_EC_P256 ? CKK_EC : CKK_RSA;
-    CK_ULONG bits = 2048;
-    CK_BYTE e[] = {0x01, 0x00, 0x01};
     CK_OBJECT_HANDLE hpub, hpriv;
-    CK_MECHANISM mech = {alg == RK_TOKEN_EC_P256 ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
-                         NULL, 0};
+    CK_MECHANISM mech;
+    rk_p11_pair p;
 
     if (alg != RK_TOKEN_EC_P256 && alg != RK_TOKEN_RSA_2048)
         return rk_err_set(RK_EINVAL, "unknown key algorithm %d", alg);
@@ -832,39 +823,12 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
     if (!t->logged_in) return rk_err_set(RK_EAUTH, "generating a key needs the key's PIN");
     if (RAND_bytes(id, RK_TOKEN_ID_LEN) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
 
-    CK_ATTRIBUTE pub[12] = {
-        {CKA_CLASS, &pub_cls, sizeof pub_cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},         {CKA_PRIVATE, &no, sizeof no},
-        {CKA_ID, id, RK_TOKEN_ID_LEN},         {CKA_LABEL, (void *)label, strlen(label)},
-        {CKA_VERIFY, &sign, sizeof sign},      {CKA_ENCRYPT, &rsa_enc, sizeof rsa_enc},
-        {CKA_WRAP, &rsa_enc, sizeof rsa_enc},
-    };
-    CK_ULONG npub = 9;
-    if (alg == RK_TOKEN_EC_P256) {
-        pub[npub++] =
-            (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)RK_P11_P256_OID, sizeof RK_P11_P256_OID};
-    } else {
-        pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
-        pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e, sizeof e};
-    }
-    CK_ATTRIBUTE priv[] = {
-        {CKA_CLASS, &priv_cls, sizeof priv_cls},
-        {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},
-        {CKA_PRIVATE, &yes, sizeof yes},
-        {CKA_SENSITIVE, &yes, sizeof yes},
-        {CKA_EXTRACTABLE, &no, sizeof no},
-        {CKA_ID, id, RK_TOKEN_ID_LEN},
-        {CKA_LABEL, (void *)label, strlen(label)},
-        {CKA_SIGN, &sign, sizeof sign},
-        {CKA_SIGN_RECOVER, &no, sizeof no},
-        {CKA_DECRYPT, &rsa_enc, sizeof rsa_enc},
-        {CKA_UNWRAP, &rsa_enc, sizeof rsa_enc},
-        {CKA_DERIVE, &ec_derive, sizeof ec_derive},
-    };
+    rk_p11_pair_init(&p, alg == RK_TOKEN_EC_P256, id, RK_TOKEN_ID_LEN, label,
+                     purpose == RK_TOKEN_SIGN, purpose == RK_TOKEN_ENCRYPT);
+    rk_p11_pair_for_keygen(&p, &mech);
     progress(fn, arg, "generating the key pair on the key", 10);
-    CK_RV rv = t->ctx->fl->C_GenerateKeyPair(t->s, &mech, pub, npub, priv,
-                                             sizeof priv / sizeof priv[0], &hpub, &hpriv);
+    CK_RV rv =
+        t->ctx->fl->C_GenerateKeyPair(t->s, &mech, p.pub, p.npub, p.priv, p.npriv, &hpub, &hpriv);
     if (rv != CKR_OK) return fail_rv(rv, "generating the key pair");
     remember_pair(t, id, hpub, hpriv);
     progress(fn, arg, "key pair generated", 100);
@@ -898,16 +862,13 @@ static int bn_param(unsigned char **out, CK_ULONG *len, EVP_PKEY *key, const cha
 
 int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const char *label)
 {
-    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
     int is_ec = EVP_PKEY_is_a(key, "EC"), is_rsa = EVP_PKEY_is_a(key, "RSA");
-    CK_KEY_TYPE kt = is_ec ? CKK_EC : CKK_RSA;
-    CK_BBOOL rsa_enc = is_rsa ? CK_TRUE : CK_FALSE, ec_derive = is_ec ? CK_TRUE : CK_FALSE;
     enum { NV = 8 };
     unsigned char *v[NV] = {0};
     CK_ULONG vl[NV] = {0};
     unsigned char point[2 + 65];
     CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv;
+    rk_p11_pair p;
     int rc = 0;
 
     if (!is_ec && !is_rsa) return rk_err_set(RK_EINVAL, "only EC P-256 and RSA keys are imported");
@@ -915,29 +876,10 @@ int rk_token_import_key(unsigned char *id, rk_token *t, EVP_PKEY *key, const cha
     if (!t->logged_in) return rk_err_set(RK_EAUTH, "importing a key needs the key's PIN");
     if (RAND_bytes(id, RK_TOKEN_ID_LEN) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
 
-    CK_ATTRIBUTE pub[12] = {
-        {CKA_CLASS, &pub_cls, sizeof pub_cls}, {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},         {CKA_PRIVATE, &no, sizeof no},
-        {CKA_ID, id, RK_TOKEN_ID_LEN},         {CKA_LABEL, (void *)label, strlen(label)},
-        {CKA_VERIFY, &no, sizeof no},          {CKA_ENCRYPT, &rsa_enc, sizeof rsa_enc},
-        {CKA_WRAP, &rsa_enc, sizeof rsa_enc},
-    };
-    CK_ULONG npub = 9;
-    CK_ATTRIBUTE priv[20] = {
-        {CKA_CLASS, &priv_cls, sizeof priv_cls},
-        {CKA_KEY_TYPE, &kt, sizeof kt},
-        {CKA_TOKEN, &yes, sizeof yes},
-        {CKA_PRIVATE, &yes, sizeof yes},
-        {CKA_SENSITIVE, &yes, sizeof yes},
-        {CKA_EXTRACTABLE, &no, sizeof no},
-        {CKA_ID, id, RK_TOKEN_ID_LEN},
-        {CKA_LABEL, (void *)label, strlen(label)},
-        {CKA_SIGN, &no, sizeof no},
-        {CKA_DECRYPT, &rsa_enc, sizeof rsa_enc},
-        {CKA_UNWRAP, &rsa_enc, sizeof rsa_enc},
-        {CKA_DERIVE, &ec_derive, sizeof ec_derive},
-    };
-    CK_ULONG npriv = 12;
+    /* an escrowed encryption key: it never signs */
+    rk_p11_pair_init(&p, is_ec, id, RK_TOKEN_ID_LEN, label, 0, 1);
+    CK_ATTRIBUTE *pub = p.pub, *priv = p.priv;
+    CK_ULONG npub = p.npub, npriv = p.npriv;
     if (is_ec) {
         char group[32] = "";
         size_t plen = 0;
