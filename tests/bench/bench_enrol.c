@@ -709,6 +709,7 @@ int main(int argc, char **argv)
     path_of(g_errlog, g_dir, "stderr.log");
     setenv("RACTL", g_ractl, 1);
     setenv("RK_SOURCE_DIR", g_src, 1);
+    setenv("RK_BUILD_DIR", g_build, 1);
     char conf[PATHN], data[PATHN], sess[PATHN];
     path_of(conf, g_src, "conf/kiosk.conf");
     path_of(data, g_dir, "data");
