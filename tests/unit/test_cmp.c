@@ -10,6 +10,7 @@
 #include "ca/cmp_http.h"
 #include "ca/cmp_server.h"
 #include "util/err.h"
+#include "util/spki.h"
 
 #include <openssl/cmp.h>
 #include <openssl/err.h>
@@ -180,6 +181,21 @@ static void test_p10cr(rk_cmp_server *srv)
         CHECK_STR(cn_of(cert, cn, sizeof cn), "Wang Wu");
     }
     X509_free(cert);
+
+    /* A CSR made as the key layer makes it, its key set as encoded fields
+     * (util/spki: not decoded in the object): the same. */
+    X509_REQ *raw = X509_REQ_new();
+    CHECK(raw && X509_REQ_set_subject_name(raw, n) &&
+          rk_spki_copy(X509_REQ_get_X509_PUBKEY(raw), X509_REQ_get_X509_PUBKEY(csr)) == 0 &&
+          X509_REQ_sign(raw, k, EVP_sha256()) > 0);
+    CHECK(X509_REQ_get0_pubkey(raw) == NULL);
+    cert = NULL;
+    rc = rk_cmp_client_p10cr(&cert, &o, raw);
+    if (rc) fprintf(stderr, "p10cr (fields): %s\n", rk_err_msg());
+    CHECK_INT(rc, 0);
+    CHECK(cert && EVP_PKEY_eq(X509_get0_pubkey(cert), k) == 1);
+    X509_free(cert);
+    X509_REQ_free(raw);
 
     /* A CSR whose signature does not match its key: refused (badPOP). */
     EVP_PKEY *k2 = ec_key();
@@ -606,8 +622,8 @@ int main(void)
     rk_cmp_server_get_stats(&stats, srv);
     fprintf(stderr, "server: %ld requests, %ld issued, %ld confirmed, %ld rejected, %ld revoked\n",
             stats.requests, stats.issued, stats.confirmed, stats.rejected, stats.revoked);
-    CHECK_INT(stats.issued, 4); /* ir, p10cr, kur, ir over HTTP */
-    CHECK_INT(stats.confirmed, 4);
+    CHECK_INT(stats.issued, 5); /* ir, two p10cr, kur, ir over HTTP */
+    CHECK_INT(stats.confirmed, 5);
     CHECK_INT(stats.revoked, 2);
 
     X509_free(issued_ir);

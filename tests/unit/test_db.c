@@ -179,6 +179,45 @@ static void test_meta(void)
     rk_db_close(db);
 }
 
+static int synchronous(rk_db *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (rk_db_prepare(db, &st, "PRAGMA synchronous") == 0) {
+        if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+/* rk_db_set_durable switches synchronous between FULL (2, the default)
+ * and NORMAL (1), and skips a switch to what is already in force; a
+ * transaction in between changes nothing. */
+static void test_durable(void)
+{
+    rk_db *db = open_new("durable.db");
+    CHECK_INT(synchronous(db), 2);
+    CHECK_INT(rk_db_set_durable(db, 0), 0);
+    CHECK_INT(synchronous(db), 1);
+    CHECK_INT(rk_db_set_durable(db, 0), 0);
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_db_exec(db, "CREATE TABLE t(x)"), 0);
+    CHECK_INT(rk_db_commit(db), 0);
+    CHECK_INT(synchronous(db), 1);
+    CHECK_INT(rk_db_set_durable(db, 1), 0);
+    CHECK_INT(synchronous(db), 2);
+    CHECK_INT(rk_db_set_durable(db, 1), 0);
+    CHECK_INT(synchronous(db), 2);
+    /* BEGIN and COMMIT come from the statement cache: again and again */
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(rk_db_begin(db), 0);
+        CHECK_INT(rk_db_begin(db), RK_EINTERNAL); /* already open */
+        CHECK_INT(rk_db_exec(db, "INSERT INTO t VALUES (1)"), 0);
+        CHECK_INT(rk_db_commit(db), 0);
+    }
+    rk_db_close(db);
+}
+
 int main(void)
 {
     rk_test_tmpdir(dir, sizeof dir);
@@ -187,6 +226,7 @@ int main(void)
     test_outbox();
     test_two_connections();
     test_meta();
+    test_durable();
     rk_test_rmtree(dir);
     return rk_test_done();
 }
