@@ -56,8 +56,19 @@ if [ $up = 0 ]; then
     exit 77
 fi
 
+# lpadmin with a few retries: a cupsd that already answers lpstat may still
+# refuse a new queue for a moment while it starts (seen once in CI).
+add_queue() {
+    local i
+    for i in $(seq 30); do
+        lpadmin -h "$S" "$@" 2>"$C/lpadmin.err" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
 # A4: PDF printer to a file
-lpadmin -h "$S" -p a4 -E -v "file://$C/out/a4.pdf" -P "$PPD" 2>/dev/null || fail "lpadmin a4"
+add_queue -p a4 -E -v "file://$C/out/a4.pdf" -P "$PPD" || fail "lpadmin a4: $(cat "$C/lpadmin.err")"
 "$RACTL" print form --sample --out "$T/form.pdf" --queue a4 --server "$S" >"$T/out" ||
     fail "print form to CUPS: $(cat "$T/out")"
 grep -q 'sent to a4 (a4-' "$T/out" || fail "no CUPS job id: $(cat "$T/out")"
@@ -68,7 +79,7 @@ pdftotext "$C/out/a4.pdf" - | grep -q 北京如意科技有限公司 || fail "th
 
 # receipts: a raw queue to the virtual printer's socket
 start_vprinter "$T/vp" 80
-lpadmin -h "$S" -p receipt -E -v "socket://127.0.0.1:$VP_PORT" 2>/dev/null || fail "lpadmin receipt"
+add_queue -p receipt -E -v "socket://127.0.0.1:$VP_PORT" || fail "lpadmin receipt: $(cat "$C/lpadmin.err")"
 "$RACTL" -q print receipt --sample --printer "cups://receipt@$S" 2>/dev/null || fail "cups receipt"
 wait_for "$T/vp/job-0001.png" 100 || fail "the raw queue delivered nothing: $(tail -5 "$C/log/error_log")"
 cmp -s "$T/vp/job-0001.bin" "$(ls "$T/spool/archive"/*.escpos | head -1)" ||
