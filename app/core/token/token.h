@@ -219,7 +219,10 @@ int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t 
 
 /* Reads the certificate of pair id back and checks it: the same DER as
  * expected (if given), its public key is the pair's, and (if cas is given)
- * it chains to them at rk_clock_now(). RK_EVERIFY with what differs. */
+ * it chains to them at rk_clock_now(), checked on expected when given (the
+ * same bytes): its key must then be decoded, as in a parsed certificate or
+ * the sub-CA's (util/spki.h), else the chain check fails. RK_EVERIFY with
+ * what differs. */
 int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X509 *expected,
                          STACK_OF(X509) * cas);
 
