@@ -26,9 +26,11 @@ struct rk_hsm {
     int owns_init; /* we called C_Initialize successfully: finalise on close */
     CK_SESSION_HANDLE s;
     int logged_in;
-    /* The private key signed with last (a search walks all objects). */
+    /* The private key signed with last and its type (a search walks all
+     * objects; the type would be one more round trip a signature). */
     char sign_label[64];
     CK_OBJECT_HANDLE sign_h;
+    CK_KEY_TYPE sign_kt;
 };
 
 static int fail_rv(CK_RV rv, const char *what)
@@ -248,8 +250,8 @@ int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, cons
     CK_OBJECT_HANDLE o;
     *sig = NULL;
     if (h->sign_label[0] && !strcmp(h->sign_label, key_label)) {
-        int rc = rk_p11_sign_sha256(sig, siglen, is_ec, h->fl, h->s, h->sign_h, data, len,
-                                    "the HSM", fail_rv);
+        int rc = rk_p11_sign_sha256(sig, siglen, is_ec, h->fl, h->s, h->sign_h, h->sign_kt, data,
+                                    len, "the HSM", fail_rv);
         if (rc == 0) return 0;
         h->sign_label[0] = '\0'; /* the key may have been replaced: look again */
         rk_err_clear();
@@ -257,11 +259,12 @@ int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, cons
     int rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label);
     if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
     if (rc) return rc;
-    if ((rc = rk_p11_sign_sha256(sig, siglen, is_ec, h->fl, h->s, o, data, len, "the HSM",
-                                 fail_rv)) == 0 &&
+    if ((rc = rk_p11_sign_sha256(sig, siglen, is_ec, h->fl, h->s, o, CK_UNAVAILABLE_INFORMATION,
+                                 data, len, "the HSM", fail_rv)) == 0 &&
         strlen(key_label) < sizeof h->sign_label) {
         snprintf(h->sign_label, sizeof h->sign_label, "%s", key_label);
         h->sign_h = o;
+        h->sign_kt = *is_ec ? CKK_EC : CKK_RSA;
     }
     return rc;
 }

@@ -246,17 +246,17 @@ static int ecdsa_der(unsigned char **der, size_t *der_len, const unsigned char *
 }
 
 int rk_p11_sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, CK_FUNCTION_LIST *fl,
-                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, const unsigned char *data,
-                       size_t len, const char *what, rk_p11_fail_fn fail)
+                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_KEY_TYPE kt,
+                       const unsigned char *data, size_t len, const char *what, rk_p11_fail_fn fail)
 {
-    CK_KEY_TYPE kt;
     CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof kt};
     unsigned char in[sizeof SHA256_DIGESTINFO + 32], out[512];
     CK_ULONG outlen = sizeof out;
     CK_RV rv;
 
     *sig = NULL;
-    if ((rv = fl->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK) return fail(rv, "signing");
+    if (kt != CKK_EC && kt != CKK_RSA && (rv = fl->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK)
+        return fail(rv, "signing");
     *is_ec = kt == CKK_EC;
     memcpy(in, SHA256_DIGESTINFO, sizeof SHA256_DIGESTINFO);
     unsigned char *digest = *is_ec ? in : in + sizeof SHA256_DIGESTINFO;

@@ -68,10 +68,13 @@ int rk_p11_public_fields(X509_PUBKEY **out, CK_FUNCTION_LIST *fl, CK_SESSION_HAN
                          CK_OBJECT_HANDLE o, const char *what, rk_p11_fail_fn fail);
 
 /* Signs SHA-256(data) with private key object o; *sig (OPENSSL_free),
- * *is_ec tells which kind. Failures of C_SignInit/C_Sign go to fail with
- * doing = "signing". */
+ * *is_ec tells which kind. kt is o's key type (CKK_EC or CKK_RSA) where the
+ * caller knows it, else CK_UNAVAILABLE_INFORMATION and it is read from the
+ * key (one more round trip to the device). Failures of C_SignInit/C_Sign
+ * go to fail with doing = "signing". */
 int rk_p11_sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, CK_FUNCTION_LIST *fl,
-                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, const unsigned char *data,
-                       size_t len, const char *what, rk_p11_fail_fn fail);
+                       CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_KEY_TYPE kt,
+                       const unsigned char *data, size_t len, const char *what,
+                       rk_p11_fail_fn fail);
 
 #endif

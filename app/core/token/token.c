@@ -19,6 +19,7 @@
 #include "token/token.h"
 #include "token/p11key.h"
 
+#include "util/chain.h"
 #include "util/clock.h"
 #include "util/spki.h"
 #include "util/err.h"
@@ -54,6 +55,7 @@ struct rk_token_ctx {
     pthread_mutex_t last_lock;
     char last_serial[RK_TOKEN_SERIAL_MAX];
     CK_SLOT_ID last_slot;
+    rk_chain *chain; /* read-back chain checks (util/chain.h) */
 };
 
 struct rk_token {
@@ -148,7 +150,7 @@ int rk_token_ctx_new(rk_token_ctx **out, const char *module_path)
         return rk_err_set(RK_ECONF, "no PKCS#11 module configured for USB keys ([token] module)");
     if (!(ctx = calloc(1, sizeof *ctx))) return rk_err_oom();
     pthread_mutex_init(&ctx->last_lock, NULL);
-    if (!(ctx->p11 = PKCS11_CTX_new())) {
+    if (rk_chain_new(&ctx->chain) != 0 || !(ctx->p11 = PKCS11_CTX_new())) {
         rk_token_ctx_free(ctx);
         return rk_err_oom();
     }
@@ -185,6 +187,7 @@ void rk_token_ctx_free(rk_token_ctx *ctx)
         PKCS11_CTX_free(ctx->p11);
     }
     if (ctx->dl) dlclose(ctx->dl);
+    rk_chain_free(ctx->chain);
     pthread_mutex_destroy(&ctx->last_lock);
     free(ctx);
 }
@@ -1014,8 +1017,8 @@ static int sign_fail(CK_RV rv, const char *doing)
 }
 
 static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token *t,
-                       const unsigned char *id, size_t id_len, const unsigned char *data,
-                       size_t len)
+                       const unsigned char *id, size_t id_len, CK_KEY_TYPE kt,
+                       const unsigned char *data, size_t len)
 {
     CK_OBJECT_HANDLE h;
     *sig = NULL;
@@ -1023,8 +1026,28 @@ static int sign_sha256(unsigned char **sig, size_t *siglen, int *is_ec, rk_token
     if (rc == RK_ENOTFOUND)
         return rk_err_set(RK_ENOTFOUND, "no private key with that id on the key");
     if (rc) return rc;
-    return rk_p11_sign_sha256(sig, siglen, is_ec, t->ctx->fl, t->s, h, data, len, "the key",
+    return rk_p11_sign_sha256(sig, siglen, is_ec, t->ctx->fl, t->s, h, kt, data, len, "the key",
                               sign_fail);
+}
+
+/* The key type a pair's encoded public key shows, where it is one the key
+ * layer makes (RSA, EC P-256); else CK_UNAVAILABLE_INFORMATION. */
+static CK_KEY_TYPE fields_key_type(const X509_PUBKEY *pub)
+{
+    ASN1_OBJECT *alg;
+    const void *param = NULL;
+    int ptype = V_ASN1_UNDEF;
+    X509_ALGOR *a;
+    if (!X509_PUBKEY_get0_param(&alg, NULL, NULL, &a, pub)) return CK_UNAVAILABLE_INFORMATION;
+    X509_ALGOR_get0(NULL, &ptype, &param, a);
+    switch (OBJ_obj2nid(alg)) {
+    case NID_rsaEncryption: return CKK_RSA;
+    case NID_X9_62_id_ecPublicKey:
+        return ptype == V_ASN1_OBJECT && OBJ_obj2nid(param) == NID_X9_62_prime256v1
+                   ? CKK_EC
+                   : CK_UNAVAILABLE_INFORMATION;
+    default: return CK_UNAVAILABLE_INFORMATION;
+    }
 }
 
 int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id_len,
@@ -1049,7 +1072,8 @@ int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id
         if (!rc) rc = rk_err_oom();
         goto out;
     }
-    if ((rc = sign_sha256(&sig, &siglen, &is_ec, t, id, id_len, tbs, (size_t)tbslen)) != 0) {
+    if ((rc = sign_sha256(&sig, &siglen, &is_ec, t, id, id_len, fields_key_type(pub), tbs,
+                          (size_t)tbslen)) != 0) {
         if (rc != RK_EDEVICE && !still_present(t))
             rc = rk_err_set(RK_EDEVICE, "the key was removed while signing the request: insert it "
                                         "again and retry");
@@ -1181,25 +1205,9 @@ int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t 
     return cert_from_handle(out, t, h);
 }
 
-static int chain_check(X509 *cert, STACK_OF(X509) * cas)
+static int chain_check(rk_token *t, X509 *cert, STACK_OF(X509) * cas)
 {
-    X509_STORE *store = X509_STORE_new();
-    X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-    int rc = 0;
-
-    for (int i = 0; store && sctx && i < sk_X509_num(cas); i++)
-        X509_STORE_add_cert(store, sk_X509_value(cas, i));
-    if (!store || !sctx || !X509_STORE_CTX_init(sctx, store, cert, cas)) {
-        rc = rk_err_oom();
-    } else {
-        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx), (time_t)rk_clock_now());
-        if (X509_verify_cert(sctx) != 1)
-            rc = rk_err_set(RK_EVERIFY, "the certificate on the key does not chain to the CA: %s",
-                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)));
-    }
-    X509_STORE_CTX_free(sctx);
-    X509_STORE_free(store);
-    return rc;
+    return rk_chain_check(t->ctx->chain, cert, "the certificate on the key", cas, rk_clock_now());
 }
 
 int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X509 *expected,
@@ -1212,7 +1220,7 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     if (!expected) {
         if ((rc = rk_token_read_cert(&got, t, id, id_len)) == 0 &&
             (rc = pair_matches(t, id, id_len, got, mismatch)) == 0 && cas)
-            rc = chain_check(got, cas);
+            rc = chain_check(t, got, cas);
         X509_free(got);
         return rc;
     }
@@ -1238,7 +1246,7 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     else if (rv != CKR_OK || v.ulValueLen != (CK_ULONG)wlen || memcmp(back, want, wlen))
         rc = rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
     else if ((rc = pair_matches(t, id, id_len, expected, mismatch)) == 0 && cas)
-        rc = chain_check(expected, cas);
+        rc = chain_check(t, expected, cas);
     free(back);
     OPENSSL_free(want);
     return rc;
