@@ -4,6 +4,8 @@
  */
 #include "test.h"
 
+#include <sys/stat.h>
+
 #include "db/db.h"
 #include "db/outbox.h"
 #include "util/err.h"
@@ -234,6 +236,37 @@ static void test_durable(void)
     rk_db_close(db);
 }
 
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* A burst of writes grows the WAL file; the next restart of the file
+ * truncates it back to 8 MiB, and the last close keeps it (not empty). */
+static void test_wal_bounded(void)
+{
+    rk_db *db = open_new("burst.db");
+    char wal[512];
+    snprintf(wal, sizeof wal, "%s/burst.db-wal", dir);
+    CHECK_INT(rk_db_exec(db, "CREATE TABLE b(x)"), 0);
+    /* 12 MiB in one transaction: 3000 pages in the WAL */
+    CHECK_INT(rk_db_exec(db, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                             "FROM n WHERE i < 12) INSERT INTO b SELECT zeroblob(1048576) FROM n; "
+                             "COMMIT"),
+              0);
+    CHECK(file_size(wal) > 12L * 1048576);
+    /* the automatic checkpoint copied it all; the next writes restart the
+     * file and truncate it */
+    CHECK_INT(rk_db_exec(db, "DELETE FROM b"), 0);
+    CHECK_INT(rk_db_exec(db, "PRAGMA wal_checkpoint(PASSIVE)"), 0);
+    CHECK_INT(rk_db_exec(db, "INSERT INTO b VALUES (1)"), 0);
+    long after = file_size(wal);
+    CHECK(after > 0 && after <= 8L * 1048576);
+    rk_db_close(db);
+    CHECK_INT(file_size(wal), after);
+}
+
 int main(void)
 {
     rk_test_tmpdir(dir, sizeof dir);
@@ -243,6 +276,7 @@ int main(void)
     test_two_connections();
     test_meta();
     test_durable();
+    test_wal_bounded();
     rk_test_rmtree(dir);
     return rk_test_done();
 }
