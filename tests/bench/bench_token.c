@@ -7,7 +7,7 @@
  *    rk_token_open + rk_token_login, rk_token_keygen (EC P-256), rk_token_csr,
  *    rk_token_write_cert, rk_token_verify_cert (read back + checks);
  *  - with the bare PKCS#11 calls the key needs for the same work: find the
- *    blank slot, C_InitToken, C_Login(SO) + C_InitPIN, C_Login(user),
+ *    blank slot, C_InitToken, C_Login(SO), C_SetPIN + C_InitPIN, C_Login(user),
  *    C_GenerateKeyPair, C_Sign of a SHA-256 digest, C_CreateObject of the
  *    certificate, C_FindObjects + C_GetAttributeValue to read it back. The
  *    raw path makes the same key operations as the layer: the same key

@@ -89,9 +89,7 @@ void rk_bench_raw_round(double *t, char *serial, CK_FUNCTION_LIST *fl, X509 *cer
     OK(fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
     OK(fl->C_Login(s, CKU_SO, tmp, 16));
     OK(fl->C_SetPIN(s, tmp, 16, so, 16));
-    OK(fl->C_Logout(s));
-    OK(fl->C_Login(s, CKU_SO, so, 16));
-    OK(fl->C_InitPIN(s, pin, 8));
+    OK(fl->C_InitPIN(s, pin, 8)); /* in the same SO login, as the layer does */
     OK(fl->C_Logout(s));
     double b = rk_bench_now_ms();
     OK(fl->C_Login(s, CKU_USER, pin, 8));

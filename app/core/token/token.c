@@ -624,6 +624,18 @@ int rk_token_change_pin(rk_token *t, const char *old_pin, const char *new_pin)
 }
 
 /* SO login with the derived PIN, InitPIN(user_pin), logout. */
+/* Sets the user PIN in session s, where the security officer is logged
+ * in, and logs out. */
+static int init_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *user_pin)
+{
+    CK_RV rv = ctx->fl->C_InitPIN(s, (CK_UTF8CHAR *)user_pin, strlen(user_pin));
+    ctx->fl->C_Logout(s);
+    if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID)
+        return rk_err_set(RK_EINVAL, "the key does not accept this PIN (length or characters)");
+    if (rv != CKR_OK) return fail_rv(rv, "setting the user PIN");
+    return 0;
+}
+
 static int so_set_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *so_pin,
                            const char *user_pin)
 {
@@ -632,12 +644,7 @@ static int so_set_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *s
         return rk_err_set(RK_EAUTH, "the key's SO PIN does not match this branch's secret "
                                     "(was the key initialised by another branch?)");
     if (rv != CKR_OK) return fail_rv(rv, "logging in as security officer");
-    rv = ctx->fl->C_InitPIN(s, (CK_UTF8CHAR *)user_pin, strlen(user_pin));
-    ctx->fl->C_Logout(s);
-    if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID)
-        return rk_err_set(RK_EINVAL, "the key does not accept this PIN (length or characters)");
-    if (rv != CKR_OK) return fail_rv(rv, "setting the user PIN");
-    return 0;
+    return init_user_pin(ctx, s, user_pin);
 }
 
 int rk_token_unlock(rk_token *t, const unsigned char *secret, size_t secret_len,
@@ -745,14 +752,20 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
         if (rv == CKR_OK)
             rv = ctx->fl->C_SetPIN(s, (CK_UTF8CHAR *)tmp_so, strlen(tmp_so), (CK_UTF8CHAR *)so_pin,
                                    strlen(so_pin));
-        ctx->fl->C_Logout(s);
         if (rv != CKR_OK) {
+            ctx->fl->C_Logout(s);
             rc = fail_rv(rv, "setting the SO PIN");
             goto out;
         }
+        /* still logged in as the security officer: set the user PIN in the
+         * same login (a login costs a key derivation on the key) */
+        progress(o->progress, o->progress_arg, "setting the user PIN", 75);
+        rc = init_user_pin(ctx, s, user_pin);
+    } else {
+        progress(o->progress, o->progress_arg, "setting the user PIN", 75);
+        rc = so_set_user_pin(ctx, s, so_pin, user_pin);
     }
-    progress(o->progress, o->progress_arg, "setting the user PIN", 75);
-    if ((rc = so_set_user_pin(ctx, s, so_pin, user_pin)) != 0) goto out;
+    if (rc) goto out;
     if (!o->user_pin) snprintf(pin_out, RK_TOKEN_PIN_MAX, "%s", user_pin);
     progress(o->progress, o->progress_arg, "done", 100);
 out:
