@@ -84,12 +84,14 @@ static int check_cas(STACK_OF(X509) * cas, int64_t now)
 static int cas_current(STACK_OF(X509) * cas, int64_t now)
 {
     time_t t = (time_t)now;
+    char name[256];
     for (int i = 0; i < sk_X509_num(cas); i++) {
         X509 *ca = sk_X509_value(cas, i);
-        if (X509_cmp_time(X509_get0_notBefore(ca), &t) > 0)
-            return rk_err_set(RK_EVERIFY, "a CA certificate is not yet valid");
-        if (X509_cmp_time(X509_get0_notAfter(ca), &t) < 0)
-            return rk_err_set(RK_EVERIFY, "a CA certificate has expired");
+        int early = X509_cmp_time(X509_get0_notBefore(ca), &t) > 0;
+        if (!early && X509_cmp_time(X509_get0_notAfter(ca), &t) >= 0) continue;
+        if (!X509_NAME_oneline(X509_get_subject_name(ca), name, sizeof name)) name[0] = '\0';
+        return rk_err_set(RK_EVERIFY, "the CA certificate %s %s", name,
+                          early ? "is not yet valid" : "has expired");
     }
     return 0;
 }
