@@ -623,7 +623,6 @@ int rk_token_change_pin(rk_token *t, const char *old_pin, const char *new_pin)
     return user_pin_rv(t, rv, "changing the PIN");
 }
 
-/* SO login with the derived PIN, InitPIN(user_pin), logout. */
 /* Sets the user PIN in session s, where the security officer is logged
  * in, and logs out. */
 static int init_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *user_pin)
@@ -636,6 +635,7 @@ static int init_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *use
     return 0;
 }
 
+/* SO login with the derived PIN, InitPIN(user_pin), logout. */
 static int so_set_user_pin(rk_token_ctx *ctx, CK_SESSION_HANDLE s, const char *so_pin,
                            const char *user_pin)
 {

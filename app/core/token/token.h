@@ -219,7 +219,8 @@ int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t 
 
 /* Reads the certificate of pair id back and checks it: the same DER as
  * expected (if given), its public key is the pair's, and (if cas is given)
- * it chains to them at rk_clock_now(), checked on expected when given (the
+ * it chains to them at rk_clock_now() (util/chain.h: the context checks
+ * the CA certificates' own chain once), checked on expected when given (the
  * same bytes): its key must then be decoded, as in a parsed certificate or
  * the sub-CA's (util/spki.h), else the chain check fails. RK_EVERIFY with
  * what differs. */
