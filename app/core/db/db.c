@@ -122,14 +122,6 @@ int rk_db_exec(rk_db *db, const char *sql)
     return 0;
 }
 
-int rk_db_set_durable(rk_db *db, int full)
-{
-    if (db->relaxed == !full) return 0; /* already so: no statement to compile */
-    int rc = rk_db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    if (!rc) db->relaxed = !full;
-    return rc;
-}
-
 int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql)
 {
     if (sqlite3_prepare_v2(db->h, sql, -1, out, NULL) != SQLITE_OK)
@@ -182,6 +174,15 @@ static int run_cached(rk_db *db, const char *sql, const char *what)
     if (rc) return rc;
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, what);
     rk_db_release(db, st);
+    return rc;
+}
+
+int rk_db_set_durable(rk_db *db, int full)
+{
+    if (db->relaxed == !full) return 0; /* already so */
+    int rc = run_cached(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                        "cannot set synchronous");
+    if (!rc) db->relaxed = !full;
     return rc;
 }
 
