@@ -366,6 +366,31 @@ static void test_key_lifecycle(rk_token_ctx *ctx)
     if (t) {
         CHECK_INT(rk_token_login(t, "55667788"), 0);
         CHECK_INT(rk_token_verify_cert(t, ec, RK_TOKEN_ID_LEN, cert2, cas), 0);
+        /* A pair made and certified in this session is read back by the
+         * certificate's handle: still checked against what was written,
+         * and a certificate removed since (by another program) is missed. */
+        unsigned char fresh[RK_TOKEN_ID_LEN];
+        EVP_PKEY *fpub = NULL;
+        CHECK_INT(rk_token_keygen(fresh, t, RK_TOKEN_EC_P256, RK_TOKEN_SIGN, "fresh", NULL, NULL),
+                  0);
+        CHECK_INT(rk_token_public_key(&fpub, t, fresh, RK_TOKEN_ID_LEN), 0);
+        X509 *fcert = fpub ? make_cert(subj, fpub, ca, ca_key, 0) : NULL;
+        X509 *fother = fpub ? make_cert(subj, fpub, ca, ca_key, 0) : NULL; /* same key */
+        CHECK(fcert && fother);
+        CHECK_INT(rk_token_write_cert(t, fresh, RK_TOKEN_ID_LEN, "fresh", fcert, 0, NULL, NULL), 0);
+        CHECK_INT(rk_token_verify_cert(t, fresh, RK_TOKEN_ID_LEN, fcert, cas), 0);
+        CHECK_INT(rk_token_verify_cert(t, fresh, RK_TOKEN_ID_LEN, fother, cas), RK_EVERIFY);
+        CHECK(strstr(rk_err_msg(), "differs from the one written") != NULL);
+        rk_token *t2 = NULL;
+        CHECK_INT(rk_token_open(&t2, ctx, serial), 0);
+        CHECK(t2 && rk_token_login(t2, "55667788") == 0);
+        CHECK(t2 && rk_token_delete_pair(t2, fresh, RK_TOKEN_ID_LEN) == 0);
+        rk_token_close(t2);
+        CHECK_INT(rk_token_verify_cert(t, fresh, RK_TOKEN_ID_LEN, fcert, cas), RK_ENOTFOUND);
+        CHECK(strstr(rk_err_msg(), "no certificate for that key pair") != NULL);
+        X509_free(fcert);
+        X509_free(fother);
+        EVP_PKEY_free(fpub);
         /* Pulled between login and signing the CSR. */
         CHECK_INT(rk_softkeys_set_pulled(g_state, serial, 1), 0);
         X509_REQ *r4 = NULL;

@@ -73,7 +73,7 @@ struct rk_token {
     /* The handles of the pair made last in this session (SoftHSM walks all
      * its objects for every search): find_by_id answers from them. */
     unsigned char made_id[RK_TOKEN_ID_LEN];
-    CK_OBJECT_HANDLE made_pub, made_priv;
+    CK_OBJECT_HANDLE made_pub, made_priv, made_cert_h;
     int made, made_cert; /* made_cert: this session wrote its certificate */
 };
 
@@ -1184,7 +1184,10 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
             goto out;
         }
     }
-    if (fresh) t->made_cert = 1;
+    if (fresh) {
+        t->made_cert = 1;
+        t->made_cert_h = h;
+    }
     progress(fn, arg, "certificate written", 100);
     rc = 0;
 out:
@@ -1238,13 +1241,21 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
         return rc;
     }
     /* The bytes on the key must be the certificate's, exactly; then the
-     * chain is checked on expected, which is the same certificate. */
+     * chain is checked on expected, which is the same certificate. The
+     * certificate this session wrote for a pair it made is read by its
+     * handle (a search walks every object of the key, on a real key over
+     * USB); its class and id come with its value, so the object is checked
+     * as the search would have found it. */
+    const char *gone = "no certificate for that key pair on the key";
     CK_OBJECT_HANDLE h;
     unsigned char *back = NULL, *want = NULL;
-    rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len);
-    if (rc == RK_ENOTFOUND)
-        return rk_err_set(RK_ENOTFOUND, "no certificate for that key pair on the key");
-    if (rc) return rc;
+    int by_handle =
+        t->made && t->made_cert && id_len == RK_TOKEN_ID_LEN && !memcmp(id, t->made_id, id_len);
+    if (by_handle) {
+        h = t->made_cert_h;
+    } else if ((rc = find_by_id(&h, t, CKO_CERTIFICATE, id, id_len)) != 0) {
+        return rc == RK_ENOTFOUND ? rk_err_set(RK_ENOTFOUND, "%s", gone) : rc;
+    }
     int wlen = i2d_X509(expected, &want);
     if (wlen <= 0 || !(back = malloc((size_t)wlen))) {
         OPENSSL_free(want);
@@ -1252,11 +1263,18 @@ int rk_token_verify_cert(rk_token *t, const unsigned char *id, size_t id_len, X5
     }
     /* One read into a buffer of the expected size: a longer value does not
      * fit (CKR_BUFFER_TOO_SMALL) and so differs. */
-    CK_ATTRIBUTE v = {CKA_VALUE, back, (CK_ULONG)wlen};
-    CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, &v, 1);
-    if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    unsigned char idb[64];
+    CK_ATTRIBUTE v[] = {{CKA_VALUE, back, (CK_ULONG)wlen},
+                        {CKA_CLASS, &cls, sizeof cls},
+                        {CKA_ID, idb, sizeof idb}};
+    CK_RV rv = t->ctx->fl->C_GetAttributeValue(t->s, h, v, 3);
+    if (rv == CKR_OBJECT_HANDLE_INVALID && by_handle)
+        rc = rk_err_set(RK_ENOTFOUND, "%s", gone); /* destroyed since */
+    else if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
         rc = fail_rv(rv, "reading back");
-    else if (rv != CKR_OK || v.ulValueLen != (CK_ULONG)wlen || memcmp(back, want, wlen))
+    else if (rv != CKR_OK || v[0].ulValueLen != (CK_ULONG)wlen || memcmp(back, want, wlen) ||
+             cls != CKO_CERTIFICATE || v[2].ulValueLen != id_len || memcmp(idb, id, id_len))
         rc = rk_err_set(RK_EVERIFY, "the certificate read back differs from the one written");
     else if ((rc = pair_matches(t, id, id_len, expected, mismatch)) == 0 && cas)
         rc = chain_check(t, expected, cas);
