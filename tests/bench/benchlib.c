@@ -86,6 +86,8 @@ void rk_bench_raw_round(double *t, char *serial, CK_FUNCTION_LIST *fl, X509 *cer
     memset(label, ' ', sizeof label);
     memcpy(label, label_text, strnlen(label_text, sizeof label));
     OK(fl->C_InitToken(slot, tmp, 16, label));
+    /* the new serial, which the SO PIN is derived from */
+    OK(fl->C_GetTokenInfo(slot, &ti));
     OK(fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
     OK(fl->C_Login(s, CKU_SO, tmp, 16));
     OK(fl->C_SetPIN(s, tmp, 16, so, 16));
