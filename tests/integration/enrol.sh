@@ -217,6 +217,33 @@ SER2=$(sqlite3 "$DB" "SELECT c.serial FROM certificate c JOIN orders o ON o.id =
 as boss
 expect 7 "ca suspend of an order's certificate" -- "$RACTL" ca suspend "$SER2"
 contains "is order $REF2's" "names the order"
+# One enrolment of an order at a time: while another program holds the
+# order's lock (its byte of locks/enrol.lock, as a record lock, which the
+# open-file-description lock conflicts with), enrolling it stops at once;
+# a lock on another order's byte does not stand in the way.
 as lily
+KEY3=$(new_key "Zhao Liu")
+REF3=$(paid_order 赵六)
+OID3=$(sqlite3 "$DB" "SELECT id FROM orders WHERE ref = '$REF3'")
+hold_lock() { # BYTE: holds it until killed; $T/held appears once it does
+    rm -f "$T/held"
+    python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, int(sys.argv[2]))
+open(sys.argv[3], "w").close()
+time.sleep(60)' "$RAKIOSK_DATA_DIR/locks/enrol.lock" "$1" "$T/held" &
+    HOLDER=$!
+    for _ in $(seq 100); do [ -e "$T/held" ] && break; sleep 0.05; done
+}
+hold_lock "$OID3"
+expect 4 "enrol while another program enrols the order" -- \
+    sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+contains "is being enrolled by another program" "says the order is busy"
+kill $HOLDER; wait $HOLDER 2>/dev/null
+hold_lock $((OID3 + 1000))
+expect 0 "enrol beside a lock on another order" -- \
+    sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+kill $HOLDER; wait $HOLDER 2>/dev/null
+
 expect 0 "audit at the end" -- "$RACTL" audit verify
 finish

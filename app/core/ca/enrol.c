@@ -6,6 +6,7 @@
  * steps produced. rk_enrol_run() decides what to do from that row and from
  * the key itself, so the same call both starts and resumes.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "enrol.h"
 
 #include "audit/audit.h"
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/pem.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -586,13 +586,16 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
     return rc;
 }
 
-/* One enrolment of an order at a time, across programs: an exclusive
- * flock on <data_dir>/locks/enrol-<order uuid>, which the kernel releases
- * when the holder ends, even by SIGKILL. Returns the descriptor or -1. */
-static int lock_uuid(rk_ledger *l, const char *uuid, const char *ref)
+/* One enrolment of an order at a time, across programs: an exclusive lock
+ * on the byte at the order's id in <data_dir>/locks/enrol.lock, held by
+ * the open file description (F_OFD_SETLK), so the kernel releases it when
+ * the holder closes it or ends, even by SIGKILL. One file for all orders:
+ * a file per order would pile up, one for every order ever issued.
+ * Returns the descriptor or -1. */
+static int lock_id(rk_ledger *l, int64_t id, const char *ref)
 {
     char path[4400];
-    snprintf(path, sizeof path, "%s/locks/enrol-%s", l->conf->data_dir, uuid);
+    snprintf(path, sizeof path, "%s/locks/enrol.lock", l->conf->data_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT) {
         /* the first enrolment here: make the folder */
@@ -608,9 +611,14 @@ static int lock_uuid(rk_ledger *l, const char *uuid, const char *ref)
         rk_err_set(RK_EIO, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)id, .l_len = 1};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        int e = errno;
         close(fd);
-        rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", ref);
+        if (e == EAGAIN || e == EACCES)
+            rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", ref);
+        else
+            rk_err_set(RK_EIO, "cannot lock %s: %s", path, strerror(e));
         return -1;
     }
     return fd;
@@ -618,21 +626,21 @@ static int lock_uuid(rk_ledger *l, const char *uuid, const char *ref)
 
 static int lock_order(rk_ledger *l, const rk_order *o)
 {
-    return lock_uuid(l, o->uuid, o->ref);
+    return lock_id(l, o->id, o->ref);
 }
 
-/* The uuid of the order ref names (a reference or a uuid), read alone: the
+/* The id of the order ref names (a reference or a uuid), read alone: the
  * lock is taken before the order is loaded and checked, so that what is
  * checked cannot change before the lock. */
-static int order_uuid(char *out, size_t n, rk_ledger *l, const char *ref)
+static int order_id(int64_t *out, rk_ledger *l, const char *ref)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_cached(l->db, &st, "SELECT uuid FROM orders WHERE ref = ?1 OR uuid = ?1");
+    int rc = rk_db_cached(l->db, &st, "SELECT id FROM orders WHERE ref = ?1 OR uuid = ?1");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
-        rk_db_text(out, n, st, 0);
+        *out = sqlite3_column_int64(st, 0);
     else
         rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
                               : rk_db_fail(l->db, "cannot read order");
@@ -691,11 +699,11 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     memset(&je, 0, sizeof je);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
-    char uuid[sizeof ord->uuid];
+    int64_t id = 0;
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
-        (rc = order_uuid(uuid, sizeof uuid, l, o->order_ref)) != 0)
+        (rc = order_id(&id, l, o->order_ref)) != 0)
         goto out;
-    if ((lock = lock_uuid(l, uuid, o->order_ref)) < 0) {
+    if ((lock = lock_id(l, id, o->order_ref)) < 0) {
         rc = RK_EBUSY;
         goto out;
     }
@@ -726,7 +734,7 @@ out:
     journal_clear(&j);
     journal_clear(&je);
     free(ord);
-    if (lock >= 0) close(lock); /* releases the flock */
+    if (lock >= 0) close(lock); /* releases the lock */
     return rc;
 }
 
