@@ -22,10 +22,9 @@ extern const char *const RK_RAW_STEP[RK_RAW_N];
 /* The key's own operations on the first blank token of fl, timed into
  * t[RK_RAW_N]: C_InitToken (label), the SO PIN change (SoftHSM gives a
  * serial only at init, so the layer reads it and sets the serial-derived
- * SO PIN then) and C_InitPIN in that SO login; C_Login; C_GenerateKeyPair with rk_token_keygen's templates
- * (EC P-256, signing); C_Sign of a digest; C_CreateObject of cert; C_Find +
- * read back. serial (17 bytes) receives the token's serial. Exits on any
- * PKCS#11 failure. */
+ * SO PIN then) and C_InitPIN in that SO login; C_Login; C_GenerateKeyPair with rk_token_keygen's
+ * templates (EC P-256, signing); C_Sign of a digest; C_CreateObject of cert; C_Find + read back.
+ * serial (17 bytes) receives the token's serial. Exits on any PKCS#11 failure. */
 void rk_bench_raw_round(double *t, char *serial, CK_FUNCTION_LIST *fl, X509 *cert,
                         const char *label);
 
