@@ -591,7 +591,7 @@ static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by
  * the open file description (F_OFD_SETLK), so the kernel releases it when
  * the holder closes it or ends, even by SIGKILL. One file for all orders:
  * a file per order would pile up, one for every order ever issued.
- * Returns the descriptor or -1. */
+ * Returns the descriptor, or RK_EBUSY or RK_EIO (negative). */
 static int lock_id(rk_ledger *l, int64_t id, const char *ref)
 {
     char path[4400];
@@ -601,25 +601,19 @@ static int lock_id(rk_ledger *l, int64_t id, const char *ref)
         /* the first enrolment here: make the folder */
         char dir[4400];
         snprintf(dir, sizeof dir, "%s/locks", l->conf->data_dir);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            rk_err_set(RK_EIO, "cannot create %s: %s", dir, strerror(errno));
-            return -1;
-        }
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return rk_err_set(RK_EIO, "cannot create %s: %s", dir, strerror(errno));
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     }
-    if (fd < 0) {
-        rk_err_set(RK_EIO, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
+    if (fd < 0) return rk_err_set(RK_EIO, "cannot open %s: %s", path, strerror(errno));
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)id, .l_len = 1};
     if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
         int e = errno;
         close(fd);
         if (e == EAGAIN || e == EACCES)
-            rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now", ref);
-        else
-            rk_err_set(RK_EIO, "cannot lock %s: %s", path, strerror(e));
-        return -1;
+            return rk_err_set(RK_EBUSY, "order %s is being enrolled by another program right now",
+                              ref);
+        return rk_err_set(RK_EIO, "cannot lock %s: %s", path, strerror(e));
     }
     return fd;
 }
@@ -704,7 +698,7 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
         (rc = order_id(&id, l, o->order_ref)) != 0)
         goto out;
     if ((lock = lock_id(l, id, o->order_ref)) < 0) {
-        rc = RK_EBUSY;
+        rc = lock;
         goto out;
     }
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
@@ -822,7 +816,7 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
         goto out;
     }
     if ((lock = lock_order(l, ord)) < 0) {
-        rc = RK_EBUSY;
+        rc = lock;
         goto out;
     }
     if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 ||
@@ -953,7 +947,7 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
         (rc = rk_order_get(l, order_ref, ord)) != 0)
         goto out;
     if ((lock = lock_order(l, ord)) < 0) {
-        rc = RK_EBUSY;
+        rc = lock;
         goto out;
     }
     for (int i = 0; i < 2 && !rc; i++) {
