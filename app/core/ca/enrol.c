@@ -618,28 +618,26 @@ static int lock_id(rk_ledger *l, int64_t id, const char *ref)
     return fd;
 }
 
-static int lock_order(rk_ledger *l, const rk_order *o)
-{
-    return lock_id(l, o->id, o->ref);
-}
-
-/* The id of the order ref names (a reference or a uuid), read alone: the
- * lock is taken before the order is loaded and checked, so that what is
- * checked cannot change before the lock. */
-static int order_id(int64_t *out, rk_ledger *l, const char *ref)
+/* The lock of the order ref names (a reference or a uuid), into *fd: its
+ * id is read alone, so that the order is loaded and checked only under the
+ * lock, where what is checked cannot change. */
+static int lock_ref(int *fd, rk_ledger *l, const char *ref)
 {
     sqlite3_stmt *st;
+    int64_t id = 0;
     int rc = rk_db_cached(l->db, &st, "SELECT id FROM orders WHERE ref = ?1 OR uuid = ?1");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+        id = sqlite3_column_int64(st, 0);
     else
         rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no order '%s'", ref)
                               : rk_db_fail(l->db, "cannot read order");
     rk_db_release(l->db, st);
-    return rc;
+    if (rc) return rc;
+    *fd = lock_id(l, id, ref);
+    return *fd < 0 ? *fd : 0;
 }
 
 /* Loads or starts the journal row of one half. */
@@ -693,15 +691,9 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     memset(&je, 0, sizeof je);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
-    int64_t id = 0;
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
-        (rc = order_id(&id, l, o->order_ref)) != 0)
-        goto out;
-    if ((lock = lock_id(l, id, o->order_ref)) < 0) {
-        rc = lock;
-        goto out;
-    }
-    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
+        (rc = lock_ref(&lock, l, o->order_ref)) != 0 ||
+        (rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
         goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
     if ((rc = journal_take(l, by, ord, o, "sign", &j, out)) != 0) goto out;
@@ -810,18 +802,15 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
         rc = rk_err_set(RK_EINVAL, "key recovery needs HQ's recovery key");
         goto out;
     }
-    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0) goto out;
+    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
+        (rc = lock_ref(&lock, l, o->order_ref)) != 0 ||
+        (rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0)
+        goto out;
     if (strcmp(ord->business, "recovery") || !ord->cert_serial[0]) {
         rc = rk_err_set(RK_EINVAL, "order %s is not a key recovery naming a certificate", ord->ref);
         goto out;
     }
-    if ((lock = lock_order(l, ord)) < 0) {
-        rc = lock;
-        goto out;
-    }
-    if ((rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 ||
-        (rc = ledger_cert(&cert, l, ord->cert_serial)) != 0 || (rc = relax(l)) != 0)
-        goto out;
+    if ((rc = ledger_cert(&cert, l, ord->cert_serial)) != 0 || (rc = relax(l)) != 0) goto out;
     if ((rc = journal_take(l, by, ord, &eo, "enc", &j, out)) != 0) goto out;
     if (!j.cert_len && (rc = keep_cert(&j, cert)) != 0) goto fail;
     if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
@@ -944,12 +933,8 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
     memset(&j, 0, sizeof j);
     if (!ord) return rk_err_oom();
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
-        (rc = rk_order_get(l, order_ref, ord)) != 0)
+        (rc = lock_ref(&lock, l, order_ref)) != 0 || (rc = rk_order_get(l, order_ref, ord)) != 0)
         goto out;
-    if ((lock = lock_order(l, ord)) < 0) {
-        rc = lock;
-        goto out;
-    }
     for (int i = 0; i < 2 && !rc; i++) {
         rc = journal_load(l, ord->id, usages[i], &j);
         if (rc == RK_ENOTFOUND) {
