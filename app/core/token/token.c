@@ -746,7 +746,8 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
         rc = fail_rv(rv, "initialising the key");
         goto out;
     }
-    if (strcmp(tmp_so, so_pin) != 0) {
+    int changed = strcmp(tmp_so, so_pin) != 0;
+    if (changed) {
         progress(o->progress, o->progress_arg, "setting the SO PIN", 55);
         rv = ctx->fl->C_Login(s, CKU_SO, (CK_UTF8CHAR *)tmp_so, strlen(tmp_so));
         if (rv == CKR_OK)
@@ -757,14 +758,11 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
             rc = fail_rv(rv, "setting the SO PIN");
             goto out;
         }
-        /* still logged in as the security officer: set the user PIN in the
-         * same login (a login costs a key derivation on the key) */
-        progress(o->progress, o->progress_arg, "setting the user PIN", 75);
-        rc = init_user_pin(ctx, s, user_pin);
-    } else {
-        progress(o->progress, o->progress_arg, "setting the user PIN", 75);
-        rc = so_set_user_pin(ctx, s, so_pin, user_pin);
     }
+    progress(o->progress, o->progress_arg, "setting the user PIN", 75);
+    /* after a change the security officer is still logged in: the user PIN
+     * is set in that login (a login costs a key derivation on the key) */
+    rc = changed ? init_user_pin(ctx, s, user_pin) : so_set_user_pin(ctx, s, so_pin, user_pin);
     if (rc) goto out;
     if (!o->user_pin) snprintf(pin_out, RK_TOKEN_PIN_MAX, "%s", user_pin);
     progress(o->progress, o->progress_arg, "done", 100);
