@@ -71,16 +71,6 @@ static STACK_OF(X509) * stack_of(X509 *a, X509 *b)
     return s;
 }
 
-static X509 *copy_of(X509 *x)
-{
-    unsigned char *der = NULL;
-    int len = i2d_X509(x, &der);
-    const unsigned char *p = der;
-    X509 *y = len > 0 ? d2i_X509(NULL, &p, len) : NULL;
-    OPENSSL_free(der);
-    return y;
-}
-
 int main(void)
 {
     EVP_PKEY *kroot = ec_key(), *ksub = ec_key(), *kleaf = ec_key(), *kother = ec_key();
@@ -94,7 +84,7 @@ int main(void)
     /* a "Sub" whose issuer name is Root's but which Other signed */
     X509 *forged = cert("Sub", ksub, root, kother, 1, -10 * DAY, 30 * DAY);
     X509 *old = cert("Old", kleaf, sub, ksub, 0, -5 * DAY, -1 * DAY);
-    X509 *sub2 = copy_of(sub), *root2 = copy_of(root);
+    X509 *sub2 = X509_dup(sub), *root2 = X509_dup(root); /* equal copies */
     STACK_OF(X509) *cas = stack_of(sub, root), *copies = stack_of(sub2, root2);
     STACK_OF(X509) *forged_cas = stack_of(forged, root);
     rk_chain *c = NULL, *c2 = NULL;
