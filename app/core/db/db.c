@@ -30,8 +30,23 @@ struct rk_db {
     sqlite3 *h;
     cached_stmt cache[RK_DB_CACHE];
     int n_cached;
-    int relaxed; /* rk_db_set_durable(db, 0) is in force */
+    int relaxed;          /* rk_db_set_durable(db, 0) is in force */
+    int64_t data_version; /* PRAGMA data_version at the last rk_db_changed */
 };
+
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(rk_db *db, int64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(db, &st, "PRAGMA data_version");
+    if (rc) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = rk_db_fail(db, "cannot read the database's data version");
+    rk_db_release(db, st);
+    return rc;
+}
 
 int rk_db_fail(rk_db *db, const char *what)
 {
@@ -86,6 +101,10 @@ int rk_db_open(rk_db **out, const char *path, int flags)
                               "PRAGMA foreign_keys=ON;";
     if ((rc = rk_db_exec(db, setup)) != 0) {
         rk_err_wrap(rc, "cannot set up database %s", path);
+        rk_db_close(db);
+        return rc;
+    }
+    if ((rc = data_version(db, &db->data_version)) != 0) {
         rk_db_close(db);
         return rc;
     }
@@ -208,6 +227,16 @@ void rk_db_rollback(rk_db *db)
 int rk_db_in_tx(rk_db *db)
 {
     return !sqlite3_get_autocommit(db->h);
+}
+
+int rk_db_changed(rk_db *db)
+{
+    int64_t v = 0;
+    int rc = data_version(db, &v);
+    if (rc) return rc;
+    if (v == db->data_version) return 0;
+    db->data_version = v;
+    return 1;
 }
 
 int rk_db_version(rk_db *db, int *out)
