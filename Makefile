@@ -7,7 +7,7 @@
 JOBS ?= $(shell nproc)
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean
+.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean packages
 
 all: build
 
@@ -49,8 +49,15 @@ check-fuzz: deps
 	cmake --build build-fuzz -j $(JOBS)
 	cd build-fuzz && $(CTEST) -L fuzz
 
+# The Debian packages (rakiosk, and rasync/rahq once sync/ installs them),
+# built for /usr in build-pkg/ without the tests.
+packages: deps
+	cmake -S . -B build-pkg -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DRK_TESTS=OFF
+	cmake --build build-pkg -j $(JOBS)
+	cd build-pkg && cpack -G DEB
+
 bench: build
 	@for b in build/tests/bench_*; do [ -x "$$b" ] && "$$b"; done
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-pkg build-image

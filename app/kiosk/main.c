@@ -4,14 +4,21 @@
  * Until the full-screen kiosk arrives this is a placeholder that brings the
  * branch up exactly as the kiosk will (configuration, data folders,
  * database migrations) and shows the branch's state on the terminal.
+ * Under systemd (rakiosk.service) it speaks the unit's contract of
+ * util/service.h: READY=1 once up, WATCHDOG=1 from its loop, and the
+ * "home-shown" health marker, which the placeholder writes as soon as it has
+ * printed the branch state (the real kiosk: once it has drawn its home
+ * screen).
  */
 #include "conf/conf.h"
 #include "db/db.h"
 #include "util/err.h"
+#include "util/service.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
@@ -60,9 +67,18 @@ int main(int argc, char **argv)
     if (!once) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
+        long long wd = rk_service_watchdog_usec();
         printf("The touch screen comes with the kiosk issue; press Ctrl-C to leave.\n");
-        while (!stop)
-            pause();
+        rk_service_home_shown();
+        rk_service_ready(conf->branch_id);
+        while (!stop) {
+            if (wd) {
+                struct timespec ts = {(time_t)(wd / 4 / 1000000), (long)(wd / 4 % 1000000) * 1000};
+                nanosleep(&ts, NULL); /* a signal ends it early: then the loop checks stop */
+            } else
+                pause();
+            rk_service_alive();
+        }
     }
     rk_db_close(db);
     rk_conf_free(conf);
