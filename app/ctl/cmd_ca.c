@@ -27,6 +27,7 @@
 #include "ctl.h"
 
 #include "ca/castatus.h"
+#include "ca/catrust.h"
 #include "audit/audit.h"
 #include "ca/escrow.h"
 #include "ca/crl.h"
@@ -614,38 +615,28 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
 
 /* ---- import-crl ---------------------------------------------------------- */
 
-static int read_certs(STACK_OF(X509) * sk, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    int n = 0;
-    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read %s: %s", path, strerror(errno));
-    while ((x = PEM_read_X509(f, NULL, NULL, NULL)))
-        if (sk_X509_push(sk, x))
-            n++;
-        else
-            X509_free(x);
-    fclose(f);
-    return n > 0 ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate", path);
-}
-
 static int cmd_import(rk_ctl *ctl, int argc, char **argv)
 {
     const char *file = NULL, *issuers[8];
     int nissuers = 0, rc;
-    ca_env e;
     rk_crlstore *st = NULL;
     rk_crlstore_info info;
-    STACK_OF(X509) *cas = sk_X509_new_null();
+    rk_catrust *trust = NULL;
+    rk_conf *conf;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl ca import-crl FILE [--issuer CAFILE ...]\n\n"
-               "Imports a DER CRL from HQ into <data_dir>/crls after checking its signature\n"
-               "against the issuer CA certificates (PEM; default: <data_dir>/ca/root.pem and\n"
-               "subca.pem) and that its CRL number is newer than the one held. Only the\n"
-               "newest CRL per issuer is kept; `ractl ca status SERIAL` looks serials up.\n"
-               "Needs the issue role; audited.\n");
-        sk_X509_free(cas);
+               "Imports a DER CRL from HQ into <data_dir>/crls. Its issuer must be one of\n"
+               "HQ's CA certificates, configured as [hq] ca_certs in kiosk.conf (a root, or\n"
+               "a certificate that chains to one), or the branch's sub-CA (which chains to\n"
+               "HQ's root); its signature must verify with that certificate's key, and its\n"
+               "CRL number must be newer than the one held. A refused CRL changes nothing:\n"
+               "the one held stays in force (the refusal is audited). Only the newest CRL\n"
+               "per issuer is kept; `ractl ca status SERIAL --issuer ISSUER` looks serials\n"
+               "up. Needs the issue role; audited.\n\n"
+               "  --issuer CAFILE  an intermediate CA certificate (PEM) of HQ that is not\n"
+               "                   in [hq] ca_certs; it is trusted only if it chains to a\n"
+               "                   configured root\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {
@@ -653,36 +644,31 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
             issuers[nissuers++] = argv[++i];
         else if (!file && argv[i][0] != '-')
             file = argv[i];
-        else {
-            sk_X509_free(cas);
+        else
             return rk_ctl_usage(ctl, "ractl ca import-crl", "unexpected argument '%s'", argv[i]);
-        }
     }
-    if (!file) {
-        sk_X509_free(cas);
-        return rk_ctl_usage(ctl, "ractl ca import-crl", "give the CRL FILE");
-    }
-    if (!cas) return rk_ctl_fail(ctl, rk_err_oom());
+    if (!file) return rk_ctl_usage(ctl, "ractl ca import-crl", "give the CRL FILE");
     rk_ledger *l = NULL;
     rk_actor actor;
-    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = env_setup(&e, ctl))) goto out;
-    if (nissuers == 0) {
-        char p[4300];
-        snprintf(p, sizeof p, "%s/root.pem", e.dir);
-        if ((rc = read_certs(cas, p))) goto out;
-        snprintf(p, sizeof p, "%s/subca.pem", e.dir);
-        if (access(p, R_OK) == 0 && (rc = read_certs(cas, p))) goto out;
-    }
-    for (int i = 0; i < nissuers; i++)
-        if ((rc = read_certs(cas, issuers[i]))) goto out;
-    X509 *list[64];
-    int n = 0;
-    for (int i = 0; i < sk_X509_num(cas) && n < 64; i++)
-        list[n++] = sk_X509_value(cas, i);
-    if ((rc = rk_crlstore_open(&st, e.crls)) || (rc = rk_crlstore_import(&info, st, file, list, n)))
+    char detail[700];
+    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = rk_ctl_conf(ctl, &conf)) ||
+        (rc = rk_catrust_load_branch(&trust, conf, issuers, nissuers)))
         goto out;
-    char detail[400];
-    snprintf(detail, sizeof detail, "CRL number %s of %s imported (%llu entries)", info.number_hex,
+    snprintf(detail, sizeof detail, "%s/crls", conf->data_dir);
+    if ((rc = rk_crlstore_open(&st, detail))) goto out;
+    if ((rc = rk_crlstore_import(&info, st, file, trust))) {
+        if (rc == RK_EVERIFY || rc == RK_ENOTFOUND || rc == RK_ESTATE) {
+            int keep = rc;
+            char why[600];
+            snprintf(why, sizeof why, "%s", rk_err_msg());
+            snprintf(detail, sizeof detail, "CRL refused: %s", why);
+            if (ca_record(l, &actor, "issue", "ca.import_crl_refused", NULL, NULL, detail))
+                fprintf(stderr, "ractl: warning: the refusal was not audited: %s\n", rk_err_msg());
+            rc = rk_err_set(keep, "%s", why);
+        }
+        goto out;
+    }
+    snprintf(detail, sizeof detail, "CRL number %s of %s imported (%llu entries)", info.number,
              info.issuer, (unsigned long long)info.entries);
     if ((rc = ca_record(l, &actor, "issue", "ca.import_crl", NULL, NULL, detail))) goto out;
     if (ctl->json) {
@@ -693,7 +679,8 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
         rk_json_obj_begin(&j);
         rk_json_kbool(&j, "ok", 1);
         rk_json_kstr(&j, "issuer", info.issuer);
-        rk_json_kstr(&j, "number", info.number_hex);
+        rk_json_kstr(&j, "issuer_id", info.issuer_id);
+        rk_json_kdec(&j, "number", info.number);
         rk_json_kint(&j, "entries", (int64_t)info.entries);
         rk_json_kint(&j, "this_update", info.this_update);
         rk_json_kint(&j, "next_update", info.next_update);
@@ -701,12 +688,12 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
         rk_json_obj_end(&j);
         rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
     } else {
-        rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number_hex, info.issuer,
+        rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number, info.issuer,
                     (unsigned long long)info.entries);
     }
 out:
     rk_crlstore_free(st);
-    sk_X509_pop_free(cas, X509_free);
+    rk_catrust_free(trust);
     return rc ? rk_ctl_fail(ctl, rc) : 0;
 }
 
@@ -720,32 +707,121 @@ static const char *crlstore_status(int s)
                                       : "unknown";
 }
 
+/* The CRL part of a per-serial answer: JSON keys crl_*, or text lines. */
+static void crl_answer(rk_ctl *ctl, rk_json *j, const rk_crlstore_answer *a, const char *label)
+{
+    char ra[40], nu[40];
+    fmt_time(ra, a->revoked_at);
+    fmt_time(nu, a->crl.next_update);
+    if (ctl->json) {
+        rk_json_kstr(j, "crl_status", crlstore_status(a->status));
+        if (a->status == RK_CRLSTORE_REVOKED || a->status == RK_CRLSTORE_HOLD) {
+            rk_json_kstr(j, "crl_reason", rk_crl_reason_name(a->reason));
+            rk_json_kstr(j, "crl_revoked_at", ra);
+        } else {
+            rk_json_kstr(j, "crl_reason", NULL);
+            rk_json_kstr(j, "crl_revoked_at", NULL);
+        }
+        if (a->status == RK_CRLSTORE_UNKNOWN) return;
+        rk_json_kstr(j, "crl_issuer", a->crl.issuer);
+        rk_json_kdec(j, "crl_number", a->crl.number);
+        rk_json_kstr(j, "crl_next_update", nu);
+        rk_json_kbool(j, "crl_stale", a->stale);
+        return;
+    }
+    if (a->status == RK_CRLSTORE_UNKNOWN) {
+        printf("%s   unknown (no CRL of this issuer imported)\n", label);
+        return;
+    }
+    if (a->status == RK_CRLSTORE_GOOD)
+        printf("%s   good (not listed)\n", label);
+    else
+        printf("%s   %s %s (since %s)\n", label, crlstore_status(a->status),
+               rk_crl_reason_name(a->reason), ra);
+    printf("CRL         number %s of %s, next update %s\n", a->crl.number, a->crl.issuer, nu);
+    if (a->stale)
+        printf("STALE       the CRL's next update was due %s: this answer may be out of date; "
+               "import a newer CRL\n",
+               nu);
+}
+
+static int crl_says_no(const rk_crlstore_answer *a)
+{
+    return a->status == RK_CRLSTORE_REVOKED || a->status == RK_CRLSTORE_HOLD;
+}
+
 static int cmd_status(rk_ctl *ctl, int argc, char **argv)
 {
     ca_env e;
     rk_subca *ca = NULL;
     rk_crlstore *st = NULL;
+    const char *serial = NULL, *issuer = NULL;
     int rc;
     rk_buf b;
     rk_json j;
 
     if (rk_ctl_wants_help(argc, argv)) {
-        printf("usage: ractl ca status [SERIAL]\n\n"
+        printf("usage: ractl ca status [SERIAL [--issuer ISSUER]]\n\n"
                "Without SERIAL: the sub-CA (subject, validity, CRL number, counts of good,\n"
-               "suspended and revoked certificates) and the HQ CRLs held. With SERIAL: that\n"
-               "certificate's record and its status on the newest imported CRL of the\n"
-               "sub-CA (exit 1 if it is revoked or suspended).\n");
+               "suspended and revoked certificates) and the CRLs imported (issuer, issuer\n"
+               "id, number, entries, next update; STALE once it has passed).\n\n"
+               "With SERIAL (hex): a certificate's status. For a serial the sub-CA issued:\n"
+               "its record in the sub-CA's register and its entry on the newest imported\n"
+               "CRL of the sub-CA. --issuer ISSUER (an issuer id or name as listed without\n"
+               "SERIAL) looks SERIAL up on that issuer's imported CRL: a certificate of\n"
+               "another CA. Without --issuer, a serial the sub-CA did not issue is looked\n"
+               "up on the one CRL held (with several, give --issuer). An answer taken from\n"
+               "a CRL names the CRL's number and says when the CRL is stale (its next\n"
+               "update has passed). --json gives status, reason and revoked_at from the\n"
+               "register, crl_status, crl_reason, crl_revoked_at, crl_number and\n"
+               "crl_stale from the CRL.\n\n"
+               "Exit 0: good; 1: revoked or suspended (in the register or on the CRL);\n"
+               "6: unknown serial or issuer.\n");
         return 0;
     }
-    if (argc > 2) return rk_ctl_usage(ctl, "ractl ca status", "unexpected argument '%s'", argv[2]);
-    if ((rc = open_ca(&ca, &e, ctl))) goto fail;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--issuer") && i + 1 < argc)
+            issuer = argv[++i];
+        else if (!serial && argv[i][0] != '-')
+            serial = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl ca status", "unexpected argument '%s'", argv[i]);
+    }
+    if (issuer && !serial) return rk_ctl_usage(ctl, "ractl ca status", "--issuer needs a SERIAL");
+    memset(&e, 0, sizeof e);
+    if ((rc = issuer ? env_setup(&e, ctl) : open_ca(&ca, &e, ctl))) goto fail;
     env_done(&e);
     if ((rc = rk_crlstore_open(&st, e.crls))) goto fail;
     rk_buf_init(&b, 1 << 20);
     rk_json_init(&j, &b);
     rk_json_obj_begin(&j);
     int exit_code = 0;
-    if (argc == 1) {
+    rk_subca_record r;
+    if (serial && !issuer && (rc = rk_subca_lookup(&r, ca, serial)) == RK_ENOTFOUND) {
+        /* Not the sub-CA's: the one CRL held may know it. */
+        const rk_crlstore_info *list;
+        int n;
+        rk_crlstore_list(&list, &n, st);
+        if (n == 1) {
+            issuer = list[0].issuer_id;
+        } else if (n > 1) {
+            rk_buf_free(&b);
+            rk_crlstore_free(st);
+            rk_subca_free(ca);
+            return rk_ctl_usage(ctl, "ractl ca status",
+                                "%s was not issued by the sub-CA and %d CRLs are held: give "
+                                "--issuer (an issuer id or name from `ractl ca status`)",
+                                serial, n);
+        } else {
+            char why[400];
+            snprintf(why, sizeof why, "%s", rk_err_msg());
+            rc = rk_err_set(rc, "%s; no CRL of another CA is imported to look it up on", why);
+            goto fail_json;
+        }
+    } else if (serial && !issuer && rc) {
+        goto fail_json;
+    }
+    if (!serial) {
         char subject[512], crlno[32] = "0", nb[40], na[40];
         int good, hold, revoked;
         X509 *c = rk_subca_cert(ca);
@@ -780,9 +856,12 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
             for (int i = 0; i < n; i++) {
                 rk_json_obj_begin(&j);
                 rk_json_kstr(&j, "issuer", list[i].issuer);
-                rk_json_kstr(&j, "number", list[i].number_hex);
+                rk_json_kstr(&j, "issuer_id", list[i].issuer_id);
+                rk_json_kdec(&j, "number", list[i].number);
                 rk_json_kint(&j, "entries", (int64_t)list[i].entries);
                 rk_json_kint(&j, "next_update", list[i].next_update);
+                rk_json_kbool(&j, "stale",
+                              list[i].next_update && list[i].next_update < rk_clock_now());
                 rk_json_obj_end(&j);
             }
             rk_json_arr_end(&j);
@@ -793,35 +872,39 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
             for (int i = 0; i < n; i++) {
                 char nu[40];
                 fmt_time(nu, list[i].next_update);
-                printf("HQ CRL      %s number %s, %llu entries, next update %s%s\n", list[i].issuer,
-                       list[i].number_hex, (unsigned long long)list[i].entries, nu,
+                printf("HQ CRL      %s number %s, %llu entries, next update %s%s\n"
+                       "            issuer id %s\n",
+                       list[i].issuer, list[i].number, (unsigned long long)list[i].entries, nu,
                        list[i].next_update && list[i].next_update < rk_clock_now() ? " (STALE)"
-                                                                                   : "");
+                                                                                   : "",
+                       list[i].issuer_id);
             }
         }
+    } else if (issuer) {
+        /* A certificate of another CA: its issuer's CRL answers alone. */
+        rk_crlstore_answer a;
+        if ((rc = rk_crlstore_status(&a, st, issuer, serial))) goto fail_json;
+        if (crl_says_no(&a)) exit_code = RK_EXIT_FAIL;
+        if (ctl->json) {
+            rk_json_kstr(&j, "serial", serial);
+            rk_json_kstr(&j, "issuer", a.crl.issuer);
+            rk_json_kstr(&j, "status", crlstore_status(a.status));
+        } else {
+            printf("serial      %s\nissuer      %s\n", serial, a.crl.issuer);
+        }
+        crl_answer(ctl, &j, &a, "on the CRL");
     } else {
-        rk_subca_record r;
-        if ((rc = rk_subca_lookup(&r, ca, argv[1]))) goto fail_json;
-        int cs = RK_CRLSTORE_UNKNOWN, reason = -1;
-        {
-            BIGNUM *bn = NULL;
-            unsigned char sv[20];
-            if (BN_hex2bn(&bn, r.serial) && BN_num_bytes(bn) <= 20) {
-                int sl = BN_bn2bin(bn, sv);
-                unsigned char *der = NULL;
-                int dl = i2d_X509_NAME(X509_get_subject_name(rk_subca_cert(ca)), &der);
-                if (dl > 0)
-                    rk_crlstore_lookup_raw(&cs, &reason, st, der, (size_t)dl, sv,
-                                           (size_t)(sl ? sl : 1));
-                OPENSSL_free(der);
-            }
-            BN_free(bn);
-        }
+        rk_crlstore_answer a;
+        unsigned char *der = NULL;
+        int dl = i2d_X509_NAME(X509_get_subject_name(rk_subca_cert(ca)), &der);
+        rc = dl > 0 ? rk_crlstore_status_der(&a, st, der, (size_t)dl, r.serial) : rk_err_oom();
+        OPENSSL_free(der);
+        if (rc) goto fail_json;
         char nb[40], na[40], ra[40];
         fmt_time(nb, r.not_before);
         fmt_time(na, r.not_after);
         fmt_time(ra, r.revoked_at);
-        if (r.status != RK_CERT_GOOD) exit_code = RK_EXIT_FAIL;
+        if (r.status != RK_CERT_GOOD || crl_says_no(&a)) exit_code = RK_EXIT_FAIL;
         if (ctl->json) {
             rk_json_kstr(&j, "serial", r.serial);
             rk_json_kstr(&j, "subject", r.subject);
@@ -829,8 +912,8 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
             rk_json_kstr(&j, "not_before", nb);
             rk_json_kstr(&j, "not_after", na);
             rk_json_kstr(&j, "status", status_name(r.status));
-            rk_json_kstr(&j, "reason", rk_crl_reason_name(r.reason));
-            rk_json_kstr(&j, "crl_status", crlstore_status(cs));
+            rk_json_kstr(&j, "reason", r.status ? rk_crl_reason_name(r.reason) : NULL);
+            rk_json_kstr(&j, "revoked_at", r.status ? ra : NULL);
         } else {
             char stx[128];
             if (r.status)
@@ -839,10 +922,14 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
             else
                 snprintf(stx, sizeof stx, "good");
             printf("serial      %s\nsubject     %s\nprofile     %s\nvalid       %s .. %s\n"
-                   "status      %s\non HQ CRL   %s%s%s\n",
-                   r.serial, r.subject, r.profile, nb, na, stx, crlstore_status(cs),
-                   reason >= 0 ? " " : "", reason >= 0 ? rk_crl_reason_name(reason) : "");
+                   "status      %s\n",
+                   r.serial, r.subject, r.profile, nb, na, stx);
         }
+        crl_answer(ctl, &j, &a, "on HQ CRL");
+        if (!ctl->json && a.status != RK_CRLSTORE_UNKNOWN &&
+            (r.status != RK_CERT_GOOD) != crl_says_no(&a))
+            printf("NOTE        the register and the CRL disagree: the CRL is older than the "
+                   "register's last change, or the change was made outside the branch\n");
     }
     rk_json_obj_end(&j);
     rk_crlstore_free(st);

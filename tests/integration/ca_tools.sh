@@ -5,11 +5,15 @@
 # RSA one for the server profile), `openssl verify` of the chain, pkcs11-tool
 # showing the sub-CA key non-extractable in the HSM, revoke/suspend/resume
 # with CRLs verified by `openssl crl -CAfile`, CRL numbers increasing across
-# runs, HQ CRL import with its refusals, `ca status` and exit codes.
+# runs, HQ CRL import with its refusals, `ca status` and exit codes; the
+# trust of imported CRLs: HQ's CA certificates configured ([hq] ca_certs),
+# a forged CRL made by `openssl ca -gencrl` under a self-made certificate
+# carrying the sub-CA's name refused with the CRL in force kept, CRLs of
+# another configured CA looked up by issuer, stale CRLs, decimal numbers.
 set -euo pipefail
 
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${RK_KEEP:-}" ] || rm -rf "$T"' EXIT
 export RAKIOSK_CONF="$RK_SOURCE_DIR/conf/kiosk.conf"
 export RAKIOSK_DATA_DIR="$T/data"
 export RAKIOSK_HSM_MODULE="$RK_BUILD_DIR/app/p11lock/rkp11lock.so"
@@ -121,8 +125,66 @@ fi
 "$RACTL" ca import-crl "$D/crl.der" | grep -q "imported CRL number"
 expect_exit 7 "$RACTL" ca import-crl "$D/crl.der"
 grep -q "not newer" "$T/err" || fail "same number message"
-expect_exit 6 "$RACTL" ca import-crl "$D/crl.der" --issuer "$D/root.pem"
+# A CRL of a CA nobody configured (made by openssl ca), even with its
+# certificate given: not a configured CA / does not chain.
+mkdir -p "$T/other"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other/ca.key" \
+    -out "$T/other/ca.pem" -subj "/CN=Other HQ CA/O=rakiosk tests" -days 30 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+gencrl() { # DIR CERT KEY OUT [INDEX-LINE...]: a CRL made by `openssl ca -gencrl`
+    local dir=$1 cert=$2 key=$3 out=$4; shift 4
+    : >"$dir/index.txt"
+    for l in "$@"; do printf '%s\n' "$l" >>"$dir/index.txt"; done
+    [ -e "$dir/crlnumber" ] || echo 1000 >"$dir/crlnumber"
+    printf '%s\n' "[ca]" "default_ca = d" "[d]" "database = $dir/index.txt" \
+        "crlnumber = $dir/crlnumber" "default_md = sha256" "default_crl_days = 7" \
+        "crl_extensions = ext" "[ext]" "authorityKeyIdentifier = keyid:always" >"$dir/ca.cnf"
+    openssl ca -config "$dir/ca.cnf" -gencrl -cert "$cert" -keyfile "$key" -out "$out.pem" \
+        2>"$dir/gencrl.log" || { cat "$dir/gencrl.log" >&2; fail "openssl ca -gencrl"; }
+    openssl crl -in "$out.pem" -outform DER -out "$out"
+}
+revoked_line() { # SERIAL REASON (openssl's index wants an even number of digits)
+    local s=$1
+    [ $(( ${#s} % 2 )) = 0 ] || s=0$s
+    printf 'R\t%s\t%s,%s\t%s\tunknown\t/CN=x' 301231000000Z 250101000000Z "$2" "$s"
+}
+gencrl "$T/other" "$T/other/ca.pem" "$T/other/ca.key" "$T/other.der" \
+    "$(revoked_line 1234ABCD keyCompromise)"
+expect_exit 6 "$RACTL" ca import-crl "$T/other.der"
 grep -q "not a configured CA" "$T/err" || fail "wrong issuer message"
+expect_exit 1 "$RACTL" ca import-crl "$T/other.der" --issuer "$T/other/ca.pem"
+grep -q "does not chain to a configured root" "$T/err" || fail "unconfigured CA message: $(cat "$T/err")"
+
+# A forged CRL: a self-made certificate carrying the sub-CA's name (the
+# sub-CA's certificate re-signed with another key), whose CRL, with a far
+# higher number, revokes the good S3 and lists neither S1 nor S2. Refused
+# with --issuer and without; the genuine CRL stays in force.
+mkdir -p "$T/forge"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/forge/key.pem" 2>/dev/null
+openssl x509 -in "$D/subca.pem" -signkey "$T/forge/key.pem" -out "$T/forge/cert.pem" 2>/dev/null
+[ "$(openssl x509 -in "$T/forge/cert.pem" -noout -subject)" = \
+  "$(openssl x509 -in "$D/subca.pem" -noout -subject)" ] || fail "forged certificate's name"
+echo 7FFFFFFF >"$T/forge/crlnumber"
+gencrl "$T/forge" "$T/forge/cert.pem" "$T/forge/key.pem" "$T/forged.der" \
+    "$(revoked_line "$S3" keyCompromise)"
+expect_exit 1 "$RACTL" ca import-crl "$T/forged.der" --issuer "$T/forge/cert.pem"
+grep -q "does not chain to a configured root of HQ" "$T/err" || fail "forged: no chain message"
+grep -q "stays in force" "$T/err" || fail "forged: the message does not say the CRL held stays"
+expect_exit 1 "$RACTL" ca import-crl "$T/forged.der"
+grep -q "signature does not verify" "$T/err" || fail "forged without --issuer: $(cat "$T/err")"
+[ "$(sqlite3 "$T/data/rakiosk.db" "SELECT count(*) FROM audit WHERE action = 'ca.import_crl_refused'")" -ge 4 ] \
+    || fail "refused imports are not audited"
+expect_exit 0 "$RACTL" ca status "$S3"
+grep -q "on HQ CRL   good" "$T/out" || fail "the forged CRL changed S3's answer"
+expect_exit 1 "$RACTL" ca status "$S1"
+grep -q "on HQ CRL   revoked keyCompromise" "$T/out" || fail "the forged CRL changed S1's answer"
+
+# Without HQ's CA configured, the error says how to configure it.
+cp -r "$RK_SOURCE_DIR/conf" "$T/conf2"
+sed -i '/^ca_certs/d' "$T/conf2/kiosk.conf"
+expect_exit 3 env RAKIOSK_CONF="$T/conf2/kiosk.conf" "$RACTL" ca import-crl "$D/crl.der"
+grep -q "set ca_certs under \[hq\]" "$T/err" || fail "no how-to: $(cat "$T/err")"
 head -c 100 "$D/crl.der" >"$T/trunc.der"
 expect_exit 1 "$RACTL" ca import-crl "$T/trunc.der"
 grep -q "not a valid CRL" "$T/err" || fail "truncated message"
@@ -131,9 +193,46 @@ grep -q "revoked (keyCompromise" "$T/out" || fail "status revoked"
 grep -q "on HQ CRL   revoked keyCompromise" "$T/out" || fail "status on CRL"
 [ "$("$RACTL" --json ca status "$S2" | json 'd["crl_status"]')" = suspended ] || fail "hold on CRL"
 expect_exit 0 "$RACTL" ca status "$S3"
+# The JSON answer carries the reasons and the CRL it used; numbers in decimal.
+expect_exit 1 "$RACTL" --json ca status "$S1"
+[ "$(json 'd["reason"]' <"$T/out")" = keyCompromise ] || fail "json reason: $(cat "$T/out")"
+[ "$(json 'd["crl_reason"]' <"$T/out")" = keyCompromise ] || fail "json crl_reason"
+[ "$(json 'd["crl_number"]' <"$T/out")" = "$N1" ] || fail "json crl_number: $(cat "$T/out")"
+[ "$(json 'd["crl_stale"]' <"$T/out")" = False ] || fail "json crl_stale"
+[ "$("$RACTL" --json ca status "$S3" | json 'd["reason"]')" = None ] || fail "good has a reason"
+"$RACTL" ca status | grep -q "number $N1," || fail "ca status lists the CRL number otherwise"
+# Stale once its next update has passed (the sub-CA's CRLs last 7 days).
+LATER=@$(( $(date +%s) + 8 * 86400 ))
+expect_exit 1 env RAKIOSK_NOW=$LATER "$RACTL" ca status "$S1"
+grep -q "^STALE" "$T/out" || fail "a stale CRL's answer does not say so: $(cat "$T/out")"
+[ "$(RAKIOSK_NOW=$LATER "$RACTL" --json ca status "$S3" | json 'd["crl_stale"]')" = True ] \
+    || fail "json crl_stale when stale"
+
+# Another CA of HQ, configured beside the root: its CRL imports, and its
+# serials are looked up by issuer (id or name).
+cat "$D/root.pem" "$T/other/ca.pem" >"$T/hq-bundle.pem"
+sed -i "s|^\[hq\]|[hq]\nca_certs = $T/hq-bundle.pem|" "$T/conf2/kiosk.conf"
+expect_exit 0 env RAKIOSK_CONF="$T/conf2/kiosk.conf" "$RACTL" --json ca import-crl "$T/other.der"
+[ "$(json 'd["number"]' <"$T/out")" = 4096 ] || fail "CRL number not decimal: $(cat "$T/out")"
+OTHER_ID=$(json 'd["issuer_id"]' <"$T/out")
+OTHER_NAME=$(json 'd["issuer"]' <"$T/out")
+expect_exit 1 "$RACTL" ca status 1234abcd --issuer "$OTHER_NAME"
+grep -q "on the CRL   revoked keyCompromise" "$T/out" || fail "other CA's serial: $(cat "$T/out")"
+grep -q "number 4096 of" "$T/out" || fail "other CA's CRL number"
+expect_exit 1 "$RACTL" --json ca status 12:34:AB:CD --issuer "$OTHER_ID"
+[ "$(json 'd["status"]' <"$T/out")" = revoked ] && [ "$(json 'd["crl_reason"]' <"$T/out")" = keyCompromise ] \
+    || fail "other CA's serial in JSON: $(cat "$T/out")"
+expect_exit 0 "$RACTL" ca status 1234abce --issuer "$OTHER_ID"
+expect_exit 6 "$RACTL" ca status 1234abcd --issuer "CN=nobody"
+expect_exit 2 "$RACTL" ca status 1234abcd
+grep -q -- "--issuer" "$T/err" || fail "several CRLs held: no hint at --issuer"
 
 # 5. resume; CRL numbers keep increasing across runs; the hold is gone.
 as boss; "$RACTL" ca resume "$S2"; as lily
+# The register says good, the CRL still holds it: revoked or suspended
+# anywhere exits 1, and the answer says the two disagree.
+expect_exit 1 "$RACTL" ca status "$S2"
+grep -q "disagree" "$T/out" || fail "no note of the disagreement"
 N2=$("$RACTL" --json ca crl --days 2 | json 'd["number"]')
 N3=$("$RACTL" --json ca crl | json 'd["number"]')
 [ "$N2" -gt "$N1" ] && [ "$N3" -gt "$N2" ] || fail "CRL numbers $N1 $N2 $N3"

@@ -57,6 +57,7 @@ static void test_shipped(void)
     CHECK_STR(c->printer_receipt, "tcp://127.0.0.1:9100");
     CHECK_INT(c->printer_width, 80);
     CHECK(strstr(c->printer_spool_dir, "/var/demo/print-spool") != NULL);
+    CHECK(strstr(c->hq_ca_certs, "/var/demo/ca/root.pem") != NULL); /* the demo root */
     CHECK_INT(c->scanner_dpi, 300);
     CHECK_STR(c->scanner_mode, "Color");
     CHECK(c->idreader_device[0] != 0);
@@ -82,7 +83,15 @@ static void test_devices(void)
         CHECK_STR(c->scanner_mode, "Color");
         CHECK_STR(c->scanner_device, "");
         CHECK_STR(c->idreader_device, "");
+        CHECK_STR(c->hq_ca_certs, ""); /* unset: CRL import says how to set it */
     }
+    rk_conf_free(c);
+    /* HQ's CA certificates: relative to data_dir, or absolute. */
+    CHECK_INT(load(BASE "[hq]\nca_certs = ca/root.pem\n", &c), 0);
+    if (c) CHECK(strstr(c->hq_ca_certs, "/d/ca/root.pem") && c->hq_ca_certs[0] == '/');
+    rk_conf_free(c);
+    CHECK_INT(load(BASE "[hq]\nca_certs = /etc/rakiosk/hq-ca.pem\n", &c), 0);
+    if (c) CHECK_STR(c->hq_ca_certs, "/etc/rakiosk/hq-ca.pem");
     rk_conf_free(c);
 
     CHECK_INT(load(BASE "[printer]\nreceipt = cups://rcpt@127.0.0.1:8631\nreceipt_width = 58\n"

@@ -12,9 +12,11 @@
 #include "ca/crlstore.h"
 #include "ca/subca.h"
 #include "token/softkeys.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #include <dirent.h>
+#include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -300,6 +302,231 @@ static void test_writer(void)
 
 /* ---- the store ----------------------------------------------------------- */
 
+/* A CA certificate named like subject_of's subject (or name when not NULL)
+ * for key, signed by signer (self-signed when NULL) with signer_key, with
+ * key usage ku and the subject key identifier skid (hash when NULL). */
+static X509 *ca_cert(const X509 *subject_of, const char *name, EVP_PKEY *key, X509 *signer,
+                     EVP_PKEY *signer_key, const char *ku, const ASN1_OCTET_STRING *skid)
+{
+    X509 *x = X509_new();
+    X509_NAME *n = NULL;
+    if (name) {
+        n = X509_NAME_new();
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1, -1, 0);
+    }
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+    X509_set_version(x, X509_VERSION_3);
+    X509_set_subject_name(x, n ? n : X509_get_subject_name(subject_of));
+    X509_set_issuer_name(x, signer ? X509_get_subject_name(signer) : X509_get_subject_name(x));
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400 * 30);
+    X509_set_pubkey(x, key);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, signer ? signer : x, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    e = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, ku);
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    if (skid)
+        X509_add1_ext_i2d(x, NID_subject_key_identifier, (void *)skid, 0, X509V3_ADD_DEFAULT);
+    else {
+        e = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    }
+    X509_sign(x, signer_key ? signer_key : key, EVP_sha256());
+    X509_NAME_free(n);
+    return x;
+}
+
+/* A CRL under issuer's name and key identifier, signed with key, number
+ * number, listing the serial (hex) listed (NULL: none). */
+static int forged_crl(const char *path, X509 *issuer, EVP_PKEY *key, uint64_t number,
+                      const char *listed)
+{
+    unsigned char *name = NULL, *der = NULL;
+    size_t len;
+    int nl = i2d_X509_NAME(X509_get_subject_name(issuer), &name);
+    const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(issuer);
+    rk_crl_entry e;
+    memset(&e, 0, sizeof e);
+    if (listed) {
+        BIGNUM *bn = NULL;
+        BN_hex2bn(&bn, listed);
+        e.serial_len = (uint8_t)BN_bn2bin(bn, e.serial);
+        BN_free(bn);
+        e.reason = -1;
+        e.revoked_at = 1700000000;
+    }
+    rk_crl_params p = {name,
+                       (size_t)nl,
+                       skid ? ASN1_STRING_get0_data(skid) : NULL,
+                       skid ? (size_t)ASN1_STRING_length(skid) : 0,
+                       NID_ecdsa_with_SHA256,
+                       rk_clock_now() - 60,
+                       rk_clock_now() + 86400,
+                       number,
+                       &e,
+                       listed ? 1 : 0,
+                       soft_sign,
+                       key};
+    int rc = rk_crl_write(&der, &len, &p);
+    if (!rc) rc = write_bytes(path, der, len);
+    free(der);
+    OPENSSL_free(name);
+    return rc;
+}
+
+static int64_t g_fixed_now;
+static int64_t fixed_clock(void *arg)
+{
+    (void)arg;
+    return g_fixed_now;
+}
+
+/* A trust set of the root and up to two candidates (NULL: none). */
+static rk_catrust *trust_of(X509 *root, X509 *c1, X509 *c2)
+{
+    rk_catrust *t = NULL;
+    CHECK_INT(rk_catrust_new(&t), 0);
+    if (t && root) CHECK_INT(rk_catrust_add(t, root, 1), 0);
+    if (t && c1) CHECK_INT(rk_catrust_add(t, c1, 0), 0);
+    if (t && c2) CHECK_INT(rk_catrust_add(t, c2, 0), 0);
+    return t;
+}
+
+/* Forged and unfit issuers are refused and the CRL held stays in force;
+ * answers by issuer id and name; stale CRLs say so. */
+static void test_trust(rk_crlstore *st, rk_subca *ca, const char *rev, const char *good)
+{
+    char path[4300], kpath[4300];
+    rk_catrust *t = NULL;
+    rk_crlstore_info info;
+    rk_crlstore_answer a;
+    X509 *sub = rk_subca_cert(ca), *root = rk_subca_root(ca);
+    const rk_crlstore_info *list;
+    int n;
+
+    rk_crlstore_list(&list, &n, st);
+    CHECK_INT(n, 1);
+    if (n != 1) return;
+    char held_number[50], issuer_id[33];
+    snprintf(held_number, sizeof held_number, "%s", list[0].number);
+    snprintf(issuer_id, sizeof issuer_id, "%s", list[0].issuer_id);
+    snprintf(path, sizeof path, "%s/forged.crl", g_dir);
+
+    /* A self-made certificate with the sub-CA's name and key identifier,
+     * given as an extra issuer (what --issuer did): its CRL revokes the good
+     * serial and lifts the revoked one, with a far higher number. */
+    EVP_PKEY *fk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *forged = ca_cert(sub, NULL, fk, NULL, NULL, "critical,keyCertSign,cRLSign",
+                           X509_get0_subject_key_id(sub));
+    CHECK_INT(forged_crl(path, forged, fk, 999999, good), 0);
+    CHECK_INT(rk_catrust_new(&t), 0);
+    CHECK_INT(rk_catrust_add(t, root, 1), 0);
+    CHECK_INT(rk_catrust_add(t, sub, 0), 0);
+    CHECK_INT(rk_catrust_add(t, forged, 0), 0);
+    CHECK_INT(rk_catrust_add(t, forged, 1), 0); /* self-signed: could be a root, */
+    rk_catrust_free(t);                         /* but only a configured one is */
+    t = trust_of(root, sub, forged);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    CHECK(strstr(rk_err_msg(), "does not verify") != NULL);
+    CHECK(strstr(rk_err_msg(), "stays in force") != NULL);
+    rk_catrust_free(t);
+    /* Without the genuine sub-CA beside it: it does not chain. */
+    t = trust_of(root, forged, NULL);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    CHECK(strstr(rk_err_msg(), "does not chain to a configured root") != NULL);
+    CHECK(strstr(rk_err_msg(), "self-signed") != NULL);
+    rk_catrust_free(t);
+    /* Signed by a root nobody configured: does not chain either. */
+    EVP_PKEY *ok = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *other = ca_cert(NULL, "Other root", ok, NULL, NULL, "critical,keyCertSign,cRLSign", NULL);
+    X509 *under = ca_cert(sub, NULL, fk, other, ok, "critical,keyCertSign,cRLSign",
+                          X509_get0_subject_key_id(sub));
+    t = trust_of(root, other, under);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    CHECK(strstr(rk_err_msg(), "does not chain to a configured root") != NULL);
+    rk_catrust_free(t);
+    /* The answers are still the genuine CRL's. */
+    CHECK_INT(rk_crlstore_status(&a, st, issuer_id, rev), 0);
+    CHECK_INT(a.status, RK_CRLSTORE_REVOKED);
+    CHECK_INT(rk_crlstore_status(&a, st, issuer_id, good), 0);
+    CHECK_INT(a.status, RK_CRLSTORE_GOOD);
+    CHECK_STR(a.crl.number, held_number);
+
+    /* A CA under the configured root that may not sign CRLs. */
+    FILE *f;
+    snprintf(kpath, sizeof kpath, "%s/demo-root.key", g_cadir);
+    EVP_PKEY *rk = (f = fopen(kpath, "r")) ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f) fclose(f);
+    CHECK(rk != NULL);
+    X509 *nocrl = ca_cert(NULL, "No CRL signer", ok, root, rk, "critical,keyCertSign", NULL);
+    CHECK_INT(forged_crl(path, nocrl, ok, 5, NULL), 0);
+    t = trust_of(root, nocrl, NULL);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    CHECK(strstr(rk_err_msg(), "cRLSign") != NULL);
+    CHECK(strstr(rk_err_msg(), "nothing imported") != NULL);
+    rk_catrust_free(t);
+    /* An end-entity certificate under the root carrying a CA's name. */
+    X509 *ee = ca_cert(NULL, "No CRL signer", ok, root, rk, "critical,digitalSignature", NULL);
+    X509_EXTENSION_free(X509_delete_ext(ee, X509_get_ext_by_NID(ee, NID_basic_constraints, -1)));
+    X509_sign(ee, rk, EVP_sha256());
+    t = trust_of(root, ee, NULL);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    CHECK(strstr(rk_err_msg(), "not a CA certificate") != NULL);
+    rk_catrust_free(t);
+    X509_free(ee);
+    /* The same with cRLSign imports: a second issuer, found by name. */
+    X509 *signer =
+        ca_cert(NULL, "HQ CRL signer", ok, root, rk, "critical,keyCertSign,cRLSign", NULL);
+    CHECK_INT(forged_crl(path, signer, ok, 7, good), 0);
+    t = trust_of(root, signer, NULL);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), 0);
+    CHECK_STR(info.number, "7");
+    CHECK_INT(rk_crlstore_status(&a, st, "CN=HQ CRL signer", good), 0);
+    CHECK_INT(a.status, RK_CRLSTORE_REVOKED);
+    CHECK_INT(a.revoked_at, 1700000000);
+    CHECK_INT(a.reason, -1);
+    CHECK_INT(a.stale, 0);
+    CHECK_INT(rk_crlstore_status(&a, st, info.issuer_id, rev), 0);
+    CHECK_INT(a.status, RK_CRLSTORE_GOOD);
+    /* Stale once its next update has passed. */
+    g_fixed_now = info.next_update + 1;
+    rk_clock_set(fixed_clock, NULL);
+    CHECK_INT(rk_crlstore_status(&a, st, info.issuer_id, good), 0);
+    CHECK_INT(a.stale, 1);
+    rk_clock_set(NULL, NULL);
+    /* Serial forms; unknown issuer; junk. */
+    char colons[200] = "";
+    for (size_t i = 0; good[i]; i += 2)
+        snprintf(colons + strlen(colons), sizeof colons - strlen(colons), "%s%.2s", i ? ":" : "",
+                 good + i);
+    CHECK_INT(rk_crlstore_status(&a, st, info.issuer_id, colons), 0);
+    CHECK_INT(a.status, RK_CRLSTORE_REVOKED);
+    CHECK_INT(rk_crlstore_status(&a, st, "CN=nobody", good), RK_ENOTFOUND);
+    CHECK_INT(rk_crlstore_status(&a, st, info.issuer_id, "xyz"), RK_EINVAL);
+    CHECK_INT(
+        rk_crlstore_status(&a, st, info.issuer_id, "0102030405060708090a0b0c0d0e0f101112131415"),
+        RK_EINVAL);
+    rk_catrust_free(t);
+    /* Nothing is trusted without a root. */
+    t = trust_of(NULL, signer, NULL);
+    CHECK_INT(rk_crlstore_import(&info, st, path, t), RK_EVERIFY);
+    rk_catrust_free(t);
+
+    X509_free(forged);
+    X509_free(other);
+    X509_free(under);
+    X509_free(nocrl);
+    X509_free(signer);
+    EVP_PKEY_free(rk);
+    EVP_PKEY_free(ok);
+    EVP_PKEY_free(fk);
+}
+
 static int count_files(const char *dir, const char *suffix)
 {
     DIR *d = opendir(dir);
@@ -323,6 +550,7 @@ static void test_store(void)
     size_t len, olen;
     uint64_t number;
     int status, reason;
+    rk_catrust *cas2 = NULL, *cas1 = NULL;
 
     CHECK_INT(rk_subca_open(&ca, g_cadir, g_module, NULL, PIN), 0);
     if (!ca) return;
@@ -339,25 +567,31 @@ static void test_store(void)
     CHECK_INT(rk_crlstore_open(&st, sdir), 0);
     if (!st) goto out;
     X509 *sub = rk_subca_cert(ca), *root = rk_subca_root(ca);
-    X509 *cas[] = {root, sub};
+    /* cas2: the root and the sub-CA under it; cas1: only the root. */
+    CHECK_INT(rk_catrust_new(&cas2), 0);
+    CHECK_INT(rk_catrust_new(&cas1), 0);
+    CHECK_INT(rk_catrust_add(cas2, root, 1), 0);
+    CHECK_INT(rk_catrust_add(cas2, sub, 0), 0);
+    CHECK_INT(rk_catrust_add(cas1, root, 1), 0);
+    CHECK_INT(rk_catrust_add(cas1, sub, 1), RK_EINVAL); /* not self-signed: no root */
 
     /* Garbage, truncated, empty. */
     snprintf(path, sizeof path, "%s/in.crl", g_dir);
     write_bytes(path, "hello, not a CRL at all", 23);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_EFORMAT);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_EFORMAT);
     CHECK(strstr(rk_err_msg(), "not a valid CRL") != NULL);
     write_bytes(path, der, len - 10);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_EFORMAT);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_EFORMAT);
     write_bytes(path, der, 0);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_EFORMAT);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_EFORMAT);
     /* Wrong issuer: only the root is configured. */
     write_bytes(path, der, len);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 1), RK_ENOTFOUND);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas1), RK_ENOTFOUND);
     CHECK(strstr(rk_err_msg(), "not a configured CA") != NULL);
     /* Bad signature: one bit of the signature, or of an entry, flipped. */
     der[len - 5] ^= 0x01;
     write_bytes(path, der, len);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_EVERIFY);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_EVERIFY);
     der[len - 5] ^= 0x01;
     {
         rk_crlparse_info pi;
@@ -365,7 +599,7 @@ static void test_store(void)
         size_t off = (size_t)(pi.entries - der) + 6; /* inside the first serial */
         der[off] ^= 0x40;
         write_bytes(path, der, len);
-        CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_EVERIFY);
+        CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_EVERIFY);
         der[off] ^= 0x40;
     }
     /* Lookups before any import: unknown. */
@@ -376,7 +610,7 @@ static void test_store(void)
 
     /* The good one imports. */
     write_bytes(path, der, len);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), 0);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), 0);
     CHECK_INT(info.entries >= 3, 1);
     CHECK_INT(rk_crlstore_lookup(&status, &reason, st, X509_get_issuer_name(a),
                                  X509_get0_serialNumber(a)),
@@ -400,10 +634,10 @@ static void test_store(void)
     CHECK_INT(status, RK_CRLSTORE_UNKNOWN);
 
     /* Same number again, and an older one: refused. */
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_ESTATE);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_ESTATE);
     CHECK(strstr(rk_err_msg(), "not newer") != NULL);
     write_bytes(path, older, olen);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), RK_ESTATE);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), RK_ESTATE);
 
     /* A newer one replaces it (resume: the hold disappears); one index kept. */
     free(der);
@@ -411,7 +645,7 @@ static void test_store(void)
     CHECK_INT(rk_crl_resume(ca, held), 0);
     CHECK_INT(rk_crl_generate(&der, &len, &number, ca, 0), 0);
     write_bytes(path, der, len);
-    CHECK_INT(rk_crlstore_import(&info, st, path, cas, 2), 0);
+    CHECK_INT(rk_crlstore_import(&info, st, path, cas2), 0);
     CHECK_INT(count_files(sdir, ".idx"), 1);
     CHECK_INT(count_files(sdir, ".crl"), 1);
     CHECK_INT(count_files(sdir, ".meta"), 1);
@@ -425,7 +659,7 @@ static void test_store(void)
     int n;
     rk_crlstore_list(&list, &n, st);
     CHECK_INT(n, 1);
-    if (n == 1) CHECK_INT(strtoull(list[0].number_hex, NULL, 16), number);
+    if (n == 1) CHECK_INT(strtoull(list[0].number, NULL, 10), number);
     CHECK_INT(rk_crlstore_lookup(&status, &reason, st, X509_get_issuer_name(b),
                                  X509_get0_serialNumber(b)),
               0);
@@ -434,7 +668,10 @@ static void test_store(void)
                                  X509_get0_serialNumber(a)),
               0);
     CHECK_INT(status, RK_CRLSTORE_REVOKED);
+    test_trust(st, ca, rev, good);
 out:
+    rk_catrust_free(cas1);
+    rk_catrust_free(cas2);
     rk_crlstore_free(st);
     free(der);
     free(older);

@@ -67,6 +67,25 @@ static void test_json(void)
     rk_json_obj_end(&j);
     CHECK_INT(rk_json_finish(&j), RK_ETOOBIG);
     rk_buf_free(&b);
+
+    /* Decimal integers of any size (CRL numbers), and what is not one. */
+    rk_buf_init(&b, 256);
+    rk_json_init(&j, &b);
+    rk_json_arr_begin(&j);
+    rk_json_dec(&j, "0");
+    rk_json_dec(&j, "1461501637330902918203684832716283019655932542975");
+    rk_json_arr_end(&j);
+    CHECK_INT(rk_json_finish(&j), 0);
+    CHECK_STR(b.data, "[0,1461501637330902918203684832716283019655932542975]");
+    rk_buf_free(&b);
+    const char *bad[] = {"", "-1", "12a", "007", "1e5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rk_buf_init(&b, 64);
+        rk_json_init(&j, &b);
+        rk_json_dec(&j, bad[i]);
+        CHECK_INT(rk_json_finish(&j), RK_EINVAL);
+        rk_buf_free(&b);
+    }
 }
 
 static void test_err(void)

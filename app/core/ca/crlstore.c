@@ -6,16 +6,19 @@
 
 #include "ca/crlparse.h"
 #include "ca/subca.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +43,7 @@ typedef struct held {
     size_t issuer_len;
     unsigned char number[20];
     size_t number_len;
+    char number_hex[41]; /* names the index and CRL files */
     char index[64];
     const unsigned char *map; /* the mapped index file */
     size_t map_len;
@@ -83,6 +87,16 @@ static int unhex(unsigned char *out, size_t max, size_t *n, const char *s)
     }
     *n = l / 2;
     return 0;
+}
+
+/* The CRL number in decimal (up to 20 octets: 49 digits). */
+static void number_dec(char *out, size_t n, const unsigned char *v, size_t len)
+{
+    BIGNUM *bn = BN_bin2bn(v, (int)len, NULL);
+    char *d = bn ? BN_bn2dec(bn) : NULL;
+    snprintf(out, n, "%s", d ? d : "?");
+    OPENSSL_free(d);
+    BN_free(bn);
 }
 
 static void issuer_id(char out[33], const unsigned char *der, size_t len)
@@ -148,8 +162,9 @@ static int read_meta(held *h, const char *dir, const char *name)
         else if (!strcmp(k, "issuer_der"))
             ok = !unhex(h->issuer_der, sizeof h->issuer_der, &h->issuer_len, v);
         else if (!strcmp(k, "number")) {
-            snprintf(h->info.number_hex, sizeof h->info.number_hex, "%s", v);
-            ok = !unhex(h->number, sizeof h->number, &h->number_len, v);
+            snprintf(h->number_hex, sizeof h->number_hex, "%s", v);
+            ok = !unhex(h->number, sizeof h->number, &h->number_len, v) && h->number_len;
+            if (ok) number_dec(h->info.number, sizeof h->info.number, h->number, h->number_len);
         } else if (!strcmp(k, "this_update"))
             h->info.this_update = strtoll(v, NULL, 10);
         else if (!strcmp(k, "next_update"))
@@ -299,33 +314,14 @@ out:
     EVP_PKEY_CTX_free(pctx);
     return ok ? 0
               : rk_err_set(RK_EVERIFY,
-                           "the CRL's signature does not verify with the key of its issuer");
+                           "the CRL's signature does not verify with the key of the trusted "
+                           "certificate of that name (a forged or damaged CRL)");
 }
 
-/* The configured CA that issued the CRL. */
-static int find_ca(X509 **out, const rk_crlparse_info *info, X509 *const *cas, int ncas)
+/* rk_catrust_accept_fn: the CRL's signature verifies with the issuer's key. */
+static int accept_signer(void *arg, X509 *ca)
 {
-    for (int i = 0; i < ncas; i++) {
-        unsigned char *der = NULL;
-        int len = i2d_X509_NAME(X509_get_subject_name(cas[i]), &der);
-        int same = len > 0 && (size_t)len == info->issuer_len &&
-                   !memcmp(der, info->issuer, info->issuer_len);
-        OPENSSL_free(der);
-        if (!same) continue;
-        const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(cas[i]);
-        if (info->akid && skid &&
-            ((size_t)ASN1_STRING_length(skid) != info->akid_len ||
-             memcmp(ASN1_STRING_get0_data(skid), info->akid, info->akid_len)))
-            continue;
-        *out = cas[i];
-        return 0;
-    }
-    const unsigned char *p = info->issuer;
-    X509_NAME *n = d2i_X509_NAME(NULL, &p, (long)info->issuer_len);
-    char name[256] = "?";
-    if (n) rk_subca_name_text(name, sizeof name, n);
-    X509_NAME_free(n);
-    return rk_err_set(RK_ENOTFOUND, "the CRL was issued by %s, which is not a configured CA", name);
+    return verify_sig(arg, ca);
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -360,7 +356,7 @@ static int write_atomic(const char *dir, const char *name, const void *a, size_t
 }
 
 int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *path,
-                       X509 *const *cas, int ncas)
+                       const rk_catrust *trust)
 {
     rk_crlparse_info info;
     collect c = {NULL, 0, 0, 1};
@@ -403,18 +399,28 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
         rc = rk_err_set(RK_EFORMAT, "%s: the CRL has no CRL number", path);
         goto out;
     }
-    if ((rc = find_ca(&ca, &info, cas, ncas)) || (rc = verify_sig(&info, ca))) goto out;
-
     memset(&nh, 0, sizeof nh);
     issuer_id(nh.info.issuer_id, info.issuer, info.issuer_len);
     for (int i = 0; i < s->n; i++)
         if (!strcmp(s->h[i].info.issuer_id, nh.info.issuer_id)) old = &s->h[i];
+    if ((rc = rk_catrust_find_issuer(&ca, trust, info.issuer, info.issuer_len, info.akid,
+                                     info.akid_len, rk_clock_now(), accept_signer, &info))) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", rk_err_msg());
+        if (old)
+            rk_err_set(rc,
+                       "%s: %s; refused: the CRL held for this issuer (number %s) stays in force",
+                       path, why, old->info.number);
+        else
+            rk_err_set(rc, "%s: %s; refused, nothing imported", path, why);
+        goto out;
+    }
     if (old &&
         rk_crlparse_cmp_number(info.number, info.number_len, old->number, old->number_len) <= 0) {
-        char nhex[41];
-        hex(nhex, info.number, info.number_len);
-        rc = rk_err_set(RK_ESTATE, "the CRL number %s is not newer than the one held (%s)", nhex,
-                        old->info.number_hex);
+        char ndec[50];
+        number_dec(ndec, sizeof ndec, info.number, info.number_len);
+        rc = rk_err_set(RK_ESTATE, "the CRL number %s is not newer than the one held (%s)", ndec,
+                        old->info.number);
         goto out;
     }
     if (!old && s->n >= RK_CRLSTORE_MAX_ISSUERS) {
@@ -432,7 +438,8 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     nh.issuer_len = info.issuer_len;
     memcpy(nh.number, info.number, info.number_len);
     nh.number_len = info.number_len;
-    hex(nh.info.number_hex, info.number, info.number_len);
+    hex(nh.number_hex, info.number, info.number_len);
+    number_dec(nh.info.number, sizeof nh.info.number, info.number, info.number_len);
     {
         const unsigned char *p = info.issuer;
         X509_NAME *n = d2i_X509_NAME(NULL, &p, (long)info.issuer_len);
@@ -444,7 +451,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     nh.info.entries = c.n;
     EVP_Digest(map, len, md, NULL, EVP_sha256(), NULL);
     hex(nh.info.sha256, md, 32);
-    snprintf(nh.index, sizeof nh.index, "%s-%s.idx", nh.info.issuer_id, nh.info.number_hex);
+    snprintf(nh.index, sizeof nh.index, "%s-%s.idx", nh.info.issuer_id, nh.number_hex);
 
     /* Index, CRL copy, then the metadata that makes them current. */
     unsigned char hdr[IDX_HEADER];
@@ -452,7 +459,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     memcpy(hdr, IDX_MAGIC, 8);
     memcpy(hdr + 8, &cnt, 8);
     if ((rc = write_atomic(s->dir, nh.index, hdr, sizeof hdr, c.r, c.n * sizeof *c.r))) goto out;
-    snprintf(name, sizeof name, "%s-%s.crl", nh.info.issuer_id, nh.info.number_hex);
+    snprintf(name, sizeof name, "%s-%s.crl", nh.info.issuer_id, nh.number_hex);
     if ((rc = write_atomic(s->dir, name, map, len, NULL, 0))) goto out;
     {
         char meta[4096], derhex[2 * sizeof nh.issuer_der + 1];
@@ -460,7 +467,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
         int ml = snprintf(meta, sizeof meta,
                           "issuer_id=%s\nissuer=%s\nissuer_der=%s\nnumber=%s\nthis_update=%lld\n"
                           "next_update=%lld\nentries=%llu\nsha256=%s\nindex=%s\n",
-                          nh.info.issuer_id, nh.info.issuer, derhex, nh.info.number_hex,
+                          nh.info.issuer_id, nh.info.issuer, derhex, nh.number_hex,
                           (long long)nh.info.this_update, (long long)nh.info.next_update,
                           (unsigned long long)nh.info.entries, nh.info.sha256, nh.index);
         snprintf(name, sizeof name, "%s.meta", nh.info.issuer_id);
@@ -473,7 +480,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     if ((rc = map_index(&nh, s->dir))) goto out;
     if (old) {
         snprintf(old_index, sizeof old_index, "%s", old->index);
-        snprintf(old_crl, sizeof old_crl, "%s-%s.crl", old->info.issuer_id, old->info.number_hex);
+        snprintf(old_crl, sizeof old_crl, "%s-%s.crl", old->info.issuer_id, old->number_hex);
         unmap(old);
         *old = nh;
     } else {
@@ -497,43 +504,144 @@ out:
 
 /* ---- lookups ------------------------------------------------------------- */
 
-int rk_crlstore_lookup_raw(int *status, int *reason, const rk_crlstore *s,
-                           const unsigned char *issuer_der, size_t issuer_len,
-                           const unsigned char *serial, size_t serial_len)
+/* The CRL held for issuer_der, or NULL. */
+static const held *held_for(const rk_crlstore *s, const unsigned char *issuer_der,
+                            size_t issuer_len)
 {
-    const held *h = NULL;
-    unsigned char key[20] = {0};
-
-    *status = RK_CRLSTORE_UNKNOWN;
-    *reason = -1;
-    while (serial_len > 1 && serial[0] == 0) {
-        serial++;
-        serial_len--;
-    }
-    if (serial_len > 20) return rk_err_set(RK_EINVAL, "a serial number longer than 20 bytes");
     for (int i = 0; i < s->n; i++)
         if (s->h[i].issuer_len == issuer_len && !memcmp(s->h[i].issuer_der, issuer_der, issuer_len))
-            h = &s->h[i];
-    if (!h) return 0;
+            return &s->h[i];
+    return NULL;
+}
+
+/* The record of serial on h, or NULL when it is not listed. */
+static const unsigned char *find_rec(const held *h, const unsigned char *serial, size_t serial_len)
+{
+    unsigned char key[20] = {0};
     memcpy(key + 20 - serial_len, serial, serial_len);
     const unsigned char *base = h->map + IDX_HEADER;
     size_t lo = 0, hi = h->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = memcmp(base + mid * REC_SIZE, key, 20);
-        if (c == 0) {
-            unsigned char r = base[mid * REC_SIZE + 20];
-            *reason = r == 0xff ? -1 : r;
-            *status = r == 6 ? RK_CRLSTORE_HOLD : RK_CRLSTORE_REVOKED;
-            return 0;
-        }
+        if (c == 0) return base + mid * REC_SIZE;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    *status = RK_CRLSTORE_GOOD;
+    return NULL;
+}
+
+/* Strips leading zero octets; RK_EINVAL past 20 octets. */
+static int trim_serial(const unsigned char **serial, size_t *serial_len)
+{
+    while (*serial_len > 1 && (*serial)[0] == 0) {
+        (*serial)++;
+        (*serial_len)--;
+    }
+    if (*serial_len > 20) return rk_err_set(RK_EINVAL, "a serial number longer than 20 bytes");
     return 0;
+}
+
+int rk_crlstore_lookup_raw(int *status, int *reason, const rk_crlstore *s,
+                           const unsigned char *issuer_der, size_t issuer_len,
+                           const unsigned char *serial, size_t serial_len)
+{
+    *status = RK_CRLSTORE_UNKNOWN;
+    *reason = -1;
+    if (trim_serial(&serial, &serial_len)) return RK_EINVAL;
+    const held *h = held_for(s, issuer_der, issuer_len);
+    if (!h) return 0;
+    const unsigned char *r = find_rec(h, serial, serial_len);
+    if (r) {
+        *reason = r[20] == 0xff ? -1 : r[20];
+        *status = r[20] == 6 ? RK_CRLSTORE_HOLD : RK_CRLSTORE_REVOKED;
+    } else {
+        *status = RK_CRLSTORE_GOOD;
+    }
+    return 0;
+}
+
+/* Parses a serial in hex ("0A:1B..." or "0a1b..."), into v (20 octets). */
+static int parse_serial(unsigned char *v, size_t *len, const char *text)
+{
+    char digits[64];
+    size_t n = 0;
+    if (!strncmp(text, "0x", 2) || !strncmp(text, "0X", 2)) text += 2;
+    for (const char *p = text; *p; p++) {
+        if (*p == ':') continue;
+        char c = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || n + 2 >= sizeof digits)
+            return rk_err_set(RK_EINVAL, "'%.64s' is not a serial number (hex, at most 20 octets)",
+                              text);
+        digits[n++] = c;
+    }
+    if (n == 0) return rk_err_set(RK_EINVAL, "an empty serial number");
+    char even[66];
+    snprintf(even, sizeof even, "%s%.*s", n % 2 ? "0" : "", (int)n, digits);
+    const unsigned char *p = v;
+    if (unhex(v, 32, len, even)) return rk_err_set(RK_EINVAL, "'%.64s' is not hex", text);
+    if (trim_serial(&p, len))
+        return rk_err_set(RK_EINVAL, "the serial number %.64s is longer than 20 octets", text);
+    memmove(v, p, *len);
+    return 0;
+}
+
+static void answer_from(rk_crlstore_answer *out, const held *h, const unsigned char *serial,
+                        size_t serial_len)
+{
+    const unsigned char *r = find_rec(h, serial, serial_len);
+    out->crl = h->info;
+    out->stale = h->info.next_update && h->info.next_update < rk_clock_now();
+    if (!r) {
+        out->status = RK_CRLSTORE_GOOD;
+        return;
+    }
+    out->reason = r[20] == 0xff ? -1 : r[20];
+    out->status = r[20] == 6 ? RK_CRLSTORE_HOLD : RK_CRLSTORE_REVOKED;
+    memcpy(&out->revoked_at, r + 24, 8);
+}
+
+/* An UNKNOWN answer, and serial parsed into v. */
+static int begin_answer(rk_crlstore_answer *out, unsigned char v[32], size_t *len,
+                        const char *serial)
+{
+    memset(out, 0, sizeof *out);
+    out->status = RK_CRLSTORE_UNKNOWN;
+    out->reason = -1;
+    return parse_serial(v, len, serial);
+}
+
+int rk_crlstore_status_der(rk_crlstore_answer *out, const rk_crlstore *s,
+                           const unsigned char *issuer_der, size_t issuer_len, const char *serial)
+{
+    unsigned char v[32];
+    size_t len;
+    int rc = begin_answer(out, v, &len, serial);
+    if (rc) return rc;
+    const held *h = held_for(s, issuer_der, issuer_len);
+    if (h) answer_from(out, h, v, len);
+    return 0;
+}
+
+int rk_crlstore_status(rk_crlstore_answer *out, const rk_crlstore *s, const char *issuer,
+                       const char *serial)
+{
+    unsigned char v[32];
+    size_t len;
+    int rc = begin_answer(out, v, &len, serial);
+    if (rc) return rc;
+    for (int i = 0; i < s->n; i++) {
+        const held *h = &s->h[i];
+        if (strcasecmp(h->info.issuer_id, issuer) && strcmp(h->info.issuer, issuer)) continue;
+        answer_from(out, h, v, len);
+        return 0;
+    }
+    return rk_err_set(RK_ENOTFOUND,
+                      "no CRL of the issuer '%.200s' is held: `ractl ca status` lists the "
+                      "issuers of the CRLs imported",
+                      issuer);
 }
 
 int rk_crlstore_lookup(int *status, int *reason, const rk_crlstore *s, const X509_NAME *issuer,

@@ -26,6 +26,7 @@ typedef struct parse_state {
     char data_dir[PATH_MAX];
     char database[PATH_MAX];
     char spool_dir[PATH_MAX];
+    char hq_ca_certs[PATH_MAX];
 } parse_state;
 
 static int copy_value(parse_state *st, char *dst, size_t n, const char *section, const char *key,
@@ -187,6 +188,7 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (IS("paths", "data_dir")) return COPY(st->data_dir);
     if (IS("paths", "database")) return COPY(st->database);
     if (IS("hq", "url")) return COPY(c->hq_url);
+    if (IS("hq", "ca_certs")) return COPY(st->hq_ca_certs);
     if (IS("hq", "issuance")) {
         if (strcmp(value, "local") && strcmp(value, "cmp")) {
             snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
@@ -358,7 +360,9 @@ int rk_conf_load(rk_conf **out, const char *path)
         resolve(c->documents, sizeof c->documents, c->data_dir, "documents") ||
         resolve(c->session_dir, sizeof c->session_dir, c->data_dir, "sessions") ||
         resolve(c->printer_spool_dir, sizeof c->printer_spool_dir, c->data_dir,
-                st.spool_dir[0] ? st.spool_dir : "print-spool")) {
+                st.spool_dir[0] ? st.spool_dir : "print-spool") ||
+        (st.hq_ca_certs[0] &&
+         resolve(c->hq_ca_certs, sizeof c->hq_ca_certs, c->data_dir, st.hq_ca_certs))) {
         rc = rk_err_set(RK_ECONF, "%s: [paths]: path too long", c->path);
         goto fail;
     }

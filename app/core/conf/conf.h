@@ -48,7 +48,8 @@ typedef struct rk_conf {
 
     /* [hq] */
     char hq_url[256];
-    char issuance[16]; /* "local" (branch sub-CA) or "cmp" (HQ's CA) */
+    char issuance[16];          /* "local" (branch sub-CA) or "cmp" (HQ's CA) */
+    char hq_ca_certs[PATH_MAX]; /* absolute: PEM of HQ's root(s) and intermediates; "" unset */
 
     /* [files]: absolute paths, each checked to exist */
     char fees[PATH_MAX];

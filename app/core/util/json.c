@@ -108,6 +108,17 @@ void rk_json_int(rk_json *j, int64_t v)
     if (!j->rc) j->rc = rk_buf_printf(j->out, "%" PRId64, v);
 }
 
+void rk_json_dec(rk_json *j, const char *digits)
+{
+    size_t n = strspn(digits, "0123456789");
+    before_value(j);
+    if (n == 0 || digits[n] || (digits[0] == '0' && n > 1)) {
+        if (!j->rc) j->rc = rk_err_set(RK_EINVAL, "'%.40s' is not a decimal integer", digits);
+        return;
+    }
+    put(j, digits, n);
+}
+
 void rk_json_bool(rk_json *j, int v)
 {
     before_value(j);
@@ -136,6 +147,12 @@ void rk_json_kbool(rk_json *j, const char *key, int v)
 {
     rk_json_key(j, key);
     rk_json_bool(j, v);
+}
+
+void rk_json_kdec(rk_json *j, const char *key, const char *digits)
+{
+    rk_json_key(j, key);
+    rk_json_dec(j, digits);
 }
 
 int rk_json_finish(rk_json *j)

@@ -33,11 +33,15 @@ void rk_json_str(rk_json *j, const char *s); /* NULL writes null */
 void rk_json_int(rk_json *j, int64_t v);
 void rk_json_bool(rk_json *j, int v);
 void rk_json_null(rk_json *j);
+/* An integer of any size given in decimal digits (a CRL number has up to
+ * 160 bits); RK_EINVAL (sticky) if digits is not a decimal integer. */
+void rk_json_dec(rk_json *j, const char *digits);
 
 /* Shorthands for "key": value inside an object. */
 void rk_json_kstr(rk_json *j, const char *key, const char *s);
 void rk_json_kint(rk_json *j, const char *key, int64_t v);
 void rk_json_kbool(rk_json *j, const char *key, int v);
+void rk_json_kdec(rk_json *j, const char *key, const char *digits);
 
 /* 0, or the first error met while writing (RK_ETOOBIG, RK_ENOMEM, RK_EINVAL). */
 int rk_json_finish(rk_json *j);
