@@ -9,7 +9,7 @@
 
 #include "util/clock.h"
 #include "util/err.h"
-#include "util/uuid.h"
+#include "util/hex.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -57,7 +57,7 @@ static int entry_hash(char out[65], int64_t seq, int64_t at, const rk_audit_entr
     }
     EVP_MD_CTX_free(md);
     if (!ok) return rk_err_set(RK_ECRYPTO, "cannot compute the audit hash");
-    rk_hex(out, digest, 32);
+    rk_hex_encode(out, digest, 32, RK_HEX_LOWER);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "certinfo.h"
 
 #include "util/err.h"
+#include "util/pem.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -31,9 +32,7 @@ int rk_certinfo_parse(rk_cert_record *rec, unsigned char **der, const unsigned c
     if (len == 0 || len > RK_CERTINFO_MAX_BYTES)
         return rk_err_set(RK_EFORMAT, "a certificate is 1 byte to 64 KiB, not %zu bytes", len);
     if (len > 10 && !memcmp(data, "-----BEGIN", 10)) {
-        BIO *b = BIO_new_mem_buf(data, (int)len);
-        x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-        BIO_free(b);
+        rk_pem_cert_mem(&x, data, len, "the certificate");
     } else {
         const unsigned char *p = data;
         x = d2i_X509(NULL, &p, (long)len);

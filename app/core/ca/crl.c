@@ -6,6 +6,8 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <openssl/pem.h>
@@ -346,21 +348,12 @@ static int subca_sign(void *arg, const unsigned char *tbs, size_t len, unsigned 
     return rk_subca_sign(sig, siglen, &nid, arg, tbs, len);
 }
 
+/* Writes the public file dir/name (crl.der, crl.pem) atomically. */
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = fwrite(data, 1, len, f) == len;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s", path);
-    }
-    return 0;
+    return rk_file_write_atomic(path, data, len, 0644);
 }
 
 static int load_entries(rk_crl_entry **out, size_t *n, rk_db *db)
@@ -444,8 +437,7 @@ int rk_crl_generate(unsigned char **der, size_t *len, uint64_t *number, rk_subca
                        ca};
     if ((rc = rk_crl_write(der, len, &p))) goto out;
     EVP_Digest(*der, *len, md, NULL, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    rk_hex_encode(hex, md, 32, RK_HEX_LOWER);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)*number);
     if ((rc = rk_db_prepare(db, &st,
                             "INSERT INTO crls(number,this_update,next_update,entries,sha256) "

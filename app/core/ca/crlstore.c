@@ -8,6 +8,8 @@
 #include "ca/subca.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -57,38 +59,6 @@ struct rk_crlstore {
     int n;
 };
 
-static void hex(char *out, const unsigned char *v, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[v[i] >> 4];
-        out[2 * i + 1] = d[v[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int unhex(unsigned char *out, size_t max, size_t *n, const char *s)
-{
-    size_t l = strlen(s);
-    if (l % 2 || l / 2 > max) return -1;
-    for (size_t i = 0; i < l / 2; i++) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = s[2 * i + k];
-            v <<= 4;
-            if (c >= '0' && c <= '9')
-                v |= (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                v |= (unsigned)(c - 'a' + 10);
-            else
-                return -1;
-        }
-        out[i] = (unsigned char)v;
-    }
-    *n = l / 2;
-    return 0;
-}
-
 /* The CRL number in decimal (up to 20 octets: 49 digits). */
 static void number_dec(char *out, size_t n, const unsigned char *v, size_t len)
 {
@@ -103,7 +73,7 @@ static void issuer_id(char out[33], const unsigned char *der, size_t len)
 {
     unsigned char md[32];
     EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL);
-    hex(out, md, 16);
+    rk_hex_encode(out, md, 16, RK_HEX_LOWER);
 }
 
 static void unmap(held *h)
@@ -160,10 +130,11 @@ static int read_meta(held *h, const char *dir, const char *name)
         else if (!strcmp(k, "issuer"))
             snprintf(h->info.issuer, sizeof h->info.issuer, "%s", v);
         else if (!strcmp(k, "issuer_der"))
-            ok = !unhex(h->issuer_der, sizeof h->issuer_der, &h->issuer_len, v);
+            ok = !rk_hex_decode(h->issuer_der, sizeof h->issuer_der, &h->issuer_len, v, strlen(v));
         else if (!strcmp(k, "number")) {
             snprintf(h->number_hex, sizeof h->number_hex, "%s", v);
-            ok = !unhex(h->number, sizeof h->number, &h->number_len, v) && h->number_len;
+            ok = !rk_hex_decode(h->number, sizeof h->number, &h->number_len, v, strlen(v)) &&
+                 h->number_len;
             if (ok) number_dec(h->info.number, sizeof h->info.number, h->number, h->number_len);
         } else if (!strcmp(k, "this_update"))
             h->info.this_update = strtoll(v, NULL, 10);
@@ -324,35 +295,18 @@ static int accept_signer(void *arg, X509 *ca)
     return verify_sig(arg, ca);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Writes data (one or two pieces) to dir/name via a temporary file. */
+/* Writes data (one or two pieces) to dir/name atomically. */
 static int write_atomic(const char *dir, const char *name, const void *a, size_t alen,
                         const void *b, size_t blen)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
+    rk_file_atomic *f;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = !write_all(fd, a, alen) && (!b || !write_all(fd, b, blen)) && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
-    return 0;
+    int rc = rk_file_atomic_open(&f, path, 0644);
+    if (rc) return rc;
+    rk_file_atomic_write(f, a, alen);
+    if (b) rk_file_atomic_write(f, b, blen);
+    return rk_file_atomic_commit(f);
 }
 
 int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *path,
@@ -438,7 +392,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     nh.issuer_len = info.issuer_len;
     memcpy(nh.number, info.number, info.number_len);
     nh.number_len = info.number_len;
-    hex(nh.number_hex, info.number, info.number_len);
+    rk_hex_encode(nh.number_hex, info.number, info.number_len, RK_HEX_LOWER);
     number_dec(nh.info.number, sizeof nh.info.number, info.number, info.number_len);
     {
         const unsigned char *p = info.issuer;
@@ -450,7 +404,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     nh.info.next_update = info.next_update;
     nh.info.entries = c.n;
     EVP_Digest(map, len, md, NULL, EVP_sha256(), NULL);
-    hex(nh.info.sha256, md, 32);
+    rk_hex_encode(nh.info.sha256, md, 32, RK_HEX_LOWER);
     snprintf(nh.index, sizeof nh.index, "%s-%s.idx", nh.info.issuer_id, nh.number_hex);
 
     /* Index, CRL copy, then the metadata that makes them current. */
@@ -463,7 +417,7 @@ int rk_crlstore_import(rk_crlstore_info *info_out, rk_crlstore *s, const char *p
     if ((rc = write_atomic(s->dir, name, map, len, NULL, 0))) goto out;
     {
         char meta[4096], derhex[2 * sizeof nh.issuer_der + 1];
-        hex(derhex, nh.issuer_der, nh.issuer_len);
+        rk_hex_encode(derhex, nh.issuer_der, nh.issuer_len, RK_HEX_LOWER);
         int ml = snprintf(meta, sizeof meta,
                           "issuer_id=%s\nissuer=%s\nissuer_der=%s\nnumber=%s\nthis_update=%lld\n"
                           "next_update=%lld\nentries=%llu\nsha256=%s\nindex=%s\n",
@@ -581,7 +535,8 @@ static int parse_serial(unsigned char *v, size_t *len, const char *text)
     char even[66];
     snprintf(even, sizeof even, "%s%.*s", n % 2 ? "0" : "", (int)n, digits);
     const unsigned char *p = v;
-    if (unhex(v, 32, len, even)) return rk_err_set(RK_EINVAL, "'%.64s' is not hex", text);
+    if (rk_hex_decode(v, 32, len, even, strlen(even)))
+        return rk_err_set(RK_EINVAL, "'%.64s' is not hex", text);
     if (trim_serial(&p, len))
         return rk_err_set(RK_EINVAL, "the serial number %.64s is longer than 20 octets", text);
     memmove(v, p, *len);

@@ -6,6 +6,8 @@
 
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/hex.h"
+#include "util/pem.h"
 #include "util/wipe.h"
 
 #include <errno.h>
@@ -111,8 +113,7 @@ int rk_escrow_fingerprint(char out[RK_ESCROW_FP_LEN], X509 *cert)
     unsigned int n = 0;
     if (!X509_digest(cert, EVP_sha256(), md, &n) || n != 32)
         return rk_err_set(RK_ECRYPTO, "cannot hash the recovery certificate");
-    for (unsigned i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    rk_hex_encode(out, md, n, RK_HEX_LOWER);
     return 0;
 }
 
@@ -192,21 +193,16 @@ int rk_escrow_drop_unbound(rk_db *db, int64_t order_id)
     return rc;
 }
 
-static X509 *read_pem_cert(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return c;
-}
-
 int rk_escrow_recovery_cert(X509 **out, const char *ca_dir)
 {
     char a[4200], b[4200];
     snprintf(a, sizeof a, "%s/recovery.pem", ca_dir);
     snprintf(b, sizeof b, "%s/demo-recovery.pem", ca_dir);
-    if ((*out = read_pem_cert(a)) != NULL || (*out = read_pem_cert(b)) != NULL) return 0;
+    /* Only a missing HQ certificate falls back to the demo one: a damaged
+     * or unreadable one is an error, never a reason to wrap to the demo. */
+    int rc = rk_pem_cert_file(out, a);
+    if (rc != RK_ENOTFOUND) return rc;
+    if ((rc = rk_pem_cert_file(out, b)) != RK_ENOTFOUND) return rc;
     return rk_err_set(RK_ENOTFOUND,
                       "no recovery certificate (%s or %s): escrowed keys cannot be made; run "
                       "`ractl ca init` for the demo one",
@@ -218,8 +214,7 @@ int rk_escrow_demo_init(const char *ca_dir, int *made)
     char cpath[4200], kpath[4200], hq[4200];
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    FILE *f = NULL;
-    int rc = 0, fd;
+    int rc = 0;
 
     if (made) *made = 0;
     snprintf(cpath, sizeof cpath, "%s/demo-recovery.pem", ca_dir);
@@ -243,27 +238,13 @@ int rk_escrow_demo_init(const char *ca_dir, int *made)
         rc = rk_err_set(RK_ECRYPTO, "cannot make the demo recovery certificate");
         goto out;
     }
-    if ((fd = open(kpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-        !(f = fdopen(fd, "w"))) {
-        rc = rk_err_set(RK_EIO, "cannot create %s: %s", kpath, strerror(errno));
+    if ((rc = rk_pem_key_write_new(kpath, key, NULL,
+                                   "DEMO ONLY: HQ's key-recovery private key. In production it "
+                                   "never leaves HQ.")) ||
+        (rc = rk_pem_cert_write(cpath, cert, 0644)))
         goto out;
-    }
-    fputs("# DEMO ONLY: HQ's key-recovery private key. In production it never leaves HQ.\n", f);
-    if (!PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) || fclose(f) != 0) {
-        f = NULL;
-        rc = rk_err_set(RK_EIO, "cannot write %s", kpath);
-        goto out;
-    }
-    f = NULL;
-    if (!(f = fopen(cpath, "w")) || !PEM_write_X509(f, cert) || fclose(f) != 0) {
-        f = NULL;
-        rc = rk_err_set(RK_EIO, "cannot write %s", cpath);
-        goto out;
-    }
-    f = NULL;
     if (made) *made = 1;
 out:
-    if (f) fclose(f);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;

@@ -60,8 +60,9 @@ int rk_escrow_load(unsigned char **out, size_t *len, char fp[RK_ESCROW_FP_LEN], 
  * (rollback, or a key made again after a crash). */
 int rk_escrow_drop_unbound(rk_db *db, int64_t order_id);
 
-/* The recovery certificate under ca_dir (recovery.pem, else
- * demo-recovery.pem). RK_ENOTFOUND naming both. The caller frees it. */
+/* The recovery certificate under ca_dir (recovery.pem, else, only when
+ * recovery.pem does not exist, demo-recovery.pem). RK_ENOTFOUND naming
+ * both; a damaged file is RK_EFORMAT naming it. The caller frees it. */
 int rk_escrow_recovery_cert(X509 **out, const char *ca_dir);
 
 /* Makes the demo-only recovery pair ca_dir/demo-recovery.{pem,key} (RSA-2048,

@@ -8,6 +8,7 @@
 #include "token/p11key.h"
 
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/wipe.h"
 
 #include <dlfcn.h>
@@ -99,8 +100,7 @@ static int init_token(rk_hsm *h, const char *label, const char *pin)
     if (find_slot(&slot, h, label, 1) != 0)
         return rk_err_set(RK_ENOTFOUND, "no HSM token '%s' and no blank token to create it", label);
     if (RAND_bytes(sorand, sizeof sorand) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-    for (int i = 0; i < 16; i++)
-        snprintf(so + 2 * i, 3, "%02x", sorand[i]);
+    rk_hex_encode(so, sorand, sizeof sorand, RK_HEX_LOWER);
     pad_label(lab, label);
     rv = h->fl->C_InitToken(slot, (CK_UTF8CHAR *)so, 32, lab);
     if (rv == CKR_OK) {

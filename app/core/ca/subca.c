@@ -8,7 +8,9 @@
 #include "ca/hsm.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/pem.h"
 #include "util/spki.h"
 #include "util/wipe.h"
 
@@ -73,70 +75,6 @@ static const char SCHEMA[] =
 static void path_of(char *out, size_t n, const char *dir, const char *name)
 {
     snprintf(out, n, "%s/%s", dir, name);
-}
-
-static int write_pem_cert(const char *path, X509 *x)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = PEM_write_X509(f, x) == 1;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s", path);
-    }
-    return 0;
-}
-
-static int read_pem_cert(X509 **out, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_EIO, "cannot read %s: %s", path,
-                          strerror(errno));
-    *out = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate", path);
-}
-
-/* Writes a private key 0600 (encrypted with pass when given). */
-static int write_key(const char *path, EVP_PKEY *key, const char *pass)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot create %s: %s", path, strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(path);
-        return rk_err_oom();
-    }
-    int ok = pass ? PEM_write_PKCS8PrivateKey(f, key, EVP_aes_256_cbc(), NULL, 0, NULL,
-                                              (void *)pass) == 1
-                  : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok) {
-        unlink(path);
-        return rk_err_set(RK_EIO, "cannot write %s", path);
-    }
-    return 0;
-}
-
-static int read_key(EVP_PKEY **out, const char *path, const char *pass)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_EIO, "cannot read %s: %s", path,
-                          strerror(errno));
-    *out = PEM_read_PrivateKey(f, NULL, NULL, (void *)pass);
-    fclose(f);
-    if (!*out)
-        return rk_err_set(pass ? RK_EAUTH : RK_EFORMAT,
-                          "cannot open the key %s (wrong PIN or damaged file)", path);
-    return 0;
 }
 
 /* ---- signing ------------------------------------------------------------- */
@@ -454,12 +392,14 @@ static int load_root(X509 **root, signer *s, const rk_subca_init_opts *o)
             s->nid = sig_nid_for(k);
             if ((rc = make_ca_cert(root, "rakiosk DEMO root CA (not for production)", k, NULL, s,
                                    3650, 0)) ||
-                (rc = write_key(kp, k, NULL)) || (rc = write_pem_cert(cp, *root)))
+                (rc = rk_pem_key_write_new(kp, k, NULL, NULL)) ||
+                (rc = rk_pem_cert_write(cp, *root, 0644)))
                 return rc;
             return 0;
         }
     }
-    if ((rc = read_key(&s->soft, kpath, NULL)) || (rc = read_pem_cert(root, cpath))) return rc;
+    if ((rc = rk_pem_key_file(&s->soft, kpath, NULL)) || (rc = rk_pem_cert_file(root, cpath)))
+        return rc;
     EVP_PKEY_up_ref(s->soft);
     s->pub = s->soft;
     s->nid = sig_nid_for(s->soft);
@@ -488,13 +428,13 @@ int rk_subca_init(const rk_subca_init_opts *o)
     if (o->key_alg == RK_PROFILE_KEY_SM2) {
         path_of(path, sizeof path, o->dir, "subca-sm2.key");
         if (access(path, F_OK) == 0) {
-            if ((rc = read_key(&sub.soft, path, o->pin))) goto out;
+            if ((rc = rk_pem_key_file(&sub.soft, path, o->pin))) goto out;
         } else {
             if (!(sub.soft = EVP_PKEY_Q_keygen(NULL, NULL, "SM2"))) {
                 rc = rk_err_set(RK_ECRYPTO, "cannot generate the SM2 sub-CA key");
                 goto out;
             }
-            if ((rc = write_key(path, sub.soft, o->pin))) goto out;
+            if ((rc = rk_pem_key_write_new(path, sub.soft, o->pin, NULL))) goto out;
         }
         EVP_PKEY_up_ref(sub.soft);
         sub.pub = sub.soft;
@@ -521,9 +461,9 @@ int rk_subca_init(const rk_subca_init_opts *o)
         (rc = meta_set(db, "key_label", label)) || (rc = meta_set(db, "crl_number", "0")))
         goto out;
     path_of(path, sizeof path, o->dir, "root.pem");
-    if ((rc = write_pem_cert(path, root))) goto out;
+    if ((rc = rk_pem_cert_write(path, root, 0644))) goto out;
     path_of(path, sizeof path, o->dir, "subca.pem");
-    if ((rc = write_pem_cert(path, cert))) goto out;
+    if ((rc = rk_pem_cert_write(path, cert, 0644))) goto out;
     rc = rk_db_commit(db);
 out:
     if (db) rk_db_rollback(db);
@@ -550,9 +490,9 @@ int rk_subca_open(rk_subca **out, const char *dir, const char *hsm_module, const
         rc = rk_err_set(RK_ENOTFOUND, "no sub-CA in %s (run `ractl ca init`)", dir);
         goto fail;
     }
-    if ((rc = read_pem_cert(&ca->cert, path))) goto fail;
+    if ((rc = rk_pem_cert_file(&ca->cert, path))) goto fail;
     path_of(path, sizeof path, dir, "root.pem");
-    if ((rc = read_pem_cert(&ca->root, path))) goto fail;
+    if ((rc = rk_pem_cert_file(&ca->root, path))) goto fail;
     if ((rc = open_db(&ca->db, dir, 0)) ||
         (rc = meta_get(ca->db, "key_store", store, sizeof store)) ||
         (rc = meta_get(ca->db, "key_label", label, sizeof label))) {
@@ -561,7 +501,7 @@ int rk_subca_open(rk_subca **out, const char *dir, const char *hsm_module, const
     }
     if (!strcmp(store, "file")) {
         path_of(path, sizeof path, dir, "subca-sm2.key");
-        if ((rc = read_key(&ca->sg.soft, path, pin))) goto fail;
+        if ((rc = rk_pem_key_file(&ca->sg.soft, path, pin))) goto fail;
         EVP_PKEY_up_ref(ca->sg.soft);
         ca->sg.pub = ca->sg.soft;
     } else {

@@ -9,6 +9,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/hex.h"
 #include "util/uuid.h"
 #include "util/wipe.h"
 
@@ -103,33 +104,14 @@ int rk_password_hash(char *out, size_t n, const char *password, int log2_n)
 
     if ((rc = rk_random_bytes(salt, SALT_LEN)) != 0) return rc;
     if ((rc = scrypt(key, password, salt, log2_n)) != 0) return rc;
-    rk_hex(salt_hex, salt, SALT_LEN);
-    rk_hex(key_hex, key, KEY_LEN);
+    rk_hex_encode(salt_hex, salt, SALT_LEN, RK_HEX_LOWER);
+    rk_hex_encode(key_hex, key, KEY_LEN, RK_HEX_LOWER);
     rk_wipe(key, sizeof key);
     int w =
         snprintf(out, n, "scrypt$%d$%d$%d$%s$%s", log2_n, SCRYPT_R, SCRYPT_P, salt_hex, key_hex);
     rk_wipe(key_hex, sizeof key_hex);
     if (w < 0 || (size_t)w >= n) return rk_err_set(RK_EINTERNAL, "password hash buffer too small");
     return 0;
-}
-
-static int unhex(unsigned char *out, const char *hex, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = hex[2 * i + k];
-            v <<= 4;
-            if (c >= '0' && c <= '9')
-                v |= (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                v |= (unsigned)(c - 'a' + 10);
-            else
-                return -1;
-        }
-        out[i] = (unsigned char)v;
-    }
-    return hex[2 * n] == '\0' || hex[2 * n] == '$' ? 0 : -1;
 }
 
 int rk_password_verify(const char *encoded, const char *password)
@@ -140,8 +122,9 @@ int rk_password_verify(const char *encoded, const char *password)
     if (sscanf(encoded, "scrypt$%d$%d$%d$%n", &log2_n, &r, &p, &off) != 3 || !off ||
         r != SCRYPT_R || p != SCRYPT_P || log2_n < 10 || log2_n > 22 ||
         strlen(encoded + off) != 2 * SALT_LEN + 1 + 2 * KEY_LEN ||
-        unhex(salt, encoded + off, SALT_LEN) ||
-        unhex(want, encoded + off + 2 * SALT_LEN + 1, KEY_LEN))
+        rk_hex_decode(salt, SALT_LEN, NULL, encoded + off, 2 * SALT_LEN) ||
+        encoded[off + 2 * SALT_LEN] != '$' ||
+        rk_hex_decode(want, KEY_LEN, NULL, encoded + off + 2 * SALT_LEN + 1, 2 * KEY_LEN))
         return rk_err_set(RK_EINVAL, "stored password hash is malformed");
     if ((rc = scrypt(got, password, salt, log2_n)) != 0) return rc;
     rc = CRYPTO_memcmp(got, want, KEY_LEN) ? rk_err_set(RK_EAUTH, "wrong password") : 0;
@@ -399,7 +382,7 @@ static int token_hash(char out[65], const char *token)
     unsigned int n = 0;
     if (EVP_Digest(token, strlen(token), d, &n, EVP_sha256(), NULL) != 1 || n != 32)
         return rk_err_set(RK_ECRYPTO, "cannot hash the session token");
-    rk_hex(out, d, 32);
+    rk_hex_encode(out, d, 32, RK_HEX_LOWER);
     return 0;
 }
 
@@ -483,7 +466,7 @@ int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char
         return rk_err_set(RK_EAUTH, "wrong login or password (%d tries left before a lock)", left);
     }
     if ((rc = rk_random_bytes(raw, sizeof raw)) != 0) goto fail;
-    rk_hex(token, raw, sizeof raw);
+    rk_hex_encode(token, raw, sizeof raw, RK_HEX_LOWER);
     rk_wipe(raw, sizeof raw);
     if ((rc = token_hash(th, token)) != 0) goto fail;
     sqlite3_stmt *st;

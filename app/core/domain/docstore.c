@@ -5,6 +5,8 @@
 #include "docstore.h"
 
 #include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
 #include "util/seal.h"
 #include "util/wipe.h"
 
@@ -12,7 +14,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,7 @@ static int sha256_hex_of(char out[65], const unsigned char *data, size_t len)
     unsigned int mdlen = 0;
     if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
         return rk_err_set(RK_ECRYPTO, "SHA-256 failed");
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    rk_hex_encode(out, md, 32, RK_HEX_LOWER);
     return 0;
 }
 
@@ -52,24 +52,11 @@ int rk_docstore_path(char *out, size_t n, const char *dir, const char *sha256_he
     return 0;
 }
 
-static int fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int r = fsync(fd);
-    close(fd);
-    return r;
-}
-
 /* mkdir that accepts an existing directory; fsyncs the parent when it
  * created one, so the new entry survives a crash. */
 static int ensure_dir(const char *path, const char *parent)
 {
-    if (mkdir(path, 0700) == 0) {
-        if (parent && fsync_dir(parent) != 0)
-            return rk_err_set(RK_EIO, "cannot sync %s: %s", parent, strerror(errno));
-        return 0;
-    }
+    if (mkdir(path, 0700) == 0) return parent ? rk_file_sync_dir(parent) : 0;
     if (errno == EEXIST) {
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
@@ -78,22 +65,10 @@ static int ensure_dir(const char *path, const char *parent)
     return rk_err_set(RK_EIO, "cannot create directory %s: %s", path, strerror(errno));
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int rk_docstore_put(const char *dir, const unsigned char key[32], const unsigned char *data,
                     size_t len, char sha256_hex[65])
 {
-    char hex[65], sub[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], aad[96];
+    char hex[65], sub[PATH_MAX], path[PATH_MAX], aad[96];
     rk_buf sealed;
     int rc;
 
@@ -114,40 +89,9 @@ int rk_docstore_put(const char *dir, const unsigned char key[32], const unsigned
     rk_buf_init(&sealed, len + RK_SEAL_OVERHEAD);
     if ((rc = rk_seal(&sealed, key, data, len, aad))) goto done;
 
-    unsigned char rnd[8];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) {
-        rc = rk_err_set(RK_ECRYPTO, "no random bytes for a temporary name");
-        goto done;
-    }
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%02x%02x%02x%02x%02x%02x%02x%02x", sub, rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = rk_err_set(RK_EIO, "cannot create %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    if (write_all(fd, sealed.data, sealed.len) != 0 || fsync(fd) != 0) {
-        rc = rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto done;
-    }
-    if (close(fd) != 0) {
-        rc = rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    /* rename() is atomic: readers see no file or the whole file. A
+    /* The rename is atomic: readers see no file or the whole file. A
      * concurrent put of the same content renames an identical file. */
-    if (rename(tmp, path) != 0) {
-        rc = rk_err_set(RK_EIO, "cannot store %s: %s", path, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    if (fsync_dir(sub) != 0) {
-        rc = rk_err_set(RK_EIO, "cannot sync %s: %s", sub, strerror(errno));
-        goto done;
-    }
+    if ((rc = rk_file_write_atomic(path, sealed.data, sealed.len, 0600)) != 0) goto done;
     memcpy(sha256_hex, hex, 65);
 done:
     rk_buf_free(&sealed);

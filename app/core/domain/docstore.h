@@ -10,10 +10,11 @@
  * Putting the same content twice is a no-op; reading verifies both the seal
  * and that the plaintext hashes to its address.
  *
- * Crash safety: a put writes a temporary file in the same directory, fsyncs
- * it, renames it to its address and fsyncs the directory. After a crash the
- * address either does not exist or holds the complete sealed file; a stale
- * ".tmp-*" file may remain, which nothing reads and which may be deleted.
+ * Crash safety: a put replaces its address with rk_file_write_atomic (a
+ * temporary file in the same directory, fsynced, renamed, the directory
+ * fsynced). After a crash the address either does not exist or holds the
+ * complete sealed file; a stale hidden temporary file (".NAME.XXXXXX") may
+ * remain, which nothing reads and which may be deleted.
  * The ledger puts a document BEFORE committing the row that refers to it,
  * so a crash can leave an unreferenced file (harmless) but never a row
  * pointing at a missing or half-written document.

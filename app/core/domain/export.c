@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/json.h"
 #include "util/wipe.h"
 
@@ -324,20 +325,13 @@ int rk_export_csv_cell(rk_buf *b, const char *s)
     return rc ? rc : rk_buf_puts(b, "\"");
 }
 
-static int write_all(FILE *f, const rk_buf *b)
-{
-    return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
-}
-
-static int write_csv(const char *path, const table *t)
+static int write_csv(rk_file_atomic *f, const table *t)
 {
     cell cells[16];
     char when[32];
     rk_buf b;
     int rc = 0;
-    FILE *f = fopen(path, "wb");
 
-    if (!f) return rk_err_set(RK_EIO, "cannot write %s: %s", path, strerror(errno));
     rk_buf_init(&b, 1 << 20);
     rc = rk_buf_puts(&b, "\xEF\xBB\xBF");
     for (int c = 0; c < t->n_cols && !rc; c++)
@@ -357,23 +351,22 @@ static int write_csv(const char *path, const table *t)
         if (!rc) rc = rk_buf_puts(&b, "\r\n");
         /* Flush in pieces: the buffer stays small whatever the row count. */
         if (!rc && b.len > (1 << 19)) {
-            if (write_all(f, &b)) rc = rk_err_set(RK_EIO, "cannot write %s", path);
+            rc = rk_file_atomic_write(f, b.data, b.len);
             rk_buf_reset(&b);
         }
     }
-    if (!rc && write_all(f, &b)) rc = rk_err_set(RK_EIO, "cannot write %s", path);
+    if (!rc) rc = rk_file_atomic_write(f, b.data, b.len);
     rk_buf_free(&b);
-    if ((fflush(f) != 0 || fsync(fileno(f)) != 0) && !rc)
-        rc = rk_err_set(RK_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc) rc = rk_err_set(RK_EIO, "cannot write %s", path);
     if (rc == RK_ETOOBIG) rc = rk_err_set(RK_EINTERNAL, "a CSV row is too long");
     return rc;
 }
 
-static int write_xlsx(const char *path, const table *t)
+/* libxlsxwriter writes the workbook by name, into the file in place. */
+static int write_xlsx(rk_file_atomic *f, const table *t)
 {
     cell cells[16];
-    lxw_workbook *wb = workbook_new(path);
+    const char *path = rk_file_atomic_path(f);
+    lxw_workbook *wb = workbook_new(rk_file_atomic_temp_path(f));
     lxw_error err = LXW_NO_ERROR;
 
     if (!wb) return rk_err_set(RK_EIO, "cannot create the workbook %s", path);
@@ -383,7 +376,6 @@ static int write_xlsx(const char *path, const table *t)
     lxw_format *stamp = workbook_add_format(wb);
     if (!ws || !bold || !date || !stamp) {
         workbook_close(wb);
-        unlink(path);
         return rk_err_oom();
     }
     format_set_bold(bold);
@@ -416,7 +408,6 @@ static int write_xlsx(const char *path, const table *t)
     }
     lxw_error closed = workbook_close(wb);
     if (err || closed) {
-        unlink(path);
         return rk_err_set(RK_EIO, "cannot write the workbook %s: %s", path,
                           lxw_strerror(err ? err : closed));
     }
@@ -472,7 +463,7 @@ static int audit_export(rk_ledger *l, const rk_actor *by, const char *role, int 
 int rk_export_write(rk_ledger *l, const rk_actor *by, int kind, int format, const char *path,
                     const rk_export_filter *f, int reveal, int *rows)
 {
-    char tmp[4200];
+    rk_file_atomic *out = NULL;
     void *data = NULL;
     size_t size;
     int n = 0, rc;
@@ -508,20 +499,18 @@ int rk_export_write(rk_ledger *l, const rk_actor *by, int kind, int format, cons
     if (rc) return rc;
     t.n_rows = n;
     t.data = data;
-    int w = snprintf(tmp, sizeof tmp, "%s.part", path);
-    if (w < 0 || (size_t)w >= sizeof tmp) {
+    if ((rc = rk_file_atomic_open(&out, path, 0600)) != 0) {
         rk_export_wipe(data, n, size);
-        return rk_err_set(RK_EINVAL, "output path too long");
-    }
-    rc = format == RK_EXPORT_CSV ? write_csv(tmp, &t) : write_xlsx(tmp, &t);
-    rk_export_wipe(data, n, size);
-    if (!rc) rc = audit_export(l, by, role, kind, format, f, n, reveal);
-    if (!rc && rename(tmp, path) != 0)
-        rc = rk_err_set(RK_EIO, "cannot move the export to %s: %s", path, strerror(errno));
-    if (rc) {
-        unlink(tmp);
         return rc;
     }
+    rc = format == RK_EXPORT_CSV ? write_csv(out, &t) : write_xlsx(out, &t);
+    rk_export_wipe(data, n, size);
+    if (!rc) rc = audit_export(l, by, role, kind, format, f, n, reveal);
+    if (rc) {
+        rk_file_atomic_abort(out);
+        return rc;
+    }
+    if ((rc = rk_file_atomic_commit(out)) != 0) return rc;
     if (rows) *rows = n;
     return 0;
 }

@@ -19,9 +19,9 @@
  * Reading takes no write lock (plain reads in WAL mode); the export itself
  * is audited ("export.register" / "export.oplog" with the row count, and
  * "export.revealed" when ID numbers are shown in clear) in one short
- * transaction after the file is written. The file is written beside its
- * final name and renamed into place only once the audit entry is
- * committed, so a failed export leaves no file behind.
+ * transaction after the file is written. The file (0600: it holds personal
+ * data) is written beside its final name and renamed into place only once
+ * the audit entry is committed, so a failed export leaves no file behind.
  *
  * CSV: UTF-8 with a byte-order mark (Excel then reads Chinese correctly),
  * CRLF line ends, RFC 4180 quoting, and cells that begin with = + - @ (or

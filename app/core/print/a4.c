@@ -6,6 +6,7 @@
 #include "a4.h"
 
 #include "util/err.h"
+#include "util/file.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -26,21 +27,25 @@ typedef struct doc {
     cairo_t *cr;
     PangoLayout *lay;
     double y;
-    char tmp[PATH_MAX + 8];
-    char path[PATH_MAX];
+    rk_file_atomic *out; /* the PDF is streamed into the file that replaces path */
 } doc;
+
+static cairo_status_t pdf_write(void *f, const unsigned char *data, unsigned int n)
+{
+    return rk_file_atomic_write(f, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
 
 static int doc_open(doc *d, const char *path, const char *title)
 {
     memset(d, 0, sizeof *d);
-    if (strlen(path) >= sizeof d->path) return rk_err_set(RK_EINVAL, "path too long: %s", path);
-    snprintf(d->path, sizeof d->path, "%s", path);
-    snprintf(d->tmp, sizeof d->tmp, "%s.tmp", path);
-    d->sf = cairo_pdf_surface_create(d->tmp, PAGE_W, PAGE_H);
+    int rc = rk_file_atomic_open(&d->out, path, 0644);
+    if (rc) return rc;
+    d->sf = cairo_pdf_surface_create_for_stream(pdf_write, d->out, PAGE_W, PAGE_H);
     if (cairo_surface_status(d->sf) != CAIRO_STATUS_SUCCESS) {
-        int rc = rk_err_set(RK_EIO, "cannot write %s: %s", d->tmp,
-                            cairo_status_to_string(cairo_surface_status(d->sf)));
+        rc = rk_err_set(RK_EIO, "cannot write %s: %s", path,
+                        cairo_status_to_string(cairo_surface_status(d->sf)));
         cairo_surface_destroy(d->sf);
+        rk_file_atomic_abort(d->out);
         return rc;
     }
     cairo_pdf_surface_set_metadata(d->sf, CAIRO_PDF_METADATA_TITLE, title);
@@ -58,11 +63,13 @@ static int doc_close(doc *d)
     cairo_surface_finish(d->sf);
     cairo_status_t st = cairo_surface_status(d->sf);
     cairo_surface_destroy(d->sf);
-    if (st != CAIRO_STATUS_SUCCESS || rename(d->tmp, d->path) != 0) {
-        unlink(d->tmp);
-        return rk_err_set(RK_EIO, "cannot write %s: %s", d->path, cairo_status_to_string(st));
-    }
-    return 0;
+    if (st == CAIRO_STATUS_SUCCESS) return rk_file_atomic_commit(d->out);
+    int rc = st == CAIRO_STATUS_WRITE_ERROR /* the file's own message is set */
+                 ? RK_EIO
+                 : rk_err_set(RK_EIO, "cannot write %s: %s", rk_file_atomic_path(d->out),
+                              cairo_status_to_string(st));
+    rk_file_atomic_abort(d->out);
+    return rc;
 }
 
 static void set_font(doc *d, double size, int bold)

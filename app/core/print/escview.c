@@ -8,6 +8,7 @@
 
 #include "escpos.h"
 #include "util/err.h"
+#include "util/file.h"
 
 #include <cairo.h>
 #include <iconv.h>
@@ -562,6 +563,12 @@ static void draw_line(cairo_t *cr, PangoLayout *lay, PangoFontDescription *fd,
     }
 }
 
+/* cairo's PNG writer into the receipt picture's temporary file. */
+static cairo_status_t png_write(void *f, const unsigned char *data, unsigned int n)
+{
+    return rk_file_atomic_write(f, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
 int rk_escview_render_png(const rk_escview *v, int dots, const char *path)
 {
     if (dots != RK_ESCPOS_58MM_DOTS && dots != RK_ESCPOS_80MM_DOTS)
@@ -621,14 +628,21 @@ int rk_escview_render_png(const rk_escview *v, int dots, const char *path)
     g_object_unref(lay);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    cairo_status_t st = cairo_surface_write_to_png(sf, tmp);
-    cairo_surface_destroy(sf);
-    if (st != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write the receipt image %s: %s", path,
-                          cairo_status_to_string(st));
+    rk_file_atomic *f;
+    int rc = rk_file_atomic_open(&f, path, 0644);
+    if (rc) {
+        cairo_surface_destroy(sf);
+        return rc;
     }
-    return 0;
+    cairo_status_t st = cairo_surface_write_to_png_stream(sf, png_write, f);
+    cairo_surface_destroy(sf);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        rk_file_atomic_abort(f);
+        /* A write error has its message from the file already. */
+        return st == CAIRO_STATUS_WRITE_ERROR
+                   ? RK_EIO
+                   : rk_err_set(RK_EIO, "cannot write the receipt image %s: %s", path,
+                                cairo_status_to_string(st));
+    }
+    return rk_file_atomic_commit(f);
 }

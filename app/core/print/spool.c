@@ -6,6 +6,7 @@
 #include "escpos.h"
 #include "printer.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <dirent.h>
@@ -30,15 +31,6 @@ static int mkdir_p(const char *path)
 {
     if (mkdir(path, 0700) == 0 || errno == EEXIST) return 0;
     return rk_err_set(RK_EIO, "cannot create the spool folder %s: %s", path, strerror(errno));
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot open %s: %s", dir, strerror(errno));
-    int rc = fsync(fd);
-    close(fd);
-    return rc ? rk_err_set(RK_EIO, "cannot sync %s: %s", dir, strerror(errno)) : 0;
 }
 
 int rk_spool_open(rk_spool **out, const char *dir)
@@ -84,21 +76,15 @@ static void clean_ref(char *out, size_t n, const char *ref)
 static int write_file(const char *dir, const char *name, const void *a, size_t an, const void *b,
                       size_t bn)
 {
-    char tmp[PATH_MAX], path[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%s", dir, name);
+    char path[PATH_MAX];
+    rk_file_atomic *f;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = (an == 0 || write(fd, a, an) == (ssize_t)an) &&
-             (bn == 0 || write(fd, b, bn) == (ssize_t)bn) && fsync(fd) == 0;
-    int err = errno;
-    if (close(fd) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write the print job %s: %s", path,
-                          strerror(ok ? errno : err));
-    }
-    return sync_dir(dir);
+    int rc = rk_file_atomic_open(&f, path, 0600);
+    if (rc) return rk_err_wrap(rc, "cannot keep the print job");
+    rk_file_atomic_write(f, a, an);
+    rk_file_atomic_write(f, b, bn);
+    if ((rc = rk_file_atomic_commit(f)) != 0) return rk_err_wrap(rc, "cannot keep the print job");
+    return 0;
 }
 
 static int add_job(rk_spool *s, const char *ref, const void *a, size_t an, const void *b, size_t bn,
@@ -274,8 +260,8 @@ static int print_one(rk_spool *s, const char *job, const char *uri, int timeout_
     snprintf(dst, sizeof dst, "%s/%s", s->archive, job);
     if (rename(path, dst) != 0)
         return rk_err_set(RK_EIO, "printed %s but cannot archive it: %s", job, strerror(errno));
-    sync_dir(s->pending);
-    sync_dir(s->archive);
+    rk_file_sync_dir(s->pending);
+    rk_file_sync_dir(s->archive);
     return 0;
 }
 

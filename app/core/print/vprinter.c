@@ -8,6 +8,7 @@
 #include "escview.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -183,28 +184,13 @@ int rk_vprinter_jobs(const rk_vprinter *v)
     return v->jobs;
 }
 
-static int save(const char *path, const void *data, size_t n)
-{
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = fwrite(data, 1, n, f) == n;
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s", path);
-    }
-    return 0;
-}
-
 /* Keeps a finished job: bytes, transcript and picture, or rejected bytes. */
 static int keep_job(rk_vprinter *v, const rk_buf *job, int rejected)
 {
     char path[PATH_MAX + 32];
     int no = ++v->jobs, rc;
     snprintf(path, sizeof path, "%s/job-%04d%s.bin", v->dir, no, rejected ? ".rejected" : "");
-    if ((rc = save(path, job->data, job->len)) != 0) return rc;
+    if ((rc = rk_file_write_atomic(path, job->data, job->len, 0644)) != 0) return rc;
     if (rejected) {
         rk_log_info("virtual printer: job %d rejected (printer not ready)", no);
         return 1;
@@ -212,7 +198,7 @@ static int keep_job(rk_vprinter *v, const rk_buf *job, int rejected)
     rk_escview *view;
     if ((rc = rk_escview_parse(&view, (const uint8_t *)job->data, job->len)) != 0) return rc;
     snprintf(path, sizeof path, "%s/job-%04d.txt", v->dir, no);
-    rc = save(path, view->text.data ? view->text.data : "", view->text.len);
+    rc = rk_file_write_atomic(path, view->text.data ? view->text.data : "", view->text.len, 0644);
     snprintf(path, sizeof path, "%s/job-%04d.png", v->dir, no);
     if (!rc) rc = rk_escview_render_png(view, v->dots, path);
     rk_escview_free(view);

@@ -6,6 +6,7 @@
 #include "scan/serial.h"
 
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -285,8 +286,7 @@ int rk_idreader_sam_id(rk_idreader *r, char *out, size_t n)
     if (rep.sw3 != RK_SAM_SW_OK) return status_error("read SAM id", rep.sw3);
     if (rep.data_len != 16 || n < 33)
         return rk_err_set(RK_EFORMAT, "SAM id of %zu bytes, expected 16", rep.data_len);
-    for (size_t i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02X", rep.data[i]);
+    rk_hex_encode(out, rep.data, 16, RK_HEX_UPPER);
     return 0;
 }
 

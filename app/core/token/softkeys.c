@@ -5,6 +5,7 @@
 #include "token/softkeys.h"
 
 #include "util/err.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,22 +34,6 @@ static int valid_serial(const char *serial)
     return 1;
 }
 
-/* Writes text to path atomically (temporary file + rename). */
-static int write_atomic(const char *path, const char *text)
-{
-    char tmp[PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    int ok = fputs(text, f) >= 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s", path);
-    }
-    return 0;
-}
-
 int rk_softkeys_prepare(char *conf_out, size_t n, const char *dir)
 {
     char path[PATH_MAX], text[PATH_MAX + 128];
@@ -67,7 +52,7 @@ int rk_softkeys_prepare(char *conf_out, size_t n, const char *dir)
              "objectstore.backend = file\n"
              "log.level = ERROR\n",
              dir);
-    return write_atomic(conf_out, text);
+    return rk_file_write_atomic(conf_out, text, strlen(text), 0644);
 }
 
 void rk_softkeys_state_dir(char *out, size_t n, const char *dir)
@@ -109,7 +94,7 @@ int rk_softkeys_set_pulled(const char *state_dir, const char *serial, int pulled
     if (f) fclose(f);
     if (pulled && !found) fprintf(mem, "%s\n", serial);
     fclose(mem);
-    rc = (pulled == found) ? 0 : write_atomic(path, text);
+    rc = (pulled == found) ? 0 : rk_file_write_atomic(path, text, strlen(text), 0644);
     free(text);
     close(fd);
     return rc;
@@ -139,5 +124,5 @@ int rk_softkeys_set_max_tries(const char *state_dir, const char *serial, int max
     if ((rc = make_dir(state_dir)) != 0) return rc;
     snprintf(path, sizeof path, "%s/%s.max", state_dir, serial);
     snprintf(text, sizeof text, "%d\n", max);
-    return write_atomic(path, text);
+    return rk_file_write_atomic(path, text, strlen(text), 0644);
 }

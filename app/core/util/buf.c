@@ -38,6 +38,11 @@ static int buf_reserve(rk_buf *b, size_t extra)
     return 0;
 }
 
+int rk_buf_reserve(rk_buf *b, size_t extra)
+{
+    return buf_reserve(b, extra);
+}
+
 int rk_buf_append(rk_buf *b, const void *p, size_t n)
 {
     int rc = buf_reserve(b, n);

@@ -23,6 +23,11 @@ typedef struct rk_buf {
 /* Initialises an empty buffer that may grow to max bytes. Allocates nothing. */
 void rk_buf_init(rk_buf *b, size_t max);
 
+/* Makes room for extra more bytes (and the NUL) without changing len, so
+ * data can be read straight into data + len; RK_ETOOBIG past the maximum,
+ * RK_ENOMEM. */
+int rk_buf_reserve(rk_buf *b, size_t extra);
+
 /* Appends n bytes; RK_ETOOBIG past the maximum, RK_ENOMEM. */
 int rk_buf_append(rk_buf *b, const void *p, size_t n);
 

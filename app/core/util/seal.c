@@ -8,6 +8,7 @@
 #include "seal.h"
 
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/wipe.h"
 
 #include <errno.h>
@@ -252,8 +253,7 @@ int rk_seal_index(char out[65], const unsigned char key[RK_SEAL_KEY_BYTES], cons
         EVP_MAC_final(ctx, mac, &maclen, sizeof mac) != 1 || maclen != sizeof mac) {
         rc = rk_err_set(RK_ECRYPTO, "HMAC-SHA256 failed");
     } else {
-        for (size_t i = 0; i < sizeof mac; i++)
-            snprintf(out + 2 * i, 3, "%02x", mac[i]);
+        rk_hex_encode(out, mac, sizeof mac, RK_HEX_LOWER);
     }
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(m);

@@ -15,16 +15,6 @@ int rk_random_bytes(void *out, int n)
     return 0;
 }
 
-void rk_hex(char *out, const unsigned char *in, int n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 int rk_uuid_v4(char out[RK_UUID_LEN + 1])
 {
     unsigned char u[16];

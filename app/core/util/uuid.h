@@ -13,7 +13,4 @@ int rk_uuid_v4(char out[RK_UUID_LEN + 1]);
 /* Fills out with n random bytes from OpenSSL's CSPRNG. */
 int rk_random_bytes(void *out, int n);
 
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void rk_hex(char *out, const unsigned char *in, int n);
-
 #endif
