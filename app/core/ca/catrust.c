@@ -6,6 +6,7 @@
 
 #include "ca/subca.h"
 #include "util/err.h"
+#include "util/pem.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -73,21 +74,16 @@ int rk_catrust_add(rk_catrust *t, X509 *cert, int root)
 
 int rk_catrust_add_file(rk_catrust *t, const char *path, int roots, const char *what)
 {
-    FILE *f = fopen(path, "r");
-    X509 *x;
-    int n = 0, rc = 0;
-    if (!f)
-        return rk_err_set(errno == ENOENT ? RK_ENOTFOUND : RK_EIO, "cannot read %s %s: %s", what,
-                          path, strerror(errno));
-    while (!rc && (x = PEM_read_X509(f, NULL, NULL, NULL))) {
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (!sk) return rk_err_oom();
+    int rc = rk_pem_certs_file(sk, path);
+    if (rc) rk_err_wrap(rc, "%s", what);
+    for (int i = 0; !rc && i < sk_X509_num(sk); i++) {
+        X509 *x = sk_X509_value(sk, i);
         rc = rk_catrust_add(t, x, roots && X509_self_signed(x, 0) == 1);
-        X509_free(x);
-        n++;
     }
-    fclose(f);
-    ERR_clear_error();
-    if (rc) return rc;
-    return n > 0 ? 0 : rk_err_set(RK_EFORMAT, "%s %s holds no PEM certificate", what, path);
+    sk_X509_pop_free(sk, X509_free);
+    return rc;
 }
 
 int rk_catrust_load_conf(rk_catrust **out, const rk_conf *conf)

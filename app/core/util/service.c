@@ -6,6 +6,7 @@
 #include "util/service.h"
 
 #include "util/err.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,9 +80,9 @@ long long rk_service_watchdog_usec(void)
 int rk_service_home_shown(void)
 {
     const char *dirs = getenv("RUNTIME_DIRECTORY");
-    char dir[4096], path[4200], tmp[4200], text[96];
+    char dir[4096], path[4200], text[96];
     size_t n;
-    int fd, len, ok;
+    int len, rc;
 
     if (!dirs || !*dirs) return 0;
     n = strcspn(dirs, ":");
@@ -89,17 +90,10 @@ int rk_service_home_shown(void)
     memcpy(dir, dirs, n);
     dir[n] = '\0';
     snprintf(path, sizeof path, "%s/home-shown", dir);
-    snprintf(tmp, sizeof tmp, "%s/.home-shown.%ld", dir, (long)getpid());
     len =
         snprintf(text, sizeof text, "pid=%ld\ntime=%lld\n", (long)getpid(), (long long)time(NULL));
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    ok = write(fd, text, (size_t)len) == len;
-    if (close(fd) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write the health marker %s", path);
-    }
+    if ((rc = rk_file_write_atomic(path, text, (size_t)len, 0644)) != 0)
+        return rk_err_wrap(rc, "cannot write the health marker");
     rk_service_notify("STATUS=home screen shown");
     return 0;
 }
