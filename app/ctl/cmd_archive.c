@@ -7,7 +7,7 @@
 #include "ctl.h"
 
 #include "domain/archive.h"
-#include "print/a4.h"
+#include "print/recordprint.h"
 #include "util/err.h"
 
 #include <stdlib.h>

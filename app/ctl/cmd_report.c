@@ -8,7 +8,7 @@
 
 #include "domain/order.h"
 #include "domain/service.h"
-#include "print/a4.h"
+#include "print/recordprint.h"
 #include "util/clock.h"
 #include "util/err.h"
 

@@ -14,6 +14,7 @@
 #include "domain/export.h"
 #include "domain/order.h"
 #include "domain/service.h"
+#include "print/recordprint.h"
 
 static rk_actor lily, ray, archie;
 static int serial_seq;

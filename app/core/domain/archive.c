@@ -144,35 +144,6 @@ static int open_box(rk_ledger *l, const char *group, rk_archive_box *out)
                      out);
 }
 
-void rk_archive_label_a4(rk_a4_label *out, const rk_archive_box *b, const char *branch_name)
-{
-    char d1[16] = "", d2[16] = "";
-    struct tm tm;
-    time_t t;
-
-    memset(out, 0, sizeof *out);
-    snprintf(out->branch_name, sizeof out->branch_name, "%s", branch_name);
-    snprintf(out->box_no, sizeof out->box_no, "%s", b->label);
-    snprintf(out->ss_first, sizeof out->ss_first, "%s", b->ssn_first[0] ? b->ssn_first : "-");
-    snprintf(out->ss_last, sizeof out->ss_last, "%s", b->ssn_last[0] ? b->ssn_last : "-");
-    out->count = b->count;
-    snprintf(out->business, sizeof out->business, "%s", rk_archive_group_label(b->group));
-    if (b->first_at) {
-        t = (time_t)b->first_at;
-        localtime_r(&t, &tm);
-        strftime(d1, sizeof d1, "%Y-%m-%d", &tm);
-        t = (time_t)b->last_at;
-        localtime_r(&t, &tm);
-        strftime(d2, sizeof d2, "%Y-%m-%d", &tm);
-    }
-    if (!d1[0])
-        snprintf(out->date, sizeof out->date, "-");
-    else if (!strcmp(d1, d2))
-        snprintf(out->date, sizeof out->date, "%s", d1);
-    else
-        snprintf(out->date, sizeof out->date, "%s 至 %s", d1, d2);
-}
-
 /* --- filing ------------------------------------------------------------- */
 
 typedef struct candidate {

@@ -32,7 +32,6 @@
 #include "domain/clerk.h"
 #include "domain/ledger.h"
 #include "domain/order.h"
-#include "print/a4.h"
 
 #define RK_ARCHIVE_NEW_CAPACITY   100
 #define RK_ARCHIVE_RENEW_CAPACITY 150
@@ -84,8 +83,5 @@ int rk_archive_list(rk_ledger *l, const char *group, rk_archive_box **out, int *
 
 /* One box by its label. RK_ENOTFOUND. */
 int rk_archive_get(rk_ledger *l, const char *label, rk_archive_box *out);
-
-/* The printable label of a box (print/a4.h) for the branch's name. */
-void rk_archive_label_a4(rk_a4_label *out, const rk_archive_box *box, const char *branch_name);
 
 #endif

@@ -33,7 +33,6 @@
 #include "domain/clerk.h"
 #include "domain/ledger.h"
 #include "domain/order.h"
-#include "print/a4.h"
 
 #define RK_SERVICE_TOPIC_MAX   64   /* bytes */
 #define RK_SERVICE_TEXT_MAX    2000 /* bytes of a question, answer, content ... */
@@ -143,9 +142,5 @@ int rk_service_weekly(rk_ledger *l, int64_t day, rk_weekly *out);
 
 /* "4.50" into out (at least 8 bytes), or "-" with no surveys. */
 void rk_service_average(char *out, size_t n, int sum, int count);
-
-/* The A4 weekly report's content (print/a4.h) from a summary. */
-void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *branch_name,
-                          const char *prepared_by);
 
 #endif
