@@ -36,7 +36,7 @@
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "db/outbox.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"

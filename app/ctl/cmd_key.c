@@ -22,7 +22,7 @@
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "ca/subca_issuer.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/clock.h"
 #include "util/err.h"

@@ -18,7 +18,7 @@
  * Prints the median per step and the ratio layer / raw (the issue's target
  * is at most 1.15). Usage: bench_token [ROUNDS] (default 15).
  */
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/err.h"
 
@@ -144,8 +144,12 @@ int main(int argc, char **argv)
     if (rk_softkeys_prepare(conf, sizeof conf, dir)) die("store");
     setenv("SOFTHSM2_CONF", conf, 1);
     rk_softkeys_state_dir(g_state, sizeof g_state, dir);
+    /* RK_BUILD_DIR picks another build's module; by default this build's. */
     const char *b = getenv("RK_BUILD_DIR");
-    snprintf(module, sizeof module, "%s/app/p11lock/rkp11lock.so", b && *b ? b : ".");
+    if (b && *b)
+        snprintf(module, sizeof module, "%s/app/p11lock/rkp11lock.so", b);
+    else
+        snprintf(module, sizeof module, "%s", RK_BENCH_P11LOCK);
     double t0 = rk_bench_now_ms();
     if (rk_token_ctx_new(&ctx, module)) die("module");
     double load = rk_bench_now_ms() - t0;

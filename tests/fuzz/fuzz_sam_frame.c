@@ -4,7 +4,7 @@
  * makes progress on errors and frames, and a frame it accepts re-encodes to
  * the very bytes it came from.
  */
-#include "scan/idsim.h"
+#include "demo/idsim.h"
 #include "scan/sam_frame.h"
 
 #include <stdlib.h>

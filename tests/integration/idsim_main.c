@@ -11,7 +11,7 @@
  * (run first, `sleep` pausing it) and/or lines written to the control FIFO
  * (created if missing), e.g.  echo place > FIFO.
  */
-#include "scan/idsim.h"
+#include "demo/idsim.h"
 #include "util/err.h"
 
 #include <errno.h>

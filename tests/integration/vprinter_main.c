@@ -11,7 +11,7 @@
  * near-end, error, ok (faults), quit. DIR/faults does the same from a file.
  * Stops on SIGTERM, SIGINT or quit.
  */
-#include "print/vprinter.h"
+#include "demo/vprinter.h"
 #include "util/err.h"
 
 #include <poll.h>

@@ -10,7 +10,7 @@
 
 #include "ca/profiles.h"
 #include "ca/subca.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/err.h"
 

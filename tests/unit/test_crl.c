@@ -11,7 +11,7 @@
 #include "ca/crlparse.h"
 #include "ca/crlstore.h"
 #include "ca/subca.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "util/clock.h"
 #include "util/err.h"
 

@@ -9,7 +9,7 @@
 #include "test.h"
 
 #include "ca/escrow.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/err.h"
 

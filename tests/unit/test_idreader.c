@@ -8,7 +8,7 @@
 #include "test.h"
 
 #include "scan/idreader.h"
-#include "scan/idsim.h"
+#include "demo/idsim.h"
 #include "util/err.h"
 
 #include <pthread.h>

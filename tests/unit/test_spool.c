@@ -10,7 +10,7 @@
 #include "print/escview.h"
 #include "print/printer.h"
 #include "print/spool.h"
-#include "print/vprinter.h"
+#include "demo/vprinter.h"
 #include "util/err.h"
 
 #include <pthread.h>

@@ -7,7 +7,7 @@
  */
 #include "test.h"
 
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/spki.h"
 #include "util/clock.h"

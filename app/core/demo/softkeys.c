@@ -2,7 +2,7 @@
  * Demo and test USB keys (see softkeys.h): the SoftHSM2 store and the
  * p11lock state files behind "plug" and "pull".
  */
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 
 #include "util/err.h"
 #include "util/file.h"

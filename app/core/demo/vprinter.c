@@ -2,10 +2,10 @@
  * The virtual receipt printer (see vprinter.h).
  */
 #define _GNU_SOURCE /* accept4 */
-#include "vprinter.h"
+#include "demo/vprinter.h"
 
-#include "escpos.h"
-#include "escview.h"
+#include "print/escpos.h"
+#include "print/escview.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"

@@ -3,7 +3,7 @@
  * script lines, plus a small poll() loop serving it on a pseudo-terminal.
  */
 #define _GNU_SOURCE /* posix_openpt, ptsname_r */
-#include "scan/idsim.h"
+#include "demo/idsim.h"
 
 #include "util/err.h"
 
