@@ -224,6 +224,15 @@ void rk_db_rollback(rk_db *db)
     if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int rk_db_end(rk_db *db, int rc)
+{
+    if (rc) {
+        rk_db_rollback(db);
+        return rc;
+    }
+    return rk_db_commit(db);
+}
+
 int rk_db_in_tx(rk_db *db)
 {
     return !sqlite3_get_autocommit(db->h);

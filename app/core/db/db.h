@@ -39,6 +39,10 @@ int rk_db_begin(rk_db *db);
 int rk_db_commit(rk_db *db);
 /* Rolls back if a transaction is open; never fails. */
 void rk_db_rollback(rk_db *db);
+/* The tail of a writing transaction: commits if rc is 0, else rolls back.
+ * Returns rc, or the commit's failure (the transaction is then rolled
+ * back too). So `return rk_db_end(db, rc);` ends every path of a change. */
+int rk_db_end(rk_db *db, int rc);
 /* 1 inside a transaction. */
 int rk_db_in_tx(rk_db *db);
 

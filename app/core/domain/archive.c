@@ -3,8 +3,7 @@
  */
 #include "archive.h"
 
-#include "audit/audit.h"
-#include "db/outbox.h"
+#include "audit/record.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -242,16 +241,6 @@ static int create_box(rk_ledger *l, const group_def *g, int capacity, int64_t no
     return 0;
 }
 
-/* Audit entry and outbox event (entity kind with id) inside the transaction. */
-static int record(rk_ledger *l, const rk_actor *by, const char *action, const char *order_uuid,
-                  const char *before, const char *entity, const char *entity_id,
-                  const char *payload, const char *detail)
-{
-    rk_audit_entry e = {by->login, "archive", action, order_uuid, before, payload, detail};
-    int rc = rk_audit_append(l->db, &e, NULL);
-    return rc ? rc : rk_outbox_add(l->db, NULL, entity, entity_id, action, payload);
-}
-
 /* Moves one order into box b at position pos. 1 if filed, 0 if it is no
  * longer a delivered, unarchived order (another process got there). */
 static int file_order(rk_ledger *l, const rk_actor *by, const candidate *c, rk_archive_box *b,
@@ -298,9 +287,18 @@ static int file_order(rk_ledger *l, const rk_actor *by, const candidate *c, rk_a
     rk_json_kint(&j, "position", pos);
     rk_json_obj_end(&j);
     snprintf(detail, sizeof detail, "box %s, position %d", b->label, pos);
-    if ((rc = rk_json_finish(&j)) == 0)
-        rc = record(l, by, "order.archived", c->uuid, "{\"state\":\"delivered\"}", "order", c->uuid,
-                    p.data, detail);
+    if ((rc = rk_json_finish(&j)) == 0) {
+        rk_record r = {.actor = by->login,
+                       .role = "archive",
+                       .action = "order.archived",
+                       .order_id = c->uuid,
+                       .before = "{\"state\":\"delivered\"}",
+                       .after = p.data,
+                       .detail = detail,
+                       .entity = "order",
+                       .entity_id = c->uuid};
+        rc = rk_record_add(l->db, &r);
+    }
     rk_buf_free(&p);
     if (!rc) *filed = 1;
     return rc;
@@ -326,8 +324,16 @@ static int box_event(rk_ledger *l, const rk_actor *by, const rk_archive_box *b, 
     rk_json_obj_end(&j);
     snprintf(detail, sizeof detail, "box %s: %d added, %d of %d%s", b->label, added, b->count,
              b->capacity, b->sealed_at ? ", sealed" : "");
-    if ((rc = rk_json_finish(&j)) == 0)
-        rc = record(l, by, "record.archive_box", NULL, NULL, "record", b->label, p.data, detail);
+    if ((rc = rk_json_finish(&j)) == 0) {
+        rk_record r = {.actor = by->login,
+                       .role = "archive",
+                       .action = "record.archive_box",
+                       .after = p.data,
+                       .detail = detail,
+                       .entity = "record",
+                       .entity_id = b->label};
+        rc = rk_record_add(l->db, &r);
+    }
     rk_buf_free(&p);
     return rc;
 }
@@ -374,14 +380,13 @@ static int fill_one_box(rk_ledger *l, const rk_actor *by, const group_def *g, in
         if ((rc = step_done(l, st, "cannot seal the box")) != 0) goto fail;
         box->sealed_at = now;
     }
-    if (added && (rc = box_event(l, by, box, added)) != 0) goto fail;
     if (!added) {
         /* Nothing left to file (others were quicker): keep no empty box. */
         rk_db_rollback(l->db);
         box->added = 0;
         return 0;
     }
-    if ((rc = rk_db_commit(l->db)) != 0) return rc;
+    if ((rc = rk_db_end(l->db, box_event(l, by, box, added))) != 0) return rc;
     *archived += added;
     box->added = added;
     return 0;

@@ -3,8 +3,7 @@
  */
 #include "clerk.h"
 
-#include "audit/audit.h"
-#include "db/outbox.h"
+#include "audit/record.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -227,11 +226,16 @@ static int record_change(rk_db *db, const rk_actor *by, const char *role, const 
     rk_buf_init(&b2, 4096);
     if ((before && (rc = clerk_json(&b1, before))) || (after && (rc = clerk_json(&b2, after))))
         goto out;
-    rk_audit_entry e = {
-        by->login, role, action, NULL, before ? b1.data : NULL, after ? b2.data : NULL, detail};
-    if ((rc = rk_audit_append(db, &e, NULL)) != 0) goto out;
-    const rk_clerk *c = after ? after : before;
-    rc = rk_outbox_add(db, NULL, "clerk", c->login, action, after ? b2.data : b1.data);
+    rk_record r = {.actor = by->login,
+                   .role = role,
+                   .action = action,
+                   .before = before ? b1.data : NULL,
+                   .after = after ? b2.data : NULL,
+                   .detail = detail,
+                   .entity = "clerk",
+                   .entity_id = (after ? after : before)->login,
+                   .payload = after ? b2.data : b1.data};
+    rc = rk_record_add(db, &r);
 out:
     rk_buf_free(&b1);
     rk_buf_free(&b2);
@@ -310,14 +314,10 @@ int rk_clerk_add(rk_db *db, const rk_conf *conf, const rk_actor *by, const char 
     }
     rc = record_change(db, by, existing == 0 ? "system" : actor_role(by), "clerk.add", NULL, &added,
                        existing == 0 ? "first clerk of the branch" : NULL);
-    if (rc || (rc = rk_db_commit(db)) != 0) goto fail;
-    rk_wipe(hash, sizeof hash);
-    if (id) *id = added.id;
-    return 0;
+    if (!rc && id) *id = added.id;
 fail:
     rk_wipe(hash, sizeof hash);
-    rk_db_rollback(db);
-    return rc;
+    return rk_db_end(db, rc);
 }
 
 /* Loads the clerk, applies change(), and records it; supervisor only. */
@@ -348,13 +348,9 @@ static int modify(rk_db *db, const rk_actor *by, const char *login, const char *
         sqlite3_finalize(st);
         if (rc) goto fail;
     }
-    if ((rc = record_change(db, by, actor_role(by), action, &before, &after, NULL)) != 0 ||
-        (rc = rk_db_commit(db)) != 0)
-        goto fail;
-    return 0;
+    rc = record_change(db, by, actor_role(by), action, &before, &after, NULL);
 fail:
-    rk_db_rollback(db);
-    return rc;
+    return rk_db_end(db, rc);
 }
 
 int rk_clerk_set_roles(rk_db *db, const rk_actor *by, const char *login, unsigned roles)
@@ -388,8 +384,8 @@ static int token_hash(char out[65], const char *token)
 
 static int login_audit(rk_db *db, const char *login, const char *action, const char *detail)
 {
-    rk_audit_entry e = {login, "clerk", action, NULL, NULL, NULL, detail};
-    return rk_audit_append(db, &e, NULL);
+    rk_record r = {.actor = login, .role = "clerk", .action = action, .detail = detail};
+    return rk_record_add(db, &r);
 }
 
 static int read_password(rk_db *db, int64_t id, char *out, size_t n, int *failed)
@@ -555,11 +551,7 @@ int rk_clerk_logout(rk_db *db, const char *token)
     sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot end session");
     sqlite3_finalize(st);
-    if (rc || (rc = login_audit(db, a.login, "clerk.logout", NULL)) != 0 ||
-        (rc = rk_db_commit(db)) != 0)
-        goto fail;
-    return 0;
+    if (!rc) rc = login_audit(db, a.login, "clerk.logout", NULL);
 fail:
-    rk_db_rollback(db);
-    return rc;
+    return rk_db_end(db, rc);
 }

@@ -451,10 +451,7 @@ static int audit_export(rk_ledger *l, const rk_actor *by, const char *role, int 
     if ((rc = rk_db_begin(l->db)) == 0) {
         if ((rc = rk_audit_append(l->db, &e, NULL)) == 0 && reveal)
             rc = rk_audit_append(l->db, &shown, NULL);
-        if (rc)
-            rk_db_rollback(l->db);
-        else
-            rc = rk_db_commit(l->db);
+        rc = rk_db_end(l->db, rc);
     }
     rk_buf_free(&b);
     return rc;

@@ -8,8 +8,7 @@
  */
 #include "order.h"
 
-#include "audit/audit.h"
-#include "db/outbox.h"
+#include "audit/record.h"
 #include "domain/docstore.h"
 #include "domain/image.h"
 #include "util/buf.h"
@@ -243,34 +242,30 @@ static int order_json(rk_buf *b, rk_ledger *l, const rk_order *o)
     return rk_json_finish(&j);
 }
 
-static const char *actor_name(const rk_actor *by)
-{
-    return by->login[0] ? by->login : "system";
-}
-
-/* Audit entry + outbox event for a change of o, inside the transaction. */
+/* The audit entry and outbox event of a change of o (its snapshot before
+ * is the state it left, after the whole order), inside the transaction. */
 static int record(rk_ledger *l, const rk_actor *by, const char *role, const char *action,
                   const char *before_state, const rk_order *o, const char *detail)
 {
     rk_buf before, after;
-    char kind[48];
-    int rc;
+    int rc = 0;
 
     rk_buf_init(&before, 256);
     rk_buf_init(&after, 4096);
-    if (before_state)
-        rc = rk_buf_printf(&before, "{\"state\":\"%s\"}", before_state);
-    else
-        rc = 0;
+    if (before_state) rc = rk_buf_printf(&before, "{\"state\":\"%s\"}", before_state);
     if (!rc) rc = order_json(&after, l, o);
     if (!rc) {
-        rk_audit_entry e = {
-            actor_name(by), role,  action, o->uuid, before_state ? before.data : NULL,
-            after.data,     detail};
-        rc = rk_audit_append(l->db, &e, NULL);
+        rk_record r = {.actor = by->login,
+                       .role = role,
+                       .action = action,
+                       .order_id = o->uuid,
+                       .before = before_state ? before.data : NULL,
+                       .after = after.data,
+                       .detail = detail,
+                       .entity = "order",
+                       .entity_id = o->uuid};
+        rc = rk_record_add(l->db, &r);
     }
-    snprintf(kind, sizeof kind, "%s", action);
-    if (!rc) rc = rk_outbox_add(l->db, NULL, "order", o->uuid, kind, after.data);
     rk_buf_free(&before);
     rk_buf_free(&after);
     return rc;
@@ -391,16 +386,6 @@ static int begin_load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids
     if (rc) return rc;
     if ((rc = load(l, ref, o, ids)) != 0) rk_db_rollback(l->db);
     return rc;
-}
-
-/* Commits on rc == 0, else rolls back; returns rc or the commit's error. */
-static int end(rk_ledger *l, int rc)
-{
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
 }
 
 static int in_state(const rk_order *o, const char *const *states, int n)
@@ -627,15 +612,13 @@ int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *sp
 
     if (!o) return rk_err_oom();
     if ((rc = rk_db_begin(l->db)) != 0) goto out;
-    for (int i = 0; i < n; i++) {
-        if ((rc = order_new(l, by, &specs[i], o, 0, 0)) != 0) {
+    for (int i = 0; i < n && !rc; i++) {
+        if ((rc = order_new(l, by, &specs[i], o, 0, 0)) != 0)
             rk_err_wrap(rc, "order %d of %d (none of the batch was kept)", i + 1, n);
-            rk_db_rollback(l->db);
-            goto out;
-        }
-        if (refs) snprintf(refs[i], RK_ORDER_REF_MAX, "%s", o->ref);
+        else if (refs)
+            snprintf(refs[i], RK_ORDER_REF_MAX, "%s", o->ref);
     }
-    rc = rk_db_commit(l->db);
+    rc = rk_db_end(l->db, rc);
 out:
     rk_wipe(o, sizeof *o);
     free(o);
@@ -663,7 +646,7 @@ int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *
              (rc = write_fields(l, o, &form)) == 0)
         rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.field_set", o->state, o,
                     detail.data);
-    rc = end(l, rc);
+    rc = rk_db_end(l->db, rc);
 out:
     rk_buf_free(&detail);
     rk_wipe(o, sizeof *o);
@@ -728,7 +711,7 @@ int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const cha
                         o, detail);
         }
     }
-    rc = end(l, rc);
+    rc = rk_db_end(l->db, rc);
 out:
     rk_wipe(o, sizeof *o);
     free(o);
@@ -760,7 +743,7 @@ int rk_order_paper(rk_ledger *l, const rk_actor *by, const char *ref, const char
                  note ? note : "");
         rc = record(l, by, "entry", "order.document", o->state, o, detail);
     }
-    rc = end(l, rc);
+    rc = rk_db_end(l->db, rc);
 out:
     rk_wipe(o, sizeof *o);
     free(o);
@@ -1012,7 +995,7 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
         int rc_ = begin_load(l, ref, o, &ids);                                                     \
         if (!rc_) {                                                                                \
             rc_ = (body);                                                                          \
-            rc_ = end(l, rc_);                                                                     \
+            rc_ = rk_db_end(l->db, rc_);                                                           \
         }                                                                                          \
         rk_wipe(o, sizeof *o);                                                                     \
         free(o);                                                                                   \

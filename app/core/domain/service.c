@@ -4,8 +4,7 @@
  */
 #include "service.h"
 
-#include "audit/audit.h"
-#include "db/outbox.h"
+#include "audit/record.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -82,22 +81,23 @@ static int require_clerk(const rk_actor *by)
                : rk_err_set(RK_EPERM, "a logged-in clerk records this: run `ractl clerk login`");
 }
 
-/* Audit entry and outbox event for record kind/id, in the transaction. */
+/* Finishes the payload j is writing into payload and records kind about
+ * entity_id (and the order, when given) with it, in the transaction. */
 static int record(rk_ledger *l, const rk_actor *by, const char *role, const char *kind,
                   const char *entity_id, const char *order_uuid, rk_json *j, rk_buf *payload,
                   const char *detail)
 {
     int rc = rk_json_finish(j);
     if (rc) return rc;
-    rk_audit_entry e = {by->login[0] ? by->login : "system",
-                        role,
-                        kind,
-                        order_uuid && *order_uuid ? order_uuid : NULL,
-                        NULL,
-                        payload->data,
-                        detail};
-    if ((rc = rk_audit_append(l->db, &e, NULL)) != 0) return rc;
-    return rk_outbox_add(l->db, NULL, "record", entity_id, kind, payload->data);
+    rk_record r = {.actor = by->login,
+                   .role = role,
+                   .action = kind,
+                   .order_id = order_uuid && *order_uuid ? order_uuid : NULL,
+                   .after = payload->data,
+                   .detail = detail,
+                   .entity = "record",
+                   .entity_id = entity_id};
+    return rk_record_add(l->db, &r);
 }
 
 /* The id and UUID of an order by reference. */
@@ -175,11 +175,7 @@ int rk_service_consult(rk_ledger *l, const rk_actor *by, const rk_consult_spec *
         rk_buf_free(&b);
         if (!rc && id) *id = nid;
     }
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    return rk_db_end(l->db, rc);
 }
 
 static int read_consultation(void *elem, sqlite3_stmt *st, void *arg)
@@ -296,11 +292,7 @@ int rk_service_complaint_open(rk_ledger *l, const rk_actor *by, const rk_complai
         rk_buf_free(&b);
         if (!rc && id) *id = nid;
     }
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    if ((rc = rk_db_commit(l->db)) == 0 && deadline) *deadline = due;
+    if ((rc = rk_db_end(l->db, rc)) == 0 && deadline) *deadline = due;
     return rc;
 }
 
@@ -357,11 +349,7 @@ int rk_service_complaint_resolve(rk_ledger *l, const rk_actor *by, int64_t id,
         rc = record(l, by, "supervisor", "record.complaint_resolved", eid, uuid, &j, &b, detail);
         rk_buf_free(&b);
     }
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    return rk_db_end(l->db, rc);
 }
 
 /* One complaint; arg is the int64_t "now" that decides whether it is overdue. */
@@ -448,11 +436,7 @@ int rk_service_survey(rk_ledger *l, const rk_actor *by, int score, const char *c
         rk_buf_free(&b);
         if (!rc && id) *id = nid;
     }
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    return rk_db_end(l->db, rc);
 }
 
 /* --- the weekly summary ------------------------------------------------- */

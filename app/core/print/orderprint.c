@@ -5,7 +5,7 @@
  */
 #include "orderprint.h"
 
-#include "audit/audit.h"
+#include "audit/record.h"
 #include "domain/clerk.h"
 #include "domain/feelines.h"
 #include "domain/fees.h"
@@ -310,15 +310,12 @@ int rk_orderprint_audit(rk_ledger *l, const rk_actor *by, const char *ref, const
                 break;
             }
     if ((rc = load(l, ref, &o)) != 0) return rc;
-    if ((rc = rk_db_begin(l->db)) == 0) {
-        rk_audit_entry e = {
-            by->clerk_id ? by->login : "system", role, action, o->uuid, NULL, NULL, detail};
-        rc = rk_audit_append(l->db, &e, NULL);
-        if (rc)
-            rk_db_rollback(l->db);
-        else
-            rc = rk_db_commit(l->db);
-    }
+    rk_record r = {.actor = by->clerk_id ? by->login : NULL,
+                   .role = role,
+                   .action = action,
+                   .order_id = o->uuid,
+                   .detail = detail};
+    rc = rk_record_once(l->db, &r);
     drop(o);
     return rc;
 }
