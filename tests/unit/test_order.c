@@ -1,12 +1,13 @@
 /*
  * Unit tests of the order ledger on the shipped demo rules (conf/): every
  * business type's path, every refusal, deadlines in working days, the
- * six-month suspension timer, renewal reminders, and the audit trail and
- * outbox events all of it leaves.
+ * six-month suspension timer, renewal reminders, the certificate register
+ * on its own, and the audit trail and outbox events all of it leaves.
  */
 #include "ledger_fixture.h"
 
 #include "audit/audit.h"
+#include "domain/certreg.h"
 #include "domain/certstatus.h"
 #include "domain/order.h"
 
@@ -543,6 +544,78 @@ static void test_suspension_and_renewals(void)
     CHECK_INT(rk_audit_verify(db, &checked, &bad), 0);
 }
 
+/* The register's calls directly: one certificate per order and usage, a
+ * serial once, statuses, the timer's conditional resume, recovery's move. */
+static void test_register(void)
+{
+    char ref[RK_ORDER_REF_MAX], ref2[RK_ORDER_REF_MAX];
+    rk_order o, o2;
+    rk_cert_record c, d;
+    rk_certreg_row row;
+    int resumed = -1;
+
+    at("2026-03-02T10:00:00");
+    CHECK_INT(make(ref, &lily, "organisation", "new", NULL, 0), 0);
+    CHECK_INT(make(ref2, &lily, "organisation", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(rk_order_get(l, ref2, &o2), 0);
+    cert(&c, "7AB0C1", "sign", 365);
+    snprintf(c.key_serial, sizeof c.key_serial, "5500100");
+
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_certreg_add(l, &o, &c), 0);
+    CHECK_INT(rk_certreg_add(l, &o, &c), RK_ESTATE); /* never twice for one usage */
+    CHECK(strstr(rk_err_msg(), "never issue twice") != NULL);
+    CHECK_INT(rk_certreg_add(l, &o2, &c), RK_EEXIST); /* a serial once */
+    cert(&d, "7AB0C2", "enc", 365);
+    CHECK_INT(rk_certreg_add(l, &o, &d), 0); /* the other half of a dual pair */
+    cert(&d, "7AB0C3", "sign", 0);
+    CHECK_INT(rk_certreg_add(l, &o2, &d), RK_EINVAL); /* no validity */
+    CHECK_INT(rk_db_end(db, 0), 0);
+
+    CHECK_INT(rk_certreg_find(l, "7ab0c1", &row), 0); /* any case */
+    CHECK_STR(row.status, "valid");
+    CHECK_INT(row.not_after - row.not_before, 365 * 86400);
+    CHECK_INT(rk_certreg_find(l, "FFFF01", &row), RK_ENOTFOUND);
+    CHECK(strstr(rk_err_msg(), "FFFF01") != NULL);
+
+    /* A hold, then the timer's resume only for that very hold. */
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_certreg_set_status(l, "7AB0C1", "suspended", NULL), 0);
+    CHECK_INT(rk_certreg_find(l, "7AB0C1", &row), 0);
+    CHECK_STR(row.status, "suspended");
+    CHECK_INT(row.suspended_at, now);
+    CHECK_INT(rk_certreg_resume_hold(l, "7AB0C1", now - 1, &resumed), 0);
+    CHECK_INT(resumed, 0);
+    CHECK_INT(rk_certreg_resume_hold(l, "7AB0C1", now, &resumed), 0);
+    CHECK_INT(resumed, 1);
+    CHECK_INT(rk_certreg_find(l, "7AB0C1", &row), 0);
+    CHECK_STR(row.status, "valid");
+    CHECK_INT(row.suspended_at, 0);
+
+    /* Recovery moves a valid certificate to another key, not a revoked one. */
+    snprintf(c.key_serial, sizeof c.key_serial, "5500200");
+    CHECK_INT(rk_certreg_move(l, &c), 0);
+    CHECK_INT(count("SELECT count(*) FROM certificate WHERE serial = '7AB0C1' AND "
+                    "key_serial = '5500200'"),
+              1);
+    CHECK_INT(rk_certreg_set_status(l, "7AB0C1", "revoked", "keyCompromise"), 0);
+    CHECK_INT(rk_certreg_move(l, &c), RK_ESTATE);
+    CHECK_INT(rk_certreg_resume_hold(l, "7AB0C1", now, &resumed), 0);
+    CHECK_INT(resumed, 0);
+    CHECK_INT(rk_db_end(db, 0), 0);
+    CHECK_STR(cert_status("7AB0C1"), "revoked");
+    CHECK_INT(count("SELECT count(*) FROM certificate WHERE serial = '7AB0C1' AND "
+                    "revoke_reason = 'keyCompromise' AND revoked_at IS NOT NULL"),
+              1);
+
+    /* Outside a transaction of its own, a failed change leaves nothing. */
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_certreg_set_status(l, "7AB0C2", "revoked", "superseded"), 0);
+    CHECK_INT(rk_db_end(db, RK_ESTATE), RK_ESTATE);
+    CHECK_STR(cert_status("7AB0C2"), "valid");
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -552,6 +625,7 @@ int main(void)
     test_batch();
     test_deadlines();
     test_suspension_and_renewals();
+    test_register();
     rk_ledger_free(l);
     rk_db_close(db);
     rk_conf_free(conf);

@@ -184,6 +184,21 @@ void rk_db_release(rk_db *db, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
+int rk_db_step_done(rk_db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, what);
+    rk_db_release(db, st);
+    return rc;
+}
+
+void rk_db_bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 /* A statement without rows through the cache (BEGIN and COMMIT run several
  * times an enrolment; compiling them each time cost 15 us). */
 static int run_cached(rk_db *db, const char *sql, const char *what)

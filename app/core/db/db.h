@@ -88,6 +88,13 @@ int rk_db_prepare(rk_db *db, sqlite3_stmt **out, const char *sql);
 int rk_db_cached(rk_db *db, sqlite3_stmt **out, const char *sql);
 void rk_db_release(rk_db *db, sqlite3_stmt *st);
 
+/* Steps st (prepared or cached, bound) once, expecting no row, and hands it
+ * back (rk_db_release); RK_EDB (or RK_EBUSY) as rk_db_fail(db, what). */
+int rk_db_step_done(rk_db *db, sqlite3_stmt *st, const char *what);
+
+/* Binds v as text to parameter i, or NULL when v is NULL or "" (copied). */
+void rk_db_bind_opt_text(sqlite3_stmt *st, int i, const char *v);
+
 /* Fills one element of a list from the current row of st; 0 or RK_E*. */
 typedef int (*rk_db_row_fn)(void *elem, sqlite3_stmt *st, void *arg);
 

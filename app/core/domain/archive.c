@@ -210,13 +210,6 @@ static int next_label(rk_ledger *l, const group_def *g, int64_t now, char *out, 
     return 0;
 }
 
-static int step_done(rk_ledger *l, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, what);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static int create_box(rk_ledger *l, const group_def *g, int capacity, int64_t now,
                       rk_archive_box *b)
 {
@@ -236,7 +229,7 @@ static int create_box(rk_ledger *l, const group_def *g, int capacity, int64_t no
     sqlite3_bind_text(st, 2, g->name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, capacity);
     sqlite3_bind_int64(st, 4, now);
-    if ((rc = step_done(l, st, "cannot open an archive box")) != 0) return rc;
+    if ((rc = rk_db_step_done(l->db, st, "cannot open an archive box")) != 0) return rc;
     b->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
     return 0;
 }
@@ -260,7 +253,7 @@ static int file_order(rk_ledger *l, const rk_actor *by, const candidate *c, rk_a
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, c->id);
-    if ((rc = step_done(l, st, "cannot archive the order")) != 0) return rc;
+    if ((rc = rk_db_step_done(l->db, st, "cannot archive the order")) != 0) return rc;
     if (sqlite3_changes(rk_db_handle(l->db)) != 1) return 0;
     rc = rk_db_prepare(l->db, &st,
                        "INSERT INTO archive_item(order_id, box_id, position, archived_by, "
@@ -274,7 +267,7 @@ static int file_order(rk_ledger *l, const rk_actor *by, const candidate *c, rk_a
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_int64(st, 5, now);
-    if ((rc = step_done(l, st, "cannot file the order in its box")) != 0) return rc;
+    if ((rc = rk_db_step_done(l->db, st, "cannot file the order in its box")) != 0) return rc;
     rk_buf_init(&p, 2048);
     rk_json_init(&j, &p);
     rk_json_obj_begin(&j);
@@ -377,7 +370,7 @@ static int fill_one_box(rk_ledger *l, const rk_actor *by, const group_def *g, in
             goto fail;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, box->id);
-        if ((rc = step_done(l, st, "cannot seal the box")) != 0) goto fail;
+        if ((rc = rk_db_step_done(l->db, st, "cannot seal the box")) != 0) goto fail;
         box->sealed_at = now;
     }
     if (!added) {

@@ -4,8 +4,8 @@
  */
 #include "certstatus.h"
 
-#include "audit/audit.h"
-#include "db/outbox.h"
+#include "audit/record.h"
+#include "domain/certreg.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -173,39 +173,30 @@ static int end_hold(rk_ledger *l, const char *serial, int64_t suspended_at, int6
                  rk_order_system_revoke(l, serial, "suspension outlived the certificate's validity",
                                         ref, sizeof ref)) != 0)
             goto fail;
-        if (revocations) (*revocations)++;
-        return rk_db_commit(l->db);
+        if ((rc = rk_db_commit(l->db)) == 0 && revocations) (*revocations)++;
+        return rc;
     }
-    rc = rk_db_prepare(l->db, &st,
-                       "UPDATE certificate SET status = 'valid', suspended_at = NULL "
-                       "WHERE serial = ? AND status = 'suspended' AND suspended_at = ?");
-    if (rc) goto fail;
-    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, suspended_at);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot resume");
-    sqlite3_finalize(st);
-    if (rc) goto fail;
-    if (sqlite3_changes(rk_db_handle(l->db)) == 0) { /* another program got there first */
+    int done;
+    if ((rc = rk_certreg_resume_hold(l, serial, suspended_at, &done)) != 0) goto fail;
+    if (!done) { /* another program got there first */
         rk_db_rollback(l->db);
         return 0;
     }
     snprintf(detail, sizeof detail, "hold of %s since @%lld reached %d months", serial,
              (long long)suspended_at, HOLD_MONTHS);
-    rk_audit_entry e = {"system",
-                        "system",
-                        "certificate.auto_resumed",
-                        NULL,
-                        "{\"status\":\"suspended\"}",
-                        "{\"status\":\"valid\"}",
-                        detail};
     char payload[160];
     snprintf(payload, sizeof payload, "{\"serial\":\"%s\",\"status\":\"valid\"}", serial);
-    if ((rc = rk_audit_append(l->db, &e, NULL)) != 0 ||
-        (rc = rk_outbox_add(l->db, NULL, "certificate", serial, "certificate.resumed", payload)) !=
-            0)
-        goto fail;
-    if (resumed) (*resumed)++;
-    return rk_db_commit(l->db);
+    rk_record r = {.role = "system",
+                   .action = "certificate.auto_resumed",
+                   .before = "{\"status\":\"suspended\"}",
+                   .after = "{\"status\":\"valid\"}",
+                   .detail = detail,
+                   .entity = "certificate",
+                   .entity_id = serial,
+                   .kind = "certificate.resumed",
+                   .payload = payload};
+    if ((rc = rk_db_end(l->db, rk_record_add(l->db, &r))) == 0 && resumed) (*resumed)++;
+    return rc;
 fail:
     rk_db_rollback(l->db);
     return rc;

@@ -9,6 +9,7 @@
 #include "order.h"
 
 #include "audit/record.h"
+#include "domain/certreg.h"
 #include "domain/docstore.h"
 #include "domain/image.h"
 #include "util/buf.h"
@@ -271,21 +272,6 @@ static int record(rk_ledger *l, const rk_actor *by, const char *role, const char
     return rc;
 }
 
-static int step_done(rk_ledger *l, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, what);
-    rk_db_release(l->db, st);
-    return rc;
-}
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* Writes the sealed fields and the clear columns derived from them. */
 static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
 {
@@ -312,16 +298,16 @@ static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
     if (!rc) {
         sqlite3_bind_blob(st, 1, sealed.data, (int)sealed.len, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, o->subject_name, -1, SQLITE_STATIC);
-        bind_text_or_null(st, 3, rk_order_value(o, "uscc"));
-        bind_text_or_null(st, 4, rk_order_value(o, "ssn"));
-        bind_text_or_null(st, 5, rk_order_value(o, "project"));
-        bind_text_or_null(st, 6, rk_order_value(o, "region"));
-        bind_text_or_null(st, 7, rk_order_value(o, "category"));
-        bind_text_or_null(st, 8, o->cert_serial);
-        bind_text_or_null(st, 9, idx);
+        rk_db_bind_opt_text(st, 3, rk_order_value(o, "uscc"));
+        rk_db_bind_opt_text(st, 4, rk_order_value(o, "ssn"));
+        rk_db_bind_opt_text(st, 5, rk_order_value(o, "project"));
+        rk_db_bind_opt_text(st, 6, rk_order_value(o, "region"));
+        rk_db_bind_opt_text(st, 7, rk_order_value(o, "category"));
+        rk_db_bind_opt_text(st, 8, o->cert_serial);
+        rk_db_bind_opt_text(st, 9, idx);
         sqlite3_bind_int64(st, 10, rk_clock_now());
         sqlite3_bind_int64(st, 11, o->id);
-        rc = step_done(l, st, "cannot save order fields");
+        rc = rk_db_step_done(l->db, st, "cannot save order fields");
     }
     rk_buf_free(&sealed);
     return rc;
@@ -423,7 +409,7 @@ static int set_state(rk_ledger *l, rk_order *o, const char *state, const char *t
     else
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int64(st, 4, o->id);
-    if ((rc = step_done(l, st, "cannot change the order's state")) != 0) return rc;
+    if ((rc = rk_db_step_done(l->db, st, "cannot change the order's state")) != 0) return rc;
     snprintf(o->state, sizeof o->state, "%s", state);
     return 0;
 }
@@ -436,9 +422,9 @@ static int update_col_text(rk_ledger *l, int64_t id, const char *col, const char
     snprintf(sql, sizeof sql, "UPDATE orders SET %s = ? WHERE id = ?", col);
     int rc = rk_db_cached(l->db, &st, sql);
     if (rc) return rc;
-    bind_text_or_null(st, 1, value);
+    rk_db_bind_opt_text(st, 1, value);
     sqlite3_bind_int64(st, 2, id);
-    return step_done(l, st, "cannot update order");
+    return rk_db_step_done(l->db, st, "cannot update order");
 }
 
 static int update_col_int(rk_ledger *l, int64_t id, const char *col, int64_t value, int null)
@@ -453,7 +439,7 @@ static int update_col_int(rk_ledger *l, int64_t id, const char *col, int64_t val
     else
         sqlite3_bind_int64(st, 1, value);
     sqlite3_bind_int64(st, 2, id);
-    return step_done(l, st, "cannot update order");
+    return rk_db_step_done(l->db, st, "cannot update order");
 }
 
 /* --- creating and editing ----------------------------------------------- */
@@ -496,13 +482,13 @@ static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, cons
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, order_id);
     sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 3, note);
+    rk_db_bind_opt_text(st, 3, note);
     if (by->clerk_id)
         sqlite3_bind_int64(st, 4, by->clerk_id);
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_int64(st, 5, rk_clock_now());
-    return step_done(l, st, "cannot record the document");
+    return rk_db_step_done(l->db, st, "cannot record the document");
 }
 
 static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
@@ -570,7 +556,7 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
         sqlite3_bind_null(st, 7);
     sqlite3_bind_int64(st, 8, o->created_at);
     sqlite3_bind_int64(st, 9, o->created_at);
-    if ((rc = step_done(l, st, "cannot create the order")) != 0) goto fail;
+    if ((rc = rk_db_step_done(l->db, st, "cannot create the order")) != 0) goto fail;
     o->id = sqlite3_last_insert_rowid(rk_db_handle(l->db));
     if ((rc = write_fields(l, o, &form)) != 0) goto fail;
     for (int i = 0; i < spec->n_paper; i++)
@@ -704,7 +690,7 @@ int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const cha
         else
             sqlite3_bind_null(st, 8);
         sqlite3_bind_int64(st, 9, rk_clock_now());
-        if ((rc = step_done(l, st, "cannot record the document")) == 0) {
+        if ((rc = rk_db_step_done(l->db, st, "cannot record the document")) == 0) {
             snprintf(detail, sizeof detail, "%s: %s %dx%d, %zu bytes, sha256 %.16s", doc_type,
                      info.format, info.width, info.height, len, sha);
             rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.document", o->state,
@@ -835,47 +821,15 @@ int rk_order_missing(rk_ledger *l, const rk_order *o, char *out, size_t n)
 
 /* --- the certificate an order acts on ----------------------------------- */
 
-typedef struct cert_row {
-    int64_t id;
-    char status[16];
-    int64_t not_before, not_after;
-    int64_t suspended_at;
-} cert_row;
-
-static int find_cert(rk_ledger *l, const char *serial, cert_row *out)
-{
-    sqlite3_stmt *st;
-    int rc = rk_db_cached(l->db, &st,
-                          "SELECT id, status, not_before, not_after, coalesce(suspended_at, 0) "
-                          "FROM certificate WHERE serial = upper(?)");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(st, 0);
-        rk_db_text(out->status, sizeof out->status, st, 1);
-        out->not_before = sqlite3_column_int64(st, 2);
-        out->not_after = sqlite3_column_int64(st, 3);
-        out->suspended_at = sqlite3_column_int64(st, 4);
-    } else {
-        rc = s == SQLITE_DONE
-                 ? rk_err_set(RK_ENOTFOUND,
-                              "no certificate with serial %s in this branch's records", serial)
-                 : rk_db_fail(l->db, "cannot read certificate");
-    }
-    rk_db_release(l->db, st);
-    return rc;
-}
-
 /* Checks that the order's target certificate allows its business type. */
 static int check_target(rk_ledger *l, const rk_order *o)
 {
-    cert_row c;
+    rk_certreg_row c;
     int rc;
     const char *b = o->business;
 
     if (!o->cert_serial[0]) return 0;
-    if ((rc = find_cert(l, o->cert_serial, &c)) != 0) return rc;
+    if ((rc = rk_certreg_find(l, o->cert_serial, &c)) != 0) return rc;
     if (!strcmp(c.status, "revoked"))
         return rk_err_set(RK_ESTATE, "certificate %s is revoked: a %s is not possible",
                           o->cert_serial, rk_business_label(b, 0));
@@ -975,7 +929,7 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
         sqlite3_bind_text(st, 5, lines.data, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, now);
         sqlite3_bind_int64(st, 7, o->id);
-        rc = step_done(l, st, "cannot submit the order");
+        rc = rk_db_step_done(l->db, st, "cannot submit the order");
     }
     rk_buf_free(&lines);
     if (rc) return rc;
@@ -1105,7 +1059,7 @@ static int pay_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char 
     sqlite3_bind_text(st, 2, method, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, rk_clock_now());
     sqlite3_bind_int64(st, 4, o->id);
-    if ((rc = step_done(l, st, "cannot record payment")) != 0 ||
+    if ((rc = rk_db_step_done(l->db, st, "cannot record payment")) != 0 ||
         (rc = set_state(l, o, "paid", NULL, NULL, by)) != 0)
         return rc;
     o->paid_fen = fen;
@@ -1123,87 +1077,6 @@ int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *
     int rc = require(by, RK_ROLE_ENTRY);
     if (rc) return rc;
     TRANSITION(l, ref, o, ids, pay_locked(l, by, o, method, fen));
-}
-
-static int set_cert_status(rk_ledger *l, const char *serial, const char *status, const char *reason)
-{
-    sqlite3_stmt *st;
-    int64_t now = rk_clock_now();
-    int rc = rk_db_cached(l->db, &st,
-                          "UPDATE certificate SET status = ?1, "
-                          "suspended_at = CASE ?1 WHEN 'suspended' THEN ?2 ELSE NULL END, "
-                          "revoked_at = CASE ?1 WHEN 'revoked' THEN ?2 ELSE revoked_at END, "
-                          "revoke_reason = CASE ?1 WHEN 'revoked' THEN ?3 ELSE revoke_reason END "
-                          "WHERE serial = upper(?4)");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    bind_text_or_null(st, 3, reason);
-    sqlite3_bind_text(st, 4, serial, -1, SQLITE_STATIC);
-    return step_done(l, st, "cannot change the certificate's status");
-}
-
-static int insert_cert(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
-{
-    sqlite3_stmt *st;
-    int rc = rk_db_cached(l->db, &st,
-                          "SELECT count(*) FROM certificate WHERE order_id = ? AND usage = ?");
-    if (rc) return rc;
-    sqlite3_bind_int64(st, 1, o->id);
-    sqlite3_bind_text(st, 2, c->usage[0] ? c->usage : "sign", -1, SQLITE_STATIC);
-    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    rk_db_release(l->db, st);
-    if (have)
-        return rk_err_set(RK_ESTATE, "order %s already has a %s certificate: never issue twice",
-                          o->ref, c->usage[0] ? c->usage : "sign");
-    if (c->not_after <= c->not_before || !c->serial[0])
-        return rk_err_set(RK_EINVAL, "the certificate record is incomplete");
-    rc = rk_db_cached(l->db, &st,
-                      "INSERT INTO certificate(serial, order_id, subject_name, cert_kind, usage, "
-                      "not_before, not_after, status, key_serial, der, created_at) "
-                      "VALUES (upper(?), ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, o->id);
-    sqlite3_bind_text(st, 3, c->subject_name[0] ? c->subject_name : o->subject_name, -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, o->cert_kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, c->usage[0] ? c->usage : "sign", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, c->not_before);
-    sqlite3_bind_int64(st, 7, c->not_after);
-    bind_text_or_null(st, 8, c->key_serial);
-    if (c->der && c->der_len > 0)
-        sqlite3_bind_blob(st, 9, c->der, c->der_len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 9);
-    sqlite3_bind_int64(st, 10, rk_clock_now());
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        int constraint =
-            (sqlite3_extended_errcode(rk_db_handle(l->db)) & 0xff) == SQLITE_CONSTRAINT;
-        rk_db_release(l->db, st);
-        return constraint
-                   ? rk_err_set(RK_EEXIST, "a certificate with serial %s already exists", c->serial)
-                   : rk_db_fail(l->db, "cannot record the certificate");
-    }
-    rk_db_release(l->db, st);
-    return 0;
-}
-
-/* The recovered certificate now lives on another key. */
-static int move_cert(rk_ledger *l, const rk_cert_record *c)
-{
-    sqlite3_stmt *st;
-    int rc = rk_db_cached(l->db, &st,
-                          "UPDATE certificate SET key_serial = ? WHERE serial = upper(?) AND "
-                          "status = 'valid'");
-    if (rc) return rc;
-    bind_text_or_null(st, 1, c->key_serial);
-    sqlite3_bind_text(st, 2, c->serial, -1, SQLITE_STATIC);
-    rc = step_done(l, st, "cannot record the recovered certificate");
-    if (!rc && sqlite3_changes(rk_db_handle(l->db)) != 1)
-        rc = rk_err_set(RK_ESTATE, "certificate %s is not a valid certificate of this branch",
-                        c->serial);
-    return rc;
 }
 
 static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_cert_record *cert)
@@ -1225,11 +1098,11 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
             !strcasecmp(cert->serial, o->cert_serial)) {
             /* Key recovery puts the same certificate (and key) onto a new
              * USB key: the certificate moves, nothing new is issued. */
-            if ((rc = move_cert(l, cert)) != 0) return rc;
+            if ((rc = rk_certreg_move(l, cert)) != 0) return rc;
             snprintf(detail, sizeof detail, "certificate %s recovered onto key %s", cert->serial,
                      cert->key_serial);
         } else {
-            if ((rc = insert_cert(l, o, cert)) != 0) return rc;
+            if ((rc = rk_certreg_add(l, o, cert)) != 0) return rc;
             snprintf(detail, sizeof detail, "certificate %s", cert->serial);
         }
         /* The old certificate of a lost key, a change or a broken key is
@@ -1238,7 +1111,8 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
                           : !strcmp(o->business, "change")  ? "superseded"
                           : !strcmp(o->business, "replace") ? "superseded"
                                                             : NULL;
-        if (why && o->cert_serial[0] && (rc = set_cert_status(l, o->cert_serial, "revoked", why)))
+        if (why && o->cert_serial[0] &&
+            (rc = rk_certreg_set_status(l, o->cert_serial, "revoked", why)))
             return rc;
     } else if (cert) {
         return rk_err_set(RK_EINVAL, "a %s produces no certificate",
@@ -1251,9 +1125,9 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
                              : !strcmp(o->business, "suspend") ? "suspended"
                                                                : "valid";
         const char *reason = rk_order_value(o, "reason");
-        if ((rc = set_cert_status(l, o->cert_serial, status,
-                                  !strcmp(status, "revoked") ? (reason ? reason : "unspecified")
-                                                             : NULL)) != 0)
+        if ((rc = rk_certreg_set_status(
+                 l, o->cert_serial, status,
+                 !strcmp(status, "revoked") ? (reason ? reason : "unspecified") : NULL)) != 0)
             return rc;
         snprintf(detail, sizeof detail, "certificate %s now %s", o->cert_serial, status);
     }
@@ -1284,7 +1158,7 @@ int rk_order_add_certificate(rk_ledger *l, const char *ref, const rk_cert_record
     rk_order *o = calloc(1, sizeof *o);
     if (!o) return rk_err_oom();
     int rc = load(l, ref, o, NULL);
-    if (!rc) rc = insert_cert(l, o, cert);
+    if (!rc) rc = rk_certreg_add(l, o, cert);
     free(o);
     return rc;
 }
@@ -1333,7 +1207,8 @@ static int deliver_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const c
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, rk_clock_now());
     sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
-    if ((rc = step_done(l, st, "cannot write the task-completion record")) != 0) return rc;
+    if ((rc = rk_db_step_done(l->db, st, "cannot write the task-completion record")) != 0)
+        return rc;
     return record(l, by, "issue", "order.delivered", "issued", o, summary);
 }
 

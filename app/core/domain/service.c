@@ -50,21 +50,6 @@ static int check_text(const char *what, const char *v, size_t max, int required)
     return 0;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static int step_done(rk_ledger *l, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, what);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* The role an action by a clerk without a specific role duty names. */
 static const char *any_role(const rk_actor *by)
 {
@@ -158,9 +143,9 @@ int rk_service_consult(rk_ledger *l, const rk_actor *by, const rk_consult_spec *
         sqlite3_bind_text(st, 3, s->channel, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, s->topic, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, s->question, -1, SQLITE_STATIC);
-        bind_opt(st, 6, s->answer);
-        bind_opt(st, 7, s->subscriber);
-        rc = step_done(l, st, "cannot record the consultation");
+        rk_db_bind_opt_text(st, 6, s->answer);
+        rk_db_bind_opt_text(st, 7, s->subscriber);
+        rc = rk_db_step_done(l->db, st, "cannot record the consultation");
     }
     if (!rc) {
         nid = sqlite3_last_insert_rowid(rk_db_handle(l->db));
@@ -275,7 +260,7 @@ int rk_service_complaint_open(rk_ledger *l, const rk_actor *by, const rk_complai
         sqlite3_bind_text(st, 4, s->subscriber, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, s->content, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, due);
-        rc = step_done(l, st, "cannot record the complaint");
+        rc = rk_db_step_done(l->db, st, "cannot record the complaint");
     }
     if (!rc) {
         nid = sqlite3_last_insert_rowid(rk_db_handle(l->db));
@@ -334,7 +319,7 @@ int rk_service_complaint_resolve(rk_ledger *l, const rk_actor *by, int64_t id,
         sqlite3_bind_int64(st, 2, by->clerk_id);
         sqlite3_bind_int64(st, 3, now);
         sqlite3_bind_int64(st, 4, id);
-        rc = step_done(l, st, "cannot resolve the complaint");
+        rc = rk_db_step_done(l->db, st, "cannot resolve the complaint");
     }
     if (!rc) {
         json_start(&j, &b, l, id, now);
@@ -420,8 +405,8 @@ int rk_service_survey(rk_ledger *l, const rk_actor *by, int score, const char *c
         else
             sqlite3_bind_null(st, 2);
         sqlite3_bind_int(st, 3, score);
-        bind_opt(st, 4, comment);
-        rc = step_done(l, st, "cannot record the survey");
+        rk_db_bind_opt_text(st, 4, comment);
+        rc = rk_db_step_done(l->db, st, "cannot record the survey");
     }
     if (!rc) {
         nid = sqlite3_last_insert_rowid(rk_db_handle(l->db));

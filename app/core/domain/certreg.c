@@ -1,0 +1,129 @@
+/*
+ * The certificate register (see certreg.h).
+ */
+#include "domain/certreg.h"
+
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int rk_certreg_find(rk_ledger *l, const char *serial, rk_certreg_row *out)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT id, status, not_before, not_after, coalesce(suspended_at, 0) "
+                          "FROM certificate WHERE serial = upper(?)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        rk_db_text(out->status, sizeof out->status, st, 1);
+        out->not_before = sqlite3_column_int64(st, 2);
+        out->not_after = sqlite3_column_int64(st, 3);
+        out->suspended_at = sqlite3_column_int64(st, 4);
+    } else {
+        rc = s == SQLITE_DONE
+                 ? rk_err_set(RK_ENOTFOUND,
+                              "no certificate with serial %s in this branch's records", serial)
+                 : rk_db_fail(l->db, "cannot read certificate");
+    }
+    rk_db_release(l->db, st);
+    return rc;
+}
+
+int rk_certreg_set_status(rk_ledger *l, const char *serial, const char *status, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE certificate SET status = ?1, "
+                          "suspended_at = CASE ?1 WHEN 'suspended' THEN ?2 ELSE NULL END, "
+                          "revoked_at = CASE ?1 WHEN 'revoked' THEN ?2 ELSE revoked_at END, "
+                          "revoke_reason = CASE ?1 WHEN 'revoked' THEN ?3 ELSE revoke_reason END "
+                          "WHERE serial = upper(?4)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    rk_db_bind_opt_text(st, 3, reason);
+    sqlite3_bind_text(st, 4, serial, -1, SQLITE_STATIC);
+    return rk_db_step_done(l->db, st, "cannot change the certificate's status");
+}
+
+int rk_certreg_resume_hold(rk_ledger *l, const char *serial, int64_t suspended_at, int *resumed)
+{
+    sqlite3_stmt *st;
+    *resumed = 0;
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE certificate SET status = 'valid', suspended_at = NULL "
+                          "WHERE serial = upper(?) AND status = 'suspended' AND suspended_at = ?");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, suspended_at);
+    if ((rc = rk_db_step_done(l->db, st, "cannot resume")) != 0) return rc;
+    *resumed = sqlite3_changes(rk_db_handle(l->db)) > 0;
+    return 0;
+}
+
+int rk_certreg_add(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
+{
+    sqlite3_stmt *st;
+    const char *usage = c->usage[0] ? c->usage : "sign";
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT count(*) FROM certificate WHERE order_id = ? AND usage = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_text(st, 2, usage, -1, SQLITE_STATIC);
+    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    rk_db_release(l->db, st);
+    if (have)
+        return rk_err_set(RK_ESTATE, "order %s already has a %s certificate: never issue twice",
+                          o->ref, usage);
+    if (c->not_after <= c->not_before || !c->serial[0])
+        return rk_err_set(RK_EINVAL, "the certificate record is incomplete");
+    rc = rk_db_cached(l->db, &st,
+                      "INSERT INTO certificate(serial, order_id, subject_name, cert_kind, usage, "
+                      "not_before, not_after, status, key_serial, der, created_at) "
+                      "VALUES (upper(?), ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, o->id);
+    sqlite3_bind_text(st, 3, c->subject_name[0] ? c->subject_name : o->subject_name, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->cert_kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, usage, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, c->not_before);
+    sqlite3_bind_int64(st, 7, c->not_after);
+    rk_db_bind_opt_text(st, 8, c->key_serial);
+    if (c->der && c->der_len > 0)
+        sqlite3_bind_blob(st, 9, c->der, c->der_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_int64(st, 10, rk_clock_now());
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        int constraint =
+            (sqlite3_extended_errcode(rk_db_handle(l->db)) & 0xff) == SQLITE_CONSTRAINT;
+        rc = constraint
+                 ? rk_err_set(RK_EEXIST, "a certificate with serial %s already exists", c->serial)
+                 : rk_db_fail(l->db, "cannot record the certificate");
+    }
+    rk_db_release(l->db, st);
+    return rc;
+}
+
+int rk_certreg_move(rk_ledger *l, const rk_cert_record *c)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "UPDATE certificate SET key_serial = ? WHERE serial = upper(?) AND "
+                          "status = 'valid'");
+    if (rc) return rc;
+    rk_db_bind_opt_text(st, 1, c->key_serial);
+    sqlite3_bind_text(st, 2, c->serial, -1, SQLITE_STATIC);
+    rc = rk_db_step_done(l->db, st, "cannot record the recovered certificate");
+    if (!rc && sqlite3_changes(rk_db_handle(l->db)) != 1)
+        rc = rk_err_set(RK_ESTATE, "certificate %s is not a valid certificate of this branch",
+                        c->serial);
+    return rc;
+}
