@@ -4,11 +4,14 @@
  * opens with the recovery key to the same key and not with another; written
  * to a key it is sensitive and never extractable (read with raw PKCS#11) and
  * decrypts; recovered onto a second key it has the same public key and takes
- * the same certificate.
+ * the same certificate. The escrow table keeps one unbound wrapped key per
+ * order, which the issuing transaction binds to its certificate (once), and
+ * a damaged HQ recovery certificate is never replaced by the demo one.
  */
 #include "test.h"
 
 #include "ca/escrow.h"
+#include "db/db.h"
 #include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/err.h"
@@ -241,6 +244,62 @@ static void test_demo_pair(const char *dir)
     X509_free(c);
 }
 
+static void test_store_bind(const char *dir)
+{
+    char path[4200], fp[RK_ESCROW_FP_LEN];
+    rk_db *db = NULL;
+    unsigned char *blob = NULL;
+    size_t len = 0;
+
+    snprintf(path, sizeof path, "%s/escrow.db", dir);
+    CHECK_INT(rk_db_open(&db, path, RK_DB_CREATE), 0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    CHECK_INT(rk_db_exec(db, "INSERT INTO orders(id, uuid, ref, business, subscriber, cert_kind, "
+                             "state, needs_authority, fields, created_at, updated_at) VALUES "
+                             "(7, 'u-7', 'R-7', 'new', 'individual', 'personal', 'paid', 0, x'', "
+                             "1, 1)"),
+              0);
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_escrow_bind(db, 7, "0A0B"), RK_ENOTFOUND); /* nothing escrowed yet */
+    CHECK(strstr(rk_err_msg(), "never be recovered") != NULL);
+    /* A key made again after a crash replaces the unbound one. */
+    CHECK_INT(rk_escrow_store(NULL, db, 7, (const unsigned char *)"first", 5, "fp1"), 0);
+    CHECK_INT(rk_escrow_drop_unbound(db, 7), 0);
+    int64_t id = 0;
+    CHECK_INT(rk_escrow_store(&id, db, 7, (const unsigned char *)"second", 6, "fp2"), 0);
+    CHECK(id > 0);
+    CHECK_INT(rk_escrow_bind(db, 7, "0a0b"), 0);
+    CHECK_INT(rk_escrow_bind(db, 7, "0C0D"), RK_ENOTFOUND); /* bound once */
+    CHECK_INT(rk_db_end(db, 0), 0);
+    CHECK_INT(rk_escrow_load(&blob, &len, fp, db, "0A0B"), 0);
+    CHECK(len == 6 && blob && !memcmp(blob, "second", 6));
+    CHECK_STR(fp, "fp2");
+    free(blob);
+    blob = NULL;
+    CHECK_INT(rk_escrow_load(&blob, &len, fp, db, "0C0D"), RK_ENOTFOUND);
+    /* A bound key is never dropped. */
+    CHECK_INT(rk_db_begin(db), 0);
+    CHECK_INT(rk_escrow_drop_unbound(db, 7), 0);
+    CHECK_INT(rk_db_end(db, 0), 0);
+    CHECK_INT(rk_escrow_load(&blob, &len, fp, db, "0A0B"), 0);
+    free(blob);
+    rk_db_close(db);
+
+    /* A damaged HQ recovery certificate is an error, not the demo's. */
+    snprintf(path, sizeof path, "%s/recovery.pem", dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", f);
+        fclose(f);
+    }
+    X509 *c = NULL;
+    CHECK_INT(rk_escrow_recovery_cert(&c, dir), RK_EFORMAT);
+    CHECK(c == NULL && strstr(rk_err_msg(), "recovery.pem") != NULL);
+    unlink(path);
+    CHECK_INT(rk_escrow_recovery_cert(&c, dir), 0); /* the demo one, as before */
+    X509_free(c);
+}
+
 int main(void)
 {
     char dir[4096], store[4200], conf[4300], module[4096];
@@ -249,6 +308,7 @@ int main(void)
 
     rk_test_tmpdir(dir, sizeof dir);
     test_demo_pair(dir);
+    test_store_bind(dir);
     snprintf(store, sizeof store, "%s/keys", dir);
     CHECK_INT(rk_softkeys_prepare(conf, sizeof conf, store), 0);
     setenv("SOFTHSM2_CONF", conf, 1);

@@ -549,16 +549,7 @@ static int close_all(rk_ledger *l, void *arg)
         (rc = journal_close(l, c->enc)) != 0)
         return rc;
     /* The escrowed copy of the encryption key now names its certificate. */
-    sqlite3_stmt *st;
-    if ((rc = rk_db_prepare(l->db, &st,
-                            "UPDATE escrow SET cert_serial = upper(?) WHERE id = (SELECT max(id) "
-                            "FROM escrow WHERE order_id = ? AND cert_serial IS NULL)")) != 0)
-        return rc;
-    sqlite3_bind_text(st, 1, c->enc->cert_serial, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, c->enc->order_id);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot bind the escrowed key");
-    sqlite3_finalize(st);
-    return rc;
+    return rk_escrow_bind(l->db, c->enc->order_id, c->enc->cert_serial);
 }
 
 static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by, const char *ref)

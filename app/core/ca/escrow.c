@@ -135,17 +135,21 @@ int rk_escrow_store(int64_t *id, rk_db *db, int64_t order_id, const unsigned cha
     return rc;
 }
 
-int rk_escrow_bind(rk_db *db, int64_t id, const char *cert_serial)
+int rk_escrow_bind(rk_db *db, int64_t order_id, const char *cert_serial)
 {
     sqlite3_stmt *st;
-    int rc = rk_db_prepare(db, &st, "UPDATE escrow SET cert_serial = upper(?) WHERE id = ?");
+    int rc = rk_db_prepare(db, &st,
+                           "UPDATE escrow SET cert_serial = upper(?) WHERE id = (SELECT max(id) "
+                           "FROM escrow WHERE order_id = ? AND cert_serial IS NULL)");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, cert_serial, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot bind the escrowed key");
-    if (!rc && sqlite3_changes(rk_db_handle(db)) != 1)
-        rc = rk_err_set(RK_ENOTFOUND, "escrowed key %lld is gone", (long long)id);
-    sqlite3_finalize(st);
+    sqlite3_bind_int64(st, 2, order_id);
+    if ((rc = rk_db_step_done(db, st, "cannot bind the escrowed key")) == 0 &&
+        sqlite3_changes(rk_db_handle(db)) != 1)
+        rc = rk_err_set(RK_ENOTFOUND,
+                        "certificate %s: the order's escrowed encryption key is missing, so it "
+                        "could never be recovered; roll the enrolment back and enrol again",
+                        cert_serial);
     return rc;
 }
 

@@ -47,8 +47,12 @@ int rk_escrow_fingerprint(char out[RK_ESCROW_FP_LEN], X509 *cert);
 int rk_escrow_store(int64_t *id, rk_db *db, int64_t order_id, const unsigned char *wrapped,
                     size_t len, const char *fp);
 
-/* Names the certificate of escrow row id (inside the issuing transaction). */
-int rk_escrow_bind(rk_db *db, int64_t id, const char *cert_serial);
+/* Names cert_serial as the certificate of order_id's escrowed key, the one
+ * stored for it that has no certificate yet (an enrolment keeps one such
+ * key: rk_escrow_drop_unbound runs before each store), inside the issuing
+ * transaction. RK_ENOTFOUND if there is none: the encryption key on the
+ * USB key would then have no recoverable copy. */
+int rk_escrow_bind(rk_db *db, int64_t order_id, const char *cert_serial);
 
 /* The wrapped key of the certificate cert_serial into a new buffer (free())
  * and the recovery certificate's fingerprint. RK_ENOTFOUND if the
