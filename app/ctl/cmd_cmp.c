@@ -12,6 +12,7 @@
 #include "ca/cmp_client.h"
 #include "ca/cmp_http.h"
 #include "ca/cmp_server.h"
+#include "domain/authcode.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -24,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define SECRET_MAX 256
@@ -411,7 +413,55 @@ typedef struct serve_state {
     rk_ctl *ctl;
     rk_cmp_simple_issuer issuer;
     const char *revoked_file;
+    rk_ledger *ledger; /* orders' references and authorisation codes; NULL: fixed --ref */
 } serve_state;
+
+/* 1 if the revoked file lists serial (hex, any case). */
+static int listed_revoked(const serve_state *s, const char *hex)
+{
+    char line[128];
+    int found = 0;
+    FILE *f = s->revoked_file ? fopen(s->revoked_file, "r") : NULL;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        found = !strcasecmp(line, hex);
+    }
+    if (f) fclose(f);
+    return found;
+}
+
+/* rk_cmp_auth_ops over the branch ledger and the revoked file: a reference
+ * is an approved order's, its secret the order's authorisation code. */
+static int serve_secret(void *arg, const char *ref, int type, unsigned char *secret, size_t max,
+                        size_t *len)
+{
+    serve_state *s = arg;
+    char code[RK_AUTHCODE_MAX];
+    if (!s->ledger) return rk_err_set(RK_ENOTFOUND, "no order references on this server");
+    int rc = rk_authcode_secret(code, sizeof code, s->ledger, ref,
+                                type == RK_CMP_REQ_RR ? RK_AUTHCODE_REVOKE : RK_AUTHCODE_CERT);
+    *len = strlen(code);
+    if (!rc && *len <= max) memcpy(secret, code, *len);
+    rk_wipe(code, sizeof code);
+    return rc ? rc : *len <= max ? 0 : rk_err_set(RK_ETOOBIG, "the code is too long");
+}
+
+static int serve_use(void *arg, const char *ref, int type, const char *serial)
+{
+    serve_state *s = arg;
+    return rk_authcode_use(s->ledger, ref,
+                           type == RK_CMP_REQ_RR ? RK_AUTHCODE_REVOKE : RK_AUTHCODE_CERT, serial);
+}
+
+static int serve_revoked(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *serial,
+                         int *revoked)
+{
+    char hex[80];
+    (void)issuer;
+    serial_hex(hex, sizeof hex, serial);
+    *revoked = listed_revoked(arg, hex);
+    return 0;
+}
 
 static int serve_issue(X509 **out, void *arg, const rk_cmp_issue_req *req)
 {
@@ -433,6 +483,8 @@ static int serve_revoke(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *
     char hex[80];
     (void)issuer;
     serial_hex(hex, sizeof hex, serial);
+    if (listed_revoked(s, hex))
+        return rk_err_set(RK_ESTATE, "certificate %s is already revoked", hex);
     FILE *f = fopen(s->revoked_file, "a");
     if (!f) return rk_err_set(RK_EIO, "cannot record the revocation");
     int ok = fprintf(f, "%s\n", hex) > 0;
@@ -463,8 +515,16 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
                "         [--revoked-file F] [--port-file F] [--max-requests N]\n\n"
                "Runs the project's CMP server over HTTP (POST, application/pkixcmp) and\n"
                "issues real certificates signed by --ca-key. Requests are authenticated\n"
-               "by PBM (--ref + --secret-file) or by a client certificate issued by the\n"
-               "CA. Serves one connection at a time until SIGINT or SIGTERM.\n\n"
+               "by PBM or by a client certificate issued by the CA that is not revoked.\n"
+               "PBM: without --ref, the reference is an approved (and paid, or fee-free)\n"
+               "order's reference in the branch ledger and the secret its authorisation\n"
+               "code (shown by `ractl order approve`): a certificate order's code serves one\n"
+               "ir, cr, p10cr or kur, a revoke order's one rr of the certificate it names,\n"
+               "once; with --ref and --secret-file, that one fixed reference (a device's\n"
+               "own enrolment, tests), not spent. A certificate revoked (--revoked-file)\n"
+               "authenticates nothing and is not revoked twice. Every refusal is logged\n"
+               "and counted; a malformed request gets HTTP 400. Serves one connection at a\n"
+               "time until SIGINT or SIGTERM.\n\n"
                "  --port P          TCP port (0 picks a free one)\n"
                "  --host ADDR       address to listen on (default 127.0.0.1)\n"
                "  --days N          validity of issued certificates (default 365)\n"
@@ -517,6 +577,8 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
         goto out;
     }
     if (secret_file && (rc = read_secret_file(secret, sizeof secret, secret_file))) goto out;
+    if (!ref && (rc = rk_ctl_ledger(ctl, &st.ledger)))
+        goto out; /* orders' references need the branch ledger */
     st.ctl = ctl;
     st.issuer.ca_cert = ca;
     st.issuer.ca_key = key;
@@ -532,6 +594,11 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
     so.issue_arg = &st;
     so.revoke = st.revoked_file ? serve_revoke : NULL;
     so.revoke_arg = &st;
+    rk_cmp_auth_ops auth = {.secret = ref ? NULL : serve_secret,
+                            .use = ref ? NULL : serve_use,
+                            .revoked = serve_revoked,
+                            .arg = &st};
+    so.auth = &auth;
     rc = rk_cmp_server_new(&srv, &so);
     rk_wipe(secret, sizeof secret);
     if (rc) goto out;

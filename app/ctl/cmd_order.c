@@ -5,6 +5,8 @@
  */
 #include "ctl.h"
 
+#include "domain/authcode.h"
+
 #include "audit/audit.h"
 #include "ca/certinfo.h"
 #include "domain/order.h"
@@ -251,14 +253,88 @@ static int cmd_submit(rk_ctl *ctl, int argc, char **argv)
                   NULL, 0, do_submit, "submitted for review");
 }
 
+/* The authorisation code, once: text (not with -q) or JSON ("authcode",
+ * beside what done() gives). */
+static int show_code(rk_ctl *ctl, int rc, const char *ref, char *code, const char *what)
+{
+    rk_ledger *l = NULL;
+    rk_order o;
+    if (!rc && ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 4096);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 1);
+        rk_json_kstr(&j, "ref", ref);
+        if (rk_ctl_ledger(ctl, &l) == 0 && rk_order_get(l, ref, &o) == 0) {
+            rk_json_kstr(&j, "state", o.state);
+            rk_json_kint(&j, "fee_total", o.fee_total);
+            rk_wipe(&o, sizeof o);
+        }
+        rk_json_kstr(&j, "authcode", code[0] ? code : NULL);
+        rk_json_obj_end(&j);
+        rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
+    } else if (!rc) {
+        rk_ctl_info(ctl, "order %s %s", ref, what);
+        if (code[0] && !ctl->quiet)
+            printf("authorisation code %s (shown once: with the reference it produces the "
+                   "order's certificate; `ractl order authcode %s` replaces a lost one)\n",
+                   code, ref);
+    }
+    rk_wipe(code, RK_AUTHCODE_MAX);
+    return rc ? rk_ctl_fail(ctl, rc) : 0;
+}
+
 static int cmd_approve(rk_ctl *ctl, int argc, char **argv)
 {
-    return simple(ctl, argc, argv,
-                  "usage: ractl order approve REF [--authority-ref REF]\n\nApproves an order "
-                  "(review role; not the clerk who entered it). Where the\nproject needs the "
-                  "competent authority, the first approval sends it there and\na second one "
-                  "with --authority-ref records the authority's approval.\n",
-                  "--authority-ref", 0, rk_order_approve, "reviewed");
+    const char *ref = NULL, *authority = NULL;
+    char code[RK_AUTHCODE_MAX] = "";
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    int rc;
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl order approve REF [--authority-ref REF]\n\nApproves an order "
+               "(review role; not the clerk who entered it). Where the\nproject needs the "
+               "competent authority, the first approval sends it there and\na second one "
+               "with --authority-ref records the authority's approval.\n\n"
+               "An order that produces or revokes a certificate gets its authorisation\n"
+               "code, printed once (not with -q; --json gives \"authcode\"): with the\n"
+               "reference it produces the order's certificate (a CMP request's reference\n"
+               "and secret), once. It is stored sealed and never logged.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--authority-ref") && i + 1 < argc)
+            authority = argv[++i];
+        else if (!ref && argv[i][0] != '-')
+            ref = argv[i];
+        else
+            return rk_ctl_usage(ctl, "ractl order approve", "unexpected argument '%s'", argv[i]);
+    }
+    if (!ref) return rk_ctl_usage(ctl, "ractl order approve", "give REF");
+    if ((rc = setup(ctl, &l, &actor)) != 0) return rc;
+    rc = rk_order_approve_code(code, sizeof code, l, &actor, ref, authority);
+    return show_code(ctl, rc, ref, code, "reviewed");
+}
+
+static int cmd_authcode(rk_ctl *ctl, int argc, char **argv)
+{
+    char code[RK_AUTHCODE_MAX] = "";
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    int rc;
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl order authcode REF\n\nMakes a new authorisation code for an "
+               "approved order whose code is unused\n(lost, or approved with -q) and prints "
+               "it once; the old one stops working.\nReview role; audited.\n");
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return rk_ctl_usage(ctl, "ractl order authcode", "give REF");
+    if ((rc = setup(ctl, &l, &actor)) != 0) return rc;
+    rc = rk_authcode_reissue(code, sizeof code, l, &actor, argv[1]);
+    return show_code(ctl, rc, argv[1], code, "has a new authorisation code");
 }
 
 static int cmd_reject(rk_ctl *ctl, int argc, char **argv)
@@ -599,6 +675,7 @@ static const rk_ctl_cmd order_commands[] = {
     {"paper", cmd_paper, "record a paper document as seen"},
     {"submit", cmd_submit, "submit a complete order for review"},
     {"approve", cmd_approve, "approve (review role, not the entering clerk)"},
+    {"authcode", cmd_authcode, "a new authorisation code for an approved order (review role)"},
     {"reject", cmd_reject, "reject with a reason for the subscriber"},
     {"pay", cmd_pay, "record payment"},
     {"issue", cmd_issue, "complete the business (issue role)"},

@@ -4,7 +4,9 @@
  * CertTemplate public-key reader, on arbitrary bytes. The server keeps its
  * transaction state between inputs, as it does between HTTP requests; the
  * seeds are real requests from `openssl cmp` (PBM reference FUZZ, secret
- * "fuzz-secret"). Invariant: no crash, an answer is DER that decodes again.
+ * "fuzz-secret"). The server reads the header itself (reference, protection,
+ * extra certificates) before OpenSSL does: that reader is fuzzed here too.
+ * Invariant: no crash, an answer is DER that decodes again.
  */
 #include "ca/cmp_server.h"
 
@@ -28,8 +30,19 @@ static int revoke_any(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *se
     return 0;
 }
 
+/* Every other serial reads as revoked, so both sides of the revocation
+ * checks run. */
+static int revoked_odd(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *serial, int *revoked)
+{
+    (void)arg;
+    (void)issuer;
+    *revoked = (int)(ASN1_INTEGER_get(serial) & 1);
+    return 0;
+}
+
 static void setup(void)
 {
+    static const rk_cmp_auth_ops ops = {.revoked = revoked_odd};
     static const unsigned char secret[] = "fuzz-secret";
     EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     X509 *ca = X509_new();
@@ -52,6 +65,7 @@ static void setup(void)
     o.secret = secret;
     o.secret_len = sizeof secret - 1;
     o.revoke = revoke_any;
+    o.auth = &ops;
     if (rk_cmp_server_new(&srv, &o) != 0) abort();
 }
 

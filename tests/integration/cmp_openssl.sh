@@ -71,6 +71,14 @@ expect 1 "wrong secret refused" -- openssl cmp -cmd ir $SRV -ref DEMO01 -secret 
 contains "wrong pbm value" "the refusal says why"
 [ ! -e c4.pem ] && ok || bad "a certificate was written despite the wrong secret"
 
+# The fixed secret with another reference: refused (the reference is
+# checked, not only the secret).
+expect 1 "another reference with the right secret" -- openssl cmp -cmd ir $SRV -ref MALLORY \
+    -secret file:secret -newkey k4.pem -subject "/CN=Mallory" -certout c4.pem -unprotected_errors
+[ ! -e c4.pem ] && ok || bad "a certificate for an unknown reference"
+grep -q "refused ir (reference MALLORY): unknown reference" serve.log && ok \
+    || bad "the refusal is not logged: $(cat serve.log)"
+
 # The project's client against the project's server, over HTTP.
 expect 0 "ractl cmp request ir" -- "$RACTL" cmp request --server "http://127.0.0.1:$PORT/pkix/" \
     --ref DEMO01 --secret-file secret --newkey k4.pem --subject "/CN=Zhao Liu" \

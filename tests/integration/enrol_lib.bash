@@ -8,7 +8,9 @@ PIN=12345678
 
 as() { export RAKIOSK_SESSION=$T/session.$1; }
 
-enrol_setup() {
+# branch_clerks: a new branch with boss (supervisor), lily (entry, issue)
+# and ray (review), each logged in in a session of their own.
+branch_clerks() {
     "$RACTL" -q init >/dev/null
     as boss
     echo bosspass1 | "$RACTL" -q clerk add boss --name 王主管 --roles supervisor >/dev/null
@@ -17,6 +19,10 @@ enrol_setup() {
     echo raypass11 | "$RACTL" -q clerk add ray --name 芮审核 --roles review >/dev/null
     as lily; echo lilypass1 | "$RACTL" -q clerk login lily >/dev/null
     as ray; echo raypass11 | "$RACTL" -q clerk login ray >/dev/null
+}
+
+enrol_setup() {
+    branch_clerks
     as lily
     "$RACTL" -q ca init --name "Demo branch" >/dev/null
     export SOFTHSM2_CONF="$RAKIOSK_DATA_DIR/softkeys/softhsm2.conf"

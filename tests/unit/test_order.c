@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "domain/certreg.h"
+#include "domain/authcode.h"
 #include "domain/certstatus.h"
 #include "domain/order.h"
 
@@ -616,6 +617,87 @@ static void test_register(void)
     CHECK_STR(cert_status("7AB0C2"), "valid");
 }
 
+/* Authorisation codes: made at approval for certificate and revoke orders
+ * only, shown once, sealed, fit only their purpose and a ready order, spent
+ * once (a revoke order's only for its certificate), renewed while unused. */
+static void test_authcode(void)
+{
+    char ref[RK_ORDER_REF_MAX], rref[RK_ORDER_REF_MAX], qref[RK_ORDER_REF_MAX];
+    char code[RK_AUTHCODE_MAX], got[RK_AUTHCODE_MAX], again[RK_AUTHCODE_MAX];
+    rk_order o;
+    rk_cert_record c;
+
+    at("2026-03-02T09:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_CERT), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "no authorisation code") != NULL); /* not approved yet */
+    CHECK_INT(rk_order_approve_code(code, sizeof code, l, &ray, ref, NULL), 0);
+    CHECK_INT((int)strlen(code), 19);
+    CHECK(code[4] == '-' && code[9] == '-' && code[14] == '-');
+    CHECK_INT(count("SELECT authcode IS NOT NULL FROM orders ORDER BY id DESC LIMIT 1"), 1);
+    {
+        /* Sealed: the code's text is nowhere in the database file's rows. */
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM orders WHERE instr(authcode, '%s') > 0 OR "
+                 "instr(fields, '%s') > 0",
+                 code, code);
+        CHECK_INT(count(sql), 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM audit WHERE instr(coalesce(detail,'') || "
+                 "coalesce(after,''), '%s') > 0",
+                 code);
+        CHECK_INT(count(sql), 0);
+    }
+    /* Approved, not paid: not ready. */
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_CERT), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "not paid") != NULL);
+    CHECK(strstr(rk_err_msg(), code) == NULL);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_CERT), 0);
+    CHECK_STR(got, code);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_REVOKE), RK_ESTATE);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, "000000-0000", RK_AUTHCODE_CERT),
+              RK_ENOTFOUND);
+    /* Renewed while unused: only by a review clerk; the old code goes. */
+    CHECK_INT(rk_authcode_reissue(again, sizeof again, l, &lily, ref), RK_EPERM);
+    CHECK_INT(rk_authcode_reissue(again, sizeof again, l, &ray, ref), 0);
+    CHECK(strcmp(again, code) != 0);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_CERT), 0);
+    CHECK_STR(got, again);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.authcode_renewed'"), 1);
+    /* Spent once. */
+    CHECK_INT(rk_authcode_use(l, ref, RK_AUTHCODE_CERT, "5a5a"), 0);
+    CHECK_INT(rk_authcode_use(l, ref, RK_AUTHCODE_CERT, "5a5b"), RK_ESTATE);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, ref, RK_AUTHCODE_CERT), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "has been used") != NULL);
+    CHECK_INT(rk_authcode_reissue(again, sizeof again, l, &ray, ref), RK_ESTATE);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.authcode_used'"), 1);
+
+    /* A revoke order's code revokes only its certificate. */
+    cert(&c, "a1b2c3", "sign", 365);
+    CHECK_INT(rk_order_issue(l, &lily, ref, &c), 0);
+    CHECK_INT(make(rref, &lily, "individual", "revoke", "A1B2C3", 0), 0);
+    CHECK_INT(rk_order_approve_code(code, sizeof code, l, &ray, rref, NULL), 0);
+    CHECK_INT((int)strlen(code), 19); /* revoke is free: ready at once */
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, rref, RK_AUTHCODE_CERT), RK_ESTATE);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, rref, RK_AUTHCODE_REVOKE), 0);
+    CHECK_INT(rk_authcode_use(l, rref, RK_AUTHCODE_REVOKE, "ffee"), RK_EPERM);
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, rref, RK_AUTHCODE_REVOKE), 0); /* unspent */
+    CHECK_INT(rk_authcode_use(l, rref, RK_AUTHCODE_REVOKE, "00a1B2c3"), 0);
+    CHECK_INT(rk_authcode_use(l, rref, RK_AUTHCODE_REVOKE, "a1b2c3"), RK_ESTATE);
+
+    /* Businesses that neither produce nor revoke a certificate get none. */
+    CHECK(!rk_authcode_applies("query") && !rk_authcode_applies("unlock") &&
+          rk_authcode_applies("renew") && rk_authcode_applies("revoke"));
+    CHECK_INT(make(qref, &lily, "individual", "unlock", NULL, 0), 0);
+    strcpy(code, "x");
+    CHECK_INT(rk_order_approve_code(code, sizeof code, l, &ray, qref, NULL), 0);
+    CHECK_STR(code, "");
+    CHECK_INT(rk_authcode_secret(got, sizeof got, l, qref, RK_AUTHCODE_CERT), RK_ESTATE);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -626,6 +708,7 @@ int main(void)
     test_deadlines();
     test_suspension_and_renewals();
     test_register();
+    test_authcode();
     rk_ledger_free(l);
     rk_db_close(db);
     rk_conf_free(conf);

@@ -201,8 +201,9 @@ static void answer_text(int fd, int status, const char *text, long deadline)
 }
 
 /* Reads one request from a connection, answers it and returns 1 if a CMP
- * response was sent, 0 otherwise. */
-static int serve_one(int fd, rk_cmp_http_handler handler, void *arg, int timeout_ms)
+ * response was sent, 0 otherwise; refusals at this layer go to on_refused. */
+static int serve_one(int fd, rk_cmp_http_handler handler, rk_cmp_http_refused_fn on_refused,
+                     void *arg, int timeout_ms)
 {
     long deadline = now_ms() + timeout_ms;
     size_t cap = RK_CMP_HTTP_MAX_HEADER, len = 0, need = 0;
@@ -216,6 +217,7 @@ static int serve_one(int fd, rk_cmp_http_handler handler, void *arg, int timeout
         long left = deadline - now_ms();
         if (left <= 0) {
             answer_text(fd, 408, "request timeout\n", now_ms() + 1000);
+            if (on_refused) on_refused(arg, 408, "the request did not arrive in time");
             goto out;
         }
         struct pollfd pf = {fd, POLLIN, 0};
@@ -230,10 +232,14 @@ static int serve_one(int fd, rk_cmp_http_handler handler, void *arg, int timeout
         if (parsed == 1) {
             parsed = rk_cmp_http_parse(&req, buf, len);
             if (parsed < 0) {
-                rk_log_info("cmp http: %s", rk_err_msg());
                 char msg[300];
                 snprintf(msg, sizeof msg, "%s\n", rk_err_msg());
                 answer_text(fd, req.status, msg, deadline);
+                msg[strcspn(msg, "\n")] = '\0';
+                if (on_refused)
+                    on_refused(arg, req.status, msg);
+                else
+                    rk_log_info("cmp http: %s", msg);
                 goto out;
             }
             if (parsed == 0) {
@@ -254,6 +260,8 @@ static int serve_one(int fd, rk_cmp_http_handler handler, void *arg, int timeout
     if (rc == 0 && rsp) {
         answer(fd, 200, "application/pkixcmp", rsp, rsp_len, deadline + 5000);
         sent = 1;
+    } else if (rc == RK_EFORMAT) { /* the client's fault: the handler counted it */
+        answer_text(fd, 400, "the body is not a well-formed CMP message\n", deadline);
     } else {
         answer_text(fd, 500, "the CMP request could not be processed\n", deadline);
     }
@@ -265,6 +273,13 @@ out:
 
 int rk_cmp_http_serve(int listen_fd, rk_cmp_http_handler handler, void *arg,
                       volatile sig_atomic_t *stop, long max_requests, int timeout_ms)
+{
+    return rk_cmp_http_serve_counted(listen_fd, handler, NULL, arg, stop, max_requests, timeout_ms);
+}
+
+int rk_cmp_http_serve_counted(int listen_fd, rk_cmp_http_handler handler,
+                              rk_cmp_http_refused_fn on_refused, void *arg,
+                              volatile sig_atomic_t *stop, long max_requests, int timeout_ms)
 {
     long served = 0;
     if (timeout_ms <= 0) timeout_ms = 10000;
@@ -283,7 +298,7 @@ int rk_cmp_http_serve(int listen_fd, rk_cmp_http_handler handler, void *arg,
                 continue;
             return rk_err_set(RK_EIO, "CMP listener: accept failed: %s", strerror(errno));
         }
-        served += serve_one(c, handler, arg, timeout_ms);
+        served += serve_one(c, handler, on_refused, arg, timeout_ms);
         shutdown(c, SHUT_WR);
         close(c);
     }

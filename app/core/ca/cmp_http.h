@@ -38,7 +38,8 @@ typedef struct rk_cmp_http_req {
 int rk_cmp_http_parse(rk_cmp_http_req *out, const char *data, size_t len);
 
 /* Handles one CMP request body: returns 0 and a malloc'd DER response in
- * *rsp (the listener frees it), or a negative code (answered with 500). */
+ * *rsp (the listener frees it), or a negative code: RK_EFORMAT for a body
+ * that is not a CMP message (answered with 400), any other with 500. */
 typedef int (*rk_cmp_http_handler)(unsigned char **rsp, size_t *rsp_len, void *arg,
                                    const unsigned char *req, size_t req_len);
 
@@ -50,6 +51,17 @@ typedef int (*rk_cmp_http_handler)(unsigned char **rsp, size_t *rsp_len, void *a
  * never end the loop. */
 int rk_cmp_http_serve(int listen_fd, rk_cmp_http_handler handler, void *arg,
                       volatile sig_atomic_t *stop, long max_requests, int timeout_ms);
+
+/* Told of a request refused at the HTTP layer (status: the HTTP status
+ * answered; why: the reason), for logging and counting. */
+typedef void (*rk_cmp_http_refused_fn)(void *arg, int status, const char *why);
+
+/* rk_cmp_http_serve, with on_refused (may be NULL) called for every request
+ * refused before it reached the handler: a malformed or oversized header,
+ * a wrong method, type or length, a request that did not arrive in time. */
+int rk_cmp_http_serve_counted(int listen_fd, rk_cmp_http_handler handler,
+                              rk_cmp_http_refused_fn on_refused, void *arg,
+                              volatile sig_atomic_t *stop, long max_requests, int timeout_ms);
 
 /* Opens a TCP socket listening on host:port (port 0 picks a free one) and
  * returns it in *fd with the port actually bound in *port_out. */

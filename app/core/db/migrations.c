@@ -228,6 +228,14 @@ static const char *const migrations[] = {
      * journal keeps the request signed by the software key before it was
      * wiped, for a resumed enrolment. */
     "ALTER TABLE enrolment ADD COLUMN csr BLOB;",
+
+    /* 5: the authorisation code an approval makes for an order that
+     * produces or revokes a certificate (domain/authcode.h): sealed with
+     * the data key (CMP's password-based MAC needs the secret itself), when
+     * it was made, and when it was used (once). */
+    "ALTER TABLE orders ADD COLUMN authcode BLOB;"
+    "ALTER TABLE orders ADD COLUMN authcode_at INTEGER;"
+    "ALTER TABLE orders ADD COLUMN authcode_used_at INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -10,6 +10,7 @@
 
 #include "audit/record.h"
 #include "domain/certreg.h"
+#include "domain/authcode.h"
 #include "domain/docstore.h"
 #include "domain/image.h"
 #include "util/buf.h"
@@ -31,7 +32,7 @@
 static const char *const cert_businesses[] = {"new",     "renew",   "change",
                                               "reissue", "replace", "recovery"};
 
-static int is_cert_business(const char *b)
+int rk_business_produces_cert(const char *b)
 {
     for (size_t i = 0; i < sizeof cert_businesses / sizeof cert_businesses[0]; i++)
         if (!strcmp(b, cert_businesses[i])) return 1;
@@ -976,7 +977,7 @@ static int check_duty(const rk_actor *by, const rk_order *o, const order_ids *id
 }
 
 static int approve_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
-                          const char *authority_ref)
+                          const char *authority_ref, char *code, size_t code_n)
 {
     int rc;
     const char *before = !strcmp(o->state, "authority") ? "authority" : "submitted";
@@ -1001,15 +1002,29 @@ static int approve_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const o
         (rc = update_col_text(l, o->id, "authority_ref", authority_ref)) != 0)
         return rc;
     if ((rc = set_state(l, o, "approved", "decided_at", "reviewed_by", by)) != 0) return rc;
+    if (rk_authcode_applies(o->business)) {
+        char c[RK_AUTHCODE_MAX];
+        rc = rk_authcode_issue(c, sizeof c, l, o->id, o->uuid);
+        if (!rc && code) snprintf(code, code_n, "%s", c);
+        rk_wipe(c, sizeof c);
+        if (rc) return rc;
+    }
     return record(l, by, "review", "order.approved", before, o,
                   authority_ref && *authority_ref ? authority_ref : NULL);
 }
 
-int rk_order_approve(rk_ledger *l, const rk_actor *by, const char *ref, const char *authority_ref)
+int rk_order_approve_code(char *code, size_t n, rk_ledger *l, const rk_actor *by, const char *ref,
+                          const char *authority_ref)
 {
+    if (code && n) code[0] = '\0';
     int rc = require(by, RK_ROLE_REVIEW);
     if (rc) return rc;
-    TRANSITION(l, ref, o, ids, approve_locked(l, by, o, &ids, authority_ref));
+    TRANSITION(l, ref, o, ids, approve_locked(l, by, o, &ids, authority_ref, code, n));
+}
+
+int rk_order_approve(rk_ledger *l, const rk_actor *by, const char *ref, const char *authority_ref)
+{
+    return rk_order_approve_code(NULL, 0, l, by, ref, authority_ref);
 }
 
 static int reject_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
@@ -1090,7 +1105,7 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
     if (strcmp(o->state, "approved") && strcmp(o->state, "paid"))
         return refuse_state(o, "issued (only approved and paid, or fee-free, orders are)");
     snprintf(before, sizeof before, "%s", o->state);
-    if (is_cert_business(o->business)) {
+    if (rk_business_produces_cert(o->business)) {
         if (!cert)
             return rk_err_set(RK_EINVAL, "a %s produces a certificate: give it",
                               rk_business_label(o->business, 0));
@@ -1167,7 +1182,7 @@ int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, r
 {
     int rc = require(by, RK_ROLE_ISSUE);
     if (rc || (rc = load(l, ref, out, NULL)) != 0) return rc;
-    if (!is_cert_business(out->business))
+    if (!rk_business_produces_cert(out->business))
         return rk_err_set(RK_EINVAL, "a %s produces no certificate",
                           rk_business_label(out->business, 0));
     if (!strcmp(out->state, "approved") && out->fee_total > 0)

@@ -155,6 +155,14 @@ int rk_order_missing(rk_ledger *l, const rk_order *o, char *out, size_t n);
 
 int rk_order_submit(rk_ledger *l, const rk_actor *by, const char *ref);
 int rk_order_approve(rk_ledger *l, const rk_actor *by, const char *ref, const char *authority_ref);
+
+/* The same, and when the approval makes the order approved and its business
+ * produces or revokes a certificate, its new authorisation code
+ * (domain/authcode.h) into code[0..n) (n >= RK_AUTHCODE_MAX), to be shown to
+ * the clerk once; "" otherwise. rk_order_approve makes the code too but
+ * does not hand it back. */
+int rk_order_approve_code(char *code, size_t n, rk_ledger *l, const rk_actor *by, const char *ref,
+                          const char *authority_ref);
 int rk_order_reject(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason);
 /* Records payment: the amount must equal the order's total; method is
  * cash, wechat, alipay, card or transfer. */
@@ -222,6 +230,10 @@ int rk_business_changes_status(const char *business);
 
 /* Chinese and English names of business types and states. */
 const char *rk_business_label(const char *business, int zh);
+
+/* 1 if the business type produces a certificate (new, renew, change,
+ * reissue, replace, recovery). */
+int rk_business_produces_cert(const char *business);
 const char *rk_state_label(const char *state, int zh);
 
 #endif
