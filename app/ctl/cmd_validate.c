@@ -1,11 +1,13 @@
 /*
  * `ractl validate id|uscc|orgcode|mobile|email|date|ssn|ssn_person VALUE`:
  * checks one identifier with the core's validators (domain/validate.h) and
- * says which problem it has. Needs no configuration or database, so support
- * staff and scripts can use it anywhere.
+ * says which problem it has. Needs no database; the configuration, when
+ * there is one, gives the pilot regions of credit codes ([validate]
+ * uscc_pilot_regions), so support staff and scripts can use it anywhere.
  *
- * Exit 0 when valid (a warning, such as a pilot-region credit code, goes to
- * standard error and still exits 0), 1 when invalid, 2 on wrong arguments.
+ * Exit 0 when valid, 9 when valid with a warning (a pilot-region credit
+ * code: a clerk accepts it with a recorded reason), 1 when invalid, 2 on
+ * wrong arguments.
  */
 #include "ctl.h"
 
@@ -28,10 +30,12 @@ static const struct {
     {"uscc", "unified social credit code",
      "A unified social credit code (GB 32100-2015): 18 characters without I, O,\n"
      "S, V, Z; checks the authority and category pair, the region code, the\n"
-     "organisation code inside (characters 9-17) and the check character. An early\n"
-     "pilot-region code whose organisation code holds but whose own check\n"
-     "character does not is accepted with a warning (exit 0): a clerk may take it\n"
-     "with a recorded reason.\n"},
+     "organisation code inside (characters 9-17) and the check character. In a\n"
+     "pilot region of early codes (kiosk.conf [validate] uscc_pilot_regions,\n"
+     "characters 3-8), a code whose organisation code holds but whose own check\n"
+     "character does not is valid with a warning (exit 9): a clerk may take it\n"
+     "with a recorded reason (order new --accept-warning). Elsewhere it is\n"
+     "invalid.\n"},
     {"orgcode", "organisation code",
      "An organisation code (GB 11714): 9 characters, or 10 written XXXXXXXX-X.\n"
      "Prints it normalised to 9 characters without the hyphen.\n"},
@@ -104,8 +108,9 @@ static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
     snprintf(path, sizeof path, "ractl validate %s", kind);
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: %s [--json] VALUE\n\nChecks one %s.\n%s\n"
-               "Exit 0: valid (warnings on standard error); 1: invalid, the reason on\n"
-               "standard error; 2: wrong arguments. --json prints {\"ok\", \"warning\",\n"
+               "Exit 0: valid; 9: valid with a warning (\"valid with a warning: ...\": a\n"
+               "clerk must check it and record why it is accepted); 1: invalid, the reason\n"
+               "on standard error; 2: wrong arguments. --json prints {\"ok\", \"warning\",\n"
                "\"reason\", \"message\", \"message_zh\", \"normalized\", ...} on standard\n"
                "output instead.\n",
                path, kinds[k].title, kinds[k].help);
@@ -126,15 +131,28 @@ static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
     }
     if (!value) return rk_ctl_usage(ctl, path, "VALUE is missing");
 
-    rc = rk_validate_by_name(&v, kind, value);
+    /* The pilot regions come from the configuration, when there is one. */
+    rk_conf *conf = NULL;
+    rk_validate_rules rules = {NULL, 0};
+    if (rk_ctl_conf(ctl, &conf) == 0) {
+        rules.uscc_pilot_regions = conf->uscc_pilot_regions;
+        rules.n_uscc_pilot_regions = conf->n_uscc_pilot_regions;
+    } else if (!strcmp(kind, "uscc") && !ctl->json) {
+        fprintf(stderr, "note: no configuration read (%s): no pilot regions apply\n", rk_err_msg());
+    }
+    rk_err_clear();
+    rc = rk_validate_by_name_in(&v, kind, value, &rules);
     if (rc && !v.reason[0]) return rk_ctl_fail(ctl, rc); /* not a verdict: an error */
+    int ok = v.warning ? RK_EXIT_WARNING : RK_EXIT_OK;
     if (ctl->json) {
         int jrc = print_json(ctl, &v);
-        return jrc ? jrc : rc ? RK_EXIT_FAIL : RK_EXIT_OK;
+        return jrc ? jrc : rc ? RK_EXIT_FAIL : ok;
     }
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (v.warning) fprintf(stderr, "warning: %s\n", v.message);
-    rk_ctl_info(ctl, "valid %s", v.normalized);
+    if (v.warning)
+        printf("valid with a warning: %s: %s\n", v.normalized, v.message);
+    else
+        rk_ctl_info(ctl, "valid %s", v.normalized);
     if (v.kind) {
         static const char *const what[] = {"", "resident ID number",
                                            "old 15-digit ID number, converted to 18",
@@ -146,7 +164,7 @@ static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
         if (v.nationality[0]) rk_ctl_info(ctl, "nationality: %s", v.nationality);
     }
     if (v.region[0]) rk_ctl_info(ctl, "region:     %s", v.region);
-    return RK_EXIT_OK;
+    return ok;
 }
 
 static const rk_ctl_cmd validate_commands[] = {

@@ -31,6 +31,7 @@ enum {
     RK_EXIT_NOTFOUND = 6, /* no such clerk, order, key ... */
     RK_EXIT_STATE = 7,    /* refused in the present state, or already exists */
     RK_EXIT_DEVICE = 8,   /* device missing or failing */
+    RK_EXIT_WARNING = 9,  /* a check: valid with a warning a clerk must accept with a reason */
     RK_EXIT_INTERNAL = 70 /* a bug or resource exhaustion */
 };
 

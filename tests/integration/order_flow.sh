@@ -42,6 +42,24 @@ expect 0 "new order" -- "$RACTL" -q order new --business new --kind organisation
 REF=$OUT
 case "$REF" in "$TODAY"-*) ok ;; *) bad "reference $REF" ;; esac
 
+# A credit code whose check character fails while its organisation code
+# holds: in a pilot region (350100 in the shipped configuration) a warning
+# that needs --accept-warning; in another region (110108) an error even
+# with it.
+expect 1 "pilot code without a reason" -- "$RACTL" order set "$REF" uscc=91350100M000100Y47
+contains "--accept-warning" "asks for the reason"
+contains "pilot region 350100" "names the pilot region"
+expect 0 "pilot code with a reason" -- "$RACTL" order set "$REF" uscc=91350100M000100Y47 \
+    --accept-warning "试点地区旧码，核对营业执照原件"
+NONPILOT=$(python3 -c '
+a = "0123456789ABCDEFGHJKLMNPQRTUWXY"; w = [1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
+b = "91110108M000100Y4"; c = (31 - sum(a.index(x) * k for x, k in zip(b, w)) % 31) % 31
+print(b + a[(c + 1) % 31])')
+expect 1 "the same mistake outside the pilot regions" -- "$RACTL" order set "$REF" \
+    "uscc=$NONPILOT" --accept-warning "试点地区旧码"
+contains "not a pilot region" "says the region is no pilot region"
+expect 0 "the real code back" -- "$RACTL" order set "$REF" uscc=91350100M000100Y43
+
 expect 7 "submit without documents" -- "$RACTL" order submit "$REF"
 contains "missing" "says what is missing"
 contains "business_licence" "names the document"

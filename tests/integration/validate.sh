@@ -1,7 +1,8 @@
 #!/bin/bash
 # `ractl validate`: the acceptance cases of the identifier validators, run
 # through the real program: exit codes, and messages that name the problem.
-# Needs no configuration or database; RAKIOSK_NOW fixes "today".
+# Needs no database; the configuration gives the pilot regions of credit
+# codes (the shipped one: 350100); RAKIOSK_NOW fixes "today".
 set -euo pipefail
 : "${RACTL:?set RACTL to the ractl binary}"
 export RAKIOSK_NOW=2026-03-02T09:30:00+08:00
@@ -61,13 +62,24 @@ if [ "$st" -eq 1 ] && [ "$nd" = ok ]; then passed=$((passed + 1)); else
     failed=$((failed + 1))
 fi
 
-# credit codes: valid, pilot warning (exit 0, warning on stderr), invalid
+# credit codes: valid, pilot warning (its own exit code 9), invalid
 expect 0 '^valid 91350100M000100Y43$' validate uscc 91350100M000100Y43
-expect 0 '^warning: .*pilot' validate uscc 91350100M000100Y47
+expect 9 '^valid with a warning: 91350100M000100Y47: .*pilot region 350100' \
+    validate uscc 91350100M000100Y47
+if [ "$(grep -o clerk "$tmp/out" "$tmp/err" | wc -l)" = 1 ]; then passed=$((passed + 1)); else
+    echo "FAIL: the pilot warning says its clause more than once: $(cat "$tmp/out")"
+    failed=$((failed + 1))
+fi
 expect 1 'check character does not match' validate uscc 91350100M000100Y53
 expect 1 'never used' validate uscc 91350100M000100I43
-expect 0 '"reason":"pilot_code"' --json validate uscc 91350100M000100Y47
-expect 0 '"warning":true' validate uscc --json 91350100M000100Y47
+expect 9 '"reason":"pilot_code"' --json validate uscc 91350100M000100Y47
+expect 9 '"warning":true' validate uscc --json 91350100M000100Y47
+# outside the configured pilot regions the same code is mistyped
+cp -r "${RK_SOURCE_DIR:?}/conf" "$tmp/conf"
+sed -i 's/^uscc_pilot_regions.*/uscc_pilot_regions = 440300, 310115/' "$tmp/conf/kiosk.conf"
+expect 1 'not a pilot region' --conf "$tmp/conf/kiosk.conf" validate uscc 91350100M000100Y47
+expect 1 'not a pilot region' --conf /nonexistent/kiosk.conf validate uscc 91350100M000100Y47
+expect 1 'no pilot regions apply' --conf /nonexistent/kiosk.conf validate uscc 91350100M000100Y47
 
 # the others
 expect 0 '^valid M000100Y4$' validate orgcode M000100Y-4

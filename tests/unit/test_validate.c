@@ -52,6 +52,9 @@ static int utf8_ok(const char *s)
     return 1;
 }
 
+/* The branch rules expect() validates under (NULL: none). */
+static const rk_validate_rules *g_rules;
+
 /* Runs validator kind on s and checks the verdict and reason; also the
  * contract: return code, rk_err_msg() == message, messages present. */
 static void expect(const char *kind, const char *s, int ok, int warning, const char *reason,
@@ -59,7 +62,8 @@ static void expect(const char *kind, const char *s, int ok, int warning, const c
 {
     rk_valid v;
     rk_err_clear();
-    int rc = rk_validate_by_name(&v, kind, s);
+    int rc =
+        g_rules ? rk_validate_by_name_in(&v, kind, s, g_rules) : rk_validate_by_name(&v, kind, s);
     int good = v.ok == ok && v.warning == warning && !strcmp(v.reason, reason) &&
                rc == (ok ? 0 : RK_EINVAL) && v.message[0] && v.message_zh[0] &&
                utf8_ok(v.message_zh) && utf8_ok(v.message) &&
@@ -376,14 +380,29 @@ static void test_uscc(void)
     INVALID_M("uscc", "91350100M000100Y53", "checksum", "does not match"); /* both fail */
 
     /* a pilot-region code: the organisation code inside holds, its own check
-     * character does not */
+     * character does not, and its region 350100 is a configured pilot region */
+    static const char pilots[][7] = {"440300", "350100"};
+    rk_validate_rules rules = {pilots, 2};
     char c[19];
     memcpy(c, "91350100M000100Y43", 19);
     c[17] = '7';
+    g_rules = &rules;
     WARNS("uscc", c, "pilot_code");
-    CHECK_INT(rk_validate_uscc(&v, c), 0);
+    g_rules = NULL;
+    CHECK_INT(rk_validate_uscc_in(&v, c, &rules), 0);
     CHECK(strstr(v.message, "pilot") && strstr(v.message, "clerk"));
     CHECK_STR(v.normalized, c);
+    /* the clerk's clause once, in both languages */
+    CHECK(strstr(strstr(v.message, "clerk") + 1, "clerk") == NULL);
+    CHECK(strstr(strstr(v.message_zh, "工作人员") + 1, "工作人员") == NULL);
+    CHECK(strstr(v.message, "350100") != NULL);
+    /* outside the pilot regions the same code is mistyped: no rules, or a
+     * list without its region */
+    INVALID_M("uscc", c, "checksum", "not a pilot region");
+    CHECK_INT(rk_validate_uscc(&v, c), RK_EINVAL);
+    rules.n_uscc_pilot_regions = 1; /* 440300 only */
+    CHECK_INT(rk_validate_uscc_in(&v, c, &rules), RK_EINVAL);
+    CHECK_STR(v.reason, "checksum");
 
     /* the converse: own check holds, the organisation code's does not */
     memcpy(c, "91350100M000100Y43", 19);
@@ -441,9 +460,43 @@ static void test_uscc_generated(void)
     CHECK_INT(plain_ok, 0);
     CHECK_INT(org_part_ok, 0);
     CHECK_INT(credit_missed, 0);
+    CHECK_INT(warned, 0); /* no pilot region: every substitution is refused */
     printf("USCC: 2000 generated valid; %d substitutions: %d refused, %d only warned "
            "(pilot_code)\n",
            tried, hard, warned);
+
+    /* With each code's own region a pilot region: every substitution of the
+     * check character warns (there a mistyped one cannot be told from an
+     * early code), none inside the region does (it leaves the pilot region),
+     * and inside the organisation code only those that happen to keep its
+     * own check (about 1 in 11). */
+    int pilot_warned = 0, pilot_in_region = 0, final_warned = 0, final_tried = 0;
+    for (int i = 0; i < 150; i++) {
+        char region[1][7];
+        memcpy(region[0], codes[i] + 2, 6);
+        region[0][6] = '\0';
+        rk_validate_rules own = {region, 1};
+        for (int pos = 0; pos < 18; pos++) {
+            for (int k = 0; USCC_ALPHA[k]; k++) {
+                char mut[19];
+                rk_valid v;
+                if (USCC_ALPHA[k] == codes[i][pos]) continue;
+                memcpy(mut, codes[i], 19);
+                mut[pos] = USCC_ALPHA[k];
+                if (rk_validate_uscc_in(&v, mut, &own) == 0) {
+                    pilot_warned++;
+                    if (pos >= 2 && pos <= 7) pilot_in_region++;
+                    if (pos == 17) final_warned++;
+                }
+                if (pos == 17) final_tried++;
+            }
+        }
+    }
+    CHECK_INT(pilot_in_region, 0);
+    CHECK_INT(final_warned, final_tried);
+    printf("USCC in their own pilot region: %d of %d substitutions warned (%d of them the check "
+           "character)\n",
+           pilot_warned, tried, final_warned);
 }
 
 static void test_orgcode(void)

@@ -164,6 +164,36 @@ static int handle_device(parse_state *st, const char *section, const char *key, 
     return unknown_key(st, section, key);
 }
 
+/* "350100, 440300": six-digit region codes, comma-separated. */
+static int pilot_regions(parse_state *st, rk_conf *c, const char *value)
+{
+    c->n_uscc_pilot_regions = 0;
+    for (const char *p = value; *p;) {
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        if (!*p) break;
+        size_t n = strcspn(p, ", \t");
+        int digits = n == 6;
+        for (size_t i = 0; digits && i < 6; i++)
+            digits = p[i] >= '0' && p[i] <= '9';
+        if (!digits) {
+            snprintf(st->error, sizeof st->error,
+                     "[validate] uscc_pilot_regions: '%.*s' is not a six-digit region code",
+                     (int)(n > 20 ? 20 : n), p);
+            return 0;
+        }
+        if (c->n_uscc_pilot_regions >= RK_CONF_MAX_PILOTS) {
+            snprintf(st->error, sizeof st->error,
+                     "[validate] uscc_pilot_regions: more than %d regions", RK_CONF_MAX_PILOTS);
+            return 0;
+        }
+        memcpy(c->uscc_pilot_regions[c->n_uscc_pilot_regions], p, 6);
+        c->uscc_pilot_regions[c->n_uscc_pilot_regions++][6] = '\0';
+        p += n;
+    }
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
     parse_state *st = user;
@@ -221,12 +251,13 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (IS("token", "module")) return COPY(c->token_module);
     if (!strcmp(section, "printer") || !strcmp(section, "scanner") || !strcmp(section, "idreader"))
         return handle_device(st, section, key, value);
+    if (IS("validate", "uscc_pilot_regions")) return pilot_regions(st, c, value);
 #undef IS
 #undef COPY
     if (strcmp(section, "branch") && strcmp(section, "paths") && strcmp(section, "hq") &&
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
         strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
-        strcmp(section, "idreader")) {
+        strcmp(section, "idreader") && strcmp(section, "validate")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #define RK_CONF_MAX_KEY_MODELS 16
+#define RK_CONF_MAX_PILOTS     64 /* [validate] uscc_pilot_regions */
 
 typedef struct rk_key_model {
     char name[32];            /* from the section name [key_model NAME] */
@@ -89,6 +90,12 @@ typedef struct rk_conf {
 
     /* [idreader]: the ID card reader's serial line (RAKIOSK_IDREADER overrides). */
     char idreader_device[PATH_MAX]; /* "" = /dev/ttyUSB0 */
+
+    /* [validate]: the regions (characters 3-8 of a credit code) whose early
+     * pilot credit codes fail the GB 32100 check character while their
+     * organisation code holds; elsewhere a failing check is an error. */
+    char uscc_pilot_regions[RK_CONF_MAX_PILOTS][7];
+    int n_uscc_pilot_regions;
 
     /* [key_model NAME] sections */
     rk_key_model key_models[RK_CONF_MAX_KEY_MODELS];

@@ -454,7 +454,8 @@ static int utf8_chars(const char *s)
     return n;
 }
 
-int rk_forms_check_value(const rk_field_def *def, const char *value, rk_valid *out)
+int rk_forms_check_value(const rk_field_def *def, const char *value, const rk_validate_rules *rules,
+                         rk_valid *out)
 {
     memset(out, 0, sizeof *out);
     if (!strcmp(def->check, "text")) {
@@ -505,7 +506,7 @@ int rk_forms_check_value(const rk_field_def *def, const char *value, rk_valid *o
         snprintf(out->reason, sizeof out->reason, "choice");
         return rk_err_set(RK_EINVAL, "%s: '%s' is not one of %s", def->label_en, value, choices);
     }
-    int rc = rk_validate_by_name(out, def->check, value);
+    int rc = rk_validate_by_name_in(out, def->check, value, rules);
     if (rc) return rk_err_set(rc, "%s: %s", def->label_en, out->message);
     return 0;
 }

@@ -88,10 +88,12 @@ const rk_form_field *rk_form_find(const rk_form *form, const char *name);
 /* 1 if the form needs this document. */
 int rk_form_needs_doc(const rk_form *form, const char *doc);
 
-/* Checks a value against its field's rule. 0 if acceptable (out->warning
- * may be set, out->normalized holds the value to store); RK_EINVAL with a
- * message naming the field otherwise. */
-int rk_forms_check_value(const rk_field_def *def, const char *value, rk_valid *out);
+/* Checks a value against its field's rule, under the branch's validation
+ * rules (the pilot regions of credit codes; NULL: none). 0 if acceptable
+ * (out->warning may be set, out->normalized holds the value to store);
+ * RK_EINVAL with a message naming the field otherwise. */
+int rk_forms_check_value(const rk_field_def *def, const char *value, const rk_validate_rules *rules,
+                         rk_valid *out);
 
 /* Business type ids in the order they are declared (for help texts). */
 int rk_forms_business_count(const rk_forms *forms);

@@ -316,10 +316,11 @@ static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
 
 /* Sets a field in memory after checking it against the form. *detail
  * receives an audit line (value masked when sensitive). */
-static int apply_field(const rk_form *form, rk_order *o, const char *name, const char *value,
-                       const char *warning_reason, rk_buf *detail)
+static int apply_field(const rk_ledger *l, const rk_form *form, rk_order *o, const char *name,
+                       const char *value, const char *warning_reason, rk_buf *detail)
 {
     const rk_form_field *ff = rk_form_find(form, name);
+    const rk_validate_rules rules = {l->conf->uscc_pilot_regions, l->conf->n_uscc_pilot_regions};
     rk_valid v;
     char shown[RK_ORDER_VALUE_MAX];
     int rc;
@@ -330,13 +331,11 @@ static int apply_field(const rk_form *form, rk_order *o, const char *name, const
     memset(&v, 0, sizeof v);
     if (value[0] == '\0') {
         v.normalized[0] = '\0';
-    } else if ((rc = rk_forms_check_value(ff->def, value, &v)) != 0) {
+    } else if ((rc = rk_forms_check_value(ff->def, value, &rules, &v)) != 0) {
         return rc;
     } else if (v.warning && !(warning_reason && *warning_reason)) {
-        return rk_err_set(RK_EINVAL,
-                          "%s: %s; a clerk may accept it with a recorded reason "
-                          "(--accept-warning REASON)",
-                          ff->def->label_en, v.message);
+        return rk_err_set(RK_EINVAL, "%s: %s (--accept-warning REASON)", ff->def->label_en,
+                          v.message);
     }
     int slot = -1;
     for (int i = 0; i < o->n_fields; i++)
@@ -528,7 +527,7 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
     snprintf(o->state, sizeof o->state, "draft");
     o->needs_authority = spec->needs_authority != 0;
     for (int i = 0; i < spec->n; i++)
-        if ((rc = apply_field(&form, o, spec->names[i], spec->values[i], spec->warning_reason,
+        if ((rc = apply_field(l, &form, o, spec->names[i], spec->values[i], spec->warning_reason,
                               &detail)) != 0)
             goto out;
     for (int i = 0; i < spec->n_paper; i++)
@@ -629,7 +628,7 @@ int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *
     if (!in_state(o, editable, 2))
         rc = refuse_state(o, "edited (only drafts and rejected orders can)");
     else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
-             (rc = apply_field(&form, o, name, value, warning_reason, &detail)) == 0 &&
+             (rc = apply_field(l, &form, o, name, value, warning_reason, &detail)) == 0 &&
              (rc = write_fields(l, o, &form)) == 0)
         rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.field_set", o->state, o,
                     detail.data);
@@ -1250,8 +1249,8 @@ static int redispatch_locked(rk_ledger *l, const rk_actor *by, rk_order *o, cons
         return refuse_state(o, "re-dispatched (delivered, cancelled and archived orders are not)");
     if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) != 0) return rc;
     rk_buf_init(&detail, 2048);
-    rc = apply_field(&form, o, "delivery", delivery, NULL, &detail);
-    if (!rc && address) rc = apply_field(&form, o, "address", address, NULL, &detail);
+    rc = apply_field(l, &form, o, "delivery", delivery, NULL, &detail);
+    if (!rc && address) rc = apply_field(l, &form, o, "address", address, NULL, &detail);
     if (!rc && !strcmp(delivery, "mail")) {
         const char *a = rk_order_value(o, "address");
         if (!a || !*a) rc = rk_err_set(RK_EINVAL, "mailing needs an address (--address)");

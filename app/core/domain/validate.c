@@ -82,8 +82,10 @@ static int warn(rk_valid *out, const field *f, const char *reason, const char *z
     out->ok = 1;
     out->warning = 1;
     set_reason(out, reason);
-    put(out->message, sizeof out->message, "%s needs a clerk's check: %s", f->en, detail);
-    put(out->message_zh, sizeof out->message_zh, "%s需人工核对：%s", f->zh, zh);
+    put(out->message, sizeof out->message,
+        "%s: %s; a clerk must check it and record why it is accepted", f->en, detail);
+    put(out->message_zh, sizeof out->message_zh, "%s：%s，须由工作人员核对并登记受理原因", f->zh,
+        zh);
     return 0;
 }
 
@@ -409,7 +411,14 @@ static int uscc_category(const char *c)
     return 0;
 }
 
-static int uscc_n(rk_valid *out, const char *s, size_t n)
+static int pilot_region(const rk_validate_rules *r, const char *region6)
+{
+    for (int i = 0; r && i < r->n_uscc_pilot_regions; i++)
+        if (!memcmp(r->uscc_pilot_regions[i], region6, 6)) return 1;
+    return 0;
+}
+
+static int uscc_rules(rk_valid *out, const char *s, size_t n, const rk_validate_rules *rules)
 {
     char c[RK_VALID_INPUT_MAX + 1];
     size_t len;
@@ -453,22 +462,30 @@ static int uscc_n(rk_valid *out, const char *s, size_t n)
     if (!org_ok && !credit_ok)
         return fail(out, &F_USCC, "checksum", "校验码不符，可能有字符输错",
                     "the check character does not match: a character is probably mistyped");
+    if (!credit_ok && !pilot_region(rules, c + 2))
+        return fail(out, &F_USCC, "checksum", "校验码不符，可能有字符输错",
+                    "the check character does not match: a character is probably mistyped "
+                    "(the region %.6s is not a pilot region of early credit codes)",
+                    c + 2);
     memcpy(out->normalized, c, 19);
     memcpy(out->region, c + 2, 6);
     out->region[6] = '\0';
     if (!credit_ok)
-        return warn(
-            out, &F_USCC, "pilot_code",
-            "校验码不符但组织机构代码有效，可能是早期试点地区代码，可由工作人员登记原因后受理",
-            "the check character does not match but the organisation code inside holds: "
-            "an early pilot-region code, a clerk may accept it with a recorded reason");
+        return warn(out, &F_USCC, "pilot_code", "校验码不符但组织机构代码有效，属试点地区早期代码",
+                    "the check character does not match but the organisation code inside "
+                    "holds: an early code of the pilot region %.6s",
+                    c + 2);
     if (!org_ok)
         return warn(out, &F_USCC, "org_code_checksum",
-                    "组织机构代码部分（第9-17位）校验不符，请工作人员核对营业执照",
+                    "组织机构代码部分（第9-17位）校验不符，请核对营业执照",
                     "the organisation code inside (characters 9-17) fails its own check although "
-                    "the code's check character matches; a clerk may accept it with a recorded "
-                    "reason");
+                    "the code's check character matches");
     return pass(out, &F_USCC);
+}
+
+static int uscc_n(rk_valid *out, const char *s, size_t n)
+{
+    return uscc_rules(out, s, n, NULL);
 }
 
 static int orgcode_n(rk_valid *out, const char *s, size_t n)
@@ -730,6 +747,18 @@ int rk_validate_id(rk_valid *out, const char *s)
 int rk_validate_uscc(rk_valid *out, const char *s)
 {
     return uscc_n(out, s, bounded_len(s));
+}
+
+int rk_validate_uscc_in(rk_valid *out, const char *s, const rk_validate_rules *rules)
+{
+    return uscc_rules(out, s, bounded_len(s), rules);
+}
+
+int rk_validate_by_name_in(rk_valid *out, const char *kind, const char *value,
+                           const rk_validate_rules *rules)
+{
+    if (kind && !strcmp(kind, "uscc")) return rk_validate_uscc_in(out, value, rules);
+    return rk_validate_by_name(out, kind, value);
 }
 
 int rk_validate_orgcode(rk_valid *out, const char *s)

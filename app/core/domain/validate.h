@@ -37,8 +37,11 @@
  *   "org_code_checksum" organisation code check character does not match
  *                      (as a warning inside a credit code whose own check holds)
  *   "pilot_code"       credit code: its own check fails but the embedded
- *                      organisation code holds: an early pilot-region code
- *                      (warning; a clerk may accept it with a recorded reason)
+ *                      organisation code holds and its region (characters
+ *                      3-8) is one of the configured pilot regions: an early
+ *                      pilot code (warning; a clerk may accept it with a
+ *                      recorded reason). Outside those regions the same code
+ *                      is "checksum".
  *   "category"         credit code: characters 1-2 are no registration
  *                      authority + category pair of GB 32100
  *   "country"          mobile: a country code other than +86
@@ -89,8 +92,23 @@ typedef struct rk_valid {
  * individual's social-security number is their ID number: validate it here. */
 int rk_validate_id(rk_valid *out, const char *s);
 
-/* Unified social credit code, GB 32100-2015 (lower case accepted, upper-cased). */
+/* The branch's rules that come from configuration: the regions whose early
+ * pilot credit codes fail the check character (kiosk.conf [validate]
+ * uscc_pilot_regions; borrowed, n six-digit codes). */
+typedef struct rk_validate_rules {
+    const char (*uscc_pilot_regions)[7];
+    int n_uscc_pilot_regions;
+} rk_validate_rules;
+
+/* Unified social credit code, GB 32100-2015 (lower case accepted,
+ * upper-cased), with no pilot region: a failing check character is always
+ * an error. */
 int rk_validate_uscc(rk_valid *out, const char *s);
+
+/* The same under rules (NULL: none): a code whose check character fails
+ * while its organisation code holds is a "pilot_code" warning when its
+ * region is a pilot region, else "checksum". */
+int rk_validate_uscc_in(rk_valid *out, const char *s, const rk_validate_rules *rules);
 
 /* Organisation code, GB 11714: 9 characters, with or without the hyphen
  * before the check character; normalised to the 9 characters without it. */
@@ -121,6 +139,10 @@ int rk_validate_by_name(rk_valid *out, const char *kind, const char *value);
 /* The same for len bytes that need not be NUL-terminated; a NUL byte among
  * them is rejected as reason "control". */
 int rk_validate_by_name_n(rk_valid *out, const char *kind, const char *value, size_t len);
+
+/* rk_validate_by_name under the branch's rules (NULL: none). */
+int rk_validate_by_name_in(rk_valid *out, const char *kind, const char *value,
+                           const rk_validate_rules *rules);
 
 /* 1 if kind names a validator of rk_validate_by_name(), else 0 (for checking
  * configuration when it is loaded). */
