@@ -4,7 +4,7 @@
  */
 #include "domain/authcode.h"
 
-#include "audit/audit.h"
+#include "audit/record.h"
 #include "domain/order.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -200,14 +200,14 @@ int rk_authcode_use(rk_ledger *l, const char *ref, int purpose, const char *seri
     snprintf(detail, sizeof detail, "authorisation code used by a %s request, certificate %.64s",
              purpose == RK_AUTHCODE_REVOKE ? "revocation" : "certificate",
              serial && *serial ? serial : "-");
-    rk_audit_entry e = {"system", "system", "order.authcode_used", row.uuid, NULL, NULL, detail};
-    rc = rk_audit_append(l->db, &e, NULL);
+    rk_record r = {.actor = "system",
+                   .role = "system",
+                   .action = "order.authcode_used",
+                   .order_id = row.uuid,
+                   .detail = detail};
+    rc = rk_record_add(l->db, &r);
 out:
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    return rk_db_end(l->db, rc);
 }
 
 int rk_authcode_reissue(char *code, size_t n, rk_ledger *l, const rk_actor *by, const char *ref)
@@ -229,19 +229,13 @@ int rk_authcode_reissue(char *code, size_t n, rk_ledger *l, const rk_actor *by, 
         rc = rk_err_set(RK_ESTATE, "order %s is %s: only approved orders have a code", ref,
                         row.state);
     if (rc || (rc = rk_authcode_issue(code, n, l, row.id, row.uuid))) goto out;
-    rk_audit_entry e = {by->login[0] ? by->login : "system",
-                        "review",
-                        "order.authcode_renewed",
-                        row.uuid,
-                        NULL,
-                        NULL,
-                        "a new authorisation code replaces the unused one"};
-    rc = rk_audit_append(l->db, &e, NULL);
+    rk_record r = {.actor = by->login,
+                   .role = "review",
+                   .action = "order.authcode_renewed",
+                   .order_id = row.uuid,
+                   .detail = "a new authorisation code replaces the unused one"};
+    rc = rk_record_add(l->db, &r);
 out:
-    if (rc) {
-        if (code && n) rk_wipe(code, n);
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    if (rc && code && n) rk_wipe(code, n);
+    return rk_db_end(l->db, rc);
 }
