@@ -147,12 +147,12 @@ static int report_cert(rk_ctl *ctl, X509 *cert, const char *out)
     return 0;
 }
 
-static void on_progress(void *arg, rk_cmp_step step, int exchange)
+static int on_progress(void *arg, const rk_progress *p)
 {
     rk_ctl *ctl = arg;
-    static const char *names[] = {"", "connecting", "sending", "waiting", "received", "done"};
-    if (!ctl->json && !ctl->quiet && step >= RK_CMP_STEP_CONNECT && step <= RK_CMP_STEP_DONE)
-        fprintf(stderr, "cmp: message %d: %s\n", exchange, names[step]);
+    if (!ctl->json && !ctl->quiet)
+        fprintf(stderr, "cmp: message %lld: %s\n", (long long)p->done, p->text);
+    return 0;
 }
 
 /* Options shared by the client commands. */

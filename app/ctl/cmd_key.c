@@ -222,10 +222,11 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 
 /* ---- init ---------------------------------------------------------------- */
 
-static void on_progress(void *arg, const char *step, int pct)
+static int on_progress(void *arg, const rk_progress *p)
 {
     rk_ctl *ctl = arg;
-    rk_ctl_info(ctl, "  %3d%% %s", pct, step);
+    rk_ctl_info(ctl, "  %3d%% %s", p->percent, p->text);
+    return 0;
 }
 
 /* Reads a new PIN (twice on a terminal). */
@@ -652,10 +653,11 @@ static int cmd_pull(rk_ctl *ctl, int argc, char **argv)
 
 /* ---- enrol --------------------------------------------------------------- */
 
-static void enrol_progress(void *arg, const char *step, int pct)
+static int enrol_progress(void *arg, const rk_progress *p)
 {
     rk_ctl *ctl = arg;
-    if (!ctl->quiet && !ctl->json) fprintf(stderr, "  %3d%%  %s\n", pct, step);
+    if (!ctl->quiet && !ctl->json) fprintf(stderr, "  %3d%%  %s\n", p->percent, p->text);
+    return 0;
 }
 
 static int enrol_pending(rk_ctl *ctl)

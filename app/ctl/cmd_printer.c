@@ -21,7 +21,7 @@
 /* Shared with cmd_print.c (declared there). */
 int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n);
 int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out);
-void rk_ctl_printer_notify(void *arg, enum rk_spool_event ev, const char *job, const char *msg);
+int rk_ctl_printer_notify(void *arg, const rk_progress *p);
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
 const rk_conf *rk_ctl_printer_conf(rk_ctl *ctl);
 int rk_ctl_printer_timeout(rk_ctl *ctl, int opt);
@@ -74,13 +74,14 @@ int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out)
     return rk_spool_open(out, dir);
 }
 
-void rk_ctl_printer_notify(void *arg, enum rk_spool_event ev, const char *job, const char *msg)
+int rk_ctl_printer_notify(void *arg, const rk_progress *p)
 {
     rk_ctl *ctl = arg;
-    if (ev == RK_SPOOL_PRINTED)
-        rk_ctl_info(ctl, "printed %s", job);
-    else if (ev == RK_SPOOL_WARNING && !ctl->json)
-        fprintf(stderr, "ractl: warning: %s\n", msg); /* held: rk_ctl_fail() tells */
+    if (!strcmp(p->step, "printed"))
+        rk_ctl_info(ctl, "printed %s", p->item);
+    else if (!strcmp(p->step, "warning") && !ctl->json)
+        fprintf(stderr, "ractl: warning: %s\n", p->text); /* held: rk_ctl_fail() tells */
+    return 0;
 }
 
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed)

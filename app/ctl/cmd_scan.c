@@ -530,12 +530,12 @@ typedef struct doc_progress {
     int last_pct;
 } doc_progress;
 
-static int on_doc_progress(void *arg, int64_t done, int64_t total)
+static int on_doc_progress(void *arg, const rk_progress *r)
 {
     doc_progress *p = arg;
-    if (p->show && total > 0) {
-        int pct = (int)(done * 100 / total);
-        if (pct / 10 != p->last_pct / 10 || pct == 100) {
+    if (p->show && r->total > 0) {
+        int pct = r->percent;
+        if (pct / 10 != p->last_pct / 10 || (pct == 100 && p->last_pct != 100)) {
             fprintf(stderr, "\rscanning: %3d%%%s", pct, pct == 100 ? "\n" : "");
             p->last_pct = pct;
         }
@@ -701,7 +701,7 @@ static int cmd_doc(rk_ctl *ctl, int argc, char **argv)
     rc = rk_docscan_scan(&img, &o);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (rc == RK_ESTATE && scan_interrupted)
+    if (rc == RK_ECANCELED && scan_interrupted)
         rc = rk_err_set(RK_EDEVICE, "interrupted: the scan was cancelled");
     if (rc) return rk_ctl_fail(ctl, rc);
 

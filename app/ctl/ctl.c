@@ -33,6 +33,7 @@ int rk_ctl_exit_code(int rc)
     case RK_EAUTH: return RK_EXIT_PERM;
     case RK_ENOTFOUND: return RK_EXIT_NOTFOUND;
     case RK_ESTATE:
+    case RK_ECANCELED: /* stopped on request: the state is as before */
     case RK_EEXIST: return RK_EXIT_STATE;
     case RK_EDEVICE:
     case RK_ETIMEOUT:

@@ -380,14 +380,15 @@ typedef struct timeline {
     X509 *issued; /* a copy of the first certificate issued (for the raw rounds) */
 } timeline;
 
-static void on_progress(void *arg, const char *step, int pct)
+static int on_progress(void *arg, const rk_progress *p)
 {
     timeline *tl = arg;
-    (void)pct;
+    const char *step = p->text;
     if (!strcmp(step, "generating the key pair on the key")) tl->t[E_KG0] = rk_bench_now_ms();
     if (!strcmp(step, "key pair generated")) tl->t[E_KG1] = rk_bench_now_ms();
     if (!strcmp(step, "writing the certificate")) tl->t[E_WR0] = rk_bench_now_ms();
     if (!strcmp(step, "certificate written")) tl->t[E_WR1] = rk_bench_now_ms();
+    return 0;
 }
 
 static int w_issue(void *arg, X509 **out, X509_REQ *csr, const char *profile, const rk_order *o)

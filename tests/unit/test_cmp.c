@@ -104,13 +104,43 @@ static int on_revoke(void *arg, const X509_NAME *issuer, const ASN1_INTEGER *ser
 
 typedef struct steps {
     int seen[8];
+    int last_pct;
 } steps;
 
-static void on_progress(void *arg, rk_cmp_step step, int exchange)
+/* The progress steps, counted by code. */
+enum {
+    RK_CMP_STEP_CONNECT = 1,
+    RK_CMP_STEP_SEND,
+    RK_CMP_STEP_WAIT,
+    RK_CMP_STEP_RECEIVE,
+    RK_CMP_STEP_DONE
+};
+static const char *const step_codes[] = {"", "connect", "send", "wait", "receive", "done"};
+
+static int on_progress(void *arg, const rk_progress *p)
 {
     steps *s = arg;
-    (void)exchange;
-    if (step >= 0 && step < 8) s->seen[step]++;
+    CHECK_INT(p->op, RK_OP_CMP);
+    CHECK(p->percent >= s->last_pct);
+    s->last_pct = p->percent;
+    for (int i = 1; i <= RK_CMP_STEP_DONE; i++)
+        if (!strcmp(p->step, step_codes[i])) s->seen[i]++;
+    return 0;
+}
+
+/* Cancels at the first report of step code `at`; counts the reports
+ * from then on. */
+typedef struct cancel_ctl {
+    const char *at;
+    int calls;
+} cancel_ctl;
+
+static int cancel_at(void *arg, const rk_progress *p)
+{
+    cancel_ctl *c = arg;
+    if (c->calls) c->calls++;
+    if (!c->calls && !strcmp(p->step, c->at)) c->calls = 1;
+    return c->calls != 0;
 }
 
 static X509 *ca_cert, *other_ca;
@@ -163,6 +193,37 @@ static void test_ir(rk_cmp_server *srv)
     CHECK_INT(st.seen[RK_CMP_STEP_RECEIVE], 2);
     CHECK_INT(st.seen[RK_CMP_STEP_DONE], 1);
     issued_ir = cert;
+}
+
+/* Cancelled from the progress callback, on a server of its own: before
+ * the request leaves (the server sees nothing), and after HQ's answer,
+ * before our confirmation leaves (HQ issued a certificate it never sees
+ * confirmed). No certificate either way. */
+static void test_cancel(const rk_cmp_server_opts *so)
+{
+    rk_cmp_server *srv = NULL;
+    rk_cmp_client_opts o;
+    rk_cmp_server_stats stats;
+
+    CHECK_INT(rk_cmp_server_new(&srv, so), 0);
+    if (!srv) return;
+    base_opts(&o, srv);
+    for (int when = 0; when < 2; when++) {
+        cancel_ctl c = {when ? "receive" : "connect", 0};
+        X509 *none = NULL;
+        EVP_PKEY *k = ec_key();
+        o.progress = cancel_at;
+        o.progress_arg = &c;
+        CHECK_INT(rk_cmp_client_ir(&none, &o, k, "/CN=Never/O=Demo Branch/C=CN"), RK_ECANCELED);
+        CHECK(strstr(rk_err_msg(), "cancelled") != NULL);
+        CHECK(none == NULL);
+        CHECK_INT(c.calls, 1); /* nothing reported after the cancel */
+        EVP_PKEY_free(k);
+        rk_cmp_server_get_stats(&stats, srv);
+        CHECK_INT(stats.issued, when);
+        CHECK_INT(stats.confirmed, 0);
+    }
+    rk_cmp_server_free(srv);
 }
 
 static void test_p10cr(rk_cmp_server *srv)
@@ -896,6 +957,7 @@ int main(void)
     CHECK_INT(rk_cmp_server_new(&bad, &none), RK_EINVAL);
 
     test_ir(srv);
+    test_cancel(&so);
     test_p10cr(srv);
     test_kur(srv);
     test_rr(srv, &rl);

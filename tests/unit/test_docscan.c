@@ -58,12 +58,13 @@ typedef struct prog {
     int cancel_after;
 } prog;
 
-static int on_progress(void *arg, int64_t done, int64_t total)
+static int on_progress(void *arg, const rk_progress *r)
 {
     prog *p = arg;
-    if (done < p->last_done) p->monotonic = 0;
-    p->last_done = done;
-    p->total = total;
+    CHECK_INT(r->op, RK_OP_SCAN);
+    if (r->done < p->last_done) p->monotonic = 0;
+    p->last_done = r->done;
+    p->total = r->total;
     return ++p->calls == p->cancel_after;
 }
 
@@ -122,7 +123,7 @@ static void test_scan(void)
     /* cancelled from the progress callback */
     prog c = {0, 0, 0, 1, 2};
     rk_docscan_opts oc = {"test:0", 150, 0, on_progress, &c};
-    CHECK_INT(rk_docscan_scan(&img, &oc), RK_ESTATE);
+    CHECK_INT(rk_docscan_scan(&img, &oc), RK_ECANCELED);
     CHECK(strstr(rk_err_msg(), "cancelled") != NULL);
     CHECK(img.pixels == NULL);
     CHECK_INT(c.calls, 2);

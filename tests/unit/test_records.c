@@ -318,11 +318,11 @@ static void test_export(void)
 
 /* Stops the run after `stop_at` orders: a crash in the middle of a box. */
 static int stop_at;
-static int stopper(void *arg, int done, int total)
+static int stopper(void *arg, const rk_progress *p)
 {
     (void)arg;
-    (void)total;
-    return stop_at && done >= stop_at;
+    CHECK_INT(p->op, RK_OP_ARCHIVE);
+    return stop_at && p->done >= stop_at;
 }
 
 static void test_archive_small(void)
@@ -383,7 +383,7 @@ static void test_archive_small(void)
      * the second is rolled back entirely. */
     stop_at = 6;
     CHECK_INT(rk_archive_boxes(l, &archie, "new", 4, 0, stopper, NULL, &boxes, &n, &archived),
-              RK_ESTATE);
+              RK_ECANCELED);
     CHECK_INT(n, 1);
     CHECK_INT(archived, 4);
     free(boxes);

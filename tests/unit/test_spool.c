@@ -32,14 +32,23 @@ typedef struct seen {
     char last[1024];
 } seen;
 
-static void notify(void *arg, enum rk_spool_event ev, const char *job, const char *msg)
+static int notify(void *arg, const rk_progress *p)
 {
     seen *s = arg;
-    (void)job;
-    if (ev == RK_SPOOL_PRINTED) s->printed++;
-    if (ev == RK_SPOOL_HELD) s->held++;
-    if (ev == RK_SPOOL_WARNING) s->warned++;
-    snprintf(s->last, sizeof s->last, "%s", msg);
+    CHECK_INT(p->op, RK_OP_PRINT);
+    CHECK(p->item && *p->item);
+    if (!strcmp(p->step, "print")) return 0; /* before each job */
+    if (!strcmp(p->step, "printed")) s->printed++;
+    if (!strcmp(p->step, "held")) s->held++;
+    if (!strcmp(p->step, "warning")) s->warned++;
+    snprintf(s->last, sizeof s->last, "%s", p->text);
+    return 0;
+}
+
+static int stop_before_print(void *arg, const rk_progress *p)
+{
+    (void)arg;
+    return !strcmp(p->step, "print");
 }
 
 static int exists(const char *dir, const char *name)
@@ -140,6 +149,12 @@ int main(void)
     CHECK_INT(rk_spool_add(sp, "BJ01-0003", job3, sizeof job3 - 1, NULL), 0);
     CHECK_INT(rk_spool_run(sp, uri, 2000, notify, &s, &printed), RK_EDEVICE);
     CHECK(strstr(rk_err_msg(), "cover open") != NULL);
+    CHECK_INT(rk_spool_pending(sp, &pending), 0);
+    CHECK_INT(pending, 2);
+
+    /* cancelled before the first job: nothing printed, nothing lost */
+    CHECK_INT(rk_spool_run(sp, uri, 2000, stop_before_print, NULL, &printed), RK_ECANCELED);
+    CHECK_INT(printed, 0);
     CHECK_INT(rk_spool_pending(sp, &pending), 0);
     CHECK_INT(pending, 2);
 

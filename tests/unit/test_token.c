@@ -71,12 +71,25 @@ static X509_NAME *name(const char *cn)
 /* ---- progress and watcher helpers --------------------------------------- */
 
 static int g_last_pct = -1;
-static void on_progress(void *arg, const char *step, int pct)
+static int on_progress(void *arg, const rk_progress *p)
 {
     (void)arg;
-    CHECK(step && *step);
-    CHECK(pct >= g_last_pct);
-    g_last_pct = pct;
+    CHECK(p->step && *p->step);
+    CHECK(p->text && *p->text);
+    CHECK(p->op == RK_OP_TOKEN_INIT || p->op == RK_OP_KEYGEN || p->op == RK_OP_CERT_WRITE);
+    CHECK(p->percent >= g_last_pct);
+    g_last_pct = p->percent;
+    return 0;
+}
+
+/* Cancels at the step whose code is arg; counts the reports after it. */
+static int g_after_cancel;
+static int cancel_at(void *arg, const rk_progress *p)
+{
+    if (g_after_cancel >= 0) g_after_cancel++;
+    if (strcmp(p->step, (const char *)arg)) return 0;
+    g_after_cancel = 0;
+    return 1;
 }
 
 typedef struct watch_log {
@@ -197,6 +210,17 @@ static void test_key_lifecycle(rk_token_ctx *ctx)
     CHECK_INT(rk_token_init(other, pin2, ctx, serial, &o), RK_ESTATE);
     o.user_pin = "12";
     CHECK_INT(rk_token_init(other, NULL, ctx, "blank", &o), RK_EINVAL);
+    /* Cancelled before the key is touched: it stays blank. */
+    o.user_pin = "123456";
+    o.progress = cancel_at;
+    o.progress_arg = "init";
+    g_after_cancel = -1;
+    CHECK_INT(rk_token_init(other, NULL, ctx, "blank", &o), RK_ECANCELED);
+    CHECK(strstr(rk_err_msg(), "cancelled") != NULL);
+    CHECK_INT(g_after_cancel, 0);
+    CHECK_INT(rk_token_info_get(&info, ctx, "blank"), 0);
+    CHECK_INT(info.initialised, 0);
+    o.progress = NULL;
 
     CHECK_INT(rk_token_open(&t, ctx, serial), 0);
     if (!t) return;
@@ -220,6 +244,14 @@ static void test_key_lifecycle(rk_token_ctx *ctx)
     CHECK_INT(rk_token_keygen(rsa, t, RK_TOKEN_RSA_2048, RK_TOKEN_SIGN, "rsa-sign", NULL, NULL), 0);
     CHECK_INT(rk_token_keygen(enc, t, RK_TOKEN_EC_P256, RK_TOKEN_ENCRYPT, "enc", NULL, NULL), 0);
     CHECK(memcmp(ec, rsa, RK_TOKEN_ID_LEN) != 0);
+    /* Cancelled before the key works: nothing made (the object count
+     * below finds exactly the three pairs). */
+    unsigned char none[RK_TOKEN_ID_LEN];
+    g_after_cancel = -1;
+    CHECK_INT(
+        rk_token_keygen(none, t, RK_TOKEN_EC_P256, RK_TOKEN_SIGN, "never", cancel_at, "keygen"),
+        RK_ECANCELED);
+    CHECK_INT(g_after_cancel, 0);
 
     /* CSRs signed on the key verify with the key's public key. */
     X509_NAME *subj = name("Zhang San");
@@ -269,6 +301,9 @@ static void test_key_lifecycle(rk_token_ctx *ctx)
               RK_EEXIST);
     CHECK_INT(rk_token_verify_cert(t, ec, RK_TOKEN_ID_LEN, cert, cas), 0);
     CHECK_INT(rk_token_verify_cert(t, ec, RK_TOKEN_ID_LEN, wrong, NULL), RK_EVERIFY);
+    /* A write cancelled after the check writes nothing. */
+    CHECK_INT(rk_token_write_cert(t, rsa, RK_TOKEN_ID_LEN, "x", wrong, 0, cancel_at, "write"),
+              RK_ECANCELED);
     CHECK_INT(rk_token_verify_cert(t, rsa, RK_TOKEN_ID_LEN, NULL, NULL), RK_ENOTFOUND);
     /* Chain check against another CA fails. */
     EVP_PKEY *ca2_key = EVP_EC_gen("P-256");

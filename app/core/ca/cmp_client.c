@@ -24,6 +24,9 @@
 
 typedef struct xfer {
     const rk_cmp_client_opts *o;
+    rk_progress_track pt;
+    int expected;           /* exchanges the operation needs (for its percent) */
+    int cancelled;          /* the progress callback stopped a transfer */
     int exchange;           /* messages sent so far */
     int transport_failed;   /* the last transfer got no CMP message back */
     EVP_PKEY *expected_key; /* the public key the new certificate must carry */
@@ -33,9 +36,16 @@ typedef struct xfer {
                                impostor knowing the secret must not plant a CA */
 } xfer;
 
-static void progress(xfer *x, rk_cmp_step step)
+/* Reports a step of the current exchange: at of 100 within it. */
+static int progress(xfer *x, const char *step, const char *text, int at)
 {
-    if (x->o->progress) x->o->progress(x->o->progress_arg, step, x->exchange);
+    int n = x->expected > 0 ? x->expected : 1;
+    int pct = ((x->exchange > 0 ? x->exchange - 1 : 0) * 100 + at) / n;
+    return rk_progress_tell(&x->pt, &(rk_progress){.step = step,
+                                                   .text = text,
+                                                   .done = x->exchange,
+                                                   .total = x->expected,
+                                                   .percent = pct > 99 ? 99 : pct});
 }
 
 static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
@@ -44,9 +54,14 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     OSSL_CMP_MSG *rsp;
 
     x->exchange++;
-    progress(x, RK_CMP_STEP_CONNECT);
-    progress(x, RK_CMP_STEP_SEND);
-    progress(x, RK_CMP_STEP_WAIT);
+    /* A cancel stops the operation before this message leaves (for a
+     * certificate, before HQ gets our confirmation: unconfirmed, it is
+     * not accepted). */
+    if (progress(x, "connect", "contacting HQ", 0) || progress(x, "send", "sending", 5) ||
+        progress(x, "wait", "waiting for HQ's answer", 10)) {
+        x->cancelled = 1;
+        return NULL;
+    }
     if (x->o->transfer) {
         /* The in-process callback expects its own argument on the context
          * (OSSL_CMP_CTX_server_perform reads the server context there). */
@@ -57,7 +72,11 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
         rsp = OSSL_CMP_MSG_http_perform(ctx, req);
     }
     x->transport_failed = rsp == NULL;
-    if (rsp) progress(x, RK_CMP_STEP_RECEIVE);
+    if (rsp && progress(x, "receive", "answer received", 90)) {
+        x->cancelled = 1;
+        OSSL_CMP_MSG_free(rsp);
+        return NULL;
+    }
     return rsp;
 }
 
@@ -200,6 +219,8 @@ static int setup(OSSL_CMP_CTX **out, xfer *x, const rk_cmp_client_opts *o, int n
     *out = NULL;
     memset(x, 0, sizeof *x);
     x->o = o;
+    rk_progress_start(&x->pt, o->progress, o->progress_arg, RK_OP_CMP, 0);
+    x->expected = 2; /* a request and its confirmation; rr sets 1 */
     if (!o->transfer && (!o->url || !*o->url))
         return rk_err_set(RK_EINVAL, "CMP client: no server URL");
     if (!o->trusted_file && o->n_trusted == 0)
@@ -350,6 +371,11 @@ static int map_failure(OSSL_CMP_CTX *ctx, xfer *x, const char *op)
     if (st >= 0 && !OSSL_CMP_CTX_snprint_PKIStatus(ctx, status, sizeof status)) status[0] = '\0';
     const char *where = x->o->url ? x->o->url : "the in-process server";
 
+    if (x->cancelled) {
+        ERR_clear_error();
+        return rk_err_set(RK_ECANCELED, "%s cancelled before message %d went to HQ", op,
+                          x->exchange);
+    }
     if (x->refused[0]) return rk_err_set(RK_EVERIFY, "%s refused: %s", op, x->refused);
     if (x->transport_failed) {
         if (ei.connect)
@@ -395,7 +421,11 @@ static int run_certreq(X509 **out, OSSL_CMP_CTX *ctx, xfer *x, int type, const c
     if (!cert) return map_failure(ctx, x, op);
     if (!X509_up_ref(cert)) return ossl_oom_or(RK_ENOMEM, "out of memory");
     ERR_clear_error();
-    progress(x, RK_CMP_STEP_DONE);
+    rk_progress_note(&x->pt, &(rk_progress){.step = "done",
+                                            .text = "certificate received",
+                                            .done = x->exchange,
+                                            .total = x->expected,
+                                            .percent = 100});
     *out = cert;
     return 0;
 }
@@ -498,6 +528,7 @@ int rk_cmp_client_rr(const rk_cmp_client_opts *o, X509 *cert, int reason)
     if (reason < -1 || reason > 10 || reason == 7)
         return rk_err_set(RK_EINVAL, "CMP rr: %d is not a CRL reason code", reason);
     if ((rc = setup(&ctx, &x, o, 1)) != 0) return rc;
+    x.expected = 1;
     if (!OSSL_CMP_CTX_set1_oldCert(ctx, cert) ||
         !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, reason)) {
         rc = ossl_oom_or(RK_ECRYPTO, "the revocation request was refused");
@@ -505,7 +536,11 @@ int rk_cmp_client_rr(const rk_cmp_client_opts *o, X509 *cert, int reason)
         ERR_clear_error();
         if (OSSL_CMP_exec_RR_ses(ctx) == 1) {
             ERR_clear_error();
-            progress(&x, RK_CMP_STEP_DONE);
+            rk_progress_note(&x.pt, &(rk_progress){.step = "done",
+                                                   .text = "revocation confirmed",
+                                                   .done = x.exchange,
+                                                   .total = x.expected,
+                                                   .percent = 100});
             rc = 0;
         } else {
             rc = map_failure(ctx, &x, "revocation request (rr)");

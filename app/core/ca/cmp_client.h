@@ -21,6 +21,7 @@
  *   RK_ETIMEOUT no answer in time
  *   RK_EVERIFY  HQ's answer or the certificate failed verification
  *   RK_EFORMAT  HQ's answer was not a well-formed CMP message
+ *   RK_ECANCELED the progress callback stopped it
  * The functions are reentrant: each call makes its own OpenSSL CMP context,
  * so a kiosk may run one off its UI thread.
  */
@@ -33,17 +34,7 @@
 
 #include <stddef.h>
 
-/* Steps reported to the progress callback, once per CMP message exchanged
- * (a certificate request is two exchanges: the request and its confirmation). */
-typedef enum rk_cmp_step {
-    RK_CMP_STEP_CONNECT = 1, /* about to contact HQ */
-    RK_CMP_STEP_SEND,        /* sending the message */
-    RK_CMP_STEP_WAIT,        /* sent, waiting for the answer */
-    RK_CMP_STEP_RECEIVE,     /* answer received (not yet checked) */
-    RK_CMP_STEP_DONE         /* the whole operation succeeded */
-} rk_cmp_step;
-
-typedef void (*rk_cmp_progress_fn)(void *arg, rk_cmp_step step, int exchange);
+#include "util/progress.h"
 
 typedef struct rk_cmp_client_opts {
     const char *url;          /* http://host[:port]/path; not needed with transfer */
@@ -61,7 +52,17 @@ typedef struct rk_cmp_client_opts {
      * e.g. OSSL_CMP_CTX_server_perform with an OSSL_CMP_SRV_CTX as arg. */
     OSSL_CMP_transfer_cb_t transfer;
     void *transfer_arg;
-    rk_cmp_progress_fn progress;
+    /* Progress (util/progress.h, op RK_OP_CMP), once per CMP message
+     * exchanged (a certificate request is two exchanges: the request and
+     * its confirmation; a revocation one): steps "connect", "send", "wait"
+     * (all three before the message leaves), "receive" (answer in, not yet
+     * checked), with done = the exchange and total = the exchanges
+     * expected; then "done" when the operation succeeded. A non-zero
+     * answer stops it before the next message leaves (RK_ECANCELED): a
+     * certificate HQ issued but we did not confirm is not accepted. A
+     * blocking wait for HQ's answer is bounded by the timeouts, not
+     * interrupted. May be NULL. */
+    rk_progress_fn progress;
     void *progress_arg;
 } rk_cmp_client_opts;
 

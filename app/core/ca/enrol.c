@@ -52,7 +52,52 @@ typedef struct journal {
      * half-made object, so the checks for a crashed run are skipped. */
     int made_pair, wrote;
     int loaded; /* taken up from the table (a resumed enrolment) */
+    /* Progress of this run (not in the table): the operation's tracker
+     * (NULL: no reports), this half's share of its percent, and whether
+     * the half is a key recovery's (other step numbers). */
+    rk_progress_track *pt;
+    int lo, hi;
+    int recovering;
 } journal;
+
+/* Percent of a single enrolment's plan: keygen from 0, the certificate
+ * from 30, its write from 55, the read-back from 75, the commit from 90;
+ * a half of dual certificates fills its own share of 0..90. */
+enum { AT_KEYGEN = 0, AT_CERT = 30, AT_WRITE = 55, AT_VERIFY = 75, AT_COMMIT = 90 };
+
+static int at_pct(const journal *j, int at)
+{
+    return j->lo + (j->hi - j->lo) * at / AT_COMMIT;
+}
+
+/* Step numbers: an enrolment has keygen 1, cert 2, write 3, verify 4,
+ * commit 5; a key recovery import 1, write 2, verify 3, commit 4. */
+static int step_no(const journal *j, int enrol_no)
+{
+    return j->recovering && enrol_no > 1 ? enrol_no - 1 : enrol_no;
+}
+
+/* Reports the start of a step of j's half; RK_ECANCELED if asked to stop. */
+static int tell(journal *j, int no, const char *step, const char *text, int at)
+{
+    if (!j->pt) return 0;
+    return rk_progress_tell(j->pt, &(rk_progress){.step = step,
+                                                  .text = text,
+                                                  .item = j->usage,
+                                                  .step_no = step_no(j, no),
+                                                  .percent = at_pct(j, at)});
+}
+
+/* What a key operation inside step no (from at0 to at1) reports through. */
+static rk_progress_sub sub_of(journal *j, int no, const char *step, int at0, int at1)
+{
+    return (rk_progress_sub){.outer = j->pt,
+                             .lo = at_pct(j, at0),
+                             .hi = at_pct(j, at1),
+                             .step_no = step_no(j, no),
+                             .step = step,
+                             .item = j->usage};
+}
 
 static void journal_clear(journal *j)
 {
@@ -381,7 +426,8 @@ static int escrow_keygen(journal *j, rk_ledger *l, rk_token *t, const rk_order *
     if (!o->recovery)
         return rk_err_set(RK_ECONF, "the encryption key is escrowed but there is no recovery "
                                     "certificate (run `ractl ca init`)");
-    if (o->progress) o->progress(o->progress_arg, "making the escrowed encryption key", 10);
+    if ((rc = tell(j, 1, "keygen", "making the escrowed encryption key", AT_KEYGEN + 5)) != 0)
+        return rc;
     if ((rc = rk_escrow_keygen(&key, o->enc_alg_is_rsa)) != 0 ||
         (rc = rk_escrow_fingerprint(fp, o->recovery)) != 0 ||
         (rc = rk_escrow_wrap(&wrapped, &wlen, key, o->recovery)) != 0 ||
@@ -395,8 +441,8 @@ static int escrow_keygen(journal *j, rk_ledger *l, rk_token *t, const rk_order *
         goto out;
     }
     if ((rc = rk_db_commit(l->db)) != 0) goto out;
-    if (o->progress) o->progress(o->progress_arg, "writing the encryption key to the key", 50);
-    rc = rk_token_import_key(j->key_id, t, key, j->label);
+    if ((rc = tell(j, 1, "keygen", "writing the encryption key to the key", AT_KEYGEN + 20)) == 0)
+        rc = rk_token_import_key(j->key_id, t, key, j->label);
 out:
     EVP_PKEY_free(key); /* frees (and clears) the software private key */
     free(wrapped);
@@ -408,7 +454,8 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
 {
     size_t len = sizeof j->key_id;
     int enc = !strcmp(j->usage, "enc");
-    int rc;
+    int rc = tell(j, 1, "keygen", "generating the key pair on the key", AT_KEYGEN);
+    if (rc) return rc;
 
     /* the journal says "keygen begun" since it was created */
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
@@ -428,11 +475,12 @@ static int step_keygen(journal *j, rk_ledger *l, rk_token *t, int alg, const rk_
                               "on the key, which cannot sign its request; set escrow = "
                               "yes",
                               o->enc_profile);
+        rk_progress_sub sub = sub_of(j, 1, "keygen", AT_KEYGEN, AT_CERT);
         if (enc)
             rc = escrow_keygen(j, l, t, ord, o);
         else
-            rc = rk_token_keygen(j->key_id, t, alg, RK_TOKEN_SIGN, j->label, o->progress,
-                                 o->progress_arg);
+            rc = rk_token_keygen(j->key_id, t, alg, RK_TOKEN_SIGN, j->label,
+                                 j->pt ? rk_progress_sub_fn : NULL, &sub);
         if (rc) return rc;
         j->key_id_len = RK_TOKEN_ID_LEN;
         j->made_pair = 1;
@@ -450,7 +498,8 @@ static int step_cert(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss
     X509 *cert = NULL;
     X509_REQ *csr = NULL;
     X509_NAME *name = NULL;
-    int rc;
+    int rc = tell(j, 2, "cert", "asking the issuer for the certificate", AT_CERT);
+    if (rc) return rc;
 
     /* Issued before a crash, but not yet in the journal? Never twice. (A
      * pair made in this run cannot have a certificate yet.) */
@@ -497,12 +546,14 @@ static int load_cert(X509 **out, journal *j)
     return *out ? 0 : rk_err_set(RK_EFORMAT, "the journal's certificate is unreadable");
 }
 
-static int step_write(journal *j, rk_ledger *l, rk_token *t, const rk_enrol_opts *o)
+static int step_write(journal *j, rk_ledger *l, rk_token *t)
 {
     X509 *cert = NULL, *there = NULL;
     int rc;
 
-    if ((rc = load_cert(&cert, j)) != 0) return rc;
+    if ((rc = tell(j, 3, "write", "writing the certificate to the key", AT_WRITE)) != 0 ||
+        (rc = load_cert(&cert, j)) != 0)
+        return rc;
     /* A write cut off before may have left a half-made object, or have
      * finished. Not so for a pair made in this run. */
     if (j->made_pair) {
@@ -514,8 +565,9 @@ static int step_write(journal *j, rk_ledger *l, rk_token *t, const rk_enrol_opts
         rc = 0; /* written before a crash */
     } else if (rc == 0 || rc == RK_ENOTFOUND) {
         rk_err_clear();
-        rc = rk_token_write_cert(t, j->key_id, j->key_id_len, j->label, cert, 1, o->progress,
-                                 o->progress_arg);
+        rk_progress_sub sub = sub_of(j, 3, "write", AT_WRITE, AT_VERIFY);
+        rc = rk_token_write_cert(t, j->key_id, j->key_id_len, j->label, cert, 1,
+                                 j->pt ? rk_progress_sub_fn : NULL, &sub);
         j->wrote = rc == 0;
     }
     X509_free(there);
@@ -527,7 +579,9 @@ static int step_verify(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *i
     X509 *cert = NULL;
     int rc;
 
-    if ((rc = load_cert(&cert, j)) != 0 || (!j->wrote && (rc = rk_token_sweep(t, NULL)) != 0))
+    if ((rc = tell(j, 4, "verify", "reading the certificate back and checking it", AT_VERIFY)) !=
+            0 ||
+        (rc = load_cert(&cert, j)) != 0 || (!j->wrote && (rc = rk_token_sweep(t, NULL)) != 0))
         return rc;
     rc = rk_token_verify_cert(t, j->key_id, j->key_id_len, cert, iss->chain);
     return rc ? rc : journal_mark(l, j, "commit", "begun");
@@ -663,9 +717,45 @@ static int run_half(journal *j, rk_ledger *l, rk_token *t, const rk_issuer *iss,
         (rc = step_keygen(j, l, t, rsa ? RK_TOKEN_RSA_2048 : RK_TOKEN_EC_P256, ord, o)) != 0)
         return rc;
     if (!j->cert_len && (rc = step_cert(j, l, t, iss, ord, profile)) != 0) return rc;
-    if (!reached(j, "write") && (rc = step_write(j, l, t, o)) != 0) return rc;
+    if (!reached(j, "write") && (rc = step_write(j, l, t)) != 0) return rc;
     if (!reached(j, "verify") && (rc = step_verify(j, l, t, iss)) != 0) return rc;
     return 0;
+}
+
+static int rollback_locked(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx,
+                           const rk_issuer *iss, const rk_order *ord, const char *pin,
+                           rk_token *open, const char *why, int *done);
+
+/* The end of a run cancelled through its progress callback (rc is
+ * RK_ECANCELED): what the run produced is rolled back at once, under the
+ * order's lock it holds and with the key it has open, so that the order is
+ * left as before the enrolment, retriable on any key. If the rollback
+ * cannot finish (the key pulled at the same moment), the journal keeps the
+ * place for `ractl key enrol --rollback` or a resumption, and says so. */
+static int cancelled(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                     const rk_order *ord, const char *pin, rk_token *t, rk_progress_track *pt,
+                     journal *cur)
+{
+    char why[1024];
+    int done = 0, rc;
+    snprintf(why, sizeof why, "%s", rk_err_msg());
+    rk_progress_note(pt, &(rk_progress){.step = "rollback",
+                                        .text = "cancelled: undoing what was made",
+                                        .percent = -1});
+    if ((rc = durable(l)) == 0)
+        rc = rollback_locked(l, by, ctx, iss, ord, pin, t, "cancelled", &done);
+    if (rc) {
+        rk_err_wrap(rc, "%s; the rollback did not finish", why);
+        journal_fail(l, cur, rc);
+        return rk_err_set(RK_ECANCELED,
+                          "%s (the journal keeps the place: roll back with `ractl key enrol "
+                          "--rollback`, or enrol again on key %s to resume)",
+                          rk_err_msg(), cur->key_serial);
+    }
+    return rk_err_set(RK_ECANCELED,
+                      "%s; the enrolment of order %s was rolled back (nothing issued stays "
+                      "valid, nothing is left on the key): it can be enrolled again",
+                      why, ord->ref);
 }
 
 int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
@@ -675,6 +765,7 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     rk_order *ord = calloc(1, sizeof *ord);
     rk_token *t = NULL;
     journal j, je, *cur = &j;
+    rk_progress_track pt;
     char profile[48];
     int rc;
 
@@ -682,29 +773,47 @@ int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_i
     memset(&je, 0, sizeof je);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
+    rk_progress_start(&pt, o->progress, o->progress_arg, RK_OP_ENROL, 5);
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
         (rc = lock_ref(&lock, l, o->order_ref)) != 0 ||
         (rc = rk_order_check_issuable(l, by, o->order_ref, ord)) != 0 || (rc = relax(l)) != 0)
         goto out;
     snprintf(profile, sizeof profile, "%s-sign", ord->cert_kind);
     if ((rc = journal_take(l, by, ord, o, "sign", &j, out)) != 0) goto out;
+    j.pt = o->progress ? &pt : NULL;
+    j.lo = 0;
+    j.hi = o->enc_profile ? AT_COMMIT / 2 : AT_COMMIT;
     if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
         goto fail;
     if ((rc = run_half(&j, l, t, iss, ord, o, profile, o->alg_is_rsa)) != 0) goto fail;
     if (o->enc_profile) {
         if ((rc = journal_take(l, by, ord, o, "enc", &je, out)) != 0) goto out;
         cur = &je;
+        je.pt = j.pt;
+        je.lo = AT_COMMIT / 2;
+        je.hi = AT_COMMIT;
         if ((rc = run_half(&je, l, t, iss, ord, o, o->enc_profile, o->enc_alg_is_rsa)) != 0)
             goto fail;
     }
-    if ((rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, o->order_ref)) != 0) goto fail;
+    /* The last moment to cancel: the commit is one transaction. */
+    if ((rc = rk_progress_tell(&pt, &(rk_progress){.step = "commit",
+                                                   .text = "recording the issued order",
+                                                   .step_no = 5,
+                                                   .percent = AT_COMMIT})) != 0 ||
+        (rc = step_commit(&j, o->enc_profile ? &je : NULL, l, by, o->order_ref)) != 0)
+        goto fail;
+    rk_progress_note(
+        &pt, &(rk_progress){.step = "done", .text = "order issued", .step_no = 5, .percent = 100});
     if (out) {
         snprintf(out->cert_serial, sizeof out->cert_serial, "%s", j.cert_serial);
         snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", je.cert_serial);
     }
     goto out;
 fail:
-    rc = journal_fail(l, cur, rc);
+    if (rc == RK_ECANCELED)
+        rc = cancelled(l, by, ctx, iss, ord, o->pin, t, &pt, cur);
+    else
+        rc = journal_fail(l, cur, rc);
 out:
     if (lock >= 0) durable(l); /* the connection's default again */
     rk_token_close(t);
@@ -745,7 +854,8 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
     size_t blen = 0;
     char fp[RK_ESCROW_FP_LEN];
     EVP_PKEY *key = NULL;
-    int rc;
+    int rc = tell(j, 1, "import", "opening the escrowed key", AT_KEYGEN);
+    if (rc) return rc;
 
     rc = rk_token_find_pair(j->key_id, &len, t, j->label);
     if (rc == 0) {
@@ -759,8 +869,9 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
             rc = rk_err_set(RK_EVERIFY, "the escrowed key is not certificate %s's", j->cert_serial);
             goto out;
         }
-        if (o->progress) o->progress(o->progress_arg, "writing the recovered key", 40);
-        if ((rc = rk_token_import_key(j->key_id, t, key, j->label)) != 0) goto out;
+        if ((rc = tell(j, 1, "import", "writing the recovered key", AT_KEYGEN + 15)) != 0 ||
+            (rc = rk_token_import_key(j->key_id, t, key, j->label)) != 0)
+            goto out;
         j->key_id_len = RK_TOKEN_ID_LEN;
         j->made_pair = 1;
     } else {
@@ -782,13 +893,14 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
     rk_token *t = NULL;
     X509 *cert = NULL;
     journal j;
+    rk_progress_track pt;
     int rc;
-    rk_enrol_opts eo = {o->order_ref,    o->key_serial, o->pin, 0, o->progress,
-                        o->progress_arg, NULL,          0,      0, NULL};
+    rk_enrol_opts eo = {.order_ref = o->order_ref, .key_serial = o->key_serial, .pin = o->pin};
 
     memset(&j, 0, sizeof j);
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
+    rk_progress_start(&pt, o->progress, o->progress_arg, RK_OP_RECOVER, 4);
     if (!o->recovery_key) {
         rc = rk_err_set(RK_EINVAL, "key recovery needs HQ's recovery key");
         goto out;
@@ -803,16 +915,24 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
     }
     if ((rc = ledger_cert(&cert, l, ord->cert_serial)) != 0 || (rc = relax(l)) != 0) goto out;
     if ((rc = journal_take(l, by, ord, &eo, "enc", &j, out)) != 0) goto out;
+    j.pt = o->progress ? &pt : NULL;
+    j.lo = 0;
+    j.hi = AT_COMMIT;
+    j.recovering = 1;
     if (!j.cert_len && (rc = keep_cert(&j, cert)) != 0) goto fail;
     if ((rc = rk_token_open(&t, ctx, o->key_serial)) != 0 || (rc = rk_token_login(t, o->pin)) != 0)
         goto fail;
     if (!j.key_id_len && (rc = recover_keygen(&j, l, t, cert, o)) != 0) goto fail;
-    if (!reached(&j, "write") && (rc = step_write(&j, l, t, &eo)) != 0) goto fail;
+    if (!reached(&j, "write") && (rc = step_write(&j, l, t)) != 0) goto fail;
     if (!reached(&j, "verify") && (rc = step_verify(&j, l, t, iss)) != 0) goto fail;
     rk_cert_record rec;
     unsigned char *der = NULL;
     X509 *jcert;
-    if ((rc = load_cert(&jcert, &j)) != 0 || (rc = rk_certinfo_of(&rec, &der, jcert)) != 0)
+    if ((rc = rk_progress_tell(&pt, &(rk_progress){.step = "commit",
+                                                   .text = "recording the issued order",
+                                                   .step_no = 4,
+                                                   .percent = AT_COMMIT})) != 0 ||
+        (rc = load_cert(&jcert, &j)) != 0 || (rc = rk_certinfo_of(&rec, &der, jcert)) != 0)
         goto fail;
     snprintf(rec.key_serial, sizeof rec.key_serial, "%s", j.key_serial);
     snprintf(rec.usage, sizeof rec.usage, "enc");
@@ -820,10 +940,15 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
         rc = rk_order_issue_with(l, by, o->order_ref, &rec, journal_close, &j);
     OPENSSL_free(der);
     if (rc) goto fail;
+    rk_progress_note(
+        &pt, &(rk_progress){.step = "done", .text = "order issued", .step_no = 4, .percent = 100});
     if (out) snprintf(out->enc_cert_serial, sizeof out->enc_cert_serial, "%s", j.cert_serial);
     goto out;
 fail:
-    rc = journal_fail(l, &j, rc);
+    if (rc == RK_ECANCELED)
+        rc = cancelled(l, by, ctx, iss, ord, o->pin, t, &pt, &j);
+    else
+        rc = journal_fail(l, &j, rc);
 out:
     if (lock >= 0) durable(l);
     X509_free(cert);
@@ -834,11 +959,14 @@ out:
     return rc;
 }
 
-/* Rolls back one half (its journal row j, loaded). */
+/* Rolls back one half (its journal row j, loaded), why ("rolled back",
+ * "cancelled") going into the audit entry. open: the key, already open and
+ * logged in (a cancelled run's), or NULL to open it with pin (if given). */
 static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
-                        const rk_order *ord, journal *j, const char *pin)
+                        const rk_order *ord, journal *j, const char *pin, rk_token *open,
+                        const char *why)
 {
-    rk_token *t = NULL;
+    rk_token *t = open, *mine = NULL;
     X509 *found = NULL;
     char detail[512] = "", serial[64] = "";
     int rc, key_cleaned = 0;
@@ -863,22 +991,28 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
         if ((rc = load_cert(&cert, j)) != 0 || (rc = iss->rerecord(iss->arg, cert)) != 0) goto out;
     }
     if (serial[0] && (rc = iss->revoke(iss->arg, serial)) != 0) goto out;
-    /* The key's objects, if the key is here. */
-    if (pin && rk_token_open(&t, ctx, j->key_serial) == 0 && rk_token_login(t, pin) == 0) {
+    /* The key's objects, if the key is here (a pair that was never made
+     * leaves nothing to remove). */
+    if (!t && pin && rk_token_open(&mine, ctx, j->key_serial) == 0) {
+        if (rk_token_login(mine, pin) == 0) t = mine;
+    }
+    if (t) {
         unsigned char id[64];
         size_t len = sizeof id;
+        int found_pair = 1;
         if (j->key_id_len) {
             memcpy(id, j->key_id, j->key_id_len);
             len = j->key_id_len;
+        } else {
+            int f = rk_token_find_pair(id, &len, t, j->label);
+            found_pair = f == 0;
+            if (f == RK_ENOTFOUND) key_cleaned = 1;
         }
-        if ((j->key_id_len || rk_token_find_pair(id, &len, t, j->label) == 0) &&
-            rk_token_delete_pair(t, id, len) == 0)
-            key_cleaned = 1;
+        if (found_pair && rk_token_delete_pair(t, id, len) == 0) key_cleaned = 1;
     }
     rk_err_clear();
-    snprintf(detail, sizeof detail,
-             "enrolment (%s) of order %s onto key %s rolled back at step %s%s%s%s", j->usage,
-             ord->ref, j->key_serial, j->step, serial[0] ? "; certificate " : "",
+    snprintf(detail, sizeof detail, "enrolment (%s) of order %s onto key %s %s at step %s%s%s%s",
+             j->usage, ord->ref, j->key_serial, why, j->step, serial[0] ? "; certificate " : "",
              serial[0] ? serial : "", serial[0] ? " revoked" : "");
     if (!key_cleaned)
         strncat(detail, "; key objects left (key absent)", sizeof detail - strlen(detail) - 1);
@@ -898,8 +1032,8 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
     if (!rc && serial[0]) {
         char payload[160];
         snprintf(payload, sizeof payload,
-                 "{\"serial\":\"%s\",\"status\":\"revoked\",\"reason\":\"enrolment rolled back\"}",
-                 serial);
+                 "{\"serial\":\"%s\",\"status\":\"revoked\",\"reason\":\"enrolment %s\"}", serial,
+                 why);
         rc = rk_outbox_add(l->db, NULL, "certificate", serial, "certificate.revoked", payload);
     }
     if (rc) {
@@ -909,32 +1043,45 @@ static int rollback_one(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, con
     rc = rk_db_commit(l->db);
 out:
     X509_free(found);
-    rk_token_close(t);
+    rk_token_close(mine);
     return rc;
 }
 
-int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
-                      const char *order_ref, const char *pin)
+/* Rolls back every open half of ord (the order's lock held): the
+ * encryption half first. *done counts the halves rolled back. */
+static int rollback_locked(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx,
+                           const rk_issuer *iss, const rk_order *ord, const char *pin,
+                           rk_token *open, const char *why, int *done)
 {
     static const char *const usages[] = {"enc", "sign"};
-    rk_order *ord = calloc(1, sizeof *ord);
     journal j;
-    int rc, lock = -1, done = 0;
+    int rc = 0;
 
     memset(&j, 0, sizeof j);
-    if (!ord) return rk_err_oom();
-    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
-        (rc = lock_ref(&lock, l, order_ref)) != 0 || (rc = rk_order_get(l, order_ref, ord)) != 0)
-        goto out;
+    *done = 0;
     for (int i = 0; i < 2 && !rc; i++) {
         rc = journal_load(l, ord->id, usages[i], &j);
         if (rc == RK_ENOTFOUND) {
             rc = 0;
             continue;
         }
-        if (!rc && (rc = rollback_one(l, by, ctx, iss, ord, &j, pin)) == 0) done++;
+        if (!rc && (rc = rollback_one(l, by, ctx, iss, ord, &j, pin, open, why)) == 0) (*done)++;
         journal_clear(&j);
     }
+    return rc;
+}
+
+int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
+                      const char *order_ref, const char *pin)
+{
+    rk_order *ord = calloc(1, sizeof *ord);
+    int rc, lock = -1, done = 0;
+
+    if (!ord) return rk_err_oom();
+    if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||
+        (rc = lock_ref(&lock, l, order_ref)) != 0 || (rc = rk_order_get(l, order_ref, ord)) != 0)
+        goto out;
+    rc = rollback_locked(l, by, ctx, iss, ord, pin, NULL, "rolled back", &done);
     if (!rc && !done)
         rc = rk_err_set(RK_ENOTFOUND, "order %s has no unfinished enrolment", ord->ref);
 out:

@@ -69,9 +69,9 @@ typedef struct rk_issuer {
 typedef struct rk_enrol_opts {
     const char *order_ref;
     const char *key_serial;
-    const char *pin; /* the subscriber's user PIN; wiped by the caller */
-    int alg_is_rsa;  /* the profile wants RSA-2048; else EC P-256 */
-    rk_token_progress progress;
+    const char *pin;         /* the subscriber's user PIN; wiped by the caller */
+    int alg_is_rsa;          /* the profile wants RSA-2048; else EC P-256 */
+    rk_progress_fn progress; /* may be NULL (util/progress.h; see rk_enrol_run) */
     void *progress_arg;
     /* Dual certificates: the encryption profile ("<kind>-enc"), NULL for a
      * signing certificate alone. */
@@ -94,7 +94,25 @@ typedef struct rk_enrol_result {
 /* Runs (or resumes) the enrolment of order_ref onto key_serial, acting as
  * by (issue role). RK_EDEVICE if the key is absent or pulled (the journal
  * keeps the place), RK_EAUTH for the PIN, RK_ESTATE if the order has an
- * unfinished enrolment on another key. */
+ * unfinished enrolment on another key.
+ *
+ * Progress (op RK_OP_ENROL, 5 steps): "keygen" 1, "cert" 2, "write" 3,
+ * "verify" 4, "commit" 5, then "done" at 100 %; item is the half ("sign",
+ * "enc"). A single certificate's steps start at 0, 30, 55, 75 and 90 %;
+ * dual certificates fill 0..45 with the signing half and 45..90 with the
+ * encryption half; a resumed run starts at the step it resumes. The key's
+ * own operations report inside their step (their text, the step's code).
+ * Cancelling: a non-zero answer at any report up to "commit" stops the
+ * run at that boundary and rolls the enrolment back in the same call, as
+ * rk_enrol_rollback() does (a certificate issued is revoked, the key's
+ * objects are removed, the journal row is closed as rolled back, audited):
+ * the call returns RK_ECANCELED, the order is left issuable as before and
+ * may be enrolled again on any key, with no certificate on the key or in
+ * the ledger. If that rollback cannot finish (the key pulled at the same
+ * moment) the call still returns RK_ECANCELED, its message says so, and
+ * the journal keeps the place (resume, or rk_enrol_rollback()). Once
+ * "commit" is answered the order is issued in one transaction: "done"
+ * cannot cancel. Reports during the rollback have the step "rollback". */
 int rk_enrol_run(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                  const rk_enrol_opts *o, rk_enrol_result *out);
 
@@ -104,11 +122,11 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
                       const char *order_ref, const char *pin);
 
 typedef struct rk_recover_opts {
-    const char *order_ref;  /* an approved (and paid) key-recovery order */
-    const char *key_serial; /* the new key */
-    const char *pin;        /* its user PIN; wiped by the caller */
-    EVP_PKEY *recovery_key; /* HQ's recovery private key (borrowed) */
-    rk_token_progress progress;
+    const char *order_ref;   /* an approved (and paid) key-recovery order */
+    const char *key_serial;  /* the new key */
+    const char *pin;         /* its user PIN; wiped by the caller */
+    EVP_PKEY *recovery_key;  /* HQ's recovery private key (borrowed) */
+    rk_progress_fn progress; /* may be NULL */
     void *progress_arg;
 } rk_recover_opts;
 
@@ -122,7 +140,9 @@ typedef struct rk_recover_opts {
  * recovery key, RK_ENOTFOUND if the certificate's key was not escrowed,
  * RK_EINVAL if the order is not a key recovery. In production HQ unwraps
  * the key and returns it over the sync channel; the demo holds HQ's demo
- * recovery key in a file. */
+ * recovery key in a file. Progress (op RK_OP_RECOVER, 4 steps): "import"
+ * 1, "write" 2, "verify" 3, "commit" 4, "done"; cancelling works as for
+ * rk_enrol_run (the key's objects removed, nothing revoked). */
 int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,
                      const rk_recover_opts *o, rk_enrol_result *out);
 

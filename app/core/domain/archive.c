@@ -334,7 +334,7 @@ static int box_event(rk_ledger *l, const rk_actor *by, const rk_archive_box *b, 
 /* Fills one box in one transaction from cand[*next...]. */
 static int fill_one_box(rk_ledger *l, const rk_actor *by, const group_def *g, int capacity,
                         const candidate *cand, int total, int *next, int *archived,
-                        rk_archive_progress progress, void *arg, rk_archive_box *box)
+                        rk_progress_track *pt, rk_archive_box *box)
 {
     int64_t now = rk_clock_now();
     int rc, added = 0, pos;
@@ -359,8 +359,14 @@ static int fill_one_box(rk_ledger *l, const rk_actor *by, const group_def *g, in
         pos++;
         box->count++;
         added++;
-        if (progress && progress(arg, *archived + added, total)) {
-            rc = rk_err_set(RK_ESTATE, "archiving stopped in box %s; whole boxes are kept",
+        int done = *archived + added;
+        if (rk_progress_tell(pt, &(rk_progress){.step = "file",
+                                                .text = "filing orders into boxes",
+                                                .item = box->label,
+                                                .done = done,
+                                                .total = total,
+                                                .percent = done * 100 / total})) {
+            rc = rk_err_set(RK_ECANCELED, "archiving stopped in box %s; whole boxes are kept",
                             box->label);
             goto fail;
         }
@@ -429,9 +435,10 @@ static int plan(rk_ledger *l, const group_def *g, int capacity, const candidate 
 }
 
 int rk_archive_boxes(rk_ledger *l, const rk_actor *by, const char *group, int capacity, int dry_run,
-                     rk_archive_progress progress, void *arg, rk_archive_box **out, int *n,
+                     rk_progress_fn progress, void *arg, rk_archive_box **out, int *n,
                      int *archived)
 {
+    rk_progress_track pt;
     const group_def *g = find_group(group);
     candidate *cand = NULL;
     rk_archive_box *boxes = NULL;
@@ -445,6 +452,7 @@ int rk_archive_boxes(rk_ledger *l, const rk_actor *by, const char *group, int ca
     if (capacity < 0 || capacity > 10000)
         return rk_err_set(RK_EINVAL, "box capacity: 1 to 10000 files");
     if (!capacity) capacity = g->capacity;
+    rk_progress_start(&pt, progress, arg, RK_OP_ARCHIVE, 0);
     if ((rc = read_candidates(l, g, &cand, &total)) != 0) return rc;
     /* At most one box per file, plus the open one. */
     boxes = calloc((size_t)total + 1, sizeof *boxes);
@@ -461,8 +469,7 @@ int rk_archive_boxes(rk_ledger *l, const rk_actor *by, const char *group, int ca
         int next = 0;
         while (!rc && next < total) {
             rk_archive_box b;
-            if ((rc = fill_one_box(l, by, g, capacity, cand, total, &next, &done, progress, arg,
-                                   &b)) != 0 ||
+            if ((rc = fill_one_box(l, by, g, capacity, cand, total, &next, &done, &pt, &b)) != 0 ||
                 !b.added)
                 break;
             /* Read back for the labels: first/last number and dates. */

@@ -29,6 +29,8 @@
 
 #include <stdint.h>
 
+#include "util/progress.h"
+
 #include "domain/clerk.h"
 #include "domain/ledger.h"
 #include "domain/order.h"
@@ -51,11 +53,6 @@ typedef struct rk_archive_box {
     int64_t sealed_at; /* 0 while open */
 } rk_archive_box;
 
-/* Called after each order put into a box, inside the box's transaction:
- * done of total orders. A non-zero return stops the run: the box being
- * filled is rolled back (as a crash would), earlier boxes stay. */
-typedef int (*rk_archive_progress)(void *arg, int done, int total);
-
 /* The group of a business type ("new", "renew", "other"), or NULL. */
 const char *rk_archive_group_of(const char *business);
 
@@ -70,11 +67,15 @@ const char *rk_archive_group_label(const char *group);
  * dry_run plans without writing. *out (free() it) receives the boxes
  * filled or planned, in order, and *n their number; *archived (may be
  * NULL) the number of orders filed. RK_EPERM without the archive role,
- * RK_EINVAL for an unknown group, RK_ESTATE when progress stopped it. When
- * a run fails after whole boxes were committed, *out still lists them (free
- * it) and the error is returned. */
+ * RK_EINVAL for an unknown group, RK_ECANCELED when progress stopped it.
+ * When a run fails after whole boxes were committed, *out still lists them
+ * (free it) and the error is returned. Progress (util/progress.h, op
+ * RK_OP_ARCHIVE; may be NULL): step "file" after each order put into a box,
+ * inside the box's transaction, item the box's label, done of total orders;
+ * a non-zero answer stops the run: the box being filled is rolled back (as
+ * a crash would), earlier boxes stay. */
 int rk_archive_boxes(rk_ledger *l, const rk_actor *by, const char *group, int capacity, int dry_run,
-                     rk_archive_progress progress, void *arg, rk_archive_box **out, int *n,
+                     rk_progress_fn progress, void *arg, rk_archive_box **out, int *n,
                      int *archived);
 
 /* All boxes (of group, or every group for NULL), oldest first, into a new

@@ -265,12 +265,22 @@ static int print_one(rk_spool *s, const char *job, const char *uri, int timeout_
     return 0;
 }
 
-int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_spool_notify notify, void *arg,
+/* A report about job i of n. */
+#define JOB_REPORT(code, words, job, i, n)                                                         \
+    (&(rk_progress){.step = (code),                                                                \
+                    .text = (words),                                                               \
+                    .item = (job),                                                                 \
+                    .done = (i),                                                                   \
+                    .total = (n),                                                                  \
+                    .percent = (n) ? (int)((i)*100 / (n)) : 100})
+
+int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_progress_fn progress, void *arg,
                  int *printed)
 {
     char lock[PATH_MAX];
     char **jobs = NULL;
     int n = 0, done = 0, rc;
+    rk_progress_track pt;
 
     if (printed) *printed = 0;
     snprintf(lock, sizeof lock, "%s/lock", s->dir);
@@ -280,22 +290,27 @@ int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_spool_notify n
         close(lfd);
         return rk_err_set(RK_EBUSY, "another program is printing from %s", s->dir);
     }
+    rk_progress_start(&pt, progress, arg, RK_OP_PRINT, 0);
     rc = list_dir(s->pending, NULL, &jobs, &n);
     for (int i = 0; !rc && i < n; i++) {
         int near_end = 0;
+        if ((rc = rk_progress_tell(&pt, JOB_REPORT("print", "printing", jobs[i], i, n))) != 0)
+            break;
         rc = print_one(s, jobs[i], uri, timeout_ms, &near_end);
         if (rc == RK_EDEVICE) {
             rk_log_info("%s", rk_err_msg());
-            if (notify) notify(arg, RK_SPOOL_HELD, jobs[i], rk_err_msg());
+            rk_progress_note(&pt, JOB_REPORT("held", rk_err_msg(), jobs[i], i, n));
             break;
         }
         if (rc) break;
         done++;
         rk_log_info("receipt %s printed on %s", jobs[i], uri);
-        if (notify) notify(arg, RK_SPOOL_PRINTED, jobs[i], "printed");
-        if (near_end && notify)
-            notify(arg, RK_SPOOL_WARNING, jobs[i],
-                   "the receipt paper is nearly out (纸将尽): load a new roll soon");
+        rk_progress_note(&pt, JOB_REPORT("printed", "printed", jobs[i], i + 1, n));
+        if (near_end)
+            rk_progress_note(&pt, JOB_REPORT("warning",
+                                             "the receipt paper is nearly out (纸将尽): load a new "
+                                             "roll soon",
+                                             jobs[i], i + 1, n));
     }
     free_list(jobs, n);
     flock(lfd, LOCK_UN);

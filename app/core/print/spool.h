@@ -23,20 +23,12 @@
 
 #include <stddef.h>
 
+#include "util/progress.h"
+
 #define RK_SPOOL_MAX_JOB  (4u << 20) /* bytes per receipt job */
 #define RK_SPOOL_JOB_NAME 128
 
 typedef struct rk_spool rk_spool;
-
-enum rk_spool_event {
-    RK_SPOOL_PRINTED = 0, /* the job printed and the printer is fine */
-    RK_SPOOL_HELD = 1,    /* the job waits: message says why (for the clerk) */
-    RK_SPOOL_WARNING = 2  /* printed, but e.g. the paper is nearly out */
-};
-
-/* Told about each job's fate; message is a sentence for the clerk. */
-typedef void (*rk_spool_notify)(void *arg, enum rk_spool_event ev, const char *job,
-                                const char *message);
 
 /* Opens (creating its folders, mode 0700) the spool at dir. */
 int rk_spool_open(rk_spool **out, const char *dir);
@@ -54,8 +46,14 @@ int rk_spool_add(rk_spool *s, const char *ref, const void *data, size_t n, char 
  * *printed (may be NULL) counts the jobs printed. Returns 0 when the queue is
  * empty afterwards; RK_EDEVICE (message: which job is held and why, for the
  * clerk) when the printer is not ready; RK_EBUSY if another process is
- * printing from this spool. */
-int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_spool_notify notify, void *arg,
+ * printing from this spool.
+ * Progress (util/progress.h, op RK_OP_PRINT; may be NULL), item the job's
+ * name, done/total the jobs of this run: "print" before each job (a
+ * non-zero answer stops the run there: RK_ECANCELED, that job and the rest
+ * stay pending), then its fate, with a sentence for the clerk as text:
+ * "printed" (the printer is fine), "held" (the job waits: text says why),
+ * "warning" (printed, but the paper is nearly out). */
+int rk_spool_run(rk_spool *s, const char *uri, int timeout_ms, rk_progress_fn progress, void *arg,
                  int *printed);
 
 /* Number of jobs waiting. */

@@ -42,7 +42,7 @@ static int sane_fail(SANE_Status s, const char *what)
     case SANE_STATUS_ACCESS_DENIED:
         return rk_err_set(RK_EPERM, "%s: access to the scanner denied", what);
     case SANE_STATUS_INVAL: return rk_err_set(RK_EINVAL, "%s: %s", what, m);
-    case SANE_STATUS_CANCELLED: return rk_err_set(RK_ESTATE, "%s: cancelled", what);
+    case SANE_STATUS_CANCELLED: return rk_err_set(RK_ECANCELED, "%s: cancelled", what);
     default: return rk_err_set(RK_EDEVICE, "%s: %s", what, m);
     }
 }
@@ -184,7 +184,7 @@ static void convert_line(unsigned char *dst, const unsigned char *src, const SAN
     }
 }
 
-static int read_frame(SANE_Handle h, const rk_docscan_opts *o, const SANE_Parameters *p,
+static int read_frame(SANE_Handle h, rk_progress_track *pt, const SANE_Parameters *p,
                       rk_docscan_image *img)
 {
     const int channels = p->format == SANE_FRAME_RGB ? 3 : 1;
@@ -237,9 +237,14 @@ static int read_frame(SANE_Handle h, const rk_docscan_opts *o, const SANE_Parame
             break;
         }
         done += got;
-        if (o->progress && o->progress(o->arg, done, total)) {
+        rk_progress pr = {.step = "scan",
+                          .text = "scanning the page",
+                          .done = done,
+                          .total = total,
+                          .percent = total > 0 ? (int)(done * 100 / total) : -1};
+        if (rk_progress_tell(pt, &pr)) {
             sane_cancel(h);
-            rc = rk_err_set(RK_ESTATE, "the scan was cancelled");
+            rc = rk_err_set(RK_ECANCELED, "the scan was cancelled");
             break;
         }
     }
@@ -316,7 +321,17 @@ int rk_docscan_scan(rk_docscan_image *out, const rk_docscan_opts *o)
         sane_cancel(h);
         goto exit;
     }
-    rc = read_frame(h, o, &p, out);
+    rk_progress_track pt;
+    rk_progress_start(&pt, o->progress, o->progress_arg, RK_OP_SCAN, 0);
+    rc = read_frame(h, &pt, &p, out);
+    if (!rc) {
+        int64_t bytes = (int64_t)out->width * out->height * out->channels;
+        rk_progress_note(&pt, &(rk_progress){.step = "done",
+                                             .text = "page scanned",
+                                             .done = bytes,
+                                             .total = bytes,
+                                             .percent = 100});
+    }
     if (!rc && !p.last_frame) rc = rk_err_set(RK_EDEVICE, "the scanner sent several frames");
     sane_cancel(h); /* ends the page (SANE: required after the last frame) */
 exit:

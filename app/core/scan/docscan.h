@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/progress.h"
+
 #define RK_DOCSCAN_DEFAULT_DPI 300
 #define RK_DOCSCAN_MIN_DPI     100
 
@@ -43,16 +45,16 @@ typedef struct rk_docscan_device {
  * RK_EDEVICE if SANE cannot start. */
 int rk_docscan_list(rk_docscan_device **out, int *n);
 
-/* Called as data arrives: done and total bytes (total -1 when the scanner
- * does not know the page length). Return nonzero to cancel the scan. */
-typedef int (*rk_docscan_progress)(void *arg, int64_t done, int64_t total);
-
 typedef struct rk_docscan_opts {
-    const char *device;           /* NULL or "": the first scanner */
-    int dpi;                      /* 0: RK_DOCSCAN_DEFAULT_DPI */
-    int gray;                     /* 1: mode Gray; 0: Color */
-    rk_docscan_progress progress; /* may be NULL */
-    void *arg;
+    const char *device; /* NULL or "": the first scanner */
+    int dpi;            /* 0: RK_DOCSCAN_DEFAULT_DPI */
+    int gray;           /* 1: mode Gray; 0: Color */
+    /* Progress (util/progress.h, op RK_OP_SCAN) as data arrives: step
+     * "scan" with done and total bytes (total -1 and percent unchanged when
+     * the scanner does not know the page length), then "done". A non-zero
+     * answer to a "scan" report cancels the scan. May be NULL. */
+    rk_progress_fn progress;
+    void *progress_arg;
 } rk_docscan_opts;
 
 typedef struct rk_docscan_image {
@@ -65,7 +67,7 @@ typedef struct rk_docscan_image {
 
 /* Scans one page into *out (owned by the caller: rk_docscan_image_free).
  * RK_ENOTFOUND: no scanner, or none of that name; RK_EINVAL: the scanner
- * lacks the mode or resolution; RK_ESTATE: cancelled by the progress
+ * lacks the mode or resolution; RK_ECANCELED: cancelled by the progress
  * callback; RK_EDEVICE: jammed, no document, cover open, I/O error (the
  * message says which); RK_EBUSY: in use; RK_ETOOBIG: the page exceeds
  * RK_IMAGE_MAX_SIDE / RK_IMAGE_MAX_PIXELS (image.h); RK_ENOMEM. */

@@ -79,10 +79,8 @@ struct rk_token {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void progress(rk_token_progress fn, void *arg, const char *step, int pct)
-{
-    if (fn) fn(arg, step, pct);
-}
+/* A report: step code, sentence, percent. */
+#define STEP(code, words, pct) (&(rk_progress){.step = (code), .text = (words), .percent = (pct)})
 
 static void trim_copy(char *out, size_t n, const unsigned char *p, size_t len)
 {
@@ -680,6 +678,7 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
     CK_SLOT_ID slot;
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
     CK_RV rv;
+    rk_progress_track pt;
     int rc;
 
     new_serial[0] = '\0';
@@ -697,7 +696,8 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
         if ((rc = random_digits(user_pin, 6)) != 0) return rc;
     }
 
-    progress(o->progress, o->progress_arg, "finding the key", 0);
+    rk_progress_start(&pt, o->progress, o->progress_arg, RK_OP_TOKEN_INIT, 0);
+    if ((rc = rk_progress_tell(&pt, STEP("find", "finding the key", 0))) != 0) goto out;
     if ((rc = find_slot(&slot, &ti, ctx, serial)) != 0) goto out;
     if (ti.flags & CKF_TOKEN_INITIALIZED) {
         rc = rk_err_set(RK_ESTATE, "the key %s is already initialised", serial);
@@ -714,7 +714,9 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
         rc = random_digits(tmp_so, RK_TOKEN_SO_PIN_LEN);
     if (rc) goto out;
 
-    progress(o->progress, o->progress_arg, "initialising the key", 10);
+    /* The last moment to cancel: once C_InitToken ran, the key must get
+     * its derived SO PIN and a user PIN, or it is of no use. */
+    if ((rc = rk_progress_tell(&pt, STEP("init", "initialising the key", 10))) != 0) goto out;
     /* Raw C_InitToken with a 32-byte space-padded label: libp11's
      * PKCS11_init_token needs libp11's slot enumeration, whose release closes
      * every session of every slot (logging out any other open key) and
@@ -727,7 +729,7 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
         goto out;
     }
 
-    progress(o->progress, o->progress_arg, "reading the new serial", 40);
+    rk_progress_note(&pt, STEP("serial", "reading the new serial", 40));
     if ((rv = ctx->fl->C_GetTokenInfo(slot, &ti)) != CKR_OK) {
         rc = fail_rv(rv, "initialising the key");
         goto out;
@@ -748,7 +750,7 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
     }
     int changed = strcmp(tmp_so, so_pin) != 0;
     if (changed) {
-        progress(o->progress, o->progress_arg, "setting the SO PIN", 55);
+        rk_progress_note(&pt, STEP("so_pin", "setting the SO PIN", 55));
         rv = ctx->fl->C_Login(s, CKU_SO, (CK_UTF8CHAR *)tmp_so, strlen(tmp_so));
         if (rv == CKR_OK)
             rv = ctx->fl->C_SetPIN(s, (CK_UTF8CHAR *)tmp_so, strlen(tmp_so), (CK_UTF8CHAR *)so_pin,
@@ -759,13 +761,13 @@ int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char
             goto out;
         }
     }
-    progress(o->progress, o->progress_arg, "setting the user PIN", 75);
+    rk_progress_note(&pt, STEP("user_pin", "setting the user PIN", 75));
     /* after a change the security officer is still logged in: the user PIN
      * is set in that login (a login costs a key derivation on the key) */
     rc = changed ? init_user_pin(ctx, s, user_pin) : so_set_user_pin(ctx, s, so_pin, user_pin);
     if (rc) goto out;
     if (!o->user_pin) snprintf(pin_out, RK_TOKEN_PIN_MAX, "%s", user_pin);
-    progress(o->progress, o->progress_arg, "done", 100);
+    rk_progress_note(&pt, STEP("done", "key initialised", 100));
 out:
     if (s != CK_INVALID_HANDLE) ctx->fl->C_CloseSession(s);
     rk_wipe(so_pin, sizeof so_pin);
@@ -823,7 +825,7 @@ static int find_by_id(CK_OBJECT_HANDLE *h, rk_token *t, CK_OBJECT_CLASS cls,
 }
 
 int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const char *label,
-                    rk_token_progress fn, void *arg)
+                    rk_progress_fn fn, void *arg)
 {
     CK_OBJECT_HANDLE hpub, hpriv;
     CK_MECHANISM mech;
@@ -840,12 +842,15 @@ int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const 
     rk_p11_pair_init(&p, alg == RK_TOKEN_EC_P256, id, RK_TOKEN_ID_LEN, label,
                      purpose == RK_TOKEN_SIGN, purpose == RK_TOKEN_ENCRYPT);
     rk_p11_pair_for_keygen(&p, &mech);
-    progress(fn, arg, "generating the key pair on the key", 10);
+    rk_progress_track pt;
+    rk_progress_start(&pt, fn, arg, RK_OP_KEYGEN, 0);
+    int rc = rk_progress_tell(&pt, STEP("keygen", "generating the key pair on the key", 10));
+    if (rc) return rc;
     CK_RV rv =
         t->ctx->fl->C_GenerateKeyPair(t->s, &mech, p.pub, p.npub, p.priv, p.npriv, &hpub, &hpriv);
     if (rv != CKR_OK) return fail_rv(rv, "generating the key pair");
     remember_pair(t, id, hpub, hpriv);
-    progress(fn, arg, "key pair generated", 100);
+    rk_progress_note(&pt, STEP("done", "key pair generated", 100));
     return 0;
 }
 
@@ -1123,7 +1128,7 @@ static int der_name(unsigned char **out, int *len, const X509_NAME *name)
 }
 
 int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, const char *label,
-                        X509 *cert, int replace, rk_token_progress fn, void *arg)
+                        X509 *cert, int replace, rk_progress_fn fn, void *arg)
 {
     CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE ct = CKC_X_509;
@@ -1132,10 +1137,14 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
     CK_ULONG nold = 0;
     unsigned char *der = NULL, *subj = NULL, *iss = NULL, *ser = NULL;
     int derlen, subjlen, isslen, serlen;
+    rk_progress_track pt;
     int rc;
 
     if (!label || strlen(label) > 64) return rk_err_set(RK_EINVAL, "the label is too long");
-    progress(fn, arg, "checking the certificate against the key", 5);
+    rk_progress_start(&pt, fn, arg, RK_OP_CERT_WRITE, 0);
+    if ((rc = rk_progress_tell(&pt,
+                               STEP("check", "checking the certificate against the key", 5))) != 0)
+        return rc;
     if ((rc = pair_matches(t, id, id_len, cert,
                            "the certificate is not for the key pair on this key")) != 0)
         return rc;
@@ -1169,14 +1178,14 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
         {CKA_SERIAL_NUMBER, ser, (CK_ULONG)serlen},
         {CKA_VALUE, der, (CK_ULONG)derlen},
     };
-    progress(fn, arg, "writing the certificate", 30);
+    if ((rc = rk_progress_tell(&pt, STEP("write", "writing the certificate", 30))) != 0) goto out;
     CK_RV rv = t->ctx->fl->C_CreateObject(t->s, tmpl, sizeof tmpl / sizeof tmpl[0], &h);
     if (rv != CKR_OK) {
         rc = fail_rv(rv, "writing the certificate");
         goto out;
     }
     for (CK_ULONG i = 0; i < nold; i++) {
-        progress(fn, arg, "removing the old certificate", 70);
+        rk_progress_note(&pt, STEP("remove_old", "removing the old certificate", 70));
         if ((rv = t->ctx->fl->C_DestroyObject(t->s, old[i])) != CKR_OK) {
             rc = fail_rv(rv, "removing the old certificate");
             goto out;
@@ -1186,7 +1195,7 @@ int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, con
         t->made_cert = 1;
         t->made_cert_h = h;
     }
-    progress(fn, arg, "certificate written", 100);
+    rk_progress_note(&pt, STEP("done", "certificate written", 100));
     rc = 0;
 out:
     OPENSSL_free(der);

@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "conf/conf.h"
+#include "util/progress.h"
 
 #define RK_TOKEN_SERIAL_MAX 17 /* 16 characters + NUL */
 #define RK_TOKEN_LABEL_MAX  33 /* 32 characters + NUL */
@@ -49,9 +50,6 @@
 
 typedef struct rk_token_ctx rk_token_ctx;
 typedef struct rk_token rk_token;
-
-/* Progress of a long operation: a short step name and 0..100. */
-typedef void (*rk_token_progress)(void *arg, const char *step, int percent);
 
 /* The user-PIN state read live from the key. */
 enum {
@@ -142,7 +140,7 @@ typedef struct rk_token_init_opts {
     const unsigned char *secret; /* the branch secret for the SO PIN */
     size_t secret_len;           /* at least 16 bytes */
     const char *user_pin;        /* the first user PIN; NULL: generate 6 digits */
-    rk_token_progress progress;  /* may be NULL */
+    rk_progress_fn progress;     /* may be NULL (util/progress.h) */
     void *progress_arg;
 } rk_token_init_opts;
 
@@ -152,7 +150,10 @@ typedef struct rk_token_init_opts {
  * right after), user PIN. new_serial (RK_TOKEN_SERIAL_MAX bytes) receives
  * the key's serial; pin_out (RK_TOKEN_PIN_MAX bytes, may be NULL when a PIN
  * is given) receives the generated PIN, which the caller prints sealed and
- * wipes. RK_ESTATE if the key is already initialised. */
+ * wipes. RK_ESTATE if the key is already initialised. Progress (op
+ * RK_OP_TOKEN_INIT): steps "find", "init", "serial", "so_pin", "user_pin",
+ * "done"; a cancel is honoured at "find" and "init" (RK_ECANCELED, the key
+ * untouched), after which initialisation runs to its end. */
 int rk_token_init(char *new_serial, char *pin_out, rk_token_ctx *ctx, const char *serial,
                   const rk_token_init_opts *opts);
 
@@ -179,9 +180,11 @@ int rk_token_login(rk_token *t, const char *pin);
 /* Generates a key pair on the (logged-in) key: alg RK_TOKEN_EC_P256 or
  * RK_TOKEN_RSA_2048, purpose RK_TOKEN_SIGN (CKA_SIGN only) or
  * RK_TOKEN_ENCRYPT (RSA: decrypt+unwrap; EC: derive). Both halves get the
- * same random CKA_ID, written to id (RK_TOKEN_ID_LEN bytes), and label. */
+ * same random CKA_ID, written to id (RK_TOKEN_ID_LEN bytes), and label.
+ * Progress (RK_OP_KEYGEN): "keygen" before the key works (a cancel there
+ * returns RK_ECANCELED with nothing made), "done". */
 int rk_token_keygen(unsigned char *id, rk_token *t, int alg, int purpose, const char *label,
-                    rk_token_progress progress, void *progress_arg);
+                    rk_progress_fn progress, void *progress_arg);
 
 /* Writes a key pair made in software (an escrowed encryption key, see
  * ca/escrow.h) onto the (logged-in) key: a public-key object and a private
@@ -210,9 +213,11 @@ int rk_token_csr(X509_REQ **out, rk_token *t, const unsigned char *id, size_t id
 /* Writes cert to the key with the pair's CKA_ID, label, CKA_SUBJECT,
  * CKA_ISSUER and CKA_SERIAL_NUMBER, after checking that its public key is
  * the pair's. RK_EEXIST if a certificate with that id is there, unless
- * replace, which removes the old one after the new one is written. */
+ * replace, which removes the old one after the new one is written.
+ * Progress (RK_OP_CERT_WRITE): "check", "write" (a cancel at either
+ * returns RK_ECANCELED with the key unchanged), "remove_old", "done". */
 int rk_token_write_cert(rk_token *t, const unsigned char *id, size_t id_len, const char *label,
-                        X509 *cert, int replace, rk_token_progress progress, void *progress_arg);
+                        X509 *cert, int replace, rk_progress_fn progress, void *progress_arg);
 
 /* The certificate with CKA_ID id read from the key. RK_ENOTFOUND if none. */
 int rk_token_read_cert(X509 **out, rk_token *t, const unsigned char *id, size_t id_len);

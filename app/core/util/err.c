@@ -74,6 +74,7 @@ const char *rk_err_name(int code)
     case RK_ECRYPTO: return "cryptographic error";
     case RK_EVERIFY: return "verification failed";
     case RK_EINTERNAL: return "internal error";
+    case RK_ECANCELED: return "cancelled";
     default: return "unknown error";
     }
 }

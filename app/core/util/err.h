@@ -14,24 +14,25 @@
 
 enum {
     RK_OK = 0,
-    RK_EINVAL = -1,    /* bad input: the message says which field and why */
-    RK_ENOMEM = -2,    /* out of memory */
-    RK_EIO = -3,       /* file or device input/output */
-    RK_EDB = -4,       /* database failure */
-    RK_ENOTFOUND = -5, /* no such record, file or object */
-    RK_EPERM = -6,     /* not allowed: role, login, separation of duties */
-    RK_ESTATE = -7,    /* refused in the present state (illegal transition) */
-    RK_ECONF = -8,     /* configuration error: the message names file, line, key */
-    RK_EEXIST = -9,    /* already exists */
-    RK_EBUSY = -10,    /* resource busy or locked by another process */
-    RK_ETOOBIG = -11,  /* input over its size limit */
-    RK_EFORMAT = -12,  /* malformed outside data (frame, file, message) */
-    RK_EAUTH = -13,    /* wrong password or PIN, locked credential */
-    RK_EDEVICE = -14,  /* device missing, removed or failing */
-    RK_ETIMEOUT = -15, /* no answer in time */
-    RK_ECRYPTO = -16,  /* cryptographic failure */
-    RK_EVERIFY = -17,  /* a check ran and found a fault (audit chain, signature) */
-    RK_EINTERNAL = -18 /* a bug: should not happen */
+    RK_EINVAL = -1,     /* bad input: the message says which field and why */
+    RK_ENOMEM = -2,     /* out of memory */
+    RK_EIO = -3,        /* file or device input/output */
+    RK_EDB = -4,        /* database failure */
+    RK_ENOTFOUND = -5,  /* no such record, file or object */
+    RK_EPERM = -6,      /* not allowed: role, login, separation of duties */
+    RK_ESTATE = -7,     /* refused in the present state (illegal transition) */
+    RK_ECONF = -8,      /* configuration error: the message names file, line, key */
+    RK_EEXIST = -9,     /* already exists */
+    RK_EBUSY = -10,     /* resource busy or locked by another process */
+    RK_ETOOBIG = -11,   /* input over its size limit */
+    RK_EFORMAT = -12,   /* malformed outside data (frame, file, message) */
+    RK_EAUTH = -13,     /* wrong password or PIN, locked credential */
+    RK_EDEVICE = -14,   /* device missing, removed or failing */
+    RK_ETIMEOUT = -15,  /* no answer in time */
+    RK_ECRYPTO = -16,   /* cryptographic failure */
+    RK_EVERIFY = -17,   /* a check ran and found a fault (audit chain, signature) */
+    RK_EINTERNAL = -18, /* a bug: should not happen */
+    RK_ECANCELED = -19  /* stopped on request (a progress callback said so, util/progress.h) */
 };
 
 /* Records a printf-style message for the calling thread and returns code. */
