@@ -146,7 +146,7 @@ static void paid_order(char *ref, const char *name)
 }
 
 /* HQ's demo recovery key (the caller frees it). */
-static EVP_PKEY *recovery_key(void)
+__attribute__((unused)) static EVP_PKEY *recovery_key(void)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/demo-recovery.key", ef_cadir);
