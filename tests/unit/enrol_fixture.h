@@ -21,7 +21,7 @@
 #include "ca/subca.h"
 #include "ca/subca_issuer.h"
 #include "domain/order.h"
-#include "token/softkeys.h"
+#include "demo/softkeys.h"
 #include "token/token.h"
 
 #include <openssl/pem.h>
