@@ -7,6 +7,7 @@
 # forms.ini label) and the task-completion record come from the same order;
 # every print is in the audit log and the chain verifies.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/pdf-lib.bash"
 export TZ=Asia/Shanghai
 for tool in zbarimg pdftotext sqlite3; do
     command -v $tool >/dev/null || { echo "FAIL: $tool is required"; exit 1; }
@@ -107,6 +108,7 @@ for want in 数字证书业务申请表 "$REF" 证书新办 单位名称 北京�
     自取 SB1100001; do
     case "$FORM" in *"$want"*) ok ;; *) bad "form lacks '$want'" ;; esac
 done
+pdf_renders "$T/form.pdf" 1 && ok || bad "the form does not render"
 
 # The task-completion record exists once the order is delivered.
 expect 7 "no record before delivery" -- "$RACTL" print record --order "$REF" --out "$T/rec.pdf"
@@ -120,6 +122,7 @@ REC=$(pdftotext "$T/rec.pdf" - | tr -d ' ')
 for want in 任务完成记录单 "$REF" 北京示例科技有限公司 5500001 李录入 芮审核 已交付; do
     case "$REC" in *"$want"*) ok ;; *) bad "record lacks '$want'" ;; esac
 done
+pdf_renders "$T/rec.pdf" 1 && ok || bad "the record does not render"
 
 ACTIONS=$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" \
     "SELECT action || ' ' || actor FROM audit WHERE action LIKE 'print.%' ORDER BY seq")

@@ -5,6 +5,7 @@
 # boxes and their label PDF, consultations, complaints, surveys and the
 # weekly report; the audit chain verifies at the end.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/pdf-lib.bash"
 export TZ=Asia/Shanghai
 YEAR=$(date +%Y)
 
@@ -164,8 +165,15 @@ expect 0 "list" -- "$RACTL" archive list
 contains "DEMO01-XB-$YEAR-0001" "list names the box"
 contains "3/100" "three of a hundred"
 expect 0 "labels" -- "$RACTL" archive labels --box "DEMO01-XB-$YEAR-0001" --pdf "$T/labels.pdf"
-# (the label's large box number wraps after "DEMO01-"; pdftotext joins the lines)
+# The large box number on one line, above the 盒号 row (it wrapped onto
+# two lines and its second one overlapped that row).
 pdftotext "$T/labels.pdf" - | grep -q "XB-$YEAR-0001" && ok || bad "label PDF lacks the box number"
+BIG=$(pdf_line_with "$T/labels.pdf" "DEMO01-XB-$YEAR-0001" 15) && ok || bad "$BIG"
+ROW=$(pdf_line_with "$T/labels.pdf" 盒号) && ok || bad "$ROW"
+pdf_above "$T/labels.pdf" "$BIG" "$ROW" && ok || bad "the box number overlaps the 盒号 row"
+VAL=$(pdf_lines "$T/labels.pdf" | awk -F'\t' '$2 == "DEMO01-XB-'"$YEAR"'-0001"' | sed -n 2p)
+[ -n "$VAL" ] && ok || bad "the 盒号 row's value is not the box number on one line"
+pdf_renders "$T/labels.pdf" 1 && ok || bad "the labels do not render"
 pdftotext "$T/labels.pdf" - | grep -q "SB1100001" && ok || bad "label PDF lacks the first number"
 expect 6 "unknown box" -- "$RACTL" archive labels --box NOPE --pdf "$T/x.pdf"
 
@@ -200,6 +208,16 @@ contains '"counter":1,"phone":1' "by channel"
 contains '"opened":1,"resolved":1' "complaints"
 contains '"surveys":2' "surveys"
 pdftotext "$T/weekly.pdf" - | grep -q "满意度" && ok || bad "weekly PDF"
+# The consultations' subtotal adds the rows above it (one answered, one to
+# follow up); no 合计 line adds consultations, orders, complaints and surveys.
+WEEK=$(pdftotext -layout "$T/weekly.pdf" -)
+echo "$WEEK" | grep -Eq '咨询：解锁 +1 +1 +0' && ok || bad "weekly topic row: $WEEK"
+echo "$WEEK" | grep -Eq '咨询：驱动安装 +1 +0 +1' && ok || bad "weekly topic row 2: $WEEK"
+echo "$WEEK" | grep -Eq '咨询合计 +2 +1 +1 ' && ok || bad "weekly consultation subtotal: $WEEK"
+echo "$WEEK" | grep -Eq '业务合计 +3 +3 +0' && ok || bad "weekly order subtotal: $WEEK"
+echo "$WEEK" | grep -Eq '满意度调查 +2 +— +— +平均 4.50' && ok || bad "weekly surveys: $WEEK"
+echo "$WEEK" | grep -Eq '^ *合计 ' && bad "a 合计 line mixes the kinds: $WEEK" || ok
+pdf_renders "$T/weekly.pdf" 1 && ok || bad "the weekly report does not render"
 as lily
 expect 5 "weekly needs a supervisor" -- "$RACTL" report weekly
 

@@ -93,6 +93,24 @@ static double measure(doc *d, const char *text, double w, PangoAlignment al)
     return (double)ph / PANGO_SCALE;
 }
 
+/* The largest font size from size down to min at which text fits on one
+ * line of width w (min if it never does); the font is left set to it. */
+static double fit_size(doc *d, const char *text, double w, double size, double min, int bold)
+{
+    for (;;) {
+        set_font(d, size, bold);
+        pango_layout_set_width(d->lay, -1);
+        pango_layout_set_text(d->lay, text, -1);
+        int pw, ph;
+        pango_layout_get_size(d->lay, &pw, &ph);
+        double tw = (double)pw / PANGO_SCALE;
+        if (tw <= w || size <= min) return size;
+        double next = size * w / tw;
+        size = next < size - 0.5 ? next : size - 0.5;
+        if (size < min) size = min;
+    }
+}
+
 static void show(doc *d, double x, double y, const char *text, double w, PangoAlignment al)
 {
     measure(d, text, w, al);
@@ -335,8 +353,10 @@ int rk_a4_labels_pdf(const char *path, const rk_a4_label *labels, int n)
         show(&d, x, y + 16, "档案盒", w, PANGO_ALIGN_CENTER);
         set_font(&d, 11, 0);
         show(&d, x, y + 42, l->branch_name, w, PANGO_ALIGN_CENTER);
-        set_font(&d, 34, 1);
-        show(&d, x, y + 70, l->box_no, w, PANGO_ALIGN_CENTER);
+        /* The box number, as large as fits on one line (34 pt at most). */
+        fit_size(&d, l->box_no, w - 24, 34, 12, 1);
+        double bh = measure(&d, l->box_no, w - 24, PANGO_ALIGN_CENTER);
+        show(&d, x + 12, y + 70 + (45 - bh) / 2, l->box_no, w - 24, PANGO_ALIGN_CENTER);
         double ty = y + 140;
         const char *keys[6] = {"盒号", "社保号起", "社保号止", "份数", "业务类型", "装盒日期"};
         char count[16];
@@ -345,9 +365,10 @@ int rk_a4_labels_pdf(const char *path, const rk_a4_label *labels, int n)
         for (int k = 0; k < 6; k++) {
             set_font(&d, 12, 1);
             show(&d, x + 16, ty, keys[k], 80, PANGO_ALIGN_LEFT);
-            set_font(&d, 12, 0);
+            fit_size(&d, vals[k], w - 112, 12, 9, 0);
+            double vh = measure(&d, vals[k], w - 112, PANGO_ALIGN_LEFT);
             show(&d, x + 96, ty, vals[k], w - 112, PANGO_ALIGN_LEFT);
-            ty += 28;
+            ty += vh + 10 > 28 ? vh + 10 : 28;
         }
         snprintf(buf, sizeof buf, "社保号 %s 至 %s, 共 %d 份", l->ss_first, l->ss_last, l->count);
         set_font(&d, 9, 0);
@@ -379,20 +400,23 @@ int rk_a4_weekly_pdf(const char *path, const rk_a4_weekly *w)
         const rk_a4_weekly_row *r = &w->rows[i];
         char a[16], b[16], c[16];
         snprintf(a, sizeof a, "%d", r->count);
-        snprintf(b, sizeof b, "%d", r->resolved);
-        snprintf(c, sizeof c, "%d", r->follow_up);
+        snprintf(b, sizeof b, r->count_only ? "—" : "%d", r->resolved);
+        snprintf(c, sizeof c, r->count_only ? "—" : "%d", r->follow_up);
         const char *cells[5] = {r->category, a, b, c, r->notes};
-        row(&d, 5, cells, widths, NULL);
+        row(&d, 5, cells, widths, r->subtotal ? hdr : NULL);
+        if (r->subtotal) continue;
         tc += r->count;
-        tr += r->resolved;
-        tf += r->follow_up;
+        tr += r->count_only ? 0 : r->resolved;
+        tf += r->count_only ? 0 : r->follow_up;
     }
-    char a[16], b[16], c[16];
-    snprintf(a, sizeof a, "%d", tc);
-    snprintf(b, sizeof b, "%d", tr);
-    snprintf(c, sizeof c, "%d", tf);
-    const char *total[5] = {"合计", a, b, c, ""};
-    row(&d, 5, total, widths, hdr);
+    if (!w->no_total) {
+        char a[16], b[16], c[16];
+        snprintf(a, sizeof a, "%d", tc);
+        snprintf(b, sizeof b, "%d", tr);
+        snprintf(c, sizeof c, "%d", tf);
+        const char *total[5] = {"合计", a, b, c, ""};
+        row(&d, 5, total, widths, hdr);
+    }
     d.y += 20;
     snprintf(buf, sizeof buf, "填报人: %s    填报日期: %s    负责人签字: ____________",
              w->prepared_by, w->date);
@@ -478,7 +502,11 @@ int rk_a4_labels_sample(rk_a4_label *labels, int max)
         rk_a4_label *l = &labels[i];
         memset(l, 0, sizeof *l);
         snprintf(l->branch_name, sizeof l->branch_name, "演示受理点");
-        snprintf(l->box_no, sizeof l->box_no, "2024-%03d", 17 + i);
+        /* An old short number and one of today's length (<branch>-XF-<year>-NNNN). */
+        if (i == 0)
+            snprintf(l->box_no, sizeof l->box_no, "2024-%03d", 17);
+        else
+            snprintf(l->box_no, sizeof l->box_no, "DEMO01-XF-2024-%04d", 17 + i);
         snprintf(l->ss_first, sizeof l->ss_first, "110105%08d", 1000 + i * 100);
         snprintf(l->ss_last, sizeof l->ss_last, "110105%08d", 1099 + i * 150);
         l->count = i == 0 ? 100 : 150;

@@ -91,21 +91,29 @@ typedef struct rk_a4_weekly_row {
     int resolved;
     int follow_up;
     char notes[128];
+    int subtotal;   /* a section's subtotal (bold): never added into the 合计 line */
+    int count_only; /* resolved and follow-up do not apply: printed as "—" */
 } rk_a4_weekly_row;
 
-/* The weekly consultation summary (every Friday, for the manager). */
+/* The weekly consultation summary (every Friday, for the manager). The 合计
+ * line adds the rows that are no subtotal; no_total leaves it out, for a
+ * report whose rows count different things (consultations, orders,
+ * complaints, surveys) that no sum may mix. */
 typedef struct rk_a4_weekly {
     char branch_name[128];
     char week[64]; /* "2024-05-13 至 2024-05-17" */
     rk_a4_weekly_row rows[RK_A4_MAX_ROWS];
     int n_rows;
+    int no_total;
     char prepared_by[64];
     char date[32];
 } rk_a4_weekly;
 
 int rk_a4_form_pdf(const char *path, const rk_a4_form *f);
 int rk_a4_record_pdf(const char *path, const rk_a4_record *r);
-/* Four labels to a page. */
+/* Four labels to a page; the large box number is set on one line (its size
+ * shrinks to fit the label), and a value that needs two lines moves the
+ * rows below it down. */
 int rk_a4_labels_pdf(const char *path, const rk_a4_label *labels, int n);
 int rk_a4_weekly_pdf(const char *path, const rk_a4_weekly *w);
 

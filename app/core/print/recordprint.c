@@ -59,10 +59,15 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
     snprintf(out->week, sizeof out->week, "%s 至 %s", d1, d2);
     snprintf(out->prepared_by, sizeof out->prepared_by, "%s", prepared_by);
     day_text(out->date, sizeof out->date, rk_clock_now());
+    /* Its rows count different things: no 合计 line may add them up; each
+     * section has its own subtotal. */
+    out->no_total = 1;
+    rk_a4_weekly_row *r_ = NULL;
 #define ROW(cat, cnt, res, fol, ...)                                                               \
     do {                                                                                           \
+        r_ = NULL;                                                                                 \
         if (out->n_rows < RK_A4_MAX_ROWS) {                                                        \
-            rk_a4_weekly_row *r_ = &out->rows[out->n_rows++];                                      \
+            r_ = &out->rows[out->n_rows++];                                                        \
             snprintf(r_->category, sizeof r_->category, "%s", cat);                                \
             r_->count = (cnt);                                                                     \
             r_->resolved = (res);                                                                  \
@@ -70,14 +75,19 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
             snprintf(r_->notes, sizeof r_->notes, __VA_ARGS__);                                    \
         }                                                                                          \
     } while (0)
+    int answered = 0;
     for (int i = 0; i < w->n_topics; i++) {
         char cat[96];
         snprintf(cat, sizeof cat, "咨询：%s", w->topics[i].key);
         ROW(cat, w->topics[i].count, w->topics[i].extra, w->topics[i].count - w->topics[i].extra,
             "%s", "");
+        answered += w->topics[i].extra;
     }
-    ROW("咨询合计", w->consultations, 0, 0, "柜台 %d，电话 %d，网上 %d，远程 %d",
-        w->channels[0].count, w->channels[1].count, w->channels[2].count, w->channels[3].count);
+    ROW("咨询合计", w->consultations, answered, w->consultations - answered,
+        "柜台 %d，电话 %d，网上 %d，远程 %d", w->channels[0].count, w->channels[1].count,
+        w->channels[2].count, w->channels[3].count);
+    if (r_) r_->subtotal = 1;
+    int all = 0, all_done = 0, all_open = 0;
     /* Orders per business type: done (issued or later) and still open. */
     for (int i = 0; i < w->n_order_states; i++) {
         const rk_weekly_count *c = &w->order_states[i];
@@ -99,11 +109,17 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
         char cat[96];
         snprintf(cat, sizeof cat, "业务：%s", rk_business_label(c->key, 1));
         ROW(cat, total, done, total - done - closed, "%s", closed ? "含退回或取消" : "");
+        all += total;
+        all_done += done;
+        all_open += total - done - closed;
     }
+    ROW("业务合计", all, all_done, all_open, "%s", all_done + all_open < all ? "含退回或取消" : "");
+    if (r_) r_->subtotal = 1;
     ROW("超期未办结业务", w->overdue, 0, w->overdue, "%s", "");
     ROW("投诉", w->complaints_opened, w->complaints_resolved, w->complaints_overdue,
         "超期未办结 %d", w->complaints_overdue);
     rk_service_average(avg, sizeof avg, w->score_sum, w->surveys);
     ROW("满意度调查", w->surveys, 0, 0, "平均 %s 分", avg);
+    if (r_) r_->count_only = 1;
 #undef ROW
 }
