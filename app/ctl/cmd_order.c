@@ -6,6 +6,7 @@
 #include "ctl.h"
 
 #include "domain/authcode.h"
+#include "domain/certreg.h"
 
 #include "audit/audit.h"
 #include "ca/certinfo.h"
@@ -511,7 +512,9 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl order show REF [--reveal]\n\n"
-               "Shows an order: state, fees, deadline, clerks, fields and documents.\n"
+               "Shows an order: state, fees, deadline, clerks, fields, documents, the\n"
+               "certificate it acts on and the certificates it produced (serial, usage,\n"
+               "status, key; JSON \"acts_on\" and \"certificates\").\n"
                "Personal data is masked; --reveal shows it in clear and is audited.\n");
         return 0;
     }
@@ -621,6 +624,36 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
                 printf("    %-18s %s %dx%d %lld bytes, sha256 %.16s\n", form.docs[i]->name,
                        d->format, d->width, d->height, (long long)d->bytes, d->sha256);
         }
+    }
+    rk_json_arr_end(&j);
+    /* The certificates the order produced, and the one it acts on. */
+    rk_certreg_cert certs[8];
+    int nc = 0;
+    if ((rc = rk_certreg_of_order(certs, 8, &nc, l, o->id)) != 0) {
+        rk_buf_free(&b);
+        goto out;
+    }
+    rk_json_kstr(&j, "acts_on", o->cert_serial[0] ? o->cert_serial : NULL);
+    rk_json_key(&j, "certificates");
+    rk_json_arr_begin(&j);
+    if (!ctl->json && o->cert_serial[0]) printf("  acts on     certificate %s\n", o->cert_serial);
+    if (!ctl->json && (nc || rk_business_produces_cert(o->business)))
+        printf("  certificates%s\n", nc ? ":" : " none produced yet");
+    for (int i = 0; i < nc; i++) {
+        char nb[32], na[32];
+        rk_ctl_time(nb, sizeof nb, certs[i].not_before);
+        rk_ctl_time(na, sizeof na, certs[i].not_after);
+        rk_json_obj_begin(&j);
+        rk_json_kstr(&j, "serial", certs[i].serial);
+        rk_json_kstr(&j, "usage", certs[i].usage);
+        rk_json_kstr(&j, "status", certs[i].status);
+        rk_json_kstr(&j, "key_serial", certs[i].key_serial[0] ? certs[i].key_serial : NULL);
+        rk_json_kint(&j, "not_before", certs[i].not_before);
+        rk_json_kint(&j, "not_after", certs[i].not_after);
+        rk_json_obj_end(&j);
+        if (!ctl->json)
+            printf("    %-34s %-4s %-9s key %s, valid %s .. %s\n", certs[i].serial, certs[i].usage,
+                   certs[i].status, certs[i].key_serial[0] ? certs[i].key_serial : "-", nb, na);
     }
     rk_json_arr_end(&j);
     rk_json_obj_end(&j);

@@ -123,6 +123,69 @@ for want in 任务完成记录单 "$REF" 北京示例科技有限公司 5500001 
     case "$REC" in *"$want"*) ok ;; *) bad "record lacks '$want'" ;; esac
 done
 pdf_renders "$T/rec.pdf" 1 && ok || bad "the record does not render"
+# The record names the certificate the order produced, in Chinese.
+S1=$(openssl x509 -in "$T/cert.pem" -noout -serial | cut -d= -f2)
+case "$REC" in *"$S1（签名）"*) ok ;; *) bad "record lacks the new certificate $S1: $REC" ;; esac
+case "$REC" in *柜台领取*) ok ;; *) bad "record remark not in Chinese: $REC" ;; esac
+case "$REC" in *"entered by"*|*"delivered by"*) bad "English in the record: $REC" ;; *) ok ;; esac
+# order show lists the certificates the order produced.
+expect 0 "show lists the certificate" -- "$RACTL" order show "$REF"
+contains "certificates:" "a certificates section"
+contains "$S1" "the produced serial"
+SHOWN=$("$RACTL" --json order show "$REF" | python3 -c \
+    'import json,sys; d=json.load(sys.stdin); print(d["certificates"][0]["serial"], d["certificates"][0]["usage"], d["certificates"][0]["key_serial"])')
+[ "$SHOWN" = "$S1 sign 5500001" ] && ok || bad "order show --json certificates: $SHOWN"
+
+# A lost key's reissue: its record shows the new certificate, not the
+# revoked one it replaced; order show names both.
+as lily
+R2=$("$RACTL" -q order new --business reissue --kind organisation --field "cert_serial=$S1" \
+    --field reason=丢失 --field enterprise_name=北京示例科技有限公司 --field uscc=91350100M000100Y43 \
+    --field legal_rep_name=张三 --field legal_rep_id=11010519491231002X \
+    --field legal_rep_mobile=13800138000 --field agent_name=李四 --field agent_id=110105491231002 \
+    --field agent_mobile=13900139000 --field email=it@example.com --field invoice_type=ordinary \
+    --field delivery=pickup --field ssn=SB1100001 --paper application_form --paper agent_id_card \
+    --submit) && ok || bad "reissue order: $R2"
+as ray; "$RACTL" -q order approve "$R2" >/dev/null || bad "approve reissue"
+as lily
+FEE2=$("$RACTL" --json order show "$R2" | sed -n 's/.*"fee_total":\([0-9]*\).*/\1/p')
+[ "${FEE2:-0}" -gt 0 ] && "$RACTL" -q order pay "$R2" --method cash \
+    --amount "$(printf '%d.%02d' $((FEE2 / 100)) $((FEE2 % 100)))"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k2.pem" \
+    -out "$T/cert2.pem" -subj "/CN=北京示例科技有限公司" -days 365 -utf8 2>/dev/null
+S2=$(openssl x509 -in "$T/cert2.pem" -noout -serial | cut -d= -f2)
+expect 0 "issue the reissue" -- "$RACTL" order issue "$R2" --cert "$T/cert2.pem" --key-serial 5500002
+expect 0 "deliver the reissue" -- "$RACTL" order deliver "$R2" --method pickup
+expect 0 "record of the reissue" -- "$RACTL" print record --order "$R2" --out "$T/rec2.pdf"
+REC2=$(pdftotext "$T/rec2.pdf" - | tr -d ' ')
+case "$REC2" in *"$S2（签名）"*) ok ;; *) bad "reissue record lacks the new $S2: $REC2" ;; esac
+case "$REC2" in *"$S1"*) bad "reissue record shows the old, revoked $S1" ;; *) ok ;; esac
+pdf_renders "$T/rec2.pdf" 1 && ok || bad "the reissue record does not render"
+ACTS=$("$RACTL" --json order show "$R2" | python3 -c \
+    'import json,sys; d=json.load(sys.stdin); print(d["acts_on"], d["certificates"][0]["serial"])')
+[ "$ACTS" = "$S1 $S2" ] && ok || bad "reissue order show: $ACTS"
+
+# An individual's record: the person's name and masked ID number, not a unit.
+as lily
+R3=$("$RACTL" -q order new --business new --kind individual --field applicant_name=赵六 \
+    --field applicant_id=11010519491231002X --field applicant_mobile=13800138000 \
+    --field email=a@example.com --field invoice_type=ordinary --field delivery=pickup \
+    --paper application_form --paper id_card --submit) && ok || bad "individual order"
+as ray; "$RACTL" -q order approve "$R3" >/dev/null || bad "approve individual"
+as lily
+FEE3=$("$RACTL" --json order show "$R3" | sed -n 's/.*"fee_total":\([0-9]*\).*/\1/p')
+"$RACTL" -q order pay "$R3" --method cash --amount "$(printf '%d.%02d' $((FEE3 / 100)) $((FEE3 % 100)))"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k3.pem" \
+    -out "$T/cert3.pem" -subj "/CN=赵六" -days 365 -utf8 2>/dev/null
+"$RACTL" -q order issue "$R3" --cert "$T/cert3.pem" --key-serial 5500003 || bad "issue individual"
+"$RACTL" -q order deliver "$R3" --method pickup || bad "deliver individual"
+expect 0 "record of an individual" -- "$RACTL" print record --order "$R3" --out "$T/rec3.pdf"
+REC3=$(pdftotext "$T/rec3.pdf" - | tr -d ' ')
+case "$REC3" in *申请人姓名*赵六*) ok ;; *) bad "individual record: $REC3" ;; esac
+case "$REC3" in *单位名称*|*统一社会信用代码*) bad "an individual's record names a unit: $REC3" ;; *) ok ;; esac
+case "$REC3" in *证件号码*) ok ;; *) bad "individual record lacks the ID row" ;; esac
+case "$REC3" in *11010519491231002X*) bad "the ID number is not masked" ;; *) ok ;; esac
+pdf_renders "$T/rec3.pdf" 1 && ok || bad "the individual's record does not render"
 
 ACTIONS=$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" \
     "SELECT action || ' ' || actor FROM audit WHERE action LIKE 'print.%' ORDER BY seq")

@@ -11,6 +11,7 @@
 #include "domain/authcode.h"
 #include "domain/certstatus.h"
 #include "domain/order.h"
+#include "print/orderprint.h"
 
 static rk_actor lily, ray, rex;
 
@@ -698,6 +699,55 @@ static void test_authcode(void)
     CHECK_INT(rk_authcode_secret(got, sizeof got, l, qref, RK_AUTHCODE_CERT), RK_ESTATE);
 }
 
+/* The certificates an order produced, and its task-completion record:
+ * the new certificate (not the one it replaced), an individual's name and
+ * masked ID number rather than a unit's, the remark in Chinese. */
+static void test_produced(void)
+{
+    char ref[RK_ORDER_REF_MAX], rref[RK_ORDER_REF_MAX];
+    rk_order o;
+    rk_cert_record c;
+    rk_certreg_cert certs[4];
+    rk_a4_record rec;
+    int n = -1;
+
+    at("2026-03-03T09:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    CHECK_INT(rk_certreg_of_order(certs, 4, &n, l, o.id), 0);
+    CHECK_INT(n, 0);
+    cert(&c, "C0FFEE01", "sign", 365);
+    CHECK_INT(rk_order_issue(l, &lily, ref, &c), 0);
+    CHECK_INT(rk_order_deliver(l, &lily, ref, "pickup", NULL), 0);
+    CHECK_INT(rk_certreg_of_order(certs, 4, &n, l, o.id), 0);
+    CHECK_INT(n, 1);
+    CHECK_STR(certs[0].serial, "C0FFEE01");
+    CHECK_STR(certs[0].usage, "sign");
+    CHECK_STR(certs[0].status, "valid");
+    CHECK_INT(rk_orderprint_record(l, ref, &rec), 0);
+    CHECK_STR(rec.cert_serial, "C0FFEE01（签名）");
+    CHECK_STR(rec.subject_label, "申请人姓名");
+    CHECK_STR(rec.code_label, "证件号码");
+    CHECK(strstr(rec.credit_code, "*") != NULL);
+    CHECK_STR(rec.notes, "柜台领取");
+
+    /* A reissue: the record shows the new certificate, the old is revoked. */
+    CHECK_INT(make(rref, &lily, "individual", "reissue", "C0FFEE01", 0), 0);
+    CHECK_INT(rk_order_approve(l, &ray, rref, NULL), 0);
+    CHECK_INT(rk_order_get(l, rref, &o), 0);
+    if (o.fee_total) CHECK_INT(rk_order_pay(l, &lily, rref, "cash", o.fee_total), 0);
+    cert(&c, "C0FFEE02", "sign", 365);
+    CHECK_INT(rk_order_issue(l, &lily, rref, &c), 0);
+    CHECK_INT(rk_order_redispatch(l, &lily, rref, "mail", "北京市朝阳区建国路1号"), 0);
+    CHECK_INT(rk_order_deliver(l, &lily, rref, "mail", "SF1234567890"), 0);
+    CHECK_INT(rk_orderprint_record(l, rref, &rec), 0);
+    CHECK_STR(rec.cert_serial, "C0FFEE02（签名）");
+    CHECK_STR(rec.notes, "邮寄交付，快递单号 SF1234567890");
+    CHECK_STR(cert_status("C0FFEE01"), "revoked");
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -709,6 +759,7 @@ int main(void)
     test_suspension_and_renewals();
     test_register();
     test_authcode();
+    test_produced();
     rk_ledger_free(l);
     rk_db_close(db);
     rk_conf_free(conf);

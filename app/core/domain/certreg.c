@@ -127,3 +127,28 @@ int rk_certreg_move(rk_ledger *l, const rk_cert_record *c)
                         c->serial);
     return rc;
 }
+
+int rk_certreg_of_order(rk_certreg_cert *out, int max, int *n, rk_ledger *l, int64_t order_id)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT serial, usage, status, coalesce(key_serial, ''), not_before, "
+                          "not_after FROM certificate WHERE order_id = ? ORDER BY id");
+    *n = 0;
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, order_id);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n >= max) continue;
+        rk_certreg_cert *c = &out[(*n)++];
+        rk_db_text(c->serial, sizeof c->serial, st, 0);
+        rk_db_text(c->usage, sizeof c->usage, st, 1);
+        rk_db_text(c->status, sizeof c->status, st, 2);
+        rk_db_text(c->key_serial, sizeof c->key_serial, st, 3);
+        c->not_before = sqlite3_column_int64(st, 4);
+        c->not_after = sqlite3_column_int64(st, 5);
+    }
+    if (s != SQLITE_DONE) rc = rk_db_fail(l->db, "cannot read the order's certificates");
+    rk_db_release(l->db, st);
+    return rc;
+}

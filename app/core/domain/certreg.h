@@ -26,6 +26,19 @@ typedef struct rk_certreg_row {
     int64_t suspended_at; /* 0 unless suspended */
 } rk_certreg_row;
 
+/* A certificate an order produced, as its order shows it. */
+typedef struct rk_certreg_cert {
+    char serial[64]; /* upper-case hex */
+    char usage[8];   /* sign, enc */
+    char status[16]; /* valid, suspended, revoked */
+    char key_serial[40];
+    int64_t not_before, not_after;
+} rk_certreg_cert;
+
+/* The certificates order_id produced, oldest first: up to max into out,
+ * their number in *n (a recovery moves a certificate and produces none). */
+int rk_certreg_of_order(rk_certreg_cert *out, int max, int *n, rk_ledger *l, int64_t order_id);
+
 /* The register's row for serial. RK_ENOTFOUND naming the serial. */
 int rk_certreg_find(rk_ledger *l, const char *serial, rk_certreg_row *out);
 

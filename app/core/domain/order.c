@@ -1215,12 +1215,18 @@ static int deliver_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const c
              o->entered_by[0] ? o->entered_by : "-", o->reviewed_by[0] ? o->reviewed_by : "-",
              o->issued_by[0] ? o->issued_by : "-", by->login, method,
              tracking && *tracking ? " " : "", tracking && *tracking ? tracking : "");
+    /* The record's remark, printed on the task-completion record. */
+    char remark[256];
+    if (!strcmp(method, "mail"))
+        snprintf(remark, sizeof remark, "邮寄交付，快递单号 %s", tracking);
+    else
+        snprintf(remark, sizeof remark, "柜台领取");
     rc = rk_db_cached(l->db, &st,
                       "INSERT INTO task_record(order_id, completed_at, summary) VALUES (?, ?, ?)");
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, rk_clock_now());
-    sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, remark, -1, SQLITE_STATIC);
     if ((rc = rk_db_step_done(l->db, st, "cannot write the task-completion record")) != 0)
         return rc;
     return record(l, by, "issue", "order.delivered", "issued", o, summary);

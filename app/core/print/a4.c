@@ -317,8 +317,9 @@ int rk_a4_record_pdf(const char *path, const rk_a4_record *r)
     show(&d, MARGIN, d.y, buf, PAGE_W - 2 * MARGIN, PANGO_ALIGN_CENTER);
     d.y += 26;
     pair_row(&d, "受理单号", r->order_ref, "业务类型", r->operation);
-    pair_row(&d, "单位名称", r->enterprise, NULL, NULL);
-    pair_row(&d, "统一社会信用代码", r->credit_code, "社保登记号", r->social_security_no);
+    pair_row(&d, r->subject_label[0] ? r->subject_label : "单位名称", r->enterprise, NULL, NULL);
+    pair_row(&d, r->code_label[0] ? r->code_label : "统一社会信用代码", r->credit_code,
+             "社保登记号", r->social_security_no);
     pair_row(&d, "证书序列号", r->cert_serial, NULL, NULL);
     pair_row(&d, "USB Key 序列号", r->key_serial, "处理结果", r->result);
     pair_row(&d, "受理时间", r->received_at, "完成时间", r->completed_at);

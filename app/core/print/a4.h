@@ -59,11 +59,13 @@ typedef struct rk_a4_form {
 typedef struct rk_a4_record {
     char branch_name[128];
     char order_ref[40];
-    char enterprise[128];
-    char credit_code[24];
+    char subject_label[32]; /* "" = 单位名称; an individual's: 申请人姓名 */
+    char enterprise[128];   /* the unit's name, or the person's */
+    char code_label[32];    /* "" = 统一社会信用代码; an individual's: 证件号码 */
+    char credit_code[40];
     char social_security_no[40];
     char operation[64];
-    char cert_serial[80];
+    char cert_serial[200]; /* the certificates the order produced (or acted on) */
     char key_serial[40];
     char received_at[32];
     char completed_at[32];

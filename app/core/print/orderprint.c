@@ -6,6 +6,7 @@
 #include "orderprint.h"
 
 #include "audit/record.h"
+#include "domain/certreg.h"
 #include "domain/clerk.h"
 #include "domain/feelines.h"
 #include "domain/fees.h"
@@ -270,12 +271,29 @@ int rk_orderprint_record(rk_ledger *l, const char *ref, rk_a4_record *rec)
     snprintf(rec->branch_name, sizeof rec->branch_name, "%s", l->conf->branch_name);
     snprintf(rec->order_ref, sizeof rec->order_ref, "%s", o->ref);
     snprintf(rec->enterprise, sizeof rec->enterprise, "%s", o->subject_name);
-    v = rk_order_value(o, "uscc");
-    snprintf(rec->credit_code, sizeof rec->credit_code, "%s", v ? v : "");
+    if (!strcmp(o->subscriber, "individual")) {
+        /* A person: their name and their (masked) identity number. */
+        snprintf(rec->subject_label, sizeof rec->subject_label, "申请人姓名");
+        snprintf(rec->code_label, sizeof rec->code_label, "证件号码");
+        v = rk_order_value(o, "applicant_id");
+        if (v) rk_mask(rec->credit_code, sizeof rec->credit_code, "id", v);
+    } else {
+        v = rk_order_value(o, "uscc");
+        snprintf(rec->credit_code, sizeof rec->credit_code, "%s", v ? v : "");
+    }
     v = rk_order_value(o, "ssn");
     snprintf(rec->social_security_no, sizeof rec->social_security_no, "%s", v ? v : "");
     snprintf(rec->operation, sizeof rec->operation, "%s", rk_business_label(o->business, 1));
-    snprintf(rec->cert_serial, sizeof rec->cert_serial, "%s", o->cert_serial);
+    /* The certificates the order produced; else the one it acted on. */
+    rk_certreg_cert certs[4];
+    int nc = 0;
+    if ((rc = rk_certreg_of_order(certs, 4, &nc, l, o->id)) != 0) goto out;
+    for (int i = 0; i < nc; i++) {
+        size_t used = strlen(rec->cert_serial);
+        snprintf(rec->cert_serial + used, sizeof rec->cert_serial - used, "%s%s（%s）",
+                 i ? "，" : "", certs[i].serial, !strcmp(certs[i].usage, "enc") ? "加密" : "签名");
+    }
+    if (nc == 0) snprintf(rec->cert_serial, sizeof rec->cert_serial, "%s", o->cert_serial);
     local_time(rec->received_at, sizeof rec->received_at,
                o->submitted_at ? o->submitted_at : o->created_at, DATE_TIME);
     clerk_name(l, o->entered_by, rec->entry_clerk, sizeof rec->entry_clerk);
