@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -59,6 +60,12 @@ static int entry_hash(char out[65], int64_t seq, int64_t at, const rk_audit_entr
     if (!ok) return rk_err_set(RK_ECRYPTO, "cannot compute the audit hash");
     rk_hex_encode(out, digest, 32, RK_HEX_LOWER);
     return 0;
+}
+
+int rk_audit_hash(char out[65], int64_t seq, int64_t at, const rk_audit_entry *e,
+                  const char *prev_hash)
+{
+    return entry_hash(out, seq, at, e, prev_hash);
 }
 
 int rk_audit_append(rk_db *db, const rk_audit_entry *e, int64_t *seq_out)
@@ -158,5 +165,93 @@ int rk_audit_verify(rk_db *db, int64_t *checked, int64_t *bad_seq)
     if (!rc && s != SQLITE_DONE) rc = rk_db_fail(db, "cannot read the audit log");
     rk_db_release(db, st);
     *checked = n;
+    return rc;
+}
+
+void rk_audit_rows_free(rk_audit_row *rows, int n)
+{
+    for (int i = 0; rows && i < n; i++) {
+        free(rows[i].actor);
+        free(rows[i].role);
+        free(rows[i].action);
+        free(rows[i].order_id);
+        free(rows[i].before);
+        free(rows[i].after);
+        free(rows[i].detail);
+    }
+    free(rows);
+}
+
+static int dup_col(char **out, sqlite3_stmt *st, int i)
+{
+    const char *s = col(st, i);
+    *out = NULL;
+    if (s && !(*out = strdup(s))) return rk_err_oom();
+    return 0;
+}
+
+static int audit_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_audit_row *r = elem;
+    int rc;
+    (void)arg;
+    r->seq = sqlite3_column_int64(st, 0);
+    r->at = sqlite3_column_int64(st, 1);
+    if ((rc = dup_col(&r->actor, st, 2)) || (rc = dup_col(&r->role, st, 3)) ||
+        (rc = dup_col(&r->action, st, 4)) || (rc = dup_col(&r->order_id, st, 5)) ||
+        (rc = dup_col(&r->before, st, 6)) || (rc = dup_col(&r->after, st, 7)) ||
+        (rc = dup_col(&r->detail, st, 8)))
+        return rc;
+    rk_db_text(r->prev_hash, sizeof r->prev_hash, st, 9);
+    rk_db_text(r->hash, sizeof r->hash, st, 10);
+    return 0;
+}
+
+int rk_audit_read(rk_audit_row **out, int *n, rk_db *db, int64_t after, int max)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT seq, at, actor, role, action, order_id, before, after, detail, "
+                           "prev_hash, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?");
+    *out = NULL;
+    *n = 0;
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, max);
+    rc = rk_db_collect((void **)out, n, db, st, sizeof **out, audit_row, NULL, "audit entries");
+    return rc;
+}
+
+int rk_audit_head(int64_t *seq, char hash[65], rk_db *db)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(db, &st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    *seq = 0;
+    memcpy(hash, GENESIS, 65);
+    if (rc) return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        rk_db_text(hash, 65, st, 1);
+    } else if (s != SQLITE_DONE)
+        rc = rk_db_fail(db, "cannot read the audit log");
+    rk_db_release(db, st);
+    return rc;
+}
+
+int rk_audit_hash_at(char hash[65], rk_db *db, int64_t seq)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(db, &st, "SELECT hash FROM audit WHERE seq = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, seq);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rk_db_text(hash, 65, st, 0);
+    else
+        rc = s == SQLITE_DONE
+                 ? rk_err_set(RK_ENOTFOUND, "the audit log has no entry %lld", (long long)seq)
+                 : rk_db_fail(db, "cannot read the audit log");
+    rk_db_release(db, st);
     return rc;
 }

@@ -31,6 +31,32 @@ typedef struct rk_audit_entry {
  * *seq (may be NULL) receives its number. */
 int rk_audit_append(rk_db *db, const rk_audit_entry *e, int64_t *seq);
 
+/* The hash of an entry with sequence seq and time at that follows the
+ * entry whose hash is prev_hash (64 zeros for the first): what
+ * rk_audit_append stores, so a copy of the log (HQ's) can check that an
+ * entry belongs to the chain. RK_ECRYPTO if hashing fails. */
+int rk_audit_hash(char out[65], int64_t seq, int64_t at, const rk_audit_entry *e,
+                  const char *prev_hash);
+
+/* An entry as stored, for copies of the log (the sync daemon pushes them
+ * to HQ). Strings are owned by the row (NULL for SQL NULL). */
+typedef struct rk_audit_row {
+    int64_t seq, at;
+    char *actor, *role, *action, *order_id, *before, *after, *detail;
+    char prev_hash[65], hash[65];
+} rk_audit_row;
+
+/* Up to max entries with seq > after, in order, into a new array *out
+ * (rk_audit_rows_free); *n is their count. */
+int rk_audit_read(rk_audit_row **out, int *n, rk_db *db, int64_t after, int max);
+void rk_audit_rows_free(rk_audit_row *rows, int n);
+
+/* The newest entry's seq and hash (0 and 64 zeros for an empty log). */
+int rk_audit_head(int64_t *seq, char hash[65], rk_db *db);
+
+/* The hash of entry seq; RK_ENOTFOUND if the log holds no such entry. */
+int rk_audit_hash_at(char hash[65], rk_db *db, int64_t seq);
+
 /* Walks the whole chain. 0 if intact (*checked = number of entries);
  * RK_EVERIFY naming the first bad entry (its seq also in *bad_seq) and
  * what is wrong with it. */

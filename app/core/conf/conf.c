@@ -27,6 +27,7 @@ typedef struct parse_state {
     char database[PATH_MAX];
     char spool_dir[PATH_MAX];
     char hq_ca_certs[PATH_MAX];
+    char hq_config_cert[PATH_MAX];
 } parse_state;
 
 static int copy_value(parse_state *st, char *dst, size_t n, const char *section, const char *key,
@@ -194,6 +195,57 @@ static int pilot_regions(parse_state *st, rk_conf *c, const char *value)
     return 1;
 }
 
+static int parse_long(parse_state *st, long *dst, const char *section, const char *key,
+                      const char *value, long lo, long hi)
+{
+    int v;
+    if (hi <= 2147483647L) {
+        if (!parse_int(st, &v, section, key, value, lo, hi)) return 0;
+        *dst = v;
+        return 1;
+    }
+    char *end;
+    errno = 0;
+    long x = strtol(value, &end, 10);
+    if (errno || end == value || *end || x < lo || x > hi) {
+        snprintf(st->error, sizeof st->error, "[%s] %s: '%s' is not a whole number from %ld to %ld",
+                 section, key, value, lo, hi);
+        return 0;
+    }
+    *dst = x;
+    return 1;
+}
+
+/* [sync]: the sync daemon's transport and schedule. */
+static int handle_sync(parse_state *st, const char *section, const char *key, const char *value)
+{
+    rk_conf *c = st->conf;
+    if (!strcmp(key, "interval"))
+        return parse_int(st, &c->sync_interval, section, key, value, 60, 86400);
+    if (!strcmp(key, "batch")) return parse_int(st, &c->sync_batch, section, key, value, 1, 500);
+    if (!strcmp(key, "bandwidth"))
+        return parse_long(st, &c->sync_bandwidth, section, key, value, 0, 1000000000000L);
+    if (!strcmp(key, "proxy"))
+        return copy_value(st, c->sync_proxy, sizeof c->sync_proxy, section, key, value);
+    if (!strcmp(key, "connect_timeout"))
+        return parse_int(st, &c->sync_connect_timeout, section, key, value, 1, 300);
+    if (!strcmp(key, "timeout"))
+        return parse_int(st, &c->sync_timeout, section, key, value, 5, 3600);
+    if (!strcmp(key, "max_attempts"))
+        return parse_int(st, &c->sync_max_attempts, section, key, value, 1, 50);
+    if (!strcmp(key, "archive_url"))
+        return copy_value(st, c->sync_archive_url, sizeof c->sync_archive_url, section, key, value);
+    if (!strcmp(key, "archive_chunk"))
+        return parse_long(st, &c->sync_archive_chunk, section, key, value, 65536, 67108864);
+    if (!strcmp(key, "archive_keep_days"))
+        return parse_int(st, &c->sync_archive_keep_days, section, key, value, -1, 36500);
+    if (!strcmp(key, "reconcile_days"))
+        return parse_int(st, &c->sync_reconcile_days, section, key, value, 1, 366);
+    if (!strcmp(key, "device_key"))
+        return copy_value(st, c->sync_device_key, sizeof c->sync_device_key, section, key, value);
+    return unknown_key(st, section, key);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
     parse_state *st = user;
@@ -219,6 +271,10 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (IS("paths", "database")) return COPY(st->database);
     if (IS("hq", "url")) return COPY(c->hq_url);
     if (IS("hq", "ca_certs")) return COPY(st->hq_ca_certs);
+    if (IS("hq", "config_cert")) return COPY(st->hq_config_cert);
+    if (IS("hq", "cmp_url")) return COPY(c->hq_cmp_url);
+    if (IS("hq", "enrol_ref")) return COPY(c->hq_enrol_ref);
+    if (!strcmp(section, "sync")) return handle_sync(st, section, key, value);
     if (IS("hq", "issuance")) {
         if (strcmp(value, "local") && strcmp(value, "cmp")) {
             snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
@@ -257,7 +313,7 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (strcmp(section, "branch") && strcmp(section, "paths") && strcmp(section, "hq") &&
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
         strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
-        strcmp(section, "idreader") && strcmp(section, "validate")) {
+        strcmp(section, "idreader") && strcmp(section, "validate") && strcmp(section, "sync")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }
@@ -328,6 +384,25 @@ static void set_defaults(rk_conf *c)
     strcpy(c->printer_fallback, "box");
     c->scanner_dpi = 300;
     strcpy(c->scanner_mode, "Color");
+    c->sync_interval = 900;
+    c->sync_batch = 200;
+    c->sync_connect_timeout = 10;
+    c->sync_timeout = 60;
+    c->sync_max_attempts = 6;
+    c->sync_archive_chunk = 1048576;
+    c->sync_archive_keep_days = 90;
+    c->sync_reconcile_days = 30;
+    strcpy(c->sync_device_key, "rakiosk-device");
+}
+
+/* A configuration bundle's file in force replaces the shipped one. */
+static void bundle_file(rk_conf *c, char *field, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    int w = snprintf(path, sizeof path, "%s/config/current/%s", c->data_dir, name);
+    if (w > 0 && (size_t)w < sizeof path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        strcpy(field, path);
 }
 
 static int check_required(rk_conf *c, parse_state *st)
@@ -393,7 +468,9 @@ int rk_conf_load(rk_conf **out, const char *path)
         resolve(c->printer_spool_dir, sizeof c->printer_spool_dir, c->data_dir,
                 st.spool_dir[0] ? st.spool_dir : "print-spool") ||
         (st.hq_ca_certs[0] &&
-         resolve(c->hq_ca_certs, sizeof c->hq_ca_certs, c->data_dir, st.hq_ca_certs))) {
+         resolve(c->hq_ca_certs, sizeof c->hq_ca_certs, c->data_dir, st.hq_ca_certs)) ||
+        (st.hq_config_cert[0] &&
+         resolve(c->hq_config_cert, sizeof c->hq_config_cert, c->data_dir, st.hq_config_cert))) {
         rc = rk_err_set(RK_ECONF, "%s: [paths]: path too long", c->path);
         goto fail;
     }
@@ -402,6 +479,11 @@ int rk_conf_load(rk_conf **out, const char *path)
         (rc = resolve_file(c, c->calendar, "calendar")) ||
         (rc = resolve_file(c, c->knowledge, "knowledge")))
         goto fail;
+    bundle_file(c, c->fees, "fees.ini");
+    bundle_file(c, c->forms, "forms.ini");
+    bundle_file(c, c->profiles, "profiles.ini");
+    bundle_file(c, c->calendar, "calendar.ini");
+    bundle_file(c, c->knowledge, "knowledge.ini");
     for (int i = 0; i < c->n_key_models; i++) {
         rk_key_model *m = &c->key_models[i];
         if (!m->module[0]) strcpy(m->module, c->token_module);

@@ -14,6 +14,11 @@
  * else RK_SYSCONFDIR/kiosk.conf (/etc/rakiosk on an appliance), else the
  * source tree's conf/kiosk.conf (the demo branch). $RAKIOSK_DATA_DIR, when
  * set, replaces [paths] data_dir (tests and second instances use it).
+ *
+ * Configuration bundles from HQ (branch/sync_config.h) take the place of
+ * the [files] rule files: when <data_dir>/config/current/<name>.ini exists
+ * (fees.ini, forms.ini, profiles.ini, calendar.ini, knowledge.ini), that
+ * file is used instead of the one [files] names.
  */
 #ifndef RK_CONF_H
 #define RK_CONF_H
@@ -49,8 +54,25 @@ typedef struct rk_conf {
 
     /* [hq] */
     char hq_url[256];
-    char issuance[16];          /* "local" (branch sub-CA) or "cmp" (HQ's CA) */
-    char hq_ca_certs[PATH_MAX]; /* absolute: PEM of HQ's root(s) and intermediates; "" unset */
+    char issuance[16];             /* "local" (branch sub-CA) or "cmp" (HQ's CA) */
+    char hq_ca_certs[PATH_MAX];    /* absolute: PEM of HQ's root(s) and intermediates; "" unset */
+    char hq_config_cert[PATH_MAX]; /* absolute: HQ's configuration signer (pinned); "" unset */
+    char hq_cmp_url[256];          /* device enrolment: http://host:port/pkix/ */
+    char hq_enrol_ref[64];         /* the branch's enrolment reference from HQ */
+
+    /* [sync]: the sync daemon (docs/SYNC-PROTOCOL.md) */
+    int sync_interval;          /* seconds between the daemon's passes (60..86400, 900) */
+    int sync_batch;             /* events or audit entries per push (1..500, 200) */
+    long sync_bandwidth;        /* upload cap in bytes per second, 0 = none */
+    char sync_proxy[256];       /* proxy URL ("" = none; curl's environment is ignored) */
+    int sync_connect_timeout;   /* seconds (1..300, 10) */
+    int sync_timeout;           /* seconds without progress before a request is cut (5..3600, 60) */
+    int sync_max_attempts;      /* tries of a step before the pass gives up (1..50, 6) */
+    char sync_archive_url[256]; /* tus endpoint; "" = <hq url>/v1/archives/ */
+    long sync_archive_chunk;    /* bytes per PATCH (65536..67108864, 1048576) */
+    int sync_archive_keep_days; /* keep uploaded files after their order closed (-1 = always, 90) */
+    int sync_reconcile_days;    /* days the nightly reconciliation compares (1..366, 30) */
+    char sync_device_key[64];   /* label of the device key in the HSM ("rakiosk-device") */
 
     /* [files]: absolute paths, each checked to exist */
     char fees[PATH_MAX];

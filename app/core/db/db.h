@@ -119,6 +119,10 @@ int rk_db_latest_version(void);
  * the database is newer than this program. */
 int rk_db_migrate(rk_db *db, int target, int *from, int *to);
 
+/* The same for another database's numbered migrations list[0..n) (HQ's
+ * store): migration N is list[N-1], applied with user_version = N. */
+int rk_db_migrate_list(rk_db *db, const char *const *list, int n, int target, int *from, int *to);
+
 /* Runs integrity and foreign-key checks and compares the schema version;
  * appends a report to out. RK_EVERIFY if anything is wrong. */
 int rk_db_check(rk_db *db, rk_buf *out);

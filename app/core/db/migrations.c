@@ -236,6 +236,38 @@ static const char *const migrations[] = {
     "ALTER TABLE orders ADD COLUMN authcode BLOB;"
     "ALTER TABLE orders ADD COLUMN authcode_at INTEGER;"
     "ALTER TABLE orders ADD COLUMN authcode_used_at INTEGER;",
+
+    /* 6: the sync daemon's state beside the outbox: archive files queued
+     * for upload to HQ (tus location and offset, HQ's confirmation, local
+     * deletion), HQ's processing status of orders, and keys HQ recovered
+     * for key-recovery orders. */
+    "CREATE TABLE sync_archive ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  kind         TEXT NOT NULL,"
+    "  path         TEXT NOT NULL UNIQUE,"
+    "  sha256       TEXT NOT NULL,"
+    "  bytes        INTEGER NOT NULL,"
+    "  order_uuid   TEXT,"
+    "  created_at   INTEGER NOT NULL,"
+    "  location     TEXT,"
+    "  sent_bytes   INTEGER NOT NULL DEFAULT 0,"
+    "  uploaded_at  INTEGER,"
+    "  confirmed_at INTEGER,"
+    "  deleted_at   INTEGER,"
+    "  attempts     INTEGER NOT NULL DEFAULT 0,"
+    "  error        TEXT);"
+    "CREATE INDEX sync_archive_open ON sync_archive(id) WHERE uploaded_at IS NULL;"
+    "CREATE TABLE sync_order_status ("
+    "  order_uuid TEXT PRIMARY KEY,"
+    "  status     TEXT NOT NULL,"
+    "  note       TEXT NOT NULL DEFAULT '',"
+    "  at         INTEGER NOT NULL);"
+    "CREATE TABLE sync_recovered_key ("
+    "  order_uuid  TEXT NOT NULL,"
+    "  cert_serial TEXT NOT NULL,"
+    "  wrapped     BLOB NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (order_uuid, cert_serial));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -245,21 +277,21 @@ int rk_db_latest_version(void)
     return N_MIGRATIONS;
 }
 
-int rk_db_migrate(rk_db *db, int target, int *from, int *to)
+int rk_db_migrate_list(rk_db *db, const char *const *list, int n, int target, int *from, int *to)
 {
     int version, rc;
 
-    if (target <= 0 || target > N_MIGRATIONS) target = N_MIGRATIONS;
+    if (target <= 0 || target > n) target = n;
     if ((rc = rk_db_begin(db)) != 0) return rc;
     rc = rk_db_version(db, &version);
     rk_db_rollback(db);
     if (rc) return rc;
     if (from) *from = version;
-    if (version > N_MIGRATIONS)
+    if (version > n)
         return rk_err_set(RK_ESTATE,
                           "the database is at schema version %d, newer than this program (%d): "
                           "update the software",
-                          version, N_MIGRATIONS);
+                          version, n);
     while (version < target) {
         char sql[64];
         if ((rc = rk_db_begin(db)) != 0) return rc;
@@ -273,7 +305,7 @@ int rk_db_migrate(rk_db *db, int target, int *from, int *to)
             break;
         }
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
-        if ((rc = rk_db_exec(db, migrations[version])) != 0 || (rc = rk_db_exec(db, sql)) != 0 ||
+        if ((rc = rk_db_exec(db, list[version])) != 0 || (rc = rk_db_exec(db, sql)) != 0 ||
             (rc = rk_db_commit(db)) != 0) {
             rk_db_rollback(db);
             return rk_err_wrap(rc, "migration %d failed", version + 1);
@@ -282,4 +314,9 @@ int rk_db_migrate(rk_db *db, int target, int *from, int *to)
     }
     if (to) *to = version;
     return 0;
+}
+
+int rk_db_migrate(rk_db *db, int target, int *from, int *to)
+{
+    return rk_db_migrate_list(db, migrations, N_MIGRATIONS, target, from, to);
 }

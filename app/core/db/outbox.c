@@ -93,6 +93,35 @@ int rk_outbox_mark_sent(rk_db *db, int64_t upto_seq)
     return rc;
 }
 
+int rk_outbox_mark_unsent(rk_db *db, int64_t after_seq)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(db, &st, "UPDATE outbox SET sent_at = NULL WHERE seq > ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, after_seq);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot mark events as unsent");
+    rk_db_release(db, st);
+    return rc;
+}
+
+int rk_outbox_marks(rk_db *db, int64_t *sent_upto, int64_t *unsent)
+{
+    sqlite3_stmt *st;
+    int rc =
+        rk_db_cached(db, &st,
+                     "SELECT coalesce((SELECT min(seq) - 1 FROM outbox WHERE sent_at IS NULL), "
+                     "(SELECT coalesce(max(seq), 0) FROM outbox)), "
+                     "(SELECT count(*) FROM outbox WHERE sent_at IS NULL)");
+    if (rc) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *sent_upto = sqlite3_column_int64(st, 0);
+        *unsent = sqlite3_column_int64(st, 1);
+    } else
+        rc = rk_db_fail(db, "cannot read the outbox marks");
+    rk_db_release(db, st);
+    return rc;
+}
+
 void rk_outbox_event_clear(rk_outbox_event *ev)
 {
     free(ev->payload);

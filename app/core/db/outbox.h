@@ -38,6 +38,14 @@ int rk_outbox_pending(rk_db *db, rk_outbox_event *events, int max, int *n, int64
 /* Marks every event up to and including seq as sent at the current time. */
 int rk_outbox_mark_sent(rk_db *db, int64_t upto_seq);
 
+/* Marks every event after after_seq unsent again: HQ said it holds them
+ * only up to after_seq (its data was restored), so they go again. */
+int rk_outbox_mark_unsent(rk_db *db, int64_t after_seq);
+
+/* The end of the sent prefix (every event up to *sent_upto is sent; 0 if
+ * none) and the number of events unsent. */
+int rk_outbox_marks(rk_db *db, int64_t *sent_upto, int64_t *unsent);
+
 /* Frees an event's payload. */
 void rk_outbox_event_clear(rk_outbox_event *ev);
 
