@@ -1,0 +1,188 @@
+/*
+ * HQ's storage: everything rahq keeps about its branches, behind one
+ * interface so the embedded SQLite backend (store_sqlite.c, the default)
+ * can be replaced by PostgreSQL for a fleet (issue 16) without touching the
+ * server.
+ *
+ * The contract every backend keeps:
+ * - Each call is one transaction: it commits durably before it returns 0,
+ *   or changes nothing. rahq answers a branch only after that.
+ * - Calls may come from many threads at once (rahq's thread pool); the
+ *   backend brings its own connections. Nothing is kept in rahq's memory
+ *   that a second rahq process in front of the same database would need:
+ *   several rahq processes may serve one store.
+ * - Pushes are idempotent by (branch, seq) and, for orders, by order UUID
+ *   (the state of an order is that of its event with the highest seq);
+ *   the per-branch high-water mark only moves forward inside the push.
+ * - Cursors of the change feed are one sequence for the whole store, so a
+ *   branch's feed (its own changes and broadcasts) is ordered by them.
+ * - Refusals are reported in the result struct (token and message for the
+ *   protocol's error body), not as errors: an error return means the store
+ *   failed (RK_EDB, RK_EBUSY: try again).
+ */
+#ifndef RK_HQ_STORE_H
+#define RK_HQ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "branch/sync_proto.h"
+
+typedef struct rk_hq_branch {
+    char id[RK_SYNC_PROTO_BRANCH_MAX];
+    char name[128];
+    int active;
+    char enrol_ref[64];
+    int enrol_used;
+    char cert_serial[41]; /* the device certificate in force (lower-case hex), "" none */
+    int64_t created_at, last_seen;
+    int64_t hwm;       /* events: highest seq held with all lower ones */
+    int64_t audit_seq; /* anchored audit head */
+    char audit_hash[65];
+    int64_t pulled;                  /* the cursor the branch last asked after */
+    int64_t backlog;                 /* changes for it after that */
+    int64_t archives, archives_open; /* uploads, of which incomplete */
+} rk_hq_branch;
+
+/* A refusal of a push, for the protocol's error body. */
+typedef struct rk_hq_refusal {
+    int status;     /* HTTP status; 0: accepted */
+    char token[32]; /* sequence_gap, wrong_branch ... */
+    char message[256];
+    const char *extra_key; /* "expected", "anchored_seq" or NULL */
+    int64_t extra;
+} rk_hq_refusal;
+
+typedef struct rk_hq_order {
+    char uuid[37];
+    char branch[RK_SYNC_PROTO_BRANCH_MAX];
+    char ref[32];
+    char business[16];
+    char state[16];
+    int64_t first_at, last_seq, last_at;
+} rk_hq_order;
+
+typedef struct rk_hq_upload {
+    char id[33];
+    char branch[RK_SYNC_PROTO_BRANCH_MAX];
+    int64_t length;
+    char sha256[65]; /* the branch's claim (metadata) */
+    char kind[32], order[37], filename[128];
+    int64_t created_at, completed_at;
+    char stored_sha256[65]; /* computed by HQ at completion, "" before */
+    int matches;
+} rk_hq_upload;
+
+typedef struct rk_hq_revoked {
+    char serial[41]; /* lower-case hex, no leading zeros */
+    int reason;
+    int64_t revoked_at;
+} rk_hq_revoked;
+
+typedef struct rk_hq_blob {
+    int64_t version; /* CRL number or configuration version */
+    int64_t at;      /* thisUpdate / issued_at */
+    char sha256[65];
+    unsigned char *der; /* owned (free()) */
+    size_t len;
+} rk_hq_blob;
+
+enum { RK_HQ_BLOB_CRL = 1, RK_HQ_BLOB_CONFIG = 2 };
+
+typedef struct rk_hq_store rk_hq_store;
+
+typedef struct rk_hq_store_ops {
+    const char *name;
+    void (*close)(rk_hq_store *s);
+
+    /* Branches. branch_add: RK_EEXIST if the id is taken; the enrolment
+     * secret is kept until branch_enrolled. */
+    int (*branch_add)(rk_hq_store *s, const char *id, const char *name, const char *enrol_ref,
+                      const char *secret);
+    /* A new one-time enrolment reference and secret for a registered branch
+     * (a new device, or a renewal); RK_ENOTFOUND. */
+    int (*branch_reenrol)(rk_hq_store *s, const char *id, const char *enrol_ref,
+                          const char *secret);
+    int (*branch_get)(rk_hq_store *s, const char *id, rk_hq_branch *out);
+    int (*branch_list)(rk_hq_store *s, rk_hq_branch **out, int *n);
+    /* *active: 1 for an active branch, 0 for a retired or unknown one. */
+    int (*branch_active)(rk_hq_store *s, const char *id, int *active);
+    /* The branch whose unused enrolment reference is ref, and its secret
+     * (into secret[n]). RK_ENOTFOUND if none or used. */
+    int (*enrol_lookup)(rk_hq_store *s, const char *ref, char *branch, char *secret, size_t n);
+    /* Records the device certificate issued for the enrolment and uses the
+     * reference up (the secret is erased). */
+    int (*branch_enrolled)(rk_hq_store *s, const char *id, const char *cert_serial);
+    int (*branch_seen)(rk_hq_store *s, const char *id, int64_t at);
+
+    /* The push of a batch (docs/SYNC-PROTOCOL.md section 4), as one
+     * transaction; *ack holds the high-water mark after it. Broadcasts the
+     * revocations it carries to the other branches' feeds. */
+    int (*events_push)(rk_hq_store *s, const char *branch, const rk_sync_proto_events *ev,
+                       rk_sync_proto_ack *ack, rk_hq_refusal *refusal);
+    int (*event_count)(rk_hq_store *s, const char *branch, int64_t *events, int64_t *dup_seqs);
+
+    /* Orders as the branches' events left them. */
+    int (*order_get)(rk_hq_store *s, const char *branch, const char *ref_or_uuid, rk_hq_order *out);
+    int (*order_count)(rk_hq_store *s, const char *branch, int64_t *n);
+    /* Every order of a branch, by uuid; *out is new (free()). */
+    int (*order_list)(rk_hq_store *s, const char *branch, rk_hq_order **out, int *n);
+
+    /* The change feed. branch NULL: a broadcast to every branch but
+     * except (may be NULL). */
+    int (*change_add)(rk_hq_store *s, const char *branch, const char *except, const char *kind,
+                      const char *payload, int64_t *cursor);
+    /* Up to limit changes for branch after cursor `after` (records `after`
+     * as its pulled position). */
+    int (*changes)(rk_hq_store *s, const char *branch, int64_t after, int limit,
+                   rk_sync_proto_changes *out);
+
+    /* The audit push (section 6). */
+    int (*audit_push)(rk_hq_store *s, const char *branch, const rk_sync_proto_audits *a,
+                      rk_sync_proto_ack *ack, rk_hq_refusal *refusal);
+
+    /* Digests (section 8): days with orders in [from, to); orders of one day
+     * (sorted by uuid, *out is new: free()). */
+    int (*digest_days)(rk_hq_store *s, const char *branch, int64_t from, int64_t to,
+                       rk_sync_proto_day **out, int *n);
+    int (*digest_orders)(rk_hq_store *s, const char *branch, int64_t day_start,
+                         rk_sync_proto_digest_order **out, int *n);
+
+    /* Uploads (the tus endpoint's registry; the bytes are in the archive
+     * store). upload_find: the branch's upload claiming sha256, RK_ENOTFOUND. */
+    int (*upload_add)(rk_hq_store *s, const rk_hq_upload *u);
+    int (*upload_get)(rk_hq_store *s, const char *id, rk_hq_upload *out);
+    int (*upload_find)(rk_hq_store *s, const char *branch, const char *sha256, rk_hq_upload *out);
+    int (*upload_complete)(rk_hq_store *s, const char *id, const char *stored_sha256, int64_t at);
+    int (*upload_remove)(rk_hq_store *s, const char *id);
+    /* Every upload of a branch, oldest first; *out is new (free()). */
+    int (*upload_list)(rk_hq_store *s, const char *branch, rk_hq_upload **out, int *n);
+
+    /* Revocations of HQ's CA's certificates (revoke, revoked, is_revoked);
+     * those branches report (events_push) are kept apart and only
+     * broadcast, since their serials belong to the branches' sub-CAs. */
+    int (*revoke)(rk_hq_store *s, const char *serial, int reason, int64_t at, int *fresh);
+    int (*revoked)(rk_hq_store *s, rk_hq_revoked **out, int *n);
+    int (*is_revoked)(rk_hq_store *s, const char *serial, int *yes);
+
+    /* Published blobs: CRLs and configuration bundles, newest wins.
+     * blob_put refuses a version not above the newest (RK_ESTATE). */
+    int (*blob_put)(rk_hq_store *s, int type, const rk_hq_blob *b);
+    int (*blob_latest)(rk_hq_store *s, int type, rk_hq_blob *out);
+    /* The next number for a type (CRL numbers, config versions). */
+    int (*blob_next)(rk_hq_store *s, int type, int64_t *out);
+} rk_hq_store_ops;
+
+struct rk_hq_store {
+    const rk_hq_store_ops *ops;
+};
+
+/* Opens the SQLite store at path (created and migrated if missing). */
+int rk_hq_store_open_sqlite(rk_hq_store **out, const char *path);
+
+/* Closes any store; NULL does nothing. */
+void rk_hq_store_close(rk_hq_store *s);
+
+void rk_hq_blob_clear(rk_hq_blob *b);
+
+#endif
