@@ -33,6 +33,7 @@ int rk_ctl_cmd_archive(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_record(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_report(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_ca(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_sync(rk_ctl *ctl, int argc, char **argv);
 
 static const rk_ctl_cmd commands[] = {
     {"init", rk_ctl_cmd_init, "create the branch database and folders from the configuration"},
@@ -55,6 +56,7 @@ static const rk_ctl_cmd commands[] = {
     {"print", rk_ctl_cmd_print, "print receipts and A4 documents (forms, records, labels)"},
     {"printer", rk_ctl_cmd_printer, "receipt printer status, held jobs and reprints"},
     {"cmp", rk_ctl_cmd_cmp, "request, renew and revoke certificates over CMP; serve CMP"},
+    {"sync", rk_ctl_cmd_sync, "the link with HQ: sync status, device enrolment, archive queue"},
     {"ca", rk_ctl_cmd_ca, "branch sub-CA: issue, revoke, suspend, CRLs, HQ CRL import"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
