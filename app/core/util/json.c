@@ -4,8 +4,10 @@
 #include "json.h"
 
 #include "err.h"
+#include "jsonin.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 void rk_json_init(rk_json *j, rk_buf *out)
@@ -117,6 +119,18 @@ void rk_json_dec(rk_json *j, const char *digits)
         return;
     }
     put(j, digits, n);
+}
+
+void rk_json_raw(rk_json *j, const char *text, size_t len)
+{
+    char *canon = NULL;
+    size_t n = 0;
+    before_value(j);
+    if (j->rc) return;
+    if ((j->rc = rk_jsonin_canonical_text(&canon, &n, text, len, NULL, "an embedded JSON value")) ==
+        0)
+        put(j, canon, n);
+    free(canon);
 }
 
 void rk_json_bool(rk_json *j, int v)
