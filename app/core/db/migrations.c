@@ -268,6 +268,10 @@ static const char *const migrations[] = {
     "  wrapped     BLOB NOT NULL,"
     "  received_at INTEGER NOT NULL,"
     "  PRIMARY KEY (order_uuid, cert_serial));",
+
+    /* 7: the events of one entity, in order (db/outbox.h: rk_outbox_entity;
+     * the sync's repairs and per-day digests read an order's events). */
+    "CREATE INDEX outbox_entity ON outbox(entity, entity_id, seq);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
