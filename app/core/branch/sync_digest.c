@@ -125,28 +125,3 @@ int rk_sync_digest_orders(rk_sync_proto_digest_order **out, int *n, rk_db *db, i
     free(v);
     return rc;
 }
-
-int rk_sync_digest_event(rk_outbox_event *ev, rk_db *db, int64_t seq)
-{
-    sqlite3_stmt *st;
-    int rc = rk_db_cached(db, &st,
-                          "SELECT seq, uuid, at, entity, entity_id, kind, payload FROM outbox "
-                          "WHERE seq = ?");
-    memset(ev, 0, sizeof *ev);
-    if (rc) return rc;
-    sqlite3_bind_int64(st, 1, seq);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        ev->seq = sqlite3_column_int64(st, 0);
-        rk_db_text(ev->uuid, sizeof ev->uuid, st, 1);
-        ev->at = sqlite3_column_int64(st, 2);
-        rk_db_text(ev->entity, sizeof ev->entity, st, 3);
-        rk_db_text(ev->entity_id, sizeof ev->entity_id, st, 4);
-        rk_db_text(ev->kind, sizeof ev->kind, st, 5);
-        if (!(ev->payload = strdup((const char *)sqlite3_column_text(st, 6)))) rc = rk_err_oom();
-    } else
-        rc = s == SQLITE_DONE ? rk_err_set(RK_ENOTFOUND, "no outbox event %lld", (long long)seq)
-                              : rk_db_fail(db, "cannot read the outbox");
-    rk_db_release(db, st);
-    return rc;
-}

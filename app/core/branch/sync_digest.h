@@ -25,7 +25,4 @@ int rk_sync_digest_days(rk_sync_proto_day **out, int *n, rk_db *db, int64_t from
 /* The orders of one day, sorted by uuid; *out is a new array (free()). */
 int rk_sync_digest_orders(rk_sync_proto_digest_order **out, int *n, rk_db *db, int64_t day_start);
 
-/* The outbox event with sequence seq (the caller clears it). RK_ENOTFOUND. */
-int rk_sync_digest_event(rk_outbox_event *out, rk_db *db, int64_t seq);
-
 #endif

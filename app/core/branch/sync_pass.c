@@ -726,7 +726,7 @@ static int repair_day(pass *p, const char *day, int64_t start)
                     "repairing",
                     day, mine[i].uuid, c == 0 ? hq.o[j].state : "missing", mine[i].state,
                     (long long)mine[i].last_seq);
-        if ((rc = rk_sync_digest_event(&fix[nfix], p->db, mine[i].last_seq)) != 0) break;
+        if ((rc = rk_outbox_get(p->db, &fix[nfix], mine[i].last_seq)) != 0) break;
         nfix++;
         i++;
         if (c == 0) j++;

@@ -6,6 +6,7 @@
 
 #include "util/err.h"
 #include "util/hex.h"
+#include "util/jsonin.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -16,16 +17,13 @@
 #include <time.h>
 
 /* ---- jansson helpers ------------------------------------------------------ */
+/* Reading goes through util/jsonin.h (limits, positions, the getters). */
 
 static int load(json_t **out, const char *body, size_t len, const char *what)
 {
-    json_error_t e;
-    if (len > RK_SYNC_PROTO_MAX_BODY)
-        return rk_err_set(RK_ETOOBIG, "%s: %zu bytes, over the %d-byte limit", what, len,
-                          RK_SYNC_PROTO_MAX_BODY);
-    *out = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
-    if (!*out)
-        return rk_err_set(RK_EFORMAT, "%s is not JSON: %s (offset %d)", what, e.text, e.position);
+    rk_jsonin_limits lim = {.max_bytes = RK_SYNC_PROTO_MAX_BODY};
+    int rc = rk_jsonin_parse(out, body, len, &lim, what);
+    if (rc) return rc;
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
@@ -42,58 +40,28 @@ static int load(json_t **out, const char *body, size_t len, const char *what)
 
 static int get_int(int64_t *out, json_t *o, const char *key, int required, const char *what)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v) {
-        if (!required) return 0;
-        return rk_err_set(RK_EFORMAT, "%s: '%s' is missing", what, key);
-    }
-    if (!json_is_integer(v)) return rk_err_set(RK_EFORMAT, "%s: '%s' is not an integer", what, key);
-    *out = json_integer_value(v);
-    return 0;
+    return rk_jsonin_int(out, o, key, required, what);
 }
 
-/* Copies string field key into out[n]; required fields must be non-empty. */
+/* Copies string field key into out[n] ("" when absent); required fields
+ * must be non-empty. */
 static int get_str(char *out, size_t n, json_t *o, const char *key, int required, const char *what)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v)) {
-        out[0] = '\0';
-        if (!required) return 0;
-        return rk_err_set(RK_EFORMAT, "%s: '%s' is missing", what, key);
-    }
-    if (!json_is_string(v)) return rk_err_set(RK_EFORMAT, "%s: '%s' is not a string", what, key);
-    size_t len = json_string_length(v);
-    if (len >= n)
-        return rk_err_set(RK_EFORMAT, "%s: '%s' is longer than %zu bytes", what, key, n - 1);
-    if (memchr(json_string_value(v), '\0', len))
-        return rk_err_set(RK_EFORMAT, "%s: '%s' holds a NUL character", what, key);
-    if (required && len == 0) return rk_err_set(RK_EFORMAT, "%s: '%s' is empty", what, key);
-    memcpy(out, json_string_value(v), len + 1);
-    return 0;
+    out[0] = '\0';
+    int rc = rk_jsonin_str(out, n, o, key, required, what);
+    if (!rc && required && !out[0]) rc = rk_err_set(RK_EFORMAT, "%s: '%s' is empty", what, key);
+    return rc;
 }
 
 /* A string or null field as a new heap string (NULL for null/absent). */
 static int get_dup(char **out, json_t *o, const char *key, const char *what)
 {
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!v || json_is_null(v)) return 0;
-    if (!json_is_string(v)) return rk_err_set(RK_EFORMAT, "%s: '%s' is not a string", what, key);
-    size_t len = json_string_length(v);
-    if (memchr(json_string_value(v), '\0', len))
-        return rk_err_set(RK_EFORMAT, "%s: '%s' holds a NUL character", what, key);
-    if (!(*out = strdup(json_string_value(v)))) return rk_err_oom();
-    return 0;
+    return rk_jsonin_strdup(out, o, key, 0, what);
 }
 
 static int get_array(json_t **out, json_t *o, const char *key, size_t max, const char *what)
 {
-    *out = json_object_get(o, key);
-    if (!*out) return rk_err_set(RK_EFORMAT, "%s: '%s' is missing", what, key);
-    if (!json_is_array(*out)) return rk_err_set(RK_EFORMAT, "%s: '%s' is not an array", what, key);
-    if (json_array_size(*out) > max)
-        return rk_err_set(RK_ETOOBIG, "%s: more than %zu '%s'", what, max, key);
-    return 0;
+    return rk_jsonin_array(out, o, key, max, 1, what);
 }
 
 static int dump(rk_buf *out, json_t *doc)
