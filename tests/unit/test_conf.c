@@ -195,12 +195,70 @@ static void test_errors(void)
     rk_conf_free(NULL);
 }
 
+/* [display] and [sound]: the kiosk's screen, touch panel and sound. */
+static void test_display(void)
+{
+    rk_conf *c = NULL;
+    write_file("f.ini", "; x\n");
+    CHECK_INT(load(BASE, &c), 0);
+    if (c) {
+        CHECK_STR(c->display_driver, "");
+        CHECK_INT(c->display_width, 0);
+        CHECK_INT(c->display_rotation, 0);
+        CHECK_INT(c->touch_rotation, 0);
+        CHECK(!c->touch_flip_x && !c->touch_flip_y);
+        CHECK_INT(c->sound_volume, 70);
+        CHECK_INT(c->voice, 1);
+        CHECK_INT(c->clerk_voice, 0);
+    }
+    rk_conf_free(c);
+    CHECK_INT(load(BASE "[display]\ndriver = kmsdrm\nwidth = 1080\nheight = 1920\nrotation = 90\n"
+                        "touch_rotation = 180\ntouch_flip = xy\n"
+                        "[sound]\nvolume = 40\nvoice = off\nclerk_voice = on\n",
+                   &c),
+              0);
+    if (c) {
+        CHECK_STR(c->display_driver, "kmsdrm");
+        CHECK_INT(c->display_width, 1080);
+        CHECK_INT(c->display_height, 1920);
+        CHECK_INT(c->display_rotation, 90);
+        CHECK_INT(c->touch_rotation, 180);
+        CHECK(c->touch_flip_x && c->touch_flip_y);
+        CHECK_INT(c->sound_volume, 40);
+        CHECK_INT(c->voice, 0);
+        CHECK_INT(c->clerk_voice, 1);
+    }
+    rk_conf_free(c);
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"[display]\nrotation = 45\n", "[display] rotation: '45' must be 0, 90, 180 or 270"},
+        {"[display]\ntouch_flip = z\n", "[display] touch_flip"},
+        {"[display]\ndriver = directfb\n", "[display] driver"},
+        {"[display]\nwidth = -1\n", "[display] width"},
+        {"[display]\ncolour = red\n", "[display] colour: unknown key"},
+        {"[sound]\nvolume = 101\n", "[sound] volume"},
+        {"[sound]\nvoice = maybe\n", "[sound] voice: 'maybe' must be on or off"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, BASE "%s", bad[i].text);
+        CHECK_INT(load(text, &c), RK_ECONF);
+        if (!strstr(rk_err_msg(), bad[i].msg) || !strstr(rk_err_msg(), "k.conf:"))
+            fprintf(stderr, "message '%s' lacks '%s'\n", rk_err_msg(), bad[i].msg);
+        CHECK(strstr(rk_err_msg(), bad[i].msg) != NULL);
+        rk_conf_free(c);
+        c = NULL;
+    }
+}
+
 int main(void)
 {
     rk_test_tmpdir(dir, sizeof dir);
     test_shipped();
     test_errors();
     test_devices();
+    test_display();
     rk_test_rmtree(dir);
     return rk_test_done();
 }

@@ -216,6 +216,79 @@ static int parse_long(parse_state *st, long *dst, const char *section, const cha
     return 1;
 }
 
+static int parse_bool(parse_state *st, int *dst, const char *section, const char *key,
+                      const char *value)
+{
+    if (!strcmp(value, "on") || !strcmp(value, "yes") || !strcmp(value, "true") ||
+        !strcmp(value, "1")) {
+        *dst = 1;
+        return 1;
+    }
+    if (!strcmp(value, "off") || !strcmp(value, "no") || !strcmp(value, "false") ||
+        !strcmp(value, "0")) {
+        *dst = 0;
+        return 1;
+    }
+    snprintf(st->error, sizeof st->error, "[%s] %s: '%s' must be on or off", section, key, value);
+    return 0;
+}
+
+static int parse_rotation(parse_state *st, int *dst, const char *section, const char *key,
+                          const char *value)
+{
+    if (strcmp(value, "0") && strcmp(value, "90") && strcmp(value, "180") && strcmp(value, "270")) {
+        snprintf(st->error, sizeof st->error, "[%s] %s: '%s' must be 0, 90, 180 or 270", section,
+                 key, value);
+        return 0;
+    }
+    *dst = atoi(value);
+    return 1;
+}
+
+/* [display] and [sound]: the kiosk's screen, touch panel and sound. */
+static int handle_display(parse_state *st, const char *section, const char *key, const char *value)
+{
+    rk_conf *c = st->conf;
+    if (!strcmp(section, "sound")) {
+        if (!strcmp(key, "volume"))
+            return parse_int(st, &c->sound_volume, section, key, value, 0, 100);
+        if (!strcmp(key, "voice")) return parse_bool(st, &c->voice, section, key, value);
+        if (!strcmp(key, "clerk_voice"))
+            return parse_bool(st, &c->clerk_voice, section, key, value);
+        return unknown_key(st, section, key);
+    }
+    if (!strcmp(key, "driver")) {
+        if (*value && strcmp(value, "kmsdrm") && strcmp(value, "x11") && strcmp(value, "wayland") &&
+            strcmp(value, "offscreen")) {
+            snprintf(st->error, sizeof st->error,
+                     "[display] driver: '%s' must be kmsdrm, x11, wayland, offscreen or empty",
+                     value);
+            return 0;
+        }
+        return copy_value(st, c->display_driver, sizeof c->display_driver, section, key, value);
+    }
+    if (!strcmp(key, "width"))
+        return parse_int(st, &c->display_width, section, key, value, 0, 8192);
+    if (!strcmp(key, "height"))
+        return parse_int(st, &c->display_height, section, key, value, 0, 8192);
+    if (!strcmp(key, "rotation"))
+        return parse_rotation(st, &c->display_rotation, section, key, value);
+    if (!strcmp(key, "touch_rotation"))
+        return parse_rotation(st, &c->touch_rotation, section, key, value);
+    if (!strcmp(key, "touch_flip")) {
+        if (strcmp(value, "none") && strcmp(value, "x") && strcmp(value, "y") &&
+            strcmp(value, "xy")) {
+            snprintf(st->error, sizeof st->error,
+                     "[display] touch_flip: '%s' must be none, x, y or xy", value);
+            return 0;
+        }
+        c->touch_flip_x = strchr(value, 'x') != NULL;
+        c->touch_flip_y = strchr(value, 'y') != NULL;
+        return 1;
+    }
+    return unknown_key(st, section, key);
+}
+
 /* [sync]: the sync daemon's transport and schedule. */
 static int handle_sync(parse_state *st, const char *section, const char *key, const char *value)
 {
@@ -275,6 +348,8 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (IS("hq", "cmp_url")) return COPY(c->hq_cmp_url);
     if (IS("hq", "enrol_ref")) return COPY(c->hq_enrol_ref);
     if (!strcmp(section, "sync")) return handle_sync(st, section, key, value);
+    if (!strcmp(section, "display") || !strcmp(section, "sound"))
+        return handle_display(st, section, key, value);
     if (IS("hq", "issuance")) {
         if (strcmp(value, "local") && strcmp(value, "cmp")) {
             snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
@@ -384,6 +459,8 @@ static void set_defaults(rk_conf *c)
     strcpy(c->printer_fallback, "box");
     c->scanner_dpi = 300;
     strcpy(c->scanner_mode, "Color");
+    c->sound_volume = 70;
+    c->voice = 1;
     c->sync_interval = 900;
     c->sync_batch = 200;
     c->sync_connect_timeout = 10;

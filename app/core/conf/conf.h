@@ -5,7 +5,9 @@
  * HQ, how clerks log in, the USB key models (PIN lockout limit, unlock
  * method, PKCS#11 module), and the files holding fees, forms, certificate
  * profiles, the working calendar and the knowledge base, and the counter's
- * devices (receipt and A4 printers, document scanner, ID card reader).
+ * devices (receipt and A4 printers, document scanner, ID card reader), and
+ * the kiosk's screen, touch panel and sound ([display], [sound]; the kiosk
+ * hands them to ui/).
  * Relative paths are
  * relative to the directory of the file that names them. Every error names
  * the file, the line where there is one, and the key.
@@ -59,6 +61,20 @@ typedef struct rk_conf {
     char hq_config_cert[PATH_MAX]; /* absolute: HQ's configuration signer (pinned); "" unset */
     char hq_cmp_url[256];          /* device enrolment: http://host:port/pkix/ */
     char hq_enrol_ref[64];         /* the branch's enrolment reference from HQ */
+
+    /* [display]: the kiosk's screen (ui/backend.h). */
+    char display_driver[16]; /* SDL video driver: kmsdrm, x11, wayland; "" = SDL's choice */
+    int display_width;       /* upright canvas in pixels; 0 = the display's own size */
+    int display_height;
+    int display_rotation; /* 0, 90, 180, 270: the picture turned clockwise on the panel */
+    int touch_rotation;   /* the touch panel's turn relative to the picture's panel */
+    int touch_flip_x;     /* the touch panel reports x (y) mirrored */
+    int touch_flip_y;
+
+    /* [sound]: tones and voice prompts (ui/voice.h). */
+    int sound_volume; /* 0..100, default 70 */
+    int voice;        /* voice prompts on subscriber screens at the start of a visit */
+    int clerk_voice;  /* ... and on the clerk's desk (default off) */
 
     /* [sync]: the sync daemon (docs/SYNC-PROTOCOL.md) */
     int sync_interval;          /* seconds between the daemon's passes (60..86400, 900) */
