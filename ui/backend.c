@@ -1294,6 +1294,7 @@ int rk_backend_inject_quit(rk_backend *be)
 int rk_backend_wipe(rk_backend *be)
 {
     int n = rk_textcache_drop_personal(be->cache);
+    rk_wipe(be->scratch, sizeof be->scratch); /* the last run of text rendered */
     /* SDL keeps freed queue entries (with the text of SDL_TEXTINPUT
      * events) on a free list and reuses them last-freed first: pushing as
      * many blank events as the queue has ever held, then flushing them,

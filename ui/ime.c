@@ -9,6 +9,7 @@
 #include <rime_api.h>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,31 @@ struct rk_ime {
 };
 
 static atomic_int in_use;
+
+static int has_cache(const char *build)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/pinyin_simp.schema.yaml", build);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rk_ime_find_cache(char *out, size_t n)
+{
+    const char *env = getenv("RAKIOSK_RIME_DIR");
+    const char *dirs[3] = {env && *env ? env : NULL, RK_RIME_INSTALL_DIR, RK_RIME_BUILD_DIR};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i]) continue;
+        snprintf(out, n, "%s/build", dirs[i]);
+        if (has_cache(out)) return 0;
+        if (i == 0) break; /* an explicit folder is not second-guessed */
+    }
+    return rk_err_set(RK_ENOTFOUND,
+                      "Rime cache not found (%s%s%s/build, %s/build): build it with "
+                      "ui/rime/build-rime-cache",
+                      env && *env ? "$RAKIOSK_RIME_DIR=" : "", env && *env ? env : "",
+                      env && *env ? "" : RK_RIME_INSTALL_DIR, RK_RIME_BUILD_DIR);
+}
 static int setup_done;
 
 static const char *schema_of(rk_ime_mode m)

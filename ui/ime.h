@@ -45,6 +45,12 @@ typedef struct rk_ime_view {
     int has_prev, has_next;
 } rk_ime_view;
 
+/* The compiled cache's staging folder into out: $RAKIOSK_RIME_DIR/build
+ * when set, else the installed share/rakiosk/rime/build when it exists,
+ * else this build tree's rime/build. RK_ENOTFOUND when none holds a
+ * compiled pinyin_simp schema (the message names where it looked). */
+int rk_ime_find_cache(char *out, size_t n);
+
 /* Starts Rime in the background; the caller owns *out. RK_EINVAL for
  * missing paths, RK_EBUSY when another rk_ime is open, RK_ENOMEM. */
 int rk_ime_open(rk_ime **out, const rk_ime_paths *paths);

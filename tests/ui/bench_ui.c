@@ -226,7 +226,7 @@ static int in_process(int rotation)
     }
     rk_ui_set_strings(ui, 0, zh);
     rk_ui_set_strings(ui, 1, en);
-    snprintf(staging, sizeof staging, "%s/build", RK_RIME_BUILD_DIR);
+    rk_ime_find_cache(staging, sizeof staging);
     snprintf(user, sizeof user, "%s/rkui-bench.XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     rk_ime_paths p = {NULL, staging, user};

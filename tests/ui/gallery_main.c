@@ -171,7 +171,7 @@ int main(int argc, char **argv)
         const char *tmp = getenv("TMPDIR");
         snprintf(user_dir, sizeof user_dir, "%s/rkui-rime.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         char staging[4200];
-        snprintf(staging, sizeof staging, "%s/build", RK_RIME_BUILD_DIR);
+        rk_ime_find_cache(staging, sizeof staging);
         rk_ime_paths p = {NULL, staging, user_dir};
         if (!mkdtemp(user_dir) || rk_ime_open(&ime, &p)) {
             fprintf(stderr, "ui_gallery: input method: %s\n", rk_err_msg());

@@ -31,7 +31,13 @@ int main(void)
     char dir[4096], staging[4200], out[256];
     rk_ime_view v, v2;
     rk_test_tmpdir(dir, sizeof dir);
-    snprintf(staging, sizeof staging, "%s/build", RK_RIME_BUILD_DIR);
+    /* The cache this build made is found (unless installed over it). */
+    CHECK_INT(rk_ime_find_cache(staging, sizeof staging), 0);
+    setenv("RAKIOSK_RIME_DIR", dir, 1);
+    char none[4200];
+    CHECK_INT(rk_ime_find_cache(none, sizeof none), RK_ENOTFOUND);
+    CHECK(strstr(rk_err_msg(), "build-rime-cache") != NULL);
+    unsetenv("RAKIOSK_RIME_DIR");
 
     /* No data: an error that says so, not an empty bar. */
     rk_ime_paths bad = {dir, dir, dir};
