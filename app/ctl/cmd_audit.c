@@ -25,23 +25,16 @@ static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_ctl_db(ctl, &db)) != 0) return rk_ctl_fail(ctl, rc);
     rc = rk_audit_verify(db, &checked, &bad);
     if (rc && rc != RK_EVERIFY) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        printf("{\"ok\":%s,\"entries\":%lld,\"first_bad\":%lld", rc ? "false" : "true",
-               (long long)checked, (long long)bad);
-        if (rc) {
-            rk_buf b;
-            rk_buf_init(&b, 4096);
-            rk_json_quote(&b, rk_err_msg());
-            printf(",\"error\":%s", b.data ? b.data : "\"\"");
-            rk_buf_free(&b);
-        }
-        printf("}\n");
-    } else if (rc) {
+    rk_json *j = rk_ctl_reply_ok(ctl, rc == 0);
+    rk_json_kint(j, "entries", checked);
+    rk_json_kint(j, "first_bad", bad);
+    if (rc) rk_json_kstr(j, "error", rk_err_msg());
+    if (!ctl->json && rc)
         fprintf(stderr, "audit chain BROKEN: %s\n", rk_err_msg());
-    } else {
+    else if (!ctl->json)
         printf("audit chain OK: %lld entries verified\n", (long long)checked);
-    }
-    return rc ? RK_EXIT_FAIL : 0;
+    int code = rk_ctl_reply_end(ctl);
+    return code ? code : rc ? RK_EXIT_FAIL : 0;
 }
 
 static const rk_ctl_cmd audit_commands[] = {

@@ -2,20 +2,8 @@
  * `ractl ca init|issue|revoke|suspend|resume|crl|import-crl|status`: the
  * branch sub-CA (app/core/ca) from a shell.
  *
- * Where things are:
- *   <data_dir>/ca        the sub-CA (subca.h: ca.db, subca.pem, root.pem,
- *                        the demo root, crl.der/crl.pem)
- *   <data_dir>/crls      HQ's CRLs (crlstore.h)
- *   <data_dir>/hsm.pin   the HSM user PIN (0600), created by `ca init`
- *                        with 16 random digits; $RAKIOSK_HSM_PIN_FILE
- *                        names another file
- *   HSM module           $RAKIOSK_HSM_MODULE, default SoftHSM2; with a
- *                        SoftHSM-based module and no $SOFTHSM2_CONF the
- *                        demo HSM token lives in the same SoftHSM store as
- *                        the demo USB keys (<data_dir>/softkeys): one
- *                        process loads SoftHSM once, with one store, and
- *                        `ractl key enrol` needs both
- * Profiles come from [files] profiles of the configuration.
+ * Where the sub-CA, its HSM, PIN file and CRLs are is the branch's
+ * (branch/branchca.h); the sub-CA and the profiles are opened through it.
  *
  * Who may: `ca init` is part of setting the branch up (like `ractl init`)
  * and `ca status` only reads; `ca issue`, `crl` and `import-crl` need a
@@ -25,6 +13,8 @@
  * action is audited in the ledger, a status change also goes to the outbox.
  */
 #include "ctl.h"
+
+#include "branch/branchca.h"
 
 #include "ca/castatus.h"
 #include "ca/catrust.h"
@@ -36,7 +26,6 @@
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "db/outbox.h"
-#include "demo/softkeys.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
@@ -50,132 +39,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_HSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
-#define MAX_FIELDS         32
+#define MAX_FIELDS 32
 
+/* Where the sub-CA is, from the branch (branch/branchca.h). */
 typedef struct ca_env {
-    rk_conf *conf;
-    char dir[4200];  /* <data_dir>/ca */
-    char crls[4200]; /* <data_dir>/crls */
-    const char *module;
-    char pin[72];
+    const rk_conf *conf;
+    char dir[PATH_MAX];  /* <data_dir>/ca */
+    char crls[PATH_MAX]; /* <data_dir>/crls */
 } ca_env;
 
 static int env_setup(ca_env *e, rk_ctl *ctl)
 {
     int rc;
     memset(e, 0, sizeof *e);
-    if ((rc = rk_ctl_conf(ctl, &e->conf))) return rc;
-    snprintf(e->dir, sizeof e->dir, "%s/ca", e->conf->data_dir);
-    snprintf(e->crls, sizeof e->crls, "%s/crls", e->conf->data_dir);
-    e->module = getenv("RAKIOSK_HSM_MODULE");
-    if (!e->module || !*e->module) e->module = DEFAULT_HSM_MODULE;
-    if ((strstr(e->module, "softhsm") || strstr(e->module, "p11lock")) &&
-        !getenv("SOFTHSM2_CONF")) {
-        char dir[4200], conf[4300];
-        snprintf(dir, sizeof dir, "%s/softkeys", e->conf->data_dir);
-        if ((rc = rk_softkeys_prepare(conf, sizeof conf, dir))) return rc;
-        setenv("SOFTHSM2_CONF", conf, 1);
-    }
-    return 0;
+    if ((rc = rk_ctl_conf(ctl, &e->conf)) ||
+        (rc = rk_branch_ca_dir(ctl->branch, e->dir, sizeof e->dir)))
+        return rc;
+    return rk_branch_crl_dir(ctl->branch, e->crls, sizeof e->crls);
 }
 
-static void pin_path(char *out, size_t n, const ca_env *e)
-{
-    const char *f = getenv("RAKIOSK_HSM_PIN_FILE");
-    if (f && *f)
-        snprintf(out, n, "%s", f);
-    else
-        snprintf(out, n, "%s/hsm.pin", e->conf->data_dir);
-}
-
-/* Reads the HSM PIN; with create, makes the file first if missing. */
-static int read_pin(ca_env *e, int create)
-{
-    char path[4200];
-    pin_path(path, sizeof path, e);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && create) {
-        unsigned char r[16];
-        char digits[17];
-        if (RAND_bytes(r, sizeof r) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-        for (int i = 0; i < 16; i++)
-            digits[i] = (char)('0' + r[i] % 10);
-        digits[16] = '\n';
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        int ok = fd >= 0 && write(fd, digits, 17) == 17 && fsync(fd) == 0;
-        if (fd >= 0) close(fd);
-        rk_wipe(digits, sizeof digits);
-        rk_wipe(r, sizeof r);
-        if (!ok) return rk_err_set(RK_EIO, "cannot create %s", path);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0)
-        return rk_err_set(RK_ECONF, "cannot read the HSM PIN file %s: %s", path, strerror(errno));
-    ssize_t r = read(fd, e->pin, sizeof e->pin - 1);
-    close(fd);
-    if (r <= 0) return rk_err_set(RK_ECONF, "the HSM PIN file %s is empty", path);
-    e->pin[r] = '\0';
-    e->pin[strcspn(e->pin, "\r\n")] = '\0';
-    return 0;
-}
-
-static void env_done(ca_env *e)
-{
-    rk_wipe(e->pin, sizeof e->pin);
-}
-
+/* The branch's sub-CA (borrowed: the branch closes it). */
 static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
 {
-    int rc;
-    char cert[4300];
-    if ((rc = env_setup(e, ctl))) return rc;
-    snprintf(cert, sizeof cert, "%s/subca.pem", e->dir);
-    if (access(cert, F_OK) != 0)
-        return rk_err_set(RK_ENOTFOUND, "no sub-CA in %s: run `ractl ca init` first", e->dir);
-    if ((rc = read_pin(e, 0))) return rc;
-    return rk_subca_open(ca, e->dir, e->module, NULL, e->pin);
-}
-
-int rk_ctl_subca_open(rk_ctl *ctl, rk_subca **ca, rk_profiles **profiles)
-{
-    ca_env e;
-    int rc = open_ca(ca, &e, ctl);
-    env_done(&e);
-    if (rc) return rc;
-    if ((rc = rk_profiles_load(profiles, e.conf->profiles)) != 0) {
-        rk_subca_free(*ca);
-        *ca = NULL;
-    }
-    return rc;
-}
-
-/* 1 if the branch has a sub-CA. */
-static int has_subca(const ca_env *e)
-{
-    char cert[4300];
-    snprintf(cert, sizeof cert, "%s/subca.pem", e->dir);
-    return access(cert, F_OK) == 0;
-}
-
-/* The follow with the sub-CA opened here: nothing to do if there is none. */
-static int follow_opening(rk_ctl *ctl, rk_ledger *l, int *changed)
-{
-    ca_env e;
-    rk_subca *ca = NULL;
-    int rc;
-    *changed = 0;
-    if ((rc = env_setup(&e, ctl)) || !has_subca(&e)) return rc;
-    if ((rc = open_ca(&ca, &e, ctl)) == 0) rc = rk_castatus_follow(l, ca, changed);
-    env_done(&e);
-    rk_subca_free(ca);
-    return rc;
+    int rc = env_setup(e, ctl);
+    return rc ? rc : rk_branch_subca(ctl->branch, ca);
 }
 
 void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
 {
-    int changed;
-    if ((ca ? rk_castatus_follow(l, ca, &changed) : follow_opening(ctl, l, &changed)) != 0)
+    int changed, rc;
+    (void)l;
+    (void)ca;
+    if ((rc = rk_branch_follow_ca(ctl->branch, &changed)) != 0)
         fprintf(stderr,
                 "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
                 "next `ractl tick` or `ractl ca crl` retries\n",
@@ -195,24 +90,11 @@ static int ca_clerk(rk_ctl *ctl, rk_ledger **l, rk_actor *a, unsigned role)
     return rk_actor_require(a, role);
 }
 
-/* The audit entry of an action on the sub-CA and, for a status change,
- * its outbox event for HQ (event NULL: none), in one transaction. */
-static int ca_record(rk_ledger *l, const rk_actor *a, const char *role, const char *action,
+/* The record of an action on the sub-CA (the branch's). */
+static int ca_record(rk_ctl *ctl, const rk_actor *a, const char *role, const char *action,
                      const char *serial, const char *event, const char *detail)
 {
-    rk_audit_entry e = {a->login, role, action, NULL, NULL, NULL, detail};
-    char payload[200];
-    int rc = rk_db_begin(l->db);
-    if (rc) return rc;
-    if (!(rc = rk_audit_append(l->db, &e, NULL)) && event) {
-        snprintf(payload, sizeof payload, "{\"serial\":\"%s\",\"by\":\"sub-CA\"}", serial);
-        rc = rk_outbox_add(l->db, NULL, "certificate", serial, event, payload);
-    }
-    if (rc) {
-        rk_db_rollback(l->db);
-        return rc;
-    }
-    return rk_db_commit(l->db);
+    return rk_branch_ca_record(ctl->branch, a, role, action, serial, event, detail);
 }
 
 /* RK_ESTATE if the ledger holds serial: its status changes through orders
@@ -285,18 +167,25 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
     if (!alg) return rk_ctl_usage(ctl, "ractl ca init", "--key: ec-p256, rsa-2048 or sm2");
     if (!root_cert != !root_key)
         return rk_ctl_usage(ctl, "ractl ca init", "--root-cert and --root-key go together");
-    if ((rc = env_setup(&e, ctl)) || (rc = read_pin(&e, 1))) {
-        env_done(&e);
+    char module[PATH_MAX], pin[RK_BRANCH_HSM_PIN_MAX];
+    if ((rc = env_setup(&e, ctl)) ||
+        (rc = rk_branch_hsm_module(ctl->branch, module, sizeof module)) ||
+        (rc = rk_branch_hsm_pin(ctl->branch, pin, sizeof pin, 1)))
         return rk_ctl_fail(ctl, rc);
-    }
     char cn[200];
     snprintf(cn, sizeof cn, "%s sub-CA", name ? name : e.conf->branch_id);
-    rk_subca_init_opts o = {e.dir, e.module, NULL, e.pin, alg, cn, root_cert, root_key, 0};
+    rk_subca_init_opts o = {.dir = e.dir,
+                            .hsm_module = module,
+                            .pin = pin,
+                            .key_alg = alg,
+                            .common_name = cn,
+                            .root_cert = root_cert,
+                            .root_key = root_key};
     rc = rk_subca_init(&o);
+    rk_wipe(pin, sizeof pin);
     /* The demo's HQ recovery pair for escrowed encryption keys (demo only:
      * in production HQ's recovery certificate is ca/recovery.pem). */
     if (!rc) rc = rk_escrow_demo_init(e.dir, NULL);
-    env_done(&e);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json) {
         rk_buf b;
@@ -378,14 +267,14 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
         return rk_ctl_fail(ctl, access(csr_path, R_OK) ? RK_ENOTFOUND : RK_EFORMAT);
     }
     rk_subca *ca = NULL;
-    rk_profiles *set = NULL;
+    const rk_profiles *set = NULL;
     X509 *cert = NULL;
     const rk_profile *p = NULL;
     rk_ledger *l = NULL;
     rk_actor actor;
     memset(&e, 0, sizeof e);
     if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = env_setup(&e, ctl)) ||
-        (rc = rk_profiles_load(&set, e.conf->profiles)))
+        (rc = rk_branch_profiles(ctl->branch, &set)))
         goto out;
     if (!(p = rk_profiles_find(set, profile))) {
         rc = rk_err_set(RK_ENOTFOUND, "no profile '%s' in %s", profile, e.conf->profiles);
@@ -414,7 +303,7 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
     rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(cert));
     snprintf(detail, sizeof detail, "certificate %s (%s) issued from a request file: %s", serial,
              p->name, subject);
-    if ((rc = ca_record(l, &actor, "issue", "ca.issue", serial, "certificate.issued", detail)))
+    if ((rc = ca_record(ctl, &actor, "issue", "ca.issue", serial, "certificate.issued", detail)))
         goto out;
     if (ctl->json) {
         rk_buf b;
@@ -433,11 +322,8 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
         rk_ctl_info(ctl, "issued %s (%s) to %s: %s", serial, p->name, out, subject);
     }
 out:
-    env_done(&e);
     X509_free(cert);
     X509_REQ_free(csr);
-    rk_profiles_free(set);
-    rk_subca_free(ca);
     return rc ? rk_ctl_fail(ctl, rc) : 0;
 }
 
@@ -508,10 +394,8 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
         snprintf(detail, sizeof detail, "certificate %s %s at the sub-CA%s%s", serial, what,
                  !strcmp(what, "revoke") ? ": " : "",
                  !strcmp(what, "revoke") ? rk_crl_reason_name(reason) : "");
-        rc = ca_record(l, &actor, "supervisor", action, serial, event, detail);
+        rc = ca_record(ctl, &actor, "supervisor", action, serial, event, detail);
     }
-    env_done(&e);
-    rk_subca_free(ca);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json) {
         rk_buf b;
@@ -585,10 +469,8 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
         !(rc = rk_crl_generate(&der, &len, &number, ca, days))) {
         char detail[80];
         snprintf(detail, sizeof detail, "CRL number %llu signed", (unsigned long long)number);
-        rc = ca_record(l, &actor, "issue", "ca.crl", NULL, NULL, detail);
+        rc = ca_record(ctl, &actor, "issue", "ca.crl", NULL, NULL, detail);
     }
-    env_done(&e);
-    rk_subca_free(ca);
     free(der);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (ctl->json) {
@@ -622,7 +504,7 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
     rk_crlstore *st = NULL;
     rk_crlstore_info info;
     rk_catrust *trust = NULL;
-    rk_conf *conf;
+    const rk_conf *conf;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl ca import-crl FILE [--issuer CAFILE ...]\n\n"
@@ -662,7 +544,7 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
             char why[600];
             snprintf(why, sizeof why, "%s", rk_err_msg());
             snprintf(detail, sizeof detail, "CRL refused: %s", why);
-            if (ca_record(l, &actor, "issue", "ca.import_crl_refused", NULL, NULL, detail))
+            if (ca_record(ctl, &actor, "issue", "ca.import_crl_refused", NULL, NULL, detail))
                 fprintf(stderr, "ractl: warning: the refusal was not audited: %s\n", rk_err_msg());
             rc = rk_err_set(keep, "%s", why);
         }
@@ -670,7 +552,7 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
     }
     snprintf(detail, sizeof detail, "CRL number %s of %s imported (%llu entries)", info.number,
              info.issuer, (unsigned long long)info.entries);
-    if ((rc = ca_record(l, &actor, "issue", "ca.import_crl", NULL, NULL, detail))) goto out;
+    if ((rc = ca_record(ctl, &actor, "issue", "ca.import_crl", NULL, NULL, detail))) goto out;
     if (ctl->json) {
         rk_buf b;
         rk_json j;
@@ -790,7 +672,6 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
     if (issuer && !serial) return rk_ctl_usage(ctl, "ractl ca status", "--issuer needs a SERIAL");
     memset(&e, 0, sizeof e);
     if ((rc = issuer ? env_setup(&e, ctl) : open_ca(&ca, &e, ctl))) goto fail;
-    env_done(&e);
     if ((rc = rk_crlstore_open(&st, e.crls))) goto fail;
     rk_buf_init(&b, 1 << 20);
     rk_json_init(&j, &b);
@@ -807,7 +688,6 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
         } else if (n > 1) {
             rk_buf_free(&b);
             rk_crlstore_free(st);
-            rk_subca_free(ca);
             return rk_ctl_usage(ctl, "ractl ca status",
                                 "%s was not issued by the sub-CA and %d CRLs are held: give "
                                 "--issuer (an issuer id or name from `ractl ca status`)",
@@ -933,7 +813,6 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
     }
     rk_json_obj_end(&j);
     rk_crlstore_free(st);
-    rk_subca_free(ca);
     if (ctl->json) {
         if (rk_ctl_print_json(ctl, &j, &b)) return rk_ctl_fail(ctl, RK_ENOMEM);
     } else {
@@ -943,9 +822,7 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
 fail_json:
     rk_buf_free(&b);
 fail:
-    env_done(&e);
     rk_crlstore_free(st);
-    rk_subca_free(ca);
     return rk_ctl_fail(ctl, rc);
 }
 

@@ -8,14 +8,12 @@
  */
 #include "ctl.h"
 
+#include "branch/session.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int cmd_add(rk_ctl *ctl, int argc, char **argv)
@@ -24,7 +22,7 @@ static int cmd_add(rk_ctl *ctl, int argc, char **argv)
     char password[256], again[256];
     unsigned roles;
     rk_actor actor, *by = NULL;
-    rk_conf *conf = NULL;
+    const rk_conf *conf = NULL;
     rk_db *db = NULL;
     int64_t id = 0;
     int rc;
@@ -38,16 +36,13 @@ static int cmd_add(rk_ctl *ctl, int argc, char **argv)
                "clerks.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--name") && i + 1 < argc)
-            name = argv[++i];
-        else if (!strcmp(argv[i], "--roles") && i + 1 < argc)
-            roles_text = argv[++i];
-        else if (argv[i][0] != '-' && !login)
-            login = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl clerk add", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--name", .kind = RK_OPT_STR, .dest = &name, .arg = "NAME"},
+        {.name = "--roles", .kind = RK_OPT_STR, .dest = &roles_text, .arg = "ROLE[,ROLE...]"},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl clerk add", .opts = opts, .n_opts = 2, .pos = &login, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!login || !name || !roles_text)
         return rk_ctl_usage(ctl, "ractl clerk add", "LOGIN, --name and --roles are required");
     if ((rc = rk_roles_parse(&roles, roles_text)) != 0) return rk_ctl_fail(ctl, rc);
@@ -72,11 +67,9 @@ static int cmd_add(rk_ctl *ctl, int argc, char **argv)
     rc = rk_clerk_add(db, conf, by, login, name, roles, password, &id);
     rk_wipe(password, sizeof password);
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true,\"id\":%lld}\n", (long long)id);
-    else
-        rk_ctl_info(ctl, "clerk %s added", login);
-    return 0;
+    rk_json_kint(rk_ctl_reply(ctl), "id", id);
+    rk_ctl_info(ctl, "clerk %s added", login);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_list(rk_ctl *ctl, int argc, char **argv)
@@ -93,57 +86,29 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
         return rk_ctl_usage(ctl, "ractl clerk list", "unexpected argument '%s'", argv[1]);
     if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_clerk_list(db, &list, &n)) != 0)
         return rk_ctl_fail(ctl, rc);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 24);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     if (!ctl->json) printf("%-16s %-24s %-40s %s\n", "LOGIN", "NAME", "ROLES", "STATE");
     for (int i = 0; i < n; i++) {
         char roles[96];
         rk_roles_format(roles, sizeof roles, list[i].roles);
         const char *state = !list[i].active ? "inactive" : "active";
-        if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "login", list[i].login);
-            rk_json_kstr(&j, "name", list[i].name);
-            rk_json_kstr(&j, "roles", roles);
-            rk_json_kbool(&j, "active", list[i].active);
-            rk_json_kint(&j, "locked_until", list[i].locked_until);
-            rk_json_obj_end(&j);
-        } else {
-            printf("%-16s %-24s %-40s %s\n", list[i].login, list[i].name, roles, state);
-        }
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "login", list[i].login);
+        rk_json_kstr(j, "name", list[i].name);
+        rk_json_kstr(j, "roles", roles);
+        rk_json_kbool(j, "active", list[i].active);
+        rk_json_kint(j, "locked_until", list[i].locked_until);
+        rk_json_obj_end(j);
+        if (!ctl->json) printf("%-16s %-24s %-40s %s\n", list[i].login, list[i].name, roles, state);
     }
-    rk_json_arr_end(&j);
     free(list);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
-}
-
-static int write_session(const char *path, const char *token)
-{
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return rk_err_set(RK_EIO, "cannot write the session file %s: %s", tmp, strerror(errno));
-    size_t len = strlen(token);
-    int ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write the session file %s", path);
-    }
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_login(rk_ctl *ctl, int argc, char **argv)
 {
-    char password[256], token[RK_SESSION_TOKEN_LEN + 1], path[PATH_MAX];
+    char password[256];
     rk_actor actor;
-    rk_conf *conf = NULL;
     rk_db *db = NULL;
     int rc;
 
@@ -156,34 +121,23 @@ static int cmd_login(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl clerk login", "give the LOGIN");
-    if ((rc = rk_ctl_conf(ctl, &conf)) || (rc = rk_ctl_db(ctl, &db)) ||
-        (rc = rk_ctl_session_path(ctl, path, sizeof path)))
-        return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_ctl_db(ctl, &db)) != 0) return rk_ctl_fail(ctl, rc);
     if ((rc = rk_ctl_read_secret(password, sizeof password, "password: ")) != 0)
         return rk_ctl_fail(ctl, rc);
-    rc = rk_clerk_login(db, conf, argv[1], password, token, &actor);
+    rc = rk_branch_login(ctl->branch, argv[1], password, &actor);
     rk_wipe(password, sizeof password);
-    if (rc) return rk_ctl_fail(ctl, rc);
-    rc = write_session(path, token);
-    if (rc) {
-        rk_clerk_logout(db, token);
-        rk_wipe(token, sizeof token);
-        return rk_ctl_fail(ctl, rc);
-    }
-    rk_wipe(token, sizeof token);
+    if (rc || (rc = rk_branch_session_save(ctl->branch)) != 0) return rk_ctl_fail(ctl, rc);
     char roles[96];
     rk_roles_format(roles, sizeof roles, actor.roles);
-    if (ctl->json)
-        printf("{\"ok\":true,\"login\":\"%s\",\"roles\":\"%s\"}\n", actor.login, roles);
-    else
-        rk_ctl_info(ctl, "logged in as %s (%s)", actor.login, roles);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "login", actor.login);
+    rk_json_kstr(j, "roles", roles);
+    rk_ctl_info(ctl, "logged in as %s (%s)", actor.login, roles);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_logout(rk_ctl *ctl, int argc, char **argv)
 {
-    char path[PATH_MAX], token[RK_SESSION_TOKEN_LEN + 2];
-    rk_db *db = NULL;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -192,23 +146,8 @@ static int cmd_logout(rk_ctl *ctl, int argc, char **argv)
     }
     if (argc != 1)
         return rk_ctl_usage(ctl, "ractl clerk logout", "unexpected argument '%s'", argv[1]);
-    if ((rc = rk_ctl_db(ctl, &db)) || (rc = rk_ctl_session_path(ctl, path, sizeof path)))
-        return rk_ctl_fail(ctl, rc);
-    FILE *f = fopen(path, "r");
-    if (!f) return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "no clerk is logged in"));
-    char *r = fgets(token, sizeof token, f);
-    fclose(f);
-    unlink(path);
-    if (!r) return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "no clerk is logged in"));
-    token[strcspn(token, "\r\n")] = '\0';
-    rc = rk_clerk_logout(db, token);
-    rk_wipe(token, sizeof token);
-    if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "logged out");
-    return 0;
+    if ((rc = rk_branch_logout(ctl->branch)) != 0) return rk_ctl_fail(ctl, rc);
+    return rk_ctl_done(ctl, "logged out");
 }
 
 static int cmd_whoami(rk_ctl *ctl, int argc, char **argv)
@@ -224,11 +163,11 @@ static int cmd_whoami(rk_ctl *ctl, int argc, char **argv)
     (void)argc;
     if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
     rk_roles_format(roles, sizeof roles, actor.roles);
-    if (ctl->json)
-        printf("{\"ok\":true,\"login\":\"%s\",\"roles\":\"%s\"}\n", actor.login, roles);
-    else
-        printf("%s (%s)\n", actor.login, roles);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "login", actor.login);
+    rk_json_kstr(j, "roles", roles);
+    if (!ctl->json) printf("%s (%s)\n", actor.login, roles);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_roles(rk_ctl *ctl, int argc, char **argv)
@@ -247,11 +186,7 @@ static int cmd_roles(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_roles_parse(&roles, argv[2])) || (rc = rk_ctl_db(ctl, &db)) ||
         (rc = rk_ctl_actor(ctl, &actor)) || (rc = rk_clerk_set_roles(db, &actor, argv[1], roles)))
         return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "roles of %s set to %s", argv[1], argv[2]);
-    return 0;
+    return rk_ctl_done(ctl, "roles of %s set to %s", argv[1], argv[2]);
 }
 
 static int set_active(rk_ctl *ctl, int argc, char **argv, int active)
@@ -270,11 +205,7 @@ static int set_active(rk_ctl *ctl, int argc, char **argv, int active)
     if ((rc = rk_ctl_db(ctl, &db)) || (rc = rk_ctl_actor(ctl, &actor)) ||
         (rc = rk_clerk_set_active(db, &actor, argv[1], active)))
         return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "clerk %s %s", argv[1], active ? "activated" : "deactivated");
-    return 0;
+    return rk_ctl_done(ctl, "clerk %s %s", argv[1], active ? "activated" : "deactivated");
 }
 
 static int cmd_deactivate(rk_ctl *ctl, int argc, char **argv)

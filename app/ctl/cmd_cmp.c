@@ -164,36 +164,27 @@ typedef struct client_args {
     char secret[SECRET_MAX];
 } client_args;
 
-/* Consumes a client option at argv[*i]; 1 if it was one, 0 if not, -1 if
- * its value is missing. */
-static int client_opt(client_args *a, int argc, char **argv, int *i)
+#define CLIENT_OPTS 8
+
+/* The options every client command takes, into t[0..CLIENT_OPTS-1]. */
+static void client_table(rk_ctl_opt *t, client_args *a)
 {
-    const char *o = argv[*i];
-    const char **slot = NULL;
-    if (!strcmp(o, "--server"))
-        slot = &a->server;
-    else if (!strcmp(o, "--ref"))
-        slot = &a->ref;
-    else if (!strcmp(o, "--secret-file"))
-        slot = &a->secret_file;
-    else if (!strcmp(o, "--cert"))
-        slot = &a->cert;
-    else if (!strcmp(o, "--key"))
-        slot = &a->key;
-    else if (!strcmp(o, "--trusted"))
-        slot = &a->trusted;
-    else if (!strcmp(o, "--progress")) {
-        a->verbose = 1;
-        return 1;
-    } else if (!strcmp(o, "--timeout")) {
-        if (*i + 1 >= argc) return -1;
-        a->timeout = atoi(argv[++*i]);
-        return 1;
-    } else
-        return 0;
-    if (*i + 1 >= argc) return -1;
-    *slot = argv[++*i];
-    return 1;
+    const rk_ctl_opt common[CLIENT_OPTS] = {
+        {.name = "--server", .kind = RK_OPT_STR, .dest = &a->server, .arg = "URL"},
+        {.name = "--ref", .kind = RK_OPT_STR, .dest = &a->ref, .arg = "REF"},
+        {.name = "--secret-file", .kind = RK_OPT_STR, .dest = &a->secret_file, .arg = "FILE"},
+        {.name = "--cert", .kind = RK_OPT_STR, .dest = &a->cert, .arg = "FILE"},
+        {.name = "--key", .kind = RK_OPT_STR, .dest = &a->key, .arg = "FILE"},
+        {.name = "--trusted", .kind = RK_OPT_STR, .dest = &a->trusted, .arg = "FILE"},
+        {.name = "--progress", .kind = RK_OPT_FLAG, .dest = &a->verbose},
+        {.name = "--timeout",
+         .kind = RK_OPT_INT,
+         .dest = &a->timeout,
+         .arg = "S",
+         .min = 1,
+         .max = 3600},
+    };
+    memcpy(t, common, sizeof common);
 }
 
 static int client_prepare(rk_ctl *ctl, client_args *a, rk_cmp_client_opts *o, int need_auth)
@@ -251,7 +242,7 @@ static int cmd_request(rk_ctl *ctl, int argc, char **argv)
     X509_REQ *csr = NULL;
     EVP_PKEY *nk = NULL;
     X509 *cert = NULL;
-    int rc, r;
+    int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl cmp request --server URL --trusted CA.pem\n"
@@ -269,20 +260,15 @@ static int cmd_request(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&a, 0, sizeof a);
-    for (int i = 1; i < argc; i++) {
-        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
-        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp request", "%s needs a value", argv[i]);
-        if (!strcmp(argv[i], "--csr") && i + 1 < argc)
-            csr_path = argv[++i];
-        else if (!strcmp(argv[i], "--newkey") && i + 1 < argc)
-            newkey = argv[++i];
-        else if (!strcmp(argv[i], "--subject") && i + 1 < argc)
-            subject = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-            out = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl cmp request", "unexpected argument '%s'", argv[i]);
-    }
+    rk_ctl_opt t[CLIENT_OPTS + 4] = {
+        [CLIENT_OPTS] = {.name = "--csr", .kind = RK_OPT_STR, .dest = &csr_path, .arg = "FILE"},
+        {.name = "--newkey", .kind = RK_OPT_STR, .dest = &newkey, .arg = "FILE"},
+        {.name = "--subject", .kind = RK_OPT_STR, .dest = &subject, .arg = "/CN=..."},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE"},
+    };
+    client_table(t, &a);
+    const rk_ctl_args args = {.cmd = "ractl cmp request", .opts = t, .n_opts = CLIENT_OPTS + 4};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!out) return rk_ctl_usage(ctl, "ractl cmp request", "--out is required");
     if (!!csr_path == !!newkey)
         return rk_ctl_usage(ctl, "ractl cmp request", "give either --csr or --newkey");
@@ -313,7 +299,7 @@ static int cmd_renew(rk_ctl *ctl, int argc, char **argv)
     const char *newkey = NULL, *out = NULL;
     EVP_PKEY *nk = NULL;
     X509 *cert = NULL;
-    int rc, r;
+    int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl cmp renew --server URL --trusted CA.pem --cert OLD.pem --key OLD.key\n"
@@ -326,16 +312,13 @@ static int cmd_renew(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&a, 0, sizeof a);
-    for (int i = 1; i < argc; i++) {
-        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
-        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp renew", "%s needs a value", argv[i]);
-        if (!strcmp(argv[i], "--newkey") && i + 1 < argc)
-            newkey = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-            out = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl cmp renew", "unexpected argument '%s'", argv[i]);
-    }
+    rk_ctl_opt t[CLIENT_OPTS + 2] = {
+        [CLIENT_OPTS] = {.name = "--newkey", .kind = RK_OPT_STR, .dest = &newkey, .arg = "FILE"},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE"},
+    };
+    client_table(t, &a);
+    const rk_ctl_args args = {.cmd = "ractl cmp renew", .opts = t, .n_opts = CLIENT_OPTS + 2};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!out || !newkey || !a.cert || !a.key)
         return rk_ctl_usage(ctl, "ractl cmp renew", "--cert, --key, --newkey and --out are needed");
     rc = client_prepare(ctl, &a, &o, 1);
@@ -358,7 +341,7 @@ static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
     client_args a;
     rk_cmp_client_opts o;
     const char *target = NULL;
-    int reason = 0, rc, r;
+    int reason = 0, rc;
     X509 *cert = NULL;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -371,16 +354,16 @@ static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&a, 0, sizeof a);
-    for (int i = 1; i < argc; i++) {
-        if ((r = client_opt(&a, argc, argv, &i)) == 1) continue;
-        if (r < 0) return rk_ctl_usage(ctl, "ractl cmp revoke", "%s needs a value", argv[i]);
-        if (!strcmp(argv[i], "--revoke") && i + 1 < argc)
-            target = argv[++i];
-        else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
-            reason = atoi(argv[++i]);
-        else
-            return rk_ctl_usage(ctl, "ractl cmp revoke", "unexpected argument '%s'", argv[i]);
-    }
+    rk_ctl_opt t[CLIENT_OPTS + 2] = {
+        [CLIENT_OPTS] = {.name = "--revoke",
+                         .kind = RK_OPT_STR,
+                         .dest = &target,
+                         .arg = "CERT.pem"},
+        {.name = "--reason", .kind = RK_OPT_INT, .dest = &reason, .arg = "N", .min = 0, .max = 10},
+    };
+    client_table(t, &a);
+    const rk_ctl_args args = {.cmd = "ractl cmp revoke", .opts = t, .n_opts = CLIENT_OPTS + 2};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!target) return rk_ctl_usage(ctl, "ractl cmp revoke", "--revoke CERT.pem is required");
     rc = client_prepare(ctl, &a, &o, 1);
     if (!rc && !(rc = load_cert(&cert, target))) rc = rk_cmp_client_rr(&o, cert, reason);
@@ -392,11 +375,11 @@ static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
     char serial[80];
     serial_hex(serial, sizeof serial, X509_get0_serialNumber(cert));
     X509_free(cert);
-    if (ctl->json)
-        printf("{\"ok\":true,\"serial\":\"%s\",\"reason\":%d}\n", serial, reason);
-    else
-        rk_ctl_info(ctl, "certificate %s revoked (reason %d)", serial, reason);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "serial", serial);
+    rk_json_kint(j, "reason", reason);
+    rk_ctl_info(ctl, "certificate %s revoked (reason %d)", serial, reason);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- serve ------------------------------------------------------------ */
@@ -502,7 +485,7 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
     const char *host = "127.0.0.1", *ca_cert_path = NULL, *ca_key_path = NULL, *ref = NULL;
     const char *secret_file = NULL, *port_file = NULL;
     int port = -1, days = 365, rc, fd = -1, bound = 0;
-    long max_requests = 0;
+    int64_t max_requests = 0;
     char secret[SECRET_MAX];
     serve_state st;
     X509 *ca = NULL;
@@ -535,34 +518,26 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&st, 0, sizeof st);
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (i + 1 >= argc)
-            return rk_ctl_usage(ctl, "ractl cmp serve", "unexpected argument '%s'", o);
-        const char *v = argv[++i];
-        if (!strcmp(o, "--port"))
-            port = atoi(v);
-        else if (!strcmp(o, "--host"))
-            host = v;
-        else if (!strcmp(o, "--ca-cert"))
-            ca_cert_path = v;
-        else if (!strcmp(o, "--ca-key"))
-            ca_key_path = v;
-        else if (!strcmp(o, "--ref"))
-            ref = v;
-        else if (!strcmp(o, "--secret-file"))
-            secret_file = v;
-        else if (!strcmp(o, "--days"))
-            days = atoi(v);
-        else if (!strcmp(o, "--revoked-file"))
-            st.revoked_file = v;
-        else if (!strcmp(o, "--port-file"))
-            port_file = v;
-        else if (!strcmp(o, "--max-requests"))
-            max_requests = atol(v);
-        else
-            return rk_ctl_usage(ctl, "ractl cmp serve", "unexpected argument '%s'", o);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--port", .kind = RK_OPT_INT, .dest = &port, .arg = "P", .min = 0, .max = 65535},
+        {.name = "--host", .kind = RK_OPT_STR, .dest = &host, .arg = "ADDR"},
+        {.name = "--ca-cert", .kind = RK_OPT_STR, .dest = &ca_cert_path, .arg = "FILE"},
+        {.name = "--ca-key", .kind = RK_OPT_STR, .dest = &ca_key_path, .arg = "FILE"},
+        {.name = "--ref", .kind = RK_OPT_STR, .dest = &ref, .arg = "REF"},
+        {.name = "--secret-file", .kind = RK_OPT_STR, .dest = &secret_file, .arg = "FILE"},
+        {.name = "--days", .kind = RK_OPT_INT, .dest = &days, .arg = "N", .min = 1, .max = 36500},
+        {.name = "--revoked-file", .kind = RK_OPT_STR, .dest = &st.revoked_file, .arg = "FILE"},
+        {.name = "--port-file", .kind = RK_OPT_STR, .dest = &port_file, .arg = "FILE"},
+        {.name = "--max-requests",
+         .kind = RK_OPT_INT64,
+         .dest = &max_requests,
+         .arg = "N",
+         .min = 0,
+         .max = INT32_MAX},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl cmp serve", .opts = opts, .n_opts = (int)(sizeof opts / sizeof opts[0])};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (port < 0 || !ca_cert_path || !ca_key_path)
         return rk_ctl_usage(ctl, "ractl cmp serve", "--port, --ca-cert and --ca-key are needed");
     if (!!ref != !!secret_file)
@@ -617,22 +592,27 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
             goto out;
         }
     }
-    if (ctl->json)
-        printf("{\"listening\":true,\"host\":\"%s\",\"port\":%d}\n", host, bound);
-    else
-        rk_ctl_info(ctl, "CMP server listening on http://%s:%d/", host, bound);
+    /* A line of its own before serving: scripts wait for it. */
+    rk_json *j = rk_ctl_reply_event(ctl);
+    rk_json_kbool(j, "listening", 1);
+    rk_json_kstr(j, "host", host);
+    rk_json_kint(j, "port", bound);
+    rk_ctl_info(ctl, "CMP server listening on http://%s:%d/", host, bound);
+    if ((rc = rk_ctl_reply_end(ctl)) != 0) goto out_code;
     fflush(stdout);
     rc = rk_cmp_server_serve_http(srv, fd, &serve_stop, max_requests);
     if (!rc) {
         rk_cmp_server_stats stats;
         rk_cmp_server_get_stats(&stats, srv);
-        if (ctl->json)
-            printf("{\"ok\":true,\"requests\":%ld,\"issued\":%ld,\"confirmed\":%ld,"
-                   "\"rejected\":%ld,\"revoked\":%ld}\n",
-                   stats.requests, stats.issued, stats.confirmed, stats.rejected, stats.revoked);
-        else
-            rk_ctl_info(ctl, "stopped: %ld requests, %ld issued, %ld rejected, %ld revoked",
-                        stats.requests, stats.issued, stats.rejected, stats.revoked);
+        j = rk_ctl_reply(ctl);
+        rk_json_kint(j, "requests", stats.requests);
+        rk_json_kint(j, "issued", stats.issued);
+        rk_json_kint(j, "confirmed", stats.confirmed);
+        rk_json_kint(j, "rejected", stats.rejected);
+        rk_json_kint(j, "revoked", stats.revoked);
+        rk_ctl_info(ctl, "stopped: %ld requests, %ld issued, %ld rejected, %ld revoked",
+                    stats.requests, stats.issued, stats.rejected, stats.revoked);
+        if ((rc = rk_ctl_reply_end(ctl)) != 0) goto out_code;
     }
 out:
     rk_wipe(secret, sizeof secret);
@@ -641,6 +621,13 @@ out:
     X509_free(ca);
     EVP_PKEY_free(key);
     return rc ? rk_ctl_fail(ctl, rc) : 0;
+out_code: /* the reply's own failure was reported: rc is an exit code */
+    rk_wipe(secret, sizeof secret);
+    if (fd >= 0) close(fd);
+    rk_cmp_server_free(srv);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    return rc;
 }
 
 static const rk_ctl_cmd cmp_commands[] = {

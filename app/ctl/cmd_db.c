@@ -11,7 +11,7 @@
 
 static int open_raw(rk_ctl *ctl, rk_db **db)
 {
-    rk_conf *conf = NULL;
+    const rk_conf *conf = NULL;
     int rc = rk_ctl_conf(ctl, &conf);
     if (rc) return rc;
     return rk_db_open(db, conf->database, 0);
@@ -40,15 +40,16 @@ static int cmd_migrate(rk_ctl *ctl, int argc, char **argv)
         return rk_ctl_usage(ctl, "ractl db migrate", "unexpected argument '%s'", argv[1]);
     }
     if ((rc = open_raw(ctl, &db)) == 0 && (rc = rk_db_migrate(db, target, &from, &to)) == 0) {
-        if (ctl->json)
-            printf("{\"ok\":true,\"from\":%d,\"to\":%d}\n", from, to);
-        else if (from == to)
+        rk_json *j = rk_ctl_reply(ctl);
+        rk_json_kint(j, "from", from);
+        rk_json_kint(j, "to", to);
+        if (from == to)
             rk_ctl_info(ctl, "schema already at version %d", to);
         else
             rk_ctl_info(ctl, "schema migrated from version %d to %d", from, to);
     }
     rk_db_close(db);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_reply_end(ctl);
 }
 
 static int cmd_check(rk_ctl *ctl, int argc, char **argv)

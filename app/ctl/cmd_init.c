@@ -40,7 +40,7 @@ static int make_dir(const char *path)
 
 int rk_ctl_cmd_init(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_conf *conf = NULL;
+    const rk_conf *conf = NULL;
     rk_db *db = NULL;
     char owner[64] = "";
     int rc, from = 0, to = 0;

@@ -2,19 +2,14 @@
  * `ractl key list|init|passwd|unlock|diagnose|plug|pull`: subscribers' USB
  * keys over PKCS#11 (app/core/token).
  *
- * The module is $RAKIOSK_TOKEN_MODULE, else the key model's module, else
- * [token] module of the configuration. With SoftHSM2 or the p11lock wrapper
- * (the demo and tests) and no $SOFTHSM2_CONF, the demo keys live in
- * <data_dir>/softkeys (see token/softkeys.h); `plug` and `pull` insert and
- * remove them there.
- *
- * SO PINs are derived from the branch secret, for now the file
- * <data_dir>/branch.secret (32 random bytes, mode 0600) that `ractl key
- * init` creates when missing; the issuance work moves this secret into the
- * appliance HSM. PINs are read from the terminal without echo or as lines on
- * standard input, never from the command line, and are wiped after use.
+ * The keys' module, the demo keys and the branch secret that SO PINs are
+ * derived from are the branch's (branch/keys.h). PINs are read from the terminal without echo or as
+ * lines on standard input, never from the command line, and are wiped after use.
  */
 #include "ctl.h"
+
+#include "branch/branchca.h"
+#include "branch/keys.h"
 
 #include "audit/audit.h"
 #include "ca/enrol.h"
@@ -22,7 +17,6 @@
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "ca/subca_issuer.h"
-#include "demo/softkeys.h"
 #include "token/token.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -37,112 +31,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SECRET_LEN 32
-
-typedef struct key_env {
-    rk_conf *conf;
-    rk_token_ctx *ctx;
-    char state_dir[PATH_MAX]; /* p11lock's state (demo keys) */
-} key_env;
-
-static int is_soft_module(const char *module)
+/* The token context for serial's module (the branch's, kept open). */
+static int key_ctx(rk_ctl *ctl, const char *serial, rk_token_ctx **ctx)
 {
-    return strstr(module, "softhsm") || strstr(module, "p11lock");
-}
-
-/* p11lock's state folder as the module itself resolves it. */
-static void resolve_state_dir(char *out, size_t n)
-{
-    const char *env = getenv("RK_P11LOCK_STATE_DIR");
-    char tokendir[PATH_MAX] = "/var/lib/softhsm/tokens", line[PATH_MAX + 64];
-    if (env && *env) {
-        snprintf(out, n, "%s", env);
-        return;
-    }
-    const char *conf = getenv("SOFTHSM2_CONF");
-    FILE *f = fopen(conf && *conf ? conf : "/etc/softhsm/softhsm2.conf", "r");
-    while (f && fgets(line, sizeof line, f)) {
-        char *p = line + strspn(line, " \t");
-        if (strncmp(p, "directories.tokendir", 20) != 0 || !(p = strchr(p, '='))) continue;
-        p += 1 + strspn(p + 1, " \t");
-        size_t len = strcspn(p, "\r\n");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '/'))
-            len--;
-        if (len > 0 && len < sizeof tokendir) {
-            memcpy(tokendir, p, len);
-            tokendir[len] = '\0';
-        }
-    }
-    if (f) fclose(f);
-    char *slash = strrchr(tokendir, '/');
-    if (slash && slash != tokendir) *slash = '\0';
-    snprintf(out, n, "%s/p11lock", tokendir);
-}
-
-/* Loads the configuration, points SoftHSM at the demo keys if needed and
- * loads the module for serial (NULL: the default module). */
-static int key_env_open(key_env *env, rk_ctl *ctl, const char *serial)
-{
-    char dir[PATH_MAX], softconf[PATH_MAX + 32];
-    const char *module;
-    int rc;
-
-    memset(env, 0, sizeof *env);
-    if ((rc = rk_ctl_conf(ctl, &env->conf)) != 0) return rc;
-    module = getenv("RAKIOSK_TOKEN_MODULE");
-    if (!module || !*module) {
-        const rk_key_model *m = serial ? rk_conf_key_model(env->conf, serial) : NULL;
-        module = m && m->module[0] ? m->module : env->conf->token_module;
-    }
-    if (is_soft_module(module) && !getenv("SOFTHSM2_CONF")) {
-        snprintf(dir, sizeof dir, "%s/softkeys", env->conf->data_dir);
-        if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0) return rc;
-        setenv("SOFTHSM2_CONF", softconf, 1);
-    }
-    resolve_state_dir(env->state_dir, sizeof env->state_dir);
-    if ((rc = rk_token_ctx_new(&env->ctx, module)) != 0) return rc;
-    rk_token_ctx_set_conf(env->ctx, env->conf);
-    return 0;
-}
-
-static void key_env_close(key_env *env)
-{
-    rk_token_ctx_free(env->ctx);
-    env->ctx = NULL;
-}
-
-/* Reads the branch secret; creates it first if create and missing. */
-static int branch_secret(unsigned char *out, rk_conf *conf, int create)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/branch.secret", conf->data_dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && create) {
-        unsigned char fresh[SECRET_LEN];
-        if (RAND_bytes(fresh, sizeof fresh) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            rk_wipe(fresh, sizeof fresh);
-            return rk_err_set(RK_EIO, "cannot create %s: %s", path, strerror(errno));
-        }
-        int ok = write(fd, fresh, sizeof fresh) == (ssize_t)sizeof fresh && fsync(fd) == 0;
-        close(fd);
-        rk_wipe(fresh, sizeof fresh);
-        if (!ok) {
-            unlink(path);
-            return rk_err_set(RK_EIO, "cannot write %s", path);
-        }
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0)
-        return rk_err_set(RK_ECONF,
-                          "the branch secret %s is missing: keys initialised here "
-                          "cannot be unlocked without it",
-                          path);
-    ssize_t r = read(fd, out, SECRET_LEN);
-    close(fd);
-    if (r != SECRET_LEN) return rk_err_set(RK_ECONF, "the branch secret %s is damaged", path);
-    return 0;
+    return rk_branch_tokens(ctl->branch, serial, ctx);
 }
 
 static const char *pin_text(const rk_token_info *k, char *buf, size_t n)
@@ -179,7 +71,7 @@ static void json_info(rk_json *j, const rk_token_info *k)
 
 static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
-    key_env env;
+    rk_token_ctx *ctx;
     rk_token_info *keys;
     int n, rc;
 
@@ -190,34 +82,23 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 1) return rk_ctl_usage(ctl, "ractl key list", "unexpected argument '%s'", argv[1]);
-    if ((rc = key_env_open(&env, ctl, NULL)) || (rc = rk_token_list(&keys, &n, env.ctx))) {
-        key_env_close(&env);
+    if ((rc = key_ctx(ctl, NULL, &ctx)) || (rc = rk_token_list(&keys, &n, ctx)))
         return rk_ctl_fail(ctl, rc);
-    }
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 20);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
     for (int i = 0; i < n; i++) {
         char buf[64];
         /* The appliance HSM may share the demo SoftHSM store: not a key. */
         if (!strcmp(keys[i].label, RK_SUBCA_HSM_LABEL)) continue;
-        if (ctl->json)
-            json_info(&j, &keys[i]);
-        else
+        json_info(j, &keys[i]);
+        if (!ctl->json)
             printf("%-18s %-24s %-10s %s\n", keys[i].initialised ? keys[i].serial : "blank",
                    keys[i].initialised ? keys[i].label : "(blank key)",
                    keys[i].key_model[0] ? keys[i].key_model : "-",
                    pin_text(&keys[i], buf, sizeof buf));
     }
-    rk_json_arr_end(&j);
     free(keys);
-    key_env_close(&env);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- init ---------------------------------------------------------------- */
@@ -253,8 +134,8 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
     const char *serial = NULL, *label = NULL;
     int from_stdin = 0, generate = 0, rc;
     char pin[RK_TOKEN_PIN_MAX] = "", new_serial[RK_TOKEN_SERIAL_MAX], generated[RK_TOKEN_PIN_MAX];
-    unsigned char secret[SECRET_LEN];
-    key_env env;
+    unsigned char secret[RK_BRANCH_SECRET_LEN];
+    rk_token_ctx *ctx;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key init SERIAL --label LABEL [--pin-stdin | --generate-pin]\n\n"
@@ -265,53 +146,46 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
                "(--generate-pin, the default). Prints the key's serial.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--label") && i + 1 < argc)
-            label = argv[++i];
-        else if (!strcmp(argv[i], "--pin-stdin"))
-            from_stdin = 1;
-        else if (!strcmp(argv[i], "--generate-pin"))
-            generate = 1;
-        else if (argv[i][0] != '-' && !serial)
-            serial = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl key init", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--label", .kind = RK_OPT_STR, .dest = &label, .arg = "LABEL"},
+        {.name = "--pin-stdin", .kind = RK_OPT_FLAG, .dest = &from_stdin},
+        {.name = "--generate-pin", .kind = RK_OPT_FLAG, .dest = &generate},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl key init", .opts = opts, .n_opts = 3, .pos = &serial, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!serial || !label)
         return rk_ctl_usage(ctl, "ractl key init", "SERIAL and --label are required");
     if (from_stdin && generate)
         return rk_ctl_usage(ctl, "ractl key init",
                             "--pin-stdin and --generate-pin exclude each other");
-    if ((rc = key_env_open(&env, ctl, serial)) != 0) {
-        key_env_close(&env);
-        return rk_ctl_fail(ctl, rc);
-    }
-    if ((rc = branch_secret(secret, env.conf, 1)) != 0) goto out;
+    if ((rc = key_ctx(ctl, serial, &ctx)) != 0) return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_branch_secret(ctl->branch, secret, 1)) != 0) goto out;
     if (from_stdin && (rc = read_new_pin(pin, sizeof pin, "first PIN of the key: ")) != 0) goto out;
     rk_token_init_opts o = {label,       secret, sizeof secret, from_stdin ? pin : NULL,
                             on_progress, ctl};
     generated[0] = '\0';
-    if ((rc = rk_token_init(new_serial, generated, env.ctx, serial, &o)) != 0) goto out;
+    if ((rc = rk_token_init(new_serial, generated, ctx, serial, &o)) != 0) goto out;
     /* Demo keys take the PIN limit of their key model, as real ones have. */
-    const rk_key_model *m = rk_conf_key_model(env.conf, new_serial);
-    if (m && is_soft_module(getenv("RAKIOSK_TOKEN_MODULE") ? getenv("RAKIOSK_TOKEN_MODULE")
-                                                           : env.conf->token_module))
-        rc = rk_softkeys_set_max_tries(env.state_dir, new_serial, m->pin_max_tries);
-    if (rc) goto out;
+    if ((rc = rk_branch_demo_key_limit(ctl->branch, new_serial)) != 0) goto out;
     if (ctl->json) {
-        printf("{\"ok\":true,\"serial\":\"%s\"", new_serial);
-        if (!from_stdin) printf(",\"pin\":\"%s\"", generated);
-        printf("}\n");
+        rk_json *j = rk_ctl_reply(ctl);
+        rk_json_kstr(j, "serial", new_serial);
+        if (!from_stdin) rk_json_kstr(j, "pin", generated);
+        rc = rk_ctl_reply_end(ctl); /* an exit code now */
     } else {
         printf("key %s initialised (%s)\n", new_serial, label);
         if (!from_stdin) printf("first PIN: %s  (print it sealed; it is not kept)\n", generated);
     }
+    rk_wipe(pin, sizeof pin);
+    rk_wipe(generated, sizeof generated);
+    rk_wipe(secret, sizeof secret);
+    return rc;
 out:
     rk_wipe(pin, sizeof pin);
     rk_wipe(generated, sizeof generated);
     rk_wipe(secret, sizeof secret);
-    key_env_close(&env);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    return rk_ctl_fail(ctl, rc);
 }
 
 /* ---- passwd and unlock ---------------------------------------------------- */
@@ -333,7 +207,7 @@ static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
 {
     char old_pin[RK_TOKEN_PIN_MAX] = "", new_pin[RK_TOKEN_PIN_MAX] = "";
     rk_token *t = NULL;
-    key_env env;
+    rk_token_ctx *ctx;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -344,23 +218,18 @@ static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl key passwd", "give the SERIAL");
-    if ((rc = key_env_open(&env, ctl, argv[1])) || (rc = rk_token_open(&t, env.ctx, argv[1])) ||
+    if ((rc = key_ctx(ctl, argv[1], &ctx)) || (rc = rk_token_open(&t, ctx, argv[1])) ||
         (rc = warn_state(ctl, t)))
         goto out;
     if ((rc = rk_ctl_read_secret(old_pin, sizeof old_pin, "current PIN: ")) != 0 ||
         (rc = read_new_pin(new_pin, sizeof new_pin, "new PIN: ")) != 0)
         goto out;
-    if ((rc = rk_token_change_pin(t, old_pin, new_pin)) != 0) goto out;
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "PIN of key %s changed", argv[1]);
+    rc = rk_token_change_pin(t, old_pin, new_pin);
 out:
     rk_wipe(old_pin, sizeof old_pin);
     rk_wipe(new_pin, sizeof new_pin);
     rk_token_close(t);
-    key_env_close(&env);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_done(ctl, "PIN of key %s changed", argv[1]);
 }
 
 static int audit_unlock(rk_ctl *ctl, const rk_actor *actor, const char *serial)
@@ -381,14 +250,13 @@ static int audit_unlock(rk_ctl *ctl, const rk_actor *actor, const char *serial)
 static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
 {
     char pin[RK_TOKEN_PIN_MAX] = "";
-    unsigned char secret[SECRET_LEN];
+    unsigned char secret[RK_BRANCH_SECRET_LEN];
     rk_token *t = NULL;
     rk_actor actor;
     rk_token_info info;
-    key_env env;
+    rk_token_ctx *ctx;
     int rc;
 
-    memset(&env, 0, sizeof env);
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key unlock SERIAL\n\n"
                "Unlocks a key whose PIN is locked or forgotten: logs in as the key's\n"
@@ -405,25 +273,20 @@ static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
                                            "unlocking a key needs the issue role; "
                                            "%s does not have it",
                                            actor.login));
-    if ((rc = key_env_open(&env, ctl, argv[1])) || (rc = branch_secret(secret, env.conf, 0)) ||
-        (rc = rk_token_open(&t, env.ctx, argv[1])) || (rc = rk_token_status(&info, t)))
+    if ((rc = key_ctx(ctl, argv[1], &ctx)) || (rc = rk_branch_secret(ctl->branch, secret, 0)) ||
+        (rc = rk_token_open(&t, ctx, argv[1])) || (rc = rk_token_status(&info, t)))
         goto out;
     if (info.pin_state != RK_TOKEN_PIN_LOCKED)
         rk_ctl_info(ctl, "note: the key is not locked (%s); setting a new PIN anyway",
                     rk_token_pin_state_name(info.pin_state));
     if ((rc = read_new_pin(pin, sizeof pin, "new PIN: ")) != 0) goto out;
     if ((rc = rk_token_unlock(t, secret, sizeof secret, pin)) != 0) goto out;
-    if ((rc = audit_unlock(ctl, &actor, argv[1])) != 0) goto out;
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "key %s unlocked with a new PIN", argv[1]);
+    rc = audit_unlock(ctl, &actor, argv[1]);
 out:
     rk_wipe(pin, sizeof pin);
     rk_wipe(secret, sizeof secret);
     rk_token_close(t);
-    key_env_close(&env);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_done(ctl, "key %s unlocked with a new PIN", argv[1]);
 }
 
 /* ---- diagnose ------------------------------------------------------------ */
@@ -441,7 +304,7 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
     rk_token_info info;
     rk_token_object *objs = NULL;
     rk_token *t = NULL;
-    key_env env;
+    rk_token_ctx *ctx;
     int nobj = 0;
     int64_t now = rk_clock_now();
 
@@ -455,18 +318,14 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl key diagnose", "give the SERIAL");
-    if ((rc = key_env_open(&env, ctl, argv[1])) != 0) {
-        key_env_close(&env);
-        return rk_ctl_fail(ctl, rc);
-    }
-    rc = rk_token_info_get(&info, env.ctx, argv[1]);
+    if ((rc = key_ctx(ctl, argv[1], &ctx)) != 0) return rk_ctl_fail(ctl, rc);
+    rc = rk_token_info_get(&info, ctx, argv[1]);
     if (rc == RK_EDEVICE) {
         rc = 0;
         f[nf++] = (finding){"-10101042", "the key is not found in the system",
                             "re-insert it in another USB port; if it is still not seen, the "
                             "key or its driver is damaged (damaged-key replacement)"};
     } else if (rc) {
-        key_env_close(&env);
         return rk_ctl_fail(ctl, rc);
     } else {
         present = 1;
@@ -487,7 +346,7 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
                                 "check the PIN before signing; never retry blindly"};
         }
     }
-    if (present && info.initialised && (rc = rk_token_open(&t, env.ctx, argv[1])) == 0 &&
+    if (present && info.initialised && (rc = rk_token_open(&t, ctx, argv[1])) == 0 &&
         (rc = rk_token_objects(&objs, &nobj, t)) == 0) {
         for (int i = 0; i < nobj && nf < 30; i++) {
             if (objs[i].kind == RK_TOKEN_OBJ_PUBLIC_KEY) nkeys++;
@@ -511,7 +370,6 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
                                 "holds no certificate, it must be issued again"};
     } else if (rc) {
         rk_token_close(t);
-        key_env_close(&env);
         return rk_ctl_fail(ctl, rc);
     }
 
@@ -595,7 +453,6 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
     }
     free(objs);
     rk_token_close(t);
-    key_env_close(&env);
     return nf ? RK_EXIT_FAIL : 0;
 }
 
@@ -603,7 +460,6 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
 
 static int plug_or_pull(rk_ctl *ctl, int argc, char **argv, int pull)
 {
-    key_env env;
     int rc;
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key %s SERIAL\n\n"
@@ -615,30 +471,9 @@ static int plug_or_pull(rk_ctl *ctl, int argc, char **argv, int pull)
     }
     if (argc != 2)
         return rk_ctl_usage(ctl, pull ? "ractl key pull" : "ractl key plug", "give the SERIAL");
-    memset(&env, 0, sizeof env);
-    if ((rc = rk_ctl_conf(ctl, &env.conf)) != 0) return rk_ctl_fail(ctl, rc);
-    const char *module = getenv("RAKIOSK_TOKEN_MODULE");
-    if (!module || !*module) module = env.conf->token_module;
-    if (!strstr(module, "p11lock"))
-        return rk_ctl_fail(ctl, rk_err_set(RK_ESTATE,
-                                           "only demo keys (module p11lock) can be "
-                                           "plugged and pulled; this branch uses %s",
-                                           module));
-    if (!getenv("SOFTHSM2_CONF")) {
-        char dir[PATH_MAX], softconf[PATH_MAX + 32];
-        snprintf(dir, sizeof dir, "%s/softkeys", env.conf->data_dir);
-        if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0)
-            return rk_ctl_fail(ctl, rc);
-        setenv("SOFTHSM2_CONF", softconf, 1);
-    }
-    resolve_state_dir(env.state_dir, sizeof env.state_dir);
-    if ((rc = rk_softkeys_set_pulled(env.state_dir, argv[1], pull)) != 0)
+    if ((rc = rk_branch_demo_key_plug(ctl->branch, argv[1], pull)) != 0)
         return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true}\n");
-    else
-        rk_ctl_info(ctl, "key %s %s", argv[1], pull ? "pulled out" : "plugged in");
-    return 0;
+    return rk_ctl_done(ctl, "key %s %s", argv[1], pull ? "pulled out" : "plugged in");
 }
 
 static int cmd_plug(rk_ctl *ctl, int argc, char **argv)
@@ -700,13 +535,14 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     const char *ref = NULL, *serial = NULL;
     int rollback = 0, rc;
     char pin[RK_TOKEN_PIN_MAX + 2] = "";
-    key_env env;
+    rk_token_ctx *ctx;
     rk_ledger *l = NULL;
     rk_actor actor;
     rk_subca *ca = NULL;
-    rk_profiles *profiles = NULL;
-    rk_subca_issuer si;
+    const rk_profiles *profiles = NULL;
+    const rk_issuer *issuer = NULL;
     rk_enrol_result res;
+    int pending = 0;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key enrol ORDER --key SERIAL\n"
@@ -722,35 +558,35 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
                "--pending lists unfinished enrolments.\n");
         return 0;
     }
-    if (argc == 2 && !strcmp(argv[1], "--pending")) return enrol_pending(ctl);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--key") && i + 1 < argc)
-            serial = argv[++i];
-        else if (!strcmp(argv[i], "--rollback"))
-            rollback = 1;
-        else if (!ref && argv[i][0] != '-')
-            ref = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl key enrol", "unexpected argument '%s'", argv[i]);
+    const rk_ctl_opt table[] = {
+        {.name = "--key", .kind = RK_OPT_STR, .dest = &serial, .arg = "SERIAL"},
+        {.name = "--rollback", .kind = RK_OPT_FLAG, .dest = &rollback},
+        {.name = "--pending", .kind = RK_OPT_FLAG, .dest = &pending},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl key enrol", .opts = table, .n_opts = 3, .pos = &ref, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (pending) {
+        if (ref || serial || rollback)
+            return rk_ctl_usage(ctl, "ractl key enrol", "--pending takes nothing else");
+        return enrol_pending(ctl);
     }
     if (!ref || (!serial && !rollback))
         return rk_ctl_usage(ctl, "ractl key enrol", "give ORDER and --key SERIAL");
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)))
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = key_ctx(ctl, serial, &ctx)))
         return rk_ctl_fail(ctl, rc);
-    if ((rc = key_env_open(&env, ctl, serial))) {
-        key_env_close(&env);
-        return rk_ctl_fail(ctl, rc);
-    }
-    if ((rc = rk_ctl_subca_open(ctl, &ca, &profiles)) ||
-        (rc = rk_subca_issuer_init(&si, ca, profiles)))
+    if ((rc = rk_branch_subca(ctl->branch, &ca)) ||
+        (rc = rk_branch_profiles(ctl->branch, &profiles)) ||
+        (rc = rk_branch_issuer(ctl->branch, &issuer)))
         goto out;
     if (serial || !rollback) {
         rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
-        if (rc && !rollback) goto done;
+        if (rc && !rollback) goto out;
         rk_err_clear();
     }
     if (rollback) {
-        rc = rk_enrol_rollback(l, &actor, env.ctx, &si.ops, ref, pin[0] ? pin : NULL);
+        rc = rk_enrol_rollback(l, &actor, ctx, issuer, ref, pin[0] ? pin : NULL);
     } else {
         rk_order o;
         const rk_profile *p = NULL;
@@ -773,33 +609,28 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
                 opts.recovery = recovery;
             }
             rk_wipe(&o, sizeof o);
-            if (!rc) rc = rk_enrol_run(l, &actor, env.ctx, &si.ops, &opts, &res);
+            if (!rc) rc = rk_enrol_run(l, &actor, ctx, issuer, &opts, &res);
             X509_free(recovery);
         }
         /* A reissue, change or replacement revoked the old certificate in
          * the ledger: the sub-CA takes it up for its next CRL. */
         if (!rc && changes) rk_ctl_follow_ca(ctl, l, ca);
     }
-done:
-    rk_subca_issuer_done(&si);
 out:
     rk_wipe(pin, sizeof pin);
-    rk_subca_free(ca); /* before the token context: they may share a module */
-    rk_profiles_free(profiles);
-    key_env_close(&env);
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\","
-               "\"encryption_certificate\":\"%s\",\"resumed\":%s}\n",
-               ref, rollback ? "" : res.cert_serial, rollback ? "" : res.enc_cert_serial,
-               !rollback && res.resumed ? "true" : "false");
-    else if (rollback)
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "order", ref);
+    rk_json_kstr(j, "certificate", rollback ? "" : res.cert_serial);
+    rk_json_kstr(j, "encryption_certificate", rollback ? "" : res.enc_cert_serial);
+    rk_json_kbool(j, "resumed", !rollback && res.resumed);
+    if (rollback)
         rk_ctl_info(ctl, "enrolment of order %s rolled back", ref);
     else
         rk_ctl_info(ctl, "order %s issued: certificate %s%s%s on key %s%s", ref, res.cert_serial,
                     res.enc_cert_serial[0] ? ", encryption certificate " : "", res.enc_cert_serial,
                     serial, res.resumed ? " (resumed)" : "");
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- recover ------------------------------------------------------------ */
@@ -809,12 +640,10 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
     const char *ref = NULL, *serial = NULL, *keyfile = NULL;
     int rc;
     char pin[RK_TOKEN_PIN_MAX + 2] = "";
-    key_env env;
+    rk_token_ctx *ctx;
     rk_ledger *l = NULL;
     rk_actor actor;
-    rk_subca *ca = NULL;
-    rk_profiles *profiles = NULL;
-    rk_subca_issuer si;
+    const rk_issuer *issuer = NULL;
     rk_enrol_result res;
     EVP_PKEY *rkey = NULL;
 
@@ -830,16 +659,13 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
                "one line on standard input.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--key") && i + 1 < argc)
-            serial = argv[++i];
-        else if (!strcmp(argv[i], "--recovery-key") && i + 1 < argc)
-            keyfile = argv[++i];
-        else if (!ref && argv[i][0] != '-')
-            ref = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl key recover", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--key", .kind = RK_OPT_STR, .dest = &serial, .arg = "SERIAL"},
+        {.name = "--recovery-key", .kind = RK_OPT_STR, .dest = &keyfile, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl key recover", .opts = opts, .n_opts = 2, .pos = &ref, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!ref || !serial || !keyfile)
         return rk_ctl_usage(ctl, "ractl key recover",
                             "give ORDER, --key SERIAL and --recovery-key FILE");
@@ -850,38 +676,25 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
     fclose(f);
     if (!rkey)
         return rk_ctl_fail(ctl, rk_err_set(RK_EFORMAT, "%s holds no PEM private key", keyfile));
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor))) {
-        EVP_PKEY_free(rkey);
-        return rk_ctl_fail(ctl, rc);
-    }
-    if ((rc = key_env_open(&env, ctl, serial))) {
-        key_env_close(&env);
-        EVP_PKEY_free(rkey);
-        return rk_ctl_fail(ctl, rc);
-    }
-    if ((rc = rk_ctl_subca_open(ctl, &ca, &profiles)) ||
-        (rc = rk_subca_issuer_init(&si, ca, profiles)))
+    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = key_ctx(ctl, serial, &ctx)) || (rc = rk_branch_issuer(ctl->branch, &issuer)))
         goto out;
     if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
         rk_recover_opts o = {ref, serial, pin, rkey, enrol_progress, ctl};
-        rc = rk_enrol_recover(l, &actor, env.ctx, &si.ops, &o, &res);
+        rc = rk_enrol_recover(l, &actor, ctx, issuer, &o, &res);
     }
-    rk_subca_issuer_done(&si);
 out:
     rk_wipe(pin, sizeof pin);
     EVP_PKEY_free(rkey);
-    rk_subca_free(ca);
-    rk_profiles_free(profiles);
-    key_env_close(&env);
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf(
-            "{\"ok\":true,\"order\":\"%s\",\"certificate\":\"%s\",\"key\":\"%s\",\"resumed\":%s}\n",
-            ref, res.enc_cert_serial, serial, res.resumed ? "true" : "false");
-    else
-        rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s", ref,
-                    res.enc_cert_serial, serial, res.resumed ? " (resumed)" : "");
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "order", ref);
+    rk_json_kstr(j, "certificate", res.enc_cert_serial);
+    rk_json_kstr(j, "key", serial);
+    rk_json_kbool(j, "resumed", res.resumed);
+    rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s", ref,
+                res.enc_cert_serial, serial, res.resumed ? " (resumed)" : "");
+    return rk_ctl_reply_end(ctl);
 }
 
 static const rk_ctl_cmd key_cmds[] = {

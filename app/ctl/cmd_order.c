@@ -33,18 +33,15 @@ static int done(rk_ctl *ctl, int rc, const char *ref, const char *what)
     rk_order o;
 
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        if (rk_ctl_ledger(ctl, &l) == 0 && rk_order_get(l, ref, &o) == 0) {
-            printf("{\"ok\":true,\"ref\":\"%s\",\"state\":\"%s\",\"fee_total\":%lld}\n", o.ref,
-                   o.state, (long long)o.fee_total);
-            rk_wipe(&o, sizeof o);
-        } else {
-            printf("{\"ok\":true}\n");
-        }
-    } else {
-        rk_ctl_info(ctl, "order %s %s", ref, what);
+    rk_json *j = rk_ctl_reply(ctl);
+    if (ctl->json && rk_ctl_ledger(ctl, &l) == 0 && rk_order_get(l, ref, &o) == 0) {
+        rk_json_kstr(j, "ref", o.ref);
+        rk_json_kstr(j, "state", o.state);
+        rk_json_kint(j, "fee_total", o.fee_total);
+        rk_wipe(&o, sizeof o);
     }
-    return 0;
+    rk_ctl_info(ctl, "order %s %s", ref, what);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* Splits "name=value"; returns 0 or RK_EXIT_USAGE. */
@@ -120,15 +117,16 @@ static int cmd_new(rk_ctl *ctl, int argc, char **argv)
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     int rc = rk_order_new(l, &actor, &spec, &o);
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true,\"ref\":\"%s\",\"uuid\":\"%s\",\"state\":\"%s\"}\n", o.ref, o.uuid,
-               o.state);
-    else if (ctl->quiet)
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "ref", o.ref);
+    rk_json_kstr(j, "uuid", o.uuid);
+    rk_json_kstr(j, "state", o.state);
+    if (!ctl->json && ctl->quiet)
         printf("%s\n", o.ref);
-    else
+    else if (!ctl->json)
         printf("order %s created (%s)\n", o.ref, rk_state_label(o.state, 0));
     rk_wipe(&o, sizeof o);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_set(rk_ctl *ctl, int argc, char **argv)

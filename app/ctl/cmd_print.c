@@ -12,6 +12,7 @@
  */
 #include "ctl.h"
 
+#include "branch/printers.h"
 #include "print/a4.h"
 #include "print/escpos.h"
 #include "print/lp.h"
@@ -27,10 +28,7 @@
 #include <string.h>
 
 /* From cmd_printer.c. */
-int rk_ctl_printer_uri(rk_ctl *ctl, const char *opt, char *out, size_t n);
-int rk_ctl_printer_spool(rk_ctl *ctl, const char *opt, rk_spool **out);
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
-const rk_conf *rk_ctl_printer_conf(rk_ctl *ctl);
 
 /* ---- INI input: a table of (section, key) -> char field ---- */
 
@@ -241,41 +239,35 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
             "RAKIOSK_PRINT_SPOOL and the options.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--sample"))
-            sample = 1;
-        else if (!strcmp(a, "--from") && i + 1 < argc)
-            from = argv[++i];
-        else if (!strcmp(a, "--order") && i + 1 < argc)
-            order = argv[++i];
-        else if (!strcmp(a, "--printer") && i + 1 < argc)
-            printer = argv[++i];
-        else if (!strcmp(a, "--spool") && i + 1 < argc)
-            spool_dir = argv[++i];
-        else if (!strcmp(a, "--out") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strcmp(a, "--width") && i + 1 < argc)
-            width = atoi(argv[++i]);
-        else if (!strcmp(a, "--timeout") && i + 1 < argc)
-            timeout_ms = atoi(argv[++i]);
-        else if (!strcmp(a, "--fallback") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (strcmp(f, "box") && strcmp(f, "code"))
-                return rk_ctl_usage(ctl, "ractl print receipt", "--fallback is box or code");
-            code_fallback = !strcmp(f, "code");
-        } else
-            return rk_ctl_usage(ctl, "ractl print receipt", "unexpected argument '%s'", a);
-    }
+    static const char *const widths[] = {"58", "80", NULL}, *const fallbacks[] = {"box", "code",
+                                                                                  NULL};
+    const char *width_text = NULL, *fallback = NULL;
+    const rk_ctl_opt opts[] = {
+        {.name = "--sample", .kind = RK_OPT_FLAG, .dest = &sample},
+        {.name = "--from", .kind = RK_OPT_STR, .dest = &from, .arg = "FILE.ini"},
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &order, .arg = "REF"},
+        {.name = "--printer", .kind = RK_OPT_STR, .dest = &printer, .arg = "URI"},
+        {.name = "--spool", .kind = RK_OPT_STR, .dest = &spool_dir, .arg = "DIR"},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE.bin"},
+        {.name = "--width", .kind = RK_OPT_ENUM, .dest = &width_text, .values = widths},
+        {.name = "--timeout",
+         .kind = RK_OPT_INT,
+         .dest = &timeout_ms,
+         .arg = "MS",
+         .min = 1,
+         .max = 600000},
+        {.name = "--fallback", .kind = RK_OPT_ENUM, .dest = &fallback, .values = fallbacks},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl print receipt", .opts = opts, .n_opts = (int)(sizeof opts / sizeof opts[0])};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (sample + !!from + !!order != 1)
         return rk_ctl_usage(ctl, "ractl print receipt",
                             "give one of --sample, --from FILE or --order REF");
-    const rk_conf *conf = rk_ctl_printer_conf(ctl);
-    if (width == 0) {
-        const char *w = getenv("RAKIOSK_PRINTER_WIDTH");
-        width = w && *w ? atoi(w) : conf ? conf->printer_width : 80;
-    }
-    if (code_fallback < 0) code_fallback = conf && !strcmp(conf->printer_fallback, "code");
+    if ((rc = rk_branch_printer_width(ctl->branch, width_text ? atoi(width_text) : 0, &width)))
+        return rk_ctl_fail(ctl, rc);
+    code_fallback =
+        fallback ? !strcmp(fallback, "code") : rk_branch_printer_code_fallback(ctl->branch);
     memset(&r, 0, sizeof r);
     if (sample) {
         rk_receipt_sample(&r);
@@ -323,8 +315,8 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
     } else {
         char uri[700];
         rk_spool *sp = NULL;
-        if ((rc = rk_ctl_printer_uri(ctl, printer, uri, sizeof uri)) == 0 &&
-            (rc = rk_ctl_printer_spool(ctl, spool_dir, &sp)) == 0 &&
+        if ((rc = rk_branch_receipt_printer(ctl->branch, printer, uri, sizeof uri)) == 0 &&
+            (rc = rk_branch_spool(ctl->branch, spool_dir, &sp)) == 0 &&
             (rc = rk_spool_add(sp, r.order_ref, e.out.data, e.out.len, job)) == 0) {
             if (ledger) { /* on disk now: it will print, now or after recovery */
                 char detail[RK_SPOOL_JOB_NAME + 800];
@@ -339,7 +331,6 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
             rk_spool_pending(sp, &pending);
             if (rc) rk_err_set(rc, "%s", msg);
         }
-        rk_spool_free(sp);
     }
     if (rc) {
         rk_escpos_free(&e);
@@ -418,31 +409,21 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
                    "completed_at, entry_clerk, reviewer, issuer, result, notes.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--sample"))
-            sample = 1;
-        else if (!strcmp(a, "--from") && i + 1 < argc && kind <= DOC_RECORD)
-            from = argv[++i];
-        else if (!strcmp(a, "--order") && i + 1 < argc && kind <= DOC_RECORD)
-            order = argv[++i];
-        else if (!strcmp(a, "--out") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strcmp(a, "--queue") && i + 1 < argc)
-            queue = argv[++i];
-        else if (!strcmp(a, "--server") && i + 1 < argc)
-            server = argv[++i];
-        else
-            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--sample", .kind = RK_OPT_FLAG, .dest = &sample},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE.pdf"},
+        {.name = "--queue", .kind = RK_OPT_STR, .dest = &queue, .arg = "QUEUE"},
+        {.name = "--server", .kind = RK_OPT_STR, .dest = &server, .arg = "HOST:PORT"},
+        {.name = "--from", .kind = RK_OPT_STR, .dest = &from, .arg = "FILE.ini"},
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &order, .arg = "REF"},
+    };
+    /* Labels and the weekly report have only samples here: no --from or --order. */
+    const rk_ctl_args args = {.cmd = cmd, .opts = opts, .n_opts = kind <= DOC_RECORD ? 6 : 4};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (sample + !!from + !!order != 1)
         return rk_ctl_usage(ctl, cmd, "give --sample, --from FILE or --order REF");
     if (!out) return rk_ctl_usage(ctl, cmd, "--out FILE.pdf is required");
-    const rk_conf *conf = rk_ctl_printer_conf(ctl);
-    if (!queue) queue = getenv("RAKIOSK_A4_QUEUE");
-    if (!queue && conf) queue = conf->printer_a4_queue;
-    if (queue && !*queue) queue = NULL;
-    if (!server && conf && conf->printer_cups_server[0]) server = conf->printer_cups_server;
+    rk_branch_a4_queue(ctl->branch, queue, server, &queue, &server);
     if (order && (rc = order_setup(ctl, &ledger, &actor)) != 0) return rk_ctl_fail(ctl, rc);
 
     if (kind == DOC_FORM) {
@@ -483,8 +464,8 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
     if (rc) return rk_ctl_fail(ctl, rc);
     char job[64] = "";
     if (queue) {
-        static const char *const opts[] = {"PageSize=A4", NULL};
-        if ((rc = rk_lp_submit(queue, server, names[kind], opts, out, job, sizeof job)) != 0)
+        static const char *const lp_opts[] = {"PageSize=A4", NULL};
+        if ((rc = rk_lp_submit(queue, server, names[kind], lp_opts, out, job, sizeof job)) != 0)
             return rk_ctl_fail(ctl, rc);
     }
     if (ledger) {
@@ -496,22 +477,14 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
         if ((rc = rk_orderprint_audit(ledger, &actor, order, action, detail)) != 0)
             return rk_ctl_fail(ctl, rc);
     }
-    if (ctl->json) {
-        printf("{\"ok\":true,\"file\":");
-        rk_buf b;
-        rk_buf_init(&b, 8192);
-        rk_json_quote(&b, out);
-        printf("%s,\"job\":", b.data ? b.data : "\"\"");
-        rk_buf_reset(&b);
-        rk_json_quote(&b, job);
-        printf("%s}\n", b.data ? b.data : "\"\"");
-        rk_buf_free(&b);
-    } else if (queue) {
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "file", out);
+    rk_json_kstr(j, "job", job);
+    if (queue)
         rk_ctl_info(ctl, "%s written to %s and sent to %s (%s)", names[kind], out, queue, job);
-    } else {
+    else
         rk_ctl_info(ctl, "%s written to %s", names[kind], out);
-    }
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_form(rk_ctl *ctl, int argc, char **argv)

@@ -27,9 +27,10 @@ static int done_id(rk_ctl *ctl, const char *what, int64_t id, int64_t deadline)
 {
     char t[32];
     if (ctl->json) {
-        printf("{\"ok\":true,\"id\":%lld", (long long)id);
-        if (deadline) printf(",\"deadline\":%lld", (long long)deadline);
-        printf("}\n");
+        rk_json *j = rk_ctl_reply(ctl);
+        rk_json_kint(j, "id", id);
+        if (deadline) rk_json_kint(j, "deadline", deadline);
+        return rk_ctl_reply_end(ctl);
     } else if (ctl->quiet) {
         printf("%lld\n", (long long)id);
     } else if (deadline) {
@@ -245,11 +246,11 @@ static int complaint_resolve(rk_ctl *ctl, int argc, char **argv)
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     int rc = rk_service_complaint_resolve(l, &actor, id, text);
     if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true,\"id\":%lld,\"status\":\"resolved\"}\n", id);
-    else
-        rk_ctl_info(ctl, "complaint #%lld resolved", id);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "id", id);
+    rk_json_kstr(j, "status", "resolved");
+    rk_ctl_info(ctl, "complaint #%lld resolved", (long long)id);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int complaint_list(rk_ctl *ctl, int argc, char **argv)

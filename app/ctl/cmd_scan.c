@@ -15,6 +15,8 @@
  */
 #include "ctl.h"
 
+#include "branch/readers.h"
+
 #include "domain/order.h"
 #include "domain/image.h"
 #include "scan/barcode.h"
@@ -202,7 +204,8 @@ static int parse_seconds(const char *s, int *ms)
 
 static int cmd_id(rk_ctl *ctl, int argc, char **argv)
 {
-    const char *device = getenv("RAKIOSK_IDREADER");
+    char configured[PATH_MAX];
+    const char *device = configured;
     const char *cmd = "ractl scan id";
     int timeout_ms = 30000, timeout_set = 0;
     rk_idreader_opts opts;
@@ -211,11 +214,8 @@ static int cmd_id(rk_ctl *ctl, int argc, char **argv)
     memset(&run, 0, sizeof run);
     run.ctl = ctl;
     rk_idreader_opts_default(&opts);
-    if (!device || !*device) {
-        rk_conf *conf;
-        device = rk_ctl_conf(ctl, &conf) == 0 && conf->idreader_device[0] ? conf->idreader_device
-                                                                          : DEFAULT_DEVICE;
-    }
+    int rc = rk_branch_idreader(ctl->branch, NULL, configured, sizeof configured);
+    if (rc) return rk_ctl_fail(ctl, rc);
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl scan id [--device TTY] [--timeout S] [--watch] [--fingerprint]\n"
                "                     [--address] [--photo FILE] [--cmd-timeout MS]\n\n"
@@ -264,7 +264,7 @@ static int cmd_id(rk_ctl *ctl, int argc, char **argv)
     }
     if (run.watch && !timeout_set) timeout_ms = 0;
     rk_idreader *r;
-    int rc = rk_idreader_open(&r, device, NULL, NULL, &opts);
+    rc = rk_idreader_open(&r, device, NULL, NULL, &opts);
     if (rc) return rk_ctl_fail(ctl, rc);
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -631,7 +631,6 @@ static int cmd_doc(rk_ctl *ctl, int argc, char **argv)
     int dpi = 0, gray = -1, list = 0, rc;
     rk_ledger *l = NULL;
     rk_actor actor;
-    rk_conf *conf = NULL;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl scan doc (--order REF --doc DOCUMENT | --out FILE | --list)\n"
@@ -677,16 +676,13 @@ static int cmd_doc(rk_ctl *ctl, int argc, char **argv)
     if (list) return list_scanners(ctl);
     if (!!out + !!ref != 1 || !!ref != !!doc)
         return rk_ctl_usage(ctl, cmd, "give --order REF --doc DOCUMENT, or --out FILE");
-    if (ref) {
-        if ((rc = rk_ctl_ledger(ctl, &l)) != 0 || (rc = rk_ctl_actor(ctl, &actor)) != 0)
-            return rk_ctl_fail(ctl, rc);
-        conf = (rk_conf *)l->conf;
-    } else if (rk_ctl_conf(ctl, &conf) != 0) {
-        conf = NULL; /* scanning to a file works without a branch */
-    }
-    if (!device && conf && conf->scanner_device[0]) device = conf->scanner_device;
-    if (!dpi) dpi = conf ? conf->scanner_dpi : RK_DOCSCAN_DEFAULT_DPI;
-    if (gray < 0) gray = conf && !strcmp(conf->scanner_mode, "Gray");
+    if (ref && ((rc = rk_ctl_ledger(ctl, &l)) != 0 || (rc = rk_ctl_actor(ctl, &actor)) != 0))
+        return rk_ctl_fail(ctl, rc);
+    rk_branch_scanner sc; /* scanning to a file works without a branch */
+    rk_branch_scanner_settings(ctl->branch, device, dpi, gray, &sc);
+    device = sc.device;
+    dpi = sc.dpi;
+    gray = sc.gray;
 
     doc_progress prog = {ctl, !ctl->quiet && !ctl->json && isatty(STDERR_FILENO), -1};
     rk_docscan_opts o = {device, dpi, gray, on_doc_progress, &prog};
@@ -821,7 +817,7 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
     struct stat sb;
     rk_ledger *l = NULL;
     rk_actor actor;
-    rk_conf *conf;
+    const rk_conf *conf;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {

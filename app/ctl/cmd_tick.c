@@ -25,10 +25,9 @@ int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_certstatus_tick(l, &resumed, &revocations)))
         return rk_ctl_fail(ctl, rc);
     rk_ctl_follow_ca(ctl, l, NULL);
-    if (ctl->json)
-        printf("{\"ok\":true,\"resumed\":%d,\"revocation_orders\":%d}\n", resumed, revocations);
-    else
-        rk_ctl_info(ctl, "%d suspensions resumed, %d revocation orders started", resumed,
-                    revocations);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "resumed", resumed);
+    rk_json_kint(j, "revocation_orders", revocations);
+    rk_ctl_info(ctl, "%d suspensions resumed, %d revocation orders started", resumed, revocations);
+    return rk_ctl_reply_end(ctl);
 }

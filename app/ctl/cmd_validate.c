@@ -132,7 +132,7 @@ static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
     if (!value) return rk_ctl_usage(ctl, path, "VALUE is missing");
 
     /* The pilot regions come from the configuration, when there is one. */
-    rk_conf *conf = NULL;
+    const rk_conf *conf = NULL;
     rk_validate_rules rules = {NULL, 0};
     if (rk_ctl_conf(ctl, &conf) == 0) {
         rules.uscc_pilot_regions = conf->uscc_pilot_regions;

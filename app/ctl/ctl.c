@@ -3,6 +3,7 @@
  */
 #include "ctl.h"
 
+#include "branch/session.h"
 #include "domain/fees.h"
 #include "domain/order.h"
 #include "util/err.h"
@@ -70,7 +71,19 @@ int rk_ctl_usage(rk_ctl *ctl, const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (ctl->json) printf("{\"ok\":false,\"error\":\"usage\",\"exit\":%d}\n", RK_EXIT_USAGE);
+    if (ctl->json) {
+        rk_buf b;
+        rk_json j;
+        rk_buf_init(&b, 1 << 12);
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kbool(&j, "ok", 0);
+        rk_json_kstr(&j, "error", "usage");
+        rk_json_kstr(&j, "message", msg);
+        rk_json_kint(&j, "exit", RK_EXIT_USAGE);
+        rk_json_obj_end(&j);
+        rk_ctl_print_json(ctl, &j, &b);
+    }
     fprintf(stderr, "%s: %s (see '%s --help')\n", cmd, msg, cmd);
     return RK_EXIT_USAGE;
 }
@@ -82,39 +95,14 @@ int rk_ctl_wants_help(int argc, char **argv)
     return 0;
 }
 
-int rk_ctl_conf(rk_ctl *ctl, rk_conf **out)
+int rk_ctl_conf(rk_ctl *ctl, const rk_conf **out)
 {
-    if (!ctl->conf) {
-        int rc = rk_conf_load(&ctl->conf, ctl->conf_path);
-        if (rc) return rc == RK_ENOTFOUND ? rk_err_wrap(RK_ECONF, "configuration") : rc;
-    }
-    *out = ctl->conf;
-    return 0;
+    return rk_branch_conf(ctl->branch, out);
 }
 
 int rk_ctl_db(rk_ctl *ctl, rk_db **out)
 {
-    rk_conf *conf = NULL;
-    int rc, version;
-
-    if (!ctl->db) {
-        if ((rc = rk_ctl_conf(ctl, &conf)) != 0) return rc;
-        if ((rc = rk_db_open(&ctl->db, conf->database, 0)) != 0)
-            return rc == RK_ENOTFOUND ? rk_err_wrap(RK_EDB, "branch database") : rc;
-        if ((rc = rk_db_version(ctl->db, &version)) != 0) return rc;
-        if (version < rk_db_latest_version())
-            return rk_err_set(RK_EDB,
-                              "the database is at schema version %d and this program needs %d: "
-                              "run `ractl db migrate`",
-                              version, rk_db_latest_version());
-        if (version > rk_db_latest_version())
-            return rk_err_set(RK_EDB,
-                              "the database (schema %d) is newer than this program (%d): update "
-                              "the software",
-                              version, rk_db_latest_version());
-    }
-    *out = ctl->db;
-    return 0;
+    return rk_branch_db(ctl->branch, out);
 }
 
 int rk_ctl_dispatch(rk_ctl *ctl, int argc, char **argv, const char *path, const char *about,
@@ -179,6 +167,74 @@ int rk_ctl_print_json(rk_ctl *ctl, rk_json *j, rk_buf *b)
     return rc;
 }
 
+static rk_json *reply_begin(rk_ctl *ctl, int array, int ok)
+{
+    if (ctl->reply_open) rk_buf_free(&ctl->reply_buf); /* a reply left unfinished */
+    rk_buf_init(&ctl->reply_buf, 1 << 26);
+    rk_json_init(&ctl->reply, &ctl->reply_buf);
+    ctl->reply_open = array ? 2 : 1;
+    if (array) {
+        rk_json_arr_begin(&ctl->reply);
+    } else {
+        rk_json_obj_begin(&ctl->reply);
+        if (ok >= 0) rk_json_kbool(&ctl->reply, "ok", ok);
+    }
+    return &ctl->reply;
+}
+
+rk_json *rk_ctl_reply(rk_ctl *ctl)
+{
+    return reply_begin(ctl, 0, 1);
+}
+
+rk_json *rk_ctl_reply_ok(rk_ctl *ctl, int ok)
+{
+    return reply_begin(ctl, 0, ok);
+}
+
+rk_json *rk_ctl_reply_event(rk_ctl *ctl)
+{
+    return reply_begin(ctl, 0, -1);
+}
+
+rk_json *rk_ctl_reply_array(rk_ctl *ctl)
+{
+    return reply_begin(ctl, 1, 1);
+}
+
+int rk_ctl_reply_end(rk_ctl *ctl)
+{
+    int array = ctl->reply_open == 2;
+    if (!ctl->reply_open) return 0;
+    ctl->reply_open = 0;
+    if (array)
+        rk_json_arr_end(&ctl->reply);
+    else
+        rk_json_obj_end(&ctl->reply);
+    if (!ctl->json) {
+        rk_buf_free(&ctl->reply_buf);
+        return 0;
+    }
+    return rk_ctl_print_json(ctl, &ctl->reply, &ctl->reply_buf)
+               ? rk_ctl_fail(ctl, rk_err_set(RK_ENOMEM, "the reply is too large"))
+               : 0;
+}
+
+int rk_ctl_done(rk_ctl *ctl, const char *fmt, ...)
+{
+    va_list ap;
+    if (ctl->json) {
+        rk_ctl_reply(ctl);
+        return rk_ctl_reply_end(ctl);
+    }
+    if (ctl->quiet) return 0;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    return 0;
+}
+
 void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...)
 {
     va_list ap;
@@ -189,53 +245,14 @@ void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...)
     fputc('\n', stdout);
 }
 
-int rk_ctl_session_path(rk_ctl *ctl, char *out, size_t n)
-{
-    rk_conf *conf = NULL;
-    const char *env = getenv("RAKIOSK_SESSION");
-    int rc;
-
-    if (env && *env) {
-        snprintf(out, n, "%s", env);
-        return 0;
-    }
-    if ((rc = rk_ctl_conf(ctl, &conf)) != 0) return rc;
-    int w = snprintf(out, n, "%s/%u.session", conf->session_dir, (unsigned)getuid());
-    return w < 0 || (size_t)w >= n ? rk_err_set(RK_ECONF, "session path too long") : 0;
-}
-
 int rk_ctl_actor(rk_ctl *ctl, rk_actor *out)
 {
-    char path[PATH_MAX], token[RK_SESSION_TOKEN_LEN + 2];
-    rk_db *db = NULL;
-    int rc;
-
-    if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_ctl_session_path(ctl, path, sizeof path)))
-        return rc;
-    FILE *f = fopen(path, "r");
-    if (!f) return rk_err_set(RK_EPERM, "no clerk is logged in: run `ractl clerk login LOGIN`");
-    char *r = fgets(token, sizeof token, f);
-    fclose(f);
-    if (!r) return rk_err_set(RK_EPERM, "the session file %s is empty: log in again", path);
-    token[strcspn(token, "\r\n")] = '\0';
-    rc = rk_clerk_session(db, token, out);
-    rk_wipe(token, sizeof token);
-    return rc;
+    return rk_branch_actor(ctl->branch, out);
 }
 
 int rk_ctl_ledger(rk_ctl *ctl, rk_ledger **out)
 {
-    rk_conf *conf = NULL;
-    rk_db *db = NULL;
-    int rc;
-
-    if (!ctl->ledger) {
-        if ((rc = rk_ctl_conf(ctl, &conf)) || (rc = rk_ctl_db(ctl, &db)) ||
-            (rc = rk_ledger_open(&ctl->ledger, db, conf)))
-            return rc;
-    }
-    *out = ctl->ledger;
-    return 0;
+    return rk_branch_ledger(ctl->branch, out);
 }
 
 int rk_ctl_parse_yuan(int64_t *fen, const char *text)

@@ -13,10 +13,12 @@
 
 #include <stdio.h>
 
+#include "branch/branch.h"
 #include "conf/conf.h"
 #include "db/db.h"
 #include "domain/clerk.h"
 #include "domain/ledger.h"
+#include "opt.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -39,9 +41,11 @@ typedef struct rk_ctl {
     const char *conf_path; /* --conf, or NULL for the default search */
     int json;              /* --json: machine-readable output on stdout */
     int quiet;             /* --quiet: no informational lines */
-    rk_conf *conf;         /* loaded by rk_ctl_conf() */
-    rk_db *db;             /* opened by rk_ctl_db() */
-    rk_ledger *ledger;     /* opened by rk_ctl_ledger() */
+    rk_branch *branch;     /* everything the branch has, opened on first use */
+    /* The --json reply being written (rk_ctl_reply ... rk_ctl_reply_end). */
+    rk_buf reply_buf;
+    rk_json reply;
+    int reply_open;
 } rk_ctl;
 
 typedef int (*rk_ctl_fn)(rk_ctl *ctl, int argc, char **argv);
@@ -68,11 +72,12 @@ int rk_ctl_usage(rk_ctl *ctl, const char *cmd, const char *fmt, ...)
 /* 1 if argv holds -h or --help (the caller then prints its help and exits 0). */
 int rk_ctl_wants_help(int argc, char **argv);
 
-/* Loads the configuration once (see conf.h for the search order). */
-int rk_ctl_conf(rk_ctl *ctl, rk_conf **out);
+/* The branch's configuration (rk_branch_conf: loaded once, see conf.h for
+ * the search order). */
+int rk_ctl_conf(rk_ctl *ctl, const rk_conf **out);
 
-/* Opens the branch database once (after `ractl init`); migrations must be
- * current, or RK_EDB tells the user to run `ractl db migrate`. */
+/* The branch database (rk_branch_db: after `ractl init`; migrations must be
+ * current, or RK_EDB tells the user to run `ractl db migrate`). */
 int rk_ctl_db(rk_ctl *ctl, rk_db **out);
 
 /* Runs the sub-subcommand named argv[1] from table; prints the table as help
@@ -84,7 +89,7 @@ int rk_ctl_dispatch(rk_ctl *ctl, int argc, char **argv, const char *path, const 
  * stdin when stdin is not a terminal; the caller wipes it. */
 int rk_ctl_read_secret(char *out, size_t n, const char *prompt);
 
-/* Opens the order ledger once (database, rule files, data key). */
+/* The branch's order ledger (database, rule files, data key). */
 int rk_ctl_ledger(rk_ctl *ctl, rk_ledger **out);
 
 /* Parses "123.45" yuan into fen; RK_EINVAL with a message otherwise. */
@@ -94,12 +99,7 @@ int rk_ctl_parse_yuan(int64_t *fen, const char *text);
  * RK_ETOOBIG naming both sizes when it is larger, without reading it. */
 int rk_ctl_read_file(unsigned char **out, size_t *len, const char *path, size_t max);
 
-/* Opens the branch sub-CA (HSM, PIN file, demo store; see cmd_ca.c) and
- * the certificate profiles; both are the caller's. */
 struct rk_subca;
-struct rk_profiles;
-int rk_ctl_subca_open(rk_ctl *ctl, struct rk_subca **ca, struct rk_profiles **profiles);
-
 /* Brings the branch sub-CA's register in line with the ledger's
  * certificate statuses (ca/castatus.h) after a status may have changed;
  * ca if the caller has it open, else it is opened (nothing if the branch
@@ -114,15 +114,32 @@ int rk_ctl_print_orders(rk_ctl *ctl, const struct rk_order_row *rows, int n);
 /* Formats a Unix time as local "YYYY-MM-DD HH:MM" ("-" for 0). */
 void rk_ctl_time(char *out, size_t n, int64_t t);
 
-/* The logged-in clerk of this shell: reads the session token from
- * $RAKIOSK_SESSION or <data_dir>/sessions/<uid>.session. RK_EPERM if none. */
+/* The logged-in clerk of this shell (branch/session.h: the session file
+ * $RAKIOSK_SESSION or <data_dir>/sessions/<uid>.session). RK_EPERM if none. */
 int rk_ctl_actor(rk_ctl *ctl, rk_actor *out);
-
-/* The session file path for this shell into out. */
-int rk_ctl_session_path(rk_ctl *ctl, char *out, size_t n);
 
 /* Writes a finished JSON document and a newline to stdout. */
 int rk_ctl_print_json(rk_ctl *ctl, rk_json *j, rk_buf *b);
+
+/* The one writer of --json replies, on rk_json (so every string value is
+ * escaped): rk_ctl_reply begins an object that already holds "ok":true
+ * (rk_ctl_reply_array an array) and returns the writer to add members to;
+ * rk_ctl_reply_end closes it, prints it with a newline and returns 0, or
+ * the exit code of the failure. Without --json the reply is built and
+ * dropped, so a command may fill it unconditionally. One reply at a time. */
+rk_json *rk_ctl_reply(rk_ctl *ctl);
+rk_json *rk_ctl_reply_array(rk_ctl *ctl);
+/* The same object with "ok" set to ok (a check that said no). */
+rk_json *rk_ctl_reply_ok(rk_ctl *ctl, int ok);
+/* An object without "ok": a line that announces a state while the command
+ * goes on (a server listening), before its reply. */
+rk_json *rk_ctl_reply_event(rk_ctl *ctl);
+int rk_ctl_reply_end(rk_ctl *ctl);
+
+/* The reply of a command that has nothing to say but success:
+ * {"ok":true} with --json, else the informational line fmt (unless
+ * --quiet). Returns 0 or the exit code of a failed write. */
+int rk_ctl_done(rk_ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints an informational line to stdout unless --quiet or --json. */
 void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -98,42 +98,45 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     rk_ctl ctl;
-    int i;
+    int verbose = 0, version = 0, help = 0, i = argc, code = -1, rc;
 
     memset(&ctl, 0, sizeof ctl);
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-c") || !strcmp(a, "--conf")) {
-            if (++i >= argc) return rk_ctl_usage(&ctl, "ractl", "--conf needs a file");
-            ctl.conf_path = argv[i];
-        } else if (!strncmp(a, "--conf=", 7)) {
-            ctl.conf_path = a + 7;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-            ctl.json = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            ctl.quiet = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            rk_log_set_level(RK_LOG_INFO);
-        } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-            printf("ractl (rakiosk) %s\n", RK_VERSION);
-            return 0;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
-            return 0;
-        } else {
-            return rk_ctl_usage(&ctl, "ractl", "unknown option '%s'", a);
-        }
+    const rk_ctl_opt opts[] = {
+        {.name = "--conf",
+         .letter = 'c',
+         .kind = RK_OPT_STR,
+         .dest = &ctl.conf_path,
+         .arg = "FILE"},
+        {.name = "--json", .letter = 'j', .kind = RK_OPT_FLAG, .dest = &ctl.json},
+        {.name = "--quiet", .letter = 'q', .kind = RK_OPT_FLAG, .dest = &ctl.quiet},
+        {.name = "--verbose", .letter = 'v', .kind = RK_OPT_FLAG, .dest = &verbose},
+        {.name = "--version", .letter = 'V', .kind = RK_OPT_FLAG, .dest = &version},
+        {.name = "--help", .letter = 'h', .kind = RK_OPT_FLAG, .dest = &help},
+    };
+    const rk_ctl_args args = {.cmd = "ractl",
+                              .opts = opts,
+                              .n_opts = (int)(sizeof opts / sizeof opts[0]),
+                              .stop_at_positional = 1,
+                              .next = &i};
+    if ((rc = rk_ctl_opts_parse(&ctl, &args, argc, argv)) != 0) return rc;
+    if (verbose) rk_log_set_level(RK_LOG_INFO);
+    if (version) {
+        printf("ractl (rakiosk) %s\n", RK_VERSION);
+        return 0;
+    }
+    if (help) {
+        usage();
+        return 0;
     }
     if (i >= argc) {
         usage();
         return RK_EXIT_USAGE;
     }
-    int code = -1;
+    const rk_branch_opts bo = {.conf_path = ctl.conf_path};
+    if ((rc = rk_branch_open(&ctl.branch, &bo)) != 0) return rk_ctl_fail(&ctl, rc);
     for (int k = 0; k < N_COMMANDS; k++)
         if (!strcmp(argv[i], commands[k].name)) code = commands[k].run(&ctl, argc - i, argv + i);
     if (code < 0) code = rk_ctl_usage(&ctl, "ractl", "unknown command '%s'", argv[i]);
-    rk_ledger_free(ctl.ledger);
-    rk_db_close(ctl.db);
-    rk_conf_free(ctl.conf);
+    rk_branch_close(ctl.branch);
     return code;
 }

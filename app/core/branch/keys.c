@@ -1,0 +1,194 @@
+/*
+ * The branch's USB keys (see keys.h).
+ */
+#include "branch/keys.h"
+
+#include "demo/softkeys.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/wipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_MODULES 4
+
+typedef struct tokens {
+    int n;
+    struct {
+        char module[PATH_MAX];
+        rk_token_ctx *ctx;
+    } e[MAX_MODULES];
+} tokens;
+
+static void tokens_close(void *p)
+{
+    tokens *t = p;
+    for (int i = 0; i < t->n; i++)
+        rk_token_ctx_free(t->e[i].ctx);
+    free(t);
+}
+
+int rk_branch_module_is_soft(const char *module)
+{
+    return strstr(module, "softhsm") || strstr(module, "p11lock");
+}
+
+int rk_branch_token_module(rk_branch *b, const char *serial, char *out, size_t n)
+{
+    const rk_branch_env *env = rk_branch_env_of(b);
+    const rk_conf *conf;
+    const char *module = env->token_module;
+    int rc;
+    if (!module[0]) {
+        if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
+        const rk_key_model *m = serial ? rk_conf_key_model(conf, serial) : NULL;
+        module = m && m->module[0] ? m->module : conf->token_module;
+    }
+    if ((size_t)snprintf(out, n, "%s", module) >= n)
+        return rk_err_set(RK_ECONF, "the module path %s is too long", module);
+    return 0;
+}
+
+int rk_branch_softhsm_prepare(rk_branch *b, const char *module)
+{
+    const rk_branch_env *env = rk_branch_env_of(b);
+    const rk_conf *conf;
+    char dir[PATH_MAX], softconf[PATH_MAX + 32];
+    int rc;
+    if (!rk_branch_module_is_soft(module) || env->softhsm2_conf[0]) return 0;
+    if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
+    snprintf(dir, sizeof dir, "%s/softkeys", conf->data_dir);
+    if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0) return rc;
+    return rk_branch_use_softhsm(b, softconf);
+}
+
+int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out)
+{
+    char module[PATH_MAX];
+    const rk_conf *conf;
+    tokens *t = rk_branch_part_get(b, RK_BRANCH_TOKENS);
+    int rc;
+    *out = NULL;
+    if ((rc = rk_branch_conf(b, &conf)) ||
+        (rc = rk_branch_token_module(b, serial, module, sizeof module)))
+        return rc;
+    for (int i = 0; t && i < t->n; i++)
+        if (!strcmp(t->e[i].module, module)) {
+            *out = t->e[i].ctx;
+            return 0;
+        }
+    if (!t) {
+        if (!(t = calloc(1, sizeof *t))) return rk_err_oom();
+        rk_branch_part_set(b, RK_BRANCH_TOKENS, t, tokens_close);
+    }
+    if (t->n == MAX_MODULES)
+        return rk_err_set(RK_ECONF, "more than %d PKCS#11 modules for keys", MAX_MODULES);
+    if ((rc = rk_branch_softhsm_prepare(b, module)) != 0) return rc;
+    if ((rc = rk_token_ctx_new(&t->e[t->n].ctx, module)) != 0) return rc;
+    rk_token_ctx_set_conf(t->e[t->n].ctx, conf);
+    snprintf(t->e[t->n].module, sizeof t->e[t->n].module, "%s", module);
+    *out = t->e[t->n++].ctx;
+    return 0;
+}
+
+int rk_branch_p11lock_state(rk_branch *b, char *out, size_t n)
+{
+    const rk_branch_env *env = rk_branch_env_of(b);
+    char tokendir[PATH_MAX] = "/var/lib/softhsm/tokens", line[PATH_MAX + 64];
+    if (env->p11lock_state_dir[0]) {
+        snprintf(out, n, "%s", env->p11lock_state_dir);
+        return 0;
+    }
+    /* As p11lock finds it: next to the token folder of SoftHSM's store. */
+    FILE *f = fopen(env->softhsm2_conf[0] ? env->softhsm2_conf : "/etc/softhsm/softhsm2.conf", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t");
+        if (strncmp(p, "directories.tokendir", 20) != 0 || !(p = strchr(p, '='))) continue;
+        p += 1 + strspn(p + 1, " \t");
+        size_t len = strcspn(p, "\r\n");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '/'))
+            len--;
+        if (len > 0 && len < sizeof tokendir) {
+            memcpy(tokendir, p, len);
+            tokendir[len] = '\0';
+        }
+    }
+    if (f) fclose(f);
+    char *slash = strrchr(tokendir, '/');
+    if (slash && slash != tokendir) *slash = '\0';
+    if ((size_t)snprintf(out, n, "%s/p11lock", tokendir) >= n)
+        return rk_err_set(RK_ECONF, "the p11lock state folder's path is too long");
+    return 0;
+}
+
+int rk_branch_secret(rk_branch *b, unsigned char out[RK_BRANCH_SECRET_LEN], int create)
+{
+    char path[PATH_MAX + 32];
+    const rk_conf *conf;
+    int rc;
+    if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
+    snprintf(path, sizeof path, "%s/branch.secret", conf->data_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        unsigned char fresh[RK_BRANCH_SECRET_LEN];
+        rk_file_atomic *f = NULL;
+        if (RAND_bytes(fresh, sizeof fresh) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
+        rc = rk_file_atomic_open(&f, path, 0600);
+        if (!rc && (rc = rk_file_atomic_write(f, fresh, sizeof fresh)) != 0) {
+            rk_file_atomic_abort(f);
+            f = NULL;
+        }
+        if (!rc) rc = rk_file_atomic_commit_new(f);
+        rk_wipe(fresh, sizeof fresh);
+        if (rc && rc != RK_EEXIST) return rc; /* another program made it first: read theirs */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return rk_err_set(RK_ECONF,
+                          "the branch secret %s is missing: keys initialised here "
+                          "cannot be unlocked without it",
+                          path);
+    ssize_t r = read(fd, out, RK_BRANCH_SECRET_LEN);
+    close(fd);
+    if (r != RK_BRANCH_SECRET_LEN) {
+        rk_wipe(out, RK_BRANCH_SECRET_LEN);
+        return rk_err_set(RK_ECONF, "the branch secret %s is damaged", path);
+    }
+    return 0;
+}
+
+int rk_branch_demo_key_limit(rk_branch *b, const char *serial)
+{
+    char module[PATH_MAX], state[PATH_MAX];
+    const rk_conf *conf;
+    int rc;
+    if ((rc = rk_branch_conf(b, &conf)) ||
+        (rc = rk_branch_token_module(b, NULL, module, sizeof module)))
+        return rc;
+    const rk_key_model *m = rk_conf_key_model(conf, serial);
+    if (!m || !rk_branch_module_is_soft(module)) return 0;
+    if ((rc = rk_branch_p11lock_state(b, state, sizeof state)) != 0) return rc;
+    return rk_softkeys_set_max_tries(state, serial, m->pin_max_tries);
+}
+
+int rk_branch_demo_key_plug(rk_branch *b, const char *serial, int pulled)
+{
+    char module[PATH_MAX], state[PATH_MAX];
+    int rc;
+    if ((rc = rk_branch_token_module(b, NULL, module, sizeof module)) != 0) return rc;
+    if (!strstr(module, "p11lock"))
+        return rk_err_set(RK_ESTATE,
+                          "only demo keys (module p11lock) can be plugged and pulled; this "
+                          "branch uses %s",
+                          module);
+    if ((rc = rk_branch_softhsm_prepare(b, module)) ||
+        (rc = rk_branch_p11lock_state(b, state, sizeof state)))
+        return rc;
+    return rk_softkeys_set_pulled(state, serial, pulled);
+}

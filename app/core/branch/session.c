@@ -1,0 +1,129 @@
+/*
+ * The clerk session of a branch (see session.h).
+ */
+#include "branch/session.h"
+
+#include "util/err.h"
+#include "util/file.h"
+#include "util/wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct session {
+    char token[RK_SESSION_TOKEN_LEN + 1];
+} session;
+
+static void session_close(void *p)
+{
+    rk_wipe(p, sizeof(session));
+    free(p);
+}
+
+int rk_branch_session_path(rk_branch *b, char *out, size_t n)
+{
+    const rk_branch_env *env = rk_branch_env_of(b);
+    const rk_conf *conf;
+    int rc;
+    if (env->session[0]) {
+        int w = snprintf(out, n, "%s", env->session);
+        return w < 0 || (size_t)w >= n ? rk_err_set(RK_ECONF, "RAKIOSK_SESSION is too long") : 0;
+    }
+    if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
+    int w = snprintf(out, n, "%s/%u.session", conf->session_dir, (unsigned)getuid());
+    return w < 0 || (size_t)w >= n ? rk_err_set(RK_ECONF, "session path too long") : 0;
+}
+
+int rk_branch_login(rk_branch *b, const char *login, const char *password, rk_actor *actor)
+{
+    const rk_conf *conf;
+    rk_db *db;
+    session *s;
+    int rc;
+    if ((rc = rk_branch_conf(b, &conf)) || (rc = rk_branch_db(b, &db))) return rc;
+    if (!(s = calloc(1, sizeof *s))) return rk_err_oom();
+    if ((rc = rk_clerk_login(db, conf, login, password, s->token, actor)) != 0) {
+        session_close(s);
+        return rc;
+    }
+    rk_branch_part_set(b, RK_BRANCH_SESSION, s, session_close);
+    return 0;
+}
+
+int rk_branch_session_save(rk_branch *b)
+{
+    char path[PATH_MAX], line[RK_SESSION_TOKEN_LEN + 2];
+    session *s = rk_branch_part_get(b, RK_BRANCH_SESSION);
+    rk_db *db;
+    int rc;
+    if (!s) return rk_err_set(RK_ESTATE, "no clerk is logged in");
+    if ((rc = rk_branch_session_path(b, path, sizeof path)) == 0) {
+        snprintf(line, sizeof line, "%s\n", s->token);
+        rc = rk_file_write_atomic(path, line, strlen(line), 0600);
+        rk_wipe(line, sizeof line);
+    }
+    if (rc) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", rk_err_msg());
+        if (rk_branch_db(b, &db) == 0) rk_clerk_logout(db, s->token);
+        rk_branch_part_set(b, RK_BRANCH_SESSION, NULL, NULL); /* wipes and frees s */
+        return rk_err_set(rc, "cannot keep the session: %s", why);
+    }
+    return 0;
+}
+
+/* The session file's token into s; RK_EPERM if there is none. */
+static int read_file(rk_branch *b, session *s, char *path, size_t n)
+{
+    char line[RK_SESSION_TOKEN_LEN + 2];
+    int rc;
+    if ((rc = rk_branch_session_path(b, path, n)) != 0) return rc;
+    FILE *f = fopen(path, "r");
+    if (!f) return rk_err_set(RK_EPERM, "no clerk is logged in: run `ractl clerk login LOGIN`");
+    char *r = fgets(line, sizeof line, f);
+    fclose(f);
+    if (!r) return rk_err_set(RK_EPERM, "the session file %s is empty: log in again", path);
+    line[strcspn(line, "\r\n")] = '\0';
+    snprintf(s->token, sizeof s->token, "%s", line);
+    rk_wipe(line, sizeof line);
+    return 0;
+}
+
+int rk_branch_actor(rk_branch *b, rk_actor *out)
+{
+    char path[PATH_MAX];
+    session *held = rk_branch_part_get(b, RK_BRANCH_SESSION), from_file;
+    rk_db *db;
+    int rc;
+    if ((rc = rk_branch_db(b, &db)) != 0) return rc;
+    if (held) return rk_clerk_session(db, held->token, out);
+    if ((rc = read_file(b, &from_file, path, sizeof path)) != 0) return rc;
+    rc = rk_clerk_session(db, from_file.token, out);
+    rk_wipe(&from_file, sizeof from_file);
+    return rc;
+}
+
+int rk_branch_logout(rk_branch *b)
+{
+    char path[PATH_MAX];
+    session *held = rk_branch_part_get(b, RK_BRANCH_SESSION), from_file;
+    rk_db *db;
+    int rc;
+    if ((rc = rk_branch_db(b, &db)) != 0) return rc;
+    if (held) {
+        rc = rk_clerk_logout(db, held->token);
+        rk_branch_part_set(b, RK_BRANCH_SESSION, NULL, NULL); /* wipes and frees held */
+        return rc;
+    }
+    if ((rc = read_file(b, &from_file, path, sizeof path)) != 0) {
+        if (rc != RK_EPERM) return rc;
+        unlink(path); /* an empty file is no session either */
+        return rk_err_set(RK_ENOTFOUND, "no clerk is logged in");
+    }
+    unlink(path);
+    rc = rk_clerk_logout(db, from_file.token);
+    rk_wipe(&from_file, sizeof from_file);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * The clerk at the counter: logging in, the session, and the actor every
+ * service acts as.
+ *
+ * A login checks the clerk's password (domain/clerk.h: lockout, audit) and
+ * keeps the session's token in the branch, wiped at close; the kiosk keeps
+ * it there for the visit. ractl keeps a shell's session between commands
+ * in a file: $RAKIOSK_SESSION, else <data_dir>/sessions/<uid>.session
+ * (mode 0600, replaced atomically), which rk_branch_actor reads when the
+ * branch holds no session of its own.
+ */
+#ifndef RK_BRANCH_SESSION_H
+#define RK_BRANCH_SESSION_H
+
+#include "branch/branch.h"
+#include "domain/clerk.h"
+
+#include <stddef.h>
+
+/* The session file of this user into out. RK_ECONF if it does not fit. */
+int rk_branch_session_path(rk_branch *b, char *out, size_t n);
+
+/* Checks login's password and opens a session held by the branch; *actor
+ * is the clerk. RK_EAUTH, RK_EPERM (locked, inactive) as rk_clerk_login. */
+int rk_branch_login(rk_branch *b, const char *login, const char *password, rk_actor *actor);
+
+/* Keeps the branch's session in the session file, so later commands of
+ * this shell act as the clerk. On failure the session is ended. */
+int rk_branch_session_save(rk_branch *b);
+
+/* The acting clerk: the branch's own session, else the session file's.
+ * RK_EPERM, saying how to log in, when there is none or it has expired. */
+int rk_branch_actor(rk_branch *b, rk_actor *out);
+
+/* Ends the branch's session, or else the session file's, and removes the
+ * file. RK_ENOTFOUND when no clerk is logged in. */
+int rk_branch_logout(rk_branch *b);
+
+#endif
