@@ -81,7 +81,7 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *secret_file = NULL, *cmp_url = NULL;
     char secret[256], dflt[PATH_MAX];
-    rk_conf *conf;
+    const rk_conf *conf;
     rk_db *db;
     rk_sync_enrol_result res;
     int rc;
@@ -100,17 +100,13 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
                "  --cmp-url URL      HQ's CMP endpoint (default [hq] cmp_url)\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--ref")           ? &ref
-                            : !strcmp(argv[i], "--secret-file") ? &secret_file
-                            : !strcmp(argv[i], "--cmp-url")     ? &cmp_url
-                                                                : NULL;
-        if (!slot)
-            return rk_ctl_usage(ctl, "ractl sync enrol", "unexpected argument '%s'", argv[i]);
-        if (i + 1 >= argc)
-            return rk_ctl_usage(ctl, "ractl sync enrol", "%s needs a value", argv[i]);
-        *slot = argv[++i];
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--ref", .kind = RK_OPT_STR, .dest = &ref, .arg = "REF"},
+        {.name = "--secret-file", .kind = RK_OPT_STR, .dest = &secret_file, .arg = "FILE"},
+        {.name = "--cmp-url", .kind = RK_OPT_STR, .dest = &cmp_url, .arg = "URL"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl sync enrol", .opts = opts, .n_opts = 3};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if ((rc = rk_ctl_conf(ctl, &conf)) != 0 || (rc = rk_ctl_db(ctl, &db)) != 0)
         return rk_ctl_fail(ctl, rc);
     int used_default = !secret_file;
@@ -173,21 +169,16 @@ static int cmd_queue(rk_ctl *ctl, int argc, char **argv)
                "of orders are queued by rasync itself.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--kind") && i + 1 < argc)
-            kind = argv[++i];
-        else if (!strcmp(argv[i], "--order") && i + 1 < argc)
-            order = argv[++i];
-        else if (argv[i][0] != '-' && !file)
-            file = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl sync queue", "unexpected argument '%s'", argv[i]);
-    }
+    static const char *const kinds[] = {"form", "record", "document", NULL};
+    const rk_ctl_opt opts[] = {
+        {.name = "--kind", .kind = RK_OPT_ENUM, .dest = &kind, .values = kinds},
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &order, .arg = "REF"},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl sync queue", .opts = opts, .n_opts = 2, .pos = &file, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!file || !kind)
         return rk_ctl_usage(ctl, "ractl sync queue", "give FILE and --kind form|record|document");
-    if (strcmp(kind, "form") && strcmp(kind, "record") && strcmp(kind, "document"))
-        return rk_ctl_usage(ctl, "ractl sync queue", "--kind is form, record or document, not '%s'",
-                            kind);
     if (!realpath(file, path))
         return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "cannot find %s", file));
     if ((rc = rk_ctl_ledger(ctl, &l)) != 0) return rk_ctl_fail(ctl, rc);
@@ -202,11 +193,9 @@ static int cmd_queue(rk_ctl *ctl, int argc, char **argv)
     }
     if ((rc = rk_sync_archive_add(l->db, kind, path, uuid[0] ? uuid : NULL, &id)) != 0)
         return rk_ctl_fail(ctl, rc);
-    if (ctl->json)
-        printf("{\"ok\":true,\"id\":%lld}\n", (long long)id);
-    else
-        rk_ctl_info(ctl, "%s queued for HQ's archive (%s)", path, kind);
-    return 0;
+    rk_json_kint(rk_ctl_reply(ctl), "id", id);
+    rk_ctl_info(ctl, "%s queued for HQ's archive (%s)", path, kind);
+    return rk_ctl_reply_end(ctl);
 }
 
 static const rk_ctl_cmd sync_commands[] = {
