@@ -67,17 +67,23 @@ static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
 
 void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
 {
-    int changed, rc;
+    rk_actor a, *by = rk_ctl_actor(ctl, &a) == 0 ? &a : NULL;
+    uint64_t number = 0;
+    int changed;
     (void)l;
     (void)ca;
-    if ((rc = rk_branch_follow_ca(ctl->branch, &changed)) != 0)
+    rk_err_clear();
+    if (rk_branch_follow_ca(ctl->branch, by, &changed, &number) != 0) {
         fprintf(stderr,
                 "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
                 "next `ractl tick` or `ractl ca crl` retries\n",
                 rk_err_msg());
-    else if (changed)
+        return;
+    }
+    if (changed)
         rk_ctl_info(ctl, "the sub-CA's register took up %d change%s from the ledger", changed,
                     changed == 1 ? "" : "s");
+    if (number) rk_ctl_info(ctl, "CRL number %llu published", (unsigned long long)number);
 }
 
 /* ---- who acts, and the record of it ------------------------------------ */

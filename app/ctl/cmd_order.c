@@ -397,9 +397,13 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
         printf("usage: ractl order issue REF [--cert FILE] [--key-serial SERIAL]\n\n"
                "Completes an approved and paid (or fee-free) order (issue role).\n"
                "Business types that produce a certificate record it from FILE (PEM or\n"
-               "DER); `ractl key enrol` does this itself when it writes a key. Revoke,\n"
-               "suspend and resume change the target certificate's status, and the\n"
-               "branch sub-CA takes the change up for its next CRL.\n");
+               "DER); `ractl key enrol` does this itself when it writes a key. Suspend\n"
+               "and resume change the target certificate's status. A revocation, a lost\n"
+               "reissue, a change and a damaged replacement revoke the whole old pair\n"
+               "(signing and encryption, and older generations on the same key):\n"
+               "keyCompromise for a lost key, superseded for a change or a broken key,\n"
+               "a revocation's revoke_cause (closure: cessationOfOperation). The branch\n"
+               "sub-CA takes the change up and signs a new CRL at once.\n");
         return 0;
     }
     for (int i = 1; i < argc; i++) {

@@ -77,14 +77,16 @@ static void fill(spec_buf *s, const char *kind, const char *business, const char
         s->paper[s->np++] = form.docs[i]->name;
 }
 
-/* Creates and submits an order; returns 0 and its ref, or the error. */
-static int make(char ref[RK_ORDER_REF_MAX], const rk_actor *by, const char *kind,
-                const char *business, const char *serial, int authority)
+/* Creates and submits an order for the subscriber name (NULL: fill()'s,
+ * whose name is the first field); returns 0 and its ref, or the error. */
+static int make_for(char ref[RK_ORDER_REF_MAX], const rk_actor *by, const char *kind,
+                    const char *business, const char *serial, int authority, const char *name)
 {
     spec_buf s;
     rk_order_spec spec;
     rk_order o;
     fill(&s, kind, business, serial);
+    if (name) s.values[0] = name;
     memset(&spec, 0, sizeof spec);
     spec.business = business;
     spec.subscriber = kind;
@@ -101,6 +103,13 @@ static int make(char ref[RK_ORDER_REF_MAX], const rk_actor *by, const char *kind
     else
         fprintf(stderr, "  make %s %s: %s\n", kind, business, rk_err_msg());
     return rc;
+}
+
+/* Creates and submits an order; returns 0 and its ref, or the error. */
+static int make(char ref[RK_ORDER_REF_MAX], const rk_actor *by, const char *kind,
+                const char *business, const char *serial, int authority)
+{
+    return make_for(ref, by, kind, business, serial, authority, NULL);
 }
 
 static void cert(rk_cert_record *c, const char *serial, const char *usage, int days)
@@ -748,6 +757,163 @@ static void test_produced(void)
     CHECK_STR(cert_status("C0FFEE01"), "revoked");
 }
 
+/* The encryption half added inside the issuing transaction, as the
+ * enrolment journal does. */
+typedef struct enc_half {
+    const char *ref;
+    rk_cert_record cert;
+} enc_half;
+
+static int add_enc(rk_ledger *lg, void *arg)
+{
+    enc_half *e = arg;
+    return rk_order_add_certificate(lg, e->ref, &e->cert);
+}
+
+/* Approves, pays and issues ref with a dual pair SIGN + ENC on key. */
+static void issue_pair(const char *ref, const char *sign, const char *enc, const char *key)
+{
+    rk_order o;
+    rk_cert_record c;
+    enc_half e = {.ref = ref};
+    CHECK_INT(rk_order_approve(l, &ray, ref, NULL), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    if (o.fee_total) CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    cert(&c, sign, "sign", 365);
+    snprintf(c.key_serial, sizeof c.key_serial, "%s", key);
+    cert(&e.cert, enc, "enc", 365);
+    snprintf(e.cert.key_serial, sizeof e.cert.key_serial, "%s", key);
+    if (rk_order_issue_with(l, &lily, ref, &c, add_enc, &e) != 0)
+        fprintf(stderr, "  issue %s: %s\n", ref, rk_err_msg());
+    CHECK_STR(state_of(ref), "issued");
+}
+
+static const char *revoke_reason(const char *serial)
+{
+    static char s[32];
+    sqlite3_stmt *st;
+    snprintf(s, sizeof s, "?");
+    if (rk_db_prepare(db, &st,
+                      "SELECT coalesce(revoke_reason, '') FROM certificate "
+                      "WHERE serial = ?") == 0) {
+        sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) snprintf(s, sizeof s, "%s", sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    return s;
+}
+
+/* The certificate.revoked event of serial: its RFC 5280 reason code, or -1. */
+static int64_t event_reason(const char *serial)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT json_extract(payload, '$.reason') FROM outbox WHERE entity = 'certificate' "
+             "AND entity_id = '%s' AND kind = 'certificate.revoked'",
+             serial);
+    return count(sql);
+}
+
+/* Revocation takes every certificate the business ends: both halves of a
+ * dual pair and the older generations a renewal kept on the same key,
+ * with the reason of the business (keyCompromise for a lost key,
+ * superseded for a change, a broken key and, when configured, a renewal,
+ * cessationOfOperation for a closure), each audited and sent to HQ; never
+ * a certificate of another subscriber that shares a key serial. */
+static void test_ending(void)
+{
+    char ref[RK_ORDER_REF_MAX], other[RK_ORDER_REF_MAX];
+
+    at("2026-04-01T09:00:00+08:00");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    issue_pair(ref, "EE001", "EE001E", "5500901");
+    /* Another subscriber's pair whose key has the same serial (a reused
+     * or mistyped serial): never taken with the first subscriber's. */
+    CHECK_INT(make_for(other, &lily, "individual", "new", NULL, 0, "李小红"), 0);
+    issue_pair(other, "EF001", "EF001E", "5500901");
+
+    /* Renewal keeps the old pair by default ([ledger] renewal_old_pair). */
+    CHECK_INT(conf->renewal_supersede, 0);
+    CHECK_INT(make(ref, &lily, "individual", "renew", "EE001", 0), 0);
+    issue_pair(ref, "EE002", "EE002E", "5500901");
+    CHECK_STR(cert_status("EE001"), "valid");
+    CHECK_STR(cert_status("EE001E"), "valid");
+
+    /* A lost key: both pairs on it are revoked, keyCompromise. */
+    CHECK_INT(make(ref, &lily, "individual", "reissue", "EE002", 0), 0);
+    issue_pair(ref, "EE003", "EE003E", "5500902");
+    const char *lost[] = {"EE001", "EE001E", "EE002", "EE002E"};
+    for (int i = 0; i < 4; i++) {
+        CHECK_STR(cert_status(lost[i]), "revoked");
+        CHECK_STR(revoke_reason(lost[i]), "keyCompromise");
+        CHECK_INT(event_reason(lost[i]), 1);
+    }
+    CHECK_STR(cert_status("EE003"), "valid");
+    CHECK_STR(cert_status("EE003E"), "valid");
+    CHECK_STR(cert_status("EF001"), "valid"); /* the other subscriber's */
+    CHECK_STR(cert_status("EF001E"), "valid");
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'certificate.revoked' AND "
+                    "detail LIKE '%EE002E (enc) revoked, keyCompromise%'"),
+              1);
+    CHECK_INT(
+        count("SELECT count(*) FROM audit WHERE action = 'order.issued' AND detail LIKE "
+              "'%revoked EE001 (sign), EE001E (enc), EE002 (sign), EE002E (enc): keyCompromise'"),
+        1);
+
+    /* A change of details supersedes the whole pair, named by either half. */
+    CHECK_INT(make(ref, &lily, "individual", "change", "EE003E", 0), 0);
+    issue_pair(ref, "EE004", "EE004E", "5500902");
+    CHECK_STR(revoke_reason("EE003"), "superseded");
+    CHECK_STR(revoke_reason("EE003E"), "superseded");
+    CHECK_INT(event_reason("EE003E"), 4);
+    CHECK_STR(cert_status("EE004E"), "valid");
+
+    /* A broken key: superseded too. */
+    CHECK_INT(make(ref, &lily, "individual", "replace", "EE004", 0), 0);
+    issue_pair(ref, "EE005", "EE005E", "5500903");
+    CHECK_STR(revoke_reason("EE004"), "superseded");
+    CHECK_STR(revoke_reason("EE004E"), "superseded");
+
+    /* A renewal supersedes the pair when the branch says so. */
+    conf->renewal_supersede = 1;
+    CHECK_INT(make(ref, &lily, "individual", "renew", "EE005", 0), 0);
+    issue_pair(ref, "EE006", "EE006E", "5500903");
+    conf->renewal_supersede = 0;
+    CHECK_STR(revoke_reason("EE005"), "superseded");
+    CHECK_STR(revoke_reason("EE005E"), "superseded");
+    CHECK_STR(cert_status("EE006"), "valid");
+
+    /* A closure: the revocation takes the pair, cessationOfOperation. */
+    CHECK_INT(make(ref, &lily, "individual", "revoke", "EE006", 0), 0);
+    CHECK_INT(rk_order_reject(l, &ray, ref, "请选择吊销原因类别"), 0);
+    CHECK_INT(rk_order_set(l, &lily, ref, "revoke_cause", "bankrupt", NULL), RK_EINVAL);
+    CHECK_INT(rk_order_set(l, &lily, ref, "revoke_cause", "closure", NULL), 0);
+    CHECK_INT(rk_order_submit(l, &lily, ref), 0);
+    complete(ref, NULL);
+    CHECK_STR(revoke_reason("EE006"), "cessationOfOperation");
+    CHECK_STR(revoke_reason("EE006E"), "cessationOfOperation");
+    CHECK_INT(event_reason("EE006E"), 5);
+    /* ... and nothing more can be done with either half. */
+    CHECK_INT(make(ref, &lily, "individual", "revoke", "EE006E", 0), RK_ESTATE);
+
+    /* A revocation whose reason is an RFC 5280 name uses it; one in the
+     * subscriber's own words, without a cause, is unspecified. */
+    CHECK_INT(make(ref, &lily, "individual", "revoke", "EF001E", 0), 0);
+    CHECK_INT(rk_order_reject(l, &ray, ref, "x"), 0);
+    CHECK_INT(rk_order_set(l, &lily, ref, "reason", "KeyCompromise", NULL), 0);
+    CHECK_INT(rk_order_submit(l, &lily, ref), 0);
+    complete(ref, NULL);
+    CHECK_STR(revoke_reason("EF001"), "keyCompromise");
+    CHECK_STR(revoke_reason("EF001E"), "keyCompromise");
+    CHECK_INT(make(ref, &lily, "individual", "new", NULL, 0), 0);
+    issue_pair(ref, "EA001", "EA001E", "5500904");
+    CHECK_INT(make(ref, &lily, "individual", "revoke", "EA001", 0), 0);
+    complete(ref, NULL);
+    CHECK_STR(revoke_reason("EA001"), "unspecified");
+    CHECK_STR(revoke_reason("EA001E"), "unspecified");
+    CHECK_INT(event_reason("EA001"), 0);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -760,6 +926,7 @@ int main(void)
     test_register();
     test_authcode();
     test_produced();
+    test_ending();
     rk_ledger_free(l);
     rk_db_close(db);
     rk_conf_free(conf);

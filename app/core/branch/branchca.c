@@ -191,15 +191,16 @@ int rk_branch_issuer(rk_branch *b, const rk_issuer **out)
     return 0;
 }
 
-int rk_branch_follow_ca(rk_branch *b, int *changed)
+int rk_branch_follow_ca(rk_branch *b, const rk_actor *by, int *changed, uint64_t *crl_number)
 {
     rk_ledger *l;
     rk_subca *ca;
     int rc;
     if (changed) *changed = 0;
+    if (crl_number) *crl_number = 0;
     if (!rk_branch_has_subca(b)) return 0;
     if ((rc = rk_branch_ledger(b, &l)) || (rc = rk_branch_subca(b, &ca))) return rc;
-    return rk_castatus_follow(l, ca, changed);
+    return rk_castatus_publish(l, ca, by, changed, crl_number);
 }
 
 int rk_branch_ca_record(rk_branch *b, const rk_actor *actor, const char *role, const char *action,

@@ -23,6 +23,7 @@
 #include "ca/subca.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define RK_BRANCH_HSM_PIN_MAX 72
 
@@ -62,8 +63,12 @@ int rk_branch_ca_record(rk_branch *b, const struct rk_actor *actor, const char *
                         const char *detail);
 
 /* Brings the sub-CA's register in line with the ledger's certificate
- * statuses (ca/castatus.h); *changed (may be NULL) counts the changes.
- * Nothing, and 0, when the branch has no sub-CA. */
-int rk_branch_follow_ca(rk_branch *b, int *changed);
+ * statuses and, when a status changed, signs the new CRL at once, audited
+ * as by (NULL: the system) (ca/castatus.h: rk_castatus_publish); *changed
+ * (may be NULL) counts the changes, *crl_number (may be NULL) receives the
+ * new CRL's number (0: none was due). Nothing, and 0, when the branch has
+ * no sub-CA. */
+int rk_branch_follow_ca(rk_branch *b, const struct rk_actor *by, int *changed,
+                        uint64_t *crl_number);
 
 #endif

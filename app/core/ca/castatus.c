@@ -3,10 +3,12 @@
  */
 #include "castatus.h"
 
+#include "audit/record.h"
 #include "ca/crl.h"
 #include "domain/certstatus.h"
 #include "util/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,14 +121,19 @@ static int heal(rk_ledger *l, rk_subca *ca, int *done)
     return rc;
 }
 
-int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
+/* The follow; *statuses counts the status changes alone (what a CRL
+ * shows), *changed those and the certificates recorded again. */
+static int follow(rk_ledger *l, rk_subca *ca, int *changed, int *statuses)
 {
     change *list = NULL;
     held_serial *held = NULL;
-    int n = 0, nheld = 0, done = 0, rc;
+    int n = 0, nheld = 0, done = 0, healed = 0, rc;
 
-    if (changed) *changed = 0;
-    if ((rc = heal(l, ca, &done)) || (rc = ledger_changed(l, &list, &n))) return rc;
+    *changed = *statuses = 0;
+    if ((rc = heal(l, ca, &healed)) || (rc = ledger_changed(l, &list, &n))) {
+        *changed = healed;
+        return rc;
+    }
     for (int i = 0; i < n && !rc; i++) {
         rk_subca_record r;
         if ((rc = rk_subca_lookup(&r, ca, list[i].serial)) == RK_ENOTFOUND) {
@@ -164,6 +171,75 @@ int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
         }
         free(held);
     }
-    if (changed) *changed = done;
+    *statuses = done;
+    *changed = done + healed;
     return rc;
+}
+
+int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed)
+{
+    int all, statuses;
+    int rc = follow(l, ca, &all, &statuses);
+    if (changed) *changed = all;
+    return rc;
+}
+
+/* The register's note that its statuses changed since the last CRL
+ * publish signed: kept in ca.db, so a CRL that failed to sign is signed by
+ * the next publish even when that one finds nothing new to take up. */
+static int crl_due(rk_subca *ca, int *due)
+{
+    sqlite3_stmt *st;
+    rk_db *db = rk_subca_db(ca);
+    int rc = rk_db_prepare(db, &st, "SELECT count(*) FROM ca_meta WHERE key = 'crl_due'");
+    if (rc) return rc;
+    *due = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int set_crl_due(rk_subca *ca, int due)
+{
+    return rk_db_exec(rk_subca_db(ca),
+                      due ? "INSERT OR REPLACE INTO ca_meta(key, value) VALUES ('crl_due', '1')"
+                          : "DELETE FROM ca_meta WHERE key = 'crl_due'");
+}
+
+int rk_castatus_publish(rk_ledger *l, rk_subca *ca, const rk_actor *by, int *changed,
+                        uint64_t *number)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    uint64_t num = 0;
+    int all = 0, statuses = 0, due = 0, rc;
+
+    if (changed) *changed = 0;
+    if (number) *number = 0;
+    rc = follow(l, ca, &all, &statuses);
+    if (changed) *changed = all;
+    /* Noted before signing: a CRL that fails now is signed next time. */
+    if (statuses) {
+        int noted = set_crl_due(ca, 1);
+        if (!rc) rc = noted;
+    }
+    if (rc || (rc = crl_due(ca, &due)) != 0 || !due) return rc;
+    if ((rc = rk_crl_generate(&der, &len, &num, ca, 0)) != 0)
+        return rk_err_wrap(rc, "the sub-CA's register changed, but no new CRL was signed");
+    free(der);
+    if ((rc = set_crl_due(ca, 0)) != 0) return rc;
+    if (number) *number = num;
+    char detail[160];
+    if (statuses)
+        snprintf(detail, sizeof detail,
+                 "CRL number %llu signed at once: %d status change%s taken up from the ledger",
+                 (unsigned long long)num, statuses, statuses == 1 ? "" : "s");
+    else
+        snprintf(detail, sizeof detail,
+                 "CRL number %llu signed: due since a change an earlier CRL failed to show",
+                 (unsigned long long)num);
+    rk_record r = {.actor = by ? by->login : NULL,
+                   .role = by && by->clerk_id ? "issue" : "system",
+                   .action = "ca.crl",
+                   .detail = detail};
+    return rk_record_once(l->db, &r);
 }

@@ -25,11 +25,26 @@
 #define RK_CASTATUS_H
 
 #include "ca/subca.h"
+#include "domain/clerk.h"
 #include "domain/ledger.h"
+
+#include <stdint.h>
 
 /* Brings the register in line with the ledger; *changed (may be NULL)
  * counts the certificates changed or recorded again. Stops at the first
  * failure. */
 int rk_castatus_follow(rk_ledger *l, rk_subca *ca, int *changed);
+
+/* The follow, and when it changed a certificate's status in the register
+ * (a revocation, a hold or its end), a new full CRL signed and written at
+ * once (ca/crl.h: <ca dir>/crl.der and crl.pem; the default validity),
+ * audited as by ("ca.crl"; NULL: the system): the service-level rule that
+ * the CRL is updated as soon as a revocation is decided. *changed as for
+ * the follow; *number (may be NULL) receives the new CRL's number, 0 when
+ * none was needed. A CRL that could not be signed is an error saying so;
+ * the register keeps the changes and the next publish or `ractl ca crl`
+ * signs it. */
+int rk_castatus_publish(rk_ledger *l, rk_subca *ca, const rk_actor *by, int *changed,
+                        uint64_t *number);
 
 #endif

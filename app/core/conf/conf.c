@@ -373,6 +373,15 @@ static int handler(void *user, const char *section, const char *key, const char 
         return parse_int(st, &c->max_failed_logins, section, key, value, 1, 100);
     if (IS("clerk", "lockout_minutes"))
         return parse_int(st, &c->lockout_minutes, section, key, value, 1, 1440);
+    if (IS("ledger", "renewal_old_pair")) {
+        if (strcmp(value, "keep") && strcmp(value, "supersede")) {
+            snprintf(st->error, sizeof st->error,
+                     "[ledger] renewal_old_pair: '%s' must be keep or supersede", value);
+            return 0;
+        }
+        c->renewal_supersede = !strcmp(value, "supersede");
+        return 1;
+    }
     if (IS("documents", "max_image_bytes")) {
         int v;
         if (!parse_int(st, &v, section, key, value, 1024, 64 * 1024 * 1024)) return 0;
@@ -388,7 +397,8 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (strcmp(section, "branch") && strcmp(section, "paths") && strcmp(section, "hq") &&
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
         strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
-        strcmp(section, "idreader") && strcmp(section, "validate") && strcmp(section, "sync")) {
+        strcmp(section, "idreader") && strcmp(section, "validate") && strcmp(section, "sync") &&
+        strcmp(section, "ledger")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }

@@ -104,6 +104,11 @@ typedef struct rk_conf {
     int max_failed_logins;   /* then the clerk is locked for lockout_minutes */
     int lockout_minutes;
 
+    /* [ledger]: what a renewal does to the certificates it renews:
+     * "keep" (0: they stay valid until they expire) or "supersede" (1: they
+     * are revoked, reason superseded, when the renewal is issued). */
+    int renewal_supersede;
+
     /* [documents] */
     long max_image_bytes; /* upload limit per image, default 3 MB */
 

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int rk_certreg_find(rk_ledger *l, const char *serial, rk_certreg_row *out)
 {
@@ -128,6 +129,17 @@ int rk_certreg_move(rk_ledger *l, const rk_cert_record *c)
     return rc;
 }
 
+/* A row of (serial, usage, status, key_serial, not_before, not_after). */
+static void read_cert(rk_certreg_cert *c, sqlite3_stmt *st)
+{
+    rk_db_text(c->serial, sizeof c->serial, st, 0);
+    rk_db_text(c->usage, sizeof c->usage, st, 1);
+    rk_db_text(c->status, sizeof c->status, st, 2);
+    rk_db_text(c->key_serial, sizeof c->key_serial, st, 3);
+    c->not_before = sqlite3_column_int64(st, 4);
+    c->not_after = sqlite3_column_int64(st, 5);
+}
+
 int rk_certreg_of_order(rk_certreg_cert *out, int max, int *n, rk_ledger *l, int64_t order_id)
 {
     sqlite3_stmt *st;
@@ -140,15 +152,58 @@ int rk_certreg_of_order(rk_certreg_cert *out, int max, int *n, rk_ledger *l, int
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n >= max) continue;
-        rk_certreg_cert *c = &out[(*n)++];
-        rk_db_text(c->serial, sizeof c->serial, st, 0);
-        rk_db_text(c->usage, sizeof c->usage, st, 1);
-        rk_db_text(c->status, sizeof c->status, st, 2);
-        rk_db_text(c->key_serial, sizeof c->key_serial, st, 3);
-        c->not_before = sqlite3_column_int64(st, 4);
-        c->not_after = sqlite3_column_int64(st, 5);
+        read_cert(&out[(*n)++], st);
     }
     if (s != SQLITE_DONE) rc = rk_db_fail(l->db, "cannot read the order's certificates");
     rk_db_release(l->db, st);
     return rc;
+}
+
+int rk_certreg_ending(rk_certreg_cert *out, int max, int *n, rk_ledger *l, const char *serial,
+                      int64_t except_order)
+{
+    rk_certreg_row row;
+    sqlite3_stmt *st;
+    int rc, s;
+
+    *n = 0;
+    if ((rc = rk_certreg_find(l, serial, &row)) != 0) return rc;
+    /* The pair: the certificates of serial's order; the generations: the
+     * same subject on the same (named) key. Never another subscriber's. */
+    rc = rk_db_cached(l->db, &st,
+                      "SELECT c.serial, c.usage, c.status, coalesce(c.key_serial, ''), "
+                      "c.not_before, c.not_after FROM certificate c, certificate t "
+                      "WHERE t.id = ?1 AND c.status <> 'revoked' "
+                      "AND (c.id = t.id OR (c.not_after > ?2 AND (?3 = 0 OR c.order_id IS NOT ?3) "
+                      "AND (c.order_id = t.order_id OR (coalesce(t.key_serial, '') <> '' "
+                      "AND c.key_serial = t.key_serial AND c.subject_name = t.subject_name)))) "
+                      "ORDER BY c.id");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, row.id);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    sqlite3_bind_int64(st, 3, except_order);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n >= max) {
+            rc = rk_err_set(RK_ETOOBIG, "certificate %s takes more than %d certificates with it",
+                            serial, max);
+            break;
+        }
+        read_cert(&out[(*n)++], st);
+    }
+    if (!rc && s != SQLITE_DONE) rc = rk_db_fail(l->db, "cannot read the certificates to end");
+    rk_db_release(l->db, st);
+    return rc;
+}
+
+int rk_certreg_reason_code(const char *name)
+{
+    static const struct {
+        const char *name;
+        int code;
+    } t[] = {{"unspecified", 0},        {"keyCompromise", 1}, {"cACompromise", 2},
+             {"affiliationChanged", 3}, {"superseded", 4},    {"cessationOfOperation", 5},
+             {"privilegeWithdrawn", 9}, {"aACompromise", 10}};
+    for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+        if (!strcasecmp(name, t[i].name)) return t[i].code;
+    return -1;
 }

@@ -58,6 +58,23 @@ int rk_certreg_set_status(rk_ledger *l, const char *serial, const char *status, 
  * that hold (another program, or a revocation, came first). */
 int rk_certreg_resume_hold(rk_ledger *l, const char *serial, int64_t suspended_at, int *resumed);
 
+/* The certificates that end with certificate serial when a business ends
+ * it (a lost key, a change of details, a broken key, a revocation, a
+ * superseding renewal): serial itself; the other half of its pair (every
+ * certificate the order that produced serial produced: signing and
+ * encryption); and the certificates of the same subject on the same USB
+ * key (older generations a renewal kept). Left out: certificates already
+ * revoked, expired ones, and those of order except_order (the business's
+ * own new ones; 0: none). Up to max into out, oldest first; their number
+ * in *n. RK_ENOTFOUND naming serial when the register does not hold it. */
+int rk_certreg_ending(rk_certreg_cert *out, int max, int *n, rk_ledger *l, const char *serial,
+                      int64_t except_order);
+
+/* The RFC 5280 reason code of a reason name ("keyCompromise" is 1, any
+ * case), -1 for anything else (certificateHold and removeFromCRL too:
+ * they are not revocations). */
+int rk_certreg_reason_code(const char *name);
+
 /* Records that the valid certificate c->serial now lives on the key
  * c->key_serial (key recovery). RK_ESTATE if it is not a valid certificate
  * of this branch. */

@@ -41,8 +41,8 @@ int rk_business_produces_cert(const char *b)
 
 int rk_business_changes_status(const char *b)
 {
-    static const char *const changing[] = {"revoke",  "suspend", "resume",
-                                           "reissue", "change",  "replace"};
+    static const char *const changing[] = {"revoke", "suspend", "resume", "reissue",
+                                           "change", "replace", "renew"};
     for (size_t i = 0; i < sizeof changing / sizeof changing[0]; i++)
         if (!strcmp(b, changing[i])) return 1;
     return 0;
@@ -1093,62 +1093,142 @@ int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *
     TRANSITION(l, ref, o, ids, pay_locked(l, by, o, method, fen));
 }
 
+/* The RFC 5280 reason with which issuing o ends the certificates it acts
+ * on, or NULL when it ends none: a lost key's old pair keyCompromise, a
+ * change of details' and a broken key's superseded, a renewal's superseded
+ * when the branch supersedes renewed pairs ([ledger] renewal_old_pair); a
+ * revocation's from its revoke_cause, else its reason where that is an RFC
+ * 5280 name, else unspecified. */
+static const char *ending_reason(const rk_ledger *l, const rk_order *o)
+{
+    static const struct {
+        const char *cause, *reason;
+    } causes[] = {
+        {"closure", "cessationOfOperation"},           {"key_compromise", "keyCompromise"},
+        {"affiliation_changed", "affiliationChanged"}, {"superseded", "superseded"},
+        {"privilege_withdrawn", "privilegeWithdrawn"}, {"unspecified", "unspecified"}};
+    static const char *const names[] = {
+        "unspecified", "keyCompromise",        "cACompromise",       "affiliationChanged",
+        "superseded",  "cessationOfOperation", "privilegeWithdrawn", "aACompromise"};
+    const char *b = o->business;
+    if (!strcmp(b, "reissue")) return "keyCompromise";
+    if (!strcmp(b, "change") || !strcmp(b, "replace")) return "superseded";
+    if (!strcmp(b, "renew")) return l->conf->renewal_supersede ? "superseded" : NULL;
+    if (strcmp(b, "revoke")) return NULL;
+    const char *cause = rk_order_value(o, "revoke_cause");
+    for (size_t i = 0; cause && i < sizeof causes / sizeof causes[0]; i++)
+        if (!strcmp(cause, causes[i].cause)) return causes[i].reason;
+    const char *reason = rk_order_value(o, "reason");
+    for (size_t i = 0; reason && i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(reason, names[i])) return names[i];
+    return "unspecified";
+}
+
+/* Revokes for reason every certificate that ends with o's target
+ * (rk_certreg_ending: the certificate, the rest of its pair, its older
+ * generations on the key), each with its audit entry and its
+ * certificate.revoked event for HQ, inside the issuing transaction;
+ * appends "revoked A (sign), B (enc): reason" to said. */
+static int end_certificates(rk_ledger *l, const rk_actor *by, const rk_order *o, const char *reason,
+                            rk_buf *said)
+{
+    rk_certreg_cert c[16];
+    int n = 0, rc;
+
+    if (!o->cert_serial[0]) return 0;
+    if ((rc = rk_certreg_ending(c, 16, &n, l, o->cert_serial, o->id)) != 0) return rc;
+    for (int i = 0; i < n && !rc; i++) {
+        char before[64], after[160], payload[512], detail[256];
+        snprintf(before, sizeof before, "{\"status\":\"%s\"}", c[i].status);
+        snprintf(after, sizeof after, "{\"reason\":\"%s\",\"status\":\"revoked\"}", reason);
+        snprintf(payload, sizeof payload,
+                 "{\"order\":\"%s\",\"reason\":%d,\"reason_name\":\"%s\",\"revoked_at\":%lld,"
+                 "\"serial\":\"%s\",\"status\":\"revoked\",\"usage\":\"%s\"}",
+                 o->uuid, rk_certreg_reason_code(reason), reason, (long long)rk_clock_now(),
+                 c[i].serial, c[i].usage);
+        snprintf(detail, sizeof detail, "certificate %s (%s) revoked, %s: %s order %s", c[i].serial,
+                 c[i].usage, reason, o->business, o->ref);
+        rk_record r = {.actor = by->login,
+                       .role = "issue",
+                       .action = "certificate.revoked",
+                       .order_id = o->uuid,
+                       .before = before,
+                       .after = after,
+                       .detail = detail,
+                       .entity = "certificate",
+                       .entity_id = c[i].serial,
+                       .payload = payload};
+        if ((rc = rk_certreg_set_status(l, c[i].serial, "revoked", reason)) == 0)
+            rc = rk_record_add(l->db, &r);
+        if (!rc)
+            rc = rk_buf_printf(said, "%s%s (%s)", i ? ", " : "revoked ", c[i].serial, c[i].usage);
+    }
+    if (!rc && n) rc = rk_buf_printf(said, ": %s", reason);
+    return rc;
+}
+
 static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_cert_record *cert)
 {
-    char before[16], detail[256] = "";
-    int rc;
+    char before[16], detail[1024] = "";
+    rk_buf ended;
+    int rc = 0;
 
     if (!strcmp(o->state, "approved") && o->fee_total > 0)
         return rk_err_set(RK_ESTATE, "order %s is not paid yet: issuing needs payment first",
                           o->ref);
     if (strcmp(o->state, "approved") && strcmp(o->state, "paid"))
         return refuse_state(o, "issued (only approved and paid, or fee-free, orders are)");
+    if (rk_business_produces_cert(o->business) && !cert)
+        return rk_err_set(RK_EINVAL,
+                          "a %s produces a certificate: record it with `ractl order issue %s "
+                          "--cert FILE`, or write it onto the subscriber's key with `ractl key "
+                          "enrol %s --key SERIAL`",
+                          rk_business_label(o->business, 0), o->ref, o->ref);
+    if (!rk_business_produces_cert(o->business) && cert)
+        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
+                          rk_business_label(o->business, 0));
     snprintf(before, sizeof before, "%s", o->state);
+    rk_buf_init(&ended, 4096);
     if (rk_business_produces_cert(o->business)) {
-        if (!cert)
-            return rk_err_set(RK_EINVAL, "a %s produces a certificate: give it",
-                              rk_business_label(o->business, 0));
         if (!strcmp(o->business, "recovery") && o->cert_serial[0] &&
             !strcasecmp(cert->serial, o->cert_serial)) {
             /* Key recovery puts the same certificate (and key) onto a new
              * USB key: the certificate moves, nothing new is issued. */
-            if ((rc = rk_certreg_move(l, cert)) != 0) return rc;
+            if ((rc = rk_certreg_move(l, cert)) != 0) goto out;
             snprintf(detail, sizeof detail, "certificate %s recovered onto key %s", cert->serial,
                      cert->key_serial);
         } else {
-            if ((rc = rk_certreg_add(l, o, cert)) != 0) return rc;
+            if ((rc = rk_certreg_add(l, o, cert)) != 0) goto out;
             snprintf(detail, sizeof detail, "certificate %s", cert->serial);
         }
-        /* The old certificate of a lost key, a change or a broken key is
-         * replaced: revoke it in the same transaction. */
-        const char *why = !strcmp(o->business, "reissue")   ? "keyCompromise"
-                          : !strcmp(o->business, "change")  ? "superseded"
-                          : !strcmp(o->business, "replace") ? "superseded"
-                                                            : NULL;
-        if (why && o->cert_serial[0] &&
-            (rc = rk_certreg_set_status(l, o->cert_serial, "revoked", why)))
-            return rc;
-    } else if (cert) {
-        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
-                          rk_business_label(o->business, 0));
+        /* What the new certificate replaces ends in the same transaction:
+         * the whole old pair of a lost key, a change or a broken key, and
+         * of a renewal when the branch supersedes renewed pairs. */
+        const char *why = ending_reason(l, o);
+        if (why && (rc = end_certificates(l, by, o, why, &ended)) != 0) goto out;
+    } else if (o->cert_serial[0] && !strcmp(o->business, "revoke")) {
+        /* A revocation takes the certificate and the rest of its pair. */
+        if ((rc = check_target(l, o)) != 0 ||
+            (rc = end_certificates(l, by, o, ending_reason(l, o), &ended)) != 0)
+            goto out;
     } else if (o->cert_serial[0] &&
-               (!strcmp(o->business, "revoke") || !strcmp(o->business, "suspend") ||
-                !strcmp(o->business, "resume"))) {
-        if ((rc = check_target(l, o)) != 0) return rc;
-        const char *status = !strcmp(o->business, "revoke")    ? "revoked"
-                             : !strcmp(o->business, "suspend") ? "suspended"
-                                                               : "valid";
-        const char *reason = rk_order_value(o, "reason");
-        if ((rc = rk_certreg_set_status(
-                 l, o->cert_serial, status,
-                 !strcmp(status, "revoked") ? (reason ? reason : "unspecified") : NULL)) != 0)
-            return rc;
+               (!strcmp(o->business, "suspend") || !strcmp(o->business, "resume"))) {
+        const char *status = !strcmp(o->business, "suspend") ? "suspended" : "valid";
+        if ((rc = check_target(l, o)) != 0 ||
+            (rc = rk_certreg_set_status(l, o->cert_serial, status, NULL)) != 0)
+            goto out;
         snprintf(detail, sizeof detail, "certificate %s now %s", o->cert_serial, status);
     }
-    if ((rc = set_state(l, o, "issued", "issued_at", "issued_by", by)) != 0 ||
-        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0)
-        return rc;
-    return record(l, by, "issue", "order.issued", before, o, detail[0] ? detail : NULL);
+    if (ended.len) {
+        size_t d = strlen(detail);
+        snprintf(detail + d, sizeof detail - d, "%s%s", d ? "; " : "", ended.data);
+    }
+    if ((rc = set_state(l, o, "issued", "issued_at", "issued_by", by)) == 0 &&
+        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) == 0)
+        rc = record(l, by, "issue", "order.issued", before, o, detail[0] ? detail : NULL);
+out:
+    rk_buf_free(&ended);
+    return rc;
 }
 
 int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_cert_record *cert)

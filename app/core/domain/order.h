@@ -169,8 +169,18 @@ int rk_order_reject(rk_ledger *l, const rk_actor *by, const char *ref, const cha
 int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *method,
                  int64_t fen);
 /* Completes the business: certificate types record cert (required);
- * revoke, suspend and resume change the target certificate's status;
- * unlock needs nothing. */
+ * suspend and resume change the target certificate's status; unlock
+ * needs nothing. A revocation, and a business whose new certificate
+ * replaces the old, revokes every certificate that ends with the target
+ * (certreg.h: rk_certreg_ending, both halves of a dual pair and older
+ * generations on the same key) in the same transaction, each with its
+ * audit entry and certificate.revoked event: a lost reissue
+ * keyCompromise, a change of details and a damaged replacement
+ * superseded, a renewal superseded only when [ledger] renewal_old_pair
+ * is supersede (by default the renewed pair stays valid until it
+ * expires), a revocation for its revoke_cause (closure:
+ * cessationOfOperation ...), else its reason when that is an RFC 5280
+ * name, else unspecified. */
 int rk_order_issue(rk_ledger *l, const rk_actor *by, const char *ref, const rk_cert_record *cert);
 /* The same, running also(l, arg) inside the issuing transaction (the
  * enrolment journal closes itself there, so an order is issued exactly
@@ -223,9 +233,10 @@ const char *rk_order_value(const rk_order *o, const char *name);
  * first character. */
 void rk_mask(char *out, size_t n, const char *check, const char *value);
 
-/* 1 if issuing an order of this business type changes the status of an
- * existing certificate: revoke, suspend, resume, and the replacements that
- * revoke the old one (reissue, change, replace). */
+/* 1 if issuing an order of this business type may change the status of
+ * existing certificates: revoke, suspend, resume, the replacements that
+ * revoke the old pair (reissue, change, replace), and renew (when
+ * [ledger] renewal_old_pair is supersede). */
 int rk_business_changes_status(const char *business);
 
 /* Chinese and English names of business types and states. */
