@@ -105,6 +105,29 @@ static int64_t count(rk_db *db, const char *sql)
     return n;
 }
 
+/* Migration 8 starts each day's reference counter at the day's highest
+ * reference so far (four or five digits). */
+static void test_ref_counter(void)
+{
+    rk_db *db = open_new("refs.db");
+    CHECK_INT(rk_db_migrate(db, 7, NULL, NULL), 0);
+    CHECK_INT(rk_db_exec(db,
+                         "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
+                         "fields, created_at, updated_at) VALUES "
+                         "('u1', '260301-0003', 'new', 'individual', 'individual', 'draft', "
+                         "x'', 1, 1), "
+                         "('u2', '260301-0012', 'new', 'individual', 'individual', 'draft', "
+                         "x'', 1, 1), "
+                         "('u3', '260302-10001', 'new', 'individual', 'individual', 'draft', "
+                         "x'', 1, 1)"),
+              0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    CHECK_INT(count(db, "SELECT last FROM order_ref WHERE day = '260301'"), 12);
+    CHECK_INT(count(db, "SELECT last FROM order_ref WHERE day = '260302'"), 10001);
+    CHECK_INT(count(db, "SELECT count(*) FROM order_ref"), 2);
+    rk_db_close(db);
+}
+
 static void test_outbox(void)
 {
     rk_db *db = open_new("outbox.db");
@@ -272,6 +295,7 @@ int main(void)
     rk_test_tmpdir(dir, sizeof dir);
     test_open();
     test_migrations();
+    test_ref_counter();
     test_outbox();
     test_two_connections();
     test_meta();

@@ -914,6 +914,61 @@ static void test_ending(void)
     CHECK_INT(event_reason("EA001"), 0);
 }
 
+/* References come from a counter that never goes back: a creation that
+ * fails names no reference, and the number it took is never given to
+ * another order; neither are a failed batch's. */
+static void test_refs(void)
+{
+    char a[RK_ORDER_REF_MAX], b[RK_ORDER_REF_MAX], c[RK_ORDER_REF_MAX];
+    spec_buf s;
+    rk_order_spec spec;
+    rk_order o;
+
+    at("2026-05-06T09:00:00+08:00");
+    CHECK_INT(make(a, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_STR(a, "260506-0001");
+    /* Submitted at capture without its documents: refused, nothing kept,
+     * and the message names no reference. */
+    fill(&s, "individual", "unlock", NULL);
+    memset(&spec, 0, sizeof spec);
+    spec.business = "unlock";
+    spec.subscriber = "individual";
+    spec.names = s.names;
+    spec.values = s.values;
+    spec.n = s.n;
+    spec.submit = 1;
+    int64_t orders = count("SELECT count(*) FROM orders");
+    CHECK_INT(rk_order_new(l, &lily, &spec, &o), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "none was created") != NULL);
+    CHECK(strstr(rk_err_msg(), "260506-") == NULL);
+    CHECK_INT(count("SELECT count(*) FROM orders"), orders);
+    /* The next subscriber gets a number of their own, not the failed one's. */
+    CHECK_INT(make(b, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_STR(b, "260506-0003");
+    /* A failed batch keeps none of its orders, and none of its numbers. */
+    rk_order_spec specs[2];
+    fill(&s, "individual", "unlock", NULL);
+    memset(specs, 0, sizeof specs);
+    for (int i = 0; i < 2; i++) {
+        specs[i].business = i ? "teleport" : "unlock";
+        specs[i].subscriber = "individual";
+        specs[i].names = s.names;
+        specs[i].values = s.values;
+        specs[i].n = s.n;
+        specs[i].paper_docs = s.paper;
+        specs[i].n_paper = s.np;
+        specs[i].submit = 1;
+    }
+    CHECK_INT(rk_order_new_batch(l, &lily, specs, 2, NULL), RK_EINVAL);
+    CHECK_INT(make(c, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_STR(c, "260506-0006");
+    /* A new day starts again at 1. */
+    at("2026-05-07T09:00:00+08:00");
+    CHECK_INT(make(c, &lily, "individual", "unlock", NULL, 0), 0);
+    CHECK_STR(c, "260507-0001");
+    CHECK_INT(count("SELECT last FROM order_ref WHERE day = '260506'"), 6);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -927,6 +982,7 @@ int main(void)
     test_authcode();
     test_produced();
     test_ending();
+    test_refs();
     rk_ledger_free(l);
     rk_db_close(db);
     rk_conf_free(conf);

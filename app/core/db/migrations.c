@@ -272,6 +272,17 @@ static const char *const migrations[] = {
     /* 7: the events of one entity, in order (db/outbox.h: rk_outbox_entity;
      * the sync's repairs and per-day digests read an order's events). */
     "CREATE INDEX outbox_entity ON outbox(entity, entity_id, seq);",
+
+    /* 8: order references come from a counter per day that is never
+     * rolled back (domain/order.c takes a reference in a transaction of
+     * its own before the order's), so a failed creation cannot hand its
+     * reference to the next subscriber; it starts at the day's highest
+     * reference so far. */
+    "CREATE TABLE order_ref ("
+    "  day  TEXT PRIMARY KEY,"
+    "  last INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO order_ref(day, last) SELECT substr(ref, 1, 6), "
+    "  max(CAST(substr(ref, 8) AS INTEGER)) FROM orders GROUP BY substr(ref, 1, 6);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

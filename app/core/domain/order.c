@@ -444,28 +444,48 @@ static int update_col_int(rk_ledger *l, int64_t id, const char *col, int64_t val
 
 /* --- creating and editing ----------------------------------------------- */
 
-static int next_ref(rk_ledger *l, char *out, size_t n)
+/* Takes n references of today ("YYMMDD-NNNN") into refs from the day's
+ * counter (migration 8: order_ref), which only ever grows. With no
+ * transaction open the counter moves in a transaction of its own,
+ * committed before the order's: a creation that then fails leaves a gap,
+ * and its reference, never shown, names no other order. Inside the
+ * caller's transaction (system revocations, which show the reference only
+ * after their commit) the counter moves with it. */
+static int take_refs(rk_ledger *l, int n, char (*refs)[RK_ORDER_REF_MAX])
 {
-    char prefix[16], hi[16];
+    char day[16];
     time_t now = (time_t)rk_clock_now();
     struct tm tm;
     sqlite3_stmt *st;
-    int seq = 1, rc;
+    int64_t last = 0;
+    int own = !rk_db_in_tx(l->db), rc;
 
     localtime_r(&now, &tm);
     /* Two-digit years are intended: references are short, for the phone. */
-    snprintf(prefix, sizeof prefix, "%02d%02d%02d-", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
-    snprintf(hi, sizeof hi, "%02d%02d%02d.", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
-    rc = rk_db_cached(l->db, &st, "SELECT max(ref) FROM orders WHERE ref >= ? AND ref < ?");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        seq = atoi((const char *)sqlite3_column_text(st, 0) + 7) + 1;
-    rk_db_release(l->db, st);
-    /* Four digits sort correctly up to 9999 orders a day; five after that. */
-    snprintf(out, n, seq <= 9999 ? "%s%04d" : "%s%05d", prefix, seq);
-    return 0;
+    snprintf(day, sizeof day, "%02d%02d%02d", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
+    if (own && (rc = rk_db_begin(l->db)) != 0) return rc;
+    rc = rk_db_cached(l->db, &st,
+                      "INSERT INTO order_ref(day, last) VALUES (?1, ?2 + coalesce((SELECT "
+                      "max(CAST(substr(ref, 8) AS INTEGER)) FROM orders WHERE ref >= ?1 || '-' "
+                      "AND ref < ?1 || '.'), 0)) ON CONFLICT(day) DO UPDATE SET last = last + ?2 "
+                      "RETURNING last");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, n);
+        if (sqlite3_step(st) == SQLITE_ROW) last = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st) == SQLITE_DONE && last >= n
+                 ? 0
+                 : rk_db_fail(l->db, "cannot take an order reference");
+        rk_db_release(l->db, st);
+    }
+    if (own) rc = rk_db_end(l->db, rc);
+    for (int i = 0; !rc && i < n; i++) {
+        int64_t seq = last - n + 1 + i;
+        /* Four digits sort correctly up to 9999 orders a day; five after that. */
+        snprintf(refs[i], RK_ORDER_REF_MAX, seq <= 9999 ? "%s-%04lld" : "%s-%05lld", day,
+                 (long long)seq);
+    }
+    return rc;
 }
 
 static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, const char *doc,
@@ -491,13 +511,14 @@ static int insert_paper(rk_ledger *l, const rk_actor *by, int64_t order_id, cons
     return rk_db_step_done(l->db, st, "cannot record the document");
 }
 
-static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, int creating,
                          const char *detail);
 
-/* Creates one order; own_tx: in its own transaction, else inside the
- * caller's (which rolls back on failure). */
+/* Creates one order under reference ref (NULL: one is taken); own_tx: in
+ * its own transaction, else inside the caller's (which rolls back on
+ * failure). A failure names no reference: none was kept. */
 static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out,
-                     int own_tx, int by_system)
+                     int own_tx, int by_system, const char *ref)
 {
     rk_order *o = calloc(1, sizeof *o);
     rk_form form;
@@ -536,8 +557,11 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
                             spec->business, spec->paper_docs[i]);
             goto out;
         }
+    if (ref)
+        snprintf(o->ref, sizeof o->ref, "%s", ref);
+    else if ((rc = take_refs(l, 1, &o->ref)) != 0)
+        goto out;
     if ((rc = rk_uuid_v4(o->uuid)) != 0 || (own_tx && (rc = rk_db_begin(l->db)) != 0)) goto out;
-    if ((rc = next_ref(l, o->ref, sizeof o->ref)) != 0) goto fail;
     o->created_at = rk_clock_now();
     rc = rk_db_cached(l->db, &st,
                       "INSERT INTO orders(uuid, ref, business, subscriber, cert_kind, state, "
@@ -567,8 +591,7 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
      * saw the draft): one audit entry and one event, "order.submitted",
      * carrying what was captured. */
     if (spec->submit) {
-        order_ids ids = {by->clerk_id, 0};
-        if ((rc = submit_locked(l, by, o, &ids, detail.data)) != 0) goto fail;
+        if ((rc = submit_locked(l, by, o, 1, detail.data)) != 0) goto fail;
     } else if ((rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.created", NULL,
                             o, detail.data)) != 0) {
         goto fail;
@@ -587,27 +610,34 @@ out:
 
 int rk_order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec, rk_order *out)
 {
-    return order_new(l, by, spec, out, 1, 0);
+    return order_new(l, by, spec, out, 1, 0, NULL);
 }
 
 int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *specs, int n,
                        char (*refs)[RK_ORDER_REF_MAX])
 {
     rk_order *o = malloc(sizeof *o);
+    char(*taken)[RK_ORDER_REF_MAX] = n > 0 ? calloc((size_t)n, sizeof *taken) : NULL;
     int rc;
 
-    if (!o) return rk_err_oom();
-    if ((rc = rk_db_begin(l->db)) != 0) goto out;
+    if (!o || (n > 0 && !taken)) {
+        rc = rk_err_oom();
+        goto out;
+    }
+    /* The references first, committed: none of them is ever given again,
+     * whether the batch is kept or not. */
+    if ((rc = take_refs(l, n, taken)) != 0 || (rc = rk_db_begin(l->db)) != 0) goto out;
     for (int i = 0; i < n && !rc; i++) {
-        if ((rc = order_new(l, by, &specs[i], o, 0, 0)) != 0)
+        if ((rc = order_new(l, by, &specs[i], o, 0, 0, taken[i])) != 0)
             rk_err_wrap(rc, "order %d of %d (none of the batch was kept)", i + 1, n);
         else if (refs)
             snprintf(refs[i], RK_ORDER_REF_MAX, "%s", o->ref);
     }
     rc = rk_db_end(l->db, rc);
 out:
-    rk_wipe(o, sizeof *o);
+    if (o) rk_wipe(o, sizeof *o);
     free(o);
+    free(taken);
     return rc;
 }
 
@@ -882,7 +912,9 @@ static int price(rk_ledger *l, rk_order *o, rk_buf *lines_json)
     return 0;
 }
 
-static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const order_ids *ids,
+/* Submits o; creating: o is being created in this transaction, so a
+ * refusal names no reference (none is kept). */
+static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, int creating,
                          const char *detail)
 {
     static const char *const from[] = {"draft", "rejected"};
@@ -892,10 +924,12 @@ static int submit_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
     sqlite3_stmt *st;
     int64_t due = 0, now = rk_clock_now();
     int rc;
-    (void)ids;
 
     if (!in_state(o, from, 2)) return refuse_state(o, "submitted");
     if ((rc = rk_order_missing(l, o, missing, sizeof missing)) != 0) return rc;
+    if (missing[0] && creating)
+        return rk_err_set(
+            RK_ESTATE, "the order cannot be submitted, so none was created: missing %s", missing);
     if (missing[0])
         return rk_err_set(RK_ESTATE, "order %s cannot be submitted: missing %s", o->ref, missing);
     if ((rc = check_target(l, o)) != 0 ||
@@ -961,7 +995,7 @@ int rk_order_submit(rk_ledger *l, const rk_actor *by, const char *ref)
     int rc = by->clerk_id ? require(by, RK_ROLE_ENTRY)
                           : rk_err_set(RK_EPERM, "only an entry clerk can submit an order");
     if (rc) return rc;
-    TRANSITION(l, ref, o, ids, submit_locked(l, by, o, &ids, NULL));
+    TRANSITION(l, ref, o, ids, submit_locked(l, by, o, 0, NULL));
 }
 
 /* The reviewer may not be the clerk who created or submitted the order. */
@@ -1503,7 +1537,7 @@ int rk_order_system_revoke(rk_ledger *l, const char *serial, const char *reason,
                           .n_paper = form.n_docs,
                           .paper_note = "not applicable: revocation started by the system",
                           .submit = 1};
-    if ((rc = order_new(l, &sys, &spec, o, 0, 1)) == 0) snprintf(ref_out, n, "%s", o->ref);
+    if ((rc = order_new(l, &sys, &spec, o, 0, 1, NULL)) == 0) snprintf(ref_out, n, "%s", o->ref);
 out:
     if (src) rk_wipe(src, sizeof *src);
     if (o) rk_wipe(o, sizeof *o);
