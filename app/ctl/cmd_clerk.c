@@ -9,6 +9,7 @@
 #include "ctl.h"
 
 #include "branch/session.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -79,7 +80,10 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     int n, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
-        printf("usage: ractl clerk list\n\nLists the branch's clerks and their roles.\n");
+        printf("usage: ractl clerk list\n\nLists the branch's clerks, their roles and state:\n"
+               "active, inactive, or locked until a time after too many wrong passwords\n"
+               "(the login itself never says so: every refused login reads \"wrong login\n"
+               "or password\").\n");
         return 0;
     }
     if (argc != 1)
@@ -91,7 +95,13 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     for (int i = 0; i < n; i++) {
         char roles[96];
         rk_roles_format(roles, sizeof roles, list[i].roles);
-        const char *state = !list[i].active ? "inactive" : "active";
+        char state[64] = "active", until[32];
+        if (!list[i].active) {
+            snprintf(state, sizeof state, "inactive");
+        } else if (list[i].locked_until > rk_clock_now()) {
+            rk_ctl_time(until, sizeof until, list[i].locked_until);
+            snprintf(state, sizeof state, "locked until %s", until);
+        }
         rk_json_obj_begin(j);
         rk_json_kstr(j, "login", list[i].login);
         rk_json_kstr(j, "name", list[i].name);

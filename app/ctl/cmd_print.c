@@ -23,9 +23,11 @@
 #include "util/wipe.h"
 
 #include <ini.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* From cmd_printer.c. */
 int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
@@ -233,7 +235,8 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
             "--order REF prints the receipt of an order of the ledger (what was charged at\n"
             "submission, payment, the tracking QR RAK1:<branch>:<ref> and, for an approved\n"
             "unpaid order, the payment QR RAKPAY1:<branch>:<ref>:<fen>); it needs a\n"
-            "clerk's login and is recorded in the audit log (print.receipt).\n\n"
+            "clerk's login and is recorded in the audit log (print.receipt), written to\n"
+            "a file with --out too.\n\n"
             "Settings: kiosk.conf [printer] receipt, receipt_width, timeout_ms, fallback,\n"
             "spool_dir; overridden by RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH,\n"
             "RAKIOSK_PRINT_SPOOL and the options.\n");
@@ -312,6 +315,12 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
         int ok = f && fwrite(e.out.data, 1, e.out.len, f) == e.out.len;
         if (f && fclose(f) != 0) ok = 0;
         rc = ok ? 0 : rk_err_set(RK_EIO, "cannot write %s", out);
+        if (!rc && ledger) { /* an order's receipt in a file is a copy like a printed one */
+            char detail[PATH_MAX + 64];
+            snprintf(detail, sizeof detail, "receipt written to the file %s", out);
+            if ((rc = rk_orderprint_audit(ledger, &actor, order, "print.receipt", detail)) != 0)
+                unlink(out); /* no copy that the audit log does not know of */
+        }
     } else {
         char uri[700];
         rk_spool *sp = NULL;

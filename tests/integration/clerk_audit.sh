@@ -21,7 +21,10 @@ contains "supervisor" "bootstrap rule"
 expect 0 "first clerk" -- sh -c "echo bosspass1 | '$RACTL' clerk add boss --name 王主管 --roles supervisor"
 expect 5 "add without login" -- sh -c "echo password1 | '$RACTL' clerk add alice --name 'Li Lu' --roles entry"
 expect 5 "wrong password" -- sh -c "echo nope | '$RACTL' clerk login boss"
-contains "tries left" "tries left"
+contains "wrong login or password" "wrong password"
+WRONG=$OUT
+expect 5 "unknown login" -- sh -c "echo nope | '$RACTL' clerk login nosuch"
+[ "$OUT" = "$WRONG" ] && ok || bad "an unknown login answers otherwise: '$OUT' against '$WRONG'"
 expect 0 "login" -- sh -c "echo bosspass1 | '$RACTL' clerk login boss"
 expect 0 "add entry clerk" -- sh -c "echo password1 | '$RACTL' clerk add alice --name 李录入 --roles entry"
 expect 0 "add review clerk" -- sh -c "echo password2 | '$RACTL' clerk add bob --name 'Bob Shen' --roles review,issue"
@@ -37,6 +40,36 @@ expect 0 "login alice" -- sh -c "echo password1 | '$RACTL' clerk login alice"
 expect 5 "entry clerk cannot change roles" -- "$RACTL" clerk roles bob supervisor
 contains "alice does not hold the supervisor role" "role refusal"
 expect 0 "logout alice" -- "$RACTL" clerk logout
+
+# A lock: the session opened before it stops working; the locked clerk,
+# even with the right password, an unknown login and a deactivated clerk
+# all get the one answer with the same exit code; a supervisor sees the
+# lock; every attempt is audited.
+expect 0 "login bob" -- sh -c "echo password2 | '$RACTL' clerk login bob"
+for i in 1 2 3 4 5; do
+    RAKIOSK_SESSION=$T/other sh -c "echo wrong-$i | '$RACTL' clerk login bob" >/dev/null 2>&1
+done
+expect 5 "the session from before the lock" -- "$RACTL" clerk whoami
+expect 5 "locked, with the right password" -- sh -c "echo password2 | '$RACTL' clerk login bob"
+[ "$OUT" = "$WRONG" ] && ok || bad "a locked clerk answers otherwise: '$OUT'"
+expect 0 "login boss again" -- sh -c "echo bosspass1 | '$RACTL' clerk login boss"
+expect 0 "clerk list" -- "$RACTL" clerk list
+contains "locked until" "the supervisor sees the lock"
+expect 0 "deactivate alice" -- "$RACTL" clerk deactivate alice
+expect 5 "deactivated" -- sh -c "echo password1 | RAKIOSK_SESSION=$T/other '$RACTL' clerk login alice"
+[ "$OUT" = "$WRONG" ] && ok || bad "a deactivated clerk answers otherwise: '$OUT'"
+expect 5 "deactivated, json" -- sh -c "echo password1 | RAKIOSK_SESSION=$T/other '$RACTL' --json clerk login alice"
+contains '"ok":false' "json refusal"
+A=$RAKIOSK_DATA_DIR/rakiosk.db
+[ "$(sqlite3 "$A" "SELECT count(*) FROM audit WHERE action = 'clerk.login_refused' AND actor = 'nosuch' AND detail = 'unknown login'")" = 1 ] \
+    && ok || bad "the unknown login's attempt is not audited"
+[ "$(sqlite3 "$A" "SELECT count(*) FROM audit WHERE action = 'clerk.login_refused' AND actor = 'bob' AND detail LIKE 'locked%'")" = 1 ] \
+    && ok || bad "the locked clerk's attempt is not audited"
+[ "$(sqlite3 "$A" "SELECT count(*) FROM audit WHERE action = 'clerk.locked' AND actor = 'bob' AND detail LIKE '%1 session ended'")" = 1 ] \
+    && ok || bad "the lock is not audited with the session it ended"
+[ "$(sqlite3 "$A" "SELECT count(*) FROM audit WHERE action = 'clerk.login_refused' AND actor = 'alice' AND detail = 'clerk deactivated'")" = 2 ] \
+    && ok || bad "the deactivated clerk's attempts are not audited"
+expect 0 "logout boss" -- "$RACTL" clerk logout
 
 expect 0 "audit verify" -- "$RACTL" audit verify
 contains "audit chain OK" "verify ok"

@@ -192,5 +192,17 @@ ACTIONS=$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" \
 [ "$(echo "$ACTIONS" | grep -c '^print.receipt lily$')" = 3 ] && ok || bad "audit: $ACTIONS"
 echo "$ACTIONS" | grep -q '^print.form lily$' && ok || bad "audit form: $ACTIONS"
 echo "$ACTIONS" | grep -q '^print.record lily$' && ok || bad "audit record: $ACTIONS"
+# A receipt written to a file is a copy like a printed one: audited, with
+# the file named; without a login there is neither file nor entry.
+RAKIOSK_SESSION=$T/nobody expect 5 "a receipt file needs a login" -- "$RACTL" print receipt \
+    --order "$R3" --out "$T/nobody.bin"
+[ -e "$T/nobody.bin" ] && bad "a receipt file was written without a login" || ok
+expect 0 "receipt to a file" -- "$RACTL" print receipt --order "$R3" --out "$T/r3.bin"
+[ -s "$T/r3.bin" ] && ok || bad "no receipt file"
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT count(*) FROM audit WHERE action = 'print.receipt' AND actor = 'lily' AND detail = 'receipt written to the file $T/r3.bin'")" = 1 ] \
+    && ok || bad "the receipt file is not audited"
+expect 8 "an unwritable receipt file" -- "$RACTL" print receipt --order "$R3" --out "$T/no/such/dir.bin"
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT count(*) FROM audit WHERE action = 'print.receipt' AND detail LIKE '%no/such%'")" = 0 ] \
+    && ok || bad "a receipt never written is audited"
 expect 0 "audit verify" -- "$RACTL" audit verify
 finish

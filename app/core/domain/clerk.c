@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SCRYPT_R      8
 #define SCRYPT_P      1
@@ -320,6 +321,27 @@ fail:
     return rk_db_end(db, rc);
 }
 
+/* Ends every session of clerk id (a lock, a deactivation); *ended counts those that were
+ * still open. */
+static int end_sessions(rk_db *db, int64_t id, int *ended)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT count(*) FROM clerk_session WHERE clerk_id = ? AND "
+                           "expires_at > ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    *ended = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if ((rc = rk_db_prepare(db, &st, "DELETE FROM clerk_session WHERE clerk_id = ?")) != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot end sessions");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Loads the clerk, applies change(), and records it; supervisor only. */
 static int modify(rk_db *db, const rk_actor *by, const char *login, const char *action,
                   const char *column, int value)
@@ -339,15 +361,10 @@ static int modify(rk_db *db, const rk_actor *by, const char *login, const char *
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot change clerk");
     sqlite3_finalize(st);
     if (rc || (rc = rk_clerk_get(db, login, &after)) != 0) goto fail;
-    if (!strcmp(column, "active") && !value) {
-        /* A deactivated clerk's sessions end at once. */
-        if ((rc = rk_db_prepare(db, &st, "DELETE FROM clerk_session WHERE clerk_id = ?")) != 0)
-            goto fail;
-        sqlite3_bind_int64(st, 1, before.id);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot end sessions");
-        sqlite3_finalize(st);
-        if (rc) goto fail;
-    }
+    int ended = 0;
+    /* A deactivated clerk's sessions end at once. */
+    if (!strcmp(column, "active") && !value && (rc = end_sessions(db, before.id, &ended)) != 0)
+        goto fail;
     rc = record_change(db, by, actor_role(by), action, &before, &after, NULL);
 fail:
     return rk_db_end(db, rc);
@@ -418,26 +435,60 @@ static int set_failures(rk_db *db, int64_t id, int failed, int64_t locked_until)
     return rc;
 }
 
+/* The one answer to every refused login: an outsider learns neither which
+ * logins exist nor which are locked or deactivated. */
+#define LOGIN_REFUSED "wrong login or password"
+
+/* Costs what checking a password costs, for a login refused without one
+ * (unknown, locked, deactivated): the answer takes as long either way. */
+static void spend_password_time(const rk_conf *conf, const char *password)
+{
+    char hash[256];
+    if (rk_password_hash(hash, sizeof hash, password, conf->kdf_log2_n) != 0) rk_err_clear();
+    rk_wipe(hash, sizeof hash);
+}
+
+/* Audits a login refused before its password was checked, in a
+ * transaction of its own: the attempted login as actor when it is one a
+ * clerk could have (else "?"), why in detail. Returns the refusal. */
+static int refuse_login(rk_db *db, const rk_conf *conf, const char *login, const char *password,
+                        const char *why)
+{
+    spend_password_time(conf, password);
+    rk_record r = {.actor = valid_login(login) ? login : "?",
+                   .role = "clerk",
+                   .action = "clerk.login_refused",
+                   .detail = why};
+    int rc = rk_record_once(db, &r);
+    if (rc) return rc;
+    return rk_err_set(RK_EAUTH, LOGIN_REFUSED);
+}
+
 int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char *password,
                    char token[RK_SESSION_TOKEN_LEN + 1], rk_actor *actor)
 {
     rk_clerk c;
-    char stored[256];
+    char stored[256], why[96];
     unsigned char raw[RK_SESSION_TOKEN_LEN / 2];
     char th[65];
     int failed = 0, rc, verdict;
     int64_t now = rk_clock_now();
 
     if ((rc = rk_clerk_get(db, login, &c)) != 0) {
-        /* Same answer as a wrong password: do not reveal which logins exist. */
-        return rc == RK_ENOTFOUND ? rk_err_set(RK_EAUTH, "wrong login or password") : rc;
+        if (rc != RK_ENOTFOUND) return rc;
+        rk_err_clear();
+        return refuse_login(db, conf, login, password, "unknown login");
     }
-    if (!c.active) return rk_err_set(RK_EAUTH, "clerk '%s' is deactivated", login);
-    if (c.locked_until > now)
-        return rk_err_set(RK_EAUTH,
-                          "clerk '%s' is locked after too many wrong passwords; try again in "
-                          "%lld minutes",
-                          login, (long long)((c.locked_until - now + 59) / 60));
+    if (!c.active) return refuse_login(db, conf, login, password, "clerk deactivated");
+    if (c.locked_until > now) {
+        /* The password is not even checked while the lock lasts: a right
+         * one must not be told from a wrong one, or guessing goes on. */
+        time_t until = (time_t)c.locked_until;
+        struct tm tm;
+        localtime_r(&until, &tm);
+        strftime(why, sizeof why, "locked after wrong passwords until %Y-%m-%d %H:%M:%S", &tm);
+        return refuse_login(db, conf, login, password, why);
+    }
     if ((rc = read_password(db, c.id, stored, sizeof stored, &failed)) != 0) return rc;
     verdict = rk_password_verify(stored, password);
     rk_wipe(stored, sizeof stored);
@@ -449,17 +500,23 @@ int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char
         if ((rc = read_password(db, c.id, stored, sizeof stored, &failed)) != 0) goto fail;
         rk_wipe(stored, sizeof stored);
         failed++;
-        int left = conf->max_failed_logins - failed;
+        int left = conf->max_failed_logins - failed, ended = 0;
         int64_t until = left <= 0 ? now + (int64_t)conf->lockout_minutes * 60 : 0;
+        /* A lock also ends the clerk's open sessions. */
         if ((rc = set_failures(db, c.id, left <= 0 ? 0 : failed, until)) != 0 ||
-            (rc = login_audit(db, login, left <= 0 ? "clerk.locked" : "clerk.login_failed",
-                              NULL)) != 0 ||
-            (rc = rk_db_commit(db)) != 0)
+            (left <= 0 && (rc = end_sessions(db, c.id, &ended)) != 0))
             goto fail;
         if (left <= 0)
-            return rk_err_set(RK_EAUTH, "wrong password; clerk '%s' is now locked for %d minutes",
-                              login, conf->lockout_minutes);
-        return rk_err_set(RK_EAUTH, "wrong login or password (%d tries left before a lock)", left);
+            snprintf(why, sizeof why,
+                     "%d wrong passwords: locked for %d minutes, %d session%s ended", failed,
+                     conf->lockout_minutes, ended, ended == 1 ? "" : "s");
+        else
+            snprintf(why, sizeof why, "wrong password %d of %d", failed, conf->max_failed_logins);
+        if ((rc = login_audit(db, login, left <= 0 ? "clerk.locked" : "clerk.login_failed", why)) !=
+                0 ||
+            (rc = rk_db_commit(db)) != 0)
+            goto fail;
+        return rk_err_set(RK_EAUTH, LOGIN_REFUSED);
     }
     if ((rc = rk_random_bytes(raw, sizeof raw)) != 0) goto fail;
     rk_hex_encode(token, raw, sizeof raw, RK_HEX_LOWER);
@@ -500,14 +557,18 @@ int rk_clerk_session(rk_db *db, const char *token, rk_actor *actor)
 
     if ((rc = token_hash(th, token)) != 0) return rc;
     rc = rk_db_prepare(db, &st,
-                       "SELECT c.id, c.login, c.roles, c.active, s.expires_at FROM clerk_session s "
-                       "JOIN clerk c ON c.id = s.clerk_id WHERE s.token_hash = ?");
+                       "SELECT c.id, c.login, c.roles, c.active, s.expires_at, c.locked_until "
+                       "FROM clerk_session s JOIN clerk c ON c.id = s.clerk_id "
+                       "WHERE s.token_hash = ?");
     if (rc) return rc;
     sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         if (!sqlite3_column_int(st, 3))
             rc = rk_err_set(RK_EPERM, "the clerk was deactivated: log in again");
+        else if (sqlite3_column_int64(st, 5) > rk_clock_now())
+            rc = rk_err_set(RK_EPERM, "the clerk's login is locked after wrong passwords: log in "
+                                      "again when the lock ends, or ask a supervisor");
         else if (sqlite3_column_int64(st, 4) <= rk_clock_now())
             rc = rk_err_set(RK_EPERM, "the login has expired: log in again");
         else {

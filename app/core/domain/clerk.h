@@ -80,14 +80,22 @@ int rk_clerk_set_roles(rk_db *db, const rk_actor *by, const char *login, unsigne
 int rk_clerk_set_active(rk_db *db, const rk_actor *by, const char *login, int active);
 
 /* Checks the password and opens a session: token receives
- * RK_SESSION_TOKEN_LEN hex characters + NUL. RK_EAUTH for a wrong
- * password (the message says how many tries remain) or a locked or
- * inactive clerk; the failure is audited. */
+ * RK_SESSION_TOKEN_LEN hex characters + NUL. Every refusal is RK_EAUTH
+ * with the one message "wrong login or password", whether the login is
+ * unknown, the password wrong, the clerk deactivated or locked, and takes
+ * about as long (a password hash is computed either way): an outsider
+ * learns neither which logins exist nor which are locked. While a lock
+ * lasts the password is not checked at all (a right one would otherwise
+ * tell itself from a wrong one); the clerk learns of the lock from a
+ * supervisor (`clerk list`). Every attempt is audited: clerk.login,
+ * clerk.login_failed, clerk.locked (which ends the clerk's open sessions)
+ * and clerk.login_refused (unknown login, deactivated, locked; the
+ * attempted login as actor when it is a well-formed one, else "?"). */
 int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char *password,
                    char token[RK_SESSION_TOKEN_LEN + 1], rk_actor *actor);
 
-/* Resolves a session token to its clerk; RK_EPERM if unknown, expired, or
- * the clerk was deactivated since. */
+/* Resolves a session token to its clerk, checked on every use; RK_EPERM
+ * if unknown, expired, or the clerk was deactivated or locked since. */
 int rk_clerk_session(rk_db *db, const char *token, rk_actor *actor);
 
 /* Ends a session (audited). RK_ENOTFOUND if it was not open. */
