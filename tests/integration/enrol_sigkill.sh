@@ -9,6 +9,8 @@
 # run by hand with ENROL_KILLS=200 for the full drill).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/enrol_lib.bash"
+# kill -9 must reach ractl itself, not the suite's UTF-8 checking wrapper.
+RACTL=${RK_REAL_RACTL:-$RACTL}
 M=$RAKIOSK_TOKEN_MODULE
 KILLS=${ENROL_KILLS:-8}
 enrol_setup

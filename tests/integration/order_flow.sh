@@ -101,6 +101,13 @@ FEE=$("$RACTL" --json order show "$REF" | sed -n 's/.*"fee_total":\([0-9]*\).*/\
 [ "${FEE:-0}" -gt 0 ] && ok || bad "fee total $FEE"
 YUAN=$(printf '%d.%02d' $((FEE / 100)) $((FEE % 100)))
 expect 0 "pay" -- "$RACTL" order pay "$REF" --method wechat --amount "$YUAN"
+# A new application in production: its whole label, as text and as JSON
+# (it was cut inside a character: "新申请（审核通过，制\xe8").
+expect 0 "status of a new application" -- "$RACTL" query status 北京示例科技有限公司
+contains "新申请（审核通过，制证中）" "the whole label"
+expect 0 "status of a new application, json" -- "$RACTL" --json query status 北京示例科技有限公司
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps(d, ensure_ascii=False))' \
+    | grep -q "新申请（审核通过，制证中）" && ok || bad "json status label: $OUT"
 
 expect 0 "redispatch to mail" -- "$RACTL" order redispatch "$REF" --delivery mail \
     --address "北京市海淀区中关村大街1号"

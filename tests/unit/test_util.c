@@ -8,9 +8,12 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/utf8.h"
 #include "util/uuid.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static void test_buf_limit(void)
@@ -144,6 +147,70 @@ static void test_uuid(void)
     CHECK(strchr("89ab", a[19]) != NULL);
 }
 
+/* UTF-8: strict sequences, copies and mending that never leave half a
+ * character, JSON that stays JSON, error messages that stay UTF-8. */
+static void test_utf8(void)
+{
+    uint32_t cp = 0;
+    CHECK_INT(rk_utf8_seq("A", 1, &cp), 1);
+    CHECK_INT(cp, 'A');
+    CHECK_INT(rk_utf8_seq("\xe5\x88\xb6", 3, &cp), 3); /* 制 */
+    CHECK_INT(cp, 0x5236);
+    CHECK_INT(rk_utf8_seq("\xf0\xa0\x80\x80", 4, &cp), 4);  /* U+20000 */
+    CHECK_INT(rk_utf8_seq("\xe5\x88", 2, NULL), 0);         /* cut */
+    CHECK_INT(rk_utf8_seq("\xc0\xaf", 2, NULL), 0);         /* overlong '/' */
+    CHECK_INT(rk_utf8_seq("\xe0\x80\xaf", 3, NULL), 0);     /* overlong */
+    CHECK_INT(rk_utf8_seq("\xed\xa0\x80", 3, NULL), 0);     /* a surrogate */
+    CHECK_INT(rk_utf8_seq("\xf4\x90\x80\x80", 4, NULL), 0); /* past U+10FFFF */
+    CHECK_INT(rk_utf8_seq("\x80", 1, NULL), 0);
+    CHECK(rk_utf8_valid("新申请（审核通过，制证中）", strlen("新申请（审核通过，制证中）")));
+    CHECK(!rk_utf8_valid("制\xe8", 4));
+
+    /* The label that was cut: 39 bytes into 32 keeps whole characters. */
+    char small[32], big[64];
+    const char *label = "新申请（审核通过，制证中）";
+    CHECK_INT((int)rk_utf8_copy(small, sizeof small, label), 30);
+    CHECK_STR(small, "新申请（审核通过，制");
+    CHECK_INT((int)rk_utf8_copy(big, sizeof big, label), (int)strlen(label));
+    CHECK_STR(big, label);
+    CHECK_INT((int)rk_utf8_copy(small, sizeof small,
+                                "a\xff"
+                                "b\xe5\x88"),
+              2);
+    CHECK_STR(small, "ab");
+    CHECK_INT((int)rk_utf8_copy(small, 1, label), 0);
+    CHECK_STR(small, "");
+
+    /* Mending what snprintf cut, in place. */
+    char cut[16];
+    snprintf(cut, sizeof cut, "%s", label); /* 15 bytes: 制 loses its end */
+    CHECK(!rk_utf8_valid(cut, strlen(cut)) || strlen(cut) % 3 == 0);
+    rk_utf8_mend(cut);
+    CHECK(rk_utf8_valid(cut, strlen(cut)));
+    CHECK_STR(cut, "新申请（审");
+    char mixed[] = "ok\xe8 then\x80 more";
+    CHECK_INT((int)rk_utf8_mend(mixed), 12);
+    CHECK_STR(mixed, "ok then more");
+
+    /* Error messages with a '%.4s' of a name stay UTF-8. */
+    rk_err_set(RK_EINVAL, "name '%.4s' refused", "王小明");
+    CHECK(rk_utf8_valid(rk_err_msg(), strlen(rk_err_msg())));
+    CHECK_STR(rk_err_msg(), "name '王' refused");
+
+    /* JSON: a cut character becomes U+FFFD, whole ones pass. */
+    rk_buf b;
+    rk_json j;
+    rk_buf_init(&b, 256);
+    rk_json_init(&j, &b);
+    rk_json_obj_begin(&j);
+    rk_json_kstr(&j, "s", "制\xe8");
+    rk_json_kstr(&j, "t", "证中");
+    rk_json_obj_end(&j);
+    CHECK_INT(rk_json_finish(&j), 0);
+    CHECK_STR(b.data, "{\"s\":\"制\\ufffd\",\"t\":\"证中\"}");
+    rk_buf_free(&b);
+}
+
 int main(void)
 {
     test_buf_limit();
@@ -151,5 +218,6 @@ int main(void)
     test_err();
     test_clock();
     test_uuid();
+    test_utf8();
     return rk_test_done();
 }

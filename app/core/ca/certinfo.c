@@ -5,6 +5,7 @@
 
 #include "util/err.h"
 #include "util/pem.h"
+#include "util/utf8.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -69,7 +70,7 @@ int rk_certinfo_of(rk_cert_record *rec, unsigned char **der, X509 *x)
         unsigned char *utf8 = NULL;
         int n =
             ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
-        if (n > 0) snprintf(rec->subject_name, sizeof rec->subject_name, "%.*s", n, utf8);
+        if (n > 0) rk_utf8_copy(rec->subject_name, sizeof rec->subject_name, (const char *)utf8);
         OPENSSL_free(utf8);
     }
     snprintf(rec->usage, sizeof rec->usage, "sign");

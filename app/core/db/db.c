@@ -4,6 +4,7 @@
 #include "db.h"
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -409,5 +410,5 @@ int rk_db_collect(void **out, int *n, rk_db *db, sqlite3_stmt *st, size_t elem_s
 void rk_db_text(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
+    rk_utf8_copy(dst, n, t ? (const char *)t : ""); /* never half a character */
 }

@@ -8,6 +8,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,7 +219,7 @@ static int create_box(rk_ledger *l, const group_def *g, int capacity, int64_t no
 
     memset(b, 0, sizeof *b);
     if ((rc = next_label(l, g, now, b->label, sizeof b->label)) != 0) return rc;
-    snprintf(b->group, sizeof b->group, "%s", g->name);
+    rk_utf8_copy(b->group, sizeof b->group, g->name);
     b->capacity = capacity;
     b->created_at = now;
     if ((rc = rk_db_prepare(l->db, &st,
@@ -412,7 +413,7 @@ static int plan(rk_ledger *l, const group_def *g, int capacity, const candidate 
         if (have == RK_ENOTFOUND) {
             memset(&cur, 0, sizeof cur);
             snprintf(cur.label, sizeof cur.label, "%s%04d", prefix, next_seq++);
-            snprintf(cur.group, sizeof cur.group, "%s", g->name);
+            rk_utf8_copy(cur.group, sizeof cur.group, g->name);
             cur.capacity = capacity;
             cur.created_at = now;
         }
@@ -420,8 +421,8 @@ static int plan(rk_ledger *l, const group_def *g, int capacity, const candidate 
         while (cur.count < cur.capacity && i < total) {
             const candidate *c = &cand[i++];
             if (c->ssn[0]) {
-                if (!cur.ssn_first[0]) snprintf(cur.ssn_first, sizeof cur.ssn_first, "%s", c->ssn);
-                snprintf(cur.ssn_last, sizeof cur.ssn_last, "%s", c->ssn);
+                if (!cur.ssn_first[0]) rk_utf8_copy(cur.ssn_first, sizeof cur.ssn_first, c->ssn);
+                rk_utf8_copy(cur.ssn_last, sizeof cur.ssn_last, c->ssn);
             }
             if (!cur.first_at || c->delivered_at < cur.first_at) cur.first_at = c->delivered_at;
             if (c->delivered_at > cur.last_at) cur.last_at = c->delivered_at;

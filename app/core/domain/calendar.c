@@ -11,6 +11,7 @@
 
 #include "conf/ini.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -198,7 +199,7 @@ static int add_entry(parse_state *st, int64_t day, int kind, const char *name)
     e->day = day;
     e->kind = kind;
     e->line = st->line;
-    snprintf(e->name, sizeof e->name, "%s", name);
+    rk_utf8_copy(e->name, sizeof e->name, name);
     return 1;
 }
 

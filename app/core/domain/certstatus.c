@@ -8,6 +8,7 @@
 #include "domain/certreg.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -27,8 +28,8 @@ static int is_hex(const char *s)
 
 static void set_status(rk_status_hit *h, const char *status, const char *zh)
 {
-    snprintf(h->status, sizeof h->status, "%s", status);
-    snprintf(h->status_zh, sizeof h->status_zh, "%s", zh);
+    rk_utf8_copy(h->status, sizeof h->status, status);
+    rk_utf8_copy(h->status_zh, sizeof h->status_zh, zh);
 }
 
 int rk_certstatus_query(rk_ledger *l, const char *q, rk_status_hit *hits, int max, int *n)

@@ -22,9 +22,9 @@
 #include "domain/order.h"
 
 typedef struct rk_status_hit {
-    char status[24];    /* see above */
-    char status_zh[32]; /* 新申请 / 正常使用 / 已失效 / 已吊销 / 已挂起 */
-    char serial[64];    /* "" for a new application */
+    char status[24]; /* see above */
+    char status_zh[64]; /* 新申请（审核通过，制证中） / 正常使用 / 已失效 / 已吊销 / 已挂起 */
+    char serial[64]; /* "" for a new application */
     char subject_name[RK_ORDER_VALUE_MAX];
     char cert_kind[16];
     char usage[8];

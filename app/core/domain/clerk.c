@@ -11,6 +11,7 @@
 #include "util/hex.h"
 #include "util/uuid.h"
 #include "util/wipe.h"
+#include "util/utf8.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -149,8 +150,8 @@ static void read_clerk(sqlite3_stmt *st, rk_clerk *c)
 {
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
-    snprintf(c->login, sizeof c->login, "%s", sqlite3_column_text(st, 1));
-    snprintf(c->name, sizeof c->name, "%s", sqlite3_column_text(st, 2));
+    rk_utf8_copy(c->login, sizeof c->login, (const char *)sqlite3_column_text(st, 1));
+    rk_utf8_copy(c->name, sizeof c->name, (const char *)sqlite3_column_text(st, 2));
     c->roles = (unsigned)sqlite3_column_int(st, 3);
     c->active = sqlite3_column_int(st, 4);
     c->locked_until = sqlite3_column_int64(st, 5);
@@ -539,7 +540,7 @@ int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char
     if (actor) {
         memset(actor, 0, sizeof *actor);
         actor->clerk_id = c.id;
-        snprintf(actor->login, sizeof actor->login, "%s", c.login);
+        rk_utf8_copy(actor->login, sizeof actor->login, c.login);
         actor->roles = c.roles;
     }
     return 0;
@@ -574,7 +575,8 @@ int rk_clerk_session(rk_db *db, const char *token, rk_actor *actor)
         else {
             memset(actor, 0, sizeof *actor);
             actor->clerk_id = sqlite3_column_int64(st, 0);
-            snprintf(actor->login, sizeof actor->login, "%s", sqlite3_column_text(st, 1));
+            rk_utf8_copy(actor->login, sizeof actor->login,
+                         (const char *)sqlite3_column_text(st, 1));
             actor->roles = (unsigned)sqlite3_column_int(st, 2);
         }
     } else if (s == SQLITE_DONE) {
@@ -605,7 +607,7 @@ int rk_clerk_logout(rk_db *db, const char *token)
         rc = rk_err_set(RK_ENOTFOUND, "no open session to end");
         goto fail;
     }
-    snprintf(a.login, sizeof a.login, "%s", sqlite3_column_text(st, 0));
+    rk_utf8_copy(a.login, sizeof a.login, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if ((rc = rk_db_prepare(db, &st, "DELETE FROM clerk_session WHERE token_hash = ?")) != 0)
         goto fail;

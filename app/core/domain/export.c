@@ -13,6 +13,7 @@
 #include "util/file.h"
 #include "util/json.h"
 #include "util/wipe.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -139,7 +140,7 @@ int rk_export_register_rows(rk_ledger *l, const rk_export_filter *f, rk_register
         rk_export_org_code(r->org_code, sizeof r->org_code, uscc);
         rk_db_text(r->project, sizeof r->project, st, 5);
         rk_db_text(r->region, sizeof r->region, st, 6);
-        if (!r->region[0]) snprintf(r->region, sizeof r->region, "%s", l->conf->region);
+        if (!r->region[0]) rk_utf8_copy(r->region, sizeof r->region, l->conf->region);
         r->produced_at = sqlite3_column_int64(st, 7);
         r->expires_at = sqlite3_column_int64(st, 8);
     }
@@ -148,8 +149,8 @@ int rk_export_register_rows(rk_ledger *l, const rk_export_filter *f, rk_register
     /* The contact and phone are sealed with the order's fields. */
     for (int i = 0; !rc && i < count; i++) {
         if ((rc = rk_order_get(l, rows[i].ref, o)) != 0) break;
-        snprintf(rows[i].contact, sizeof rows[i].contact, "%s", first_value(o, contact_names, 3));
-        snprintf(rows[i].phone, sizeof rows[i].phone, "%s", first_value(o, contact_mobiles, 3));
+        rk_utf8_copy(rows[i].contact, sizeof rows[i].contact, first_value(o, contact_names, 3));
+        rk_utf8_copy(rows[i].phone, sizeof rows[i].phone, first_value(o, contact_mobiles, 3));
     }
     rk_wipe(o, sizeof *o);
     free(o);
@@ -193,7 +194,7 @@ int rk_export_oplog_rows(rk_ledger *l, const rk_export_filter *f, int reveal, rk
         rk_db_text(r->unit, sizeof r->unit, st, 2);
         rk_db_text(r->project, sizeof r->project, st, 3);
         rk_db_text(r->region, sizeof r->region, st, 4);
-        if (!r->region[0]) snprintf(r->region, sizeof r->region, "%s", l->conf->region);
+        if (!r->region[0]) rk_utf8_copy(r->region, sizeof r->region, l->conf->region);
         r->at = sqlite3_column_int64(st, 5);
         rk_db_text(r->producer, sizeof r->producer, st, 6);
         rk_db_text(r->reviewer, sizeof r->reviewer, st, 7);
@@ -204,7 +205,7 @@ int rk_export_oplog_rows(rk_ledger *l, const rk_export_filter *f, int reveal, rk
         if ((rc = rk_order_get(l, rows[i].ref, o)) != 0) break;
         const char *id = first_value(o, contact_ids, 3);
         if (reveal)
-            snprintf(rows[i].id_number, sizeof rows[i].id_number, "%s", id);
+            rk_utf8_copy(rows[i].id_number, sizeof rows[i].id_number, id);
         else
             rk_mask(rows[i].id_number, sizeof rows[i].id_number, "id", id);
     }

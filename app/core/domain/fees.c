@@ -11,6 +11,7 @@
 
 #include "conf/ini.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -199,7 +200,7 @@ static int add_named(parse_state *st, named_price *arr, int *n, const char *sect
     if (*n >= MAX_MEDIA || *n >= MAX_SERVICE)
         return fail(st, "[%s] %s: more than %d entries", section, key, MAX_MEDIA);
     named_price *p = &arr[*n];
-    snprintf(p->name, sizeof p->name, "%s", key);
+    rk_utf8_copy(p->name, sizeof p->name, key);
     if (!parse_price(st, &p->fen, section, key, value)) return 0;
     (*n)++;
     return 1;
@@ -395,9 +396,9 @@ static void add_line(rk_fee_quote *q, const char *code, const char *zh, const ch
 {
     if (q->n >= (int)(sizeof q->lines / sizeof q->lines[0])) return; /* cannot happen: <= 1+1+... */
     rk_fee_line *l = &q->lines[q->n++];
-    snprintf(l->code, sizeof l->code, "%s", code);
-    snprintf(l->label_zh, sizeof l->label_zh, "%s", zh);
-    snprintf(l->label_en, sizeof l->label_en, "%s", en);
+    rk_utf8_copy(l->code, sizeof l->code, code);
+    rk_utf8_copy(l->label_zh, sizeof l->label_zh, zh);
+    rk_utf8_copy(l->label_en, sizeof l->label_en, en);
     l->fen = fen;
     q->total_fen += fen;
 }

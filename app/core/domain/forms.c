@@ -5,6 +5,7 @@
 
 #include "conf/ini.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,7 +213,7 @@ static int check_field_word(void *arg, const char *word)
 {
     check_arg *a = arg;
     char name[64];
-    snprintf(name, sizeof name, "%s", word);
+    rk_utf8_copy(name, sizeof name, word);
     size_t n = strlen(name);
     if (n && name[n - 1] == '!') name[n - 1] = '\0';
     if (!rk_forms_field(a->f, name))
@@ -273,7 +274,7 @@ int rk_forms_load(rk_forms **out, const char *path)
 
     *out = NULL;
     if (!f) return rk_err_oom();
-    snprintf(f->path, sizeof f->path, "%s", path);
+    rk_utf8_copy(f->path, sizeof f->path, path);
     memset(&st, 0, sizeof st);
     st.f = f;
     int line = rk_ini_parse(path, handler, &st, &st.line);
@@ -333,7 +334,7 @@ static int add_field_word(void *arg, const char *word)
 {
     compose_arg *a = arg;
     char name[64];
-    snprintf(name, sizeof name, "%s", word);
+    rk_utf8_copy(name, sizeof name, word);
     size_t n = strlen(name);
     int required = n && name[n - 1] == '!';
     if (required) name[n - 1] = '\0';
@@ -375,8 +376,8 @@ int rk_forms_compose(const rk_forms *forms, const char *kind, const char *busine
     for (int i = 0; i < forms->n_business; i++)
         if (!strcmp(forms->business[i].name, business)) b = &forms->business[i];
     if (!b) return rk_err_set(RK_EINVAL, "unknown business type '%s'", business);
-    snprintf(out->kind, sizeof out->kind, "%s", kind);
-    snprintf(out->business, sizeof out->business, "%s", business);
+    rk_utf8_copy(out->kind, sizeof out->kind, kind);
+    rk_utf8_copy(out->business, sizeof out->business, business);
     out->subject_field = k->subject;
     out->deadline_days = b->deadline_days;
     out->id_field = k->id_field;
@@ -497,7 +498,7 @@ int rk_forms_check_value(const rk_field_def *def, const char *value, const rk_va
             size_t len = strcspn(p, "|");
             if (len == n && !strncmp(p, value, n)) {
                 out->ok = 1;
-                snprintf(out->normalized, sizeof out->normalized, "%s", value);
+                rk_utf8_copy(out->normalized, sizeof out->normalized, value);
                 return 0;
             }
             p += len;

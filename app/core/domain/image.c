@@ -15,6 +15,7 @@
 #include "image.h"
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <gif_lib.h>
 #include <png.h>
@@ -35,8 +36,8 @@
 
 static void set_info(rk_image_info *out, const char *format, const char *mime, long w, long h)
 {
-    snprintf(out->format, sizeof out->format, "%s", format);
-    snprintf(out->mime, sizeof out->mime, "%s", mime);
+    rk_utf8_copy(out->format, sizeof out->format, format);
+    rk_utf8_copy(out->mime, sizeof out->mime, mime);
     out->width = (int)w;
     out->height = (int)h;
     if (!out->frames) out->frames = 1;
@@ -212,7 +213,7 @@ typedef struct png_ctx {
 static void png_fail(png_structp png, png_const_charp msg)
 {
     png_ctx *ctx = png_get_error_ptr(png);
-    snprintf(ctx->msg, sizeof ctx->msg, "%s", msg);
+    rk_utf8_copy(ctx->msg, sizeof ctx->msg, msg);
     png_longjmp(png, 1);
 }
 

@@ -20,6 +20,7 @@
 #include "util/seal.h"
 #include "util/uuid.h"
 #include "util/wipe.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +143,7 @@ static int unseal_fields(rk_ledger *l, rk_order *o, const void *blob, int len)
         const char *value = name + nl + 1;
         size_t vl = strnlen(value, plain.len - pos - nl - 1);
         rk_order_field *f = &o->fields[o->n_fields++];
-        snprintf(f->name, sizeof f->name, "%s", name);
+        rk_utf8_copy(f->name, sizeof f->name, name);
         snprintf(f->value, sizeof f->value, "%.*s", (int)vl, value);
         pos += nl + 1 + vl + 1;
     }
@@ -282,9 +283,9 @@ static int write_fields(rk_ledger *l, rk_order *o, const rk_form *form)
     int rc;
 
     const char *subject = rk_order_value(o, form->subject_field);
-    snprintf(o->subject_name, sizeof o->subject_name, "%s", subject ? subject : "");
+    rk_utf8_copy(o->subject_name, sizeof o->subject_name, subject ? subject : "");
     const char *cs = rk_order_value(o, "cert_serial");
-    snprintf(o->cert_serial, sizeof o->cert_serial, "%s", cs ? cs : "");
+    rk_utf8_copy(o->cert_serial, sizeof o->cert_serial, cs ? cs : "");
     const char *idv = rk_order_value(o, form->id_field);
     if (idv && *idv && (rc = rk_seal_index(idx, l->key, "id", idv)) != 0) return rc;
     rk_buf_init(&sealed, FIELDS_MAX + 128);
@@ -344,9 +345,9 @@ static int apply_field(const rk_ledger *l, const rk_form *form, rk_order *o, con
         if (!v.normalized[0]) return 0;
         if (o->n_fields >= RK_FORM_MAX_FIELDS) return rk_err_set(RK_EINVAL, "too many fields");
         slot = o->n_fields++;
-        snprintf(o->fields[slot].name, sizeof o->fields[slot].name, "%s", name);
+        rk_utf8_copy(o->fields[slot].name, sizeof o->fields[slot].name, name);
     }
-    snprintf(o->fields[slot].value, sizeof o->fields[slot].value, "%s", v.normalized);
+    rk_utf8_copy(o->fields[slot].value, sizeof o->fields[slot].value, v.normalized);
     if (!v.normalized[0]) {
         /* Cleared: drop the slot. */
         o->fields[slot] = o->fields[--o->n_fields];
@@ -354,7 +355,7 @@ static int apply_field(const rk_ledger *l, const rk_form *form, rk_order *o, con
     if (ff->def->sensitive)
         rk_mask(shown, sizeof shown, ff->def->check, v.normalized);
     else
-        snprintf(shown, sizeof shown, "%s", v.normalized);
+        rk_utf8_copy(shown, sizeof shown, v.normalized);
     rk_buf_printf(detail, "%s%s=%s", detail->len ? "; " : "", name, shown);
     if (v.warning) rk_buf_printf(detail, " (warning %s accepted: %s)", v.reason, warning_reason);
     return 0;
@@ -410,7 +411,7 @@ static int set_state(rk_ledger *l, rk_order *o, const char *state, const char *t
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int64(st, 4, o->id);
     if ((rc = rk_db_step_done(l->db, st, "cannot change the order's state")) != 0) return rc;
-    snprintf(o->state, sizeof o->state, "%s", state);
+    rk_utf8_copy(o->state, sizeof o->state, state);
     return 0;
 }
 
@@ -542,9 +543,9 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
                         spec->subscriber, cert_kind);
         goto out;
     }
-    snprintf(o->business, sizeof o->business, "%s", spec->business);
-    snprintf(o->subscriber, sizeof o->subscriber, "%s", spec->subscriber);
-    snprintf(o->cert_kind, sizeof o->cert_kind, "%s", cert_kind);
+    rk_utf8_copy(o->business, sizeof o->business, spec->business);
+    rk_utf8_copy(o->subscriber, sizeof o->subscriber, spec->subscriber);
+    rk_utf8_copy(o->cert_kind, sizeof o->cert_kind, cert_kind);
     snprintf(o->state, sizeof o->state, "draft");
     o->needs_authority = spec->needs_authority != 0;
     for (int i = 0; i < spec->n; i++)
@@ -1069,7 +1070,7 @@ static int reject_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
 
     if (!in_state(o, from, 2)) return refuse_state(o, "rejected");
     if ((rc = check_duty(by, o, ids)) != 0) return rc;
-    snprintf(before, sizeof before, "%s", o->state);
+    rk_utf8_copy(before, sizeof before, o->state);
     if ((rc = update_col_text(l, o->id, "reject_reason", reason)) != 0 ||
         (rc = set_state(l, o, "rejected", "decided_at", "reviewed_by", by)) != 0 ||
         (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0)
@@ -1221,7 +1222,7 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
     if (!rk_business_produces_cert(o->business) && cert)
         return rk_err_set(RK_EINVAL, "a %s produces no certificate",
                           rk_business_label(o->business, 0));
-    snprintf(before, sizeof before, "%s", o->state);
+    rk_utf8_copy(before, sizeof before, o->state);
     rk_buf_init(&ended, 4096);
     if (rk_business_produces_cert(o->business)) {
         if (!strcmp(o->business, "recovery") && o->cert_serial[0] &&
@@ -1400,7 +1401,7 @@ static int cancel_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const ch
     if (!strcmp(o->state, "paid") && !(by->roles & RK_ROLE_SUPERVISOR))
         return rk_err_set(
             RK_EPERM, "order %s is paid: a supervisor cancels it and arranges the refund", o->ref);
-    snprintf(before, sizeof before, "%s", o->state);
+    rk_utf8_copy(before, sizeof before, o->state);
     if ((rc = update_col_text(l, o->id, "cancel_reason", reason)) != 0 ||
         (rc = set_state(l, o, "cancelled", "closed_at", NULL, by)) != 0)
         return rc;

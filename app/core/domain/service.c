@@ -9,6 +9,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,7 +524,7 @@ int rk_service_weekly(rk_ledger *l, int64_t day, rk_weekly *w)
     rk_service_week(day, &w->start, &w->end);
     w->cutoff = now < w->end ? now : w->end;
     for (int i = 0; i < N_CHANNELS; i++)
-        snprintf(w->channels[i].key, sizeof w->channels[i].key, "%s", channels[i].id);
+        rk_utf8_copy(w->channels[i].key, sizeof w->channels[i].key, channels[i].id);
     /* Plain reads, no write lock: the figures are a report, not a ledger. */
     if ((rc = each_row(l,
                        "SELECT channel, count(*) FROM consultation WHERE at >= ?1 AND at < ?2 "

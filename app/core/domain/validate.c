@@ -12,6 +12,7 @@
 
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void put(char *dst, size_t n, const char *fmt, ...)
 
 static void set_reason(rk_valid *out, const char *reason)
 {
-    snprintf(out->reason, sizeof out->reason, "%s", reason);
+    rk_utf8_copy(out->reason, sizeof out->reason, reason);
 }
 
 /* Records an invalid verdict: "invalid <field>: <detail>". */

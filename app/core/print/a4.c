@@ -7,6 +7,7 @@
 
 #include "util/err.h"
 #include "util/file.h"
+#include "util/utf8.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -486,11 +487,11 @@ void rk_a4_weekly_sample(rk_a4_weekly *w)
     snprintf(w->week, sizeof w->week, "2024-05-13 至 2024-05-17");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         rk_a4_weekly_row *r = &w->rows[w->n_rows++];
-        snprintf(r->category, sizeof r->category, "%s", rows[i].cat);
+        rk_utf8_copy(r->category, sizeof r->category, rows[i].cat);
         r->count = rows[i].c;
         r->resolved = rows[i].r;
         r->follow_up = rows[i].f;
-        snprintf(r->notes, sizeof r->notes, "%s", rows[i].notes);
+        rk_utf8_copy(r->notes, sizeof r->notes, rows[i].notes);
     }
     snprintf(w->prepared_by, sizeof w->prepared_by, "李娜");
     snprintf(w->date, sizeof w->date, "2024-05-17");
@@ -511,7 +512,7 @@ int rk_a4_labels_sample(rk_a4_label *labels, int max)
         snprintf(l->ss_first, sizeof l->ss_first, "110105%08d", 1000 + i * 100);
         snprintf(l->ss_last, sizeof l->ss_last, "110105%08d", 1099 + i * 150);
         l->count = i == 0 ? 100 : 150;
-        snprintf(l->business, sizeof l->business, "%s", i == 0 ? "新办" : "续期");
+        rk_utf8_copy(l->business, sizeof l->business, i == 0 ? "新办" : "续期");
         snprintf(l->date, sizeof l->date, "2024-05-17");
     }
     return n;

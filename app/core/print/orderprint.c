@@ -14,6 +14,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -160,24 +161,24 @@ int rk_orderprint_receipt(rk_ledger *l, const char *ref, rk_receipt *r)
         goto out;
     }
     if (n > RK_RECEIPT_MAX_FEES) n = RK_RECEIPT_MAX_FEES; /* equal today (16) */
-    snprintf(r->branch_name, sizeof r->branch_name, "%s", l->conf->branch_name);
-    snprintf(r->branch_id, sizeof r->branch_id, "%s", l->conf->branch_id);
-    snprintf(r->order_ref, sizeof r->order_ref, "%s", o->ref);
-    snprintf(r->business, sizeof r->business, "%s", rk_business_label(o->business, 1));
-    snprintf(r->subscriber, sizeof r->subscriber, "%s", o->subject_name);
+    rk_utf8_copy(r->branch_name, sizeof r->branch_name, l->conf->branch_name);
+    rk_utf8_copy(r->branch_id, sizeof r->branch_id, l->conf->branch_id);
+    rk_utf8_copy(r->order_ref, sizeof r->order_ref, o->ref);
+    rk_utf8_copy(r->business, sizeof r->business, rk_business_label(o->business, 1));
+    rk_utf8_copy(r->subscriber, sizeof r->subscriber, o->subject_name);
     if (rk_forms_compose(l->forms, o->subscriber, o->business, &form) == 0 && form.id_field) {
         const char *id = rk_order_value(o, form.id_field);
-        snprintf(r->id_number, sizeof r->id_number, "%s", id ? id : "");
+        rk_utf8_copy(r->id_number, sizeof r->id_number, id ? id : "");
     }
     for (int i = 0; i < n; i++) {
-        snprintf(r->fees[i].label, sizeof r->fees[i].label, "%s", lines[i].label);
+        rk_utf8_copy(r->fees[i].label, sizeof r->fees[i].label, lines[i].label);
         r->fees[i].fen = lines[i].fen;
     }
     r->n_fees = n;
     r->total_fen = sum;
     r->paid = o->paid_at != 0 || sum == 0;
     if (o->paid_at)
-        snprintf(r->payment_method, sizeof r->payment_method, "%s", pay_method_zh(o->pay_method));
+        rk_utf8_copy(r->payment_method, sizeof r->payment_method, pay_method_zh(o->pay_method));
     else if (sum == 0)
         snprintf(r->payment_method, sizeof r->payment_method, "免费");
     clerk_name(l, o->entered_by[0] ? o->entered_by : o->created_by, r->clerk, sizeof r->clerk);
@@ -217,16 +218,16 @@ int rk_orderprint_form(rk_ledger *l, const char *ref, rk_a4_form *f)
     memset(f, 0, sizeof *f);
     if ((rc = load(l, ref, &o)) != 0) return rc;
     if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) != 0) goto out;
-    snprintf(f->branch_name, sizeof f->branch_name, "%s", l->conf->branch_name);
-    snprintf(f->order_ref, sizeof f->order_ref, "%s", o->ref);
-    snprintf(f->operation, sizeof f->operation, "%s", rk_business_label(o->business, 1));
-    snprintf(f->category, sizeof f->category, "%s", cert_kind_zh(o->cert_kind));
-    snprintf(f->subscriber_kind, sizeof f->subscriber_kind, "%s", subscriber_zh(o->subscriber));
+    rk_utf8_copy(f->branch_name, sizeof f->branch_name, l->conf->branch_name);
+    rk_utf8_copy(f->order_ref, sizeof f->order_ref, o->ref);
+    rk_utf8_copy(f->operation, sizeof f->operation, rk_business_label(o->business, 1));
+    rk_utf8_copy(f->category, sizeof f->category, cert_kind_zh(o->cert_kind));
+    rk_utf8_copy(f->subscriber_kind, sizeof f->subscriber_kind, subscriber_zh(o->subscriber));
     for (int i = 0; i < form.n_fields && f->n_fields < RK_A4_MAX_ROWS; i++) {
         const rk_field_def *d = form.fields[i].def;
         const char *v = rk_order_value(o, d->name);
         rk_a4_pair *p = &f->fields[f->n_fields++];
-        snprintf(p->label, sizeof p->label, "%s", d->label_zh);
+        rk_utf8_copy(p->label, sizeof p->label, d->label_zh);
         form_value(p->value, sizeof p->value, d->name, v ? v : "");
     }
     local_time(f->date, sizeof f->date, rk_clock_now(), DATE);
@@ -261,16 +262,16 @@ int rk_orderprint_record(rk_ledger *l, const char *ref, rk_a4_record *rec)
     }
     local_time(rec->completed_at, sizeof rec->completed_at, sqlite3_column_int64(st, 0), DATE_TIME);
     const unsigned char *summary = sqlite3_column_text(st, 1);
-    snprintf(rec->notes, sizeof rec->notes, "%s", summary ? (const char *)summary : "");
+    rk_utf8_copy(rec->notes, sizeof rec->notes, summary ? (const char *)summary : "");
     const unsigned char *ks = sqlite3_column_text(st, 2);
     const char *kf = rk_order_value(o, "key_serial");
-    snprintf(rec->key_serial, sizeof rec->key_serial, "%s", ks ? (const char *)ks : kf ? kf : "");
+    rk_utf8_copy(rec->key_serial, sizeof rec->key_serial, ks ? (const char *)ks : kf ? kf : "");
     sqlite3_finalize(st);
 
     const char *v;
-    snprintf(rec->branch_name, sizeof rec->branch_name, "%s", l->conf->branch_name);
-    snprintf(rec->order_ref, sizeof rec->order_ref, "%s", o->ref);
-    snprintf(rec->enterprise, sizeof rec->enterprise, "%s", o->subject_name);
+    rk_utf8_copy(rec->branch_name, sizeof rec->branch_name, l->conf->branch_name);
+    rk_utf8_copy(rec->order_ref, sizeof rec->order_ref, o->ref);
+    rk_utf8_copy(rec->enterprise, sizeof rec->enterprise, o->subject_name);
     if (!strcmp(o->subscriber, "individual")) {
         /* A person: their name and their (masked) identity number. */
         snprintf(rec->subject_label, sizeof rec->subject_label, "申请人姓名");
@@ -279,11 +280,11 @@ int rk_orderprint_record(rk_ledger *l, const char *ref, rk_a4_record *rec)
         if (v) rk_mask(rec->credit_code, sizeof rec->credit_code, "id", v);
     } else {
         v = rk_order_value(o, "uscc");
-        snprintf(rec->credit_code, sizeof rec->credit_code, "%s", v ? v : "");
+        rk_utf8_copy(rec->credit_code, sizeof rec->credit_code, v ? v : "");
     }
     v = rk_order_value(o, "ssn");
-    snprintf(rec->social_security_no, sizeof rec->social_security_no, "%s", v ? v : "");
-    snprintf(rec->operation, sizeof rec->operation, "%s", rk_business_label(o->business, 1));
+    rk_utf8_copy(rec->social_security_no, sizeof rec->social_security_no, v ? v : "");
+    rk_utf8_copy(rec->operation, sizeof rec->operation, rk_business_label(o->business, 1));
     /* The certificates the order produced; else the one it acted on. */
     rk_certreg_cert certs[4];
     int nc = 0;
@@ -293,13 +294,13 @@ int rk_orderprint_record(rk_ledger *l, const char *ref, rk_a4_record *rec)
         snprintf(rec->cert_serial + used, sizeof rec->cert_serial - used, "%s%s（%s）",
                  i ? "，" : "", certs[i].serial, !strcmp(certs[i].usage, "enc") ? "加密" : "签名");
     }
-    if (nc == 0) snprintf(rec->cert_serial, sizeof rec->cert_serial, "%s", o->cert_serial);
+    if (nc == 0) rk_utf8_copy(rec->cert_serial, sizeof rec->cert_serial, o->cert_serial);
     local_time(rec->received_at, sizeof rec->received_at,
                o->submitted_at ? o->submitted_at : o->created_at, DATE_TIME);
     clerk_name(l, o->entered_by, rec->entry_clerk, sizeof rec->entry_clerk);
     clerk_name(l, o->reviewed_by, rec->reviewer, sizeof rec->reviewer);
     clerk_name(l, o->issued_by, rec->issuer, sizeof rec->issuer);
-    snprintf(rec->result, sizeof rec->result, "%s", rk_state_label(o->state, 1));
+    rk_utf8_copy(rec->result, sizeof rec->result, rk_state_label(o->state, 1));
     rc = 0;
 out:
     drop(o);

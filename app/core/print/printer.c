@@ -6,6 +6,7 @@
 #include "lp.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,7 +223,7 @@ static int parse_uri(rk_printer *p, const char *uri)
             memcpy(p->host, h, hl);
             p->host[hl] = 0;
         }
-        snprintf(p->port, sizeof p->port, "%s", colon ? colon + 1 : "9100");
+        rk_utf8_copy(p->port, sizeof p->port, colon ? colon + 1 : "9100");
         char *end;
         long port = strtol(p->port, &end, 10);
         if (*end || port < 1 || port > 65535) goto bad;
@@ -232,7 +233,7 @@ static int parse_uri(rk_printer *p, const char *uri)
     if (!strncmp(uri, "usb://", 6) || uri[0] == '/') {
         const char *path = uri[0] == '/' ? uri : uri + 6;
         if (path[0] != '/' || strlen(path) >= sizeof p->path) goto bad;
-        snprintf(p->path, sizeof p->path, "%s", path);
+        rk_utf8_copy(p->path, sizeof p->path, path);
         p->ops = &usb_ops;
         return 0;
     }
@@ -242,7 +243,7 @@ static int parse_uri(rk_printer *p, const char *uri)
         if (ql == 0 || ql >= 128 || q[0] == '-') goto bad;
         memcpy(p->path, q, ql);
         p->path[ql] = 0;
-        if (at) snprintf(p->host, sizeof p->host, "%s", at + 1);
+        if (at) rk_utf8_copy(p->host, sizeof p->host, at + 1);
         p->ops = &cups_ops;
         return 0;
     }
@@ -261,7 +262,7 @@ int rk_printer_open(rk_printer **out, const char *uri, int timeout_ms)
     if (!p) return rk_err_oom();
     p->fd = -1;
     p->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
-    snprintf(p->uri, sizeof p->uri, "%s", uri);
+    rk_utf8_copy(p->uri, sizeof p->uri, uri);
     int rc = parse_uri(p, uri);
     if (!rc) rc = p->ops->open(p);
     if (rc) {

@@ -5,6 +5,7 @@
 
 #include "domain/order.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,12 +18,12 @@ void rk_archive_label_a4(rk_a4_label *out, const rk_archive_box *b, const char *
     time_t t;
 
     memset(out, 0, sizeof *out);
-    snprintf(out->branch_name, sizeof out->branch_name, "%s", branch_name);
-    snprintf(out->box_no, sizeof out->box_no, "%s", b->label);
-    snprintf(out->ss_first, sizeof out->ss_first, "%s", b->ssn_first[0] ? b->ssn_first : "-");
-    snprintf(out->ss_last, sizeof out->ss_last, "%s", b->ssn_last[0] ? b->ssn_last : "-");
+    rk_utf8_copy(out->branch_name, sizeof out->branch_name, branch_name);
+    rk_utf8_copy(out->box_no, sizeof out->box_no, b->label);
+    rk_utf8_copy(out->ss_first, sizeof out->ss_first, b->ssn_first[0] ? b->ssn_first : "-");
+    rk_utf8_copy(out->ss_last, sizeof out->ss_last, b->ssn_last[0] ? b->ssn_last : "-");
     out->count = b->count;
-    snprintf(out->business, sizeof out->business, "%s", rk_archive_group_label(b->group));
+    rk_utf8_copy(out->business, sizeof out->business, rk_archive_group_label(b->group));
     if (b->first_at) {
         t = (time_t)b->first_at;
         localtime_r(&t, &tm);
@@ -34,7 +35,7 @@ void rk_archive_label_a4(rk_a4_label *out, const rk_archive_box *b, const char *
     if (!d1[0])
         snprintf(out->date, sizeof out->date, "-");
     else if (!strcmp(d1, d2))
-        snprintf(out->date, sizeof out->date, "%s", d1);
+        rk_utf8_copy(out->date, sizeof out->date, d1);
     else
         snprintf(out->date, sizeof out->date, "%s 至 %s", d1, d2);
 }
@@ -53,11 +54,11 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
     char d1[16], d2[16], avg[16];
 
     memset(out, 0, sizeof *out);
-    snprintf(out->branch_name, sizeof out->branch_name, "%s", branch_name);
+    rk_utf8_copy(out->branch_name, sizeof out->branch_name, branch_name);
     day_text(d1, sizeof d1, w->start);
     day_text(d2, sizeof d2, w->end - 1);
     snprintf(out->week, sizeof out->week, "%s 至 %s", d1, d2);
-    snprintf(out->prepared_by, sizeof out->prepared_by, "%s", prepared_by);
+    rk_utf8_copy(out->prepared_by, sizeof out->prepared_by, prepared_by);
     day_text(out->date, sizeof out->date, rk_clock_now());
     /* Its rows count different things: no 合计 line may add them up; each
      * section has its own subtotal. */
@@ -68,7 +69,7 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
         r_ = NULL;                                                                                 \
         if (out->n_rows < RK_A4_MAX_ROWS) {                                                        \
             r_ = &out->rows[out->n_rows++];                                                        \
-            snprintf(r_->category, sizeof r_->category, "%s", cat);                                \
+            rk_utf8_copy(r_->category, sizeof r_->category, cat);                                  \
             r_->count = (cnt);                                                                     \
             r_->resolved = (res);                                                                  \
             r_->follow_up = (fol);                                                                 \

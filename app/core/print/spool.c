@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,7 +41,7 @@ int rk_spool_open(rk_spool **out, const char *dir)
         return rk_err_set(RK_EINVAL, "spool folder path too long: %s", dir);
     rk_spool *s = calloc(1, sizeof *s);
     if (!s) return rk_err_oom();
-    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    rk_utf8_copy(s->dir, sizeof s->dir, dir);
     snprintf(s->pending, sizeof s->pending, "%s/pending", dir);
     snprintf(s->archive, sizeof s->archive, "%s/archive", dir);
     int rc = mkdir_p(s->dir);

@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ static int tty_open(void **handle, const char *path, void *arg)
     *handle = NULL;
     tty *t = calloc(1, sizeof *t);
     if (!t) return rk_err_oom();
-    snprintf(t->path, sizeof t->path, "%s", path);
+    rk_utf8_copy(t->path, sizeof t->path, path);
     int rc = rk_serial_open(&t->fd, path, 115200, "the ID card reader");
     if (rc) {
         free(t);
@@ -248,7 +249,7 @@ int rk_idreader_command(rk_idreader *r, rk_sam_reply *reply, unsigned cmd_para, 
             if (rc == 0) rc = rk_sam_reply_view(reply, &f);
             if (rc == 0 && (reply->sw3 == RK_SAM_SW_CHECKSUM || reply->sw3 == RK_SAM_SW_LENGTH) &&
                 attempt < r->opts.retries) {
-                snprintf(why, sizeof why, "%s", rk_sam_status_text(reply->sw3, NULL));
+                rk_utf8_copy(why, sizeof why, rk_sam_status_text(reply->sw3, NULL));
                 rk_log_info("ID reader: %s: %s; sending again", name, why);
                 continue;
             }
@@ -256,7 +257,7 @@ int rk_idreader_command(rk_idreader *r, rk_sam_reply *reply, unsigned cmd_para, 
             if (rc == RK_SAM_MORE) rc = rk_err_set(RK_EFORMAT, "transport gave a partial frame");
         }
         last = rc;
-        snprintf(why, sizeof why, "%s", rk_err_msg());
+        rk_utf8_copy(why, sizeof why, rk_err_msg());
         rk_log_info("ID reader: %s, attempt %d: %s", name, attempt + 1, why);
     }
     return rk_err_set(last, "%s: no good reply after %d attempts: %s", name, r->opts.retries + 1,

@@ -5,6 +5,7 @@
 #include "scan/mrz.h"
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -114,7 +115,7 @@ static void names(rk_mrz *out, const char *s, size_t n)
     field(out->surname, sizeof out->surname, s, i < n ? i : n);
     if (i + 2 < n) {
         field(buf, sizeof buf, s + i + 2, n - i - 2);
-        snprintf(out->given, sizeof out->given, "%s", buf);
+        rk_utf8_copy(out->given, sizeof out->given, buf);
     }
 }
 

@@ -3,6 +3,8 @@
  */
 #include "err.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@ int rk_err_set(int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err_msg, sizeof err_msg, fmt, ap);
     va_end(ap);
+    rk_utf8_mend(err_msg); /* a cut name or a '%.Ns' of one stays UTF-8 */
     return code;
 }
 
@@ -34,6 +37,7 @@ int rk_err_wrap(int code, const char *fmt, ...)
         snprintf(err_msg, sizeof err_msg, "%s: %s", prefix, old);
     else
         snprintf(err_msg, sizeof err_msg, "%s", prefix);
+    rk_utf8_mend(err_msg);
     return code;
 }
 

@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "jsonin.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -76,10 +77,17 @@ int rk_json_quote(rk_buf *b, const char *s)
         case '\r': rc = rk_buf_append(b, "\\r", 2); break;
         case '\t': rc = rk_buf_append(b, "\\t", 2); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 rc = rk_buf_printf(b, "\\u%04x", *p);
-            else
+            } else if (*p < 0x80) {
                 rc = rk_buf_append(b, p, 1);
+            } else {
+                /* Whole characters only: a byte that is no part of valid UTF-8
+                 * (a cut character) becomes U+FFFD, so the reply stays JSON. */
+                int k = rk_utf8_seq((const char *)p, strnlen((const char *)p, 4), NULL);
+                rc = k ? rk_buf_append(b, p, (size_t)k) : rk_buf_append(b, "\\ufffd", 6);
+                if (k) p += k - 1;
+            }
         }
     }
     if (!rc) rc = rk_buf_append(b, "\"", 1);

@@ -3,6 +3,8 @@
  */
 #include "log.h"
 
+#include "utf8.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +68,7 @@ void rk_log(enum rk_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    rk_utf8_mend(line);
 
     pthread_mutex_lock(&log_lock);
     if (log_sink) {
