@@ -15,6 +15,7 @@
 #include "ctl.h"
 
 #include "branch/branchca.h"
+#include "branch/caops.h"
 
 #include "ca/castatus.h"
 #include "ca/catrust.h"
@@ -86,39 +87,13 @@ void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
     if (number) rk_ctl_info(ctl, "CRL number %llu published", (unsigned long long)number);
 }
 
-/* ---- who acts, and the record of it ------------------------------------ */
+/* ---- who acts ------------------------------------------------------------ */
 
 /* The logged-in clerk, who must hold role. */
-static int ca_clerk(rk_ctl *ctl, rk_ledger **l, rk_actor *a, unsigned role)
+static int ca_clerk(rk_ctl *ctl, rk_actor *a, unsigned role)
 {
-    int rc;
-    if ((rc = rk_ctl_ledger(ctl, l)) || (rc = rk_ctl_actor(ctl, a))) return rc;
-    return rk_actor_require(a, role);
-}
-
-/* The record of an action on the sub-CA (the branch's). */
-static int ca_record(rk_ctl *ctl, const rk_actor *a, const char *role, const char *action,
-                     const char *serial, const char *event, const char *detail)
-{
-    return rk_branch_ca_record(ctl->branch, a, role, action, serial, event, detail);
-}
-
-/* RK_ESTATE if the ledger holds serial: its status changes through orders
- * (reviewed by a second clerk), which the sub-CA then follows. */
-static int not_in_ledger(rk_ledger *l, const char *serial)
-{
-    char ref[RK_ORDER_REF_MAX];
-    int rc = rk_certstatus_of(l, serial, NULL, 0, ref, sizeof ref);
-    if (rc == RK_ENOTFOUND) {
-        rk_err_clear();
-        return 0;
-    }
-    if (rc) return rc;
-    return rk_err_set(RK_ESTATE,
-                      "certificate %s is order %s's: change its status with a revoke, suspend "
-                      "or resume order (`ractl order new --business revoke --field "
-                      "cert_serial=...`), which a review clerk approves",
-                      serial, ref[0] ? ref : "no");
+    int rc = rk_ctl_actor(ctl, a);
+    return rc ? rc : rk_actor_require(a, role);
 }
 
 static const char *status_name(int s)
@@ -138,8 +113,9 @@ static void fmt_time(char *out, int64_t t)
 
 static int cmd_init(rk_ctl *ctl, int argc, char **argv)
 {
-    ca_env e;
+    static const char *const keys[] = {"ec-p256", "rsa-2048", "sm2", NULL};
     const char *key = "ec-p256", *name = NULL, *root_cert = NULL, *root_key = NULL;
+    char cn[200], dir[PATH_MAX];
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -153,85 +129,43 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
                "file: demo only). The HSM PIN is <data_dir>/hsm.pin (created, 0600).\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (i + 1 < argc && !strcmp(a, "--key"))
-            key = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--name"))
-            name = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--root-cert"))
-            root_cert = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--root-key"))
-            root_key = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl ca init", "unexpected argument '%s'", a);
-    }
-    int alg = !strcmp(key, "ec-p256")    ? RK_PROFILE_KEY_EC_P256
-              : !strcmp(key, "rsa-2048") ? RK_PROFILE_KEY_RSA_2048
-              : !strcmp(key, "sm2")      ? RK_PROFILE_KEY_SM2
-                                         : 0;
-    if (!alg) return rk_ctl_usage(ctl, "ractl ca init", "--key: ec-p256, rsa-2048 or sm2");
+    const rk_ctl_opt opts[] = {
+        {.name = "--key", .kind = RK_OPT_ENUM, .dest = &key, .values = keys},
+        {.name = "--name", .kind = RK_OPT_STR, .dest = &name, .arg = "CN"},
+        {.name = "--root-cert", .kind = RK_OPT_STR, .dest = &root_cert, .arg = "FILE"},
+        {.name = "--root-key", .kind = RK_OPT_STR, .dest = &root_key, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl ca init", .opts = opts, .n_opts = 4};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!root_cert != !root_key)
         return rk_ctl_usage(ctl, "ractl ca init", "--root-cert and --root-key go together");
-    char module[PATH_MAX], pin[RK_BRANCH_HSM_PIN_MAX];
-    if ((rc = env_setup(&e, ctl)) ||
-        (rc = rk_branch_hsm_module(ctl->branch, module, sizeof module)) ||
-        (rc = rk_branch_hsm_pin(ctl->branch, pin, sizeof pin, 1)))
+    rk_branch_ca_init_req req = {.key_alg = !strcmp(key, "rsa-2048") ? RK_PROFILE_KEY_RSA_2048
+                                            : !strcmp(key, "sm2")    ? RK_PROFILE_KEY_SM2
+                                                                     : RK_PROFILE_KEY_EC_P256,
+                                 .name = name,
+                                 .root_cert = root_cert,
+                                 .root_key = root_key};
+    if ((rc = rk_branch_ca_init(ctl->branch, &req, cn, sizeof cn)) ||
+        (rc = rk_branch_ca_dir(ctl->branch, dir, sizeof dir)))
         return rk_ctl_fail(ctl, rc);
-    char cn[200];
-    snprintf(cn, sizeof cn, "%s sub-CA", name ? name : e.conf->branch_id);
-    rk_subca_init_opts o = {.dir = e.dir,
-                            .hsm_module = module,
-                            .pin = pin,
-                            .key_alg = alg,
-                            .common_name = cn,
-                            .root_cert = root_cert,
-                            .root_key = root_key};
-    rc = rk_subca_init(&o);
-    rk_wipe(pin, sizeof pin);
-    /* The demo's HQ recovery pair for escrowed encryption keys (demo only:
-     * in production HQ's recovery certificate is ca/recovery.pem). */
-    if (!rc) rc = rk_escrow_demo_init(e.dir, NULL);
-    if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 16);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "dir", e.dir);
-        rk_json_kstr(&j, "key", key);
-        rk_json_kbool(&j, "demo_root", root_cert == NULL);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    }
-    rk_ctl_info(ctl, "sub-CA \"%s\" (%s) created in %s%s", cn, key, e.dir,
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "dir", dir);
+    rk_json_kstr(j, "key", key);
+    rk_json_kbool(j, "demo_root", root_cert == NULL);
+    rk_ctl_info(ctl, "sub-CA \"%s\" (%s) created in %s%s", cn, key, dir,
                 root_cert ? "" : " (signed by the DEMO root)");
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- issue --------------------------------------------------------------- */
 
-static X509_REQ *read_csr(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    X509_REQ *r = PEM_read_X509_REQ(f, NULL, NULL, NULL);
-    if (!r) {
-        rewind(f);
-        r = d2i_X509_REQ_fp(f, NULL);
-    }
-    fclose(f);
-    return r;
-}
-
 static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
 {
     const char *profile = NULL, *csr_path = NULL, *out = NULL;
-    char *names[MAX_FIELDS], *values[MAX_FIELDS];
+    const char *names[MAX_FIELDS], *values[MAX_FIELDS];
     int n = 0, rc;
-    ca_env e;
+    rk_actor actor;
+    rk_branch_ca_issued res;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf(
@@ -245,102 +179,42 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
             "`ractl key enrol` instead.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (i + 1 < argc && !strcmp(a, "--profile"))
-            profile = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--csr"))
-            csr_path = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--out"))
-            out = argv[++i];
-        else if (i + 1 < argc && !strcmp(a, "--field")) {
-            char *eq = strchr(argv[++i], '=');
-            if (!eq || eq == argv[i])
-                return rk_ctl_usage(ctl, "ractl ca issue", "--field wants name=value");
-            if (n >= MAX_FIELDS) return rk_ctl_usage(ctl, "ractl ca issue", "too many fields");
-            *eq = '\0';
-            names[n] = argv[i];
-            values[n++] = eq + 1;
-        } else
-            return rk_ctl_usage(ctl, "ractl ca issue", "unexpected argument '%s'", a);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--profile", .kind = RK_OPT_STR, .dest = &profile, .arg = "P"},
+        {.name = "--csr", .kind = RK_OPT_STR, .dest = &csr_path, .arg = "FILE"},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE"},
+        {.name = "--field",
+         .kind = RK_OPT_PAIR,
+         .dest = names,
+         .values_out = values,
+         .count = &n,
+         .max_count = MAX_FIELDS,
+         .arg = "name=value"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl ca issue", .opts = opts, .n_opts = 4};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!profile || !csr_path || !out)
         return rk_ctl_usage(ctl, "ractl ca issue", "--profile, --csr and --out are needed");
-    X509_REQ *csr = read_csr(csr_path);
-    if (!csr) {
-        rk_err_set(access(csr_path, R_OK) ? RK_ENOTFOUND : RK_EFORMAT,
-                   "%s: not a certificate request (PEM or DER)", csr_path);
-        return rk_ctl_fail(ctl, access(csr_path, R_OK) ? RK_ENOTFOUND : RK_EFORMAT);
-    }
-    rk_subca *ca = NULL;
-    const rk_profiles *set = NULL;
-    X509 *cert = NULL;
-    const rk_profile *p = NULL;
-    rk_ledger *l = NULL;
-    rk_actor actor;
-    memset(&e, 0, sizeof e);
-    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = env_setup(&e, ctl)) ||
-        (rc = rk_branch_profiles(ctl->branch, &set)))
-        goto out;
-    if (!(p = rk_profiles_find(set, profile))) {
-        rc = rk_err_set(RK_ENOTFOUND, "no profile '%s' in %s", profile, e.conf->profiles);
-        goto out;
-    }
-    if ((rc = open_ca(&ca, &e, ctl)) ||
-        (rc = rk_subca_issue(&cert, ca, p, csr, (const char *const *)names,
-                             (const char *const *)values, n)))
-        goto out;
-    FILE *f = fopen(out, "w");
-    if (!f || PEM_write_X509(f, cert) != 1) {
-        if (f) fclose(f);
-        rc = rk_err_set(RK_EIO, "cannot write %s", out);
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        rc = rk_err_set(RK_EIO, "cannot write %s", out);
-        goto out;
-    }
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL, serial[RK_SUBCA_SERIAL_HEX] = "";
-    if (hex) rk_subca_serial_norm(serial, sizeof serial, hex);
-    OPENSSL_free(hex);
-    BN_free(bn);
-    char subject[512], detail[700];
-    rk_subca_name_text(subject, sizeof subject, X509_get_subject_name(cert));
-    snprintf(detail, sizeof detail, "certificate %s (%s) issued from a request file: %s", serial,
-             p->name, subject);
-    if ((rc = ca_record(ctl, &actor, "issue", "ca.issue", serial, "certificate.issued", detail)))
-        goto out;
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 16);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "serial", serial);
-        rk_json_kstr(&j, "subject", subject);
-        rk_json_kstr(&j, "profile", p->name);
-        rk_json_kstr(&j, "out", out);
-        rk_json_obj_end(&j);
-        rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
-    } else {
-        rk_ctl_info(ctl, "issued %s (%s) to %s: %s", serial, p->name, out, subject);
-    }
-out:
-    X509_free(cert);
-    X509_REQ_free(csr);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    if ((rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_ca_issue(ctl->branch, &actor, profile, csr_path, names, values, n, out,
+                                 &res)))
+        return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "serial", res.serial);
+    rk_json_kstr(j, "subject", res.subject);
+    rk_json_kstr(j, "profile", res.profile);
+    rk_json_kstr(j, "out", out);
+    rk_ctl_info(ctl, "issued %s (%s) to %s: %s", res.serial, res.profile, out, res.subject);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- revoke, suspend, resume --------------------------------------------- */
 
 static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
 {
-    const char *serial = NULL;
+    const char *serial = NULL, *reason_text = NULL;
     int reason = RK_CRL_UNSPECIFIED, rc;
-    ca_env e;
-    rk_subca *ca = NULL;
+    rk_actor actor;
     char path[64];
     snprintf(path, sizeof path, "ractl ca %s", what);
 
@@ -363,60 +237,35 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
                    "For certificates outside the ledger; needs a supervisor; audited.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && !strcmp(argv[i], "--reason") && !strcmp(what, "revoke")) {
-            if ((rc = rk_crl_reason_parse(&reason, argv[++i])))
-                return rk_ctl_usage(ctl, path, "%s", rk_err_msg());
-            if (reason == RK_CRL_HOLD || reason == RK_CRL_REMOVE)
-                return rk_ctl_usage(ctl, path, "%s is not a revocation reason: use %s",
-                                    rk_crl_reason_name(reason),
-                                    reason == RK_CRL_HOLD ? "suspend" : "resume");
-        } else if (!serial && argv[i][0] != '-') {
-            serial = argv[i];
-        } else {
-            return rk_ctl_usage(ctl, path, "unexpected argument '%s'", argv[i]);
-        }
+    const rk_ctl_opt opts[] = {
+        {.name = "--reason", .kind = RK_OPT_STR, .dest = &reason_text, .arg = "R"},
+    };
+    const rk_ctl_args args = {.cmd = path,
+                              .opts = opts,
+                              .n_opts = !strcmp(what, "revoke") ? 1 : 0,
+                              .pos = &serial,
+                              .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (reason_text) {
+        if (rk_crl_reason_parse(&reason, reason_text) != 0)
+            return rk_ctl_usage(ctl, path, "--reason: %s", rk_err_msg());
+        if (reason == RK_CRL_HOLD || reason == RK_CRL_REMOVE)
+            return rk_ctl_usage(ctl, path, "%s is not a revocation reason: use %s",
+                                rk_crl_reason_name(reason),
+                                reason == RK_CRL_HOLD ? "suspend" : "resume");
     }
     if (!serial) return rk_ctl_usage(ctl, path, "give the SERIAL");
-    rk_ledger *l = NULL;
-    rk_actor actor;
-    memset(&e, 0, sizeof e);
-    if (!(rc = ca_clerk(ctl, &l, &actor, RK_ROLE_SUPERVISOR)) && !(rc = not_in_ledger(l, serial)) &&
-        !(rc = open_ca(&ca, &e, ctl))) {
-        if (!strcmp(what, "revoke"))
-            rc = rk_crl_revoke(ca, serial, reason);
-        else if (!strcmp(what, "suspend"))
-            rc = rk_crl_suspend(ca, serial);
-        else
-            rc = rk_crl_resume(ca, serial);
-    }
-    if (!rc) {
-        char action[32], event[40], detail[160];
-        snprintf(action, sizeof action, "ca.%s", what);
-        snprintf(event, sizeof event, "certificate.%s",
-                 !strcmp(what, "revoke")    ? "revoked"
-                 : !strcmp(what, "suspend") ? "suspended"
-                                            : "resumed");
-        snprintf(detail, sizeof detail, "certificate %s %s at the sub-CA%s%s", serial, what,
-                 !strcmp(what, "revoke") ? ": " : "",
-                 !strcmp(what, "revoke") ? rk_crl_reason_name(reason) : "");
-        rc = ca_record(ctl, &actor, "supervisor", action, serial, event, detail);
-    }
-    if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 12);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "serial", serial);
-        rk_json_kstr(&j, "action", what);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    }
+    rk_branch_ca_change c = !strcmp(what, "revoke")    ? RK_BRANCH_CA_REVOKE
+                            : !strcmp(what, "suspend") ? RK_BRANCH_CA_SUSPEND
+                                                       : RK_BRANCH_CA_RESUME;
+    if ((rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_ca_change_status(ctl->branch, &actor, serial, c, reason)))
+        return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "serial", serial);
+    rk_json_kstr(j, "action", what);
     rk_ctl_info(ctl, "%s: %s done; publish it with `ractl ca crl`", serial, what);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
@@ -439,11 +288,8 @@ static int cmd_resume(rk_ctl *ctl, int argc, char **argv)
 static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
 {
     int days = 0, rc;
-    ca_env e;
-    rk_subca *ca = NULL;
-    unsigned char *der = NULL;
-    size_t len = 0;
-    uint64_t number = 0;
+    rk_actor actor;
+    rk_branch_crl_signed res;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl ca crl [--days N]\n\n"
@@ -454,51 +300,22 @@ static int cmd_crl(rk_ctl *ctl, int argc, char **argv)
                RK_CRL_DEFAULT_DAYS);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && !strcmp(argv[i], "--days")) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 365)
-                return rk_ctl_usage(ctl, "ractl ca crl", "--days: 1 to 365");
-            days = (int)v;
-        } else {
-            return rk_ctl_usage(ctl, "ractl ca crl", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    /* The CRL says what the ledger decided: the register follows first. */
-    rk_ledger *l = NULL;
-    rk_actor actor;
-    int changed = 0;
-    memset(&e, 0, sizeof e);
-    if (!(rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) && !(rc = open_ca(&ca, &e, ctl)) &&
-        !(rc = rk_castatus_follow(l, ca, &changed)) &&
-        !(rc = rk_crl_generate(&der, &len, &number, ca, days))) {
-        char detail[80];
-        snprintf(detail, sizeof detail, "CRL number %llu signed", (unsigned long long)number);
-        rc = ca_record(ctl, &actor, "issue", "ca.crl", NULL, NULL, detail);
-    }
-    free(der);
-    if (rc) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        char p1[4300], p2[4300];
-        snprintf(p1, sizeof p1, "%s/crl.der", e.dir);
-        snprintf(p2, sizeof p2, "%s/crl.pem", e.dir);
-        rk_buf_init(&b, 1 << 14);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kint(&j, "number", (int64_t)number);
-        rk_json_kint(&j, "bytes", (int64_t)len);
-        rk_json_kstr(&j, "der", p1);
-        rk_json_kstr(&j, "pem", p2);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    }
-    rk_ctl_info(ctl, "CRL number %llu written to %s/crl.der and crl.pem",
-                (unsigned long long)number, e.dir);
-    return 0;
+    const rk_ctl_opt opts[] = {
+        {.name = "--days", .kind = RK_OPT_INT, .dest = &days, .arg = "N", .min = 1, .max = 365},
+    };
+    const rk_ctl_args args = {.cmd = "ractl ca crl", .opts = opts, .n_opts = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if ((rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_ca_crl(ctl->branch, &actor, days, &res)))
+        return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "number", (int64_t)res.number);
+    rk_json_kint(j, "bytes", (int64_t)res.bytes);
+    rk_json_kstr(j, "der", res.der);
+    rk_json_kstr(j, "pem", res.pem);
+    rk_ctl_info(ctl, "CRL number %llu written to %s and crl.pem", (unsigned long long)res.number,
+                res.der);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- import-crl ---------------------------------------------------------- */
@@ -507,10 +324,8 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
 {
     const char *file = NULL, *issuers[8];
     int nissuers = 0, rc;
-    rk_crlstore *st = NULL;
     rk_crlstore_info info;
-    rk_catrust *trust = NULL;
-    const rk_conf *conf;
+    rk_actor actor;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl ca import-crl FILE [--issuer CAFILE ...]\n\n"
@@ -527,62 +342,32 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
                "                   configured root\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && !strcmp(argv[i], "--issuer") && nissuers < 8)
-            issuers[nissuers++] = argv[++i];
-        else if (!file && argv[i][0] != '-')
-            file = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl ca import-crl", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--issuer",
+         .kind = RK_OPT_LIST,
+         .dest = issuers,
+         .count = &nissuers,
+         .max_count = 8,
+         .arg = "CAFILE"},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl ca import-crl", .opts = opts, .n_opts = 1, .pos = &file, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!file) return rk_ctl_usage(ctl, "ractl ca import-crl", "give the CRL FILE");
-    rk_ledger *l = NULL;
-    rk_actor actor;
-    char detail[700];
-    if ((rc = ca_clerk(ctl, &l, &actor, RK_ROLE_ISSUE)) || (rc = rk_ctl_conf(ctl, &conf)) ||
-        (rc = rk_catrust_load_branch(&trust, conf, issuers, nissuers)))
-        goto out;
-    snprintf(detail, sizeof detail, "%s/crls", conf->data_dir);
-    if ((rc = rk_crlstore_open(&st, detail))) goto out;
-    if ((rc = rk_crlstore_import(&info, st, file, trust))) {
-        if (rc == RK_EVERIFY || rc == RK_ENOTFOUND || rc == RK_ESTATE) {
-            int keep = rc;
-            char why[600];
-            snprintf(why, sizeof why, "%s", rk_err_msg());
-            snprintf(detail, sizeof detail, "CRL refused: %s", why);
-            if (ca_record(ctl, &actor, "issue", "ca.import_crl_refused", NULL, NULL, detail))
-                fprintf(stderr, "ractl: warning: the refusal was not audited: %s\n", rk_err_msg());
-            rc = rk_err_set(keep, "%s", why);
-        }
-        goto out;
-    }
-    snprintf(detail, sizeof detail, "CRL number %s of %s imported (%llu entries)", info.number,
-             info.issuer, (unsigned long long)info.entries);
-    if ((rc = ca_record(ctl, &actor, "issue", "ca.import_crl", NULL, NULL, detail))) goto out;
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 14);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "issuer", info.issuer);
-        rk_json_kstr(&j, "issuer_id", info.issuer_id);
-        rk_json_kdec(&j, "number", info.number);
-        rk_json_kint(&j, "entries", (int64_t)info.entries);
-        rk_json_kint(&j, "this_update", info.this_update);
-        rk_json_kint(&j, "next_update", info.next_update);
-        rk_json_kstr(&j, "sha256", info.sha256);
-        rk_json_obj_end(&j);
-        rc = rk_ctl_print_json(ctl, &j, &b) ? RK_ENOMEM : 0;
-    } else {
-        rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number, info.issuer,
-                    (unsigned long long)info.entries);
-    }
-out:
-    rk_crlstore_free(st);
-    rk_catrust_free(trust);
-    return rc ? rk_ctl_fail(ctl, rc) : 0;
+    if ((rc = ca_clerk(ctl, &actor, RK_ROLE_ISSUE)) ||
+        (rc = rk_branch_ca_import_crl(ctl->branch, &actor, file, issuers, nissuers, &info)))
+        return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "issuer", info.issuer);
+    rk_json_kstr(j, "issuer_id", info.issuer_id);
+    rk_json_kdec(j, "number", info.number);
+    rk_json_kint(j, "entries", (int64_t)info.entries);
+    rk_json_kint(j, "this_update", info.this_update);
+    rk_json_kint(j, "next_update", info.next_update);
+    rk_json_kstr(j, "sha256", info.sha256);
+    rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number, info.issuer,
+                (unsigned long long)info.entries);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- status -------------------------------------------------------------- */

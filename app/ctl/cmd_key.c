@@ -1,41 +1,25 @@
 /*
- * `ractl key list|init|passwd|unlock|diagnose|plug|pull`: subscribers' USB
- * keys over PKCS#11 (app/core/token).
+ * `ractl key list|init|passwd|unlock|diagnose|enrol|recover|plug|pull`:
+ * subscribers' USB keys, through the branch's services (branch/keyops.h,
+ * branch/enrolment.h): this file reads options and PINs, calls one
+ * service and prints its result.
  *
- * The keys' module, the demo keys and the branch secret that SO PINs are
- * derived from are the branch's (branch/keys.h). PINs are read from the terminal without echo or as
- * lines on standard input, never from the command line, and are wiped after use.
+ * PINs are read from the terminal without echo or as lines on standard
+ * input, never from the command line, and are wiped after use.
  */
 #include "ctl.h"
 
-#include "branch/branchca.h"
+#include "branch/enrolment.h"
+#include "branch/keyops.h"
 #include "branch/keys.h"
-
-#include "audit/audit.h"
-#include "ca/enrol.h"
-#include "ca/escrow.h"
-#include "ca/profiles.h"
-#include "ca/subca.h"
-#include "ca/subca_issuer.h"
-#include "token/token.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/wipe.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-/* The token context for serial's module (the branch's, kept open). */
-static int key_ctx(rk_ctl *ctl, const char *serial, rk_token_ctx **ctx)
-{
-    return rk_branch_tokens(ctl->branch, serial, ctx);
-}
 
 static const char *pin_text(const rk_token_info *k, char *buf, size_t n)
 {
@@ -71,7 +55,6 @@ static void json_info(rk_json *j, const rk_token_info *k)
 
 static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_token_ctx *ctx;
     rk_token_info *keys;
     int n, rc;
 
@@ -82,14 +65,11 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 1) return rk_ctl_usage(ctl, "ractl key list", "unexpected argument '%s'", argv[1]);
-    if ((rc = key_ctx(ctl, NULL, &ctx)) || (rc = rk_token_list(&keys, &n, ctx)))
-        return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_branch_key_list(ctl->branch, &keys, &n)) != 0) return rk_ctl_fail(ctl, rc);
     rk_json *j = rk_ctl_reply_array(ctl);
     if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
     for (int i = 0; i < n; i++) {
         char buf[64];
-        /* The appliance HSM may share the demo SoftHSM store: not a key. */
-        if (!strcmp(keys[i].label, RK_SUBCA_HSM_LABEL)) continue;
         json_info(j, &keys[i]);
         if (!ctl->json)
             printf("%-18s %-24s %-10s %s\n", keys[i].initialised ? keys[i].serial : "blank",
@@ -134,8 +114,6 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
     const char *serial = NULL, *label = NULL;
     int from_stdin = 0, generate = 0, rc;
     char pin[RK_TOKEN_PIN_MAX] = "", new_serial[RK_TOKEN_SERIAL_MAX], generated[RK_TOKEN_PIN_MAX];
-    unsigned char secret[RK_BRANCH_SECRET_LEN];
-    rk_token_ctx *ctx;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key init SERIAL --label LABEL [--pin-stdin | --generate-pin]\n\n"
@@ -159,55 +137,48 @@ static int cmd_init(rk_ctl *ctl, int argc, char **argv)
     if (from_stdin && generate)
         return rk_ctl_usage(ctl, "ractl key init",
                             "--pin-stdin and --generate-pin exclude each other");
-    if ((rc = key_ctx(ctl, serial, &ctx)) != 0) return rk_ctl_fail(ctl, rc);
-    if ((rc = rk_branch_secret(ctl->branch, secret, 1)) != 0) goto out;
-    if (from_stdin && (rc = read_new_pin(pin, sizeof pin, "first PIN of the key: ")) != 0) goto out;
-    rk_token_init_opts o = {label,       secret, sizeof secret, from_stdin ? pin : NULL,
-                            on_progress, ctl};
-    generated[0] = '\0';
-    if ((rc = rk_token_init(new_serial, generated, ctx, serial, &o)) != 0) goto out;
-    /* Demo keys take the PIN limit of their key model, as real ones have. */
-    if ((rc = rk_branch_demo_key_limit(ctl->branch, new_serial)) != 0) goto out;
-    if (ctl->json) {
-        rk_json *j = rk_ctl_reply(ctl);
-        rk_json_kstr(j, "serial", new_serial);
-        if (!from_stdin) rk_json_kstr(j, "pin", generated);
-        rc = rk_ctl_reply_end(ctl); /* an exit code now */
-    } else {
+    if (from_stdin && (rc = read_new_pin(pin, sizeof pin, "first PIN of the key: ")) != 0)
+        return rk_ctl_fail(ctl, rc);
+    rk_branch_key_init_req req = {.serial = serial,
+                                  .label = label,
+                                  .pin = from_stdin ? pin : NULL,
+                                  .progress = on_progress,
+                                  .progress_arg = ctl};
+    rc = rk_branch_key_init(ctl->branch, &req, new_serial, generated);
+    rk_wipe(pin, sizeof pin);
+    if (rc) {
+        rk_wipe(generated, sizeof generated);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "serial", new_serial);
+    if (!from_stdin) rk_json_kstr(j, "pin", generated);
+    if (!ctl->json) {
         printf("key %s initialised (%s)\n", new_serial, label);
         if (!from_stdin) printf("first PIN: %s  (print it sealed; it is not kept)\n", generated);
     }
-    rk_wipe(pin, sizeof pin);
     rk_wipe(generated, sizeof generated);
-    rk_wipe(secret, sizeof secret);
-    return rc;
-out:
-    rk_wipe(pin, sizeof pin);
-    rk_wipe(generated, sizeof generated);
-    rk_wipe(secret, sizeof secret);
-    return rk_ctl_fail(ctl, rc);
+    return rk_ctl_reply_end(ctl); /* the reply's buffer is wiped when it is freed */
 }
 
 /* ---- passwd and unlock ---------------------------------------------------- */
 
 /* Warns on standard error about the live PIN state before a PIN is asked. */
-static int warn_state(rk_ctl *ctl, rk_token *t)
+static int warn_state(rk_ctl *ctl, const char *serial, rk_token_info *info)
 {
-    rk_token_info info;
-    int rc = rk_token_status(&info, t);
+    int rc = rk_branch_key_info(ctl->branch, serial, info);
     if (rc) return rc;
-    if (info.pin_state == RK_TOKEN_PIN_FINAL_TRY)
+    if (info->pin_state == RK_TOKEN_PIN_FINAL_TRY)
         fprintf(stderr, "warning: 1 try left: one more wrong PIN locks the key\n");
-    else if (info.pin_state == RK_TOKEN_PIN_COUNT_LOW && info.tries_left > 0 && !ctl->quiet)
-        fprintf(stderr, "note: a wrong PIN was entered before; %d tries left\n", info.tries_left);
+    else if (info->pin_state == RK_TOKEN_PIN_COUNT_LOW && info->tries_left > 0 && !ctl->quiet)
+        fprintf(stderr, "note: a wrong PIN was entered before; %d tries left\n", info->tries_left);
     return 0;
 }
 
 static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
 {
     char old_pin[RK_TOKEN_PIN_MAX] = "", new_pin[RK_TOKEN_PIN_MAX] = "";
-    rk_token *t = NULL;
-    rk_token_ctx *ctx;
+    rk_token_info info;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -218,43 +189,20 @@ static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl key passwd", "give the SERIAL");
-    if ((rc = key_ctx(ctl, argv[1], &ctx)) || (rc = rk_token_open(&t, ctx, argv[1])) ||
-        (rc = warn_state(ctl, t)))
-        goto out;
-    if ((rc = rk_ctl_read_secret(old_pin, sizeof old_pin, "current PIN: ")) != 0 ||
-        (rc = read_new_pin(new_pin, sizeof new_pin, "new PIN: ")) != 0)
-        goto out;
-    rc = rk_token_change_pin(t, old_pin, new_pin);
-out:
+    if (!(rc = warn_state(ctl, argv[1], &info)) &&
+        !(rc = rk_ctl_read_secret(old_pin, sizeof old_pin, "current PIN: ")) &&
+        !(rc = read_new_pin(new_pin, sizeof new_pin, "new PIN: ")))
+        rc = rk_branch_key_passwd(ctl->branch, argv[1], old_pin, new_pin);
     rk_wipe(old_pin, sizeof old_pin);
     rk_wipe(new_pin, sizeof new_pin);
-    rk_token_close(t);
     return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_done(ctl, "PIN of key %s changed", argv[1]);
-}
-
-static int audit_unlock(rk_ctl *ctl, const rk_actor *actor, const char *serial)
-{
-    rk_db *db = NULL;
-    char detail[64];
-    int rc;
-    if ((rc = rk_ctl_db(ctl, &db)) != 0 || (rc = rk_db_begin(db)) != 0) return rc;
-    snprintf(detail, sizeof detail, "key %s", serial);
-    rk_audit_entry e = {actor->login, "issue", "key.unlock", NULL, NULL, NULL, detail};
-    if ((rc = rk_audit_append(db, &e, NULL)) != 0) {
-        rk_db_rollback(db);
-        return rc;
-    }
-    return rk_db_commit(db);
 }
 
 static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
 {
     char pin[RK_TOKEN_PIN_MAX] = "";
-    unsigned char secret[RK_BRANCH_SECRET_LEN];
-    rk_token *t = NULL;
     rk_actor actor;
     rk_token_info info;
-    rk_token_ctx *ctx;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -273,40 +221,22 @@ static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
                                            "unlocking a key needs the issue role; "
                                            "%s does not have it",
                                            actor.login));
-    if ((rc = key_ctx(ctl, argv[1], &ctx)) || (rc = rk_branch_secret(ctl->branch, secret, 0)) ||
-        (rc = rk_token_open(&t, ctx, argv[1])) || (rc = rk_token_status(&info, t)))
-        goto out;
+    if ((rc = rk_branch_key_info(ctl->branch, argv[1], &info)) != 0) return rk_ctl_fail(ctl, rc);
     if (info.pin_state != RK_TOKEN_PIN_LOCKED)
         rk_ctl_info(ctl, "note: the key is not locked (%s); setting a new PIN anyway",
                     rk_token_pin_state_name(info.pin_state));
-    if ((rc = read_new_pin(pin, sizeof pin, "new PIN: ")) != 0) goto out;
-    if ((rc = rk_token_unlock(t, secret, sizeof secret, pin)) != 0) goto out;
-    rc = audit_unlock(ctl, &actor, argv[1]);
-out:
+    if ((rc = read_new_pin(pin, sizeof pin, "new PIN: ")) == 0)
+        rc = rk_branch_key_unlock(ctl->branch, &actor, argv[1], pin);
     rk_wipe(pin, sizeof pin);
-    rk_wipe(secret, sizeof secret);
-    rk_token_close(t);
     return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_done(ctl, "key %s unlocked with a new PIN", argv[1]);
 }
 
 /* ---- diagnose ------------------------------------------------------------ */
 
-typedef struct finding {
-    const char *code; /* DOMAIN.md error code or "" */
-    char what[200];
-    const char *fix;
-} finding;
-
 static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
 {
-    finding f[32];
-    int nf = 0, rc, ncerts = 0, nkeys = 0, present = 0;
-    rk_token_info info;
-    rk_token_object *objs = NULL;
-    rk_token *t = NULL;
-    rk_token_ctx *ctx;
-    int nobj = 0;
-    int64_t now = rk_clock_now();
+    rk_branch_diagnosis d;
+    int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key diagnose SERIAL\n\n"
@@ -318,142 +248,83 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl key diagnose", "give the SERIAL");
-    if ((rc = key_ctx(ctl, argv[1], &ctx)) != 0) return rk_ctl_fail(ctl, rc);
-    rc = rk_token_info_get(&info, ctx, argv[1]);
-    if (rc == RK_EDEVICE) {
-        rc = 0;
-        f[nf++] = (finding){"-10101042", "the key is not found in the system",
-                            "re-insert it in another USB port; if it is still not seen, the "
-                            "key or its driver is damaged (damaged-key replacement)"};
-    } else if (rc) {
-        return rk_ctl_fail(ctl, rc);
-    } else {
-        present = 1;
-        if (!info.initialised)
-            f[nf++] = (finding){"", "the key is blank (not initialised)",
-                                "issue a certificate onto it (new certificate)"};
-        if (info.pin_state == RK_TOKEN_PIN_LOCKED) {
-            finding x = {"-10101019", "", ""};
-            snprintf(x.what, sizeof x.what, "the PIN is locked after too many wrong PINs");
-            x.fix = !strcmp(info.unlock, "online")
-                        ? "unlock online (self-service) or at the counter"
-                    : !strcmp(info.unlock, "remote")
-                        ? "unlock through remote assistance (hotline)"
-                        : "a clerk unlocks it at the counter (ractl key unlock)";
-            f[nf++] = x;
-        } else if (info.pin_state == RK_TOKEN_PIN_FINAL_TRY) {
-            f[nf++] = (finding){"-10101019", "one wrong PIN more locks the key",
-                                "check the PIN before signing; never retry blindly"};
-        }
+    if ((rc = rk_branch_key_diagnose(ctl->branch, argv[1], &d)) != 0) return rk_ctl_fail(ctl, rc);
+    const rk_token_info *info = &d.info;
+    rk_json *j = rk_ctl_reply_event(ctl);
+    rk_json_kstr(j, "serial", argv[1]);
+    rk_json_kbool(j, "present", d.present);
+    rk_json_kbool(j, "healthy", d.n_findings == 0);
+    if (d.present) {
+        rk_json_key(j, "key");
+        json_info(j, info);
     }
-    if (present && info.initialised && (rc = rk_token_open(&t, ctx, argv[1])) == 0 &&
-        (rc = rk_token_objects(&objs, &nobj, t)) == 0) {
-        for (int i = 0; i < nobj && nf < 30; i++) {
-            if (objs[i].kind == RK_TOKEN_OBJ_PUBLIC_KEY) nkeys++;
-            if (objs[i].kind != RK_TOKEN_OBJ_CERT) continue;
-            ncerts++;
-            if (objs[i].not_after && objs[i].not_after < now) {
-                finding x = {"-10101039", "", "come to the counter to renew the certificate"};
-                snprintf(x.what, sizeof x.what, "the certificate %s (serial %s) has expired",
-                         objs[i].subject, objs[i].serial_hex);
-                f[nf++] = x;
-            } else if (objs[i].not_before > now) {
-                finding x = {"", "", "check the computer's clock, or wait until it is valid"};
-                snprintf(x.what, sizeof x.what, "the certificate %s is not valid yet",
-                         objs[i].subject);
-                f[nf++] = x;
-            }
+    rk_json_key(j, "objects");
+    rk_json_arr_begin(j);
+    for (int i = 0; i < d.n_objs; i++) {
+        const rk_token_object *o = &d.objs[i];
+        char hex[140];
+        rk_hex_encode(hex, o->id, o->id_len < 64 ? o->id_len : 64, 0);
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "kind",
+                     o->kind == RK_TOKEN_OBJ_CERT          ? "certificate"
+                     : o->kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private_key"
+                     : o->kind == RK_TOKEN_OBJ_PUBLIC_KEY  ? "public_key"
+                                                           : "other");
+        rk_json_kstr(j, "id", hex);
+        rk_json_kstr(j, "label", o->label);
+        if (o->kind == RK_TOKEN_OBJ_CERT) {
+            rk_json_kstr(j, "subject", o->subject);
+            rk_json_kstr(j, "serial", o->serial_hex);
+            rk_json_kint(j, "not_before", o->not_before);
+            rk_json_kint(j, "not_after", o->not_after);
+        } else {
+            rk_json_kstr(j, "key_type", o->key_type);
         }
-        if (ncerts == 0)
-            f[nf++] = (finding){"-10101011", "no certificate is found on the key",
-                                "insert the key and install or activate the driver; if the key "
-                                "holds no certificate, it must be issued again"};
-    } else if (rc) {
-        rk_token_close(t);
-        return rk_ctl_fail(ctl, rc);
+        rk_json_obj_end(j);
     }
-
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 20);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kstr(&j, "serial", argv[1]);
-        rk_json_kbool(&j, "present", present);
-        rk_json_kbool(&j, "healthy", nf == 0);
-        if (present) {
-            rk_json_key(&j, "key");
-            json_info(&j, &info);
-        }
-        rk_json_key(&j, "objects");
-        rk_json_arr_begin(&j);
-        for (int i = 0; i < nobj; i++) {
-            char hex[140] = "";
-            for (size_t k = 0; k < objs[i].id_len && k < 64; k++)
-                snprintf(hex + 2 * k, 3, "%02x", objs[i].id[k]);
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "kind",
-                         objs[i].kind == RK_TOKEN_OBJ_CERT          ? "certificate"
-                         : objs[i].kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private_key"
-                         : objs[i].kind == RK_TOKEN_OBJ_PUBLIC_KEY  ? "public_key"
-                                                                    : "other");
-            rk_json_kstr(&j, "id", hex);
-            rk_json_kstr(&j, "label", objs[i].label);
-            if (objs[i].kind == RK_TOKEN_OBJ_CERT) {
-                rk_json_kstr(&j, "subject", objs[i].subject);
-                rk_json_kstr(&j, "serial", objs[i].serial_hex);
-                rk_json_kint(&j, "not_before", objs[i].not_before);
-                rk_json_kint(&j, "not_after", objs[i].not_after);
-            } else {
-                rk_json_kstr(&j, "key_type", objs[i].key_type);
-            }
-            rk_json_obj_end(&j);
-        }
-        rk_json_arr_end(&j);
-        rk_json_key(&j, "problems");
-        rk_json_arr_begin(&j);
-        for (int i = 0; i < nf; i++) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "code", f[i].code);
-            rk_json_kstr(&j, "problem", f[i].what);
-            rk_json_kstr(&j, "fix", f[i].fix);
-            rk_json_obj_end(&j);
-        }
-        rk_json_arr_end(&j);
-        rk_json_obj_end(&j);
-        rk_ctl_print_json(ctl, &j, &b);
-    } else {
+    rk_json_arr_end(j);
+    rk_json_key(j, "problems");
+    rk_json_arr_begin(j);
+    for (int i = 0; i < d.n_findings; i++) {
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "code", d.findings[i].code);
+        rk_json_kstr(j, "problem", d.findings[i].what);
+        rk_json_kstr(j, "fix", d.findings[i].fix);
+        rk_json_obj_end(j);
+    }
+    rk_json_arr_end(j);
+    if (!ctl->json) {
         char buf[64];
-        printf("key %s: %s\n", argv[1], present ? "present" : "NOT FOUND");
-        if (present) {
-            printf("  label: %s   model: %s   initialised: %s\n", info.label,
-                   info.key_model[0] ? info.key_model : "-", info.initialised ? "yes" : "no");
-            printf("  PIN: %s\n", pin_text(&info, buf, sizeof buf));
+        printf("key %s: %s\n", argv[1], d.present ? "present" : "NOT FOUND");
+        if (d.present) {
+            printf("  label: %s   model: %s   initialised: %s\n", info->label,
+                   info->key_model[0] ? info->key_model : "-", info->initialised ? "yes" : "no");
+            printf("  PIN: %s\n", pin_text(info, buf, sizeof buf));
         }
-        for (int i = 0; i < nobj; i++) {
-            if (objs[i].kind == RK_TOKEN_OBJ_CERT) {
+        for (int i = 0; i < d.n_objs; i++) {
+            const rk_token_object *o = &d.objs[i];
+            if (o->kind == RK_TOKEN_OBJ_CERT) {
                 char nb[32], na[32];
-                rk_clock_format(nb, objs[i].not_before);
-                rk_clock_format(na, objs[i].not_after);
-                printf("  certificate %s serial %s, valid %s .. %s\n", objs[i].subject,
-                       objs[i].serial_hex, nb, na);
-            } else if (objs[i].kind != RK_TOKEN_OBJ_OTHER) {
+                rk_clock_format(nb, o->not_before);
+                rk_clock_format(na, o->not_after);
+                printf("  certificate %s serial %s, valid %s .. %s\n", o->subject, o->serial_hex,
+                       nb, na);
+            } else if (o->kind != RK_TOKEN_OBJ_OTHER) {
                 printf("  %s key %s \"%s\"\n",
-                       objs[i].kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private" : "public",
-                       objs[i].key_type, objs[i].label);
+                       o->kind == RK_TOKEN_OBJ_PRIVATE_KEY ? "private" : "public", o->key_type,
+                       o->label);
             }
         }
-        if (present && info.initialised)
-            printf("  %d certificate(s), %d key pair(s)\n", ncerts, nkeys);
-        for (int i = 0; i < nf; i++)
-            printf("problem%s%s: %s\n  fix: %s\n", f[i].code[0] ? " " : "", f[i].code, f[i].what,
-                   f[i].fix);
-        if (nf == 0) printf("no problem found\n");
+        if (d.present && info->initialised)
+            printf("  %d certificate(s), %d key pair(s)\n", d.certs, d.keypairs);
+        for (int i = 0; i < d.n_findings; i++)
+            printf("problem%s%s: %s\n  fix: %s\n", d.findings[i].code[0] ? " " : "",
+                   d.findings[i].code, d.findings[i].what, d.findings[i].fix);
+        if (d.n_findings == 0) printf("no problem found\n");
     }
-    free(objs);
-    rk_token_close(t);
-    return nf ? RK_EXIT_FAIL : 0;
+    free(d.objs);
+    if ((rc = rk_ctl_reply_end(ctl)) != 0) return rc;
+    return d.n_findings ? RK_EXIT_FAIL : 0;
 }
 
 /* ---- plug and pull (demo keys) ------------------------------------------- */
@@ -497,52 +368,35 @@ static int enrol_progress(void *arg, const rk_progress *p)
 
 static int enrol_pending(rk_ctl *ctl)
 {
-    rk_ledger *l = NULL;
     rk_enrol_open *list;
     int n, rc;
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_enrol_pending(l, &list, &n)))
-        return rk_ctl_fail(ctl, rc);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 20);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    if ((rc = rk_branch_enrol_pending(ctl->branch, &list, &n)) != 0) return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply_array(ctl);
     for (int i = 0; i < n; i++) {
-        if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "order", list[i].order_ref);
-            rk_json_kstr(&j, "key", list[i].key_serial);
-            rk_json_kstr(&j, "step", list[i].step);
-            rk_json_kstr(&j, "phase", list[i].phase);
-            rk_json_kint(&j, "attempts", list[i].attempts);
-            rk_json_kstr(&j, "error", list[i].error);
-            rk_json_obj_end(&j);
-        } else {
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "order", list[i].order_ref);
+        rk_json_kstr(j, "key", list[i].key_serial);
+        rk_json_kstr(j, "step", list[i].step);
+        rk_json_kstr(j, "phase", list[i].phase);
+        rk_json_kint(j, "attempts", list[i].attempts);
+        rk_json_kstr(j, "error", list[i].error);
+        rk_json_obj_end(j);
+        if (!ctl->json)
             printf("%-12s key %-18s at %s (%s), %d attempts%s%s\n", list[i].order_ref,
                    list[i].key_serial, list[i].step, list[i].phase, list[i].attempts,
                    list[i].error[0] ? ": " : "", list[i].error);
-        }
     }
-    rk_json_arr_end(&j);
     free(list);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *serial = NULL;
-    int rollback = 0, rc;
+    int rollback = 0, pending = 0, rc;
     char pin[RK_TOKEN_PIN_MAX + 2] = "";
-    rk_token_ctx *ctx;
-    rk_ledger *l = NULL;
     rk_actor actor;
-    rk_subca *ca = NULL;
-    const rk_profiles *profiles = NULL;
-    const rk_issuer *issuer = NULL;
-    rk_enrol_result res;
-    int pending = 0;
+    rk_branch_enrol_out res;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key enrol ORDER --key SERIAL\n"
@@ -558,13 +412,13 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
                "--pending lists unfinished enrolments.\n");
         return 0;
     }
-    const rk_ctl_opt table[] = {
+    const rk_ctl_opt opts[] = {
         {.name = "--key", .kind = RK_OPT_STR, .dest = &serial, .arg = "SERIAL"},
         {.name = "--rollback", .kind = RK_OPT_FLAG, .dest = &rollback},
         {.name = "--pending", .kind = RK_OPT_FLAG, .dest = &pending},
     };
     const rk_ctl_args args = {
-        .cmd = "ractl key enrol", .opts = table, .n_opts = 3, .pos = &ref, .max_pos = 1};
+        .cmd = "ractl key enrol", .opts = opts, .n_opts = 3, .pos = &ref, .max_pos = 1};
     if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (pending) {
         if (ref || serial || rollback)
@@ -573,63 +427,49 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     }
     if (!ref || (!serial && !rollback))
         return rk_ctl_usage(ctl, "ractl key enrol", "give ORDER and --key SERIAL");
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
-        (rc = key_ctx(ctl, serial, &ctx)))
-        return rk_ctl_fail(ctl, rc);
-    if ((rc = rk_branch_subca(ctl->branch, &ca)) ||
-        (rc = rk_branch_profiles(ctl->branch, &profiles)) ||
-        (rc = rk_branch_issuer(ctl->branch, &issuer)))
-        goto out;
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
     if (serial || !rollback) {
         rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
-        if (rc && !rollback) goto out;
+        if (rc && !rollback) return rk_ctl_fail(ctl, rc);
         rk_err_clear();
     }
+    memset(&res, 0, sizeof res);
     if (rollback) {
-        rc = rk_enrol_rollback(l, &actor, ctx, issuer, ref, pin[0] ? pin : NULL);
+        rc = rk_branch_enrol_rollback(ctl->branch, &actor, ref, serial, pin);
     } else {
-        rk_order o;
-        const rk_profile *p = NULL;
-        X509 *recovery = NULL;
-        rk_enrol_opts opts = {ref, serial, pin, 0, enrol_progress, ctl, NULL, 0, 0, NULL};
-        int changes = 0;
-        if ((rc = rk_order_get(l, ref, &o)) == 0) {
-            char name[64], enc[64];
-            changes = rk_business_changes_status(o.business);
-            snprintf(name, sizeof name, "%s-sign", o.cert_kind);
-            p = rk_profiles_find(profiles, name);
-            opts.alg_is_rsa = p && p->key_alg == RK_PROFILE_KEY_RSA_2048;
-            /* Dual certificates when the kind has an encryption profile. */
-            snprintf(enc, sizeof enc, "%s-enc", o.cert_kind);
-            if ((p = rk_profiles_find(profiles, enc)) != NULL) {
-                opts.enc_profile = p->name;
-                opts.enc_alg_is_rsa = p->key_alg == RK_PROFILE_KEY_RSA_2048;
-                opts.enc_escrow = p->escrow;
-                if (p->escrow) rc = rk_escrow_recovery_cert(&recovery, rk_subca_dir(ca));
-                opts.recovery = recovery;
-            }
-            rk_wipe(&o, sizeof o);
-            if (!rc) rc = rk_enrol_run(l, &actor, ctx, issuer, &opts, &res);
-            X509_free(recovery);
-        }
-        /* A reissue, change or replacement revoked the old certificate in
-         * the ledger: the sub-CA takes it up for its next CRL. */
-        if (!rc && changes) rk_ctl_follow_ca(ctl, l, ca);
+        rk_branch_enrol_req req = {.order_ref = ref,
+                                   .key_serial = serial,
+                                   .pin = pin,
+                                   .progress = enrol_progress,
+                                   .progress_arg = ctl};
+        rc = rk_branch_enrol(ctl->branch, &actor, &req, &res);
     }
-out:
     rk_wipe(pin, sizeof pin);
     if (rc) return rk_ctl_fail(ctl, rc);
+    if (res.ca_follow_failed)
+        fprintf(stderr,
+                "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
+                "next `ractl tick` or `ractl ca crl` retries\n",
+                res.ca_follow_error);
+    else {
+        if (res.ca_changes)
+            rk_ctl_info(ctl, "the sub-CA's register took up %d change%s from the ledger",
+                        res.ca_changes, res.ca_changes == 1 ? "" : "s");
+        if (res.crl_number)
+            rk_ctl_info(ctl, "CRL number %llu published", (unsigned long long)res.crl_number);
+    }
+    const rk_enrol_result *r = &res.result;
     rk_json *j = rk_ctl_reply(ctl);
     rk_json_kstr(j, "order", ref);
-    rk_json_kstr(j, "certificate", rollback ? "" : res.cert_serial);
-    rk_json_kstr(j, "encryption_certificate", rollback ? "" : res.enc_cert_serial);
-    rk_json_kbool(j, "resumed", !rollback && res.resumed);
+    rk_json_kstr(j, "certificate", r->cert_serial);
+    rk_json_kstr(j, "encryption_certificate", r->enc_cert_serial);
+    rk_json_kbool(j, "resumed", r->resumed);
     if (rollback)
         rk_ctl_info(ctl, "enrolment of order %s rolled back", ref);
     else
-        rk_ctl_info(ctl, "order %s issued: certificate %s%s%s on key %s%s", ref, res.cert_serial,
-                    res.enc_cert_serial[0] ? ", encryption certificate " : "", res.enc_cert_serial,
-                    serial, res.resumed ? " (resumed)" : "");
+        rk_ctl_info(ctl, "order %s issued: certificate %s%s%s on key %s%s", ref, r->cert_serial,
+                    r->enc_cert_serial[0] ? ", encryption certificate " : "", r->enc_cert_serial,
+                    serial, r->resumed ? " (resumed)" : "");
     return rk_ctl_reply_end(ctl);
 }
 
@@ -638,14 +478,10 @@ out:
 static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *serial = NULL, *keyfile = NULL;
-    int rc;
     char pin[RK_TOKEN_PIN_MAX + 2] = "";
-    rk_token_ctx *ctx;
-    rk_ledger *l = NULL;
     rk_actor actor;
-    const rk_issuer *issuer = NULL;
     rk_enrol_result res;
-    EVP_PKEY *rkey = NULL;
+    int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key recover ORDER --key SERIAL --recovery-key FILE\n\n"
@@ -669,23 +505,17 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
     if (!ref || !serial || !keyfile)
         return rk_ctl_usage(ctl, "ractl key recover",
                             "give ORDER, --key SERIAL and --recovery-key FILE");
-    FILE *f = fopen(keyfile, "r");
-    if (!f)
-        return rk_ctl_fail(ctl, rk_err_set(RK_EIO, "cannot open %s: %s", keyfile, strerror(errno)));
-    rkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!rkey)
-        return rk_ctl_fail(ctl, rk_err_set(RK_EFORMAT, "%s holds no PEM private key", keyfile));
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
-        (rc = key_ctx(ctl, serial, &ctx)) || (rc = rk_branch_issuer(ctl->branch, &issuer)))
-        goto out;
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
     if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
-        rk_recover_opts o = {ref, serial, pin, rkey, enrol_progress, ctl};
-        rc = rk_enrol_recover(l, &actor, ctx, issuer, &o, &res);
+        rk_branch_recover_req req = {.order_ref = ref,
+                                     .key_serial = serial,
+                                     .pin = pin,
+                                     .recovery_key = keyfile,
+                                     .progress = enrol_progress,
+                                     .progress_arg = ctl};
+        rc = rk_branch_recover(ctl->branch, &actor, &req, &res);
     }
-out:
     rk_wipe(pin, sizeof pin);
-    EVP_PKEY_free(rkey);
     if (rc) return rk_ctl_fail(ctl, rc);
     rk_json *j = rk_ctl_reply(ctl);
     rk_json_kstr(j, "order", ref);

@@ -1,0 +1,165 @@
+/*
+ * Services on subscribers' USB keys (see keyops.h).
+ */
+#include "branch/keyops.h"
+
+#include "audit/record.h"
+#include "branch/keys.h"
+#include "ca/subca.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/wipe.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rk_branch_key_list(rk_branch *b, rk_token_info **out, int *n)
+{
+    rk_token_ctx *ctx;
+    int rc, kept = 0;
+    *out = NULL;
+    *n = 0;
+    if ((rc = rk_branch_tokens(b, NULL, &ctx)) || (rc = rk_token_list(out, n, ctx))) return rc;
+    for (int i = 0; i < *n; i++) /* the HSM may share the demo store: not a key */
+        if (strcmp((*out)[i].label, RK_SUBCA_HSM_LABEL)) (*out)[kept++] = (*out)[i];
+    *n = kept;
+    return 0;
+}
+
+int rk_branch_key_info(rk_branch *b, const char *serial, rk_token_info *out)
+{
+    rk_token_ctx *ctx;
+    int rc = rk_branch_tokens(b, serial, &ctx);
+    return rc ? rc : rk_token_info_get(out, ctx, serial);
+}
+
+int rk_branch_key_init(rk_branch *b, const rk_branch_key_init_req *req, char *new_serial,
+                       char *generated)
+{
+    unsigned char secret[RK_BRANCH_SECRET_LEN];
+    rk_token_ctx *ctx;
+    int rc;
+    if (generated) generated[0] = '\0';
+    if ((rc = rk_branch_tokens(b, req->serial, &ctx)) || (rc = rk_branch_secret(b, secret, 1)))
+        return rc;
+    rk_token_init_opts o = {.label = req->label,
+                            .secret = secret,
+                            .secret_len = sizeof secret,
+                            .user_pin = req->pin,
+                            .progress = req->progress,
+                            .progress_arg = req->progress_arg};
+    rc = rk_token_init(new_serial, req->pin ? NULL : generated, ctx, req->serial, &o);
+    rk_wipe(secret, sizeof secret);
+    /* Demo keys take the PIN limit of their key model, as real ones have. */
+    if (!rc) rc = rk_branch_demo_key_limit(b, new_serial);
+    return rc;
+}
+
+int rk_branch_key_passwd(rk_branch *b, const char *serial, const char *old_pin, const char *new_pin)
+{
+    rk_token_ctx *ctx;
+    rk_token *t = NULL;
+    int rc;
+    if (!(rc = rk_branch_tokens(b, serial, &ctx)) && !(rc = rk_token_open(&t, ctx, serial)))
+        rc = rk_token_change_pin(t, old_pin, new_pin);
+    rk_token_close(t);
+    return rc;
+}
+
+int rk_branch_key_unlock(rk_branch *b, const rk_actor *by, const char *serial, const char *new_pin)
+{
+    unsigned char secret[RK_BRANCH_SECRET_LEN];
+    rk_token_ctx *ctx;
+    rk_token *t = NULL;
+    rk_db *db;
+    char detail[96];
+    int rc;
+    if (!(by->roles & RK_ROLE_ISSUE))
+        return rk_err_set(RK_EPERM, "unlocking a key needs the issue role; %s does not have it",
+                          by->login);
+    if ((rc = rk_branch_db(b, &db)) || (rc = rk_branch_tokens(b, serial, &ctx)) ||
+        (rc = rk_branch_secret(b, secret, 0)))
+        return rc;
+    if ((rc = rk_token_open(&t, ctx, serial)) == 0)
+        rc = rk_token_unlock(t, secret, sizeof secret, new_pin);
+    rk_wipe(secret, sizeof secret);
+    rk_token_close(t);
+    if (rc) return rc;
+    snprintf(detail, sizeof detail, "key %s", serial);
+    rk_record r = {.actor = by->login, .role = "issue", .action = "key.unlock", .detail = detail};
+    return rk_record_once(db, &r);
+}
+
+static void add(rk_branch_diagnosis *d, const char *code, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add(rk_branch_diagnosis *d, const char *code, const char *fix, const char *fmt, ...)
+{
+    va_list ap;
+    if (d->n_findings >= RK_BRANCH_FINDINGS_MAX) return;
+    rk_branch_finding *f = &d->findings[d->n_findings++];
+    f->code = code;
+    f->fix = fix;
+    va_start(ap, fmt);
+    vsnprintf(f->what, sizeof f->what, fmt, ap);
+    va_end(ap);
+}
+
+int rk_branch_key_diagnose(rk_branch *b, const char *serial, rk_branch_diagnosis *d)
+{
+    rk_token_ctx *ctx;
+    rk_token *t = NULL;
+    int64_t now = rk_clock_now();
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    if ((rc = rk_branch_tokens(b, serial, &ctx)) != 0) return rc;
+    rc = rk_token_info_get(&d->info, ctx, serial);
+    if (rc == RK_EDEVICE) {
+        rk_err_clear();
+        add(d, "-10101042",
+            "re-insert it in another USB port; if it is still not seen, the key or its driver "
+            "is damaged (damaged-key replacement)",
+            "the key is not found in the system");
+        return 0;
+    }
+    if (rc) return rc;
+    d->present = 1;
+    if (!d->info.initialised)
+        add(d, "", "issue a certificate onto it (new certificate)",
+            "the key is blank (not initialised)");
+    if (d->info.pin_state == RK_TOKEN_PIN_LOCKED)
+        add(d, "-10101019",
+            !strcmp(d->info.unlock, "online") ? "unlock online (self-service) or at the counter"
+            : !strcmp(d->info.unlock, "remote")
+                ? "unlock through remote assistance (hotline)"
+                : "a clerk unlocks it at the counter (ractl key unlock)",
+            "the PIN is locked after too many wrong PINs");
+    else if (d->info.pin_state == RK_TOKEN_PIN_FINAL_TRY)
+        add(d, "-10101019", "check the PIN before signing; never retry blindly",
+            "one wrong PIN more locks the key");
+    if (!d->info.initialised) return 0;
+    if ((rc = rk_token_open(&t, ctx, serial)) == 0) rc = rk_token_objects(&d->objs, &d->n_objs, t);
+    rk_token_close(t);
+    if (rc) return rc;
+    for (int i = 0; i < d->n_objs; i++) {
+        const rk_token_object *o = &d->objs[i];
+        if (o->kind == RK_TOKEN_OBJ_PUBLIC_KEY) d->keypairs++;
+        if (o->kind != RK_TOKEN_OBJ_CERT) continue;
+        d->certs++;
+        if (o->not_after && o->not_after < now)
+            add(d, "-10101039", "come to the counter to renew the certificate",
+                "the certificate %s (serial %s) has expired", o->subject, o->serial_hex);
+        else if (o->not_before > now)
+            add(d, "", "check the computer's clock, or wait until it is valid",
+                "the certificate %s is not valid yet", o->subject);
+    }
+    if (d->certs == 0)
+        add(d, "-10101011",
+            "insert the key and install or activate the driver; if the key holds no "
+            "certificate, it must be issued again",
+            "no certificate is found on the key");
+    return 0;
+}
