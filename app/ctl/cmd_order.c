@@ -346,10 +346,34 @@ static int cmd_reject(rk_ctl *ctl, int argc, char **argv)
 
 static int cmd_cancel(rk_ctl *ctl, int argc, char **argv)
 {
-    return simple(ctl, argc, argv,
-                  "usage: ractl order cancel REF --reason TEXT\n\nCancels an open order "
-                  "(entry role; a paid order needs a supervisor).\n",
-                  "--reason", 1, rk_order_cancel, "cancelled");
+    static const char *const methods[] = {"cash", "wechat", "alipay", "card", "transfer", NULL};
+    const char *ref = NULL, *reason = NULL, *refund = NULL;
+    rk_ledger *l = NULL;
+    rk_actor actor;
+    int code;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl order cancel REF --reason TEXT [--refund METHOD]\n\n"
+               "Cancels an open order (entry role). A paid order is cancelled by a\n"
+               "supervisor, who hands the whole amount paid back and records how with\n"
+               "--refund (cash, wechat, alipay, card, transfer): the refund is recorded\n"
+               "with the cancellation (amount, method, supervisor; audited, sent to HQ,\n"
+               "counted in `ractl report weekly`), and without it the cancel is refused.\n");
+        return 0;
+    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--reason", .kind = RK_OPT_STR, .dest = &reason, .arg = "TEXT"},
+        {.name = "--refund", .kind = RK_OPT_ENUM, .dest = &refund, .values = methods},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl order cancel", .opts = opts, .n_opts = 2, .pos = &ref, .max_pos = 1};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
+    if (!ref || !reason) return rk_ctl_usage(ctl, "ractl order cancel", "give REF and --reason");
+    if ((code = setup(ctl, &l, &actor)) != 0) return code;
+    return done(ctl,
+                refund ? rk_order_cancel_refund(l, &actor, ref, reason, refund)
+                       : rk_order_cancel(l, &actor, ref, reason),
+                ref, refund ? "cancelled and its payment refunded" : "cancelled");
 }
 
 static int cmd_pay(rk_ctl *ctl, int argc, char **argv)
@@ -508,13 +532,15 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
     rk_order *o;
     rk_form form;
     rk_order_doc *docs = NULL;
+    rk_order_rejection rej[16];
     char missing[2048], t[32], m[32];
-    int nd = 0, rc, reveal = 0;
+    int nd = 0, nrej = 0, rc, reveal = 0;
     const char *ref = NULL;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl order show REF [--reveal]\n\n"
-               "Shows an order: state, fees, deadline, clerks, fields, documents, the\n"
+               "Shows an order: state, fees, payment and refund, deadline, clerks, every\n"
+               "rejection with its reason (JSON \"rejections\"), fields, documents, the\n"
                "certificate it acts on and the certificates it produced (serial, usage,\n"
                "status, key; JSON \"acts_on\" and \"certificates\").\n"
                "Personal data is masked; --reveal shows it in clear and is audited.\n");
@@ -534,7 +560,8 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_order_get(l, ref, o)) ||
         (rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) ||
         (rc = rk_order_docs(l, o->id, &docs, &nd)) ||
-        (rc = rk_order_missing(l, o, missing, sizeof missing)))
+        (rc = rk_order_missing(l, o, missing, sizeof missing)) ||
+        (rc = rk_order_rejections(rej, 16, &nrej, l, o->id)))
         goto out;
     if (reveal) {
         rk_audit_entry e = {actor.login,
@@ -570,6 +597,26 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
     rk_json_kstr(&j, "reviewed_by", o->reviewed_by);
     rk_json_kstr(&j, "issued_by", o->issued_by);
     rk_json_kstr(&j, "reject_reason", o->reject_reason);
+    rk_json_key(&j, "rejections");
+    rk_json_arr_begin(&j);
+    for (int i = 0; i < nrej; i++) {
+        rk_json_obj_begin(&j);
+        rk_json_kint(&j, "at", rej[i].at);
+        rk_json_kstr(&j, "reason", rej[i].reason);
+        rk_json_kstr(&j, "by", rej[i].by);
+        rk_json_obj_end(&j);
+    }
+    rk_json_arr_end(&j);
+    rk_json_kstr(&j, "cancel_reason", o->cancel_reason[0] ? o->cancel_reason : NULL);
+    if (o->refund_fen) {
+        rk_json_key(&j, "refund");
+        rk_json_obj_begin(&j);
+        rk_json_kint(&j, "fen", o->refund_fen);
+        rk_json_kstr(&j, "method", o->refund_method);
+        rk_json_kstr(&j, "by", o->refunded_by);
+        rk_json_kint(&j, "at", o->refunded_at);
+        rk_json_obj_end(&j);
+    }
     rk_json_kstr(&j, "missing", missing);
     rk_json_key(&j, "fields");
     rk_json_obj_begin(&j);
@@ -587,7 +634,17 @@ static int cmd_show(rk_ctl *ctl, int argc, char **argv)
         printf("  clerks      entered %s, reviewed %s, issued %s, delivered %s\n",
                o->entered_by[0] ? o->entered_by : "-", o->reviewed_by[0] ? o->reviewed_by : "-",
                o->issued_by[0] ? o->issued_by : "-", o->delivered_by[0] ? o->delivered_by : "-");
+        if (o->refund_fen) {
+            money(m, sizeof m, o->refund_fen);
+            rk_ctl_time(t, sizeof t, o->refunded_at);
+            printf("  refunded    %s yuan by %s, %s, %s\n", m, o->refund_method, o->refunded_by, t);
+        }
         if (o->reject_reason[0]) printf("  rejected    %s\n", o->reject_reason);
+        for (int i = 0; i < nrej; i++) {
+            rk_ctl_time(t, sizeof t, rej[i].at);
+            printf("  %-11s %s  %s (%s)\n", i ? "" : "rejections", t, rej[i].reason,
+                   rej[i].by[0] ? rej[i].by : "-");
+        }
         if (o->cancel_reason[0]) printf("  cancelled   %s\n", o->cancel_reason);
         printf("  fields:\n");
     }

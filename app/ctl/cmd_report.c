@@ -1,7 +1,7 @@
 /*
  * `ractl report weekly`: the Friday summary for the manager — consultations
  * by channel and topic, orders by business type and state, overdue orders,
- * complaints opened and resolved, satisfaction — as text, JSON or the A4
+ * complaints opened and resolved, satisfaction, takings — as text, JSON or the A4
  * weekly report (PDF). Supervisor role.
  */
 #include "ctl.h"
@@ -12,6 +12,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
@@ -30,7 +31,9 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
                "The weekly summary (Monday to Sunday of the week containing the date,\n"
                "default this week): consultations by channel and topic, orders submitted\n"
                "by business type and state, orders open past their deadline, complaints\n"
-               "opened and resolved, satisfaction scores. --pdf writes the A4 report.\n"
+               "opened and resolved, satisfaction scores, and the takings: payments\n"
+               "recorded and refunds handed back, for the week and each day (JSON\n"
+               "\"takings\", in fen). --pdf writes the A4 report.\n"
                "Supervisor role.\n");
         return 0;
     }
@@ -106,6 +109,29 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
         rk_json_kint(&j, "score_sum", w.score_sum);
         rk_json_kstr(&j, "average", avg);
         rk_json_obj_end(&j);
+        rk_json_key(&j, "takings");
+        rk_json_obj_begin(&j);
+        rk_json_kint(&j, "payments", w.takings.payments);
+        rk_json_kint(&j, "paid_fen", w.takings.paid_fen);
+        rk_json_kint(&j, "refunds", w.takings.refunds);
+        rk_json_kint(&j, "refunded_fen", w.takings.refunded_fen);
+        rk_json_kint(&j, "net_fen", w.takings.paid_fen - w.takings.refunded_fen);
+        rk_json_key(&j, "days");
+        rk_json_arr_begin(&j);
+        for (int i = 0; i < 7; i++) {
+            char d[32];
+            rk_ctl_time(d, sizeof d, w.start + (int64_t)i * 86400);
+            d[10] = '\0';
+            rk_json_obj_begin(&j);
+            rk_json_kstr(&j, "date", d);
+            rk_json_kint(&j, "payments", w.days[i].payments);
+            rk_json_kint(&j, "paid_fen", w.days[i].paid_fen);
+            rk_json_kint(&j, "refunds", w.days[i].refunds);
+            rk_json_kint(&j, "refunded_fen", w.days[i].refunded_fen);
+            rk_json_obj_end(&j);
+        }
+        rk_json_arr_end(&j);
+        rk_json_obj_end(&j);
         if (pdf) rk_json_kstr(&j, "pdf", pdf);
         rk_json_obj_end(&j);
         return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
@@ -123,6 +149,24 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
     printf("complaints     opened %d, resolved %d, overdue %d\n", w.complaints_opened,
            w.complaints_resolved, w.complaints_overdue);
     printf("satisfaction   %d surveys, average %s\n", w.surveys, avg);
+    printf("takings        %d payment%s %lld.%02lld, %d refund%s %lld.%02lld, net %s%lld.%02lld "
+           "yuan\n",
+           w.takings.payments, w.takings.payments == 1 ? "" : "s",
+           (long long)(w.takings.paid_fen / 100), (long long)(w.takings.paid_fen % 100),
+           w.takings.refunds, w.takings.refunds == 1 ? "" : "s",
+           (long long)(w.takings.refunded_fen / 100), (long long)(w.takings.refunded_fen % 100),
+           w.takings.paid_fen < w.takings.refunded_fen ? "-" : "",
+           (long long)(llabs(w.takings.paid_fen - w.takings.refunded_fen) / 100),
+           (long long)(llabs(w.takings.paid_fen - w.takings.refunded_fen) % 100));
+    for (int i = 0; i < 7; i++) {
+        const rk_takings *t = &w.days[i];
+        if (!t->payments && !t->refunds) continue;
+        char d[32];
+        rk_ctl_time(d, sizeof d, w.start + (int64_t)i * 86400);
+        printf("  %.10s     paid %lld.%02lld (%d), refunded %lld.%02lld (%d)\n", d,
+               (long long)(t->paid_fen / 100), (long long)(t->paid_fen % 100), t->payments,
+               (long long)(t->refunded_fen / 100), (long long)(t->refunded_fen % 100), t->refunds);
+    }
     if (pdf) rk_ctl_info(ctl, "A4 report written to %s", pdf);
     return 0;
 }

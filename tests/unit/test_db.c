@@ -128,6 +128,32 @@ static void test_ref_counter(void)
     rk_db_close(db);
 }
 
+/* Migration 9 takes each order's rejections over from the audit log. */
+static void test_rejection_history(void)
+{
+    rk_db *db = open_new("rejections.db");
+    CHECK_INT(rk_db_migrate(db, 8, NULL, NULL), 0);
+    CHECK_INT(rk_db_exec(db,
+                         "INSERT INTO clerk(id, login, name, roles, password, created_at) "
+                         "VALUES (7, 'ray', 'Ray', 2, 'x', 1);"
+                         "INSERT INTO orders(id, uuid, ref, business, subscriber, cert_kind, "
+                         "state, fields, created_at, updated_at) VALUES (3, 'u1', "
+                         "'260301-0001', 'new', 'individual', 'individual', 'submitted', x'', "
+                         "1, 1);"
+                         "INSERT INTO audit(at, actor, role, action, order_id, detail, "
+                         "prev_hash, hash) VALUES "
+                         "(10, 'ray', 'review', 'order.rejected', 'u1', '复印件不清晰', '', ''), "
+                         "(20, 'lily', 'entry', 'order.submitted', 'u1', NULL, '', ''), "
+                         "(30, 'ray', 'review', 'order.rejected', 'u1', '缺少反面', '', '')"),
+              0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    CHECK_INT(count(db, "SELECT count(*) FROM order_rejection WHERE order_id = 3 AND clerk_id = 7"),
+              2);
+    CHECK_INT(count(db, "SELECT at FROM order_rejection WHERE reason = '缺少反面'"), 30);
+    CHECK_INT(count(db, "SELECT refund_fen FROM orders WHERE id = 3"), 0);
+    rk_db_close(db);
+}
+
 static void test_outbox(void)
 {
     rk_db *db = open_new("outbox.db");
@@ -296,6 +322,7 @@ int main(void)
     test_open();
     test_migrations();
     test_ref_counter();
+    test_rejection_history();
     test_outbox();
     test_two_connections();
     test_meta();

@@ -11,6 +11,7 @@
 #include "domain/authcode.h"
 #include "domain/certstatus.h"
 #include "domain/order.h"
+#include "domain/service.h"
 #include "print/orderprint.h"
 
 static rk_actor lily, ray, rex;
@@ -300,10 +301,53 @@ static void test_refusals(void)
     CHECK_INT(rk_order_pay(l, &lily, ref, "bitcoin", o.fee_total), RK_EINVAL);
     CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
     CHECK_INT(rk_order_issue(l, &lily, ref, NULL), RK_EINVAL); /* needs its certificate */
-    /* a paid order is cancelled only by a supervisor */
+    /* a paid order is cancelled only by a supervisor, who records the
+     * refund in the same step */
     CHECK_INT(rk_order_cancel(l, &lily, ref, "changed mind"), RK_EPERM);
-    CHECK_INT(rk_order_cancel(l, &boss, ref, "changed mind, refunded"), 0);
+    CHECK_INT(rk_order_cancel_refund(l, &lily, ref, "changed mind", "cash"), RK_EPERM);
+    CHECK_INT(rk_order_cancel(l, &boss, ref, "changed mind"), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "--refund") != NULL);
+    CHECK_STR(state_of(ref), "paid");
+    CHECK_INT(rk_order_cancel_refund(l, &boss, ref, "changed mind", "bitcoin"), RK_EINVAL);
+    CHECK_INT(rk_order_cancel_refund(l, &boss, ref, "changed mind, refunded", "cash"), 0);
     CHECK_STR(state_of(ref), "cancelled");
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(o.refund_fen, o.paid_fen);
+    CHECK(o.refund_fen > 0);
+    CHECK_STR(o.refund_method, "cash");
+    CHECK_STR(o.refunded_by, "boss");
+    CHECK_INT(o.refunded_at, now);
+    {
+        char sql[400];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM outbox WHERE kind = 'order.cancelled' AND entity_id = '%s' "
+                 "AND json_extract(payload, '$.refund_fen') = %lld AND "
+                 "json_extract(payload, '$.refund_method') = 'cash'",
+                 o.uuid, (long long)o.paid_fen);
+        CHECK_INT(count(sql), 1);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM audit WHERE action = 'order.cancelled' AND actor = 'boss' "
+                 "AND order_id = '%s' AND detail = 'changed mind, refunded; refunded %lld fen by "
+                 "cash'",
+                 o.uuid, (long long)o.paid_fen);
+        CHECK_INT(count(sql), 1);
+    }
+    /* the week's takings see the payment and its refund, on their day
+     * (2026-03-03 is the Tuesday of its week) */
+    {
+        rk_weekly w;
+        CHECK_INT(rk_service_weekly(l, now, &w), 0);
+        CHECK_INT(w.takings.refunds, 1);
+        CHECK_INT(w.takings.refunded_fen, o.paid_fen);
+        CHECK(w.takings.payments >= 1 && w.takings.paid_fen >= o.paid_fen);
+        CHECK_INT(w.days[1].refunds, 1);
+        CHECK_INT(w.days[1].refunded_fen, o.paid_fen);
+        CHECK_INT(w.days[0].refunds + w.days[2].refunds, 0);
+    }
+    /* nothing to refund on an unpaid order */
+    CHECK_INT(make(ref2, &lily, "individual", "new", NULL, 0), 0);
+    CHECK_INT(rk_order_cancel_refund(l, &boss, ref2, "mistake", "cash"), RK_ESTATE);
+    CHECK_INT(rk_order_cancel(l, &lily, ref2, "mistake"), 0);
 
     /* missing document and missing field */
     fill(&s, "organisation", "new", NULL);
@@ -370,6 +414,21 @@ static void test_refusals(void)
     CHECK_STR(o.reject_reason, "复印件不清晰");
     CHECK_INT(rk_order_submit(l, &lily, ref), 0);
     CHECK_STR(state_of(ref), "submitted");
+    /* ... and its reasons are kept, every one, in order */
+    CHECK_INT(rk_order_reject(l, &ray, ref, "缺少身份证反面"), 0);
+    CHECK_INT(rk_order_submit(l, &lily, ref), 0);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_STR(o.reject_reason, "");
+    {
+        rk_order_rejection rj[4];
+        int nr = -1;
+        CHECK_INT(rk_order_rejections(rj, 4, &nr, l, o.id), 0);
+        CHECK_INT(nr, 2);
+        CHECK_STR(rj[0].reason, "复印件不清晰");
+        CHECK_STR(rj[0].by, "ray");
+        CHECK_STR(rj[1].reason, "缺少身份证反面");
+        CHECK(rj[0].at <= rj[1].at && rj[1].at == now);
+    }
     CHECK_INT(rk_order_get(l, "nonexistent", &o), RK_ENOTFOUND);
 }
 

@@ -283,6 +283,28 @@ static const char *const migrations[] = {
     "  last INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO order_ref(day, last) SELECT substr(ref, 1, 6), "
     "  max(CAST(substr(ref, 8) AS INTEGER)) FROM orders GROUP BY substr(ref, 1, 6);",
+
+    /* 9: the refund of a paid order that is cancelled (the whole amount
+     * paid, how it went back, who handed it back, when), and every
+     * rejection of an order with its reason (a resubmission clears
+     * reject_reason, the history stays), taken over from the audit log. */
+    "ALTER TABLE orders ADD COLUMN refund_fen INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN refund_method TEXT;"
+    "ALTER TABLE orders ADD COLUMN refunded_by INTEGER REFERENCES clerk(id);"
+    "ALTER TABLE orders ADD COLUMN refunded_at INTEGER;"
+    "CREATE INDEX orders_refunded ON orders(refunded_at) WHERE refunded_at IS NOT NULL;"
+    "CREATE INDEX orders_paid ON orders(paid_at) WHERE paid_at IS NOT NULL;"
+    "CREATE TABLE order_rejection ("
+    "  id       INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id),"
+    "  at       INTEGER NOT NULL,"
+    "  reason   TEXT NOT NULL,"
+    "  clerk_id INTEGER REFERENCES clerk(id));"
+    "CREATE INDEX order_rejection_order ON order_rejection(order_id, id);"
+    "INSERT INTO order_rejection(order_id, at, reason, clerk_id) "
+    "  SELECT o.id, a.at, coalesce(a.detail, ''), (SELECT id FROM clerk WHERE login = a.actor) "
+    "  FROM audit a JOIN orders o ON o.uuid = a.order_id "
+    "  WHERE a.action = 'order.rejected' ORDER BY a.seq;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

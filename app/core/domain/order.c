@@ -163,7 +163,9 @@ static int unseal_fields(rk_ledger *l, rk_order *o, const void *blob, int len)
     "(SELECT login FROM clerk WHERE id = o.issued_by), "                                           \
     "(SELECT login FROM clerk WHERE id = o.delivered_by), "                                        \
     "o.created_at, o.submitted_at, o.decided_at, o.paid_at, o.issued_at, o.delivered_at, "         \
-    "o.archived_at, o.closed_at, o.due_at, o.fields, o.created_by, o.entered_by "                  \
+    "o.archived_at, o.closed_at, o.due_at, o.fields, o.created_by, o.entered_by, "                 \
+    "o.refund_fen, coalesce(o.refund_method, ''), "                                                \
+    "(SELECT login FROM clerk WHERE id = o.refunded_by), coalesce(o.refunded_at, 0) "              \
     "FROM orders o "
 
 /* Clerk ids of creator and submitter, kept beside the loaded order. */
@@ -215,6 +217,10 @@ static int load(rk_ledger *l, const char *ref, rk_order *o, order_ids *ids)
         ids->created_by = sqlite3_column_int64(st, 31);
         ids->entered_by = sqlite3_column_int64(st, 32);
     }
+    o->refund_fen = sqlite3_column_int64(st, 33);
+    rk_db_text(o->refund_method, sizeof o->refund_method, st, 34);
+    rk_db_text(o->refunded_by, sizeof o->refunded_by, st, 35);
+    o->refunded_at = sqlite3_column_int64(st, 36);
     rk_db_release(l->db, st);
     return rc;
 }
@@ -240,6 +246,10 @@ static int order_json(rk_buf *b, rk_ledger *l, const rk_order *o)
     rk_json_kstr(&j, "state", o->state);
     rk_json_kint(&j, "fee_total", o->fee_total);
     rk_json_kint(&j, "paid_fen", o->paid_fen);
+    if (o->refund_fen) {
+        rk_json_kint(&j, "refund_fen", o->refund_fen);
+        rk_json_kstr(&j, "refund_method", o->refund_method);
+    }
     if (o->due_at) rk_json_kint(&j, "due_at", o->due_at);
     rk_json_obj_end(&j);
     return rk_json_finish(&j);
@@ -559,7 +569,7 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
             goto out;
         }
     if (ref)
-        snprintf(o->ref, sizeof o->ref, "%s", ref);
+        rk_utf8_copy(o->ref, sizeof o->ref, ref);
     else if ((rc = take_refs(l, 1, &o->ref)) != 0)
         goto out;
     if ((rc = rk_uuid_v4(o->uuid)) != 0 || (own_tx && (rc = rk_db_begin(l->db)) != 0)) goto out;
@@ -1071,10 +1081,23 @@ static int reject_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const or
     if (!in_state(o, from, 2)) return refuse_state(o, "rejected");
     if ((rc = check_duty(by, o, ids)) != 0) return rc;
     rk_utf8_copy(before, sizeof before, o->state);
+    sqlite3_stmt *st;
     if ((rc = update_col_text(l, o->id, "reject_reason", reason)) != 0 ||
         (rc = set_state(l, o, "rejected", "decided_at", "reviewed_by", by)) != 0 ||
-        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0)
+        (rc = update_col_int(l, o->id, "closed_at", rk_clock_now(), 0)) != 0 ||
+        (rc = rk_db_cached(l->db, &st,
+                           "INSERT INTO order_rejection(order_id, at, reason, clerk_id) "
+                           "VALUES (?, ?, ?, ?)")) != 0)
         return rc;
+    sqlite3_bind_int64(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, rk_clock_now());
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    if (by->clerk_id)
+        sqlite3_bind_int64(st, 4, by->clerk_id);
+    else
+        sqlite3_bind_null(st, 4);
+    if ((rc = rk_db_step_done(l->db, st, "cannot record the rejection")) != 0) return rc;
+    rk_utf8_copy(o->reject_reason, sizeof o->reject_reason, reason);
     return record(l, by, "review", "order.rejected", before, o, reason);
 }
 
@@ -1116,13 +1139,19 @@ static int pay_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char 
     return record(l, by, "entry", "order.paid", "approved", o, detail);
 }
 
-int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *method, int64_t fen)
+/* 1 if method is one money is paid or refunded by. */
+static int pay_method_known(const char *method)
 {
     static const char *const methods[] = {"cash", "wechat", "alipay", "card", "transfer"};
-    int ok = 0;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        ok |= method && !strcmp(method, methods[i]);
-    if (!ok) return rk_err_set(RK_EINVAL, "payment method: cash, wechat, alipay, card or transfer");
+    for (size_t i = 0; method && i < sizeof methods / sizeof methods[0]; i++)
+        if (!strcmp(method, methods[i])) return 1;
+    return 0;
+}
+
+int rk_order_pay(rk_ledger *l, const rk_actor *by, const char *ref, const char *method, int64_t fen)
+{
+    if (!pay_method_known(method))
+        return rk_err_set(RK_EINVAL, "payment method: cash, wechat, alipay, card or transfer");
     int rc = require(by, RK_ROLE_ENTRY);
     if (rc) return rc;
     TRANSITION(l, ref, o, ids, pay_locked(l, by, o, method, fen));
@@ -1390,33 +1419,104 @@ int rk_order_redispatch(rk_ledger *l, const rk_actor *by, const char *ref, const
     TRANSITION(l, ref, o, ids, redispatch_locked(l, by, o, delivery, address));
 }
 
-static int cancel_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *reason)
+static int cancel_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char *reason,
+                         const char *refund_method)
 {
     static const char *const open[] = {"draft",    "submitted", "authority",
                                        "approved", "rejected",  "paid"};
-    char before[16];
+    char before[16], detail[RK_ORDER_VALUE_MAX + 128];
     int rc;
 
     if (!in_state(o, open, 6)) return refuse_state(o, "cancelled");
-    if (!strcmp(o->state, "paid") && !(by->roles & RK_ROLE_SUPERVISOR))
+    int paid = !strcmp(o->state, "paid");
+    if (paid && !(by->roles & RK_ROLE_SUPERVISOR))
         return rk_err_set(
             RK_EPERM, "order %s is paid: a supervisor cancels it and arranges the refund", o->ref);
+    if (paid && !refund_method)
+        return rk_err_set(RK_ESTATE,
+                          "order %s is paid %lld.%02lld yuan (%s): cancelling it refunds the "
+                          "payment; give how the money goes back (--refund cash, wechat, "
+                          "alipay, card or transfer)",
+                          o->ref, (long long)(o->paid_fen / 100), (long long)(o->paid_fen % 100),
+                          o->pay_method);
+    if (!paid && refund_method)
+        return rk_err_set(RK_ESTATE, "order %s is %s, not paid: there is nothing to refund", o->ref,
+                          rk_state_label(o->state, 0));
     rk_utf8_copy(before, sizeof before, o->state);
+    rk_utf8_copy(detail, sizeof detail, reason);
+    if (paid) {
+        sqlite3_stmt *st;
+        int64_t now = rk_clock_now();
+        if ((rc = rk_db_cached(l->db, &st,
+                               "UPDATE orders SET refund_fen = paid_fen, refund_method = ?, "
+                               "refunded_by = ?, refunded_at = ? WHERE id = ?")) != 0)
+            return rc;
+        sqlite3_bind_text(st, 1, refund_method, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, by->clerk_id);
+        sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int64(st, 4, o->id);
+        if ((rc = rk_db_step_done(l->db, st, "cannot record the refund")) != 0) return rc;
+        o->refund_fen = o->paid_fen;
+        rk_utf8_copy(o->refund_method, sizeof o->refund_method, refund_method);
+        rk_utf8_copy(o->refunded_by, sizeof o->refunded_by, by->login);
+        o->refunded_at = now;
+        size_t d = strlen(detail);
+        snprintf(detail + d, sizeof detail - d, "; refunded %lld fen by %s",
+                 (long long)o->refund_fen, refund_method);
+    }
     if ((rc = update_col_text(l, o->id, "cancel_reason", reason)) != 0 ||
         (rc = set_state(l, o, "cancelled", "closed_at", NULL, by)) != 0)
         return rc;
     return record(l, by, (by->roles & RK_ROLE_SUPERVISOR) ? "supervisor" : "entry",
-                  "order.cancelled", before, o, reason);
+                  "order.cancelled", before, o, detail);
 }
 
-int rk_order_cancel(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason)
+static int cancel(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason,
+                  const char *refund_method)
 {
     if (!(by->roles & (RK_ROLE_ENTRY | RK_ROLE_SUPERVISOR)))
         return rk_err_set(RK_EPERM, "%s holds neither the entry nor the supervisor role",
                           by->login);
     if (!reason || !*reason)
         return rk_err_set(RK_EINVAL, "give the reason for cancelling (--reason)");
-    TRANSITION(l, ref, o, ids, cancel_locked(l, by, o, reason));
+    if (refund_method && !pay_method_known(refund_method))
+        return rk_err_set(RK_EINVAL, "refund method: cash, wechat, alipay, card or transfer");
+    TRANSITION(l, ref, o, ids, cancel_locked(l, by, o, reason, refund_method));
+}
+
+int rk_order_cancel(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason)
+{
+    return cancel(l, by, ref, reason, NULL);
+}
+
+int rk_order_cancel_refund(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason,
+                           const char *method)
+{
+    if (!method) return rk_err_set(RK_EINVAL, "give how the money goes back (--refund METHOD)");
+    return cancel(l, by, ref, reason, method);
+}
+
+int rk_order_rejections(rk_order_rejection *out, int max, int *n, rk_ledger *l, int64_t order_id)
+{
+    sqlite3_stmt *st;
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT r.at, r.reason, coalesce(c.login, '') FROM order_rejection r "
+                          "LEFT JOIN clerk c ON c.id = r.clerk_id WHERE r.order_id = ? "
+                          "ORDER BY r.id");
+    int s;
+    *n = 0;
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, order_id);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n >= max) continue;
+        rk_order_rejection *r = &out[(*n)++];
+        r->at = sqlite3_column_int64(st, 0);
+        rk_db_text(r->reason, sizeof r->reason, st, 1);
+        rk_db_text(r->by, sizeof r->by, st, 2);
+    }
+    if (s != SQLITE_DONE) rc = rk_db_fail(l->db, "cannot read the order's rejections");
+    rk_db_release(l->db, st);
+    return rc;
 }
 
 /* --- lists -------------------------------------------------------------- */

@@ -54,8 +54,12 @@ typedef struct rk_order {
     int64_t fee_total;    /* fen */
     int64_t paid_fen;
     char pay_method[16];
-    char reject_reason[RK_ORDER_VALUE_MAX];
+    char reject_reason[RK_ORDER_VALUE_MAX]; /* the current rejection; rk_order_rejections: all */
     char cancel_reason[RK_ORDER_VALUE_MAX];
+    int64_t refund_fen; /* a cancelled paid order's refund: the amount paid */
+    char refund_method[16];
+    char refunded_by[33];
+    int64_t refunded_at;
     char created_by[33], entered_by[33], reviewed_by[33], issued_by[33], delivered_by[33];
     int64_t created_at, submitted_at, decided_at, paid_at, issued_at, delivered_at, archived_at,
         closed_at, due_at;
@@ -206,7 +210,32 @@ int rk_order_deliver(rk_ledger *l, const rk_actor *by, const char *ref, const ch
  * yet delivered (free). */
 int rk_order_redispatch(rk_ledger *l, const rk_actor *by, const char *ref, const char *delivery,
                         const char *address);
+/* Cancels an open order (entry or supervisor role) with the reason. A
+ * paid order only through rk_order_cancel_refund: RK_EPERM unless by is a
+ * supervisor, else RK_ESTATE saying that its refund must be recorded. */
 int rk_order_cancel(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason);
+
+/* Cancels a paid order and records its refund in the same transaction:
+ * the whole amount paid goes back by method (cash, wechat, alipay, card,
+ * transfer), handed back by the supervisor by (RK_EPERM otherwise); the
+ * audit entry and the order.cancelled event carry the amount and method,
+ * and the weekly takings count it (service.h). RK_ESTATE for an order
+ * that is not paid (nothing to refund: rk_order_cancel). */
+int rk_order_cancel_refund(rk_ledger *l, const rk_actor *by, const char *ref, const char *reason,
+                           const char *method);
+
+/* One rejection of an order: when, why (the reason the subscriber was
+ * given), by whom. */
+typedef struct rk_order_rejection {
+    int64_t at;
+    char reason[RK_ORDER_VALUE_MAX];
+    char by[33];
+} rk_order_rejection;
+
+/* Every rejection of order_id, oldest first: up to max into out, their
+ * number in *n (a resubmission clears the order's reject_reason, never
+ * this history). */
+int rk_order_rejections(rk_order_rejection *out, int max, int *n, rk_ledger *l, int64_t order_id);
 
 /* Inside an open transaction: the system starts the revocation of a
  * certificate (a hold that outlived it), copying the subscriber's details

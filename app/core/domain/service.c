@@ -515,6 +515,35 @@ static void on_clerk(sqlite3_stmt *st, rk_weekly *w)
     t->extra = sqlite3_column_int(st, 2);
 }
 
+/* A day's payments (refunds: into refunds) from (day, count, fen). */
+static void on_money(sqlite3_stmt *st, rk_weekly *w, int refunds)
+{
+    int d = sqlite3_column_int(st, 0), n = sqlite3_column_int(st, 1);
+    int64_t fen = sqlite3_column_int64(st, 2);
+    if (d < 0 || d > 6) return;
+    if (refunds) {
+        w->days[d].refunds += n;
+        w->days[d].refunded_fen += fen;
+        w->takings.refunds += n;
+        w->takings.refunded_fen += fen;
+    } else {
+        w->days[d].payments += n;
+        w->days[d].paid_fen += fen;
+        w->takings.payments += n;
+        w->takings.paid_fen += fen;
+    }
+}
+
+static void on_paid(sqlite3_stmt *st, rk_weekly *w)
+{
+    on_money(st, w, 0);
+}
+
+static void on_refunded(sqlite3_stmt *st, rk_weekly *w)
+{
+    on_money(st, w, 1);
+}
+
 int rk_service_weekly(rk_ledger *l, int64_t day, rk_weekly *w)
 {
     int64_t now = rk_clock_now();
@@ -557,7 +586,15 @@ int rk_service_weekly(rk_ledger *l, int64_t day, rk_weekly *w)
                        "JOIN clerk k ON k.id = coalesce(o.delivered_by, o.issued_by, o.entered_by) "
                        "WHERE s.at >= ?1 AND s.at < ?2 AND ?3 = ?3 GROUP BY k.login "
                        "ORDER BY k.login",
-                       w, on_clerk, w)))
+                       w, on_clerk, w)) ||
+        (rc = each_row(l,
+                       "SELECT (paid_at - ?1) / 86400, count(*), sum(paid_fen) FROM orders "
+                       "WHERE paid_at >= ?1 AND paid_at < ?2 AND ?3 = ?3 GROUP BY 1",
+                       w, on_paid, w)) ||
+        (rc = each_row(l,
+                       "SELECT (refunded_at - ?1) / 86400, count(*), sum(refund_fen) FROM orders "
+                       "WHERE refunded_at >= ?1 AND refunded_at < ?2 AND ?3 = ?3 GROUP BY 1",
+                       w, on_refunded, w)))
         return rc;
     return 0;
 }

@@ -117,6 +117,13 @@ typedef struct rk_weekly_count {
     int extra; /* topics: answered; clerks: sum of scores */
 } rk_weekly_count;
 
+/* Money of one day (or a week): payments recorded and refunds handed
+ * back (a cancelled paid order's, order.h), in fen. */
+typedef struct rk_takings {
+    int payments, refunds;
+    int64_t paid_fen, refunded_fen;
+} rk_takings;
+
 typedef struct rk_weekly {
     int64_t start, end; /* [Monday 00:00, next Monday 00:00) */
     int64_t cutoff;     /* min(end, now): the moment "overdue" refers to */
@@ -132,6 +139,8 @@ typedef struct rk_weekly {
     int surveys, score_sum;
     rk_weekly_count clerks[RK_WEEKLY_MAX]; /* per clerk: surveys, sum of scores */
     int n_clerks;
+    rk_takings takings; /* the week's payments and refunds ... */
+    rk_takings days[7]; /* ... and each day's, Monday first */
 } rk_weekly;
 
 /* The week containing t: *start Monday 00:00 local, *end a week later. */

@@ -8,6 +8,7 @@
 #include "util/utf8.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,6 +122,16 @@ void rk_service_weekly_a4(rk_a4_weekly *out, const rk_weekly *w, const char *bra
         "超期未办结 %d", w->complaints_overdue);
     rk_service_average(avg, sizeof avg, w->score_sum, w->surveys);
     ROW("满意度调查", w->surveys, 0, 0, "平均 %s 分", avg);
+    if (r_) r_->count_only = 1;
+    /* Money: how many payments and refunds, the sums in the notes. */
+    const rk_takings *t = &w->takings;
+    int64_t net = t->paid_fen - t->refunded_fen;
+    ROW("收款", t->payments, 0, 0, "合计 %lld.%02lld 元", (long long)(t->paid_fen / 100),
+        (long long)(t->paid_fen % 100));
+    if (r_) r_->count_only = 1;
+    ROW("退款", t->refunds, 0, 0, "合计 %lld.%02lld 元，净收 %s%lld.%02lld 元",
+        (long long)(t->refunded_fen / 100), (long long)(t->refunded_fen % 100), net < 0 ? "-" : "",
+        (long long)(llabs(net) / 100), (long long)(llabs(net) % 100));
     if (r_) r_->count_only = 1;
 #undef ROW
 }
