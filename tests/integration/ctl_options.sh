@@ -5,17 +5,17 @@
 # a quote, a backslash or a newline.
 . "$(dirname "$0")/lib.bash"
 
-# json DESCRIPTION: the reply in $OUT (its last line that opens an object:
+# json DESCRIPTION: the reply in $OUT (its last line that opens an object or array:
 # stdout and stderr reach $OUT through separate pipes, so a message may come
 # after the reply) parses as JSON.
 json() {
-    if printf '%s\n' "$OUT" | grep '^{' | tail -n 1 | python3 -c 'import json, sys; json.load(sys.stdin)' \
+    if printf '%s\n' "$OUT" | grep '^[[{]' | tail -n 1 | python3 -c 'import json, sys; json.load(sys.stdin)' \
         2>/dev/null; then ok; else bad "$1: not JSON: $OUT"; fi
 }
 # jfield EXPR WANT DESCRIPTION: the reply's field (a Python expression on j).
 jfield() {
     local got
-    got=$(printf '%s\n' "$OUT" | grep '^{' | tail -n 1 | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)" 2>&1)
+    got=$(printf '%s\n' "$OUT" | grep '^[[{]' | tail -n 1 | python3 -c "import json, sys; j = json.load(sys.stdin); print($1)" 2>&1)
     if [ "$got" = "$2" ]; then ok; else bad "$3: $1 is '$got', expected '$2'"; fi
 }
 
