@@ -200,35 +200,52 @@ static int cmd_passwd(rk_ctl *ctl, int argc, char **argv)
 
 static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
 {
+    const char *ref = NULL, *serial = NULL;
     char pin[RK_TOKEN_PIN_MAX] = "";
     rk_actor actor;
     rk_token_info info;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
-        printf("usage: ractl key unlock SERIAL\n\n"
-               "Unlocks a key whose PIN is locked or forgotten: logs in as the key's\n"
-               "security officer with the SO PIN derived from the branch secret and\n"
-               "sets a new user PIN (asked for, or one line of standard input). The\n"
-               "key's certificates and key pairs stay. Needs a clerk with the issue\n"
-               "role logged in (`ractl clerk login`); the unlock is audited.\n");
+        printf("usage: ractl key unlock ORDER --key SERIAL\n\n"
+               "Unlocks a key whose PIN is locked or forgotten, from its unlock order:\n"
+               "the order (business unlock) must be approved and paid (or fee-free), its\n"
+               "key_serial must be this key, and the key must be its subscriber's. Logs\n"
+               "in as the key's security officer with the SO PIN derived from the branch\n"
+               "secret and sets a new user PIN (asked for, or one line of standard\n"
+               "input); the key's certificates and key pairs stay. The order is then\n"
+               "complete (issued) and cannot unlock again. Needs a clerk with the issue\n"
+               "role logged in (`ractl clerk login`); the unlock is audited with its\n"
+               "order.\n");
         return 0;
     }
-    if (argc != 2) return rk_ctl_usage(ctl, "ractl key unlock", "give the SERIAL");
-    if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
-    if (!(actor.roles & RK_ROLE_ISSUE))
-        return rk_ctl_fail(ctl, rk_err_set(RK_EPERM,
-                                           "unlocking a key needs the issue role; "
-                                           "%s does not have it",
-                                           actor.login));
-    if ((rc = rk_branch_key_info(ctl->branch, argv[1], &info)) != 0) return rk_ctl_fail(ctl, rc);
+    const rk_ctl_opt opts[] = {
+        {.name = "--key", .kind = RK_OPT_STR, .dest = &serial, .arg = "SERIAL"},
+    };
+    const rk_ctl_args args = {
+        .cmd = "ractl key unlock", .opts = opts, .n_opts = 1, .pos = &ref, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (!ref || !serial)
+        return rk_ctl_usage(ctl, "ractl key unlock", "give the unlock ORDER and --key SERIAL");
+    rk_branch_key_unlock_req req = {.order_ref = ref, .serial = serial, .new_pin = pin};
+    /* The order and the key are checked before a PIN is asked. */
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0 ||
+        (rc = rk_branch_key_unlock_check(ctl->branch, &actor, &req)) != 0 ||
+        (rc = rk_branch_key_info(ctl->branch, serial, &info)) != 0)
+        return rk_ctl_fail(ctl, rc);
     if (info.pin_state != RK_TOKEN_PIN_LOCKED)
         rk_ctl_info(ctl, "note: the key is not locked (%s); setting a new PIN anyway",
                     rk_token_pin_state_name(info.pin_state));
     if ((rc = read_new_pin(pin, sizeof pin, "new PIN: ")) == 0)
-        rc = rk_branch_key_unlock(ctl->branch, &actor, argv[1], pin);
+        rc = rk_branch_key_unlock(ctl->branch, &actor, &req);
     rk_wipe(pin, sizeof pin);
-    return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_done(ctl, "key %s unlocked with a new PIN", argv[1]);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "order", ref);
+    rk_json_kstr(j, "key", serial);
+    rk_json_kstr(j, "state", "issued");
+    rk_ctl_info(ctl, "key %s unlocked with a new PIN; unlock order %s is complete", serial, ref);
+    return rk_ctl_reply_end(ctl);
 }
 
 /* ---- diagnose ------------------------------------------------------------ */
@@ -531,7 +548,7 @@ static const rk_ctl_cmd key_cmds[] = {
     {"list", cmd_list, "the keys inserted now, with their PIN state"},
     {"init", cmd_init, "initialise a blank key: label, SO PIN, first user PIN"},
     {"passwd", cmd_passwd, "change a key's user PIN"},
-    {"unlock", cmd_unlock, "set a new user PIN on a locked key (clerk with the issue role)"},
+    {"unlock", cmd_unlock, "set a new user PIN on a locked key, from its unlock order"},
     {"enrol", cmd_enrol, "produce an order's certificate onto a key (journaled)"},
     {"recover", cmd_recover, "put an escrowed encryption key and its certificate onto a new key"},
     {"diagnose", cmd_diagnose, "check a subscriber's key and say what to fix"},

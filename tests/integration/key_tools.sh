@@ -7,8 +7,9 @@
 # certificate read back by pkcs11-tool must pass `openssl verify`; a
 # signature made through OpenSSL's pkcs11 engine must verify with the
 # certificate. Then: wrong PINs through pkcs11-tool lock the key, ractl
-# refuses the right PIN with a clear message, a clerk unlocks it and the
-# objects survive; diagnose maps expiry and a pulled key to DOMAIN.md codes.
+# refuses the right PIN with a clear message, a clerk unlocks it from its
+# unlock order and the objects survive; diagnose maps expiry and a pulled
+# key to DOMAIN.md codes.
 set -euo pipefail
 
 T=$(mktemp -d)
@@ -98,15 +99,28 @@ grep -q "locked after too many wrong PINs; a clerk can unlock it" <<<"$OUT" || f
 ! pkcs11-tool --module "$M" --token-label "Li Si" --login --pin 12345678 --list-objects \
     >/dev/null 2>&1 || fail "right PIN accepted on a locked key"
 
-# 8. Unlock needs a clerk with the issue role; the objects survive.
+# 8. Unlock needs a clerk with the issue role and the key's approved, paid
+# unlock order (entered and reviewed by two other clerks); the objects survive.
 set +e
-echo 11223344 | "$RACTL" key unlock "$SERIAL" 2>"$T/err.txt"
+echo 11223344 | "$RACTL" key unlock 000000-0000 --key "$SERIAL" 2>"$T/err.txt"
 RC=$?
 set -e
 [ $RC = 5 ] || fail "unlock without a clerk: exit $RC"
 echo 'correct horse battery' | "$RACTL" -q clerk add boss --name Boss --roles supervisor,issue
 echo 'correct horse battery' | "$RACTL" -q clerk login boss
-echo 11223344 | "$RACTL" key unlock "$SERIAL"
+echo 'entry horse battery' | "$RACTL" -q clerk add lily --name Lily --roles entry
+echo 'review horse battery' | "$RACTL" -q clerk add ray --name Ray --roles review
+echo 'entry horse battery' | RAKIOSK_SESSION="$T/s.lily" "$RACTL" -q clerk login lily
+echo 'review horse battery' | RAKIOSK_SESSION="$T/s.ray" "$RACTL" -q clerk login ray
+UREF=$(RAKIOSK_SESSION="$T/s.lily" "$RACTL" -q order new --business unlock --kind individual \
+    --field applicant_name=李四 --field applicant_id=11010519491231002X \
+    --field applicant_mobile=13800138000 --field email=a@example.com \
+    --field invoice_type=ordinary --field delivery=pickup --field key_serial="$SERIAL" \
+    --paper id_card --submit)
+RAKIOSK_SESSION="$T/s.ray" "$RACTL" -q order approve "$UREF" >/dev/null
+UFEE=$("$RACTL" --json order show "$UREF" | json '"%d.%02d" % (d["fee_total"] // 100, d["fee_total"] % 100)')
+RAKIOSK_SESSION="$T/s.lily" "$RACTL" -q order pay "$UREF" --method cash --amount "$UFEE"
+echo 11223344 | "$RACTL" key unlock "$UREF" --key "$SERIAL"
 pkcs11-tool --module "$M" --token-label "Li Si" --login --pin 11223344 --list-objects \
     >"$T/objects2.txt" 2>/dev/null
 [ "$(grep -c "ID:[[:space:]]*$ID" "$T/objects2.txt")" = 3 ] || fail "objects lost by unlock"

@@ -6,6 +6,8 @@
 #include "audit/record.h"
 #include "branch/keys.h"
 #include "ca/subca.h"
+#include "domain/certreg.h"
+#include "domain/order.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int rk_branch_key_list(rk_branch *b, rk_token_info **out, int *n)
 {
@@ -68,28 +71,118 @@ int rk_branch_key_passwd(rk_branch *b, const char *serial, const char *old_pin, 
     return rc;
 }
 
-int rk_branch_key_unlock(rk_branch *b, const rk_actor *by, const char *serial, const char *new_pin)
+static const char *field(const rk_order *o, const char *name)
 {
-    unsigned char secret[RK_BRANCH_SECRET_LEN];
-    rk_token_ctx *ctx;
-    rk_token *t = NULL;
-    rk_db *db;
-    char detail[96];
+    for (int i = 0; i < o->n_fields; i++)
+        if (!strcmp(o->fields[i].name, name)) return o->fields[i].value;
+    return "";
+}
+
+/* The unlock rules on the order o (loaded here). */
+static int unlock_check(rk_branch *b, const rk_actor *by, const rk_branch_key_unlock_req *req,
+                        rk_ledger **l, rk_order *o)
+{
+    char holder[RK_ORDER_VALUE_MAX];
     int rc;
     if (!(by->roles & RK_ROLE_ISSUE))
         return rk_err_set(RK_EPERM, "unlocking a key needs the issue role; %s does not have it",
                           by->login);
-    if ((rc = rk_branch_db(b, &db)) || (rc = rk_branch_tokens(b, serial, &ctx)) ||
+    if (!req->order_ref || !req->order_ref[0] || !req->serial || !req->serial[0])
+        return rk_err_set(RK_EINVAL, "an unlock needs its order and the key's serial");
+    if ((rc = rk_branch_ledger(b, l)) || (rc = rk_order_get(*l, req->order_ref, o))) return rc;
+    if (strcmp(o->business, "unlock"))
+        return rk_err_set(RK_EINVAL,
+                          "order %s is a %s, not an unlock: a key is unlocked from an "
+                          "unlock order",
+                          o->ref, rk_business_label(o->business, 0));
+    if (!strcmp(o->state, "approved") && o->fee_total > o->paid_fen)
+        return rk_err_set(RK_ESTATE,
+                          "unlock order %s is not paid yet: the unlock needs payment "
+                          "first (`ractl order pay %s`)",
+                          o->ref, o->ref);
+    if (strcmp(o->state, "approved") && strcmp(o->state, "paid"))
+        return rk_err_set(RK_ESTATE,
+                          "unlock order %s is %s: a key is unlocked only from an "
+                          "approved and paid (or fee-free) unlock order",
+                          o->ref, o->state);
+    if (strcasecmp(field(o, "key_serial"), req->serial))
+        return rk_err_set(RK_EPERM, "unlock order %s is for key %s, not for key %s", o->ref,
+                          field(o, "key_serial"), req->serial);
+    /* The key must be the subscriber's own where the records know whose it is. */
+    rc = rk_certreg_key_holder(holder, sizeof holder, *l, req->serial);
+    if (rc == RK_ENOTFOUND) {
+        rk_err_clear();
+        return 0;
+    }
+    if (rc) return rc;
+    if (strcmp(holder, o->subject_name))
+        return rk_err_set(RK_EPERM,
+                          "key %s holds another subscriber's certificates than unlock "
+                          "order %s names: a key is unlocked only for its own subscriber",
+                          req->serial, o->ref);
+    return 0;
+}
+
+int rk_branch_key_unlock_check(rk_branch *b, const rk_actor *by,
+                               const rk_branch_key_unlock_req *req)
+{
+    rk_ledger *l;
+    rk_order *o = calloc(1, sizeof *o);
+    if (!o) return rk_err_oom();
+    int rc = unlock_check(b, by, req, &l, o);
+    free(o);
+    return rc;
+}
+
+typedef struct unlock_record {
+    const rk_actor *by;
+    const rk_order *o;
+    const char *serial;
+} unlock_record;
+
+/* Inside the order's issuing transaction: the unlock's own audit entry. */
+static int record_unlock(rk_ledger *l, void *arg)
+{
+    const unlock_record *u = arg;
+    char detail[160];
+    snprintf(detail, sizeof detail, "key %s unlocked for order %s", u->serial, u->o->ref);
+    rk_record r = {.actor = u->by->login,
+                   .role = "issue",
+                   .action = "key.unlock",
+                   .order_id = u->o->uuid,
+                   .detail = detail};
+    return rk_record_add(l->db, &r);
+}
+
+int rk_branch_key_unlock(rk_branch *b, const rk_actor *by, const rk_branch_key_unlock_req *req)
+{
+    unsigned char secret[RK_BRANCH_SECRET_LEN];
+    rk_token_ctx *ctx;
+    rk_token *t = NULL;
+    rk_ledger *l;
+    int rc;
+    rk_order *o = calloc(1, sizeof *o);
+    if (!o) return rk_err_oom();
+    if ((rc = unlock_check(b, by, req, &l, o)) || (rc = rk_branch_tokens(b, req->serial, &ctx)) ||
         (rc = rk_branch_secret(b, secret, 0)))
-        return rc;
-    if ((rc = rk_token_open(&t, ctx, serial)) == 0)
-        rc = rk_token_unlock(t, secret, sizeof secret, new_pin);
+        goto out;
+    if ((rc = rk_token_open(&t, ctx, req->serial)) == 0)
+        rc = rk_token_unlock(t, secret, sizeof secret, req->new_pin);
     rk_wipe(secret, sizeof secret);
     rk_token_close(t);
-    if (rc) return rc;
-    snprintf(detail, sizeof detail, "key %s", serial);
-    rk_record r = {.actor = by->login, .role = "issue", .action = "key.unlock", .detail = detail};
-    return rk_record_once(db, &r);
+    if (rc) goto out;
+    unlock_record u = {.by = by, .o = o, .serial = req->serial};
+    if ((rc = rk_order_issue_with(l, by, o->ref, NULL, record_unlock, &u)) != 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", rk_err_msg());
+        rc = rk_err_set(rc,
+                        "key %s was unlocked with the new PIN, but order %s could not be "
+                        "completed (%s): unlock it again with the same order",
+                        req->serial, o->ref, why);
+    }
+out:
+    free(o);
+    return rc;
 }
 
 static void add(rk_branch_diagnosis *d, const char *code, const char *fix, const char *fmt, ...)

@@ -5,8 +5,9 @@
  *
  * Each call takes the key's module and token context from the branch
  * (keys.h). PINs are the caller's to read and wipe; none is kept, logged
- * or audited. An unlock needs a clerk with the issue role and is audited
- * (key.unlock). The diagnosis is the one place that knows what a key's
+ * or audited. An unlock needs a clerk with the issue role and an approved,
+ * paid unlock order for that key; it completes the order and is audited
+ * with it (key.unlock). The diagnosis is the one place that knows what a key's
  * state means to the subscriber: each problem comes with the error code a
  * subscriber met (DOMAIN.md: -10101042 key not found, -10101011 no
  * certificate, -10101019 PIN locked, -10101039 expired) and its fix.
@@ -47,10 +48,32 @@ int rk_branch_key_init(rk_branch *b, const rk_branch_key_init_req *req, char *ne
 int rk_branch_key_passwd(rk_branch *b, const char *serial, const char *old_pin,
                          const char *new_pin);
 
-/* Unlocks the key serial as by (issue role, RK_EPERM otherwise) with the
- * SO PIN derived from the branch secret and sets new_pin; the key's
- * objects stay. Audited as key.unlock. */
-int rk_branch_key_unlock(rk_branch *b, const rk_actor *by, const char *serial, const char *new_pin);
+/* An unlock, like every business, runs from its order: an unlock order
+ * (business "unlock") that is approved and paid (or fee-free), whose
+ * key_serial field names this key, and, when the branch's records hold
+ * certificates on the key, for the subscriber they were issued to. */
+typedef struct rk_branch_key_unlock_req {
+    const char *order_ref; /* the unlock order */
+    const char *serial;    /* the locked key */
+    const char *new_pin;   /* the new user PIN (the caller's to wipe) */
+} rk_branch_key_unlock_req;
+
+/* Checks, without touching the key or the ledger, that by may unlock
+ * req->serial for req->order_ref now (req->new_pin is not read): for the
+ * caller to ask the new PIN only then. RK_EPERM (no issue role, the order
+ * is for another key or another subscriber's key), RK_ENOTFOUND (no such
+ * order), RK_EINVAL (not an unlock order), RK_ESTATE (not approved, not
+ * paid, already done). */
+int rk_branch_key_unlock_check(rk_branch *b, const rk_actor *by,
+                               const rk_branch_key_unlock_req *req);
+
+/* Checks as above, unlocks the key with the SO PIN derived from the branch
+ * secret and sets req->new_pin (the key's objects stay), then completes the
+ * order (issued) in one transaction with the audit entry key.unlock naming
+ * the order; the order cannot unlock a second time. If the key was
+ * unlocked but the order could not be completed, the message says so (the
+ * same call again sets the PIN again and completes it). */
+int rk_branch_key_unlock(rk_branch *b, const rk_actor *by, const rk_branch_key_unlock_req *req);
 
 #define RK_BRANCH_FINDINGS_MAX 32
 

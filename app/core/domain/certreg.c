@@ -207,3 +207,24 @@ int rk_certreg_reason_code(const char *name)
         if (!strcasecmp(name, t[i].name)) return t[i].code;
     return -1;
 }
+
+int rk_certreg_key_holder(char *subject, size_t n, rk_ledger *l, const char *key_serial)
+{
+    sqlite3_stmt *st;
+    subject[0] = '\0';
+    int rc = rk_db_cached(l->db, &st,
+                          "SELECT subject_name FROM certificate WHERE key_serial = ? "
+                          "COLLATE NOCASE AND status <> 'revoked' ORDER BY id DESC LIMIT 1");
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key_serial, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rk_db_text(subject, n, st, 0);
+    else
+        rc = s == SQLITE_DONE
+                 ? rk_err_set(RK_ENOTFOUND, "this branch's records hold no certificate on key %s",
+                              key_serial)
+                 : rk_db_fail(l->db, "cannot read the certificates of a key");
+    rk_db_release(l->db, st);
+    return rc;
+}

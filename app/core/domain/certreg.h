@@ -14,6 +14,7 @@
 #ifndef RK_CERTREG_H
 #define RK_CERTREG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "domain/ledger.h"
@@ -79,5 +80,11 @@ int rk_certreg_reason_code(const char *name);
  * c->key_serial (key recovery). RK_ESTATE if it is not a valid certificate
  * of this branch. */
 int rk_certreg_move(rk_ledger *l, const rk_cert_record *c);
+
+/* The subject name of the newest certificate the register records on the
+ * USB key key_serial (any case) that is not revoked: whose key it is, for
+ * work on the key that must be the subscriber's own (an unlock). RK_ENOTFOUND
+ * (with a message) when the register records none on that key. */
+int rk_certreg_key_holder(char *subject, size_t n, rk_ledger *l, const char *key_serial);
 
 #endif
