@@ -654,8 +654,8 @@ out:
 
 static const char *const editable[] = {"draft", "rejected"};
 
-int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *name,
-                 const char *value, const char *warning_reason)
+int rk_order_set_fields(rk_ledger *l, const rk_actor *by, const char *ref, const char *const *names,
+                        const char *const *values, int n, const char *warning_reason)
 {
     rk_order *o = calloc(1, sizeof *o);
     rk_form form;
@@ -664,21 +664,33 @@ int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *
 
     if (!o) return rk_err_oom();
     rk_buf_init(&detail, 4096);
+    if (n < 1) {
+        rc = rk_err_set(RK_EINVAL, "no field to set");
+        goto out;
+    }
     if (by->clerk_id && (rc = require(by, RK_ROLE_ENTRY)) != 0) goto out;
     if ((rc = begin_load(l, ref, o, NULL)) != 0) goto out;
     if (!in_state(o, editable, 2))
         rc = refuse_state(o, "edited (only drafts and rejected orders can)");
-    else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
-             (rc = apply_field(l, &form, o, name, value, warning_reason, &detail)) == 0 &&
-             (rc = write_fields(l, o, &form)) == 0)
-        rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.field_set", o->state, o,
-                    detail.data);
+    else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0) {
+        for (int i = 0; i < n && !rc; i++)
+            rc = apply_field(l, &form, o, names[i], values[i], warning_reason, &detail);
+        if (!rc && (rc = write_fields(l, o, &form)) == 0)
+            rc = record(l, by, by->clerk_id ? "entry" : "self-service", "order.field_set", o->state,
+                        o, detail.data);
+    }
     rc = rk_db_end(l->db, rc);
 out:
     rk_buf_free(&detail);
     rk_wipe(o, sizeof *o);
     free(o);
     return rc;
+}
+
+int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *name,
+                 const char *value, const char *warning_reason)
+{
+    return rk_order_set_fields(l, by, ref, &name, &value, 1, warning_reason);
 }
 
 int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const char *doc_type,

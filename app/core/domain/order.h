@@ -144,6 +144,12 @@ int rk_order_new_batch(rk_ledger *l, const rk_actor *by, const rk_order_spec *sp
 int rk_order_set(rk_ledger *l, const rk_actor *by, const char *ref, const char *name,
                  const char *value, const char *warning_reason);
 
+/* Sets n fields of a draft or rejected order in one transaction: all or
+ * none, one audit entry and event naming every field (personal values
+ * masked). RK_EINVAL naming the first field refused. */
+int rk_order_set_fields(rk_ledger *l, const rk_actor *by, const char *ref, const char *const *names,
+                        const char *const *values, int n, const char *warning_reason);
+
 /* Attaches a document image (checked by content, size limit from conf,
  * decoded; stored by hash, sealed). */
 int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const char *doc_type,
