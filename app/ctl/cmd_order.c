@@ -698,6 +698,35 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     return rk_ctl_print_orders(ctl, rows, n);
 }
 
+static int cmd_find(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *query = NULL;
+    rk_order_row *rows;
+    rk_actor actor;
+    int n = 0, limit = 100, code;
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf("usage: ractl order find NAME|ID-NUMBER|SERIAL|REF [--limit N]\n\n"
+               "Lists the orders of a subscriber, newest first: by the subject's exact\n"
+               "name, the subscriber's ID number (found through the ledger's blind index),\n"
+               "the serial of a certificate the order acts on or produced, or the order's\n"
+               "reference. N: 1 to 1000 (default 100). Needs a clerk's login.\n");
+        return 0;
+    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--limit", .kind = RK_OPT_INT, .dest = &limit, .min = 1, .max = 1000},
+    };
+    if ((code = parse(ctl, "ractl order find", opts, N(opts), &query, 1, &n, argc, argv)) != 0)
+        return code;
+    if (n != 1)
+        return rk_ctl_usage(ctl, "ractl order find",
+                            "give a name, an ID number, a serial or a reference");
+    if ((code = clerk(ctl, &actor)) != 0) return code;
+    int rc = rk_branch_order_find(ctl->branch, &actor, query, limit, &rows, &n);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    return rk_ctl_print_orders(ctl, rows, n);
+}
+
 static const rk_ctl_cmd order_commands[] = {
     {"new", cmd_new, "create an order (draft, or submitted with --submit)"},
     {"set", cmd_set, "set fields of a draft"},
@@ -714,6 +743,7 @@ static const rk_ctl_cmd order_commands[] = {
     {"cancel", cmd_cancel, "cancel an open order (a paid one with its refund)"},
     {"show", cmd_show, "show an order"},
     {"list", cmd_list, "list orders"},
+    {"find", cmd_find, "a subscriber's orders by name, ID number, serial or reference"},
 };
 
 int rk_ctl_cmd_order(rk_ctl *ctl, int argc, char **argv)

@@ -105,6 +105,22 @@ expect 6 "an unknown ID number" -- "$RACTL" query status 110105194912310038
 [ "$(q "SELECT count(*) FROM orders WHERE id_index LIKE '%11010519491231002%' OR fields LIKE '%1949123%'")" = 0 ] \
     && ok || bad "the ID number is stored in clear"
 
+# ---- finding a subscriber's orders by name, ID number, serial or reference
+expect 0 "find by ID number" -- "$RACTL" --json order find 11010519491231002X
+python3 -c 'import json,sys; d = json.loads(sys.argv[1]); assert [r["ref"] for r in d] == [sys.argv[2]], d' \
+    "$OUT" "$REF" && ok || bad "find by ID number: $OUT"
+expect 0 "find by name" -- "$RACTL" order find 王小明
+contains "$REF" "finds the order by name"
+expect 0 "find by reference" -- "$RACTL" order find "$REF"
+contains "$REF" "finds the order by reference"
+expect 0 "find nothing" -- "$RACTL" --json order find 110105194912310038
+[ "$OUT" = "[]" ] && ok || bad "an unknown ID number finds: $OUT"
+expect 2 "find --limit abc" -- "$RACTL" order find x --limit abc
+as nobody
+expect 5 "find without a session" -- "$RACTL" order find 11010519491231002X
+case "$OUT" in *"$REF"*) bad "find without a session names the order" ;; *) ok ;; esac
+as amy
+
 # ---- several fields in one call: all or none
 as lily
 DRAFT=$("$RACTL" -q order new --business new --kind individual "${FIELDS[@]}") || bad "draft"
@@ -138,6 +154,8 @@ SERIAL=$(q "SELECT c.serial FROM certificate c JOIN orders o ON o.id = c.order_i
 expect 0 "status by ID number: in use" -- "$RACTL" --json query status 11010519491231002X
 contains '"in_use"' "the certificate is in use"
 contains "$SERIAL" "by its serial"
+expect 0 "find by serial" -- "$RACTL" order find "$(echo "$SERIAL" | tr A-F a-f)"
+contains "$REF" "finds the order that produced the certificate"
 SUS=$("$RACTL" -q order new --business suspend --kind individual --field "cert_serial=$SERIAL" \
     --field reason=挂失 "${FIELDS[@]}" --paper application_form --paper id_card --submit) || bad "suspend order"
 as ray; "$RACTL" -q order approve "$SUS" || bad "approve suspend"

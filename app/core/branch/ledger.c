@@ -12,10 +12,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"
-#include "util/seal.h"
 #include "util/wipe.h"
 
-#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +453,17 @@ int rk_branch_order_list(rk_branch *b, const rk_actor *by, const rk_branch_list_
     return rk_order_list(l, &f, out, n);
 }
 
+int rk_branch_order_find(rk_branch *b, const rk_actor *by, const char *query, int limit,
+                         rk_order_row **out, int *n)
+{
+    rk_ledger *l;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = need_clerk(by, "finding orders")) || (rc = ledger_of(b, &l))) return rc;
+    return rk_order_find(l, query ? query : "", limit, out, n);
+}
+
 int rk_branch_overdue(rk_branch *b, const rk_actor *by, int limit, rk_order_row **out, int *n)
 {
     rk_ledger *l;
@@ -466,63 +475,50 @@ int rk_branch_overdue(rk_branch *b, const rk_actor *by, int limit, rk_order_row 
     return rk_order_list(l, &f, out, n);
 }
 
-/* Hits for the orders whose ID number has the blind index idx: each
- * certificate they produced, or the order itself while in production. */
-static int by_id_number(rk_ledger *l, const char *idx, rk_status_hit *hits, int max, int *n)
+/* Hits for the orders that answer to q (rk_order_find: the subscriber's
+ * ID number, the order's reference): each certificate they produced, or
+ * the order itself while in production, with the statuses the status
+ * query gives. */
+static int by_order(rk_ledger *l, const char *q, rk_status_hit *hits, int max, int *n)
 {
-    sqlite3_stmt *st;
-    char refs[16][RK_ORDER_REF_MAX], serials[16][64];
-    int nref = 0, nser = 0, rc;
+    rk_order_row *rows;
+    rk_certreg_cert certs[RK_BRANCH_VIEW_CERTS];
+    int nrows, rc;
 
-    rc = rk_db_prepare(l->db, &st,
-                       "SELECT o.ref, coalesce(c.serial, '') FROM orders o "
-                       "LEFT JOIN certificate c ON c.order_id = o.id "
-                       "WHERE o.id_index = ?1 ORDER BY o.id DESC LIMIT 16");
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, idx, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char ref[RK_ORDER_REF_MAX], serial[64];
-        rk_db_text(ref, sizeof ref, st, 0);
-        rk_db_text(serial, sizeof serial, st, 1);
-        if (serial[0])
-            snprintf(serials[nser++], sizeof serials[0], "%s", serial);
-        else
-            snprintf(refs[nref++], sizeof refs[0], "%s", ref);
-    }
-    sqlite3_finalize(st);
-    /* Each serial answers through the status query itself, so the
-     * statuses mean the same whichever way the subscriber asked. */
-    for (int i = 0; i < nser && *n < max; i++) {
-        int got = 0;
-        if ((rc = rk_certstatus_query(l, serials[i], hits + *n, max - *n, &got)) != 0) return rc;
-        *n += got;
-    }
-    for (int i = 0; i < nref && *n < max; i++) {
+    if ((rc = rk_order_find(l, q, 16, &rows, &nrows)) != 0) return rc;
+    for (int i = 0; i < nrows && *n < max && !rc; i++) {
         rk_order *o = calloc(1, sizeof *o);
-        int got = 0;
-        if (!o) return rk_err_oom();
-        rc = rk_order_get(l, refs[i], o);
-        if (!rc && o->subject_name[0])
-            rc = rk_certstatus_query(l, o->subject_name, hits + *n, max - *n, &got);
-        /* Only this order's own answer (the subject may have others). */
-        for (int k = 0; !rc && k < got; k++)
-            if (!strcmp(hits[*n + k].order_ref, o->ref) && !hits[*n + k].serial[0]) {
-                if (k) hits[*n] = hits[*n + k];
-                (*n)++;
-                break;
-            }
+        int nc = 0, got = 0;
+        if (!o) {
+            rc = rk_err_oom();
+            break;
+        }
+        if ((rc = rk_order_get(l, rows[i].ref, o)) == 0)
+            rc = rk_certreg_of_order(certs, RK_BRANCH_VIEW_CERTS, &nc, l, o->id);
+        for (int k = 0; !rc && k < nc && *n < max; k++) {
+            rc = rk_certstatus_query(l, certs[k].serial, hits + *n, max - *n, &got);
+            *n += rc ? 0 : got;
+        }
+        /* Nothing produced yet: the order's own answer, if it has one. */
+        if (!rc && !nc && o->subject_name[0] &&
+            (rc = rk_certstatus_query(l, o->subject_name, hits + *n, max - *n, &got)) == 0)
+            for (int k = 0; k < got; k++)
+                if (!strcmp(hits[*n + k].order_ref, o->ref) && !hits[*n + k].serial[0]) {
+                    if (k) hits[*n] = hits[*n + k];
+                    (*n)++;
+                    break;
+                }
         rk_wipe(o, sizeof *o);
         free(o);
-        if (rc) return rc;
     }
-    return 0;
+    free(rows);
+    return rc;
 }
 
 int rk_branch_status_query(rk_branch *b, const rk_actor *by, const rk_branch_status_req *req,
                            rk_status_hit *hits, int max, int *n)
 {
     rk_ledger *l;
-    char q[RK_ORDER_VALUE_MAX], idx[65];
     int rc;
 
     *n = 0;
@@ -531,22 +527,7 @@ int rk_branch_status_query(rk_branch *b, const rk_actor *by, const rk_branch_sta
     if ((!req->public_view && (rc = need_clerk(by, "the status query"))) || (rc = ledger_of(b, &l)))
         return rc;
     if ((rc = rk_certstatus_query(l, req->query, hits, max, n)) != 0) return rc;
-    if (*n == 0) {
-        /* An ID number: the blind index of its usual form (X upper case). */
-        size_t len = strlen(req->query);
-        if (len >= sizeof q) len = sizeof q - 1;
-        for (size_t i = 0; i < len; i++)
-            q[i] = (char)toupper((unsigned char)req->query[i]);
-        q[len] = '\0';
-        if ((rc = rk_seal_index(idx, l->key, "id", q)) != 0 ||
-            (rc = by_id_number(l, idx, hits, max, n)) != 0)
-            return rc;
-        if (*n == 0 && strcmp(q, req->query) &&
-            ((rc = rk_seal_index(idx, l->key, "id", req->query)) != 0 ||
-             (rc = by_id_number(l, idx, hits, max, n)) != 0))
-            return rc;
-        rk_wipe(q, sizeof q);
-    }
+    if (*n == 0 && (rc = by_order(l, req->query, hits, max, n)) != 0) return rc;
     if (req->public_view && !(by && by->clerk_id > 0))
         for (int i = 0; i < *n; i++) {
             char masked[RK_ORDER_VALUE_MAX];

@@ -249,13 +249,21 @@ typedef struct rk_branch_list_req {
 int rk_branch_order_list(rk_branch *b, const rk_actor *by, const rk_branch_list_req *req,
                          rk_order_row **out, int *n);
 
+/* The orders that answer to query, newest first (limit 0: 100): an
+ * order's reference or UUID, the subject's exact name, the subscriber's ID
+ * number (the blind index) or the serial of a certificate the order acts
+ * on or produced (domain/order.h: rk_order_find). */
+int rk_branch_order_find(rk_branch *b, const rk_actor *by, const char *query, int limit,
+                         rk_order_row **out, int *n);
+
 /* Open orders past their deadline, the most overdue first (limit 0:
  * 1000). */
 int rk_branch_overdue(rk_branch *b, const rk_actor *by, int limit, rk_order_row **out, int *n);
 
 /* The certificate status query (证书状态查询): by certificate serial,
- * exact subject name, or the ID number of the subscriber (looked up by the
- * ledger's blind index, never stored in clear). With public_view anyone
+ * exact subject name, or else the ID number of the subscriber (looked up
+ * by the ledger's blind index, never stored in clear) or an order's
+ * reference. With public_view anyone
  * may ask (the kiosk's self-service, a relying party) and the subject
  * names come masked; else by must be a clerk. Up to max hits, *n of them
  * (0: nothing known). */

@@ -22,6 +22,7 @@
 #include "util/wipe.h"
 #include "util/utf8.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1533,6 +1534,25 @@ int rk_order_rejections(rk_order_rejection *out, int max, int *n, rk_ledger *l, 
 
 /* --- lists -------------------------------------------------------------- */
 
+#define ROW_COLUMNS                                                                                \
+    "ref, uuid, business, subscriber, state, subject_name, fee_total, coalesce(submitted_at, 0), " \
+    "coalesce(due_at, 0), created_at, id"
+
+/* One row of ROW_COLUMNS. */
+static void read_row(rk_order_row *r, sqlite3_stmt *st)
+{
+    rk_db_text(r->ref, sizeof r->ref, st, 0);
+    rk_db_text(r->uuid, sizeof r->uuid, st, 1);
+    rk_db_text(r->business, sizeof r->business, st, 2);
+    rk_db_text(r->subscriber, sizeof r->subscriber, st, 3);
+    rk_db_text(r->state, sizeof r->state, st, 4);
+    rk_db_text(r->subject_name, sizeof r->subject_name, st, 5);
+    r->fee_total = sqlite3_column_int64(st, 6);
+    r->submitted_at = sqlite3_column_int64(st, 7);
+    r->due_at = sqlite3_column_int64(st, 8);
+    r->created_at = sqlite3_column_int64(st, 9);
+}
+
 int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, int *n)
 {
     char sql[1024];
@@ -1544,9 +1564,7 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
     *out = NULL;
     *n = 0;
     snprintf(sql, sizeof sql,
-             "SELECT ref, uuid, business, subscriber, state, subject_name, fee_total, "
-             "coalesce(submitted_at, 0), coalesce(due_at, 0), created_at, id FROM orders "
-             "WHERE 1 %s %s %s %s ORDER BY %s LIMIT ?5",
+             "SELECT " ROW_COLUMNS " FROM orders WHERE 1 %s %s %s %s ORDER BY %s LIMIT ?5",
              f->state ? "AND state = ?1" : "", f->business ? "AND business = ?2" : "",
              f->overdue ? "AND closed_at IS NULL AND due_at < ?3" : "",
              f->after_id ? "AND id > ?4" : "",
@@ -1564,21 +1582,58 @@ int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, in
         rk_db_release(l->db, st);
         return rk_err_oom();
     }
-    while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        rk_order_row *r = &rows[count++];
-        rk_db_text(r->ref, sizeof r->ref, st, 0);
-        rk_db_text(r->uuid, sizeof r->uuid, st, 1);
-        rk_db_text(r->business, sizeof r->business, st, 2);
-        rk_db_text(r->subscriber, sizeof r->subscriber, st, 3);
-        rk_db_text(r->state, sizeof r->state, st, 4);
-        rk_db_text(r->subject_name, sizeof r->subject_name, st, 5);
-        r->fee_total = sqlite3_column_int64(st, 6);
-        r->submitted_at = sqlite3_column_int64(st, 7);
-        r->due_at = sqlite3_column_int64(st, 8);
-        r->created_at = sqlite3_column_int64(st, 9);
-    }
+    while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW)
+        read_row(&rows[count++], st);
     rc = count == limit || s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot list orders");
     rk_db_release(l->db, st);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *out = rows;
+    *n = count;
+    return 0;
+}
+
+int rk_order_find(rk_ledger *l, const char *q, int max, rk_order_row **out, int *n)
+{
+    char idx[65], idxu[65], up[RK_ORDER_VALUE_MAX];
+    sqlite3_stmt *st;
+    rk_order_row *rows;
+    int count = 0, rc, s = SQLITE_DONE;
+    size_t len = strlen(q);
+
+    *out = NULL;
+    *n = 0;
+    if (max < 1) max = 100;
+    if (!len || len >= sizeof up)
+        return rk_err_set(RK_EINVAL, "give a name, an ID number, a "
+                                     "serial or a reference");
+    for (size_t i = 0; i <= len; i++)
+        up[i] = (char)toupper((unsigned char)q[i]);
+    /* An ID number as typed and in its usual form (X upper case). */
+    if ((rc = rk_seal_index(idx, l->key, "id", q)) || (rc = rk_seal_index(idxu, l->key, "id", up)))
+        return rc;
+    rc = rk_db_prepare(
+        l->db, &st,
+        "SELECT " ROW_COLUMNS " FROM orders WHERE ref = ?1 OR uuid = lower(?1) "
+        "OR subject_name = ?1 OR id_index IN (?2, ?3) OR upper(cert_serial) = upper(?1) "
+        "OR id IN (SELECT order_id FROM certificate WHERE serial = upper(?1)) "
+        "ORDER BY id DESC LIMIT ?4");
+    rk_wipe(up, sizeof up);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, idx, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, idxu, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, max);
+    if (!(rows = calloc((size_t)max, sizeof *rows))) {
+        sqlite3_finalize(st);
+        return rk_err_oom();
+    }
+    while (count < max && (s = sqlite3_step(st)) == SQLITE_ROW)
+        read_row(&rows[count++], st);
+    rc = count == max || s == SQLITE_DONE ? 0 : rk_db_fail(l->db, "cannot find orders");
+    sqlite3_finalize(st);
     if (rc) {
         free(rows);
         return rc;

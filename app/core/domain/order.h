@@ -257,6 +257,13 @@ int rk_order_get(rk_ledger *l, const char *ref, rk_order *out);
  * state queue, else newest first. */
 int rk_order_list(rk_ledger *l, const rk_order_filter *f, rk_order_row **out, int *n);
 
+/* Orders that answer to q, newest first, at most max (0: 100) into a new
+ * array (free() it): q is an order's reference or UUID, its subject's
+ * exact name, the subscriber's ID number (found through the blind index,
+ * never compared in clear), or the serial of a certificate the order acts
+ * on or produced. */
+int rk_order_find(rk_ledger *l, const char *q, int max, rk_order_row **out, int *n);
+
 /* The documents of an order into a new array (free() it). */
 int rk_order_docs(rk_ledger *l, int64_t order_id, rk_order_doc **out, int *n);
 
