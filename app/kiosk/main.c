@@ -1,86 +1,192 @@
 /*
- * rakiosk: the counter program.
+ * rakiosk: the counter program, full screen and touch first.
  *
- * Until the full-screen kiosk arrives this is a placeholder that brings the
- * branch up exactly as the kiosk will (configuration, data folders,
- * database migrations) and shows the branch's state on the terminal.
- * Under systemd (rakiosk.service) it speaks the unit's contract of
- * util/service.h: READY=1 once up, WATCHDOG=1 from its loop, and the
- * "home-shown" health marker, which the placeholder writes as soon as it has
- * printed the branch state (the real kiosk: once it has drawn its home
- * screen).
+ * main reads the options, opens the kiosk (kiosk.h: the branch through
+ * rk_branch_open, the display, strings, input method, voice and job
+ * runner), and runs its loop until a signal ends it; with --script it
+ * plays an event script (ui/player.h) on the given driver, saving
+ * screenshots into --shots, and exits when the script ends. Under systemd
+ * (rakiosk.service) the loop speaks the unit's contract of util/service.h:
+ * READY=1 once up, WATCHDOG=1 from the loop, and the "home-shown" health
+ * marker once the attract or home screen has been drawn.
+ *
+ * Exit: 0 done; 1 the script failed or (--fit-check) text did not fit;
+ * 2 bad usage; 3 the configuration, database or strings could not be
+ * opened; 4 the display could not be opened.
  */
-#include "conf/conf.h"
-#include "db/db.h"
+#include "kiosk.h"
+
 #include "util/err.h"
-#include "util/service.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static kiosk *the_kiosk;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    stop = 1;
+    if (the_kiosk) kiosk_stop(the_kiosk);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rakiosk [--conf FILE] [--driver NAME] [--size WxH] [--lang zh-CN|en]\n"
+               "               [--large] [--contrast] [--fullscreen] [--script FILE]\n"
+               "               [--shots DIR] [--fit-check] [--idle SECONDS]\n"
+               "               [--countdown SECONDS] [--strings DIR] [--no-ime] [--no-voice]\n"
+               "               [--first-frame]\n\n"
+               "The counter program of a certificate registration branch.\n"
+               "  --conf FILE      branch configuration (default as for ractl)\n"
+               "  --driver NAME    SDL video driver: kmsdrm, x11, wayland, offscreen\n"
+               "                   (default: [display] driver, else $SDL_VIDEODRIVER)\n"
+               "  --size WxH       the picture's size (default: [display], else the display's)\n"
+               "  --lang L         start in zh-CN (default) or en\n"
+               "  --large          start in large type\n"
+               "  --contrast       start in the high-contrast theme\n"
+               "  --fullscreen     a borderless full-screen window (desktop drivers)\n"
+               "  --script FILE    play an event script (ui/player.h), then exit\n"
+               "  --shots DIR      where the script's screenshots go\n"
+               "  --fit-check      report text that does not fit and small touch targets;\n"
+               "                   exit 1 if there were any\n"
+               "  --idle S         seconds without a touch before the countdown\n"
+               "                   (default: [kiosk] idle_seconds)\n"
+               "  --countdown S    the countdown's seconds (default: [kiosk] countdown_seconds)\n"
+               "  --strings DIR    the strings files (default: strings/ beside kiosk.conf)\n"
+               "  --no-ime         no pinyin or stroke input (letters are typed as Latin)\n"
+               "  --no-voice       no voice prompts and tones\n"
+               "  --first-frame    print \"first-frame\" once the first frame is shown\n\n"
+               "Exit: 0 done; 1 the script failed or text did not fit; 2 bad usage;\n"
+               "3 configuration, database or strings unusable; 4 no display.\n");
+}
+
+static int number(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int print_fits(rk_ui *ui)
+{
+    int n = rk_ui_fit_count(ui);
+    for (int i = 0; i < n && i < RK_UI_MAX_FITS; i++) {
+        const rk_ui_fit *f = rk_ui_fit_get(ui, i);
+        printf("FIT [%s%s%s] %s %s: %s: \"%s\" needs %dx%d, box %dx%d\n",
+               rk_ui_lang(ui) ? "en" : "zh-CN", rk_ui_large(ui) ? " large" : "",
+               rk_ui_contrast(ui) ? " contrast" : "", f->screen, f->id, f->why, f->text, f->need_w,
+               f->need_h, f->box_w, f->box_h);
+    }
+    if (n > RK_UI_MAX_FITS) printf("FIT ... and %d more\n", n - RK_UI_MAX_FITS);
+    return n;
 }
 
 int main(int argc, char **argv)
 {
-    const char *conf_path = NULL;
-    int once = 0, rc, version = 0;
-    rk_conf *conf = NULL;
-    rk_db *db = NULL;
+    kiosk_options o = {.idle_s = -1, .countdown_s = -1};
+    const char *script_path = NULL, *shots = NULL;
+    int first_frame = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* a log or journald sees each line at once */
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--conf") && i + 1 < argc) {
-            conf_path = argv[++i];
-        } else if (!strcmp(argv[i], "--once")) {
-            once = 1;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: rakiosk [--conf FILE] [--once]\n\n"
-                   "The counter program of a certificate registration branch.\n"
-                   "  --conf FILE  branch configuration (default as for ractl)\n"
-                   "  --once       show the branch state and exit\n");
-            return 0;
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (!strcmp(a, "--conf") && v) {
+            o.conf_path = v;
+        } else if (!strcmp(a, "--driver") && v) {
+            o.driver = v;
+        } else if (!strcmp(a, "--size") && v) {
+            char x;
+            if (sscanf(v, "%d%c%d", &o.width, &x, &o.height) != 3 || x != 'x' || o.width < 320 ||
+                o.height < 320 || o.width > 8192 || o.height > 8192) {
+                fprintf(stderr, "rakiosk: --size '%s': expected WxH, 320 to 8192 each\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--lang") && v) {
+            if (strcmp(v, "zh-CN") && strcmp(v, "en")) {
+                fprintf(stderr, "rakiosk: --lang '%s': expected zh-CN or en\n", v);
+                return 2;
+            }
+            o.lang = !strcmp(v, "en");
+        } else if (!strcmp(a, "--script") && v) {
+            script_path = v;
+        } else if (!strcmp(a, "--shots") && v) {
+            shots = v;
+        } else if (!strcmp(a, "--strings") && v) {
+            o.strings_dir = v;
+        } else if (!strcmp(a, "--idle") && v) {
+            if (number(v, 1, 3600, &o.idle_s)) {
+                fprintf(stderr, "rakiosk: --idle '%s': expected 1 to 3600 seconds\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--countdown") && v) {
+            if (number(v, 1, 60, &o.countdown_s)) {
+                fprintf(stderr, "rakiosk: --countdown '%s': expected 1 to 60 seconds\n", v);
+                return 2;
+            }
         } else {
-            fprintf(stderr, "rakiosk: unknown argument '%s' (see --help)\n", argv[i]);
-            return 2;
+            takes = 0;
+            if (!strcmp(a, "--large"))
+                o.large = 1;
+            else if (!strcmp(a, "--contrast"))
+                o.contrast = 1;
+            else if (!strcmp(a, "--fullscreen"))
+                o.fullscreen = 1;
+            else if (!strcmp(a, "--fit-check"))
+                o.fit_check = 1;
+            else if (!strcmp(a, "--no-ime"))
+                o.no_ime = 1;
+            else if (!strcmp(a, "--no-voice"))
+                o.no_voice = 1;
+            else if (!strcmp(a, "--first-frame"))
+                first_frame = 1;
+            else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+                return usage(stdout), 0;
+            else {
+                fprintf(stderr, "rakiosk: unknown argument '%s' (see --help)\n", a);
+                return 2;
+            }
         }
+        i += takes;
     }
-    if ((rc = rk_conf_load(&conf, conf_path)) != 0) {
+
+    rk_script *script = NULL;
+    if (script_path && rk_script_load(&script, script_path)) {
         fprintf(stderr, "rakiosk: %s\n", rk_err_msg());
-        return 3;
+        return 2;
     }
-    if ((rc = rk_db_open(&db, conf->database, 0)) != 0 || (rc = rk_db_version(db, &version))) {
+    kiosk *k = NULL;
+    int rc = kiosk_open(&k, &o);
+    if (rc) {
         fprintf(stderr, "rakiosk: %s\n", rk_err_msg());
-        rk_conf_free(conf);
-        return 4;
+        int code = k && !k->ui && k->strings[1] ? 4 : 3;
+        kiosk_close(k);
+        rk_script_free(script);
+        return code;
     }
-    printf("rakiosk %s\n%s %s (%s)\ndatabase %s, schema %d\n", RK_VERSION, conf->branch_id,
-           conf->branch_name, conf->region, conf->database, version);
-    if (!once) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        long long wd = rk_service_watchdog_usec();
-        printf("The touch screen comes with the kiosk issue; press Ctrl-C to leave.\n");
-        rk_service_home_shown();
-        rk_service_ready(conf->branch_id);
-        while (!stop) {
-            if (wd) {
-                struct timespec ts = {(time_t)(wd / 4 / 1000000), (long)(wd / 4 % 1000000) * 1000};
-                nanosleep(&ts, NULL); /* a signal ends it early: then the loop checks stop */
-            } else
-                pause();
-            rk_service_alive();
-        }
+    rk_player *player = NULL;
+    if (script && rk_player_new(&player, script, k->ui, shots, kiosk_app_command, k)) {
+        fprintf(stderr, "rakiosk: %s\n", rk_err_msg());
+        kiosk_close(k);
+        rk_script_free(script);
+        return 2;
     }
-    rk_db_close(db);
-    rk_conf_free(conf);
-    return 0;
+    /* After SDL's own handlers (installed when the display opened): a
+     * signal stops the loop; SDL's quit request is no way out. */
+    the_kiosk = k;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    rc = kiosk_run(k, player, first_frame);
+    if (o.fit_check && print_fits(k->ui) > 0) rc = 1;
+    if (player) printf("rakiosk: %d screenshots\n", rk_player_shots(player));
+    the_kiosk = NULL;
+    rk_player_free(player);
+    rk_script_free(script);
+    kiosk_close(k);
+    return rc;
 }

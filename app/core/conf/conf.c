@@ -350,6 +350,10 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (!strcmp(section, "sync")) return handle_sync(st, section, key, value);
     if (!strcmp(section, "display") || !strcmp(section, "sound"))
         return handle_display(st, section, key, value);
+    if (IS("kiosk", "idle_seconds"))
+        return parse_int(st, &c->kiosk_idle_seconds, section, key, value, 30, 3600);
+    if (IS("kiosk", "countdown_seconds"))
+        return parse_int(st, &c->kiosk_countdown_seconds, section, key, value, 15, 30);
     if (IS("hq", "issuance")) {
         if (strcmp(value, "local") && strcmp(value, "cmp")) {
             snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
@@ -398,7 +402,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
         strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
         strcmp(section, "idreader") && strcmp(section, "validate") && strcmp(section, "sync") &&
-        strcmp(section, "ledger")) {
+        strcmp(section, "ledger") && strcmp(section, "kiosk")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }
@@ -471,6 +475,8 @@ static void set_defaults(rk_conf *c)
     strcpy(c->scanner_mode, "Color");
     c->sound_volume = 70;
     c->voice = 1;
+    c->kiosk_idle_seconds = 120;
+    c->kiosk_countdown_seconds = 30;
     c->sync_interval = 900;
     c->sync_batch = 200;
     c->sync_connect_timeout = 10;

@@ -7,7 +7,7 @@
  * profiles, the working calendar and the knowledge base, and the counter's
  * devices (receipt and A4 printers, document scanner, ID card reader), and
  * the kiosk's screen, touch panel and sound ([display], [sound]; the kiosk
- * hands them to ui/).
+ * hands them to ui/) and its idle rule ([kiosk]).
  * Relative paths are
  * relative to the directory of the file that names them. Every error names
  * the file, the line where there is one, and the key.
@@ -75,6 +75,10 @@ typedef struct rk_conf {
     int sound_volume; /* 0..100, default 70 */
     int voice;        /* voice prompts on subscriber screens at the start of a visit */
     int clerk_voice;  /* ... and on the clerk's desk (default off) */
+
+    /* [kiosk]: the counter program's behaviour. */
+    int kiosk_idle_seconds;      /* no touch this long: the countdown opens (30..3600, 120) */
+    int kiosk_countdown_seconds; /* the countdown before the wipe (15..30, 30) */
 
     /* [sync]: the sync daemon (docs/SYNC-PROTOCOL.md) */
     int sync_interval;          /* seconds between the daemon's passes (60..86400, 900) */

@@ -1,0 +1,16 @@
+/*
+ * The screens and module hooks of the clerks' desk (desk_*.c): login with the clerk's key, queues,
+ * review, issue, the daily close.
+ *
+ * Add a line per screen to RK_DESK_SCREENS as X(ID, name, KF_FLAGS) and,
+ * if the module keeps state to wipe, M(name) to RK_DESK_MODULES; how it
+ * all fits is explained at the top of screens.h.
+ */
+#ifndef RK_KIOSK_DESK_SCREENS_H
+#define RK_KIOSK_DESK_SCREENS_H
+
+#define RK_DESK_SCREENS(X)
+
+#define RK_DESK_MODULES(M)
+
+#endif

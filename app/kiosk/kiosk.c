@@ -1,0 +1,558 @@
+/*
+ * The kiosk's state and loop (kiosk.h): opening the branch and the
+ * display, the frame with the idle countdown, the job callbacks, the
+ * database change poll and the wipe.
+ */
+#define _XOPEN_SOURCE 700
+#include "kiosk.h"
+
+#include "branch/sync_status.h"
+#include "ui/dialog.h"
+#include "ui/widgets.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/service.h"
+#include "util/wipe.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POLL_MS 1000 /* how often the kiosk asks whether another process committed */
+
+static void tone(void *arg, int sound)
+{
+    rk_voice_tone(arg, sound == RK_UI_SOUND_ERROR ? RK_VOICE_TONE_ERROR : RK_VOICE_TONE_CONFIRM);
+}
+
+static void pull(void *arg, int16_t *out, size_t n)
+{
+    rk_voice_pull(arg, out, n);
+}
+
+/* A job runner's worker opens a branch of its own (util/jobs.h). */
+static int worker_open(void **ctx, void *arg)
+{
+    kiosk *k = arg;
+    rk_branch *b = NULL;
+    rk_branch_opts bo = {.conf_path = k->conf ? k->conf->path : NULL,
+                         .env = rk_branch_env_of(k->branch)};
+    int rc = rk_branch_open(&b, &bo);
+    if (rc) return rc;
+    *ctx = b;
+    return 0;
+}
+
+static void worker_close(void *ctx, void *arg)
+{
+    (void)arg;
+    rk_branch_close(ctx);
+}
+
+static void wake(void *arg)
+{
+    rk_ui_wake(((kiosk *)arg)->ui);
+}
+
+static int load_strings(kiosk *k, const char *dir)
+{
+    char path[4200];
+    static const char *const files[2] = {"zh-CN.ini", "en.ini"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        int rc = rk_strings_load(&k->strings[i], path);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* The strings folder: the one asked for, else the configuration's
+ * strings/ beside kiosk.conf, else the installed one. */
+static int find_strings(kiosk *k, const char *asked)
+{
+    char dir[4200];
+    struct stat st;
+    if (asked) return load_strings(k, asked);
+    snprintf(dir, sizeof dir, "%s/strings", k->conf->dir);
+    if (stat(dir, &st) == 0) return load_strings(k, dir);
+    if (stat(RK_STRINGS_INSTALL_DIR, &st) == 0) return load_strings(k, RK_STRINGS_INSTALL_DIR);
+    return load_strings(k, RK_STRINGS_SOURCE_DIR);
+}
+
+static int open_ime(kiosk *k)
+{
+    char staging[4096];
+    int rc = rk_ime_find_cache(staging, sizeof staging);
+    if (rc) return rc;
+    snprintf(k->rime_user, sizeof k->rime_user, "%s/rime-user", k->conf->data_dir);
+    mkdir(k->rime_user, 0700);
+    rk_ime_paths p = {NULL, staging, k->rime_user};
+    return rk_ime_open(&k->ime, &p);
+}
+
+static void read_sync(kiosk *k)
+{
+    rk_sync_status st;
+    if (rk_sync_status_read(&st, k->db) == 0) {
+        k->last_synced = st.last_ok;
+        k->online = st.has_last && st.last.ok;
+    }
+}
+
+int kiosk_open(kiosk **out, const kiosk_options *o)
+{
+    int rc;
+    kiosk *k = calloc(1, sizeof *k);
+    if (!k) return rk_err_oom();
+    *out = k;
+    rk_branch_opts bo = {.conf_path = o->conf_path};
+    if ((rc = rk_branch_open(&k->branch, &bo)) || (rc = rk_branch_conf(k->branch, &k->conf)) ||
+        (rc = rk_branch_db(k->branch, &k->db)))
+        return rc;
+    if ((rc = find_strings(k, o->strings_dir))) return rc;
+
+    rk_ui_options uo;
+    memset(&uo, 0, sizeof uo);
+    uo.display.driver = o->driver ? o->driver : k->conf->display_driver;
+    uo.display.width = o->width ? o->width : k->conf->display_width;
+    uo.display.height = o->height ? o->height : k->conf->display_height;
+    uo.display.rotation = k->conf->display_rotation;
+    uo.display.touch_rotation = k->conf->touch_rotation;
+    uo.display.touch_flip_x = k->conf->touch_flip_x;
+    uo.display.touch_flip_y = k->conf->touch_flip_y;
+    uo.display.fullscreen = o->fullscreen;
+    uo.display.title = "rakiosk";
+    uo.lang = o->lang;
+    uo.large = o->large;
+    uo.contrast = o->contrast;
+    uo.fit_check = k->fit_check = o->fit_check;
+    if ((rc = rk_ui_new(&k->ui, &uo))) return rc;
+    rk_ui_set_strings(k->ui, 0, k->strings[0]);
+    rk_ui_set_strings(k->ui, 1, k->strings[1]);
+
+    if (!o->no_ime && open_ime(k))
+        rk_log_warn("kiosk: no Chinese input (%s); letters are typed as Latin", rk_err_msg());
+    k->kb.ime = k->ime;
+    k->kb.modes = RK_KB_TEXT_MODES;
+    if (!o->no_voice && k->conf->sound_volume > 0) {
+        rk_voice_options vo = {.speak = 1, .volume = k->conf->sound_volume};
+        if (rk_voice_new(&k->voice, &vo) == 0) {
+            rk_ui_set_sound(k->ui, tone, k->voice);
+            if (rk_backend_audio_open(rk_ui_backend(k->ui), rk_voice_rate(k->voice), pull,
+                                      k->voice))
+                rk_log_info("kiosk: %s (no sound)", rk_err_msg());
+        } else {
+            rk_log_warn("kiosk: no voice (%s)", rk_err_msg());
+        }
+    }
+
+    rk_jobs_opts jo = {.workers = 2,
+                       .worker_open = worker_open,
+                       .worker_close = worker_close,
+                       .worker_arg = k,
+                       .wake = wake,
+                       .wake_arg = k};
+    if ((rc = rk_jobs_new(&k->jobs, &jo))) return rc;
+
+    k->idle_ms = (o->idle_s >= 0 ? o->idle_s : k->conf->kiosk_idle_seconds) * 1000;
+    k->countdown_ms =
+        (o->countdown_s >= 0 ? o->countdown_s : k->conf->kiosk_countdown_seconds) * 1000;
+    read_sync(k);
+    k->next_poll = rk_ui_now(k->ui) + POLL_MS;
+    kiosk_wipe(k, KIOSK_RESET_START);
+    kiosk_go_root(k, KS_ATTRACT);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void kiosk_close(kiosk *k)
+{
+    if (!k) return;
+    if (k->ui) kiosk_wipe(k, KIOSK_RESET_CLOSE);
+    rk_jobs_free(k->jobs);
+    if (k->ui) rk_backend_audio_close(rk_ui_backend(k->ui));
+    rk_voice_free(k->voice);
+    rk_ime_free(k->ime);
+    /* Rime's private folder holds nothing worth keeping (user dictionaries
+     * are off): no trace of what was typed stays on disk. */
+    if (k->rime_user[0]) nftw(k->rime_user, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    rk_ui_free(k->ui);
+    rk_strings_free(k->strings[0]);
+    rk_strings_free(k->strings[1]);
+    rk_branch_close(k->branch);
+    rk_wipe(k, sizeof *k);
+    free(k);
+}
+
+void kiosk_stop(kiosk *k)
+{
+    k->stop = 1;
+    if (k->ui) rk_ui_wake(k->ui);
+}
+
+/* --- screens --- */
+
+static void enter(kiosk *k, kiosk_screen s)
+{
+    k->screen = s;
+    k->entering = 1;
+    k->screen_since = rk_ui_now(k->ui);
+    k->visit.chrome.confirming = 0;
+    rk_ui_clear_focus(k->ui);
+    rk_ui_redraw_in(k->ui, 0);
+}
+
+void kiosk_go(kiosk *k, kiosk_screen s)
+{
+    if (s == k->screen) return;
+    if (k->n_history == KIOSK_HISTORY) {
+        memmove(k->history, k->history + 1, sizeof k->history[0] * (KIOSK_HISTORY - 1));
+        k->n_history--;
+    }
+    k->history[k->n_history++] = k->screen;
+    enter(k, s);
+}
+
+void kiosk_back(kiosk *k)
+{
+    if (k->n_history > 0) {
+        enter(k, k->history[--k->n_history]);
+    } else if (k->screen == KS_HOME) {
+        /* Back from home ends the visit. */
+        kiosk_wipe(k, KIOSK_RESET_OVER);
+        enter(k, KS_ATTRACT);
+    } else {
+        enter(k, KS_HOME);
+    }
+}
+
+void kiosk_go_root(kiosk *k, kiosk_screen s)
+{
+    k->n_history = 0;
+    enter(k, s);
+}
+
+int kiosk_entering(const kiosk *k)
+{
+    return k->entering;
+}
+
+int kiosk_find_screen(const char *name)
+{
+    for (int i = 0; i < KS_COUNT; i++)
+        if (!strcmp(kiosk_screens[i].name, name)) return i;
+    return -1;
+}
+
+const char *kiosk_str(kiosk *k, const char *key)
+{
+    return rk_ui_str(k->ui, key);
+}
+
+void kiosk_say(kiosk *k, const char *prompt)
+{
+    if (!k->voice || !k->visit.voice) return;
+    const rk_strings *s = rk_ui_strings(k->ui);
+    const char *text = rk_strings_say(s, prompt);
+    if (text) rk_voice_say(k->voice, rk_strings_voice(s), text);
+}
+
+/* A dialog is open over the screen: its content takes no input. */
+static int dialog_open(const kiosk *k)
+{
+    return k->idle_open || k->visit.clerk_called || k->visit.info;
+}
+
+rk_rect kiosk_chrome(kiosk *k, const rk_chrome *c)
+{
+    rk_rect content;
+    rk_chrome cc = *c;
+    cc.dirty = c->dirty || k->visit.dirty;
+    if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
+    int a = rk_chrome_begin(k->ui, &k->visit.chrome, &cc, &content);
+    if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
+    switch (a) {
+    case RK_CHROME_BACK:
+        kiosk_back(k);
+        rk_ui_set_input(k->ui, 0);
+        break;
+    case RK_CHROME_START_OVER:
+        kiosk_wipe(k, KIOSK_RESET_OVER);
+        kiosk_go_root(k, KS_HOME);
+        rk_ui_set_input(k->ui, 0); /* nothing else of this frame acts */
+        break;
+    case RK_CHROME_CALL_CLERK:
+        k->visit.clerk_called = 1;
+        rk_ui_set_input(k->ui, 0); /* the rest of this frame is behind the dialog */
+        rk_log_info("kiosk: a subscriber called a clerk (screen %s)",
+                    kiosk_screens[k->screen].name);
+        kiosk_say(k, "prompt.clerk");
+        break;
+    default: break;
+    }
+    return content;
+}
+
+void kiosk_chrome_end(kiosk *k)
+{
+    if (rk_chrome_end(k->ui, &k->visit.chrome) == RK_CHROME_START_OVER) {
+        kiosk_wipe(k, KIOSK_RESET_OVER);
+        kiosk_go_root(k, KS_HOME);
+    }
+}
+
+void kiosk_info(kiosk *k, const char *title_key, const char *text_key)
+{
+    k->visit.info = 1;
+    k->visit.info_title = title_key;
+    k->visit.info_text = text_key;
+    rk_ui_set_input(k->ui, 0); /* the rest of this frame is behind the dialog */
+    rk_ui_redraw_in(k->ui, 0);
+}
+
+/* The dialogs the kiosk draws over any screen, last. */
+static void dialogs(kiosk *k)
+{
+    if (k->idle_open) {
+        int r = rk_dialog_countdown(k->ui, "dialog.idle", kiosk_str(k, "idle.title"),
+                                    kiosk_str(k, "idle.message"), k->idle_deadline,
+                                    kiosk_str(k, "idle.more"));
+        if (r == RK_DIALOG_YES) {
+            k->idle_open = 0;
+            k->last_input = rk_ui_now(k->ui);
+        } else if (r == RK_DIALOG_TIMEOUT) {
+            k->idle_open = 0;
+            k->wipes++;
+            kiosk_wipe(k, KIOSK_RESET_IDLE);
+            kiosk_go_root(k, KS_ATTRACT);
+        }
+        return;
+    }
+    if (k->visit.clerk_called &&
+        rk_dialog_confirm(k->ui, "dialog.clerk", kiosk_str(k, "dialog.call_title"),
+                          kiosk_str(k, "dialog.call_message"), kiosk_str(k, "dialog.ok"), NULL,
+                          0) != RK_DIALOG_OPEN)
+        k->visit.clerk_called = 0;
+    else if (k->visit.info &&
+             rk_dialog_confirm(k->ui, "dialog.info", kiosk_str(k, k->visit.info_title),
+                               kiosk_str(k, k->visit.info_text), kiosk_str(k, "dialog.ok"), NULL,
+                               0) != RK_DIALOG_OPEN)
+        k->visit.info = 0;
+}
+
+static void frame(kiosk *k)
+{
+    kiosk_screen s = k->screen;
+    rk_ui_begin(k->ui, kiosk_screens[s].name);
+    if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
+    kiosk_screens[s].draw(k);
+    if (k->screen == s) k->entering = 0;
+    rk_ui_set_input(k->ui, 1);
+    dialogs(k);
+    if (k->fit_check) rk_widget_check_targets(k->ui);
+    rk_ui_end(k->ui);
+    if (!k->home_shown && (s == KS_HOME || s == KS_ATTRACT)) {
+        /* The update health check waits for this marker (util/service.h). */
+        if (rk_service_home_shown() == 0) k->home_shown = 1;
+    }
+}
+
+/* --- jobs --- */
+
+int kiosk_submit(kiosk *k, uint64_t *id, const char *name, rk_job_fn fn, void *arg, kiosk_job_cb cb,
+                 void *cb_arg)
+{
+    int slot = -1;
+    for (int i = 0; i < KIOSK_WATCHERS && slot < 0; i++)
+        if (!k->watch[i].id) slot = i;
+    if (slot < 0) return rk_err_set(RK_EBUSY, "kiosk: too many operations at once");
+    uint64_t jid = 0;
+    int rc = rk_jobs_submit(k->jobs, &jid, name, fn, arg);
+    if (rc) return rc;
+    k->watch[slot].id = jid;
+    k->watch[slot].cb = cb;
+    k->watch[slot].arg = cb_arg;
+    if (id) *id = jid;
+    return 0;
+}
+
+static void drain_jobs(kiosk *k)
+{
+    rk_job_event ev;
+    while (rk_jobs_next(k->jobs, &ev)) {
+        for (int i = 0; i < KIOSK_WATCHERS; i++) {
+            if (k->watch[i].id != ev.id) continue;
+            kiosk_job_cb cb = k->watch[i].cb;
+            void *arg = k->watch[i].arg;
+            if (ev.kind == RK_JOB_EV_DONE) k->watch[i].id = 0;
+            if (cb) cb(k, &ev, arg);
+            break;
+        }
+        rk_ui_redraw_in(k->ui, 0);
+    }
+}
+
+/* --- the wipe --- */
+
+void kiosk_wipe(kiosk *k, kiosk_reset why)
+{
+    kiosk_modules_reset(k, why);
+    rk_wipe(&k->visit, sizeof k->visit);
+    k->visit.voice = k->conf ? k->conf->voice : 0;
+    if (k->voice) rk_voice_stop(k->voice);
+    rk_keyboard_reset(&k->kb);
+    if (k->ime) rk_ime_clear(k->ime);
+    rk_ui_wipe(k->ui);
+    k->idle_open = 0;
+    if (why == KIOSK_RESET_IDLE) rk_log_info("kiosk: idle: the visit's data was wiped");
+}
+
+/* --- the loop --- */
+
+/* Whether this frame's input was the user's (not a wake-up). */
+static int user_input(const rk_input *in)
+{
+    if (in->pressed || in->released || in->wheel || in->text_len || (in->moved && in->down))
+        return 1;
+    for (int i = 1; i < RK_KEY_COUNT; i++)
+        if (in->keys[i]) return 1;
+    return 0;
+}
+
+/* Timers: the change poll, the idle countdown. Returns ms until the next. */
+static int timers(kiosk *k)
+{
+    uint64_t now = rk_ui_now(k->ui);
+    if (now >= k->next_poll) {
+        int changed = rk_db_changed(k->db);
+        if (changed > 0) {
+            k->db_gen++;
+            read_sync(k);
+            rk_ui_redraw_in(k->ui, 0);
+        }
+        k->next_poll = now + POLL_MS;
+    }
+    int wait = (int)(k->next_poll - now);
+    if (!(kiosk_screens[k->screen].flags & KF_ATTRACT) && !k->idle_open && k->idle_ms > 0) {
+        uint64_t due = k->last_input + (uint64_t)k->idle_ms;
+        if (now >= due || k->idle_now) {
+            k->idle_now = 0;
+            k->idle_open = 1;
+            k->idle_deadline = now + (uint64_t)k->countdown_ms;
+            kiosk_say(k, "prompt.idle");
+            rk_ui_redraw_in(k->ui, 0);
+        } else if (due - now < (uint64_t)wait) {
+            wait = (int)(due - now);
+        }
+    }
+    return wait;
+}
+
+int kiosk_run(kiosk *k, rk_player *player, int first_frame)
+{
+    long long wd = rk_service_watchdog_usec();
+    int wd_ms = wd ? (int)(wd / 4000) : 0, frames = 0, rc = 0;
+    k->last_input = rk_ui_now(k->ui);
+    rk_service_ready(k->conf->branch_id);
+    while (!k->stop) {
+        int timeout = timers(k);
+        if (wd_ms && timeout > wd_ms) timeout = wd_ms;
+        if (player) timeout = 0;
+        int draw = rk_ui_wait(k->ui, timeout);
+        rk_service_alive();
+        /* A window's close button or a key combination asking to quit is
+         * not a way out of the kiosk: only a signal (systemd) ends it. */
+        const rk_input *in = rk_ui_input(k->ui);
+        drain_jobs(k);
+        if (user_input(in)) k->last_input = rk_ui_now(k->ui);
+        if (draw) {
+            frame(k);
+            if (frames++ == 0 && first_frame) {
+                printf("first-frame\n");
+                fflush(stdout);
+            }
+            continue;
+        }
+        if (player) {
+            int st = rk_player_step(player);
+            if (st == RK_PLAYER_DONE) break;
+            if (st == RK_PLAYER_FAILED) {
+                fprintf(stderr, "rakiosk: %s\n", rk_player_error(player));
+                rc = 1;
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
+/* "expect-NAME VALUE" of the event player: fails unless the state holds. */
+static int expect(kiosk *k, const char *what, const char *value)
+{
+    char got[64];
+    if (!strcmp(what, "screen"))
+        snprintf(got, sizeof got, "%s", kiosk_screens[k->screen].name);
+    else if (!strcmp(what, "business"))
+        snprintf(got, sizeof got, "%s", k->visit.business[0] ? k->visit.business : "none");
+    else if (!strcmp(what, "wipes"))
+        snprintf(got, sizeof got, "%lu", k->wipes);
+    else if (!strcmp(what, "voice"))
+        snprintf(got, sizeof got, "%s", k->visit.voice ? "on" : "off");
+    else if (!strcmp(what, "lang"))
+        snprintf(got, sizeof got, "%s", rk_ui_lang(k->ui) ? "en" : "zh-CN");
+    else if (!strcmp(what, "large"))
+        snprintf(got, sizeof got, "%s", rk_ui_large(k->ui) ? "on" : "off");
+    else if (!strcmp(what, "contrast"))
+        snprintf(got, sizeof got, "%s", rk_ui_contrast(k->ui) ? "on" : "off");
+    else
+        return rk_err_set(RK_EINVAL, "rakiosk: nothing called '%s' to expect", what);
+    if (strcmp(got, value))
+        return rk_err_set(RK_EINVAL, "rakiosk: expected %s %s, it is %s", what, value, got);
+    return 0;
+}
+
+int kiosk_app_command(void *arg, const char *words)
+{
+    kiosk *k = arg;
+    char cmd[32] = "", value[64] = "";
+    if (sscanf(words, "%31s %63s", cmd, value) < 1)
+        return rk_err_set(RK_EINVAL, "rakiosk: an empty app command");
+    if (!strcmp(cmd, "idle")) {
+        k->idle_now = 1;
+        return 0;
+    }
+    if (!strcmp(cmd, "db-changed")) {
+        k->db_gen++;
+        read_sync(k);
+        rk_ui_redraw_in(k->ui, 0);
+        return 0;
+    }
+    for (int i = 0; i < k->n_apps; i++)
+        if (!strncmp(words, k->apps[i].prefix, strlen(k->apps[i].prefix)))
+            return k->apps[i].fn(k, words);
+    if (!strncmp(cmd, "expect-", 7)) return expect(k, cmd + 7, value);
+    return rk_err_set(RK_EINVAL, "rakiosk: unknown app command '%s'", words);
+}
+
+int kiosk_app_register(kiosk *k, const char *prefix, kiosk_app_fn fn)
+{
+    for (int i = 0; i < k->n_apps; i++)
+        if (!strcmp(k->apps[i].prefix, prefix)) {
+            k->apps[i].fn = fn;
+            return 0;
+        }
+    if (k->n_apps == KIOSK_APPS) return rk_err_set(RK_ETOOBIG, "kiosk: too many app commands");
+    k->apps[k->n_apps].prefix = prefix;
+    k->apps[k->n_apps++].fn = fn;
+    return 0;
+}
