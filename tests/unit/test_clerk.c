@@ -1,7 +1,8 @@
 /*
  * Unit tests of clerks: bootstrap and supervisor-only administration,
  * scrypt passwords, sessions that expire, lockout after wrong passwords,
- * and the audit trail all of it leaves.
+ * the roster of clerks' USB key certificates and the one-time challenges
+ * of a key login, and the audit trail all of it leaves.
  */
 #include "test.h"
 
@@ -9,6 +10,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "domain/clerk.h"
+#include "domain/clerk_cert.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -184,6 +186,96 @@ static void test_lifecycle(void)
     rk_db_close(db);
 }
 
+/* The key roster and the challenges: supervisor only, one entry per
+ * certificate and per key, revoked once; a challenge is taken once and
+ * not after its time; a session opened for a proven clerk honours
+ * deactivation. */
+static void test_key_roster(void)
+{
+    char path[512], ch[RK_CLERK_CHALLENGE_HEX + 1], ch2[RK_CLERK_CHALLENGE_HEX + 1];
+    char token[RK_SESSION_TOKEN_LEN + 1];
+    rk_conf conf;
+    rk_db *db = NULL;
+    rk_actor boss, amy, got;
+    rk_clerk_cert c, found, *list = NULL;
+    int n = 0;
+
+    memset(&conf, 0, sizeof conf);
+    conf.password_min_length = 8;
+    conf.kdf_log2_n = 14;
+    conf.max_failed_logins = 3;
+    conf.lockout_minutes = 15;
+    conf.session_hours = 8;
+    snprintf(path, sizeof path, "%s/roster.db", dir);
+    CHECK_INT(rk_db_open(&db, path, RK_DB_CREATE), 0);
+    CHECK_INT(rk_db_migrate(db, 0, NULL, NULL), 0);
+    CHECK_INT(
+        rk_clerk_add(db, &conf, NULL, "boss", "王主管", RK_ROLE_SUPERVISOR, "bosspass1", NULL), 0);
+    CHECK_INT(rk_clerk_login(db, &conf, "boss", "bosspass1", token, &boss), 0);
+    CHECK_INT(rk_clerk_add(db, &conf, &boss, "amy", "艾审核", RK_ROLE_REVIEW, "amypass11", NULL),
+              0);
+    CHECK_INT(rk_clerk_login(db, &conf, "amy", "amypass11", token, &amy), 0);
+
+    memset(&c, 0, sizeof c);
+    snprintf(c.issuer, sizeof c.issuer, "CN=Demo branch sub-CA,O=rakiosk,C=CN");
+    snprintf(c.serial, sizeof c.serial, "0abc");
+    snprintf(c.spki_sha256, sizeof c.spki_sha256, "%064d", 1);
+    snprintf(c.key_serial, sizeof c.key_serial, "k1");
+    c.not_after = now + 86400;
+    CHECK_INT(rk_clerk_cert_add(db, &amy, "amy", &c), RK_EPERM);
+    CHECK_INT(rk_clerk_cert_add(db, &boss, "nobody", &c), RK_ENOTFOUND);
+    CHECK_INT(rk_clerk_cert_add(db, &boss, "amy", &c), 0);
+    CHECK_INT(rk_clerk_cert_add(db, &boss, "amy", &c), RK_EEXIST); /* the same certificate */
+    snprintf(c.serial, sizeof c.serial, "0abd");
+    CHECK_INT(rk_clerk_cert_add(db, &boss, "amy", &c), RK_EEXIST); /* the same key */
+    CHECK_INT(rk_clerk_cert_find(db, c.issuer, "0abc", &found), 0);
+    CHECK_STR(found.login, "amy");
+    CHECK(found.revoked_at == 0 && found.issued_at == now);
+    CHECK_INT(rk_clerk_cert_find(db, "CN=Other sub-CA", "0abc", &found), RK_ENOTFOUND);
+    CHECK_INT(rk_clerk_cert_list(db, "amy", &list, &n), 0);
+    CHECK_INT(n, 1);
+    free(list);
+    CHECK_INT(rk_clerk_cert_revoke(db, &amy, "0abc", "lost", NULL), RK_EPERM);
+    CHECK_INT(rk_clerk_cert_revoke(db, &boss, "0abc", "lost", &found), 0);
+    CHECK_INT(rk_clerk_cert_revoke(db, &boss, "0abc", "lost", NULL), RK_ESTATE);
+    CHECK_INT(rk_clerk_cert_find(db, c.issuer, "0abc", &found), 0);
+    CHECK(found.revoked_at == now);
+    CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE action IN ('clerk.key_issued', "
+                        "'clerk.key_revoked') AND actor = 'boss'"),
+              2);
+    CHECK_INT(count(db, "SELECT count(*) FROM outbox WHERE kind IN ('certificate.issued', "
+                        "'certificate.revoked') AND entity_id = '0abc'"),
+              2);
+
+    CHECK_INT(rk_clerk_challenge_new(db, ch), 0);
+    CHECK_INT(rk_clerk_challenge_new(db, ch2), 0);
+    CHECK_INT((int)strlen(ch), RK_CLERK_CHALLENGE_HEX);
+    CHECK(strcmp(ch, ch2) != 0);
+    CHECK_INT(count(db, "SELECT count(*) FROM clerk_challenge"), 2);
+    CHECK_INT(rk_clerk_challenge_take(db, ch), 0);
+    CHECK_INT(rk_clerk_challenge_take(db, ch), RK_EAUTH); /* once */
+    CHECK_INT(rk_clerk_challenge_take(db, "00"), RK_EAUTH);
+    now += RK_CLERK_CHALLENGE_TTL;
+    CHECK_INT(rk_clerk_challenge_take(db, ch2), RK_EAUTH); /* too late */
+    CHECK_INT(rk_clerk_challenge_new(db, ch), 0);
+    CHECK_INT(count(db, "SELECT count(*) FROM clerk_challenge"), 1); /* the old ones dropped */
+
+    CHECK_INT(rk_clerk_login_as(db, &conf, "amy", "USB key k1", token, &got), 0);
+    CHECK_STR(got.login, "amy");
+    CHECK_INT(rk_clerk_session(db, token, &got), 0);
+    CHECK_INT(rk_clerk_set_active(db, &boss, "amy", 0), 0);
+    CHECK_INT(rk_clerk_login_as(db, &conf, "amy", "USB key k1", token, &got), RK_EPERM);
+    CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE action = 'clerk.login' AND actor = "
+                        "'amy' AND detail = 'USB key k1'"),
+              1);
+    CHECK_INT(rk_clerk_login_refused(db, "amy", "why"), 0);
+    CHECK_INT(rk_clerk_login_refused(db, "NOT A LOGIN", "why"), 0);
+    CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE action = 'clerk.login_refused' AND "
+                        "actor IN ('amy', '?')"),
+              2);
+    rk_db_close(db);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -191,6 +283,7 @@ int main(void)
     test_passwords();
     test_roles();
     test_lifecycle();
+    test_key_roster();
     rk_test_rmtree(dir);
     return rk_test_done();
 }

@@ -61,6 +61,7 @@ static void test_shipped(void)
     CHECK_INT(c->scanner_dpi, 300);
     CHECK_STR(c->scanner_mode, "Color");
     CHECK(c->idreader_device[0] != 0);
+    CHECK_INT(c->password_login, 1); /* the demo allows password logins, said in the file */
     rk_conf_free(c);
 }
 
@@ -210,8 +211,16 @@ static void test_display(void)
         CHECK_INT(c->sound_volume, 70);
         CHECK_INT(c->voice, 1);
         CHECK_INT(c->clerk_voice, 0);
+        CHECK_INT(c->password_login, 1); /* allowed unless switched off */
     }
     rk_conf_free(c);
+    CHECK_INT(load(BASE "[clerk]\npassword_login = no\n", &c), 0);
+    if (c) CHECK_INT(c->password_login, 0);
+    rk_conf_free(c);
+    c = NULL;
+    CHECK_INT(load(BASE "[clerk]\npassword_login = maybe\n", &c), RK_ECONF);
+    rk_conf_free(c);
+    c = NULL;
     CHECK_INT(load(BASE "[display]\ndriver = kmsdrm\nwidth = 1080\nheight = 1920\nrotation = 90\n"
                         "touch_rotation = 180\ntouch_flip = xy\n"
                         "[sound]\nvolume = 40\nvoice = off\nclerk_voice = on\n",

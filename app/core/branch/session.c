@@ -3,6 +3,8 @@
  */
 #include "branch/session.h"
 
+#include "branch/clerkkey.h"
+#include "branch/keylogin.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/wipe.h"
@@ -43,6 +45,12 @@ int rk_branch_login(rk_branch *b, const char *login, const char *password, rk_ac
     session *s;
     int rc;
     if ((rc = rk_branch_conf(b, &conf)) || (rc = rk_branch_db(b, &db))) return rc;
+    if (!conf->password_login) {
+        /* Refused before any password is checked or counted. */
+        if ((rc = rk_clerk_login_refused(db, login, "password logins are off")) != 0) return rc;
+        return rk_err_set(RK_EPERM, "password logins are off on this branch ([clerk] "
+                                    "password_login = no): log in with your USB key and PIN");
+    }
     if (!(s = calloc(1, sizeof *s))) return rk_err_oom();
     if ((rc = rk_clerk_login(db, conf, login, password, s->token, actor)) != 0) {
         session_close(s);
@@ -50,6 +58,54 @@ int rk_branch_login(rk_branch *b, const char *login, const char *password, rk_ac
     }
     rk_branch_part_set(b, RK_BRANCH_SESSION, s, session_close);
     return 0;
+}
+
+int rk_branch_login_answer(rk_branch *b, const char *challenge, X509_REQ *answer, X509 *cert,
+                           const char *key_serial, rk_actor *actor)
+{
+    session *s = calloc(1, sizeof *s);
+    int rc;
+    if (!s) return rk_err_oom();
+    if ((rc = rk_branch_keylogin_verify(b, challenge, answer, cert, key_serial, s->token, actor)) !=
+        0) {
+        session_close(s);
+        return rc;
+    }
+    rk_branch_part_set(b, RK_BRANCH_SESSION, s, session_close);
+    return 0;
+}
+
+int rk_branch_clerk_key_pick(rk_branch *b, char out[RK_TOKEN_SERIAL_MAX])
+{
+    char found[4][RK_TOKEN_SERIAL_MAX];
+    int n = 0, rc;
+    if ((rc = rk_branch_clerk_keys_present(b, found, 4, &n)) != 0) return rc;
+    if (n == 0) return rk_err_set(RK_EDEVICE, "no clerk key is inserted: insert your USB key");
+    if (n > 1)
+        return rk_err_set(RK_EINVAL,
+                          "%d clerk keys are inserted (%s, %s%s): name yours or pull "
+                          "the others",
+                          n, found[0], found[1], n > 2 ? ", ..." : "");
+    snprintf(out, RK_TOKEN_SERIAL_MAX, "%s", found[0]);
+    return 0;
+}
+
+int rk_branch_login_key(rk_branch *b, const char *serial, const char *pin, rk_actor *actor)
+{
+    char challenge[RK_CLERK_CHALLENGE_HEX + 1], picked[RK_TOKEN_SERIAL_MAX];
+    X509_REQ *answer = NULL;
+    X509 *cert = NULL;
+    int rc;
+    if (!serial) {
+        if ((rc = rk_branch_clerk_key_pick(b, picked)) != 0) return rc;
+        serial = picked;
+    }
+    if ((rc = rk_branch_keylogin_challenge(b, challenge)) ||
+        (rc = rk_branch_keylogin_sign(b, serial, pin, challenge, &answer, &cert)) == 0)
+        rc = rk_branch_login_answer(b, challenge, answer, cert, serial, actor);
+    X509_REQ_free(answer);
+    X509_free(cert);
+    return rc;
 }
 
 int rk_branch_session_save(rk_branch *b)

@@ -375,6 +375,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return parse_int(st, &c->kdf_log2_n, section, key, value, 14, 20);
     if (IS("clerk", "max_failed_logins"))
         return parse_int(st, &c->max_failed_logins, section, key, value, 1, 100);
+    if (IS("clerk", "password_login"))
+        return parse_bool(st, &c->password_login, section, key, value);
     if (IS("clerk", "lockout_minutes"))
         return parse_int(st, &c->lockout_minutes, section, key, value, 1, 1440);
     if (IS("ledger", "renewal_old_pair")) {
@@ -466,6 +468,7 @@ static void set_defaults(rk_conf *c)
     c->kdf_log2_n = 15;
     c->max_failed_logins = 5;
     c->lockout_minutes = 15;
+    c->password_login = 1;
     c->max_image_bytes = 3L * 1024 * 1024;
     strcpy(c->token_module, "/usr/lib/softhsm/libsofthsm2.so");
     c->printer_width = 80;

@@ -107,6 +107,7 @@ typedef struct rk_conf {
     int kdf_log2_n;          /* scrypt cost: N = 2^kdf_log2_n (14..20) */
     int max_failed_logins;   /* then the clerk is locked for lockout_minutes */
     int lockout_minutes;
+    int password_login; /* 1: clerks may log in with a password besides their USB key */
 
     /* [ledger]: what a renewal does to the certificates it renews:
      * "keep" (0: they stay valid until they expire) or "supersede" (1: they

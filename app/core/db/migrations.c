@@ -305,6 +305,26 @@ static const char *const migrations[] = {
     "  SELECT o.id, a.at, coalesce(a.detail, ''), (SELECT id FROM clerk WHERE login = a.actor) "
     "  FROM audit a JOIN orders o ON o.uuid = a.order_id "
     "  WHERE a.action = 'order.rejected' ORDER BY a.seq;",
+
+    /* 10: clerks' USB keys (domain/clerk_cert.h): the certificate the
+     * branch sub-CA issued onto a clerk's key, found by issuer and serial
+     * and by its key's hash, and the one-time challenges a key login
+     * signs (only their hashes; a challenge is taken once). */
+    "CREATE TABLE clerk_cert ("
+    "  issuer      TEXT NOT NULL,"
+    "  serial      TEXT NOT NULL,"
+    "  spki_sha256 TEXT NOT NULL UNIQUE,"
+    "  clerk_id    INTEGER NOT NULL REFERENCES clerk(id),"
+    "  key_serial  TEXT NOT NULL,"
+    "  not_after   INTEGER NOT NULL,"
+    "  issued_at   INTEGER NOT NULL,"
+    "  issued_by   INTEGER REFERENCES clerk(id),"
+    "  revoked_at  INTEGER,"
+    "  PRIMARY KEY (issuer, serial)) WITHOUT ROWID;"
+    "CREATE INDEX clerk_cert_clerk ON clerk_cert(clerk_id);"
+    "CREATE TABLE clerk_challenge ("
+    "  nonce_hash TEXT PRIMARY KEY,"
+    "  expires_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

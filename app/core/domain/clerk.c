@@ -456,13 +456,77 @@ static int refuse_login(rk_db *db, const rk_conf *conf, const char *login, const
                         const char *why)
 {
     spend_password_time(conf, password);
-    rk_record r = {.actor = valid_login(login) ? login : "?",
+    int rc = rk_clerk_login_refused(db, login, why);
+    if (rc) return rc;
+    return rk_err_set(RK_EAUTH, LOGIN_REFUSED);
+}
+
+/* Opens a session of clerk c in the open transaction: a random token into
+ * token, its hash stored. */
+static int open_session(rk_db *db, const rk_conf *conf, const rk_clerk *c,
+                        char token[RK_SESSION_TOKEN_LEN + 1])
+{
+    unsigned char raw[RK_SESSION_TOKEN_LEN / 2];
+    char th[65];
+    sqlite3_stmt *st;
+    int64_t now = rk_clock_now();
+    int rc;
+    if ((rc = rk_random_bytes(raw, sizeof raw)) != 0) return rc;
+    rk_hex_encode(token, raw, sizeof raw, RK_HEX_LOWER);
+    rk_wipe(raw, sizeof raw);
+    if ((rc = token_hash(th, token)) != 0) return rc;
+    if ((rc = rk_db_prepare(db, &st,
+                            "INSERT INTO clerk_session(token_hash, clerk_id, created_at, "
+                            "expires_at) VALUES (?, ?, ?, ?)")) != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, c->id);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, now + (int64_t)conf->session_hours * 3600);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot open session");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void set_actor(rk_actor *actor, const rk_clerk *c)
+{
+    if (!actor) return;
+    memset(actor, 0, sizeof *actor);
+    actor->clerk_id = c->id;
+    rk_utf8_copy(actor->login, sizeof actor->login, c->login);
+    actor->roles = c->roles;
+}
+
+int rk_clerk_login_refused(rk_db *db, const char *login, const char *why)
+{
+    rk_record r = {.actor = login && valid_login(login) ? login : "?",
                    .role = "clerk",
                    .action = "clerk.login_refused",
                    .detail = why};
-    int rc = rk_record_once(db, &r);
-    if (rc) return rc;
-    return rk_err_set(RK_EAUTH, LOGIN_REFUSED);
+    return rk_record_once(db, &r);
+}
+
+int rk_clerk_login_as(rk_db *db, const rk_conf *conf, const char *login, const char *how,
+                      char token[RK_SESSION_TOKEN_LEN + 1], rk_actor *actor)
+{
+    rk_clerk c;
+    int rc;
+    if ((rc = rk_db_begin(db)) != 0) return rc;
+    /* Read inside the write lock: a deactivation or lock just committed counts. */
+    if ((rc = rk_clerk_get(db, login, &c)) != 0) goto fail;
+    if (!c.active || c.locked_until > rk_clock_now()) {
+        rc = rk_err_set(RK_EPERM, "%s", !c.active ? "clerk deactivated" : "clerk locked");
+        goto fail;
+    }
+    if ((rc = open_session(db, conf, &c, token)) != 0 ||
+        (rc = login_audit(db, c.login, "clerk.login", how)) != 0 || (rc = rk_db_commit(db)) != 0)
+        goto fail;
+    set_actor(actor, &c);
+    return 0;
+fail:
+    rk_wipe(token, RK_SESSION_TOKEN_LEN + 1);
+    rk_db_rollback(db);
+    return rc;
 }
 
 int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char *password,
@@ -470,8 +534,6 @@ int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char
 {
     rk_clerk c;
     char stored[256], why[96];
-    unsigned char raw[RK_SESSION_TOKEN_LEN / 2];
-    char th[65];
     int failed = 0, rc, verdict;
     int64_t now = rk_clock_now();
 
@@ -519,30 +581,11 @@ int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char
             goto fail;
         return rk_err_set(RK_EAUTH, LOGIN_REFUSED);
     }
-    if ((rc = rk_random_bytes(raw, sizeof raw)) != 0) goto fail;
-    rk_hex_encode(token, raw, sizeof raw, RK_HEX_LOWER);
-    rk_wipe(raw, sizeof raw);
-    if ((rc = token_hash(th, token)) != 0) goto fail;
-    sqlite3_stmt *st;
-    if ((rc = rk_db_prepare(db, &st,
-                            "INSERT INTO clerk_session(token_hash, clerk_id, created_at, "
-                            "expires_at) VALUES (?, ?, ?, ?)")) != 0)
-        goto fail;
-    sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, c.id);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, now + (int64_t)conf->session_hours * 3600);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : rk_db_fail(db, "cannot open session");
-    sqlite3_finalize(st);
-    if (rc || (failed && (rc = set_failures(db, c.id, 0, 0)) != 0) ||
+    if ((rc = open_session(db, conf, &c, token)) != 0 ||
+        (failed && (rc = set_failures(db, c.id, 0, 0)) != 0) ||
         (rc = login_audit(db, login, "clerk.login", NULL)) != 0 || (rc = rk_db_commit(db)) != 0)
         goto fail;
-    if (actor) {
-        memset(actor, 0, sizeof *actor);
-        actor->clerk_id = c.id;
-        rk_utf8_copy(actor->login, sizeof actor->login, c.login);
-        actor->roles = c.roles;
-    }
+    set_actor(actor, &c);
     return 0;
 fail:
     rk_wipe(token, RK_SESSION_TOKEN_LEN + 1);

@@ -94,6 +94,19 @@ int rk_clerk_set_active(rk_db *db, const rk_actor *by, const char *login, int ac
 int rk_clerk_login(rk_db *db, const rk_conf *conf, const char *login, const char *password,
                    char token[RK_SESSION_TOKEN_LEN + 1], rk_actor *actor);
 
+/* Opens a session for login once something else proved who it is (a
+ * clerk's USB key: branch/keylogin.h), audited as clerk.login with how as
+ * detail. RK_EPERM "clerk deactivated" / "clerk locked", RK_ENOTFOUND,
+ * read inside the transaction that opens the session: the caller turns
+ * them into its one refusal. */
+int rk_clerk_login_as(rk_db *db, const rk_conf *conf, const char *login, const char *how,
+                      char token[RK_SESSION_TOKEN_LEN + 1], rk_actor *actor);
+
+/* Audits a refused login (clerk.login_refused, why as detail) in a
+ * transaction of its own; login (may be NULL) is the actor when it is a
+ * well-formed one, else "?". */
+int rk_clerk_login_refused(rk_db *db, const char *login, const char *why);
+
 /* Resolves a session token to its clerk, checked on every use; RK_EPERM
  * if unknown, expired, or the clerk was deactivated or locked since. */
 int rk_clerk_session(rk_db *db, const char *token, rk_actor *actor);
