@@ -66,27 +66,6 @@ static int open_ca(rk_subca **ca, ca_env *e, rk_ctl *ctl)
     return rc ? rc : rk_branch_subca(ctl->branch, ca);
 }
 
-void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, rk_subca *ca)
-{
-    rk_actor a, *by = rk_ctl_actor(ctl, &a) == 0 ? &a : NULL;
-    uint64_t number = 0;
-    int changed;
-    (void)l;
-    (void)ca;
-    rk_err_clear();
-    if (rk_branch_follow_ca(ctl->branch, by, &changed, &number) != 0) {
-        fprintf(stderr,
-                "ractl: warning: the sub-CA has not taken up the change yet (%s); the "
-                "next `ractl tick` or `ractl ca crl` retries\n",
-                rk_err_msg());
-        return;
-    }
-    if (changed)
-        rk_ctl_info(ctl, "the sub-CA's register took up %d change%s from the ledger", changed,
-                    changed == 1 ? "" : "s");
-    if (number) rk_ctl_info(ctl, "CRL number %llu published", (unsigned long long)number);
-}
-
 /* ---- who acts ------------------------------------------------------------ */
 
 /* The logged-in clerk, who must hold role. */

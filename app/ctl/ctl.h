@@ -99,15 +99,6 @@ int rk_ctl_parse_yuan(int64_t *fen, const char *text);
  * RK_ETOOBIG naming both sizes when it is larger, without reading it. */
 int rk_ctl_read_file(unsigned char **out, size_t *len, const char *path, size_t max);
 
-struct rk_subca;
-/* Brings the branch sub-CA's register in line with the ledger's
- * certificate statuses after a status may have changed and signs the new
- * CRL at once when one did (ca/castatus.h: rk_castatus_publish); ca if the
- * caller has it open, else it is opened (nothing if the branch has no
- * sub-CA). A failure only warns on stderr: the ledger's change stands and
- * the next follow (every tick and CRL) retries. */
-void rk_ctl_follow_ca(rk_ctl *ctl, rk_ledger *l, struct rk_subca *ca);
-
 /* Prints order rows as a table, or a JSON array with --json. */
 struct rk_order_row;
 int rk_ctl_print_orders(rk_ctl *ctl, const struct rk_order_row *rows, int n);
