@@ -142,6 +142,16 @@ as amy
 expect 5 "the archive clerk cannot edit" -- "$RACTL" order set "$DRAFT" applicant_name=赵五
 expect 5 "the archive clerk cannot cancel" -- "$RACTL" order cancel "$DRAFT" --reason x
 
+# A session opened before its clerk was deactivated reads nothing more.
+as boss; echo archpass2 | "$RACTL" -q clerk add ann --name 安档案 --roles archive
+as ann; echo archpass2 | "$RACTL" -q clerk login ann
+expect 0 "ann reads the queue" -- "$RACTL" order list
+as boss; "$RACTL" -q clerk deactivate ann || bad "deactivate ann"
+as ann
+expect 5 "a deactivated clerk's session" -- "$RACTL" order list
+case "$OUT" in *王小明*) bad "a deactivated clerk's session shows the name" ;; *) ok ;; esac
+expect 5 "a deactivated clerk's status query" -- "$RACTL" query status 11010519491231002X
+
 # ---- the tick runs as the system and is audited as such
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k.pem" \
     -out "$T/cert.pem" -subj "/CN=王小明" -days 730 -utf8 2>/dev/null

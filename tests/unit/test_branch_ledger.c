@@ -11,6 +11,7 @@
 
 #include "branch/branch.h"
 #include "branch/ledger.h"
+#include "branch/session.h"
 #include "util/wipe.h"
 
 static rk_actor lily, ray, amy;
@@ -36,10 +37,16 @@ static void setup(void)
         exit(2);
     }
     snprintf(c2->documents, sizeof c2->documents, "%s/documents", dir);
+    c2->kdf_log2_n = 14;
     static rk_branch_env env; /* nothing from the environment */
     const rk_branch_opts opts = {.conf = c2, .env = &env};
     if (rk_branch_open(&b, &opts)) {
         fprintf(stderr, "branch: %s\n", rk_err_msg());
+        exit(2);
+    }
+    /* amy is the clerk of the branch's session (as at the kiosk's desk). */
+    if (rk_branch_login(b, "amy", "password1", &amy)) {
+        fprintf(stderr, "branch login: %s\n", rk_err_msg());
         exit(2);
     }
 }
@@ -139,6 +146,13 @@ static void test_personal_data(void)
     CHECK(v == NULL);
     const rk_branch_status_req q = {.query = "王小明"};
     CHECK_INT(rk_branch_status_query(b, &sys, &q, hits, 8, &n), RK_EPERM);
+    /* A clerk who is not the session's (an actor made up or kept) reads
+     * nothing either; nor does the session's clerk once logged out. */
+    CHECK_INT(rk_branch_order_list(b, &lily, &all, &rows, &n), RK_EPERM);
+    CHECK_INT(rk_branch_order_show(b, &ray, r.ref, 1, &v), RK_EPERM);
+    rk_actor forged = amy;
+    forged.clerk_id = lily.clerk_id;
+    CHECK_INT(rk_branch_status_query(b, &forged, &q, hits, 8, &n), RK_EPERM);
     /* A forged state word is refused, not an empty queue. */
     const rk_branch_list_req nosuch = {.state = "nosuch"};
     CHECK_INT(rk_branch_order_list(b, &amy, &nosuch, &rows, &n), RK_EINVAL);
@@ -187,6 +201,9 @@ static void test_personal_data(void)
     rk_branch_order_view_free(v);
     CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.revealed' AND actor = 'amy'"),
               reveals + 1);
+    /* The public view for the session's clerk is not masked. */
+    CHECK_INT(rk_branch_status_query(b, &amy, &pub, hits, 8, &n), 0);
+    if (n == 1) CHECK_STR(hits[0].subject_name, "王小明");
 }
 
 static void test_money_and_tick(void)
@@ -210,6 +227,14 @@ static void test_money_and_tick(void)
     CHECK_INT(p.refund_fen, r.fee_total);
 
     /* A tick that changes nothing is not audited; none acts as a clerk. */
+    /* After logout the session's clerk reads nothing. */
+    rk_order_row *rows = NULL;
+    int n = -1;
+    const rk_branch_list_req all = {0};
+    CHECK_INT(rk_branch_logout(b), 0);
+    CHECK_INT(rk_branch_order_list(b, &amy, &all, &rows, &n), RK_EPERM);
+    CHECK(rows == NULL);
+
     rk_branch_tick_result t;
     int64_t ticks = count("SELECT count(*) FROM audit WHERE action = 'tick.run'");
     CHECK_INT(rk_branch_tick(b, &t), 0);

@@ -8,6 +8,7 @@
 
 #include "audit/record.h"
 #include "branch/branchca.h"
+#include "branch/session.h"
 #include "ca/certinfo.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -65,10 +66,17 @@ static int check_word(const char *what, const char *v, const char *const *list)
     return rk_err_set(RK_EINVAL, "%s '%s' is not known: %s", what, v ? v : "", all);
 }
 
-/* A clerk, for what shows personal data. */
-static int need_clerk(const rk_actor *by, const char *what)
+/* A clerk, for what shows personal data: by must be the clerk of the
+ * branch's session as it stands now (session.h: rk_branch_actor checks
+ * the session is open and its clerk active and unlocked), so an actor
+ * made up or kept from an ended session reads nothing. */
+static int need_clerk(rk_branch *b, const rk_actor *by, const char *what)
 {
-    if (by && by->clerk_id > 0) return 0;
+    rk_actor now;
+    if (by && by->clerk_id > 0) {
+        if (rk_branch_actor(b, &now) == 0 && now.clerk_id == by->clerk_id) return 0;
+        rk_err_clear();
+    }
     return rk_err_set(
         RK_EPERM, "%s shows personal data: a clerk must be logged in (ractl clerk login)", what);
 }
@@ -391,7 +399,7 @@ int rk_branch_order_show(rk_branch *b, const rk_actor *by, const char *ref, int 
     int rc;
 
     *out = NULL;
-    if ((rc = need_clerk(by, "an order")) || (rc = ledger_of(b, &l))) return rc;
+    if ((rc = need_clerk(b, by, "an order")) || (rc = ledger_of(b, &l))) return rc;
     if (!(v = calloc(1, sizeof *v))) return rk_err_oom();
     rk_order *o = &v->order;
     if ((rc = rk_order_get(l, ref, o)) ||
@@ -443,7 +451,7 @@ int rk_branch_order_list(rk_branch *b, const rk_actor *by, const rk_branch_list_
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = need_clerk(by, "the order list")) ||
+    if ((rc = need_clerk(b, by, "the order list")) ||
         (req->state && (rc = check_word("state", req->state, rk_branch_order_states))) ||
         (req->business &&
          (rc = check_word("business type", req->business, rk_branch_order_businesses))) ||
@@ -460,7 +468,7 @@ int rk_branch_order_find(rk_branch *b, const rk_actor *by, const char *query, in
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = need_clerk(by, "finding orders")) || (rc = ledger_of(b, &l))) return rc;
+    if ((rc = need_clerk(b, by, "finding orders")) || (rc = ledger_of(b, &l))) return rc;
     return rk_order_find(l, query ? query : "", limit, out, n);
 }
 
@@ -470,7 +478,7 @@ int rk_branch_overdue(rk_branch *b, const rk_actor *by, int limit, rk_order_row 
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = need_clerk(by, "the overdue list")) || (rc = ledger_of(b, &l))) return rc;
+    if ((rc = need_clerk(b, by, "the overdue list")) || (rc = ledger_of(b, &l))) return rc;
     const rk_order_filter f = {.overdue = 1, .limit = limit > 0 ? limit : 1000};
     return rk_order_list(l, &f, out, n);
 }
@@ -524,16 +532,19 @@ int rk_branch_status_query(rk_branch *b, const rk_actor *by, const rk_branch_sta
     *n = 0;
     if (!req->query || !*req->query)
         return rk_err_set(RK_EINVAL, "give a subject name, an ID number or a serial");
-    if ((!req->public_view && (rc = need_clerk(by, "the status query"))) || (rc = ledger_of(b, &l)))
+    if ((!req->public_view && (rc = need_clerk(b, by, "the status query"))) ||
+        (rc = ledger_of(b, &l)))
         return rc;
     if ((rc = rk_certstatus_query(l, req->query, hits, max, n)) != 0) return rc;
     if (*n == 0 && (rc = by_order(l, req->query, hits, max, n)) != 0) return rc;
-    if (req->public_view && !(by && by->clerk_id > 0))
+    if (req->public_view && need_clerk(b, by, "") != 0) {
+        rk_err_clear();
         for (int i = 0; i < *n; i++) {
             char masked[RK_ORDER_VALUE_MAX];
             rk_mask(masked, sizeof masked, "text", hits[i].subject_name);
             snprintf(hits[i].subject_name, sizeof hits[i].subject_name, "%s", masked);
         }
+    }
     return 0;
 }
 
@@ -543,7 +554,7 @@ int rk_branch_renewals(rk_branch *b, const rk_actor *by, int days, rk_renewal **
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = need_clerk(by, "the renewal list"))) return rc;
+    if ((rc = need_clerk(b, by, "the renewal list"))) return rc;
     if (days < 1 || days > 3660) return rk_err_set(RK_EINVAL, "days: 1 to 3660, not %d", days);
     if ((rc = ledger_of(b, &l)) != 0) return rc;
     return rk_certstatus_renewals(l, days, out, n);

@@ -13,9 +13,11 @@
  *
  * Who may: every change acts as by, the clerk logged in (session.h:
  * rk_branch_actor), whose roles and duties the ledger checks. Everything
- * that shows personal data (an order's fields and subject, lists, status
- * answers, renewals, the overdue list) needs a clerk: by NULL or the system
- * actor get RK_EPERM saying how to log in. Two exceptions are made for the
+ * that shows personal data (an order's fields and subject, lists, finding,
+ * status answers, renewals, the overdue list) needs a clerk's session: by
+ * must be the clerk of the branch's session as it stands at the call
+ * (open, the clerk active and not locked); by NULL, the system actor or
+ * any other actor get RK_EPERM saying how to log in. Two exceptions are made for the
  * kiosk's self-service and the clock: a status query with .public_view
  * answers anyone with the subject names masked, and the tick runs as the
  * system actor and is audited as such. Revealing personal data in clear
