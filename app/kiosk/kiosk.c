@@ -98,7 +98,7 @@ static void read_sync(kiosk *k)
     rk_sync_status st;
     if (rk_sync_status_read(&st, k->db) == 0) {
         k->last_synced = st.last_ok;
-        k->online = st.has_last && st.last.ok;
+        if (!k->network_forced) k->online = st.has_last && st.last.ok;
     }
 }
 
@@ -160,6 +160,8 @@ int kiosk_open(kiosk **out, const kiosk_options *o)
     k->idle_ms = (o->idle_s >= 0 ? o->idle_s : k->conf->kiosk_idle_seconds) * 1000;
     k->countdown_ms =
         (o->countdown_s >= 0 ? o->countdown_s : k->conf->kiosk_countdown_seconds) * 1000;
+    snprintf(k->import_dir, sizeof k->import_dir, "%s",
+             o->import_dir ? o->import_dir : k->conf->kiosk_import_dir);
     read_sync(k);
     k->next_poll = rk_ui_now(k->ui) + POLL_MS;
     kiosk_wipe(k, KIOSK_RESET_START);
@@ -206,6 +208,7 @@ static void enter(kiosk *k, kiosk_screen s)
 {
     k->screen = s;
     k->entering = 1;
+    k->enter_seq++;
     k->screen_since = rk_ui_now(k->ui);
     k->visit.chrome.confirming = 0;
     rk_ui_clear_focus(k->ui);
@@ -225,7 +228,10 @@ void kiosk_go(kiosk *k, kiosk_screen s)
 
 void kiosk_back(kiosk *k)
 {
-    if (k->n_history > 0) {
+    if (k->screen == KS_FORM && k->visit.page > 0) { /* the form's previous page */
+        k->visit.page--;
+        enter(k, KS_FORM);
+    } else if (k->n_history > 0) {
         enter(k, k->history[--k->n_history]);
     } else if (k->screen == KS_HOME) {
         /* Back from home ends the visit. */
@@ -240,6 +246,11 @@ void kiosk_go_root(kiosk *k, kiosk_screen s)
 {
     k->n_history = 0;
     enter(k, s);
+}
+
+void kiosk_reenter(kiosk *k)
+{
+    enter(k, k->screen);
 }
 
 int kiosk_entering(const kiosk *k)
@@ -355,8 +366,9 @@ static void frame(kiosk *k)
     kiosk_screen s = k->screen;
     rk_ui_begin(k->ui, kiosk_screens[s].name);
     if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
+    unsigned long seq = k->enter_seq;
     kiosk_screens[s].draw(k);
-    if (k->screen == s) k->entering = 0;
+    if (k->enter_seq == seq) k->entering = 0; /* not entered again meanwhile */
     rk_ui_set_input(k->ui, 1);
     dialogs(k);
     if (k->fit_check) rk_widget_check_targets(k->ui);
@@ -407,6 +419,8 @@ static void drain_jobs(kiosk *k)
 void kiosk_wipe(kiosk *k, kiosk_reset why)
 {
     kiosk_modules_reset(k, why);
+    k->visit_gen++;
+    if (k->visit.qr) rk_backend_image_free(rk_ui_backend(k->ui), k->visit.qr);
     rk_wipe(&k->visit, sizeof k->visit);
     k->visit.voice = k->conf ? k->conf->voice : 0;
     if (k->voice) rk_voice_stop(k->voice);
@@ -502,6 +516,12 @@ static int expect(kiosk *k, const char *what, const char *value)
     char got[64];
     if (!strcmp(what, "screen"))
         snprintf(got, sizeof got, "%s", kiosk_screens[k->screen].name);
+    else if (!strcmp(what, "order"))
+        snprintf(got, sizeof got, "%s", k->visit.ref[0] ? "taken" : "none");
+    else if (!strcmp(what, "printed"))
+        snprintf(got, sizeof got, "%s", k->visit.printed ? "yes" : "no");
+    else if (!strcmp(what, "qr"))
+        snprintf(got, sizeof got, "%s", k->visit.qr ? "shown" : "none");
     else if (!strcmp(what, "business"))
         snprintf(got, sizeof got, "%s", k->visit.business[0] ? k->visit.business : "none");
     else if (!strcmp(what, "wipes"))
@@ -529,6 +549,19 @@ int kiosk_app_command(void *arg, const char *words)
         return rk_err_set(RK_EINVAL, "rakiosk: an empty app command");
     if (!strcmp(cmd, "idle")) {
         k->idle_now = 1;
+        return 0;
+    }
+    if (!strcmp(cmd, "network") && (!strcmp(value, "up") || !strcmp(value, "down"))) {
+        /* The demo's and the tests' network switch: what the last sync
+         * pass would have found. */
+        k->online = !strcmp(value, "up");
+        k->network_forced = 1;
+        rk_ui_redraw_in(k->ui, 0);
+        return 0;
+    }
+    if (!strcmp(cmd, "note")) {
+        printf("note: %s\n", words + 4 + strspn(words + 4, " "));
+        fflush(stdout);
         return 0;
     }
     if (!strcmp(cmd, "db-changed")) {

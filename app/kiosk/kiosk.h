@@ -22,6 +22,7 @@
 #include "screens.h"
 
 #include "branch/branch.h"
+#include "branch/selfservice.h"
 #include "ui/chrome.h"
 #include "ui/keyboard.h"
 #include "ui/player.h"
@@ -31,9 +32,10 @@
 
 #include <stdint.h>
 
-#define KIOSK_HISTORY  16 /* screens "back" remembers */
-#define KIOSK_WATCHERS 16 /* job callbacks outstanding (RK_JOBS_MAX) */
-#define KIOSK_APPS     16 /* the modules' event-player commands */
+#define KIOSK_HISTORY  16  /* screens "back" remembers */
+#define KIOSK_WATCHERS 16  /* job callbacks outstanding (RK_JOBS_MAX) */
+#define KIOSK_APPS     16  /* the modules' event-player commands */
+#define KIOSK_VALUE    256 /* bytes of a form value */
 
 /* What the subscriber chose and entered during this visit. Everything in
  * here is wiped at start over and at the idle wipe. */
@@ -46,6 +48,26 @@ typedef struct kiosk_visit {
     int info;          /* an information dialog is open: info_title, info_text keys */
     const char *info_title, *info_text;
     rk_chrome_state chrome;
+
+    /* the guided flow (flow.c) */
+    int has_form;
+    rk_form form;                                 /* the kind's form of the business */
+    char values[RK_FORM_MAX_FIELDS][KIOSK_VALUE]; /* form.fields[i]'s value */
+    int shown_error[RK_FORM_MAX_FIELDS];          /* its error is shown */
+    int page;                                     /* the form's page */
+    int doc_state[RK_FORM_MAX_DOCS];              /* 0 missing, 1 imported, 2 on paper */
+    char doc_path[RK_FORM_MAX_DOCS][512];
+    const char *doc_note; /* the documents screen's last message key (NULL: none) */
+    rk_fee_quote quote;
+    int busy;   /* a job of the flow runs */
+    int failed; /* it failed: fail_msg says why */
+    char fail_msg[256];
+    char ref[RK_ORDER_REF_MAX]; /* the order taken */
+    char pay[512];              /* the payment QR's payload ("" offline) */
+    rk_backend_image *qr;
+    int printed; /* 1 printed, 0 waits in the spool */
+    int receipt_done;
+    int rating;
 } kiosk_visit;
 
 /* Called on the UI thread for each event of a job submitted with
@@ -66,6 +88,7 @@ typedef struct kiosk_options {
     int no_ime, no_voice;    /* leave out the input method, the voice */
     int fullscreen;          /* a borderless full-screen window */
     const char *strings_dir; /* NULL: <conf dir>/strings, else the installed one */
+    const char *import_dir;  /* NULL: [kiosk] import_dir */
     int idle_s, countdown_s; /* -1: [kiosk] idle_seconds, countdown_seconds */
 } kiosk_options;
 
@@ -83,11 +106,14 @@ struct kiosk {
 
     kiosk_screen screen;
     int entering; /* the screen's first frame since kiosk_go */
+    unsigned long enter_seq;
     kiosk_screen history[KIOSK_HISTORY];
     int n_history;
     uint64_t screen_since; /* rk_ui_now when the screen was entered */
 
     kiosk_visit visit;
+    unsigned long visit_gen; /* bumped by each wipe: a job of an earlier visit is ignored */
+    char import_dir[4096];
 
     /* idle: the countdown opens idle_ms after the last input on a screen
      * that is not the attract screen, and wipes countdown_ms later */
@@ -103,6 +129,7 @@ struct kiosk {
     uint64_t next_poll;   /* rk_ui_now of the next rk_db_changed */
     int64_t last_synced;  /* sync.last_ok (0: never) */
     int online;           /* the last sync pass reached HQ */
+    int network_forced;   /* the demo's network switch decides online */
 
     int home_shown; /* the health marker was written */
     int fit_check;  /* tests: text fit and touch target sizes are checked */
@@ -147,6 +174,9 @@ void kiosk_go(kiosk *k, kiosk_screen s);
 void kiosk_back(kiosk *k);
 /* Shows s and forgets the history (the start of a flow). */
 void kiosk_go_root(kiosk *k, kiosk_screen s);
+/* Enters the current screen again (its next page): kiosk_entering is 1
+ * on its next frame. */
+void kiosk_reenter(kiosk *k);
 /* 1 on the screen's first frame after kiosk_go. */
 int kiosk_entering(const kiosk *k);
 
@@ -184,7 +214,10 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "db-changed" (as if another process committed), and checks of the
  * state that fail the script when it differs: "expect-screen NAME",
  * "expect-business ID|none", "expect-wipes N", "expect-voice on|off",
- * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off".
+ * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
+ * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none";
+ * "network up|down" (the demo's network switch) and "note WORDS" (prints
+ * "note: WORDS" on stdout, for a test that watches the program).
  * 0 or RK_EINVAL with the difference. */
 int kiosk_app_command(void *arg, const char *words);
 

@@ -36,8 +36,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: rakiosk [--conf FILE] [--driver NAME] [--size WxH] [--lang zh-CN|en]\n"
                "               [--large] [--contrast] [--fullscreen] [--script FILE]\n"
                "               [--shots DIR] [--fit-check] [--idle SECONDS]\n"
-               "               [--countdown SECONDS] [--strings DIR] [--no-ime] [--no-voice]\n"
-               "               [--first-frame]\n\n"
+               "               [--countdown SECONDS] [--strings DIR] [--import-dir DIR]\n"
+               "               [--no-ime] [--no-voice] [--first-frame]\n\n"
                "The counter program of a certificate registration branch.\n"
                "  --conf FILE      branch configuration (default as for ractl)\n"
                "  --driver NAME    SDL video driver: kmsdrm, x11, wayland, offscreen\n"
@@ -55,6 +55,7 @@ static void usage(FILE *f)
                "                   (default: [kiosk] idle_seconds)\n"
                "  --countdown S    the countdown's seconds (default: [kiosk] countdown_seconds)\n"
                "  --strings DIR    the strings files (default: strings/ beside kiosk.conf)\n"
+               "  --import-dir DIR where a USB stick's images are (default: [kiosk] import_dir)\n"
                "  --no-ime         no pinyin or stroke input (letters are typed as Latin)\n"
                "  --no-voice       no voice prompts and tones\n"
                "  --first-frame    print \"first-frame\" once the first frame is shown\n\n"
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
             shots = v;
         } else if (!strcmp(a, "--strings") && v) {
             o.strings_dir = v;
+        } else if (!strcmp(a, "--import-dir") && v) {
+            o.import_dir = v;
         } else if (!strcmp(a, "--idle") && v) {
             if (number(v, 1, 3600, &o.idle_s)) {
                 fprintf(stderr, "rakiosk: --idle '%s': expected 1 to 3600 seconds\n", v);

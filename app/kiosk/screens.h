@@ -52,7 +52,15 @@ enum {
 /* The kiosk's own screens. */
 #define RK_KIOSK_SCREENS(X)                                                                        \
     X(ATTRACT, attract, KF_ATTRACT)                                                                \
-    X(HOME, home, KF_SUBSCRIBER)
+    X(HOME, home, KF_SUBSCRIBER)                                                                   \
+    X(KIND, kind, KF_SUBSCRIBER)                                                                   \
+    X(IDENTITY, identity, KF_SUBSCRIBER)                                                           \
+    X(FORM, form, KF_SUBSCRIBER)                                                                   \
+    X(DOCUMENTS, documents, KF_SUBSCRIBER)                                                         \
+    X(FEES, fees, KF_SUBSCRIBER)                                                                   \
+    X(PAY, pay, KF_SUBSCRIBER)                                                                     \
+    X(RECEIPT, receipt, KF_SUBSCRIBER)                                                             \
+    X(RATING, rating, KF_SUBSCRIBER)
 
 /* Every screen: the kiosk's, then each module's list. */
 #define RK_ALL_SCREENS(X)                                                                          \

@@ -20,7 +20,7 @@ done
 play "$out/zh-CN" switches.txt
 # Portrait, as a kiosk mounted upright shows it.
 play "$out/portrait" home.txt --size 1080x1920
-for f in attract home counter call-clerk home-large; do
+for f in attract home kind call-clerk home-large; do
     [ -s "$out/zh-CN/$f.png" ] && ok || bad "no screenshot $f"
 done
 # A script that expects what is not there fails the run.

@@ -354,6 +354,15 @@ static int handler(void *user, const char *section, const char *key, const char 
         return parse_int(st, &c->kiosk_idle_seconds, section, key, value, 30, 3600);
     if (IS("kiosk", "countdown_seconds"))
         return parse_int(st, &c->kiosk_countdown_seconds, section, key, value, 15, 30);
+    if (IS("kiosk", "import_dir")) return COPY(c->kiosk_import_dir);
+    if (IS("kiosk", "pay_qr")) {
+        if (!strstr(value, "{ref}") || (!strstr(value, "{fen}") && !strstr(value, "{yuan}"))) {
+            snprintf(st->error, sizeof st->error,
+                     "[kiosk] pay_qr: '%s' must hold {ref} and {fen} or {yuan}", value);
+            return 0;
+        }
+        return COPY(c->kiosk_pay_qr);
+    }
     if (IS("hq", "issuance")) {
         if (strcmp(value, "local") && strcmp(value, "cmp")) {
             snprintf(st->error, sizeof st->error, "[hq] issuance: '%s' must be local or cmp",
@@ -480,6 +489,8 @@ static void set_defaults(rk_conf *c)
     c->voice = 1;
     c->kiosk_idle_seconds = 120;
     c->kiosk_countdown_seconds = 30;
+    strcpy(c->kiosk_pay_qr, "RAKPAY1:{branch}:{ref}:{fen}");
+    strcpy(c->kiosk_import_dir, "/media/rakiosk-usb");
     c->sync_interval = 900;
     c->sync_batch = 200;
     c->sync_connect_timeout = 10;

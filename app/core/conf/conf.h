@@ -77,8 +77,10 @@ typedef struct rk_conf {
     int clerk_voice;  /* ... and on the clerk's desk (default off) */
 
     /* [kiosk]: the counter program's behaviour. */
-    int kiosk_idle_seconds;      /* no touch this long: the countdown opens (30..3600, 120) */
-    int kiosk_countdown_seconds; /* the countdown before the wipe (15..30, 30) */
+    int kiosk_idle_seconds;          /* no touch this long: the countdown opens (30..3600, 120) */
+    int kiosk_countdown_seconds;     /* the countdown before the wipe (15..30, 30) */
+    char kiosk_pay_qr[256];          /* payment QR template: {branch} {ref} {fen} {yuan} */
+    char kiosk_import_dir[PATH_MAX]; /* where a USB stick's images are (documents) */
 
     /* [sync]: the sync daemon (docs/SYNC-PROTOCOL.md) */
     int sync_interval;          /* seconds between the daemon's passes (60..86400, 900) */
