@@ -22,12 +22,23 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem
         if not m or "[vvar]" in line or "[vsyscall]" in line:
             continue
         start, end = int(m.group(1), 16), int(m.group(2), 16)
-        try:
-            mem.seek(start)
-            data = mem.read(end - start)
-        except (OSError, ValueError, OverflowError):
-            continue
-        found += data.count(needle)
+        if end - start > (1 << 32):
+            continue  # a sanitizer's shadow reservation, never written
+        pos, tail = start, b""
+        while pos < end:
+            try:
+                mem.seek(pos)
+                chunk = mem.read(min(1 << 20, end - pos))
+            except (OSError, ValueError, OverflowError):
+                break
+            if not chunk:
+                break
+            data = tail + chunk
+            found += data.count(needle)
+            # keep the last len-1 bytes: a needle across two chunks is seen
+            # (the tail alone is too short to be counted twice)
+            tail = data[-(len(needle) - 1):]
+            pos += len(chunk)
 print(found)
 PY
 }
