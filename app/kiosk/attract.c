@@ -47,6 +47,20 @@ void scr_attract(kiosk *k)
     rk_rect head = rk_rect_cut_top(&c, rk_ui_px(ui, 80));
     rk_widget_muted(ui, "attract.branch", head, k->conf->branch_name, RK_UI_TEXT_BODY,
                     RK_ALIGN_CENTER);
+    /* The clerk-only exit: the branch's name held for KIOSK_HOLD_MS. */
+    int held = rk_ui_interact(ui, "attract.exit", rk_rect_center(head, head.w / 3, head.h), 0);
+    if ((held & RK_UI_HELD) && (held & RK_UI_HOT)) {
+        uint64_t now = rk_ui_now(ui);
+        if (!k->hold_since) k->hold_since = now;
+        if (now - k->hold_since >= KIOSK_HOLD_MS) {
+            k->hold_since = 0;
+            kiosk_go_root(k, KS_CLERK_EXIT);
+            return;
+        }
+        rk_ui_redraw_in(ui, 100);
+    } else {
+        k->hold_since = 0;
+    }
     rk_rect title = rk_rect_cut_top(&c, rk_ui_px(ui, 140));
     rk_ui_text(ui, "attract.title", title, kiosk_str(k, "attract.title"), 72, t->text,
                RK_ALIGN_CENTER);
@@ -81,5 +95,6 @@ void scr_attract(kiosk *k)
     rk_rect sr;
     int on_staff =
         staff >= 0 && rk_ui_find(ui, "attract.staff", &sr) && rk_rect_contains(sr, in->x, in->y);
+    /* A short touch on the branch's name starts a visit too. */
     if (pressed || (in->released && rk_ui_input_on(ui) && !on_staff)) start_visit(k);
 }

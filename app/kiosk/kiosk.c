@@ -15,6 +15,7 @@
 #include "util/wipe.h"
 
 #include <ftw.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,7 @@ int kiosk_open(kiosk **out, const kiosk_options *o)
     uo.large = o->large;
     uo.contrast = o->contrast;
     uo.fit_check = k->fit_check = o->fit_check;
+    k->stats = o->stats;
     if ((rc = rk_ui_new(&k->ui, &uo))) return rc;
     rk_ui_set_strings(k->ui, 0, k->strings[0]);
     rk_ui_set_strings(k->ui, 1, k->strings[1]);
@@ -284,6 +286,29 @@ static int dialog_open(const kiosk *k)
     return k->idle_open || k->visit.clerk_called || k->visit.info;
 }
 
+/* The offline banner atop the content: HQ is out of reach, what does not
+ * need it goes on; when the branch last synced ("never" until it has). */
+static rk_rect offline_banner(kiosk *k, rk_rect content)
+{
+    char when[64], text[256];
+    if (k->last_synced > 0) {
+        time_t t = (time_t)k->last_synced;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    } else {
+        snprintf(when, sizeof when, "%s", kiosk_str(k, "banner.never"));
+    }
+    const char *args[1] = {when};
+    rk_strings_format(text, sizeof text, kiosk_str(k, "banner.offline"), args, 1);
+    int h = rk_backend_line_height(rk_ui_backend(k->ui), rk_ui_font(k->ui, RK_UI_TEXT_SMALL)) +
+            rk_ui_px(k->ui, 8);
+    rk_rect bar = rk_rect_cut_top(&content, h);
+    rk_rect_cut_top(&content, rk_ui_px(k->ui, 8));
+    rk_widget_status(k->ui, "banner.offline", bar, RK_STATUS_WARNING, text, RK_UI_TEXT_SMALL);
+    return content;
+}
+
 rk_rect kiosk_chrome(kiosk *k, const rk_chrome *c)
 {
     rk_rect content;
@@ -311,6 +336,7 @@ rk_rect kiosk_chrome(kiosk *k, const rk_chrome *c)
         break;
     default: break;
     }
+    if (!k->online) content = offline_banner(k, content);
     return content;
 }
 
@@ -361,8 +387,16 @@ static void dialogs(kiosk *k)
         k->visit.info = 0;
 }
 
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void frame(kiosk *k)
 {
+    uint64_t t0 = k->stats ? mono_us() : 0;
     kiosk_screen s = k->screen;
     rk_ui_begin(k->ui, kiosk_screens[s].name);
     if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
@@ -373,6 +407,14 @@ static void frame(kiosk *k)
     dialogs(k);
     if (k->fit_check) rk_widget_check_targets(k->ui);
     rk_ui_end(k->ui);
+    if (k->stats) {
+        unsigned us = (unsigned)(mono_us() - t0);
+        k->frame_us[k->n_frames++ % KIOSK_FRAMES] = us;
+        if (rk_jobs_outstanding(k->jobs) > 0) {
+            k->busy_frames++;
+            if (us > k->busy_max_us) k->busy_max_us = us;
+        }
+    }
     if (!k->home_shown && (s == KS_HOME || s == KS_ATTRACT)) {
         /* The update health check waits for this marker (util/service.h). */
         if (rk_service_home_shown() == 0) k->home_shown = 1;
@@ -507,7 +549,31 @@ int kiosk_run(kiosk *k, rk_player *player, int first_frame)
             }
         }
     }
-    return rc;
+    return rc ? rc : k->exit_code;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+void kiosk_print_stats(const kiosk *k)
+{
+    static unsigned sorted[KIOSK_FRAMES];
+    int n = k->n_frames < KIOSK_FRAMES ? (int)k->n_frames : KIOSK_FRAMES;
+    memcpy(sorted, k->frame_us, sizeof sorted[0] * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof sorted[0], cmp_unsigned);
+    printf("stats: frames %lu\n", k->n_frames);
+    if (n > 0)
+        printf("stats: frame-us p50 %u p99 %u max %u\n", sorted[n / 2], sorted[(n - 1) * 99 / 100],
+               sorted[n - 1]);
+    printf("stats: busy-frames %lu busy-max-us %u\n", k->busy_frames, k->busy_max_us);
+    FILE *st = fopen("/proc/self/status", "r");
+    char line[256];
+    while (st && fgets(line, sizeof line, st))
+        if (!strncmp(line, "VmHWM:", 6)) printf("stats: peak-rss %s", line + 6);
+    if (st) fclose(st);
 }
 
 /* "expect-NAME VALUE" of the event player: fails unless the state holds. */
@@ -516,6 +582,10 @@ static int expect(kiosk *k, const char *what, const char *value)
     char got[64];
     if (!strcmp(what, "screen"))
         snprintf(got, sizeof got, "%s", kiosk_screens[k->screen].name);
+    else if (!strcmp(what, "online"))
+        snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
+    else if (!strcmp(what, "exit"))
+        snprintf(got, sizeof got, "%d", k->exit_code);
     else if (!strcmp(what, "order"))
         snprintf(got, sizeof got, "%s", k->visit.ref[0] ? "taken" : "none");
     else if (!strcmp(what, "printed"))
@@ -558,6 +628,10 @@ int kiosk_app_command(void *arg, const char *words)
         k->network_forced = 1;
         rk_ui_redraw_in(k->ui, 0);
         return 0;
+    }
+    if (!strcmp(cmd, "window-close")) {
+        /* What a window manager's close button or Alt-F4 send: SDL's quit. */
+        return rk_backend_inject_quit(rk_ui_backend(k->ui));
     }
     if (!strcmp(cmd, "note")) {
         printf("note: %s\n", words + 4 + strspn(words + 4, " "));

@@ -32,10 +32,13 @@
 
 #include <stdint.h>
 
-#define KIOSK_HISTORY  16  /* screens "back" remembers */
-#define KIOSK_WATCHERS 16  /* job callbacks outstanding (RK_JOBS_MAX) */
-#define KIOSK_APPS     16  /* the modules' event-player commands */
-#define KIOSK_VALUE    256 /* bytes of a form value */
+#define KIOSK_HISTORY    16   /* screens "back" remembers */
+#define KIOSK_WATCHERS   16   /* job callbacks outstanding (RK_JOBS_MAX) */
+#define KIOSK_APPS       16   /* the modules' event-player commands */
+#define KIOSK_VALUE      256  /* bytes of a form value */
+#define KIOSK_EXIT_CLERK 10   /* the exit code of a clerk's exit (not restarted by systemd) */
+#define KIOSK_FRAMES     4096 /* frame times kept for --stats */
+#define KIOSK_HOLD_MS    3000 /* the attract screen's branch name held this long: clerk exit */
 
 /* What the subscriber chose and entered during this visit. Everything in
  * here is wiped at start over and at the idle wipe. */
@@ -90,6 +93,7 @@ typedef struct kiosk_options {
     const char *strings_dir; /* NULL: <conf dir>/strings, else the installed one */
     const char *import_dir;  /* NULL: [kiosk] import_dir */
     int idle_s, countdown_s; /* -1: [kiosk] idle_seconds, countdown_seconds */
+    int stats;               /* keep frame times for kiosk_print_stats */
 } kiosk_options;
 
 struct kiosk {
@@ -131,8 +135,17 @@ struct kiosk {
     int online;           /* the last sync pass reached HQ */
     int network_forced;   /* the demo's network switch decides online */
 
-    int home_shown; /* the health marker was written */
-    int fit_check;  /* tests: text fit and touch target sizes are checked */
+    int home_shown;      /* the health marker was written */
+    int exit_code;       /* kiosk_run's result once stopped (KIOSK_EXIT_CLERK) */
+    uint64_t hold_since; /* the branch name on attract pressed since (0: not) */
+    /* --stats: frame draw times in microseconds, and the longest while a
+     * job ran */
+    int stats;
+    unsigned frame_us[KIOSK_FRAMES];
+    unsigned long n_frames;
+    unsigned busy_max_us;
+    unsigned long busy_frames;
+    int fit_check; /* tests: text fit and touch target sizes are checked */
     volatile int stop;
     struct {
         uint64_t id;
@@ -157,10 +170,15 @@ int kiosk_open(kiosk **out, const kiosk_options *o);
  * everything, wipes the visit; NULL does nothing. */
 void kiosk_close(kiosk *k);
 
-/* Runs until kiosk_stop (a signal) or, with a player, until the script
- * ends: 0, or 1 when the script failed (the message is printed).
+/* Runs until kiosk_stop (a signal, a clerk's exit) or, with a player,
+ * until the script ends: 0, KIOSK_EXIT_CLERK after a clerk's exit, or 1
+ * when the script failed (the message is printed).
  * first_frame: print "first-frame" once the first frame is presented. */
 int kiosk_run(kiosk *k, rk_player *player, int first_frame);
+
+/* --stats: frames drawn, draw time p50 / p99 / max, the longest frame
+ * while a job ran, and the peak RSS, on stdout. */
+void kiosk_print_stats(const kiosk *k);
 
 /* Async-signal-safe: ends kiosk_run at its next turn. */
 void kiosk_stop(kiosk *k);
@@ -215,7 +233,9 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * state that fail the script when it differs: "expect-screen NAME",
  * "expect-business ID|none", "expect-wipes N", "expect-voice on|off",
  * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
- * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none";
+ * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
+ * "expect-online yes|no", "expect-exit CODE"; "window-close" (SDL's quit,
+ * as a window manager sends it);
  * "network up|down" (the demo's network switch) and "note WORDS" (prints
  * "note: WORDS" on stdout, for a test that watches the program).
  * 0 or RK_EINVAL with the difference. */

@@ -12,7 +12,8 @@
  *
  * Exit: 0 done; 1 the script failed or (--fit-check) text did not fit;
  * 2 bad usage; 3 the configuration, database or strings could not be
- * opened; 4 the display could not be opened.
+ * opened; 4 the display could not be opened; 10 a clerk logged in to end
+ * the kiosk (rakiosk.service does not restart it then).
  */
 #include "kiosk.h"
 
@@ -37,7 +38,7 @@ static void usage(FILE *f)
                "               [--large] [--contrast] [--fullscreen] [--script FILE]\n"
                "               [--shots DIR] [--fit-check] [--idle SECONDS]\n"
                "               [--countdown SECONDS] [--strings DIR] [--import-dir DIR]\n"
-               "               [--no-ime] [--no-voice] [--first-frame]\n\n"
+               "               [--no-ime] [--no-voice] [--first-frame] [--stats]\n\n"
                "The counter program of a certificate registration branch.\n"
                "  --conf FILE      branch configuration (default as for ractl)\n"
                "  --driver NAME    SDL video driver: kmsdrm, x11, wayland, offscreen\n"
@@ -58,9 +59,13 @@ static void usage(FILE *f)
                "  --import-dir DIR where a USB stick's images are (default: [kiosk] import_dir)\n"
                "  --no-ime         no pinyin or stroke input (letters are typed as Latin)\n"
                "  --no-voice       no voice prompts and tones\n"
-               "  --first-frame    print \"first-frame\" once the first frame is shown\n\n"
+               "  --first-frame    print \"first-frame\" once the first frame is shown\n"
+               "  --stats          at the end, print frame times and the peak RSS\n\n"
                "Exit: 0 done; 1 the script failed or text did not fit; 2 bad usage;\n"
-               "3 configuration, database or strings unusable; 4 no display.\n");
+               "3 configuration, database or strings unusable; 4 no display;\n"
+               "10 a clerk ended the kiosk (held the branch name on the attract screen\n"
+               "and logged in). Nothing else leaves it: the window's close button and key\n"
+               "combinations are ignored; SIGTERM (systemd) stops it.\n");
 }
 
 static int number(const char *s, int lo, int hi, int *out)
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
                 o.no_ime = 1;
             else if (!strcmp(a, "--no-voice"))
                 o.no_voice = 1;
+            else if (!strcmp(a, "--stats"))
+                o.stats = 1;
             else if (!strcmp(a, "--first-frame"))
                 first_frame = 1;
             else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -185,7 +192,8 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
 
     rc = kiosk_run(k, player, first_frame);
-    if (o.fit_check && print_fits(k->ui) > 0) rc = 1;
+    if (o.fit_check && print_fits(k->ui) > 0 && rc == 0) rc = 1;
+    if (o.stats) kiosk_print_stats(k);
     if (player) printf("rakiosk: %d screenshots\n", rk_player_shots(player));
     the_kiosk = NULL;
     rk_player_free(player);

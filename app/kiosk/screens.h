@@ -60,7 +60,11 @@ enum {
     X(FEES, fees, KF_SUBSCRIBER)                                                                   \
     X(PAY, pay, KF_SUBSCRIBER)                                                                     \
     X(RECEIPT, receipt, KF_SUBSCRIBER)                                                             \
-    X(RATING, rating, KF_SUBSCRIBER)
+    X(RATING, rating, KF_SUBSCRIBER)                                                               \
+    X(CLERK_EXIT, clerk_exit, KF_CLERK)
+
+/* The kiosk's own modules with state to reset. */
+#define RK_KIOSK_MODULES(M) M(clerk_exit)
 
 /* Every screen: the kiosk's, then each module's list. */
 #define RK_ALL_SCREENS(X)                                                                          \
@@ -71,6 +75,7 @@ enum {
 
 /* Every module with state to reset. */
 #define RK_ALL_MODULES(M)                                                                          \
+    RK_KIOSK_MODULES(M)                                                                            \
     RK_DESK_MODULES(M)                                                                             \
     RK_SELF_MODULES(M)                                                                             \
     RK_DEMO_MODULES(M)
