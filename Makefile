@@ -2,12 +2,15 @@
 #   make demo   install packages, build, and run the kiosk on the demo branch
 #   make check  install packages, build plain, ASan+UBSan and libFuzzer
 #               builds, and run the whole test suite in each
+#   make image        the appliance's disk image in build-image/ (image/build)
+#   make check-image  build it with the test hooks and boot it in QEMU
+#                     (tests/image); not part of make check
 # CMake does the real work; this file only strings the steps together.
 
 JOBS ?= $(shell nproc)
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean packages
+.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean packages image check-image
 
 all: build
 
@@ -55,6 +58,15 @@ packages: deps
 	cmake -S . -B build-pkg -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DRK_TESTS=OFF
 	cmake --build build-pkg -j $(JOBS)
 	cd build-pkg && cpack -G DEB
+
+# The appliance image: a raw GPT disk (ESP, root slots A and B, data) with
+# the packages above installed; docs/IMAGE.md. Needs root.
+image: deps
+	image/build build-image
+
+check-image: deps
+	image/build --test build-image
+	tests/image/boot-test build-image
 
 bench: build
 	@for b in build/tests/bench_*; do [ -x "$$b" ] && "$$b"; done

@@ -1,0 +1,44 @@
+# tests/image/scripts.sh: the image's scripts without booting anything
+# (ctest image_scripts, part of the ordinary suite): every shell script of
+# image/ and tests/image parses, the Python helpers compile, screen.py turns
+# a known PPM into a PNG and measures it right, and rakiosk-provision's
+# rewrite of the rule-file paths makes relative paths absolute (and leaves
+# absolute ones alone).
+#   bash tests/image/scripts.sh SOURCE_DIR
+set -u
+src=$1
+fails=0
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+for f in "$src"/image/build "$src"/image/install-deps "$src"/tests/image/boot-test "$src"/tests/image/vm.sh \
+    "$src"/image/pkg/rakiosk-provision "$src"/image/pkg/debian/* \
+    "$src"/image/overlay/usr/lib/rakiosk/* "$src"/image/test-overlay/usr/lib/rakiosk/*; do
+    case "$(head -1 "$f")" in *bash*) sh=bash ;; *) sh=sh ;; esac
+    [ "${f%.sh}" != "$f" ] && sh=bash
+    $sh -n "$f" 2>&1 || bad "$f does not parse"
+done
+python3 -c 'import ast, sys
+for f in sys.argv[1:]: ast.parse(open(f).read(), f)' "$src"/tests/image/qmp.py "$src"/tests/image/screen.py ||
+    bad "python helpers"
+
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+# A 4x2 screen: 6 black pixels, 2 white ones.
+printf 'P6\n# a comment\n4 2\n255\n' >"$t/s.ppm"
+printf '\0\0\0\0\0\0\377\377\377\0\0\0\0\0\0\0\0\0\377\377\377\0\0\0' >>"$t/s.ppm"
+out=$(python3 "$src/tests/image/screen.py" "$t/s.ppm" "$t/s.png")
+[ "$out" = "width=4 height=2 ink=0.2500 colours=2" ] || bad "screen.py: $out"
+[ "$(head -c 8 "$t/s.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] || bad "screen.py wrote no PNG"
+if command -v pngtopnm >/dev/null; then
+    pngtopnm "$t/s.png" | cmp -s - <(tail -c 24 "$t/s.ppm" | cat <(printf 'P6\n4 2\n255\n') -) || bad "PNG pixels differ"
+fi
+
+# rakiosk-provision's path rewrite, taken from the script itself.
+rewrite=$(grep -o "sed -i 's#[^']*'" "$src/image/pkg/rakiosk-provision" | sed "s/^sed -i //; s/^'//; s/'\$//")
+[ -n "$rewrite" ] || bad "no path rewrite found in rakiosk-provision"
+printf '[files]\nfees = fees.ini\nforms = /srv/forms.ini\nknowledge = knowledge.ini\nname = x.ini\n' >"$t/k.conf"
+got=$(sed "$rewrite" "$t/k.conf" | tr '\n' '|')
+want='[files]|fees = /etc/rakiosk/fees.ini|forms = /srv/forms.ini|knowledge = /etc/rakiosk/knowledge.ini|name = x.ini|'
+[ "$got" = "$want" ] || bad "path rewrite gives '$got'"
+
+[ "$fails" = 0 ] && echo "image scripts: all checks passed"
+exit $((fails > 0))
