@@ -387,16 +387,17 @@ static void dialogs(kiosk *k)
         k->visit.info = 0;
 }
 
-static uint64_t mono_us(void)
+static uint64_t clock_us(clockid_t which)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(which, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void frame(kiosk *k)
 {
-    uint64_t t0 = k->stats ? mono_us() : 0;
+    uint64_t t0 = k->stats ? clock_us(CLOCK_MONOTONIC) : 0;
+    uint64_t c0 = k->stats ? clock_us(CLOCK_THREAD_CPUTIME_ID) : 0;
     kiosk_screen s = k->screen;
     rk_ui_begin(k->ui, kiosk_screens[s].name);
     if (dialog_open(k)) rk_ui_set_input(k->ui, 0);
@@ -408,7 +409,8 @@ static void frame(kiosk *k)
     if (k->fit_check) rk_widget_check_targets(k->ui);
     rk_ui_end(k->ui);
     if (k->stats) {
-        unsigned us = (unsigned)(mono_us() - t0);
+        unsigned us = (unsigned)(clock_us(CLOCK_MONOTONIC) - t0);
+        k->cpu_us[k->n_frames % KIOSK_FRAMES] = (unsigned)(clock_us(CLOCK_THREAD_CPUTIME_ID) - c0);
         k->frame_us[k->n_frames++ % KIOSK_FRAMES] = us;
         if (rk_jobs_outstanding(k->jobs) > 0) {
             k->busy_frames++;
@@ -568,6 +570,11 @@ void kiosk_print_stats(const kiosk *k)
     if (n > 0)
         printf("stats: frame-us p50 %u p99 %u max %u\n", sorted[n / 2], sorted[(n - 1) * 99 / 100],
                sorted[n - 1]);
+    memcpy(sorted, k->cpu_us, sizeof sorted[0] * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof sorted[0], cmp_unsigned);
+    if (n > 0)
+        printf("stats: frame-cpu-us p50 %u p99 %u max %u\n", sorted[n / 2],
+               sorted[(n - 1) * 99 / 100], sorted[n - 1]);
     printf("stats: busy-frames %lu busy-max-us %u\n", k->busy_frames, k->busy_max_us);
     FILE *st = fopen("/proc/self/status", "r");
     char line[256];
@@ -627,6 +634,13 @@ int kiosk_app_command(void *arg, const char *words)
         k->online = !strcmp(value, "up");
         k->network_forced = 1;
         rk_ui_redraw_in(k->ui, 0);
+        return 0;
+    }
+    if (!strcmp(cmd, "frames")) {
+        /* Draws the current screen N times at once (bench_kiosk). */
+        int n = atoi(value);
+        for (int i = 0; i < n && i < 100000; i++)
+            frame(k);
         return 0;
     }
     if (!strcmp(cmd, "window-close")) {

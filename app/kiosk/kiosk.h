@@ -141,7 +141,8 @@ struct kiosk {
     /* --stats: frame draw times in microseconds, and the longest while a
      * job ran */
     int stats;
-    unsigned frame_us[KIOSK_FRAMES];
+    unsigned frame_us[KIOSK_FRAMES]; /* wall clock */
+    unsigned cpu_us[KIOSK_FRAMES];   /* the UI thread's CPU time */
     unsigned long n_frames;
     unsigned busy_max_us;
     unsigned long busy_frames;
@@ -234,7 +235,8 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-business ID|none", "expect-wipes N", "expect-voice on|off",
  * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
  * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
- * "expect-online yes|no", "expect-exit CODE"; "window-close" (SDL's quit,
+ * "expect-online yes|no", "expect-exit CODE"; "frames N" (draws the
+ * screen N times, for bench_kiosk); "window-close" (SDL's quit,
  * as a window manager sends it);
  * "network up|down" (the demo's network switch) and "note WORDS" (prints
  * "note: WORDS" on stdout, for a test that watches the program).
