@@ -179,6 +179,65 @@ static rk_field_kind field_kind(const rk_field_def *d)
     return RK_FIELD_TEXT;
 }
 
+typedef struct card_job {
+    unsigned long gen;
+    rk_job *job;
+    rk_idcard card;
+} card_job;
+
+static int card_stop(void *arg)
+{
+    return rk_job_cancelled(((card_job *)arg)->job);
+}
+
+static int card_run(rk_job *job, void *arg)
+{
+    card_job *c = arg;
+    c->job = job;
+    return rk_branch_ss_read_card(rk_job_worker(job), &c->card, 0, card_stop, c);
+}
+
+static int field_index(const kiosk_visit *v, const char *name)
+{
+    for (int i = 0; name && i < v->form.n_fields; i++)
+        if (!strcmp(v->form.fields[i].def->name, name)) return i;
+    return -1;
+}
+
+static void card_done(kiosk *k, const rk_job_event *ev, void *arg)
+{
+    card_job *c = arg;
+    kiosk_visit *v = &k->visit;
+    if (ev->kind != RK_JOB_EV_DONE) return;
+    if (c->gen == k->visit_gen && k->screen == KS_IDENTITY) {
+        v->card_job = 0;
+        if (ev->rc == 0) {
+            int id = id_index(v), name = field_index(v, v->form.subject_field);
+            if (id >= 0) snprintf(v->values[id], sizeof v->values[id], "%s", c->card.id_number);
+            if (name >= 0 && !strcmp(v->kind, "individual"))
+                snprintf(v->values[name], sizeof v->values[name], "%s", c->card.name);
+            v->card_read = 1;
+            v->dirty = 1;
+            kiosk_go(k, KS_FORM);
+        } else if (!ev->cancel_asked) {
+            rk_log_info("kiosk: no ID card reading (%s); the number is typed", ev->message);
+        }
+    }
+    rk_wipe(c, sizeof *c);
+    free(c);
+}
+
+static void start_card(kiosk *k)
+{
+    card_job *c = calloc(1, sizeof *c);
+    if (!c) return;
+    c->gen = k->visit_gen;
+    if (kiosk_submit(k, &k->visit.card_job, "idcard", card_run, c, card_done, c)) {
+        k->visit.card_job = 0;
+        free(c);
+    }
+}
+
 void scr_identity(kiosk *k)
 {
     kiosk_visit *v = &k->visit;
@@ -192,6 +251,7 @@ void scr_identity(kiosk *k)
         rk_ui_set_focus(k->ui, "identity.id");
         keyboard_for(k, d);
         kiosk_say(k, "prompt.place_id");
+        if (!k->visit.card_job) start_card(k);
     }
     rk_rect c = chrome(k, kiosk_str(k, "identity.title"), 0);
     keyboard(k, &c);
@@ -203,8 +263,11 @@ void scr_identity(kiosk *k)
             rk_rect_cut_left(&left, left.h < rk_ui_px(k->ui, 160) ? left.h : rk_ui_px(k->ui, 160));
         rk_backend_icon(rk_ui_backend(k->ui), RK_ICON_IDCARD, icon, rk_ui_theme(k->ui)->accent);
         rk_rect_cut_left(&left, rk_ui_px(k->ui, 24));
-        rk_widget_label(k->ui, "identity.card", left, kiosk_str(k, "identity.or_type"),
-                        RK_UI_TEXT_BODY, RK_UI_WRAP);
+        rk_rect top = rk_rect_cut_top(&left, left.h / 2);
+        rk_widget_label(k->ui, "identity.card", top, kiosk_str(k, "identity.card"),
+                        RK_UI_TEXT_HEADING, RK_UI_WRAP);
+        rk_widget_label(k->ui, "identity.or_type", left, kiosk_str(k, "identity.or_type"),
+                        RK_UI_TEXT_BODY, RK_UI_WRAP | RK_UI_TOP);
     }
     char buf[256];
     const char *err = v->shown_error[idx] ? problem(k, idx, buf, sizeof buf) : NULL;

@@ -208,6 +208,10 @@ void kiosk_stop(kiosk *k)
 
 static void enter(kiosk *k, kiosk_screen s)
 {
+    if (k->visit.card_job && s != KS_IDENTITY) { /* the reader is no longer waited for */
+        rk_jobs_cancel(k->jobs, k->visit.card_job);
+        k->visit.card_job = 0;
+    }
     k->screen = s;
     k->entering = 1;
     k->enter_seq++;
@@ -464,6 +468,7 @@ void kiosk_wipe(kiosk *k, kiosk_reset why)
 {
     kiosk_modules_reset(k, why);
     k->visit_gen++;
+    if (k->visit.card_job) rk_jobs_cancel(k->jobs, k->visit.card_job);
     if (k->visit.qr) rk_backend_image_free(rk_ui_backend(k->ui), k->visit.qr);
     rk_wipe(&k->visit, sizeof k->visit);
     k->visit.voice = k->conf ? k->conf->voice : 0;
@@ -589,7 +594,16 @@ static int expect(kiosk *k, const char *what, const char *value)
     char got[64];
     if (!strcmp(what, "screen"))
         snprintf(got, sizeof got, "%s", kiosk_screens[k->screen].name);
-    else if (!strcmp(what, "online"))
+    else if (!strcmp(what, "field")) {
+        /* field NAME=VALUE: the form's field NAME holds VALUE */
+        const char *eq = strchr(value, '=');
+        size_t n = eq ? (size_t)(eq - value) : strlen(value);
+        snprintf(got, sizeof got, "%.*s=(unset)", (int)n, value);
+        for (int i = 0; i < k->visit.form.n_fields; i++)
+            if (strlen(k->visit.form.fields[i].def->name) == n &&
+                !strncmp(k->visit.form.fields[i].def->name, value, n))
+                snprintf(got, sizeof got, "%.*s=%s", (int)n, value, k->visit.values[i]);
+    } else if (!strcmp(what, "online"))
         snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
     else if (!strcmp(what, "exit"))
         snprintf(got, sizeof got, "%d", k->exit_code);

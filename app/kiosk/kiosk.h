@@ -71,6 +71,8 @@ typedef struct kiosk_visit {
     int printed; /* 1 printed, 0 waits in the spool */
     int receipt_done;
     int rating;
+    uint64_t card_job; /* the ID card reading running for the identity screen (0: none) */
+    int card_read;     /* the fields came from the card */
 } kiosk_visit;
 
 /* Called on the UI thread for each event of a job submitted with
@@ -235,7 +237,7 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-business ID|none", "expect-wipes N", "expect-voice on|off",
  * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
  * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
- * "expect-online yes|no", "expect-exit CODE"; "frames N" (draws the
+ * "expect-online yes|no", "expect-exit CODE", "expect-field NAME=VALUE"; "frames N" (draws the
  * screen N times, for bench_kiosk); "window-close" (SDL's quit,
  * as a window manager sends it);
  * "network up|down" (the demo's network switch) and "note WORDS" (prints

@@ -49,15 +49,27 @@ wait_note() {
     for _ in $(seq 300); do grep -q "note: $1" "$out/log" && return 0; sleep 0.1; done
     return 1
 }
+# A sanitizer build keeps its heap in reservations of terabytes that
+# cannot be read through: there the script still runs (the wipe under
+# ASan and UBSan) but the search is left to the plain build.
+search=1
+if ldd "$RAKIOSK" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+    search=0
+    echo "note: a sanitizer build: the memory search runs in the plain build only"
+fi
 if wait_note typed; then
-    n=$(count_in "$pid" "$id_hex")
-    [ "$n" -ge 1 ] && ok || bad "the typed ID number was not found in memory (the search is blind)"
+    if [ $search = 1 ]; then
+        n=$(count_in "$pid" "$id_hex")
+        [ "$n" -ge 1 ] && ok || bad "the typed ID number was not found in memory (the search is blind)"
+    fi
 else
     bad "the kiosk never reached the typed state: $(cat "$out/log")"
 fi
 if wait_note wiped; then
-    n=$(count_in "$pid" "$id_hex")
-    [ "$n" = 0 ] && ok || bad "the ID number is still in memory $n times after the idle wipe"
+    if [ $search = 1 ]; then
+        n=$(count_in "$pid" "$id_hex")
+        [ "$n" = 0 ] && ok || bad "the ID number is still in memory $n times after the idle wipe"
+    fi
 else
     bad "the kiosk never wiped: $(cat "$out/log")"
 fi

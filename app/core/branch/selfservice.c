@@ -4,6 +4,8 @@
 #include "branch/selfservice.h"
 
 #include "branch/printers.h"
+#include "branch/readers.h"
+#include "scan/idreader.h"
 #include "domain/order.h"
 #include "print/escpos.h"
 #include "print/orderprint.h"
@@ -88,6 +90,52 @@ int rk_branch_ss_apply(rk_branch *b, const rk_branch_ss_req *req, rk_branch_orde
         (*attached)++;
     }
     return 0;
+}
+
+typedef struct card_wait {
+    rk_idcard *out;
+    int got;
+} card_wait;
+
+static int on_card(const rk_idreader_event *ev, void *arg)
+{
+    card_wait *w = arg;
+    if (ev->kind != RK_IDREADER_READ) return 0;
+    *w->out = *ev->card;
+    w->got = 1;
+    return 1;
+}
+
+int rk_branch_ss_read_card(rk_branch *b, rk_idcard *out, int timeout_ms, int (*stop)(void *),
+                           void *stop_arg)
+{
+    char tty[4096];
+    rk_idreader *r = NULL;
+    int rc = rk_branch_idreader(b, NULL, tty, sizeof tty);
+    if (rc || (rc = rk_idreader_open(&r, tty, NULL, NULL, NULL))) return rc;
+    card_wait w = {out, 0};
+    int waited = 0;
+    rc = RK_ETIMEOUT;
+    while (!w.got) {
+        if (stop && stop(stop_arg)) {
+            rc = rk_err_set(RK_ECANCELED, "the card reading was stopped");
+            break;
+        }
+        if (timeout_ms > 0 && waited >= timeout_ms) {
+            rc = rk_err_set(RK_ETIMEOUT, "no ID card on the reader within %d ms", timeout_ms);
+            break;
+        }
+        rc = rk_idreader_poll(r, on_card, &w, 500);
+        if (rc == RK_ETIMEOUT) {
+            rk_err_clear();
+            waited += 500;
+            continue;
+        }
+        if (rc) break;
+    }
+    if (w.got) rc = 0;
+    rk_idreader_free(r);
+    return rc;
 }
 
 int rk_branch_ss_pay_payload(rk_branch *b, const char *ref, int64_t fen, char *out, size_t n)

@@ -19,6 +19,7 @@
 #include "domain/fees.h"
 #include "domain/forms.h"
 #include "domain/validate.h"
+#include "scan/idcard.h"
 
 #include <stddef.h>
 
@@ -59,6 +60,15 @@ typedef struct rk_branch_ss_req {
  * the documents before it (*attached of them), for the clerk. */
 int rk_branch_ss_apply(rk_branch *b, const rk_branch_ss_req *req, rk_branch_order_result *out,
                        int *attached);
+
+/* Waits for an ID card on the branch's reader (readers.h) and reads it
+ * into out, at most timeout_ms (0: until stop returns 1); stop (may be
+ * NULL) is asked about every half second and ends the wait with
+ * RK_ECANCELED. RK_EDEVICE / RK_EIO when the reader cannot be opened,
+ * RK_ETIMEOUT with no card. The caller wipes out (personal data). For
+ * the job runner: it blocks on the reader. */
+int rk_branch_ss_read_card(rk_branch *b, rk_idcard *out, int timeout_ms, int (*stop)(void *),
+                           void *stop_arg);
 
 /* The payment QR's payload for order ref and amount fen from [kiosk]
  * pay_qr ({branch}, {ref}, {fen}, {yuan} filled in) into out. RK_ETOOBIG
