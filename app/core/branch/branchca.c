@@ -47,8 +47,13 @@ int rk_branch_hsm_module(rk_branch *b, char *out, size_t n)
 {
     const rk_branch_env *env = rk_branch_env_of(b);
     const char *module = env->hsm_module[0] ? env->hsm_module : DEFAULT_HSM_MODULE;
+    int rc;
     if ((size_t)snprintf(out, n, "%s", module) >= n)
         return rk_err_set(RK_ECONF, "the HSM module path %s is too long", module);
+    if ((rc = rk_branch_env_check_module(
+             module, "HSM", env->hsm_module[0] ? "from RAKIOSK_HSM_MODULE" : "the default",
+             "RAKIOSK_HSM_MODULE")) != 0)
+        return rc;
     return rk_branch_softhsm_prepare(b, module);
 }
 

@@ -14,6 +14,7 @@
 #define RK_BRANCH_ENV_H
 
 #include <limits.h>
+#include <stddef.h>
 
 typedef struct rk_branch_env {
     char session[PATH_MAX];           /* RAKIOSK_SESSION: the clerk session file */
@@ -41,5 +42,28 @@ int rk_branch_env_read(rk_branch_env *env);
  * openers call this, before loading a module; env->softhsm2_conf keeps the
  * value. */
 int rk_branch_env_set_softhsm(rk_branch_env *env, const char *conf_path);
+
+/* The token folder (directories.tokendir) the SoftHSM2 configuration
+ * conf_path names, into out: 0, RK_ENOTFOUND when the file has no such
+ * line, RK_EIO when it cannot be read. */
+int rk_branch_env_softhsm_tokendir(const char *conf_path, char *out, size_t n);
+
+/* Checks, before a SoftHSM2-based module (SoftHSM2 itself, p11lock over
+ * it) loads, the store that env->softhsm2_conf names: the file exists and
+ * is readable, it names a token folder, and that folder exists and this
+ * user may write it. SoftHSM itself answers each of these only with
+ * "CKR_GENERAL_ERROR" (0x5) from C_Initialize, which programs reported as
+ * "starting the HSM module failed" or "cannot load the USB key module".
+ * RK_ECONF saying what is wrong and how to fix it; own_store (may be NULL)
+ * is the branch's own demo store, offered as the alternative. 0 when
+ * env->softhsm2_conf is empty (nothing set from outside). */
+int rk_branch_env_check_softhsm(const rk_branch_env *env, const char *own_store);
+
+/* Checks that the PKCS#11 module file path exists and can be read, before
+ * it is loaded: RK_ECONF naming the module, what it is for (what: "USB key",
+ * "HSM"), where the path came from (from: "from RAKIOSK_TOKEN_MODULE") and
+ * the setting that changes it (setting: "RAKIOSK_TOKEN_MODULE"). */
+int rk_branch_env_check_module(const char *path, const char *what, const char *from,
+                               const char *setting);
 
 #endif

@@ -39,20 +39,34 @@ int rk_branch_module_is_soft(const char *module)
     return strstr(module, "softhsm") || strstr(module, "p11lock");
 }
 
-int rk_branch_token_module(rk_branch *b, const char *serial, char *out, size_t n)
+/* The module of key serial's key and where it came from. */
+static int token_module(rk_branch *b, const char *serial, char *out, size_t n, const char **from,
+                        const char **setting)
 {
     const rk_branch_env *env = rk_branch_env_of(b);
     const rk_conf *conf;
     const char *module = env->token_module;
     int rc;
+    *from = "from RAKIOSK_TOKEN_MODULE";
+    *setting = "RAKIOSK_TOKEN_MODULE";
     if (!module[0]) {
         if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
         const rk_key_model *m = serial ? rk_conf_key_model(conf, serial) : NULL;
         module = m && m->module[0] ? m->module : conf->token_module;
+        *from = m && m->module[0] ? "the key model's module in kiosk.conf"
+                                  : "[token] module in kiosk.conf";
+        *setting = m && m->module[0] ? "the key model's module (or RAKIOSK_TOKEN_MODULE)"
+                                     : "[token] module (or RAKIOSK_TOKEN_MODULE)";
     }
     if ((size_t)snprintf(out, n, "%s", module) >= n)
         return rk_err_set(RK_ECONF, "the module path %s is too long", module);
     return 0;
+}
+
+int rk_branch_token_module(rk_branch *b, const char *serial, char *out, size_t n)
+{
+    const char *from, *setting;
+    return token_module(b, serial, out, n, &from, &setting);
 }
 
 int rk_branch_softhsm_prepare(rk_branch *b, const char *module)
@@ -61,7 +75,14 @@ int rk_branch_softhsm_prepare(rk_branch *b, const char *module)
     const rk_conf *conf;
     char dir[PATH_MAX], softconf[PATH_MAX + 32];
     int rc;
-    if (!rk_branch_module_is_soft(module) || env->softhsm2_conf[0]) return 0;
+    if (!rk_branch_module_is_soft(module)) return 0;
+    if (env->softhsm2_conf[0]) {
+        /* Set from outside (or by this branch before): SoftHSM answers a
+         * bad store only with CKR_GENERAL_ERROR, so look first. */
+        const rk_conf *c = rk_branch_conf_maybe(b);
+        if (c) snprintf(softconf, sizeof softconf, "%s/softkeys/softhsm2.conf", c->data_dir);
+        return rk_branch_env_check_softhsm(env, c ? softconf : NULL);
+    }
     if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
     snprintf(dir, sizeof dir, "%s/softkeys", conf->data_dir);
     if ((rc = rk_softkeys_prepare(softconf, sizeof softconf, dir)) != 0) return rc;
@@ -71,12 +92,13 @@ int rk_branch_softhsm_prepare(rk_branch *b, const char *module)
 int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out)
 {
     char module[PATH_MAX];
+    const char *from, *setting;
     const rk_conf *conf;
     tokens *t = rk_branch_part_get(b, RK_BRANCH_TOKENS);
     int rc;
     *out = NULL;
     if ((rc = rk_branch_conf(b, &conf)) ||
-        (rc = rk_branch_token_module(b, serial, module, sizeof module)))
+        (rc = token_module(b, serial, module, sizeof module, &from, &setting)))
         return rc;
     for (int i = 0; t && i < t->n; i++)
         if (!strcmp(t->e[i].module, module)) {
@@ -89,7 +111,9 @@ int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out)
     }
     if (t->n == MAX_MODULES)
         return rk_err_set(RK_ECONF, "more than %d PKCS#11 modules for keys", MAX_MODULES);
-    if ((rc = rk_branch_softhsm_prepare(b, module)) != 0) return rc;
+    if ((rc = rk_branch_env_check_module(module, "USB key", from, setting)) ||
+        (rc = rk_branch_softhsm_prepare(b, module)))
+        return rc;
     if ((rc = rk_token_ctx_new(&t->e[t->n].ctx, module)) != 0) return rc;
     rk_token_ctx_set_conf(t->e[t->n].ctx, conf);
     snprintf(t->e[t->n].module, sizeof t->e[t->n].module, "%s", module);
@@ -100,26 +124,19 @@ int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out)
 int rk_branch_p11lock_state(rk_branch *b, char *out, size_t n)
 {
     const rk_branch_env *env = rk_branch_env_of(b);
-    char tokendir[PATH_MAX] = "/var/lib/softhsm/tokens", line[PATH_MAX + 64];
+    char tokendir[PATH_MAX] = "/var/lib/softhsm/tokens";
     if (env->p11lock_state_dir[0]) {
         snprintf(out, n, "%s", env->p11lock_state_dir);
         return 0;
     }
     /* As p11lock finds it: next to the token folder of SoftHSM's store. */
-    FILE *f = fopen(env->softhsm2_conf[0] ? env->softhsm2_conf : "/etc/softhsm/softhsm2.conf", "r");
-    while (f && fgets(line, sizeof line, f)) {
-        char *p = line + strspn(line, " \t");
-        if (strncmp(p, "directories.tokendir", 20) != 0 || !(p = strchr(p, '='))) continue;
-        p += 1 + strspn(p + 1, " \t");
-        size_t len = strcspn(p, "\r\n");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '/'))
-            len--;
-        if (len > 0 && len < sizeof tokendir) {
-            memcpy(tokendir, p, len);
-            tokendir[len] = '\0';
-        }
-    }
-    if (f) fclose(f);
+    char found[PATH_MAX];
+    if (rk_branch_env_softhsm_tokendir(env->softhsm2_conf[0] ? env->softhsm2_conf
+                                                             : "/etc/softhsm/softhsm2.conf",
+                                       found, sizeof found) == 0)
+        snprintf(tokendir, sizeof tokendir, "%s", found);
+    else
+        rk_err_clear();
     char *slash = strrchr(tokendir, '/');
     if (slash && slash != tokendir) *slash = '\0';
     if ((size_t)snprintf(out, n, "%s/p11lock", tokendir) >= n)
