@@ -6,12 +6,15 @@
  */
 #include "ctl.h"
 
+#include "branch/reports.h"
 #include "domain/archive.h"
-#include "print/recordprint.h"
+#include "print/a4.h"
 #include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const groups[] = {"new", "renew", "other", NULL};
 
 static void day(char *out, size_t n, int64_t t)
 {
@@ -24,37 +27,31 @@ static void day(char *out, size_t n, int64_t t)
 static int print_boxes(rk_ctl *ctl, rk_archive_box *boxes, int n, int archived, int dry_run,
                        int with_added)
 {
-    rk_buf b;
-    rk_json j;
     char d1[16], d2[16];
-
-    rk_buf_init(&b, 1 << 22);
-    rk_json_init(&j, &b);
-    rk_json_obj_begin(&j);
-    rk_json_kbool(&j, "ok", 1);
+    rk_json *j = rk_ctl_reply(ctl);
     if (with_added) {
-        rk_json_kbool(&j, "dry_run", dry_run);
-        rk_json_kint(&j, "archived", archived);
+        rk_json_kbool(j, "dry_run", dry_run);
+        rk_json_kint(j, "archived", archived);
     }
-    rk_json_key(&j, "boxes");
-    rk_json_arr_begin(&j);
+    rk_json_key(j, "boxes");
+    rk_json_arr_begin(j);
     if (!ctl->json)
         printf("%-22s %-6s %9s %-6s %-14s %-14s %s\n", "BOX", "GROUP", "FILES", "STATE",
                "FIRST SSN", "LAST SSN", "DATES");
     for (int i = 0; i < n; i++) {
         const rk_archive_box *x = &boxes[i];
-        rk_json_obj_begin(&j);
-        rk_json_kstr(&j, "label", x->label);
-        rk_json_kstr(&j, "group", x->group);
-        rk_json_kint(&j, "capacity", x->capacity);
-        rk_json_kint(&j, "count", x->count);
-        if (with_added) rk_json_kint(&j, "added", x->added);
-        rk_json_kbool(&j, "sealed", x->sealed_at != 0);
-        rk_json_kstr(&j, "ssn_first", x->ssn_first);
-        rk_json_kstr(&j, "ssn_last", x->ssn_last);
-        rk_json_kint(&j, "first_at", x->first_at);
-        rk_json_kint(&j, "last_at", x->last_at);
-        rk_json_obj_end(&j);
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "label", x->label);
+        rk_json_kstr(j, "group", x->group);
+        rk_json_kint(j, "capacity", x->capacity);
+        rk_json_kint(j, "count", x->count);
+        if (with_added) rk_json_kint(j, "added", x->added);
+        rk_json_kbool(j, "sealed", x->sealed_at != 0);
+        rk_json_kstr(j, "ssn_first", x->ssn_first);
+        rk_json_kstr(j, "ssn_last", x->ssn_last);
+        rk_json_kint(j, "first_at", x->first_at);
+        rk_json_kint(j, "last_at", x->last_at);
+        rk_json_obj_end(j);
         if (!ctl->json) {
             char files[24];
             day(d1, sizeof d1, x->first_at);
@@ -66,14 +63,12 @@ static int print_boxes(rk_ctl *ctl, rk_archive_box *boxes, int n, int archived, 
                    with_added && x->added ? (dry_run ? "  (would add)" : "  (filled now)") : "");
         }
     }
-    rk_json_arr_end(&j);
-    rk_json_obj_end(&j);
+    rk_json_arr_end(j);
     free(boxes);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
     if (with_added)
-        rk_ctl_info(ctl, "%d orders %s", archived, dry_run ? "would be filed (dry run)" : "filed");
-    return 0;
+        rk_ctl_info(ctl, "%d order%s %s", archived, archived == 1 ? "" : "s",
+                    dry_run ? "would be filed (dry run)" : "filed");
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_boxes(rk_ctl *ctl, int argc, char **argv)
@@ -96,14 +91,12 @@ static int cmd_boxes(rk_ctl *ctl, int argc, char **argv)
                "  --dry-run  show the boxes that would be filled; change nothing\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--group") && i + 1 < argc)
-            group = argv[++i];
-        else if (!strcmp(argv[i], "--dry-run"))
-            dry = 1;
-        else
-            return rk_ctl_usage(ctl, "ractl archive boxes", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--group", .kind = RK_OPT_ENUM, .dest = &group, .values = groups},
+        {.name = "--dry-run", .kind = RK_OPT_FLAG, .dest = &dry},
+    };
+    const rk_ctl_args args = {.cmd = "ractl archive boxes", .opts = opts, .n_opts = 2};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!group) return rk_ctl_usage(ctl, "ractl archive boxes", "give --group new|renew|other");
     if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)))
         return rk_ctl_fail(ctl, rc);
@@ -128,10 +121,11 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
                "last social-security number, the files' delivery dates.\n");
         return 0;
     }
-    if (argc == 3 && !strcmp(argv[1], "--group"))
-        group = argv[2];
-    else if (argc != 1)
-        return rk_ctl_usage(ctl, "ractl archive list", "unexpected argument '%s'", argv[1]);
+    const rk_ctl_opt opts[] = {
+        {.name = "--group", .kind = RK_OPT_ENUM, .dest = &group, .values = groups},
+    };
+    const rk_ctl_args args = {.cmd = "ractl archive list", .opts = opts, .n_opts = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_archive_list(l, group, &boxes, &n)))
         return rk_ctl_fail(ctl, rc);
     return print_boxes(ctl, boxes, n, 0, 0, 0);
@@ -141,59 +135,39 @@ static int cmd_labels(rk_ctl *ctl, int argc, char **argv)
 {
     const char *pdf = NULL;
     const char *want[RK_A4_MAX_LABELS];
-    rk_a4_label labels[RK_A4_MAX_LABELS];
-    rk_archive_box *boxes = NULL;
-    rk_ledger *l;
-    int nw = 0, nl = 0, n = 0, rc;
+    int nw = 0, written = 0, total = 0, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl archive labels [--box LABEL]... --pdf FILE\n\n"
-               "Writes the A4 labels (four to a page) of the named boxes, or of every\n"
-               "box, as a PDF: box number, group, files, first and last social-security\n"
-               "number, dates. `ractl print` sends PDFs to a CUPS queue.\n");
+               "Writes the A4 labels (four to a page) of the named boxes (at most %d), or\n"
+               "of every box (the first %d), as a PDF: box number, group, files, first\n"
+               "and last social-security number, dates. `ractl print` sends PDFs to a\n"
+               "CUPS queue.\n",
+               RK_A4_MAX_LABELS, RK_A4_MAX_LABELS);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--box") && i + 1 < argc && nw < RK_A4_MAX_LABELS)
-            want[nw++] = argv[++i];
-        else if (!strcmp(argv[i], "--pdf") && i + 1 < argc)
-            pdf = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl archive labels", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--box",
+         .kind = RK_OPT_LIST,
+         .dest = want,
+         .arg = "LABEL",
+         .count = &nw,
+         .max_count = RK_A4_MAX_LABELS},
+        {.name = "--pdf", .kind = RK_OPT_STR, .dest = &pdf, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl archive labels", .opts = opts, .n_opts = 2};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!pdf) return rk_ctl_usage(ctl, "ractl archive labels", "give --pdf FILE");
-    if ((rc = rk_ctl_ledger(ctl, &l)) != 0) return rk_ctl_fail(ctl, rc);
-    if (nw) {
-        for (int i = 0; i < nw; i++) {
-            rk_archive_box b;
-            if ((rc = rk_archive_get(l, want[i], &b)) != 0) return rk_ctl_fail(ctl, rc);
-            rk_archive_label_a4(&labels[nl++], &b, l->conf->branch_name);
-        }
-    } else {
-        if ((rc = rk_archive_list(l, NULL, &boxes, &n)) != 0) return rk_ctl_fail(ctl, rc);
-        for (int i = 0; i < n && nl < RK_A4_MAX_LABELS; i++)
-            rk_archive_label_a4(&labels[nl++], &boxes[i], l->conf->branch_name);
-        free(boxes);
-        if (n > RK_A4_MAX_LABELS)
-            fprintf(stderr, "ractl: note: only the first %d of %d boxes; name them with --box\n",
-                    RK_A4_MAX_LABELS, n);
-    }
-    if (!nl) return rk_ctl_fail(ctl, rk_err_set(RK_ENOTFOUND, "no archive boxes yet"));
-    if ((rc = rk_a4_labels_pdf(pdf, labels, nl)) != 0) return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 8192);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "file", pdf);
-        rk_json_kint(&j, "labels", nl);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    }
-    rk_ctl_info(ctl, "%d labels written to %s", nl, pdf);
-    return 0;
+    if ((rc = rk_branch_archive_labels(ctl->branch, want, nw, pdf, &written, &total)) != 0)
+        return rk_ctl_fail(ctl, rc);
+    if (!nw && total > written)
+        fprintf(stderr, "ractl: note: only the first %d of %d boxes; name them with --box\n",
+                written, total);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "file", pdf);
+    rk_json_kint(j, "labels", written);
+    rk_ctl_info(ctl, "%d label%s written to %s", written, written == 1 ? "" : "s", pdf);
+    return rk_ctl_reply_end(ctl);
 }
 
 int rk_ctl_cmd_archive(rk_ctl *ctl, int argc, char **argv)

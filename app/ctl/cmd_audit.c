@@ -4,12 +4,11 @@
  */
 #include "ctl.h"
 
-#include "audit/audit.h"
+#include "branch/reports.h"
 #include "util/err.h"
 
 static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_db *db = NULL;
     int64_t checked = 0, bad = 0;
     int rc;
 
@@ -22,8 +21,7 @@ static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
     }
     if (argc != 1)
         return rk_ctl_usage(ctl, "ractl audit verify", "unexpected argument '%s'", argv[1]);
-    if ((rc = rk_ctl_db(ctl, &db)) != 0) return rk_ctl_fail(ctl, rc);
-    rc = rk_audit_verify(db, &checked, &bad);
+    rc = rk_branch_audit_verify(ctl->branch, &checked, &bad);
     if (rc && rc != RK_EVERIFY) return rk_ctl_fail(ctl, rc);
     rk_json *j = rk_ctl_reply_ok(ctl, rc == 0);
     rk_json_kint(j, "entries", checked);

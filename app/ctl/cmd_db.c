@@ -4,22 +4,15 @@
  */
 #include "ctl.h"
 
+#include "branch/setup.h"
+
 #include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int open_raw(rk_ctl *ctl, rk_db **db)
-{
-    const rk_conf *conf = NULL;
-    int rc = rk_ctl_conf(ctl, &conf);
-    if (rc) return rc;
-    return rk_db_open(db, conf->database, 0);
-}
-
 static int cmd_migrate(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_db *db = NULL;
     int rc, from = 0, to = 0, target = 0;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -29,32 +22,29 @@ static int cmd_migrate(rk_ctl *ctl, int argc, char **argv)
                rk_db_latest_version());
         return 0;
     }
-    if (argc == 3 && !strcmp(argv[1], "--to")) {
-        char *end;
-        long v = strtol(argv[2], &end, 10);
-        if (*end || v < 1 || v > rk_db_latest_version())
-            return rk_ctl_usage(ctl, "ractl db migrate", "--to takes 1 to %d",
-                                rk_db_latest_version());
-        target = (int)v;
-    } else if (argc != 1) {
-        return rk_ctl_usage(ctl, "ractl db migrate", "unexpected argument '%s'", argv[1]);
-    }
-    if ((rc = open_raw(ctl, &db)) == 0 && (rc = rk_db_migrate(db, target, &from, &to)) == 0) {
-        rk_json *j = rk_ctl_reply(ctl);
-        rk_json_kint(j, "from", from);
-        rk_json_kint(j, "to", to);
-        if (from == to)
-            rk_ctl_info(ctl, "schema already at version %d", to);
-        else
-            rk_ctl_info(ctl, "schema migrated from version %d to %d", from, to);
-    }
-    rk_db_close(db);
-    return rc ? rk_ctl_fail(ctl, rc) : rk_ctl_reply_end(ctl);
+    const rk_ctl_opt opts[] = {
+        {.name = "--to",
+         .kind = RK_OPT_INT,
+         .dest = &target,
+         .arg = "VERSION",
+         .min = 1,
+         .max = rk_db_latest_version()},
+    };
+    const rk_ctl_args args = {.cmd = "ractl db migrate", .opts = opts, .n_opts = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if ((rc = rk_branch_migrate(ctl->branch, target, &from, &to)) != 0) return rk_ctl_fail(ctl, rc);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "from", from);
+    rk_json_kint(j, "to", to);
+    if (from == to)
+        rk_ctl_info(ctl, "schema already at version %d", to);
+    else
+        rk_ctl_info(ctl, "schema migrated from version %d to %d", from, to);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_check(rk_ctl *ctl, int argc, char **argv)
 {
-    rk_db *db = NULL;
     rk_buf report;
     int rc;
 
@@ -65,30 +55,20 @@ static int cmd_check(rk_ctl *ctl, int argc, char **argv)
                "are in place. Exit 0 if all is well, 1 if a problem was found.\n");
         return 0;
     }
-    if (argc != 1) return rk_ctl_usage(ctl, "ractl db check", "unexpected argument '%s'", argv[1]);
-    if ((rc = open_raw(ctl, &db)) != 0) return rk_ctl_fail(ctl, rc);
+    const rk_ctl_args args = {.cmd = "ractl db check"};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     rk_buf_init(&report, 1 << 20);
-    rc = rk_db_check(db, &report);
-    rk_db_close(db);
+    rc = rk_branch_db_check(ctl->branch, &report);
     if (rc && rc != RK_EVERIFY) {
         rk_buf_free(&report);
         return rk_ctl_fail(ctl, rc);
     }
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 21);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", rc == 0);
-        rk_json_kstr(&j, "report", report.data ? report.data : "");
-        rk_json_obj_end(&j);
-        rk_ctl_print_json(ctl, &j, &b);
-    } else {
-        fputs(report.data ? report.data : "", rc ? stderr : stdout);
-    }
+    rk_json *j = rk_ctl_reply_ok(ctl, rc == 0);
+    rk_json_kstr(j, "report", report.data ? report.data : "");
+    if (!ctl->json) fputs(report.data ? report.data : "", rc ? stderr : stdout);
     rk_buf_free(&report);
-    return rc ? RK_EXIT_FAIL : 0;
+    int code = rk_ctl_reply_end(ctl);
+    return code ? code : rc ? RK_EXIT_FAIL : 0;
 }
 
 static const rk_ctl_cmd db_commands[] = {

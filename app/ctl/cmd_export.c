@@ -11,23 +11,6 @@
 #include "util/err.h"
 
 #include <string.h>
-#include <time.h>
-
-/* Local midnight of "YYYY-MM-DD", plus days. */
-static int day_start(int64_t *out, const char *date, int days)
-{
-    int64_t t;
-    int rc = strlen(date) == 10 ? rk_clock_parse(&t, date)
-                                : rk_err_set(RK_EINVAL, "a date is YYYY-MM-DD, not '%s'", date);
-    if (rc) return rc;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    tm.tm_mday += days;
-    tm.tm_isdst = -1;
-    *out = (int64_t)mktime(&tm);
-    return 0;
-}
 
 static int run(rk_ctl *ctl, int argc, char **argv, int kind)
 {
@@ -55,50 +38,34 @@ static int run(rk_ctl *ctl, int argc, char **argv, int kind)
         return 0;
     }
     memset(&f, 0, sizeof f);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--format") && has)
-            format = argv[++i];
-        else if (!strcmp(a, "--out") && has)
-            out = argv[++i];
-        else if (!strcmp(a, "--project") && has)
-            f.project = argv[++i];
-        else if (!strcmp(a, "--from") && has)
-            from = argv[++i];
-        else if (!strcmp(a, "--to") && has)
-            to = argv[++i];
-        else if (!strcmp(a, "--reveal") && kind == RK_EXPORT_OPLOG)
-            reveal = 1;
-        else
-            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
-    }
+    static const char *const formats[] = {"csv", "xlsx", NULL};
+    const rk_ctl_opt opts[] = {
+        {.name = "--format", .kind = RK_OPT_ENUM, .dest = &format, .values = formats},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE"},
+        {.name = "--project", .kind = RK_OPT_STR, .dest = &f.project, .arg = "P"},
+        {.name = "--from", .kind = RK_OPT_DATE, .dest = &from},
+        {.name = "--to", .kind = RK_OPT_DATE, .dest = &to},
+        {.name = "--reveal", .kind = RK_OPT_FLAG, .dest = &reveal}, /* the operation log's */
+    };
+    const rk_ctl_args args = {.cmd = cmd, .opts = opts, .n_opts = kind == RK_EXPORT_OPLOG ? 6 : 5};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!format || !out) return rk_ctl_usage(ctl, cmd, "give --format and --out");
     if ((rc = rk_export_format_parse(&fmt, format)) != 0)
         return rk_ctl_usage(ctl, cmd, "%s", rk_err_msg());
-    if ((from && (rc = day_start(&f.from, from, 0)) != 0) ||
-        (to && (rc = day_start(&f.to, to, 1)) != 0))
+    if ((from && (rc = rk_clock_day(&f.from, from, 0)) != 0) ||
+        (to && (rc = rk_clock_day(&f.to, to, 1)) != 0))
         return rk_ctl_fail(ctl, rc);
     if (f.from && f.to && f.to <= f.from) return rk_ctl_usage(ctl, cmd, "--to is before --from");
     if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
         (rc = rk_export_write(l, &actor, kind, fmt, out, &f, reveal, &rows)))
         return rk_ctl_fail(ctl, rc);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 8192);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "file", out);
-        rk_json_kstr(&j, "format", format);
-        rk_json_kint(&j, "rows", rows);
-        rk_json_kbool(&j, "revealed", reveal);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    }
-    rk_ctl_info(ctl, "%d rows written to %s", rows, out);
-    return 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kstr(j, "file", out);
+    rk_json_kstr(j, "format", format);
+    rk_json_kint(j, "rows", rows);
+    rk_json_kbool(j, "revealed", reveal);
+    rk_ctl_info(ctl, "%d row%s written to %s", rows, rows == 1 ? "" : "s", out);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_register(rk_ctl *ctl, int argc, char **argv)

@@ -12,7 +12,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static int setup(rk_ctl *ctl, rk_ledger **l, rk_actor *actor)
 {
@@ -42,21 +41,6 @@ static int done_id(rk_ctl *ctl, const char *what, int64_t id, int64_t deadline)
     return 0;
 }
 
-static int parse_day(int64_t *out, const char *date, int days)
-{
-    int64_t t;
-    int rc = strlen(date) == 10 ? rk_clock_parse(&t, date)
-                                : rk_err_set(RK_EINVAL, "a date is YYYY-MM-DD, not '%s'", date);
-    if (rc) return rc;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    tm.tm_mday += days;
-    tm.tm_isdst = -1;
-    *out = (int64_t)mktime(&tm);
-    return 0;
-}
-
 /* --- consultations ------------------------------------------------------ */
 
 static int consult_add(rk_ctl *ctl, int argc, char **argv)
@@ -76,22 +60,17 @@ static int consult_add(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&s, 0, sizeof s);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--channel") && has)
-            s.channel = argv[++i];
-        else if (!strcmp(a, "--topic") && has)
-            s.topic = argv[++i];
-        else if (!strcmp(a, "--question") && has)
-            s.question = argv[++i];
-        else if (!strcmp(a, "--answer") && has)
-            s.answer = argv[++i];
-        else if (!strcmp(a, "--subscriber") && has)
-            s.subscriber = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl record consult add", "unexpected argument '%s'", a);
-    }
+    const char *channels[5] = {rk_service_channel(0), rk_service_channel(1), rk_service_channel(2),
+                               rk_service_channel(3), NULL};
+    const rk_ctl_opt opts[] = {
+        {.name = "--channel", .kind = RK_OPT_ENUM, .dest = &s.channel, .values = channels},
+        {.name = "--topic", .kind = RK_OPT_STR, .dest = &s.topic, .arg = "T"},
+        {.name = "--question", .kind = RK_OPT_STR, .dest = &s.question, .arg = "Q"},
+        {.name = "--answer", .kind = RK_OPT_STR, .dest = &s.answer, .arg = "A"},
+        {.name = "--subscriber", .kind = RK_OPT_STR, .dest = &s.subscriber, .arg = "NAME"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl record consult add", .opts = opts, .n_opts = 5};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
     if (!s.channel || !s.topic || !s.question)
         return rk_ctl_usage(ctl, "ractl record consult add",
                             "give --channel, --topic and --question");
@@ -114,36 +93,32 @@ static int consult_list(rk_ctl *ctl, int argc, char **argv)
                "Lists consultations, oldest first (both days included).\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--from") && i + 1 < argc) {
-            if ((rc = parse_day(&from, argv[++i], 0)) != 0) return rk_ctl_fail(ctl, rc);
-        } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
-            if ((rc = parse_day(&to, argv[++i], 1)) != 0) return rk_ctl_fail(ctl, rc);
-        } else {
-            return rk_ctl_usage(ctl, "ractl record consult list", "unexpected argument '%s'",
-                                argv[i]);
-        }
-    }
+    const char *from_day = NULL, *to_day = NULL;
+    const rk_ctl_opt opts[] = {
+        {.name = "--from", .kind = RK_OPT_DATE, .dest = &from_day},
+        {.name = "--to", .kind = RK_OPT_DATE, .dest = &to_day},
+    };
+    const rk_ctl_args args = {.cmd = "ractl record consult list", .opts = opts, .n_opts = 2};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
+    if ((from_day && (rc = rk_clock_day(&from, from_day, 0)) != 0) ||
+        (to_day && (rc = rk_clock_day(&to, to_day, 1)) != 0))
+        return rk_ctl_fail(ctl, rc);
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     if ((rc = rk_service_consult_list(l, from, to, &list, &n)) != 0) return rk_ctl_fail(ctl, rc);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 26);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     for (int i = 0; i < n; i++) {
         const rk_consultation *c = &list[i];
         if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kint(&j, "id", c->id);
-            rk_json_kint(&j, "at", c->at);
-            rk_json_kstr(&j, "clerk", c->clerk);
-            rk_json_kstr(&j, "channel", c->channel);
-            rk_json_kstr(&j, "topic", c->topic);
-            rk_json_kstr(&j, "question", c->question);
-            rk_json_kstr(&j, "answer", c->answer);
-            rk_json_kstr(&j, "subscriber", c->subscriber);
-            rk_json_obj_end(&j);
+            rk_json_obj_begin(j);
+            rk_json_kint(j, "id", c->id);
+            rk_json_kint(j, "at", c->at);
+            rk_json_kstr(j, "clerk", c->clerk);
+            rk_json_kstr(j, "channel", c->channel);
+            rk_json_kstr(j, "topic", c->topic);
+            rk_json_kstr(j, "question", c->question);
+            rk_json_kstr(j, "answer", c->answer);
+            rk_json_kstr(j, "subscriber", c->subscriber);
+            rk_json_obj_end(j);
         } else {
             rk_ctl_time(t, sizeof t, c->at);
             printf("#%-5lld %s %-8s %-8s %s: %s%s%s\n", (long long)c->id, t, c->clerk,
@@ -152,11 +127,8 @@ static int consult_list(rk_ctl *ctl, int argc, char **argv)
                    c->topic, c->question, c->answer[0] ? " -> " : "  (to follow up)", c->answer);
         }
     }
-    rk_json_arr_end(&j);
     free(list);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_consult(rk_ctl *ctl, int argc, char **argv)
@@ -188,28 +160,21 @@ static int complaint_open(rk_ctl *ctl, int argc, char **argv)
         return 0;
     }
     memset(&s, 0, sizeof s);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--subscriber") && has)
-            s.subscriber = argv[++i];
-        else if (!strcmp(a, "--content") && has)
-            s.content = argv[++i];
-        else if (!strcmp(a, "--order") && has)
-            s.order_ref = argv[++i];
-        else if (!strcmp(a, "--deadline") && has)
-            s.deadline_date = argv[++i];
-        else if (!strcmp(a, "--days") && has) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 0 || v > RK_CALENDAR_MAX_WORKDAYS)
-                return rk_ctl_usage(ctl, "ractl record complaint open",
-                                    "--days takes a number of working days");
-            s.workdays = (int)v;
-            have_days = 1;
-        } else
-            return rk_ctl_usage(ctl, "ractl record complaint open", "unexpected argument '%s'", a);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--subscriber", .kind = RK_OPT_STR, .dest = &s.subscriber, .arg = "NAME"},
+        {.name = "--content", .kind = RK_OPT_STR, .dest = &s.content, .arg = "TEXT"},
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &s.order_ref, .arg = "REF"},
+        {.name = "--deadline", .kind = RK_OPT_DATE, .dest = &s.deadline_date},
+        {.name = "--days",
+         .kind = RK_OPT_INT,
+         .dest = &s.workdays,
+         .arg = "N",
+         .min = 0,
+         .max = RK_CALENDAR_MAX_WORKDAYS,
+         .seen = &have_days},
+    };
+    const rk_ctl_args args = {.cmd = "ractl record complaint open", .opts = opts, .n_opts = 5};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
     if (!s.subscriber || !s.content || (!s.deadline_date == !have_days))
         return rk_ctl_usage(ctl, "ractl record complaint open",
                             "give --subscriber, --content and one of --deadline or --days");
@@ -221,8 +186,7 @@ static int complaint_open(rk_ctl *ctl, int argc, char **argv)
 static int complaint_resolve(rk_ctl *ctl, int argc, char **argv)
 {
     const char *text = NULL;
-    char *end = NULL;
-    long long id = 0;
+    int64_t id = 0;
     rk_ledger *l;
     rk_actor actor;
     int code;
@@ -232,15 +196,21 @@ static int complaint_resolve(rk_ctl *ctl, int argc, char **argv)
                "Closes an open complaint with its resolution (supervisor role).\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--resolution") && i + 1 < argc)
-            text = argv[++i];
-        else if (!id && (id = strtoll(argv[i], &end, 10)) > 0 && !*end)
-            continue;
-        else
-            return rk_ctl_usage(ctl, "ractl record complaint resolve", "unexpected argument '%s'",
-                                argv[i]);
-    }
+    const char *id_text = NULL;
+    const rk_ctl_opt opts[] = {
+        {.name = "--resolution", .kind = RK_OPT_STR, .dest = &text, .arg = "TEXT"},
+    };
+    const rk_ctl_opt id_opt = {
+        .name = "ID", .kind = RK_OPT_INT64, .dest = &id, .arg = "ID", .min = 1, .max = INT64_MAX};
+    const rk_ctl_args args = {.cmd = "ractl record complaint resolve",
+                              .opts = opts,
+                              .n_opts = 1,
+                              .pos = &id_text,
+                              .max_pos = 1};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
+    if (id_text &&
+        (code = rk_ctl_opt_store(ctl, "ractl record complaint resolve", &id_opt, id_text)) != 0)
+        return code;
     if (id <= 0 || !text)
         return rk_ctl_usage(ctl, "ractl record complaint resolve", "give ID and --resolution");
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
@@ -267,38 +237,36 @@ static int complaint_list(rk_ctl *ctl, int argc, char **argv)
                "their agreed deadline.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--open"))
-            which = RK_COMPLAINTS_OPEN;
-        else if (!strcmp(argv[i], "--overdue"))
-            which = RK_COMPLAINTS_OVERDUE;
-        else
-            return rk_ctl_usage(ctl, "ractl record complaint list", "unexpected argument '%s'",
-                                argv[i]);
-    }
+    int open = 0, overdue = 0;
+    const rk_ctl_opt opts[] = {
+        {.name = "--open", .kind = RK_OPT_FLAG, .dest = &open},
+        {.name = "--overdue", .kind = RK_OPT_FLAG, .dest = &overdue},
+    };
+    const rk_ctl_args args = {.cmd = "ractl record complaint list", .opts = opts, .n_opts = 2};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
+    if (open && overdue)
+        return rk_ctl_usage(ctl, "ractl record complaint list",
+                            "--open and --overdue exclude each other");
+    which = overdue ? RK_COMPLAINTS_OVERDUE : open ? RK_COMPLAINTS_OPEN : RK_COMPLAINTS_ALL;
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     if ((rc = rk_service_complaint_list(l, which, &list, &n)) != 0) return rk_ctl_fail(ctl, rc);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 26);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     for (int i = 0; i < n; i++) {
         const rk_complaint *c = &list[i];
         if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kint(&j, "id", c->id);
-            rk_json_kint(&j, "at", c->at);
-            rk_json_kint(&j, "deadline", c->deadline);
-            rk_json_kstr(&j, "status", c->status);
-            rk_json_kbool(&j, "overdue", c->overdue);
-            rk_json_kstr(&j, "subscriber", c->subscriber);
-            rk_json_kstr(&j, "content", c->content);
-            rk_json_kstr(&j, "order", c->order_ref);
-            rk_json_kstr(&j, "resolution", c->resolution);
-            rk_json_kstr(&j, "resolved_by", c->resolved_by);
-            rk_json_kint(&j, "resolved_at", c->resolved_at);
-            rk_json_obj_end(&j);
+            rk_json_obj_begin(j);
+            rk_json_kint(j, "id", c->id);
+            rk_json_kint(j, "at", c->at);
+            rk_json_kint(j, "deadline", c->deadline);
+            rk_json_kstr(j, "status", c->status);
+            rk_json_kbool(j, "overdue", c->overdue);
+            rk_json_kstr(j, "subscriber", c->subscriber);
+            rk_json_kstr(j, "content", c->content);
+            rk_json_kstr(j, "order", c->order_ref);
+            rk_json_kstr(j, "resolution", c->resolution);
+            rk_json_kstr(j, "resolved_by", c->resolved_by);
+            rk_json_kint(j, "resolved_at", c->resolved_at);
+            rk_json_obj_end(j);
         } else {
             rk_ctl_time(t1, sizeof t1, c->at);
             rk_ctl_time(t2, sizeof t2, c->deadline);
@@ -306,11 +274,8 @@ static int complaint_list(rk_ctl *ctl, int argc, char **argv)
                    c->overdue ? " OVERDUE" : "", c->subscriber, c->content);
         }
     }
-    rk_json_arr_end(&j);
     free(list);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_complaint(rk_ctl *ctl, int argc, char **argv)
@@ -341,21 +306,13 @@ static int survey_add(rk_ctl *ctl, int argc, char **argv)
                "the clerk who served that order.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--score") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 5)
-                return rk_ctl_usage(ctl, "ractl record survey add", "--score takes 1 to 5");
-            score = (int)v;
-        } else if (!strcmp(argv[i], "--comment") && i + 1 < argc)
-            comment = argv[++i];
-        else if (!strcmp(argv[i], "--order") && i + 1 < argc)
-            order = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl record survey add", "unexpected argument '%s'",
-                                argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--score", .kind = RK_OPT_INT, .dest = &score, .arg = "1-5", .min = 1, .max = 5},
+        {.name = "--comment", .kind = RK_OPT_STR, .dest = &comment, .arg = "TEXT"},
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &order, .arg = "REF"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl record survey add", .opts = opts, .n_opts = 3};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
     if (!score) return rk_ctl_usage(ctl, "ractl record survey add", "give --score");
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     int rc = rk_service_survey(l, &actor, score, comment, order, &id);
@@ -377,43 +334,35 @@ static int survey_stats(rk_ctl *ctl, int argc, char **argv)
                "(default: this week), overall and per clerk.\n");
         return 0;
     }
-    if (argc == 3 && !strcmp(argv[1], "--week")) {
-        if ((rc = parse_day(&day, argv[2], 0)) != 0) return rk_ctl_fail(ctl, rc);
-    } else if (argc != 1) {
-        return rk_ctl_usage(ctl, "ractl record survey stats", "unexpected argument '%s'", argv[1]);
-    }
+    const char *week = NULL;
+    const rk_ctl_opt opts[] = {{.name = "--week", .kind = RK_OPT_DATE, .dest = &week}};
+    const rk_ctl_args args = {.cmd = "ractl record survey stats", .opts = opts, .n_opts = 1};
+    if ((code = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return code;
+    if (week && (rc = rk_clock_day(&day, week, 0)) != 0) return rk_ctl_fail(ctl, rc);
     if ((code = setup(ctl, &l, &actor)) != 0) return code;
     if ((rc = rk_service_weekly(l, day, &w)) != 0) return rk_ctl_fail(ctl, rc);
     rk_service_average(avg, sizeof avg, w.score_sum, w.surveys);
     rk_ctl_time(d, sizeof d, w.start);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 16);
-    rk_json_init(&j, &b);
-    rk_json_obj_begin(&j);
-    rk_json_kbool(&j, "ok", 1);
-    rk_json_kint(&j, "week_start", w.start);
-    rk_json_kint(&j, "surveys", w.surveys);
-    rk_json_kint(&j, "score_sum", w.score_sum);
-    rk_json_kstr(&j, "average", avg);
-    rk_json_key(&j, "clerks");
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "week_start", w.start);
+    rk_json_kint(j, "surveys", w.surveys);
+    rk_json_kint(j, "score_sum", w.score_sum);
+    rk_json_kstr(j, "average", avg);
+    rk_json_key(j, "clerks");
+    rk_json_arr_begin(j);
     if (!ctl->json) printf("week of %.10s: %d surveys, average %s\n", d, w.surveys, avg);
     for (int i = 0; i < w.n_clerks; i++) {
         rk_service_average(avg, sizeof avg, w.clerks[i].extra, w.clerks[i].count);
-        rk_json_obj_begin(&j);
-        rk_json_kstr(&j, "clerk", w.clerks[i].key);
-        rk_json_kint(&j, "surveys", w.clerks[i].count);
-        rk_json_kstr(&j, "average", avg);
-        rk_json_obj_end(&j);
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "clerk", w.clerks[i].key);
+        rk_json_kint(j, "surveys", w.clerks[i].count);
+        rk_json_kstr(j, "average", avg);
+        rk_json_obj_end(j);
         if (!ctl->json)
             printf("  %-12s %3d surveys, average %s\n", w.clerks[i].key, w.clerks[i].count, avg);
     }
-    rk_json_arr_end(&j);
-    rk_json_obj_end(&j);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
-    return 0;
+    rk_json_arr_end(j);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_survey(rk_ctl *ctl, int argc, char **argv)

@@ -6,9 +6,7 @@
  */
 #include "ctl.h"
 
-#include "domain/order.h"
-#include "domain/service.h"
-#include "print/recordprint.h"
+#include "branch/reports.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -18,10 +16,8 @@
 static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
 {
     const char *week = NULL, *pdf = NULL;
-    rk_ledger *l;
     rk_actor actor;
     rk_weekly w;
-    rk_clerk me;
     int64_t day = rk_clock_now();
     char d1[32], d2[32], avg[16];
     int rc;
@@ -37,105 +33,86 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
                "Supervisor role.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--week") && i + 1 < argc)
-            week = argv[++i];
-        else if (!strcmp(argv[i], "--pdf") && i + 1 < argc)
-            pdf = argv[++i];
-        else
-            return rk_ctl_usage(ctl, "ractl report weekly", "unexpected argument '%s'", argv[i]);
-    }
-    if (week && (strlen(week) != 10 || rk_clock_parse(&day, week) != 0))
-        return rk_ctl_usage(ctl, "ractl report weekly", "--week takes a date YYYY-MM-DD");
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_ctl_actor(ctl, &actor)) ||
-        (rc = rk_actor_require(&actor, RK_ROLE_SUPERVISOR)) || (rc = rk_service_weekly(l, day, &w)))
+    const rk_ctl_opt opts[] = {
+        {.name = "--week", .kind = RK_OPT_DATE, .dest = &week},
+        {.name = "--pdf", .kind = RK_OPT_STR, .dest = &pdf, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl report weekly", .opts = opts, .n_opts = 2};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if ((week && (rc = rk_clock_parse(&day, week)) != 0) || (rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_weekly_report(ctl->branch, &actor, day, pdf, &w)))
         return rk_ctl_fail(ctl, rc);
-    if (pdf) {
-        rk_a4_weekly a4;
-        if (rk_clerk_get(l->db, actor.login, &me) != 0)
-            snprintf(me.name, sizeof me.name, "%s", actor.login);
-        rk_service_weekly_a4(&a4, &w, l->conf->branch_name, me.name);
-        if ((rc = rk_a4_weekly_pdf(pdf, &a4)) != 0) return rk_ctl_fail(ctl, rc);
-    }
     rk_service_average(avg, sizeof avg, w.score_sum, w.surveys);
     rk_ctl_time(d1, sizeof d1, w.start);
     rk_ctl_time(d2, sizeof d2, w.end - 1);
-    if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 18);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kint(&j, "start", w.start);
-        rk_json_kint(&j, "end", w.end);
-        rk_json_kint(&j, "consultations", w.consultations);
-        rk_json_key(&j, "channels");
-        rk_json_obj_begin(&j);
-        for (int i = 0; i < 4; i++)
-            rk_json_kint(&j, w.channels[i].key, w.channels[i].count);
-        rk_json_obj_end(&j);
-        rk_json_key(&j, "topics");
-        rk_json_arr_begin(&j);
-        for (int i = 0; i < w.n_topics; i++) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "topic", w.topics[i].key);
-            rk_json_kint(&j, "count", w.topics[i].count);
-            rk_json_kint(&j, "answered", w.topics[i].extra);
-            rk_json_obj_end(&j);
-        }
-        rk_json_arr_end(&j);
-        rk_json_kint(&j, "orders", w.orders);
-        rk_json_key(&j, "order_states");
-        rk_json_arr_begin(&j);
-        for (int i = 0; i < w.n_order_states; i++) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "business", w.order_states[i].key);
-            rk_json_kstr(&j, "state", w.order_states[i].key2);
-            rk_json_kint(&j, "count", w.order_states[i].count);
-            rk_json_obj_end(&j);
-        }
-        rk_json_arr_end(&j);
-        rk_json_kint(&j, "overdue", w.overdue);
-        rk_json_key(&j, "complaints");
-        rk_json_obj_begin(&j);
-        rk_json_kint(&j, "opened", w.complaints_opened);
-        rk_json_kint(&j, "resolved", w.complaints_resolved);
-        rk_json_kint(&j, "overdue", w.complaints_overdue);
-        rk_json_obj_end(&j);
-        rk_json_key(&j, "satisfaction");
-        rk_json_obj_begin(&j);
-        rk_json_kint(&j, "surveys", w.surveys);
-        rk_json_kint(&j, "score_sum", w.score_sum);
-        rk_json_kstr(&j, "average", avg);
-        rk_json_obj_end(&j);
-        rk_json_key(&j, "takings");
-        rk_json_obj_begin(&j);
-        rk_json_kint(&j, "payments", w.takings.payments);
-        rk_json_kint(&j, "paid_fen", w.takings.paid_fen);
-        rk_json_kint(&j, "refunds", w.takings.refunds);
-        rk_json_kint(&j, "refunded_fen", w.takings.refunded_fen);
-        rk_json_kint(&j, "net_fen", w.takings.paid_fen - w.takings.refunded_fen);
-        rk_json_key(&j, "days");
-        rk_json_arr_begin(&j);
-        for (int i = 0; i < 7; i++) {
-            char d[32];
-            rk_ctl_time(d, sizeof d, w.start + (int64_t)i * 86400);
-            d[10] = '\0';
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "date", d);
-            rk_json_kint(&j, "payments", w.days[i].payments);
-            rk_json_kint(&j, "paid_fen", w.days[i].paid_fen);
-            rk_json_kint(&j, "refunds", w.days[i].refunds);
-            rk_json_kint(&j, "refunded_fen", w.days[i].refunded_fen);
-            rk_json_obj_end(&j);
-        }
-        rk_json_arr_end(&j);
-        rk_json_obj_end(&j);
-        if (pdf) rk_json_kstr(&j, "pdf", pdf);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_kint(j, "start", w.start);
+    rk_json_kint(j, "end", w.end);
+    rk_json_kint(j, "consultations", w.consultations);
+    rk_json_key(j, "channels");
+    rk_json_obj_begin(j);
+    for (int i = 0; i < 4; i++)
+        rk_json_kint(j, w.channels[i].key, w.channels[i].count);
+    rk_json_obj_end(j);
+    rk_json_key(j, "topics");
+    rk_json_arr_begin(j);
+    for (int i = 0; i < w.n_topics; i++) {
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "topic", w.topics[i].key);
+        rk_json_kint(j, "count", w.topics[i].count);
+        rk_json_kint(j, "answered", w.topics[i].extra);
+        rk_json_obj_end(j);
     }
+    rk_json_arr_end(j);
+    rk_json_kint(j, "orders", w.orders);
+    rk_json_key(j, "order_states");
+    rk_json_arr_begin(j);
+    for (int i = 0; i < w.n_order_states; i++) {
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "business", w.order_states[i].key);
+        rk_json_kstr(j, "state", w.order_states[i].key2);
+        rk_json_kint(j, "count", w.order_states[i].count);
+        rk_json_obj_end(j);
+    }
+    rk_json_arr_end(j);
+    rk_json_kint(j, "overdue", w.overdue);
+    rk_json_key(j, "complaints");
+    rk_json_obj_begin(j);
+    rk_json_kint(j, "opened", w.complaints_opened);
+    rk_json_kint(j, "resolved", w.complaints_resolved);
+    rk_json_kint(j, "overdue", w.complaints_overdue);
+    rk_json_obj_end(j);
+    rk_json_key(j, "satisfaction");
+    rk_json_obj_begin(j);
+    rk_json_kint(j, "surveys", w.surveys);
+    rk_json_kint(j, "score_sum", w.score_sum);
+    rk_json_kstr(j, "average", avg);
+    rk_json_obj_end(j);
+    rk_json_key(j, "takings");
+    rk_json_obj_begin(j);
+    rk_json_kint(j, "payments", w.takings.payments);
+    rk_json_kint(j, "paid_fen", w.takings.paid_fen);
+    rk_json_kint(j, "refunds", w.takings.refunds);
+    rk_json_kint(j, "refunded_fen", w.takings.refunded_fen);
+    rk_json_kint(j, "net_fen", w.takings.paid_fen - w.takings.refunded_fen);
+    rk_json_key(j, "days");
+    rk_json_arr_begin(j);
+    for (int i = 0; i < 7; i++) {
+        char d[32];
+        rk_ctl_time(d, sizeof d, w.start + (int64_t)i * 86400);
+        d[10] = '\0';
+        rk_json_obj_begin(j);
+        rk_json_kstr(j, "date", d);
+        rk_json_kint(j, "payments", w.days[i].payments);
+        rk_json_kint(j, "paid_fen", w.days[i].paid_fen);
+        rk_json_kint(j, "refunds", w.days[i].refunds);
+        rk_json_kint(j, "refunded_fen", w.days[i].refunded_fen);
+        rk_json_obj_end(j);
+    }
+    rk_json_arr_end(j);
+    rk_json_obj_end(j);
+    if (pdf) rk_json_kstr(j, "pdf", pdf);
+    if (ctl->json) return rk_ctl_reply_end(ctl);
     printf("weekly summary %.10s .. %.10s\n", d1, d2);
     printf("consultations  %d (counter %d, phone %d, online %d, remote %d)\n", w.consultations,
            w.channels[0].count, w.channels[1].count, w.channels[2].count, w.channels[3].count);
@@ -168,7 +145,7 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
                (long long)(t->refunded_fen / 100), (long long)(t->refunded_fen % 100), t->refunds);
     }
     if (pdf) rk_ctl_info(ctl, "A4 report written to %s", pdf);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 int rk_ctl_cmd_report(rk_ctl *ctl, int argc, char **argv)

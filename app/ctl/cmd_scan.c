@@ -227,7 +227,9 @@ static int cmd_id(rk_ctl *ctl, int argc, char **argv)
                "  --timeout S      give up after S seconds (default 30; with --watch 0 =\n"
                "                   until interrupted)\n"
                "  --watch          keep polling and print every event: placed, read,\n"
-               "                   removed, error (one JSON object a line with --json)\n"
+               "                   removed, error (one JSON object a line with\n"
+               "                   `ractl --json scan id --watch`: --json goes before\n"
+               "                   the command)\n"
                "  --fingerprint    read with fingerprint data (command 30 10)\n"
                "  --address        also read the appended (newer) address\n"
                "  --photo FILE     write the photo's raw WLT bytes to FILE\n"
@@ -237,30 +239,33 @@ static int cmd_id(rk_ctl *ctl, int argc, char **argv)
                DEFAULT_DEVICE);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--device") && i + 1 < argc) {
-            device = argv[++i];
-        } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
-            if (parse_seconds(argv[++i], &timeout_ms))
-                return rk_ctl_usage(ctl, cmd, "--timeout needs seconds");
-            timeout_set = 1;
-        } else if (!strcmp(a, "--cmd-timeout") && i + 1 < argc) {
-            int v = atoi(argv[++i]);
-            if (v <= 0) return rk_ctl_usage(ctl, cmd, "--cmd-timeout needs milliseconds");
-            opts.timeout_ms = v;
-            if (opts.read_timeout_ms < v) opts.read_timeout_ms = v;
-        } else if (!strcmp(a, "--watch")) {
-            run.watch = 1;
-        } else if (!strcmp(a, "--fingerprint")) {
-            opts.with_finger = 1;
-        } else if (!strcmp(a, "--address")) {
-            opts.read_address = 1;
-        } else if (!strcmp(a, "--photo") && i + 1 < argc) {
-            run.photo_path = argv[++i];
-        } else {
-            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
-        }
+    const char *timeout = NULL;
+    int cmd_timeout = 0;
+    const rk_ctl_opt table[] = {
+        {.name = "--device", .kind = RK_OPT_STR, .dest = &device, .arg = "TTY"},
+        {.name = "--timeout", .kind = RK_OPT_STR, .dest = &timeout, .arg = "S"},
+        {.name = "--cmd-timeout",
+         .kind = RK_OPT_INT,
+         .dest = &cmd_timeout,
+         .arg = "MS",
+         .min = 1,
+         .max = 600000},
+        {.name = "--watch", .kind = RK_OPT_FLAG, .dest = &run.watch},
+        {.name = "--fingerprint", .kind = RK_OPT_FLAG, .dest = &opts.with_finger},
+        {.name = "--address", .kind = RK_OPT_FLAG, .dest = &opts.read_address},
+        {.name = "--photo", .kind = RK_OPT_STR, .dest = &run.photo_path, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {.cmd = cmd, .opts = table, .n_opts = 7};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (timeout) {
+        if (parse_seconds(timeout, &timeout_ms))
+            return rk_ctl_usage(ctl, cmd, "--timeout takes seconds from 0 to 86400, not '%s'",
+                                timeout);
+        timeout_set = 1;
+    }
+    if (cmd_timeout) {
+        opts.timeout_ms = cmd_timeout;
+        if (opts.read_timeout_ms < cmd_timeout) opts.read_timeout_ms = cmd_timeout;
     }
     if (run.watch && !timeout_set) timeout_ms = 0;
     rk_idreader *r;
@@ -477,15 +482,32 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
                "an order the ledger does not have.\n");
         return 0;
     }
-    const char *device = NULL;
-    int baud = 9600, in = STDIN_FILENO;
-    if (argc >= 3 && !strcmp(argv[1], "--device")) {
-        device = argv[2];
-        if (argc == 5 && !strcmp(argv[3], "--baud"))
-            baud = atoi(argv[4]);
-        else if (argc != 3)
-            return rk_ctl_usage(ctl, "ractl scan barcode", "--device TTY [--baud N]");
-        int rc = rk_serial_open(&in, device, baud, "the barcode scanner");
+    const char *device = NULL, *text = NULL;
+    int baud = 9600, in = STDIN_FILENO, baud_given = 0, n_text = 0;
+    const rk_ctl_opt table[] = {
+        {.name = "--device", .kind = RK_OPT_STR, .dest = &device, .arg = "TTY"},
+        {.name = "--baud",
+         .kind = RK_OPT_INT,
+         .dest = &baud,
+         .arg = "N",
+         .min = 50,
+         .max = 4000000,
+         .seen = &baud_given},
+    };
+    const rk_ctl_args args = {.cmd = "ractl scan barcode",
+                              .opts = table,
+                              .n_opts = 2,
+                              .pos = &text,
+                              .max_pos = 1,
+                              .n_pos = &n_text};
+    int rc = rk_ctl_opts_parse(ctl, &args, argc, argv);
+    if (rc) return rc;
+    if (baud_given && !device)
+        return rk_ctl_usage(ctl, "ractl scan barcode", "--baud goes with --device TTY");
+    if (device && text)
+        return rk_ctl_usage(ctl, "ractl scan barcode", "give TEXT or --device TTY, not both");
+    if (device) {
+        rc = rk_serial_open(&in, device, baud, "the barcode scanner");
         if (rc) return rk_ctl_fail(ctl, rc);
         /* Block on the port: a scanner speaks when it scans. */
         fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_NONBLOCK);
@@ -495,10 +517,8 @@ static int cmd_barcode(rk_ctl *ctl, int argc, char **argv)
             tcsetattr(in, TCSANOW, &tio);
         }
     }
-    if (argc > 2 && !device)
-        return rk_ctl_usage(ctl, "ractl scan barcode", "give one TEXT (quote it)");
-    if (argc == 2) {
-        classify_one(argv[1], strlen(argv[1]), 0, &run);
+    if (text) {
+        classify_one(text, strlen(text), 0, &run);
         return run.worst;
     }
     rk_barcode_lines *l = malloc(sizeof *l);
@@ -652,27 +672,19 @@ static int cmd_doc(rk_ctl *ctl, int argc, char **argv)
                "8 scanner failing (jammed, no document, cover open, interrupted).\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--order") && has)
-            ref = argv[++i];
-        else if (!strcmp(a, "--doc") && has)
-            doc = argv[++i];
-        else if (!strcmp(a, "--out") && has)
-            out = argv[++i];
-        else if (!strcmp(a, "--device") && has)
-            device = argv[++i];
-        else if (!strcmp(a, "--dpi") && has) {
-            dpi = atoi(argv[++i]);
-            if (dpi < 50 || dpi > 2400) return rk_ctl_usage(ctl, cmd, "--dpi is 50 to 2400");
-        } else if (!strcmp(a, "--gray"))
-            gray = 1;
-        else if (!strcmp(a, "--list"))
-            list = 1;
-        else
-            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
-    }
+    int gray_flag = 0;
+    const rk_ctl_opt table[] = {
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &ref, .arg = "REF"},
+        {.name = "--doc", .kind = RK_OPT_STR, .dest = &doc, .arg = "DOCUMENT"},
+        {.name = "--out", .kind = RK_OPT_STR, .dest = &out, .arg = "FILE"},
+        {.name = "--device", .kind = RK_OPT_STR, .dest = &device, .arg = "NAME"},
+        {.name = "--dpi", .kind = RK_OPT_INT, .dest = &dpi, .arg = "N", .min = 50, .max = 2400},
+        {.name = "--gray", .kind = RK_OPT_FLAG, .dest = &gray_flag},
+        {.name = "--list", .kind = RK_OPT_FLAG, .dest = &list},
+    };
+    const rk_ctl_args args = {.cmd = cmd, .opts = table, .n_opts = 7};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (gray_flag) gray = 1;
     if (list) return list_scanners(ctl);
     if (!!out + !!ref != 1 || !!ref != !!doc)
         return rk_ctl_usage(ctl, cmd, "give --order REF --doc DOCUMENT, or --out FILE");
@@ -832,20 +844,13 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
                "Exit: 0, 1 refused image, 6 no such file or order, 7 order not editable.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "--order") && has)
-            ref = argv[++i];
-        else if (!strcmp(a, "--doc") && has)
-            doc = argv[++i];
-        else if (!strcmp(a, "--pick") && has)
-            pick = argv[++i];
-        else if (a[0] != '-' && !src)
-            src = a;
-        else
-            return rk_ctl_usage(ctl, cmd, "unexpected argument '%s'", a);
-    }
+    const rk_ctl_opt table[] = {
+        {.name = "--order", .kind = RK_OPT_STR, .dest = &ref, .arg = "REF"},
+        {.name = "--doc", .kind = RK_OPT_STR, .dest = &doc, .arg = "DOCUMENT"},
+        {.name = "--pick", .kind = RK_OPT_STR, .dest = &pick, .arg = "NAME"},
+    };
+    const rk_ctl_args args = {.cmd = cmd, .opts = table, .n_opts = 3, .pos = &src, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!src) return rk_ctl_usage(ctl, cmd, "give a FILE or a folder");
     if (!!ref != !!doc) return rk_ctl_usage(ctl, cmd, "--order and --doc go together");
     if (stat(src, &sb) != 0)

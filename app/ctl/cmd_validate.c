@@ -71,37 +71,30 @@ static const char *id_kind_name(int kind)
 
 static int print_json(rk_ctl *ctl, const rk_valid *v)
 {
-    rk_buf b;
-    rk_json j;
     char date[16];
-
-    rk_buf_init(&b, 1 << 16);
-    rk_json_init(&j, &b);
-    rk_json_obj_begin(&j);
-    rk_json_kbool(&j, "ok", v->ok);
-    rk_json_kbool(&j, "warning", v->warning);
-    rk_json_kstr(&j, "reason", v->reason);
-    rk_json_kstr(&j, "message", v->message);
-    rk_json_kstr(&j, "message_zh", v->message_zh);
-    rk_json_kstr(&j, "normalized", v->ok ? v->normalized : NULL);
+    rk_json *j = rk_ctl_reply_ok(ctl, v->ok);
+    rk_json_kbool(j, "warning", v->warning);
+    rk_json_kstr(j, "reason", v->reason);
+    rk_json_kstr(j, "message", v->message);
+    rk_json_kstr(j, "message_zh", v->message_zh);
+    rk_json_kstr(j, "normalized", v->ok ? v->normalized : NULL);
     if (v->ok && v->kind) {
         snprintf(date, sizeof date, "%04d-%02d-%02d", v->year, v->month, v->day);
-        rk_json_kstr(&j, "id_kind", id_kind_name(v->kind));
-        rk_json_kstr(&j, "birth_date", date);
-        rk_json_kstr(&j, "sex", v->sex == 'M' ? "M" : "F");
-        if (v->nationality[0]) rk_json_kstr(&j, "nationality", v->nationality);
+        rk_json_kstr(j, "id_kind", id_kind_name(v->kind));
+        rk_json_kstr(j, "birth_date", date);
+        rk_json_kstr(j, "sex", v->sex == 'M' ? "M" : "F");
+        if (v->nationality[0]) rk_json_kstr(j, "nationality", v->nationality);
     }
-    if (v->ok && v->region[0]) rk_json_kstr(&j, "region", v->region);
-    rk_json_obj_end(&j);
-    return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+    if (v->ok && v->region[0]) rk_json_kstr(j, "region", v->region);
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
 {
-    const char *kind = argv[0], *value = NULL;
+    const char *kind = argv[0], *values[2] = {NULL, NULL};
     char path[64];
     rk_valid v;
-    int k, rc, options = 1;
+    int k, rc, n_values = 0;
 
     for (k = 0; k < N_KINDS && strcmp(kinds[k].kind, kind); k++)
         ;
@@ -116,19 +109,14 @@ static int cmd_kind(rk_ctl *ctl, int argc, char **argv)
                path, kinds[k].title, kinds[k].help);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (options && !strcmp(argv[i], "--")) {
-            options = 0;
-        } else if (options && (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))) {
-            ctl->json = 1;
-        } else if (options && argv[i][0] == '-' && argv[i][1] == '-') {
-            return rk_ctl_usage(ctl, path, "unknown option '%s'", argv[i]);
-        } else if (!value) {
-            value = argv[i];
-        } else {
-            return rk_ctl_usage(ctl, path, "one VALUE only (quote a value with spaces)");
-        }
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--json", .letter = 'j', .kind = RK_OPT_FLAG, .dest = &ctl->json},
+    };
+    const rk_ctl_args args = {
+        .cmd = path, .opts = opts, .n_opts = 1, .pos = values, .max_pos = 2, .n_pos = &n_values};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if (n_values > 1) return rk_ctl_usage(ctl, path, "one VALUE only (quote a value with spaces)");
+    const char *value = values[0];
     if (!value) return rk_ctl_usage(ctl, path, "VALUE is missing");
 
     /* The pilot regions come from the configuration, when there is one. */

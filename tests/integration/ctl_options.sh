@@ -39,6 +39,26 @@ contains "--timeout" "timeout"
 expect 2 "printer status --timeout 3s" -- "$RACTL" printer status --timeout 3s
 contains "--timeout: '3s' is not a whole number" "printer timeout"
 expect 2 "print receipt --timeout abc" -- "$RACTL" print receipt --sample --timeout abc
+expect 2 "scan doc --dpi abc" -- "$RACTL" scan doc --out x.png --dpi abc
+contains "--dpi: 'abc' is not a whole number" "dpi"
+expect 2 "scan doc --dpi 10" -- "$RACTL" scan doc --out x.png --dpi 10
+contains "50 to 2400" "dpi range"
+expect 2 "scan id --cmd-timeout 5x" -- "$RACTL" scan id --cmd-timeout 5x
+contains "--cmd-timeout: '5x'" "cmd-timeout"
+expect 2 "scan barcode --baud fast" -- "$RACTL" scan barcode --device /dev/null --baud fast
+contains "--baud: 'fast'" "baud"
+expect 2 "db migrate --to x" -- "$RACTL" db migrate --to x
+contains "--to: 'x' is not a whole number" "migrate target"
+# Dates are calendar dates; a usage error whatever the command.
+expect 2 "report weekly --week 2026-02-30" -- "$RACTL" report weekly --week 2026-02-30
+contains "--week: '2026-02-30' is not a calendar date" "week"
+expect 2 "export register --from 2026-13-01" -- "$RACTL" export register --format csv \
+    --out x.csv --from 2026-13-01
+contains "--from: '2026-13-01' is not a calendar date" "from"
+expect 2 "export --format pdf" -- "$RACTL" export oplog --format pdf --out x
+contains "csv or xlsx" "lists the formats"
+expect 2 "export register --reveal" -- "$RACTL" export register --format csv --out x --reveal
+contains "unknown option '--reveal'" "only the operation log reveals"
 # An option without its value, an unknown option, a flag given a value.
 expect 2 "missing value" -- "$RACTL" cmp serve --ca-cert x --ca-key y --port
 contains "--port needs a whole number" "names what is missing"

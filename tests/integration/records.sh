@@ -148,7 +148,10 @@ as lily
 expect 5 "archive needs the archive role" -- "$RACTL" archive boxes --group new
 as archie
 expect 2 "group required" -- "$RACTL" archive boxes
-expect 1 "unknown group" -- "$RACTL" archive boxes --group fresh
+# A mistyped value is a usage error (exit 2) that lists what is accepted.
+expect 2 "unknown group" -- "$RACTL" archive boxes --group fresh
+contains "new, renew or other" "lists the groups"
+expect 2 "unknown group in the list" -- "$RACTL" archive list --group fresh
 expect 0 "dry run" -- "$RACTL" --json archive boxes --group new --dry-run
 contains '"archived":3' "three would be filed"
 contains "\"label\":\"DEMO01-XB-$YEAR-0001\"" "box label planned"
@@ -182,7 +185,17 @@ as lily
 expect 0 "consult" -- "$RACTL" -q record consult add --channel counter --topic 解锁 \
     --question "PIN 输错锁死" --answer "带身份证来柜台解锁" --subscriber 刘女士
 expect 0 "consult phone" -- "$RACTL" -q record consult add --channel phone --topic 驱动安装 --question "找不到证书"
-expect 1 "bad channel" -- "$RACTL" record consult add --channel fax --topic x --question y
+expect 2 "bad channel" -- "$RACTL" record consult add --channel fax --topic x --question y
+contains "counter, phone, online or remote" "lists the channels"
+expect 2 "a date that does not exist" -- "$RACTL" record consult list --from 2026-13-01
+contains "--from" "names the option"
+expect 2 "a week that does not exist" -- "$RACTL" record survey stats --week 2026-02-30
+expect 2 "a score that is no number" -- "$RACTL" record survey add --score abc
+contains "--score" "names the option"
+expect 2 "working days that are no number" -- "$RACTL" record complaint open --subscriber x \
+    --content y --days abc
+expect 2 "a complaint ID that is no number" -- "$RACTL" record complaint resolve abc \
+    --resolution x
 expect 0 "consult list" -- "$RACTL" record consult list
 contains "PIN 输错锁死" "lists the question"
 expect 0 "complaint" -- "$RACTL" -q record complaint open --subscriber 陈先生 --content "发票未收到" \

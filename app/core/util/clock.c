@@ -93,3 +93,18 @@ void rk_clock_format(char *out, int64_t t)
     snprintf(zone, sizeof zone, "%c%02ld:%02ld", sign, off / 3600, (off / 60) % 60);
     strcat(out, zone);
 }
+
+int rk_clock_day(int64_t *out, const char *date, int days)
+{
+    int64_t t;
+    int rc = strlen(date) == 10 ? rk_clock_parse(&t, date)
+                                : rk_err_set(RK_EINVAL, "a date is YYYY-MM-DD, not '%s'", date);
+    if (rc) return rc;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    tm.tm_mday += days;
+    tm.tm_isdst = -1;
+    *out = (int64_t)mktime(&tm);
+    return 0;
+}

@@ -25,6 +25,11 @@ void rk_clock_set(rk_clock_fn fn, void *arg);
  * "@N" into Unix seconds. RK_EINVAL with a message if malformed. */
 int rk_clock_parse(int64_t *out, const char *text);
 
+/* Local midnight of the date "YYYY-MM-DD" plus days (0: that day's start;
+ * 1: the next day's, the end of an inclusive range), across daylight
+ * saving changes. RK_EINVAL with a message for anything but a date. */
+int rk_clock_day(int64_t *out, const char *date, int days);
+
 /* Formats t as local "YYYY-MM-DDTHH:MM:SS+HH:MM" into out (at least 32 bytes). */
 void rk_clock_format(char *out, int64_t t);
 
