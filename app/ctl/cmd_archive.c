@@ -112,7 +112,7 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
     const char *group = NULL;
     rk_archive_box *boxes;
-    rk_ledger *l;
+    rk_actor actor;
     int n, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -126,7 +126,8 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     };
     const rk_ctl_args args = {.cmd = "ractl archive list", .opts = opts, .n_opts = 1};
     if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
-    if ((rc = rk_ctl_ledger(ctl, &l)) || (rc = rk_archive_list(l, group, &boxes, &n)))
+    if ((rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_archive_list(ctl->branch, &actor, group, &boxes, &n)))
         return rk_ctl_fail(ctl, rc);
     return print_boxes(ctl, boxes, n, 0, 0, 0);
 }
@@ -135,6 +136,7 @@ static int cmd_labels(rk_ctl *ctl, int argc, char **argv)
 {
     const char *pdf = NULL;
     const char *want[RK_A4_MAX_LABELS];
+    rk_actor actor;
     int nw = 0, written = 0, total = 0, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -158,7 +160,8 @@ static int cmd_labels(rk_ctl *ctl, int argc, char **argv)
     const rk_ctl_args args = {.cmd = "ractl archive labels", .opts = opts, .n_opts = 2};
     if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!pdf) return rk_ctl_usage(ctl, "ractl archive labels", "give --pdf FILE");
-    if ((rc = rk_branch_archive_labels(ctl->branch, want, nw, pdf, &written, &total)) != 0)
+    if ((rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_archive_labels(ctl->branch, &actor, want, nw, pdf, &written, &total)))
         return rk_ctl_fail(ctl, rc);
     if (!nw && total > written)
         fprintf(stderr, "ractl: note: only the first %d of %d boxes; name them with --box\n",

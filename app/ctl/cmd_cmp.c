@@ -14,7 +14,9 @@
 #include "ca/cmp_server.h"
 #include "domain/authcode.h"
 #include "util/err.h"
+#include "util/pem.h"
 #include "util/wipe.h"
+#include "util/x509name.h"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -51,62 +53,6 @@ static int read_secret_file(char *out, size_t n, const char *path)
     return 0;
 }
 
-static int load_cert(X509 **out, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    *out = NULL;
-    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the certificate %s", path);
-    *out = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    ERR_clear_error();
-    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate", path);
-}
-
-static int load_key(EVP_PKEY **out, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    *out = NULL;
-    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the key %s", path);
-    *out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    ERR_clear_error();
-    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no unencrypted PEM private key", path);
-}
-
-static int load_csr(X509_REQ **out, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    *out = NULL;
-    if (!f) return rk_err_set(RK_ENOTFOUND, "cannot read the CSR %s", path);
-    *out = PEM_read_X509_REQ(f, NULL, NULL, NULL);
-    fclose(f);
-    ERR_clear_error();
-    return *out ? 0 : rk_err_set(RK_EFORMAT, "%s holds no PEM certificate request", path);
-}
-
-/* Writes cert as PEM to path atomically (temporary file + rename). */
-static int write_cert(const char *path, X509 *cert)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) return rk_err_set(RK_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write %s", tmp);
-    }
-    int ok = PEM_write_X509(f, cert) == 1;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return rk_err_set(RK_EIO, "cannot write the certificate to %s", path);
-    }
-    return 0;
-}
-
 static void serial_hex(char *out, size_t n, const ASN1_INTEGER *sn)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
@@ -119,7 +65,7 @@ static void serial_hex(char *out, size_t n, const ASN1_INTEGER *sn)
 static int report_cert(rk_ctl *ctl, X509 *cert, const char *out)
 {
     char subject[512], serial[80], after[64];
-    X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+    rk_x509name_text(subject, sizeof subject, X509_get_subject_name(cert));
     serial_hex(serial, sizeof serial, X509_get0_serialNumber(cert));
     BIO *b = BIO_new(BIO_s_mem());
     after[0] = '\0';
@@ -209,7 +155,9 @@ static int client_prepare(rk_ctl *ctl, client_args *a, rk_cmp_client_opts *o, in
     }
     if (a->cert || a->key) {
         if (!a->cert || !a->key) return rk_err_set(RK_EINVAL, "--cert and --key go together");
-        if ((rc = load_cert(&a->cert_x, a->cert)) || (rc = load_key(&a->key_x, a->key))) return rc;
+        if ((rc = rk_pem_cert_file(&a->cert_x, a->cert)) ||
+            (rc = rk_pem_key_file(&a->key_x, a->key, NULL)))
+            return rc;
         o->cert = a->cert_x;
         o->key = a->key_x;
     }
@@ -275,14 +223,14 @@ static int cmd_request(rk_ctl *ctl, int argc, char **argv)
     if (newkey && !subject)
         return rk_ctl_usage(ctl, "ractl cmp request", "--newkey needs --subject");
     rc = client_prepare(ctl, &a, &o, 1);
-    if (!rc && csr_path && !(rc = load_csr(&csr, csr_path)))
+    if (!rc && csr_path && !(rc = rk_pem_csr_file(&csr, csr_path)))
         rc = rk_cmp_client_p10cr(&cert, &o, csr);
-    else if (!rc && newkey && !(rc = load_key(&nk, newkey)))
+    else if (!rc && newkey && !(rc = rk_pem_key_file(&nk, newkey, NULL)))
         rc = rk_cmp_client_ir(&cert, &o, nk, subject);
     client_done(&a);
     X509_REQ_free(csr);
     EVP_PKEY_free(nk);
-    if (!rc) rc = write_cert(out, cert);
+    if (!rc) rc = rk_pem_cert_write(out, cert, 0644);
     if (rc) {
         X509_free(cert);
         return rk_ctl_fail(ctl, rc);
@@ -322,11 +270,11 @@ static int cmd_renew(rk_ctl *ctl, int argc, char **argv)
     if (!out || !newkey || !a.cert || !a.key)
         return rk_ctl_usage(ctl, "ractl cmp renew", "--cert, --key, --newkey and --out are needed");
     rc = client_prepare(ctl, &a, &o, 1);
-    if (!rc && !(rc = load_key(&nk, newkey)))
+    if (!rc && !(rc = rk_pem_key_file(&nk, newkey, NULL)))
         rc = rk_cmp_client_kur(&cert, &o, a.cert_x, a.key_x, nk);
     client_done(&a);
     EVP_PKEY_free(nk);
-    if (!rc) rc = write_cert(out, cert);
+    if (!rc) rc = rk_pem_cert_write(out, cert, 0644);
     if (rc) {
         X509_free(cert);
         return rk_ctl_fail(ctl, rc);
@@ -366,7 +314,7 @@ static int cmd_revoke(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
     if (!target) return rk_ctl_usage(ctl, "ractl cmp revoke", "--revoke CERT.pem is required");
     rc = client_prepare(ctl, &a, &o, 1);
-    if (!rc && !(rc = load_cert(&cert, target))) rc = rk_cmp_client_rr(&o, cert, reason);
+    if (!rc && !(rc = rk_pem_cert_file(&cert, target))) rc = rk_cmp_client_rr(&o, cert, reason);
     client_done(&a);
     if (rc) {
         X509_free(cert);
@@ -452,7 +400,7 @@ static int serve_issue(X509 **out, void *arg, const rk_cmp_issue_req *req)
     int rc = rk_cmp_issue_simple(out, &s->issuer, req);
     if (rc == 0 && !s->ctl->quiet && !s->ctl->json) {
         char subject[512], serial[80];
-        X509_NAME_oneline(X509_get_subject_name(*out), subject, sizeof subject);
+        rk_x509name_text(subject, sizeof subject, X509_get_subject_name(*out));
         serial_hex(serial, sizeof serial, X509_get0_serialNumber(*out));
         printf("issued %s to %s\n", serial, subject);
         fflush(stdout);
@@ -545,7 +493,9 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
     if (days <= 0) return rk_ctl_usage(ctl, "ractl cmp serve", "--days must be positive");
 
     secret[0] = '\0';
-    if ((rc = load_cert(&ca, ca_cert_path)) || (rc = load_key(&key, ca_key_path))) goto out;
+    if ((rc = rk_pem_cert_file(&ca, ca_cert_path)) ||
+        (rc = rk_pem_key_file(&key, ca_key_path, NULL)))
+        goto out;
     if (X509_check_private_key(ca, key) != 1) {
         ERR_clear_error();
         rc = rk_err_set(RK_EINVAL, "%s is not the key of %s", ca_key_path, ca_cert_path);

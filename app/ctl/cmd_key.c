@@ -15,6 +15,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/hex.h"
+#include "util/utf8.h"
 #include "util/wipe.h"
 
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static const char *pin_text(const rk_token_info *k, char *buf, size_t n)
     if (k->pin_state == RK_TOKEN_PIN_NOT_SET) return "no PIN set";
     if (k->pin_state == RK_TOKEN_PIN_LOCKED) return "locked";
     if (k->tries_left >= 0 && k->max_tries > 0)
-        snprintf(buf, n, "%d of %d tries left", k->tries_left, k->max_tries);
+        snprintf(buf, n, "%d of %d tr%s left", k->tries_left, k->max_tries,
+                 k->tries_left == 1 ? "y" : "ies");
     else
         snprintf(buf, n, "%s", rk_token_pin_state_name(k->pin_state));
     return buf;
@@ -69,11 +71,12 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
     rk_json *j = rk_ctl_reply_array(ctl);
     if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
     for (int i = 0; i < n; i++) {
-        char buf[64];
+        char buf[64], label[160];
         json_info(j, &keys[i]);
+        /* Labels are subscribers' names: lined up by display columns. */
+        rk_utf8_pad(label, sizeof label, keys[i].initialised ? keys[i].label : "(blank key)", 24);
         if (!ctl->json)
-            printf("%-18s %-24s %-10s %s\n", keys[i].initialised ? keys[i].serial : "blank",
-                   keys[i].initialised ? keys[i].label : "(blank key)",
+            printf("%-18s %s %-10s %s\n", keys[i].initialised ? keys[i].serial : "blank", label,
                    keys[i].key_model[0] ? keys[i].key_model : "-",
                    pin_text(&keys[i], buf, sizeof buf));
     }
@@ -171,7 +174,8 @@ static int warn_state(rk_ctl *ctl, const char *serial, rk_token_info *info)
     if (info->pin_state == RK_TOKEN_PIN_FINAL_TRY)
         fprintf(stderr, "warning: 1 try left: one more wrong PIN locks the key\n");
     else if (info->pin_state == RK_TOKEN_PIN_COUNT_LOW && info->tries_left > 0 && !ctl->quiet)
-        fprintf(stderr, "note: a wrong PIN was entered before; %d tries left\n", info->tries_left);
+        fprintf(stderr, "note: a wrong PIN was entered before; %d tr%s left\n", info->tries_left,
+                info->tries_left == 1 ? "y" : "ies");
     return 0;
 }
 
@@ -404,6 +408,7 @@ static int enrol_pending(rk_ctl *ctl)
                    list[i].error[0] ? ": " : "", list[i].error);
     }
     free(list);
+    if (!n) rk_ctl_info(ctl, "no enrolment is pending");
     return rk_ctl_reply_end(ctl);
 }
 
@@ -445,6 +450,9 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     if (!ref || (!serial && !rollback))
         return rk_ctl_usage(ctl, "ractl key enrol", "give ORDER and --key SERIAL");
     if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
+    /* The order is checked before the subscriber is asked for a PIN. */
+    if (!rollback && (rc = rk_branch_enrol_check(ctl->branch, &actor, ref)) != 0)
+        return rk_ctl_fail(ctl, rc);
     if (serial || !rollback) {
         rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
         if (rc && !rollback) return rk_ctl_fail(ctl, rc);

@@ -9,6 +9,7 @@
 #include "domain/service.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,10 @@ static int consult_list(rk_ctl *ctl, int argc, char **argv)
             rk_json_obj_end(j);
         } else {
             rk_ctl_time(t, sizeof t, c->at);
-            printf("#%-5lld %s %-8s %-8s %s: %s%s%s\n", (long long)c->id, t, c->clerk,
-                   rk_service_channel_label(c->channel) ? rk_service_channel_label(c->channel)
-                                                        : c->channel,
+            char channel[64];
+            const char *label = rk_service_channel_label(c->channel);
+            rk_utf8_pad(channel, sizeof channel, label ? label : c->channel, 8);
+            printf("#%-5lld %s %-8s %s %s: %s%s%s\n", (long long)c->id, t, c->clerk, channel,
                    c->topic, c->question, c->answer[0] ? " -> " : "  (to follow up)", c->answer);
         }
     }

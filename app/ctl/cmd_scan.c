@@ -146,38 +146,27 @@ static int on_id_event(const rk_idreader_event *ev, void *arg)
             fprintf(stderr, "ractl: reader: %s\n", ev->message);
         if (ev->kind != RK_IDREADER_READ) return 0;
         if (ctl->json) {
-            rk_buf b;
-            rk_json j;
-            rk_buf_init(&b, 1 << 16);
-            rk_json_init(&j, &b);
-            rk_json_obj_begin(&j);
-            rk_json_kbool(&j, "ok", 1);
-            rk_json_key(&j, "card");
-            card_json(&j, ev->card);
-            rk_json_obj_end(&j);
-            rk_ctl_print_json(ctl, &j, &b);
+            rk_json *j = rk_ctl_reply(ctl);
+            rk_json_key(j, "card");
+            card_json(j, ev->card);
+            rk_ctl_reply_end(ctl);
         } else {
             card_text(ev->card);
         }
         return 1;
     }
     if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 16);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kstr(&j, "event", names[ev->kind]);
+        rk_json *j = rk_ctl_reply_event(ctl);
+        rk_json_kstr(j, "event", names[ev->kind]);
         if (ev->kind == RK_IDREADER_READ) {
-            rk_json_key(&j, "card");
-            card_json(&j, ev->card);
+            rk_json_key(j, "card");
+            card_json(j, ev->card);
         }
         if (ev->kind == RK_IDREADER_ERROR) {
-            rk_json_kstr(&j, "error", ev->message);
-            rk_json_kstr(&j, "kind", rk_err_name(ev->rc));
+            rk_json_kstr(j, "error", ev->message);
+            rk_json_kstr(j, "kind", rk_err_name(ev->rc));
         }
-        rk_json_obj_end(&j);
-        rk_ctl_print_json(ctl, &j, &b);
+        rk_ctl_reply_end(ctl);
     } else {
         switch (ev->kind) {
         case RK_IDREADER_PLACED: printf("card placed\n"); break;
@@ -335,29 +324,23 @@ static int cmd_mrz(rk_ctl *ctl, int argc, char **argv)
     if (rc) return rk_ctl_fail(ctl, rc);
     char sex[2] = {m.sex, 0};
     if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 16);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "format",
+        rk_json *j = rk_ctl_reply(ctl);
+        rk_json_kstr(j, "format",
                      m.format == RK_MRZ_TD3   ? "TD3"
                      : m.format == RK_MRZ_TD1 ? "TD1"
                                               : "CR");
-        rk_json_kstr(&j, "document_code", m.doc_code);
-        rk_json_kstr(&j, "issuer", m.issuer);
-        rk_json_kstr(&j, "document_number", m.doc_number);
-        rk_json_kstr(&j, "surname", m.surname);
-        rk_json_kstr(&j, "given_names", m.given);
-        rk_json_kstr(&j, "nationality", m.nationality);
-        rk_json_kstr(&j, "birth", m.birth);
-        rk_json_kstr(&j, "sex", sex);
-        rk_json_kstr(&j, "expiry", m.expiry);
-        rk_json_kbool(&j, "expired", m.expired);
-        rk_json_kstr(&j, "optional", m.optional);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+        rk_json_kstr(j, "document_code", m.doc_code);
+        rk_json_kstr(j, "issuer", m.issuer);
+        rk_json_kstr(j, "document_number", m.doc_number);
+        rk_json_kstr(j, "surname", m.surname);
+        rk_json_kstr(j, "given_names", m.given);
+        rk_json_kstr(j, "nationality", m.nationality);
+        rk_json_kstr(j, "birth", m.birth);
+        rk_json_kstr(j, "sex", sex);
+        rk_json_kstr(j, "expiry", m.expiry);
+        rk_json_kbool(j, "expired", m.expired);
+        rk_json_kstr(j, "optional", m.optional);
+        return rk_ctl_reply_end(ctl);
     }
     printf("format:      %s\n", rk_mrz_format_name(m.format));
     printf("document:    %s %s (issued by %s)\n", m.doc_code, m.doc_number, m.issuer);
@@ -431,25 +414,19 @@ static int classify_one(const char *text, size_t len, int rc, void *arg)
         return 0;
     }
     if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 16);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "kind", kind_key(bc.kind));
+        rk_json *j = rk_ctl_reply(ctl);
+        rk_json_kstr(j, "kind", kind_key(bc.kind));
         if (bc.kind == RK_BARCODE_ORDER) {
-            rk_json_kstr(&j, "branch", bc.branch);
-            rk_json_kstr(&j, "order_ref", bc.order_ref);
+            rk_json_kstr(j, "branch", bc.branch);
+            rk_json_kstr(j, "order_ref", bc.order_ref);
             if (found) {
-                rk_json_kstr(&j, "state", state);
-                rk_json_kstr(&j, "state_label", rk_state_label(state, 0));
+                rk_json_kstr(j, "state", state);
+                rk_json_kstr(j, "state_label", rk_state_label(state, 0));
             }
         }
-        if (bc.kind == RK_BARCODE_LICENCE) rk_json_kstr(&j, "credit_code", bc.credit_code);
-        rk_json_kstr(&j, "hint", bc.hint);
-        rk_json_obj_end(&j);
-        rk_ctl_print_json(ctl, &j, &b);
+        if (bc.kind == RK_BARCODE_LICENCE) rk_json_kstr(j, "credit_code", bc.credit_code);
+        rk_json_kstr(j, "hint", bc.hint);
+        rk_ctl_reply_end(ctl);
     } else if (bc.kind == RK_BARCODE_ORDER && found) {
         printf("order %s of branch %s: %s (%s)\n", bc.order_ref, bc.branch, state,
                rk_state_label(state, 0));
@@ -568,29 +545,22 @@ static int list_scanners(rk_ctl *ctl)
     rk_docscan_device *d;
     int n, rc = rk_docscan_list(&d, &n);
     if (rc) return rk_ctl_fail(ctl, rc);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 16);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     for (int i = 0; i < n; i++) {
         if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "name", d[i].name);
-            rk_json_kstr(&j, "vendor", d[i].vendor);
-            rk_json_kstr(&j, "model", d[i].model);
-            rk_json_kstr(&j, "type", d[i].type);
-            rk_json_obj_end(&j);
+            rk_json_obj_begin(j);
+            rk_json_kstr(j, "name", d[i].name);
+            rk_json_kstr(j, "vendor", d[i].vendor);
+            rk_json_kstr(j, "model", d[i].model);
+            rk_json_kstr(j, "type", d[i].type);
+            rk_json_obj_end(j);
         } else {
             printf("%-24s %s %s (%s)\n", d[i].name, d[i].vendor, d[i].model, d[i].type);
         }
     }
-    rk_json_arr_end(&j);
     free(d);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
     if (!n) rk_ctl_info(ctl, "no scanner found");
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -616,23 +586,17 @@ static int doc_done(rk_ctl *ctl, const char *ref, const char *doc, const char *f
                     const char *format, size_t bytes, int width, int height, int dpi, int quality)
 {
     if (ctl->json) {
-        rk_buf b;
-        rk_json j;
-        rk_buf_init(&b, 1 << 14);
-        rk_json_init(&j, &b);
-        rk_json_obj_begin(&j);
-        rk_json_kbool(&j, "ok", 1);
-        if (ref) rk_json_kstr(&j, "ref", ref);
-        if (doc) rk_json_kstr(&j, "document", doc);
-        if (file) rk_json_kstr(&j, "file", file);
-        rk_json_kstr(&j, "format", format);
-        rk_json_kint(&j, "bytes", (int64_t)bytes);
-        rk_json_kint(&j, "width", width);
-        rk_json_kint(&j, "height", height);
-        if (dpi) rk_json_kint(&j, "dpi", dpi);
-        if (quality) rk_json_kint(&j, "quality", quality);
-        rk_json_obj_end(&j);
-        return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
+        rk_json *j = rk_ctl_reply(ctl);
+        if (ref) rk_json_kstr(j, "ref", ref);
+        if (doc) rk_json_kstr(j, "document", doc);
+        if (file) rk_json_kstr(j, "file", file);
+        rk_json_kstr(j, "format", format);
+        rk_json_kint(j, "bytes", (int64_t)bytes);
+        rk_json_kint(j, "width", width);
+        rk_json_kint(j, "height", height);
+        if (dpi) rk_json_kint(j, "dpi", dpi);
+        if (quality) rk_json_kint(j, "quality", quality);
+        return rk_ctl_reply_end(ctl);
     }
     char q[32] = "";
     if (quality) snprintf(q, sizeof q, " quality %d", quality);
@@ -768,11 +732,7 @@ static int list_folder(rk_ctl *ctl, const char *dir, size_t max)
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof names[0], by_name);
-    rk_buf b;
-    rk_json j;
-    rk_buf_init(&b, 1 << 20);
-    rk_json_init(&j, &b);
-    rk_json_arr_begin(&j);
+    rk_json *j = rk_ctl_reply_array(ctl);
     int images = 0;
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX + 256], what[300];
@@ -797,29 +757,26 @@ static int list_folder(rk_ctl *ctl, const char *dir, size_t max)
             snprintf(what, sizeof what, "%s", rk_err_msg());
         }
         if (ctl->json) {
-            rk_json_obj_begin(&j);
-            rk_json_kstr(&j, "name", names[i]);
-            rk_json_kint(&j, "bytes", (int64_t)sb.st_size);
-            rk_json_kbool(&j, "image", ok);
+            rk_json_obj_begin(j);
+            rk_json_kstr(j, "name", names[i]);
+            rk_json_kint(j, "bytes", (int64_t)sb.st_size);
+            rk_json_kbool(j, "image", ok);
             if (ok) {
-                rk_json_kstr(&j, "format", ii.format);
-                rk_json_kint(&j, "width", ii.width);
-                rk_json_kint(&j, "height", ii.height);
+                rk_json_kstr(j, "format", ii.format);
+                rk_json_kint(j, "width", ii.width);
+                rk_json_kint(j, "height", ii.height);
             } else {
-                rk_json_kstr(&j, "refused", what);
+                rk_json_kstr(j, "refused", what);
             }
-            rk_json_obj_end(&j);
+            rk_json_obj_end(j);
         } else {
             printf("%s %-32s %10lld  %s\n", ok ? "+" : "-", names[i], (long long)sb.st_size, what);
         }
         free(names[i]);
     }
-    rk_json_arr_end(&j);
-    if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
-    rk_buf_free(&b);
     if (more) rk_ctl_info(ctl, "(only the first %d entries are shown)", IMPORT_MAX_FILES);
     rk_ctl_info(ctl, "%d image(s) usable (+); attach one with --pick NAME", images);
-    return 0;
+    return rk_ctl_reply_end(ctl);
 }
 
 static int cmd_import(rk_ctl *ctl, int argc, char **argv)

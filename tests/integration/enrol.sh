@@ -14,9 +14,25 @@ M=$RAKIOSK_TOKEN_MODULE
 enrol_setup
 
 KEY=$(new_key "Wang Xiaoming")
+# An unpaid order is refused for what it is, before a PIN is asked (stdin
+# gives none); nothing is pending.
+as lily
+UNPAID=$("$RACTL" -q order new --business new --kind individual --field applicant_name=钱七 \
+    --field applicant_id=11010519491231002X --field applicant_mobile=13800138000 \
+    --field email=a@example.com --field invoice_type=ordinary --field delivery=pickup \
+    --paper application_form --paper id_card --submit)
+as ray; "$RACTL" -q order approve "$UNPAID"
+as lily
+expect 7 "unpaid: refused before the PIN" -- "$RACTL" key enrol "$UNPAID" --key "$KEY" </dev/null
+contains "not paid yet" "says it is unpaid"
+case "$OUT" in *PIN* | *password*) bad "asked for a PIN first: $OUT" ;; *) ok ;; esac
+expect 0 "nothing pending" -- "$RACTL" key enrol --pending
+contains "no enrolment is pending" "says so"
 REF=$(paid_order 王小明)
 expect 0 "enrol" -- sh -c "echo $PIN | '$RACTL' key enrol $REF --key $KEY"
 contains "issued: certificate" "says issued"
+expect 0 "diagnose" -- "$RACTL" key diagnose "$KEY"
+contains "CN=王小明" "the subject name is printed as it is, not as escaped bytes"
 
 pkcs11-tool --module "$M" --token-label "Wang Xiaoming" --login --pin $PIN --list-objects \
     >"$T/objects" 2>/dev/null

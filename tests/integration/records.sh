@@ -167,6 +167,11 @@ contains '"archived":0' "nothing left"
 expect 0 "list" -- "$RACTL" archive list
 contains "DEMO01-XB-$YEAR-0001" "list names the box"
 contains "3/100" "three of a hundred"
+as nobody
+expect 5 "the list needs a clerk: it names social-security numbers" -- "$RACTL" archive list
+expect 5 "so do the labels" -- "$RACTL" archive labels --pdf "$T/nobody.pdf"
+[ ! -e "$T/nobody.pdf" ] && ok || bad "labels written without a clerk"
+as archie
 expect 0 "labels" -- "$RACTL" archive labels --box "DEMO01-XB-$YEAR-0001" --pdf "$T/labels.pdf"
 # The large box number on one line, above the 盒号 row (it wrapped onto
 # two lines and its second one overlapped that row).

@@ -209,6 +209,22 @@ static void test_utf8(void)
     CHECK_INT(rk_json_finish(&j), 0);
     CHECK_STR(b.data, "{\"s\":\"制\\ufffd\",\"t\":\"证中\"}");
     rk_buf_free(&b);
+
+    /* Display columns: a Chinese character takes two, a combining mark none. */
+    CHECK_INT(rk_utf8_width("Li Si"), 5);
+    CHECK_INT(rk_utf8_width("王小明"), 6);
+    CHECK_INT(rk_utf8_width("ＡＢ1"), 5);
+    CHECK_INT(rk_utf8_width("e\xcc\x81"), 1);
+    CHECK_INT(rk_utf8_width("a\xff"), 2);
+    char pad[32];
+    rk_utf8_pad(pad, sizeof pad, "王小明", 8);
+    CHECK_STR(pad, "王小明  ");
+    rk_utf8_pad(pad, sizeof pad, "Li Si", 8);
+    CHECK_STR(pad, "Li Si   ");
+    rk_utf8_pad(pad, sizeof pad, "王小明王小明", 4);
+    CHECK_STR(pad, "王小明王小明");
+    rk_utf8_pad(pad, 8, "王小明", 10); /* bounded: whole characters, as much padding as fits */
+    CHECK_STR(pad, "王小 ");
 }
 
 int main(void)

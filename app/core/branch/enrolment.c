@@ -12,6 +12,7 @@
 #include "util/wipe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int rk_branch_enrol_opts(rk_branch *b, const char *ref, rk_enrol_opts *o, X509 **recovery)
@@ -89,6 +90,18 @@ int rk_branch_enrol(rk_branch *b, const rk_actor *by, const rk_branch_enrol_req 
         follow(b, by, req->order_ref, out);
 out:
     X509_free(recovery);
+    return rc;
+}
+
+int rk_branch_enrol_check(rk_branch *b, const rk_actor *by, const char *ref)
+{
+    rk_ledger *l;
+    rk_order *o = calloc(1, sizeof *o);
+    if (!o) return rk_err_oom();
+    int rc = rk_branch_ledger(b, &l);
+    if (!rc) rc = rk_order_check_issuable(l, by, ref, o);
+    rk_wipe(o, sizeof *o);
+    free(o);
     return rc;
 }
 

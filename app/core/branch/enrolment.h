@@ -58,6 +58,12 @@ int rk_branch_enrol_opts(rk_branch *b, const char *ref, rk_enrol_opts *o, X509 *
 int rk_branch_enrol(rk_branch *b, const rk_actor *by, const rk_branch_enrol_req *req,
                     rk_branch_enrol_out *out);
 
+/* Checks, without changing anything, that by may produce order ref's
+ * certificates now (issue role; an approved and paid, or fee-free, order
+ * whose business produces a certificate): for a program to ask the
+ * subscriber's PIN only then. Errors as rk_order_check_issuable. */
+int rk_branch_enrol_check(rk_branch *b, const rk_actor *by, const char *ref);
+
 /* Abandons the unfinished enrolment of ref (rk_enrol_rollback): an issued
  * certificate is revoked, the key's objects removed when key_serial's key
  * is present and pin (may be NULL) opens it. */

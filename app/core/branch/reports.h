@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "branch/branch.h"
+#include "domain/archive.h"
 #include "domain/clerk.h"
 #include "domain/service.h"
 
@@ -20,13 +21,18 @@
 int rk_branch_weekly_report(rk_branch *b, const rk_actor *by, int64_t day, const char *pdf,
                             rk_weekly *out);
 
-/* Writes the A4 labels (four to a page) of the n boxes named in labels, or
- * with n 0 of every box, to pdf: RK_ENOTFOUND naming a box that does not
- * exist, or when there is no box yet; RK_ETOOBIG for more than
- * RK_A4_MAX_LABELS named. Of every box, the first RK_A4_MAX_LABELS: *written
- * labels were written of *total boxes. */
-int rk_branch_archive_labels(rk_branch *b, const char *const *labels, int n, const char *pdf,
-                             int *written, int *total);
+/* The archive boxes (of group, or all with NULL), oldest first, for a
+ * logged-in clerk (by; RK_EPERM without one: the boxes name subscribers'
+ * social-security numbers): a new array (free()) of *n. */
+int rk_branch_archive_list(rk_branch *b, const rk_actor *by, const char *group,
+                           rk_archive_box **out, int *n);
+
+/* For a logged-in clerk (by), writes the A4 labels (four to a page) of the n boxes named in labels,
+ * or with n 0 of every box, to pdf: RK_ENOTFOUND naming a box that does not exist, or when there is
+ * no box yet; RK_ETOOBIG for more than RK_A4_MAX_LABELS named. Of every box, the first
+ * RK_A4_MAX_LABELS: *written labels were written of *total boxes. */
+int rk_branch_archive_labels(rk_branch *b, const rk_actor *by, const char *const *labels, int n,
+                             const char *pdf, int *written, int *total);
 
 /* Recomputes every audit entry's hash and its link to the one before:
  * 0 with *checked entries, or RK_EVERIFY with *first_bad the first entry

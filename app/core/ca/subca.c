@@ -13,6 +13,7 @@
 #include "util/pem.h"
 #include "util/spki.h"
 #include "util/wipe.h"
+#include "util/x509name.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -734,15 +735,7 @@ out:
 
 void rk_subca_name_text(char *out, size_t n, const X509_NAME *name)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    char *p;
-    long len;
-    out[0] = '\0';
-    if (!b) return;
-    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-        (len = BIO_get_mem_data(b, &p)) >= 0)
-        snprintf(out, n, "%.*s", (int)len, p);
-    BIO_free(b);
+    rk_x509name_text(out, n, name);
 }
 
 int rk_subca_serial_norm(char *out, size_t n, const char *in)

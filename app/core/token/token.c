@@ -24,6 +24,7 @@
 #include "util/spki.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/x509name.h"
 
 #include <p11-kit/pkcs11.h>
 
@@ -1344,7 +1345,7 @@ int rk_token_objects(rk_token_object **out, int *n, rk_token *t)
         } else if (o->kind == RK_TOKEN_OBJ_CERT) {
             X509 *c;
             if (cert_from_handle(&c, t, hs[i]) == 0) {
-                X509_NAME_oneline(X509_get_subject_name(c), o->subject, sizeof o->subject);
+                rk_x509name_text(o->subject, sizeof o->subject, X509_get_subject_name(c));
                 BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c), NULL);
                 char *hex = bn ? BN_bn2hex(bn) : NULL;
                 snprintf(o->serial_hex, sizeof o->serial_hex, "%s", hex ? hex : "");

@@ -84,3 +84,44 @@ size_t rk_utf8_mend(char *s)
     s[o] = '\0';
     return o;
 }
+
+/* East Asian Wide and Fullwidth ranges (Unicode's EastAsianWidth.txt, the
+ * blocks a counter meets). */
+static int wide(uint32_t c)
+{
+    return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+           (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+           (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+           (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+int rk_utf8_width(const char *s)
+{
+    int cols = 0;
+    size_t n = strlen(s);
+    while (n > 0) {
+        uint32_t c;
+        int len = rk_utf8_seq(s, n, &c);
+        if (len == 0) {
+            cols++;
+            s++;
+            n--;
+            continue;
+        }
+        if (!((c >= 0x0300 && c <= 0x036F) || c == 0x200B || (c >= 0xFE00 && c <= 0xFE0F)))
+            cols += wide(c) ? 2 : 1;
+        s += len;
+        n -= (size_t)len;
+    }
+    return cols;
+}
+
+void rk_utf8_pad(char *out, size_t n, const char *s, int cols)
+{
+    size_t len = rk_utf8_copy(out, n, s);
+    for (int w = rk_utf8_width(out); w < cols && len + 1 < n; w++)
+        out[len++] = ' ';
+    out[len] = '\0';
+}
