@@ -325,6 +325,13 @@ static const char *const migrations[] = {
     "CREATE TABLE clerk_challenge ("
     "  nonce_hash TEXT PRIMARY KEY,"
     "  expires_at INTEGER NOT NULL) WITHOUT ROWID;",
+
+    /* 11: finding a subscriber's orders by the serial of the certificate
+     * an order acts on, as typed in any case (domain/order.h:
+     * rk_order_find); the other ways in (reference, UUID, name, ID number's
+     * blind index, the certificates an order produced) had their indexes. */
+    "CREATE INDEX orders_cert_serial ON orders(upper(cert_serial)) "
+    "  WHERE cert_serial IS NOT NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

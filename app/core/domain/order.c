@@ -1614,12 +1614,17 @@ int rk_order_find(rk_ledger *l, const char *q, int max, rk_order_row **out, int 
     /* An ID number as typed and in its usual form (X upper case). */
     if ((rc = rk_seal_index(idx, l->key, "id", q)) || (rc = rk_seal_index(idxu, l->key, "id", up)))
         return rc;
-    rc = rk_db_prepare(
-        l->db, &st,
-        "SELECT " ROW_COLUMNS " FROM orders WHERE ref = ?1 OR uuid = lower(?1) "
-        "OR subject_name = ?1 OR id_index IN (?2, ?3) OR upper(cert_serial) = upper(?1) "
-        "OR id IN (SELECT order_id FROM certificate WHERE serial = upper(?1)) "
-        "ORDER BY id DESC LIMIT ?4");
+    rc = rk_db_prepare(l->db, &st,
+                       /* One indexed lookup per way in, then their union. */
+                       "SELECT " ROW_COLUMNS " FROM orders WHERE id IN ("
+                       "SELECT id FROM orders WHERE ref = ?1 "
+                       "UNION SELECT id FROM orders WHERE uuid = lower(?1) "
+                       "UNION SELECT id FROM orders WHERE subject_name = ?1 "
+                       "UNION SELECT id FROM orders WHERE id_index IN (?2, ?3) "
+                       "UNION SELECT id FROM orders WHERE upper(cert_serial) = upper(?1) "
+                       "AND cert_serial IS NOT NULL "
+                       "UNION SELECT order_id FROM certificate WHERE serial = upper(?1)) "
+                       "ORDER BY id DESC LIMIT ?4");
     rk_wipe(up, sizeof up);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
