@@ -201,6 +201,17 @@ static void test_personal_data(void)
     rk_branch_order_view_free(v);
     CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.revealed' AND actor = 'amy'"),
               reveals + 1);
+    /* The documents: the two papers seen at capture, for the session's
+     * clerk only. */
+    rk_order_doc *docs = NULL;
+    CHECK_INT(rk_branch_order_documents(b, &lily, r.ref, &docs, &n), RK_EPERM);
+    CHECK(docs == NULL);
+    CHECK_INT(rk_branch_order_documents(b, &amy, r.ref, &docs, &n), 0);
+    CHECK_INT(n, 2);
+    for (int i = 0; i < n; i++)
+        CHECK(docs[i].seen_on_paper);
+    free(docs);
+    CHECK_INT(rk_branch_order_documents(b, &amy, "000000-0000", &docs, &n), RK_ENOTFOUND);
     /* The public view for the session's clerk is not masked. */
     CHECK_INT(rk_branch_status_query(b, &amy, &pub, hits, 8, &n), 0);
     if (n == 1) CHECK_STR(hits[0].subject_name, "王小明");

@@ -217,6 +217,22 @@ int rk_branch_order_attach(rk_branch *b, const rk_actor *by, const rk_branch_att
     return finish(l, rc, req->ref, out);
 }
 
+int rk_branch_order_documents(rk_branch *b, const rk_actor *by, const char *ref, rk_order_doc **out,
+                              int *n)
+{
+    rk_ledger *l;
+    rk_order *o;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = need_clerk(b, by, "an order's documents")) || (rc = ledger_of(b, &l))) return rc;
+    if (!(o = calloc(1, sizeof *o))) return rk_err_oom();
+    if ((rc = rk_order_get(l, ref, o)) == 0) rc = rk_order_docs(l, o->id, out, n);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
 int rk_branch_order_paper(rk_branch *b, const rk_actor *by, const char *ref, const char *doc_type,
                           const char *note, rk_branch_order_result *out)
 {

@@ -121,6 +121,12 @@ typedef struct rk_branch_attach_req {
 int rk_branch_order_attach(rk_branch *b, const rk_actor *by, const rk_branch_attach_req *req,
                            rk_branch_order_result *out);
 
+/* The documents order ref (reference or UUID) holds: each image's type,
+ * format, size and SHA-256, or the note of a paper original; never the
+ * image itself. A new array (free()) of *n; needs a clerk's session. */
+int rk_branch_order_documents(rk_branch *b, const rk_actor *by, const char *ref, rk_order_doc **out,
+                              int *n);
+
 /* Records that the clerk saw the paper original of doc_type (note may be
  * NULL). */
 int rk_branch_order_paper(rk_branch *b, const rk_actor *by, const char *ref, const char *doc_type,
