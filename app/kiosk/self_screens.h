@@ -9,8 +9,13 @@
 #ifndef RK_KIOSK_SELF_SCREENS_H
 #define RK_KIOSK_SELF_SCREENS_H
 
-#define RK_SELF_SCREENS(X)
+#define RK_SELF_SCREENS(X)                                                                         \
+    X(FAQ, faq, KF_SUBSCRIBER)                                                                     \
+    X(FAQ_ARTICLE, faq_article, KF_SUBSCRIBER)                                                     \
+    X(SELFCHECK, selfcheck, KF_SUBSCRIBER)                                                         \
+    X(PIN, pin, KF_SUBSCRIBER)                                                                     \
+    X(QUERY, query, KF_SUBSCRIBER)
 
-#define RK_SELF_MODULES(M)
+#define RK_SELF_MODULES(M) M(self)
 
 #endif
