@@ -9,8 +9,10 @@
 #ifndef RK_KIOSK_DESK_SCREENS_H
 #define RK_KIOSK_DESK_SCREENS_H
 
-#define RK_DESK_SCREENS(X)
+#define RK_DESK_SCREENS(X)                                                                         \
+    X(DESK_LOGIN, desk_login, KF_CLERK)                                                            \
+    X(DESK_QUEUES, desk_queues, KF_CLERK)
 
-#define RK_DESK_MODULES(M)
+#define RK_DESK_MODULES(M) M(desk)
 
 #endif

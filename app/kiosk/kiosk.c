@@ -15,6 +15,7 @@
 #include "util/wipe.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +48,18 @@ static int worker_open(void **ctx, void *arg)
     return 0;
 }
 
+/* Workers close one at a time: each may hold a token context on the same
+ * PKCS#11 module (token.h: one per module per process), and closing one
+ * finalises the module, which must not happen while the other worker is
+ * still closing its own (a crash at exit once both had used USB keys). */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void worker_close(void *ctx, void *arg)
 {
     (void)arg;
+    pthread_mutex_lock(&close_lock);
     rk_branch_close(ctx);
+    pthread_mutex_unlock(&close_lock);
 }
 
 static void wake(void *arg)

@@ -108,6 +108,25 @@ int rk_branch_login_key(rk_branch *b, const char *serial, const char *pin, rk_ac
     return rc;
 }
 
+int rk_branch_session_use(rk_branch *b, const char *token, rk_actor *actor)
+{
+    rk_actor a;
+    session *s;
+    rk_db *db;
+    int rc;
+    if ((rc = rk_branch_db(b, &db)) || (rc = rk_clerk_session(db, token, &a))) return rc;
+    if (!(s = calloc(1, sizeof *s))) return rk_err_oom();
+    snprintf(s->token, sizeof s->token, "%s", token);
+    rk_branch_part_set(b, RK_BRANCH_SESSION, s, session_close);
+    if (actor) *actor = a;
+    return 0;
+}
+
+void rk_branch_session_drop(rk_branch *b)
+{
+    rk_branch_part_set(b, RK_BRANCH_SESSION, NULL, NULL); /* wipes and frees it, ends nothing */
+}
+
 int rk_branch_session_save(rk_branch *b)
 {
     char path[PATH_MAX], line[RK_SESSION_TOKEN_LEN + 2];

@@ -46,6 +46,16 @@ int rk_branch_login_answer(rk_branch *b, const char *challenge, X509_REQ *answer
  * RK_EINVAL (naming them) if several. */
 int rk_branch_clerk_key_pick(rk_branch *b, char out[RK_TOKEN_SERIAL_MAX]);
 
+/* Holds the open session token (another branch's: the kiosk's desk hands
+ * its clerk's session to a job runner's worker) as this branch's own, so
+ * services act as its clerk; checked first (RK_EPERM as rk_clerk_session).
+ * *actor (may be NULL) is the clerk. */
+int rk_branch_session_use(rk_branch *b, const char *token, rk_actor *actor);
+
+/* Forgets the branch's held session without ending it (the worker's job is
+ * done; the session stays the desk's). */
+void rk_branch_session_drop(rk_branch *b);
+
 /* Keeps the branch's session in the session file, so later commands of
  * this shell act as the clerk. On failure the session is ended. */
 int rk_branch_session_save(rk_branch *b);
