@@ -8,7 +8,9 @@
  *                                          roster, revocations, CRLs, bundles
  *
  * Everything lives under the home folder: hq.db (the store), archives/
- * (uploads), ca/ (keys and certificates, hqca.h). The program is thin: the
+ * (uploads), ca/ (keys and certificates, hqca.h); RAHQ_STORE names another
+ * store in place of hq.db (store.h: a PostgreSQL URL for a fleet, or another
+ * SQLite file). The program is thin: the
  * protocol is in server.c, api.c and tus.c, the data in the store.
  */
 #include "hq/hq.h"
@@ -69,9 +71,12 @@ static int home_open(home *h, const char *dir, int need_archive)
     snprintf(h->dir, sizeof h->dir, "%s", dir);
     if ((rc = home_path(path, sizeof path, dir, "ca")) || (rc = rk_hqca_open(&h->ca, path)))
         return rc;
-    if ((rc = home_path(path, sizeof path, dir, "hq.db")) ||
-        (rc = rk_hq_store_open_sqlite(&h->store, path)))
-        return rc;
+    const char *spec = getenv("RAHQ_STORE");
+    if (spec && spec[0])
+        rc = rk_hq_store_open(&h->store, spec);
+    else if (!(rc = home_path(path, sizeof path, dir, "hq.db")))
+        rc = rk_hq_store_open(&h->store, path);
+    if (rc) return rc;
     if (need_archive && ((rc = home_path(path, sizeof path, dir, "archives")) ||
                          (rc = rk_hq_archive_open_fs(&h->archive, path))))
         return rc;
@@ -863,6 +868,11 @@ static const char HELP[] =
     "  serve   serve the protocol and CMP device enrolment\n"
     "  admin   HQ's operator: branches, authority decisions, roster, revocations,\n"
     "          CRLs, configuration bundles\n\n"
+    "Environment: RAHQ_STORE names HQ's store in place of <home>/hq.db: a\n"
+    "postgresql:// URL (libpq's syntax; keep a password in ~/.pgpass, not in the\n"
+    "URL) for a fleet, whose schema rahq creates and migrates itself, or a file\n"
+    "path (a SQLite database). The CA keys and archives stay in the home folder;\n"
+    "several rahq processes may serve one PostgreSQL store.\n\n"
     "Exit codes: 0 done, 1 failed, 2 usage, 6 no such branch or order, 7 refused in\n"
     "the present state (exists already, not waiting for a decision).\n";
 

@@ -177,12 +177,33 @@ struct rk_hq_store {
     const rk_hq_store_ops *ops;
 };
 
+/* Opens the store at where: a postgresql:// (or postgres://) connection
+ * URL opens the PostgreSQL store, anything else is the path of a SQLite
+ * file. Either is created or migrated to this program's schema. */
+int rk_hq_store_open(rk_hq_store **out, const char *where);
+/* 1 if where is a PostgreSQL connection URL. */
+int rk_hq_store_is_url(const char *where);
+
 /* Opens the SQLite store at path (created and migrated if missing). */
 int rk_hq_store_open_sqlite(rk_hq_store **out, const char *path);
+
+/* Opens the PostgreSQL store at a libpq connection URL (store_pg.c): the
+ * schema is created or migrated under an advisory lock, so several rahq
+ * processes may start against one database at once. RK_EDB with libpq's
+ * reason if the server cannot be reached. */
+int rk_hq_store_open_pg(rk_hq_store **out, const char *url);
 
 /* Closes any store; NULL does nothing. */
 void rk_hq_store_close(rk_hq_store *s);
 
 void rk_hq_blob_clear(rk_hq_blob *b);
+
+/* ---- for the backends (store.c) ---------------------------------------------------- */
+
+void rk_hq_refuse(rk_hq_refusal *r, int status, const char *token, const char *extra_key,
+                  int64_t extra, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A certificate serial as revocations are kept: lower-case hex without
+ * leading zeros ("0x" and ':' allowed in). RK_EINVAL if not hex. */
+int rk_hq_serial_norm(char *out, size_t n, const char *in);
 
 #endif

@@ -176,22 +176,6 @@ static int step_done(rk_db *db, sqlite3_stmt *st, const char *what)
     return rc;
 }
 
-static void refuse(rk_hq_refusal *r, int status, const char *token, const char *extra_key,
-                   int64_t extra, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void refuse(rk_hq_refusal *r, int status, const char *token, const char *extra_key,
-                   int64_t extra, const char *fmt, ...)
-{
-    va_list ap;
-    r->status = status;
-    snprintf(r->token, sizeof r->token, "%s", token);
-    r->extra_key = extra_key;
-    r->extra = extra;
-    va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
-    va_end(ap);
-}
-
 /* The integer of the first column of sql's first row for the text
  * parameter arg (NULL: none); *found 0 when there is no row. */
 static int one_int(rk_db *db, const char *sql, const char *arg, int64_t *out, int *found)
@@ -422,8 +406,8 @@ static int apply_order(rk_db *db, const char *branch, const rk_sync_proto_event 
     if (exists) rk_db_text(owner, sizeof owner, st, 0);
     rk_db_release(db, st);
     if (exists && strcmp(owner, branch)) {
-        refuse(r, 403, "wrong_branch", NULL, 0, "order %s belongs to branch %s, not %s",
-               e->entity_id, owner, branch);
+        rk_hq_refuse(r, 403, "wrong_branch", NULL, 0, "order %s belongs to branch %s, not %s",
+                     e->entity_id, owner, branch);
         return 0;
     }
     if ((rc = rk_db_cached(db, &st, "SELECT coalesce(json_extract(?, '$.branch'), '')")) != 0)
@@ -432,8 +416,9 @@ static int apply_order(rk_db *db, const char *branch, const rk_sync_proto_event 
     if (sqlite3_step(st) == SQLITE_ROW) rk_db_text(claimed, sizeof claimed, st, 0);
     rk_db_release(db, st);
     if (claimed[0] && strcmp(claimed, branch)) {
-        refuse(r, 403, "wrong_branch", NULL, 0, "event %lld names branch %s, the certificate %s",
-               (long long)e->seq, claimed, branch);
+        rk_hq_refuse(r, 403, "wrong_branch", NULL, 0,
+                     "event %lld names branch %s, the certificate %s", (long long)e->seq, claimed,
+                     branch);
         return 0;
     }
     rc = rk_db_cached(
@@ -462,28 +447,6 @@ static int apply_order(rk_db *db, const char *branch, const rk_sync_proto_event 
     return step_done(db, st, "cannot update HQ's copy of the order");
 }
 
-/* Normalises a serial: lower-case hex without leading zeros. */
-static int norm_serial(char *out, size_t n, const char *in)
-{
-    size_t k = 0;
-    if (!strncmp(in, "0x", 2) || !strncmp(in, "0X", 2)) in += 2;
-    for (; *in; in++) {
-        char c = *in;
-        if (c == ':') continue;
-        if (c >= 'A' && c <= 'F') c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return RK_EINVAL;
-        if (k == 0 && c == '0') continue;
-        if (k + 1 >= n) return RK_ETOOBIG;
-        out[k++] = c;
-    }
-    if (k == 0) {
-        if (n < 2) return RK_ETOOBIG;
-        out[k++] = '0';
-    }
-    out[k] = '\0';
-    return 0;
-}
-
 /* A revocation of HQ's CA (by_branch "") or one a branch reported. */
 static int revoke_locked(rk_db *db, const char *serial, const char *by_branch, int reason,
                          int64_t at, int *fresh)
@@ -510,7 +473,7 @@ static int apply_revocation(rk_db *db, const char *branch, const rk_sync_proto_e
     char serial[41], payload[256];
     int reason = 0, fresh = 0, rc;
 
-    if (norm_serial(serial, sizeof serial, e->entity_id) != 0) {
+    if (rk_hq_serial_norm(serial, sizeof serial, e->entity_id) != 0) {
         rk_log_warn("rahq: %s: certificate.revoked event %lld names no serial ('%s'): kept, not "
                     "broadcast",
                     branch, (long long)e->seq, e->entity_id);
@@ -582,7 +545,7 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
     if ((rc = rk_db_begin(db)) != 0) DONE_DB(rc);
     rc = branch_marks(db, branch, &active, &hwm, &aseq, ahash);
     if (rc == RK_ENOTFOUND || (!rc && !active)) {
-        refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
+        rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
         rc = 0;
         goto out;
     }
@@ -598,10 +561,11 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
         rk_db_release(db, st);
         if (exists) {
             if (strcmp(held, e->uuid)) {
-                refuse(r, 409, "sequence_conflict", NULL, 0,
-                       "HQ holds event %lld of %s with another UUID (%s, not %s): the branch's "
-                       "database was restored or replaced",
-                       (long long)e->seq, branch, held, e->uuid);
+                rk_hq_refuse(
+                    r, 409, "sequence_conflict", NULL, 0,
+                    "HQ holds event %lld of %s with another UUID (%s, not %s): the branch's "
+                    "database was restored or replaced",
+                    (long long)e->seq, branch, held, e->uuid);
                 break;
             }
             ack->duplicates++;
@@ -610,9 +574,9 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
             continue;
         }
         if (e->seq > hwm + 1) {
-            refuse(r, 409, "sequence_gap", "expected", hwm + 1,
-                   "events must continue at %lld; this batch has %lld next", (long long)(hwm + 1),
-                   (long long)e->seq);
+            rk_hq_refuse(r, 409, "sequence_gap", "expected", hwm + 1,
+                         "events must continue at %lld; this batch has %lld next",
+                         (long long)(hwm + 1), (long long)e->seq);
             break;
         }
         if ((rc = insert_event(db, branch, e)) != 0) break;
@@ -812,15 +776,15 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
     if ((rc = rk_db_begin(db)) != 0) DONE_DB(rc);
     rc = branch_marks(db, branch, &active, &hwm, &aseq, ahash);
     if (rc == RK_ENOTFOUND || (!rc && !active)) {
-        refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
+        rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
         rc = 0;
         goto out;
     }
     if (!rc && a->head_seq < aseq) {
-        refuse(r, 409, "audit_truncated", "anchored_seq", aseq,
-               "branch %s's audit log ends at entry %lld, but HQ holds it up to entry %lld: "
-               "entries were removed at the branch",
-               branch, (long long)a->head_seq, (long long)aseq);
+        rk_hq_refuse(r, 409, "audit_truncated", "anchored_seq", aseq,
+                     "branch %s's audit log ends at entry %lld, but HQ holds it up to entry %lld: "
+                     "entries were removed at the branch",
+                     branch, (long long)a->head_seq, (long long)aseq);
         goto out;
     }
     for (int i = 0; !rc && !r->status && i < a->n; i++) {
@@ -834,16 +798,17 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
             if (sqlite3_step(st) == SQLITE_ROW) rk_db_text(held, sizeof held, st, 0);
             rk_db_release(db, st);
             if (strcmp(held, e->hash))
-                refuse(r, 409, "audit_conflict", NULL, 0,
-                       "branch %s's audit entry %lld differs from the one HQ holds: the branch's "
-                       "log was rewritten",
-                       branch, (long long)e->seq);
+                rk_hq_refuse(
+                    r, 409, "audit_conflict", NULL, 0,
+                    "branch %s's audit entry %lld differs from the one HQ holds: the branch's "
+                    "log was rewritten",
+                    branch, (long long)e->seq);
             continue;
         }
         if (e->seq != aseq + 1) {
-            refuse(r, 409, "audit_gap", "expected", aseq + 1,
-                   "audit entries must continue at %lld; this push has %lld next",
-                   (long long)(aseq + 1), (long long)e->seq);
+            rk_hq_refuse(r, 409, "audit_gap", "expected", aseq + 1,
+                         "audit entries must continue at %lld; this push has %lld next",
+                         (long long)(aseq + 1), (long long)e->seq);
             break;
         }
         char want[65];
@@ -851,9 +816,9 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
                              e->before, e->after, e->detail};
         if ((rc = rk_audit_hash(want, e->seq, e->at, &ae, ahash)) != 0) break;
         if (strcmp(e->prev_hash, ahash) || strcmp(e->hash, want)) {
-            refuse(r, 409, "audit_chain", NULL, 0,
-                   "branch %s's audit entry %lld (%s) does not continue the chain HQ holds", branch,
-                   (long long)e->seq, e->action);
+            rk_hq_refuse(r, 409, "audit_chain", NULL, 0,
+                         "branch %s's audit entry %lld (%s) does not continue the chain HQ holds",
+                         branch, (long long)e->seq, e->action);
             break;
         }
         rc = rk_db_cached(
@@ -879,9 +844,9 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
         ack->applied++;
     }
     if (!rc && !r->status && a->head_seq == aseq && strcmp(a->head_hash, ahash))
-        refuse(r, 409, "audit_conflict", NULL, 0,
-               "branch %s's newest audit entry %lld differs from the one HQ holds", branch,
-               (long long)aseq);
+        rk_hq_refuse(r, 409, "audit_conflict", NULL, 0,
+                     "branch %s's newest audit entry %lld differs from the one HQ holds", branch,
+                     (long long)aseq);
     if (!rc && !r->status) {
         if (!(rc = rk_db_cached(db, &st,
                                 "UPDATE branch SET audit_seq = ?, audit_hash = ?, last_seen = ? "
@@ -1133,7 +1098,7 @@ static int upload_remove(rk_hq_store *store, const char *id)
 static int revoke(rk_hq_store *store, const char *serial, int reason, int64_t at, int *fresh)
 {
     char norm[41];
-    if (norm_serial(norm, sizeof norm, serial) != 0)
+    if (rk_hq_serial_norm(norm, sizeof norm, serial) != 0)
         return rk_err_set(RK_EINVAL, "'%s' is not a certificate serial (hex)", serial);
     WITH_DB(store, db);
     int rc = rk_db_begin(db);
@@ -1176,7 +1141,7 @@ static int is_revoked(rk_hq_store *store, const char *serial, int *yes)
     char norm[41];
     int64_t v;
     *yes = 0;
-    if (norm_serial(norm, sizeof norm, serial) != 0) return 0;
+    if (rk_hq_serial_norm(norm, sizeof norm, serial) != 0) return 0;
     WITH_DB(store, db);
     int rc =
         one_int(db, "SELECT 1 FROM revoked WHERE serial = ? AND by_branch = ''", norm, &v, yes);
@@ -1184,13 +1149,6 @@ static int is_revoked(rk_hq_store *store, const char *serial, int *yes)
 }
 
 /* ---- blobs ---------------------------------------------------------------------------- */
-
-void rk_hq_blob_clear(rk_hq_blob *b)
-{
-    if (!b) return;
-    free(b->der);
-    memset(b, 0, sizeof *b);
-}
 
 static int blob_put(rk_hq_store *store, int type, const rk_hq_blob *b)
 {
@@ -1327,9 +1285,4 @@ int rk_hq_store_open_sqlite(rk_hq_store **out, const char *path)
     }
     *out = &s->base;
     return 0;
-}
-
-void rk_hq_store_close(rk_hq_store *s)
-{
-    if (s) s->ops->close(s);
 }

@@ -73,7 +73,7 @@ expect 0 "roster" -- hq_admin clerk --branch DEMO01 --login zhao.wu --name èµµæ­
 # A decision for an order that no longer waits: HQ would refuse it, so put
 # it into the feed directly, as a stale or malicious HQ might.
 PAIDU=$(q1 "SELECT uuid FROM orders WHERE state = 'paid' LIMIT 1")
-sqlite3 "$HQ/hq.db" "INSERT INTO change(branch, kind, payload, at) VALUES ('DEMO01', 'authority.decision', '{\"order\":\"$PAIDU\",\"decision\":\"rejected\",\"reason\":\"x\"}', 0)"
+hq_sql "INSERT INTO change(branch, kind, payload, at) VALUES ('DEMO01', 'authority.decision', '{\"order\":\"$PAIDU\",\"decision\":\"rejected\",\"reason\":\"x\"}', 0)"
 sync_once DEMO01
 same "$RC" 0 "pass applying HQ's decisions: $OUT"
 same "$(q1 "SELECT state || '|' || coalesce(authority_ref, '') FROM orders WHERE ref = '${AUTH[0]}'")" \
@@ -212,7 +212,7 @@ same "$(echo "$OUT" | json '[u["matches"] for u in d if u["filename"]=="formB.pd
 # 7. Reconciliation: HQ's copy altered; the nightly pass repairs it.
 U_A=$(q1 "SELECT uuid FROM orders WHERE state = 'paid' ORDER BY uuid LIMIT 1")
 U_B=$(q1 "SELECT uuid FROM orders WHERE state = 'paid' ORDER BY uuid LIMIT 1 OFFSET 1")
-sqlite3 "$HQ/hq.db" "UPDATE hq_order SET state = 'cancelled' WHERE uuid = '$U_A'; DELETE FROM hq_order WHERE uuid = '$U_B'"
+hq_sql "UPDATE hq_order SET state = 'cancelled' WHERE uuid = '$U_A'; DELETE FROM hq_order WHERE uuid = '$U_B'"
 sync_once DEMO01 --reconcile
 same "$RC" 0 "reconciliation pass"
 echo "$OUT" > "$T/reconcile.out"

@@ -276,7 +276,7 @@ cmp_req() { # REF SECRET
     openssl cmp -cmd p10cr -server "$CMP" -path pkix/ -ref "$1" -secret "pass:$2" -csr "$T/dev.csr" \
         -trusted "$HQ/ca/ca.pem" -certout "$T/dev.pem" -unprotected_errors 2>&1
 }
-REF=$(sqlite3 "$HQ/hq.db" "SELECT enrol_ref FROM branch WHERE id='DEMO01'")
+REF=$(hq_sql "SELECT enrol_ref FROM branch WHERE id='DEMO01'")
 OUT=$(cmp_req "$REF" wrong-secret) && bad "a wrong secret enrolled" || ok
 OUT=$(cmp_req enrol-NOSUCH-0000 "$(cat "$T/one.secret")") && bad "an unknown reference enrolled" || ok
 grep -q "cmp server: refused p10cr (reference enrol-NOSUCH-0000): unknown reference" "$T/hq.log" && ok ||

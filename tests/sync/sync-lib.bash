@@ -1,7 +1,9 @@
 # Shared helpers of the sync tests: a private folder per test, a real rahq
 # started on free loopback ports (port files, never fixed ports), branches
 # set up and enrolled with it through ractl, and expectations. Source it;
-# everything started here is stopped on exit.
+# everything started here is stopped on exit. With RK_TEST_STORE=postgresql
+# the test starts its own PostgreSQL (pg-lib.bash) and rahq keeps HQ's data
+# there (RAHQ_STORE); hq_sql reaches whichever store the test runs on.
 set -uo pipefail
 : "${RACTL:?RACTL must point at the ractl binary}"
 : "${RASYNC:?RASYNC must point at the rasync binary}"
@@ -13,6 +15,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if declare -F pg_stop >/dev/null; then pg_stop; fi
     [ -n "${RK_KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -60,6 +63,20 @@ wait_for() {
 
 # ---- HQ ---------------------------------------------------------------------------
 HQ=$T/hq
+case "${RK_TEST_STORE:-sqlite}" in
+sqlite) ;;
+postgresql)
+    # shellcheck source=pg-lib.bash
+    . "$RK_SOURCE_DIR/tests/sync/pg-lib.bash"
+    pg_start -c fsync=off || die "cannot start the test's PostgreSQL"
+    export RAHQ_STORE=$PG_URL
+    ;;
+*) die "RK_TEST_STORE must be sqlite or postgresql, not '$RK_TEST_STORE'" ;;
+esac
+# hq_sql SQL: runs SQL in HQ's store (SQLite or the test's PostgreSQL).
+hq_sql() {
+    if [ -n "${PG_URL:-}" ]; then pg_sql "$1"; else sqlite3 "$HQ/hq.db" "$1"; fi
+}
 hq_init() {
     "$RAHQ" init --home "$HQ" --name "Test HQ" >/dev/null || die "rahq init"
 }

@@ -1,0 +1,1591 @@
+/*
+ * HQ's store on PostgreSQL (see store.h), for a fleet: libpq connections
+ * opened on demand into a small pool shared by rahq's threads, each call
+ * one transaction, the schema created and migrated by rahq itself under an
+ * advisory lock (so several rahq processes may start at once against one
+ * database and none keeps anything the others would need).
+ *
+ * A push is a handful of round trips whatever its size: the branch's row
+ * is locked (FOR UPDATE: pushes of one branch through several rahq
+ * processes are serialised on it, different branches never wait for each
+ * other), the sequences HQ already holds are read in one query, the new
+ * events go in as one INSERT from a JSON array, and the orders they touch
+ * are upserted in one statement, each order's fields taken from its event
+ * with the highest sequence that carries them (as the SQLite store does
+ * event by event). Payloads are read with jansson, in C, before anything
+ * is written, so a refusal never leaves half a batch.
+ *
+ * The change feed's cursor is a sequence, and sequences are handed out in
+ * the order transactions ask, not the order they commit: a reader could see
+ * cursor 11 before 10 commits and step over 10. Every writer of the feed
+ * therefore takes one transaction-scoped advisory lock first, so cursors
+ * become visible in order. Feed writes are rare (HQ's operator, revocations
+ * reported by branches); pushes of ordinary events never take it.
+ */
+#include "hq/store.h"
+
+#include "audit/audit.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/utf8.h"
+#include "util/wipe.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POOL      8
+#define GENESIS   "0000000000000000000000000000000000000000000000000000000000000000"
+#define FEED_LOCK "SELECT pg_advisory_xact_lock(7221162)"
+#define DDL_LOCK  7221161
+
+typedef struct pg_store {
+    rk_hq_store base;
+    PGconn *conn[POOL];
+    int busy[POOL];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *url;
+} pg_store;
+
+static const char *const migrations[] = {
+    /* 1: the tables of the SQLite store's first migration, in PostgreSQL's
+     * types. */
+    "CREATE TABLE branch ("
+    "  id           TEXT PRIMARY KEY,"
+    "  name         TEXT NOT NULL,"
+    "  active       INTEGER NOT NULL DEFAULT 1,"
+    "  enrol_ref    TEXT UNIQUE,"
+    "  enrol_secret TEXT,"
+    "  enrol_used   INTEGER NOT NULL DEFAULT 0,"
+    "  cert_serial  TEXT NOT NULL DEFAULT '',"
+    "  created_at   BIGINT NOT NULL,"
+    "  last_seen    BIGINT NOT NULL DEFAULT 0,"
+    "  hwm          BIGINT NOT NULL DEFAULT 0,"
+    "  audit_seq    BIGINT NOT NULL DEFAULT 0,"
+    "  audit_hash   TEXT NOT NULL DEFAULT '" GENESIS "',"
+    "  pulled       BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE event ("
+    "  branch      TEXT NOT NULL REFERENCES branch(id),"
+    "  seq         BIGINT NOT NULL,"
+    "  uuid        TEXT NOT NULL,"
+    "  at          BIGINT NOT NULL,"
+    "  entity      TEXT NOT NULL,"
+    "  entity_id   TEXT NOT NULL,"
+    "  kind        TEXT NOT NULL,"
+    "  payload     TEXT NOT NULL,"
+    "  received_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (branch, seq));"
+    "CREATE TABLE hq_order ("
+    "  uuid     TEXT PRIMARY KEY,"
+    "  branch   TEXT NOT NULL REFERENCES branch(id),"
+    "  ref      TEXT NOT NULL DEFAULT '',"
+    "  business TEXT NOT NULL DEFAULT '',"
+    "  state    TEXT NOT NULL DEFAULT '',"
+    "  first_at BIGINT NOT NULL,"
+    "  last_seq BIGINT NOT NULL,"
+    "  last_at  BIGINT NOT NULL);"
+    "CREATE INDEX hq_order_day ON hq_order(branch, first_at);"
+    "CREATE INDEX hq_order_ref ON hq_order(branch, ref);"
+    "CREATE TABLE change ("
+    "  cursor        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  branch        TEXT,"
+    "  except_branch TEXT,"
+    "  kind          TEXT NOT NULL,"
+    "  payload       TEXT NOT NULL,"
+    "  at            BIGINT NOT NULL);"
+    "CREATE INDEX change_branch ON change(branch, cursor);"
+    "CREATE TABLE audit ("
+    "  branch    TEXT NOT NULL REFERENCES branch(id),"
+    "  seq       BIGINT NOT NULL,"
+    "  at        BIGINT NOT NULL,"
+    "  actor     TEXT NOT NULL,"
+    "  role      TEXT NOT NULL,"
+    "  action    TEXT NOT NULL,"
+    "  order_id  TEXT,"
+    "  before    TEXT,"
+    "  after     TEXT,"
+    "  detail    TEXT,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash      TEXT NOT NULL,"
+    "  PRIMARY KEY (branch, seq));"
+    "CREATE TABLE upload ("
+    "  id            TEXT PRIMARY KEY,"
+    "  branch        TEXT NOT NULL REFERENCES branch(id),"
+    "  length        BIGINT NOT NULL,"
+    "  sha256        TEXT NOT NULL DEFAULT '',"
+    "  kind          TEXT NOT NULL DEFAULT '',"
+    "  order_uuid    TEXT NOT NULL DEFAULT '',"
+    "  filename      TEXT NOT NULL DEFAULT '',"
+    "  created_at    BIGINT NOT NULL,"
+    "  completed_at  BIGINT NOT NULL DEFAULT 0,"
+    "  stored_sha256 TEXT NOT NULL DEFAULT '',"
+    "  matches       INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX upload_sha ON upload(branch, sha256);"
+    "CREATE TABLE revoked ("
+    "  serial     TEXT NOT NULL,"
+    "  by_branch  TEXT NOT NULL DEFAULT '',"
+    "  reason     INTEGER NOT NULL,"
+    "  revoked_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (serial, by_branch));"
+    "CREATE TABLE blob ("
+    "  type    INTEGER NOT NULL,"
+    "  version BIGINT NOT NULL,"
+    "  at      BIGINT NOT NULL,"
+    "  sha256  TEXT NOT NULL,"
+    "  der     BYTEA NOT NULL,"
+    "  PRIMARY KEY (type, version));",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* ---- libpq helpers -------------------------------------------------------------- */
+
+/* Records the failure of res (or of the connection) as RK_EBUSY for what
+ * may succeed if tried again (serialisation, deadlock, lost connection),
+ * RK_EEXIST for a unique key, RK_EDB otherwise; clears res. */
+static int pg_fail(PGconn *c, PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char text[300];
+    rk_utf8_copy(text, sizeof text, msg ? msg : PQerrorMessage(c));
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    int code = RK_EDB;
+    if (state && !strcmp(state, "23505"))
+        code = RK_EEXIST;
+    else if ((state && (!strcmp(state, "40001") || !strcmp(state, "40P01") ||
+                        !strncmp(state, "08", 2) || !strcmp(state, "57P01"))) ||
+             PQstatus(c) == CONNECTION_BAD)
+        code = RK_EBUSY;
+    PQclear(res);
+    return rk_err_set(code, "%s: PostgreSQL: %s", what, text);
+}
+
+/* Runs sql with n text parameters (v[i] NULL: SQL NULL; len/fmt NULL: all
+ * text). Returns the result, or NULL with *rc set. */
+static PGresult *pgq(PGconn *c, int *rc, const char *what, const char *sql, int n,
+                     const char *const *v, const int *len, const int *fmt)
+{
+    PGresult *res = PQexecParams(c, sql, n, NULL, v, len, fmt, 0);
+    ExecStatusType s = PQresultStatus(res);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return res;
+    *rc = pg_fail(c, res, what);
+    return NULL;
+}
+
+/* Runs sql for its effect only. */
+static int pgx(PGconn *c, const char *what, const char *sql, int n, const char *const *v)
+{
+    int rc = 0;
+    PGresult *res = pgq(c, &rc, what, sql, n, v, NULL, NULL);
+    PQclear(res);
+    return rc;
+}
+
+/* Runs a script of several statements (no parameters). */
+static int pgscript(PGconn *c, const char *what, const char *sql)
+{
+    PGresult *res = PQexec(c, sql);
+    ExecStatusType s = PQresultStatus(res);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+        PQclear(res);
+        return 0;
+    }
+    return pg_fail(c, res, what);
+}
+
+#define I64(buf, v) (snprintf((buf), sizeof(buf), "%lld", (long long)(v)), (buf))
+
+static int64_t geti(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void gets_(char *dst, size_t n, const PGresult *r, int row, int col)
+{
+    rk_utf8_copy(dst, n, PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+static int begin(PGconn *c)
+{
+    return pgx(c, "cannot begin a transaction", "BEGIN", 0, NULL);
+}
+
+static int commit(PGconn *c)
+{
+    return pgx(c, "cannot commit", "COMMIT", 0, NULL);
+}
+
+/* ---- the pool ------------------------------------------------------------------- */
+
+static void notice_none(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static int connect_one(PGconn **out, const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) {
+        char text[300];
+        rk_utf8_copy(text, sizeof text, PQerrorMessage(c));
+        size_t n = strlen(text);
+        while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+            text[--n] = '\0';
+        PQfinish(c);
+        *out = NULL;
+        return rk_err_set(RK_EDB, "cannot connect to PostgreSQL: %s", text);
+    }
+    /* Notices (CREATE ... IF NOT EXISTS and the like) are not for stderr. */
+    PQsetNoticeProcessor(c, notice_none, NULL);
+    *out = c;
+    return 0;
+}
+
+static PGconn *acquire(pg_store *s, int *slot, int *rc)
+{
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (int i = 0; i < POOL; i++)
+            if (!s->busy[i]) {
+                s->busy[i] = 1;
+                *slot = i;
+                pthread_mutex_unlock(&s->mu);
+                if (s->conn[i] && PQstatus(s->conn[i]) == CONNECTION_BAD) PQreset(s->conn[i]);
+                if (s->conn[i] && PQstatus(s->conn[i]) == CONNECTION_BAD) {
+                    PQfinish(s->conn[i]);
+                    s->conn[i] = NULL;
+                }
+                if (!s->conn[i]) {
+                    *rc = connect_one(&s->conn[i], s->url);
+                    if (*rc) *rc = RK_EBUSY; /* the message says why; try again */
+                }
+                return s->conn[i];
+            }
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+}
+
+static void release(pg_store *s, int slot)
+{
+    PGconn *c = s->conn[slot];
+    if (c && PQtransactionStatus(c) != PQTRANS_IDLE) PQclear(PQexec(c, "ROLLBACK"));
+    pthread_mutex_lock(&s->mu);
+    s->busy[slot] = 0;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+#define WITH_DB(store, c)                                                                          \
+    pg_store *S_ = (pg_store *)(store);                                                            \
+    int slot_, rc = 0;                                                                             \
+    PGconn *c = acquire(S_, &slot_, &rc);                                                          \
+    if (rc) DONE_DB(rc)
+#define DONE_DB(code)                                                                              \
+    do {                                                                                           \
+        release(S_, slot_);                                                                        \
+        return (code);                                                                             \
+    } while (0)
+
+/* ---- the schema -------------------------------------------------------------------- */
+
+static int migrate(PGconn *c)
+{
+    char lock[64], num[24];
+    PGresult *res;
+    int rc = 0, have = 0;
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", DDL_LOCK);
+    if ((rc = pgx(c, "cannot lock the schema", lock, 0, NULL)) != 0) return rc;
+    rc = pgx(c, "cannot make the schema table",
+             "CREATE TABLE IF NOT EXISTS rahq_schema (version INTEGER NOT NULL)", 0, NULL);
+    if (!rc &&
+        (res = pgq(c, &rc, "cannot read the schema version",
+                   "SELECT coalesce(max(version), 0) FROM rahq_schema", 0, NULL, NULL, NULL))) {
+        have = (int)geti(res, 0, 0);
+        PQclear(res);
+    }
+    if (!rc && have > N_MIGRATIONS)
+        rc = rk_err_set(RK_ESTATE,
+                        "the database has HQ schema version %d, newer than this rahq's %d: "
+                        "run the newer rahq",
+                        have, N_MIGRATIONS);
+    for (int v = have + 1; !rc && v <= N_MIGRATIONS; v++) {
+        const char *p[1] = {I64(num, v)};
+        if (!(rc = begin(c)) &&
+            !(rc = pgscript(c, "cannot migrate HQ's store", migrations[v - 1])) &&
+            !(rc = pgscript(c, "cannot record the schema version",
+                            "DELETE FROM rahq_schema; INSERT INTO rahq_schema VALUES (0)")) &&
+            !(rc = pgx(c, "cannot record the schema version", "UPDATE rahq_schema SET version = $1",
+                       1, p)))
+            rc = commit(c);
+        if (rc)
+            PQclear(PQexec(c, "ROLLBACK"));
+        else
+            rk_log_info("rahq: PostgreSQL store migrated to schema %d", v);
+    }
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%d)", DDL_LOCK);
+    PQclear(PQexec(c, lock));
+    return rc;
+}
+
+/* ---- branches ------------------------------------------------------------------------ */
+
+static int branch_add(rk_hq_store *store, const char *id, const char *name, const char *ref,
+                      const char *secret)
+{
+    char now[24];
+    WITH_DB(store, c);
+    const char *p[5] = {id, name, ref, secret, I64(now, rk_clock_now())};
+    rc = pgx(c, "cannot add the branch",
+             "INSERT INTO branch(id, name, enrol_ref, enrol_secret, created_at) "
+             "VALUES ($1, $2, $3, $4, $5)",
+             5, p);
+    if (rc == RK_EEXIST)
+        rc = rk_err_set(RK_EEXIST, "branch %s (or its enrolment reference) exists", id);
+    DONE_DB(rc);
+}
+
+static int branch_reenrol(rk_hq_store *store, const char *id, const char *ref, const char *secret)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[3] = {ref, secret, id};
+    if ((res = pgq(c, &rc, "cannot renew the enrolment",
+                   "UPDATE branch SET enrol_ref = $1, enrol_secret = $2, enrol_used = 0 "
+                   "WHERE id = $3",
+                   3, p, NULL, NULL))) {
+        if (!strcmp(PQcmdTuples(res), "0"))
+            rc = rk_err_set(RK_ENOTFOUND, "HQ has no branch %s", id);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static const char BRANCH_COLS[] =
+    "b.id, b.name, b.active, coalesce(b.enrol_ref, ''), b.enrol_used, b.cert_serial, "
+    "b.created_at, b.last_seen, b.hwm, b.audit_seq, b.audit_hash, b.pulled, "
+    "(SELECT count(*) FROM change c WHERE c.cursor > b.pulled AND (c.branch = b.id OR "
+    " (c.branch IS NULL AND (c.except_branch IS NULL OR c.except_branch <> b.id)))), "
+    "(SELECT count(*) FROM upload u WHERE u.branch = b.id), "
+    "(SELECT count(*) FROM upload u WHERE u.branch = b.id AND u.completed_at = 0) "
+    "FROM branch b";
+
+static void branch_row(rk_hq_branch *b, const PGresult *r, int i)
+{
+    memset(b, 0, sizeof *b);
+    gets_(b->id, sizeof b->id, r, i, 0);
+    gets_(b->name, sizeof b->name, r, i, 1);
+    b->active = (int)geti(r, i, 2);
+    gets_(b->enrol_ref, sizeof b->enrol_ref, r, i, 3);
+    b->enrol_used = (int)geti(r, i, 4);
+    gets_(b->cert_serial, sizeof b->cert_serial, r, i, 5);
+    b->created_at = geti(r, i, 6);
+    b->last_seen = geti(r, i, 7);
+    b->hwm = geti(r, i, 8);
+    b->audit_seq = geti(r, i, 9);
+    gets_(b->audit_hash, sizeof b->audit_hash, r, i, 10);
+    b->pulled = geti(r, i, 11);
+    b->backlog = geti(r, i, 12);
+    b->archives = geti(r, i, 13);
+    b->archives_open = geti(r, i, 14);
+}
+
+static int branch_get(rk_hq_store *store, const char *id, rk_hq_branch *out)
+{
+    char sql[1024];
+    PGresult *res;
+    WITH_DB(store, c);
+    snprintf(sql, sizeof sql, "SELECT %s WHERE b.id = $1", BRANCH_COLS);
+    memset(out, 0, sizeof *out);
+    const char *p[1] = {id};
+    if ((res = pgq(c, &rc, "cannot read the branch", sql, 1, p, NULL, NULL))) {
+        if (PQntuples(res) == 1)
+            branch_row(out, res, 0);
+        else
+            rc = rk_err_set(RK_ENOTFOUND, "HQ has no branch %s", id);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int branch_list(rk_hq_store *store, rk_hq_branch **out, int *n)
+{
+    char sql[1024];
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    snprintf(sql, sizeof sql, "SELECT %s ORDER BY b.id", BRANCH_COLS);
+    if ((res = pgq(c, &rc, "cannot list the branches", sql, 0, NULL, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out)))
+            rc = rk_err_oom();
+        else
+            for (int i = 0; i < k; i++)
+                branch_row(&(*out)[(*n)++], res, i);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int enrol_lookup(rk_hq_store *store, const char *ref, char *branch, char *secret, size_t n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[1] = {ref};
+    if ((res = pgq(c, &rc, "cannot read the enrolment",
+                   "SELECT id, enrol_secret FROM branch WHERE enrol_ref = $1 AND "
+                   "enrol_used = 0 AND active = 1 AND enrol_secret IS NOT NULL",
+                   1, p, NULL, NULL))) {
+        if (PQntuples(res) == 1) {
+            gets_(branch, RK_SYNC_PROTO_BRANCH_MAX, res, 0, 0);
+            gets_(secret, n, res, 0, 1);
+            rk_wipe(PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));
+        } else
+            rc = rk_err_set(RK_ENOTFOUND, "no open enrolment '%s'", ref);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int branch_active(rk_hq_store *store, const char *id, int *active)
+{
+    PGresult *res;
+    *active = 0;
+    WITH_DB(store, c);
+    const char *p[1] = {id};
+    if ((res = pgq(c, &rc, "cannot read the branch", "SELECT active FROM branch WHERE id = $1", 1,
+                   p, NULL, NULL))) {
+        *active = PQntuples(res) == 1 && geti(res, 0, 0) != 0;
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int branch_enrolled(rk_hq_store *store, const char *id, const char *serial)
+{
+    WITH_DB(store, c);
+    const char *p[2] = {serial, id};
+    rc = pgx(c, "cannot record the device certificate",
+             "UPDATE branch SET enrol_used = 1, enrol_secret = NULL, cert_serial = $1 "
+             "WHERE id = $2",
+             2, p);
+    DONE_DB(rc);
+}
+
+static int branch_seen(rk_hq_store *store, const char *id, int64_t at)
+{
+    char t[24];
+    WITH_DB(store, c);
+    const char *p[2] = {I64(t, at), id};
+    rc = pgx(c, "cannot record the branch's visit",
+             "UPDATE branch SET last_seen = $1 WHERE id = $2", 2, p);
+    DONE_DB(rc);
+}
+
+/* ---- the feed and revocations ----------------------------------------------------------- */
+
+/* Adds a change inside the caller's transaction (which it serialises with
+ * every other feed writer until commit; see the top of the file). */
+static int add_change(PGconn *c, const char *branch, const char *except, const char *kind,
+                      const char *payload, int64_t *cursor)
+{
+    char now[24];
+    PGresult *res;
+    int rc = pgx(c, "cannot lock the change feed", FEED_LOCK, 0, NULL);
+    const char *p[5] = {branch, except, kind, payload, I64(now, rk_clock_now())};
+    if (!rc && (res = pgq(c, &rc, "cannot add a change",
+                          "INSERT INTO change(branch, except_branch, kind, payload, at) "
+                          "VALUES ($1, $2, $3, $4, $5) RETURNING cursor",
+                          5, p, NULL, NULL))) {
+        if (cursor) *cursor = geti(res, 0, 0);
+        PQclear(res);
+    }
+    return rc;
+}
+
+static int revoke_locked(PGconn *c, const char *serial, const char *by_branch, int reason,
+                         int64_t at, int *fresh)
+{
+    char rs[24], t[24];
+    PGresult *res;
+    int rc = 0;
+    const char *p[4] = {serial, by_branch, I64(rs, reason), I64(t, at)};
+    if ((res = pgq(c, &rc, "cannot record the revocation",
+                   "INSERT INTO revoked(serial, by_branch, reason, revoked_at) "
+                   "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                   4, p, NULL, NULL))) {
+        if (fresh) *fresh = strcmp(PQcmdTuples(res), "0") != 0;
+        PQclear(res);
+    }
+    return rc;
+}
+
+/* ---- the push ---------------------------------------------------------------------------- */
+
+/* What one batch does to one order: each field from the highest-sequence
+ * event of the batch that carries it (its seq kept to compare with HQ's). */
+typedef struct order_agg {
+    const char *uuid;
+    char ref[32], business[16], state[16];
+    int64_t ref_seq, business_seq, state_seq;
+    int64_t first_at, last_seq, last_at;
+} order_agg;
+
+/* A payload's string member key into out ("" if absent or null); 1 if it is
+ * there but not a string. */
+static int member(char *out, size_t n, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    out[0] = '\0';
+    if (!v || json_is_null(v)) return 0;
+    if (json_is_integer(v)) {
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+        return 0;
+    }
+    if (!json_is_string(v)) return 1;
+    rk_utf8_copy(out, n, json_string_value(v));
+    return 0;
+}
+
+static int agg_add(order_agg *a, int *na, const rk_sync_proto_event *e, json_t *payload)
+{
+    char ref[32], business[16], state[16];
+    order_agg *o = NULL;
+    member(ref, sizeof ref, payload, "ref");
+    member(business, sizeof business, payload, "business");
+    member(state, sizeof state, payload, "state");
+    for (int i = 0; i < *na && !o; i++)
+        if (!strcmp(a[i].uuid, e->entity_id)) o = &a[i];
+    if (!o) {
+        o = &a[(*na)++];
+        memset(o, 0, sizeof *o);
+        o->uuid = e->entity_id;
+        o->first_at = e->at;
+        o->last_seq = -1;
+    }
+    if (e->at < o->first_at) o->first_at = e->at;
+    if (e->seq > o->last_seq) {
+        o->last_seq = e->seq;
+        o->last_at = e->at;
+    }
+    if (ref[0] && e->seq > o->ref_seq) {
+        memcpy(o->ref, ref, sizeof ref);
+        o->ref_seq = e->seq;
+    }
+    if (business[0] && e->seq > o->business_seq) {
+        memcpy(o->business, business, sizeof business);
+        o->business_seq = e->seq;
+    }
+    if (state[0] && e->seq > o->state_seq) {
+        memcpy(o->state, state, sizeof state);
+        o->state_seq = e->seq;
+    }
+    return 0;
+}
+
+/* json_dumps of v (consumed), or NULL with *rc = RK_ENOMEM. */
+static char *dump(json_t *v, int *rc)
+{
+    char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (!s) *rc = rk_err_oom();
+    return s;
+}
+
+static int upsert_orders(PGconn *c, const char *branch, const order_agg *a, int na)
+{
+    json_t *arr = json_array();
+    int rc = 0;
+    for (int i = 0; arr && i < na; i++)
+        if (json_array_append_new(
+                arr, json_pack("{ss,ss,sI,ss,sI,ss,sI,sI,sI,sI}", "uuid", a[i].uuid, "ref",
+                               a[i].ref, "ref_seq", (json_int_t)a[i].ref_seq, "business",
+                               a[i].business, "business_seq", (json_int_t)a[i].business_seq,
+                               "state", a[i].state, "state_seq", (json_int_t)a[i].state_seq,
+                               "first_at", (json_int_t)a[i].first_at, "last_seq",
+                               (json_int_t)a[i].last_seq, "last_at", (json_int_t)a[i].last_at))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    char *text = dump(arr, &rc);
+    if (rc) return rc;
+    const char *p[2] = {branch, text};
+    rc =
+        pgx(c, "cannot update HQ's copy of the orders",
+            "WITH a AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS t(uuid text, ref text, "
+            "  ref_seq bigint, business text, business_seq bigint, state text, state_seq bigint, "
+            "  first_at bigint, last_seq bigint, last_at bigint)), "
+            "up AS (UPDATE hq_order o SET "
+            "  ref = CASE WHEN a.ref <> '' AND a.ref_seq >= o.last_seq THEN a.ref ELSE o.ref END,"
+            "  business = CASE WHEN a.business <> '' AND a.business_seq >= o.last_seq "
+            "    THEN a.business ELSE o.business END,"
+            "  state = CASE WHEN a.state <> '' AND a.state_seq >= o.last_seq THEN a.state "
+            "    ELSE o.state END,"
+            "  first_at = least(o.first_at, a.first_at),"
+            "  last_at = CASE WHEN a.last_seq >= o.last_seq THEN a.last_at ELSE o.last_at END,"
+            "  last_seq = greatest(o.last_seq, a.last_seq) "
+            "  FROM a WHERE o.uuid = a.uuid AND o.branch = $1 RETURNING o.uuid) "
+            "INSERT INTO hq_order(uuid, branch, ref, business, state, first_at, last_seq, last_at) "
+            "SELECT a.uuid, $1, a.ref, a.business, a.state, a.first_at, a.last_seq, a.last_at "
+            "FROM a WHERE a.uuid NOT IN (SELECT uuid FROM up) ORDER BY a.uuid",
+            2, p);
+    free(text);
+    /* Another branch inserted one of these uuids meanwhile: the retry
+     * finds it and refuses (wrong_branch). */
+    return rc == RK_EEXIST ? RK_EBUSY : rc;
+}
+
+static int insert_events(PGconn *c, const char *branch, const rk_sync_proto_event *const *ev, int n)
+{
+    char now[24];
+    json_t *arr = json_array();
+    int rc = 0;
+    for (int i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr,
+                                  json_pack("{sI,ss,sI,ss,ss,ss,ss}", "seq", (json_int_t)ev[i]->seq,
+                                            "uuid", ev[i]->uuid, "at", (json_int_t)ev[i]->at,
+                                            "entity", ev[i]->entity, "entity_id", ev[i]->entity_id,
+                                            "kind", ev[i]->kind, "payload", ev[i]->payload))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    char *text = dump(arr, &rc);
+    if (rc) return rc;
+    const char *p[3] = {branch, text, I64(now, rk_clock_now())};
+    rc = pgx(c, "cannot store the events",
+             "INSERT INTO event(branch, seq, uuid, at, entity, entity_id, kind, payload, "
+             "received_at) SELECT $1, seq, uuid, at, entity, entity_id, kind, payload, $3 "
+             "FROM jsonb_to_recordset($2::jsonb) AS t(seq bigint, uuid text, at bigint, "
+             "entity text, entity_id text, kind text, payload text)",
+             3, p);
+    free(text);
+    return rc;
+}
+
+/* Locks the branch's row for the transaction and reads its marks; RK_ENOTFOUND. */
+static int branch_lock(PGconn *c, const char *branch, int *active, int64_t *hwm, int64_t *aseq,
+                       char ahash[65])
+{
+    PGresult *res;
+    int rc = 0;
+    const char *p[1] = {branch};
+    if (!(res = pgq(c, &rc, "cannot read the branch",
+                    "SELECT active, hwm, audit_seq, audit_hash FROM branch WHERE id = $1 "
+                    "FOR UPDATE",
+                    1, p, NULL, NULL)))
+        return rc;
+    if (PQntuples(res) == 1) {
+        *active = (int)geti(res, 0, 0);
+        *hwm = geti(res, 0, 1);
+        *aseq = geti(res, 0, 2);
+        gets_(ahash, 65, res, 0, 3);
+    } else
+        rc = RK_ENOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
+/* "{a,b,c}": a PostgreSQL array literal of the batch's seqs. */
+static char *seq_array(const int64_t *seq, int n, size_t stride)
+{
+    size_t cap = (size_t)n * 21 + 3, k = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    s[k++] = '{';
+    for (int i = 0; i < n; i++) {
+        const int64_t *v = (const int64_t *)((const char *)seq + (size_t)i * stride);
+        k += (size_t)snprintf(s + k, cap - k, "%s%lld", i ? "," : "", (long long)*v);
+    }
+    snprintf(s + k, cap - k, "}");
+    return s;
+}
+
+/* The uuids HQ holds for the batch's seqs, into held[i] ("" none). */
+static int held_seqs(PGconn *c, const char *branch, const rk_sync_proto_events *in,
+                     char (*held)[37])
+{
+    PGresult *res;
+    int rc = 0;
+    char *arr = seq_array(&in->ev[0].seq, in->n, sizeof in->ev[0]);
+    if (!arr) return rk_err_oom();
+    const char *p[2] = {branch, arr};
+    res = pgq(c, &rc, "cannot read the events HQ holds",
+              "SELECT seq, uuid FROM event WHERE branch = $1 AND seq = ANY($2::bigint[]) "
+              "ORDER BY seq",
+              2, p, NULL, NULL);
+    free(arr);
+    if (!res) return rc;
+    int j = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        int64_t seq = geti(res, i, 0);
+        while (j < in->n && in->ev[j].seq < seq)
+            j++;
+        if (j < in->n && in->ev[j].seq == seq) gets_(held[j], 37, res, i, 1);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The owner of each order the batch names, into owner[i] ("" new). */
+static int order_owners(PGconn *c, const rk_sync_proto_events *in, char (*owner)[32])
+{
+    json_t *ids = json_array();
+    PGresult *res;
+    int rc = 0, any = 0;
+    for (int i = 0; ids && i < in->n; i++)
+        if (!strcmp(in->ev[i].entity, "order")) {
+            if (json_array_append_new(ids, json_string(in->ev[i].entity_id))) {
+                json_decref(ids);
+                return rk_err_oom();
+            }
+            any = 1;
+        }
+    if (!any) {
+        json_decref(ids);
+        return 0;
+    }
+    char *text = dump(ids, &rc);
+    if (rc) return rc;
+    const char *p[1] = {text};
+    res = pgq(c, &rc, "cannot read the orders' branches",
+              "SELECT uuid, branch FROM hq_order WHERE uuid IN "
+              "(SELECT jsonb_array_elements_text($1::jsonb))",
+              1, p, NULL, NULL);
+    free(text);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++)
+        for (int i = 0; i < in->n; i++)
+            if (!strcmp(in->ev[i].entity, "order") &&
+                !strcmp(in->ev[i].entity_id, PQgetvalue(res, r, 0)))
+                gets_(owner[i], 32, res, r, 1);
+    PQclear(res);
+    return 0;
+}
+
+/* A certificate revoked at a branch: recorded, and offered to the others. */
+static int apply_revocation(PGconn *c, const char *branch, const rk_sync_proto_event *e,
+                            json_t *payload)
+{
+    char serial[41], text[256];
+    int reason = 0, fresh = 0, rc;
+    if (rk_hq_serial_norm(serial, sizeof serial, e->entity_id) != 0) {
+        rk_log_warn("rahq: %s: certificate.revoked event %lld names no serial ('%s'): kept, not "
+                    "broadcast",
+                    branch, (long long)e->seq, e->entity_id);
+        return 0;
+    }
+    json_t *r = json_object_get(payload, "reason");
+    if (json_is_integer(r)) reason = (int)json_integer_value(r);
+    if (reason < 0 || reason > 10) reason = 0;
+    if ((rc = revoke_locked(c, serial, branch, reason, e->at, &fresh)) != 0 || !fresh) return rc;
+    snprintf(text, sizeof text,
+             "{\"by_branch\":\"%s\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":\"%s\"}", branch,
+             reason, (long long)e->at, serial);
+    return add_change(c, NULL, branch, "certificate.revoked", text, NULL);
+}
+
+typedef struct push_work {
+    char (*held)[37];
+    char (*owner)[32];
+    json_t **payload;
+    const rk_sync_proto_event **fresh;
+    order_agg *orders;
+    int n;
+} push_work;
+
+static void work_free(push_work *w)
+{
+    for (int i = 0; w->payload && i < w->n; i++)
+        json_decref(w->payload[i]);
+    free(w->held);
+    free(w->owner);
+    free(w->payload);
+    free(w->fresh);
+    free(w->orders);
+}
+
+static int events_push(rk_hq_store *store, const char *branch, const rk_sync_proto_events *in,
+                       rk_sync_proto_ack *ack, rk_hq_refusal *r)
+{
+    int64_t hwm = 0, aseq;
+    char ahash[65];
+    int active = 0, nfresh = 0, norders = 0;
+    push_work w = {0};
+
+    memset(ack, 0, sizeof *ack);
+    memset(r, 0, sizeof *r);
+    WITH_DB(store, c);
+    w.n = in->n;
+    size_t n = in->n ? (size_t)in->n : 1;
+    w.held = calloc(n, sizeof *w.held);
+    w.owner = calloc(n, sizeof *w.owner);
+    w.payload = calloc(n, sizeof *w.payload);
+    w.fresh = calloc(n, sizeof *w.fresh);
+    w.orders = calloc(n, sizeof *w.orders);
+    if (!w.held || !w.owner || !w.payload || !w.fresh || !w.orders) {
+        rc = rk_err_oom();
+        goto out;
+    }
+    for (int i = 0; i < in->n; i++)
+        if (!(w.payload[i] = json_loads(in->ev[i].payload, JSON_REJECT_DUPLICATES, NULL)) ||
+            !json_is_object(w.payload[i])) {
+            rk_hq_refuse(r, 400, "bad_request", NULL, 0, "event %lld's payload is not an object",
+                         (long long)in->ev[i].seq);
+            goto out;
+        }
+    if ((rc = begin(c)) != 0) goto out;
+    rc = branch_lock(c, branch, &active, &hwm, &aseq, ahash);
+    if (rc == RK_ENOTFOUND || (!rc && !active)) {
+        rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
+        rc = 0;
+        goto out;
+    }
+    if (!rc && in->n) rc = held_seqs(c, branch, in, w.held);
+    if (!rc && in->n) rc = order_owners(c, in, w.owner);
+    for (int i = 0; !rc && !r->status && i < in->n; i++) {
+        const rk_sync_proto_event *e = &in->ev[i];
+        int order = !strcmp(e->entity, "order");
+        if (w.held[i][0]) {
+            if (strcmp(w.held[i], e->uuid)) {
+                rk_hq_refuse(r, 409, "sequence_conflict", NULL, 0,
+                             "HQ holds event %lld of %s with another UUID (%s, not %s): the "
+                             "branch's database was restored or replaced",
+                             (long long)e->seq, branch, w.held[i], e->uuid);
+                break;
+            }
+            ack->duplicates++;
+            /* A repair re-applies the order copy from the event HQ holds. */
+            if (!(e->repair && order)) continue;
+        } else {
+            if (e->seq > hwm + 1) {
+                rk_hq_refuse(r, 409, "sequence_gap", "expected", hwm + 1,
+                             "events must continue at %lld; this batch has %lld next",
+                             (long long)(hwm + 1), (long long)e->seq);
+                break;
+            }
+            w.fresh[nfresh++] = e;
+            if (e->seq == hwm + 1) hwm = e->seq;
+            ack->applied++;
+        }
+        if (order) {
+            char claimed[64];
+            if (w.owner[i][0] && strcmp(w.owner[i], branch)) {
+                rk_hq_refuse(r, 403, "wrong_branch", NULL, 0,
+                             "order %s belongs to branch %s, not %s", e->entity_id, w.owner[i],
+                             branch);
+                break;
+            }
+            if (member(claimed, sizeof claimed, w.payload[i], "branch"))
+                snprintf(claimed, sizeof claimed, "(not a string)");
+            if (claimed[0] && strcmp(claimed, branch)) {
+                rk_hq_refuse(r, 403, "wrong_branch", NULL, 0,
+                             "event %lld names branch %s, the certificate %s", (long long)e->seq,
+                             claimed, branch);
+                break;
+            }
+            agg_add(w.orders, &norders, e, w.payload[i]);
+        }
+    }
+    if (!rc && !r->status && nfresh) rc = insert_events(c, branch, w.fresh, nfresh);
+    if (!rc && !r->status && norders) rc = upsert_orders(c, branch, w.orders, norders);
+    for (int i = 0; !rc && !r->status && i < nfresh; i++)
+        if (!strcmp(w.fresh[i]->kind, "certificate.revoked") &&
+            strcmp(w.fresh[i]->entity, "order")) {
+            int k = (int)(w.fresh[i] - in->ev);
+            rc = apply_revocation(c, branch, w.fresh[i], w.payload[k]);
+        }
+    if (!rc && !r->status) {
+        char h[24], now[24];
+        const char *p[3] = {I64(h, hwm), I64(now, rk_clock_now()), branch};
+        rc = pgx(c, "cannot move the branch's mark",
+                 "UPDATE branch SET hwm = $1, last_seen = $2 WHERE id = $3", 3, p);
+        if (!rc) rc = commit(c);
+        ack->acked_seq = hwm;
+    }
+out:
+    work_free(&w);
+    if (rc || r->status) {
+        ack->applied = ack->duplicates = 0;
+        ack->acked_seq = 0;
+    }
+    DONE_DB(rc);
+}
+
+static int event_count(rk_hq_store *store, const char *branch, int64_t *events, int64_t *dups)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[1] = {branch};
+    if ((res = pgq(c, &rc, "cannot count events",
+                   "SELECT count(*), count(*) - count(DISTINCT uuid) FROM event WHERE branch = $1",
+                   1, p, NULL, NULL))) {
+        *events = geti(res, 0, 0);
+        *dups = geti(res, 0, 1);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+/* ---- orders ------------------------------------------------------------------------------- */
+
+#define ORDER_COLS "SELECT uuid, branch, ref, business, state, first_at, last_seq, last_at "
+
+static void order_row(rk_hq_order *o, const PGresult *r, int i)
+{
+    memset(o, 0, sizeof *o);
+    gets_(o->uuid, sizeof o->uuid, r, i, 0);
+    gets_(o->branch, sizeof o->branch, r, i, 1);
+    gets_(o->ref, sizeof o->ref, r, i, 2);
+    gets_(o->business, sizeof o->business, r, i, 3);
+    gets_(o->state, sizeof o->state, r, i, 4);
+    o->first_at = geti(r, i, 5);
+    o->last_seq = geti(r, i, 6);
+    o->last_at = geti(r, i, 7);
+}
+
+static int order_get(rk_hq_store *store, const char *branch, const char *key, rk_hq_order *out)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    memset(out, 0, sizeof *out);
+    const char *p[2] = {branch, key};
+    if ((res = pgq(c, &rc, "cannot read the order",
+                   ORDER_COLS "FROM hq_order WHERE branch = $1 AND (uuid = $2 OR ref = $2) "
+                              "ORDER BY uuid = $2 DESC LIMIT 1",
+                   2, p, NULL, NULL))) {
+        if (PQntuples(res) == 1)
+            order_row(out, res, 0);
+        else
+            rc = rk_err_set(RK_ENOTFOUND, "HQ has no order %s of branch %s", key, branch);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int order_list(rk_hq_store *store, const char *branch, rk_hq_order **out, int *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    const char *p[1] = {branch};
+    if ((res = pgq(c, &rc, "cannot list the orders",
+                   ORDER_COLS "FROM hq_order WHERE branch = $1 ORDER BY uuid", 1, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out)))
+            rc = rk_err_oom();
+        else
+            for (int i = 0; i < k; i++)
+                order_row(&(*out)[(*n)++], res, i);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int order_count(rk_hq_store *store, const char *branch, int64_t *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[1] = {branch};
+    if ((res = pgq(c, &rc, "cannot count the orders",
+                   "SELECT count(*) FROM hq_order WHERE branch = $1", 1, p, NULL, NULL))) {
+        *n = geti(res, 0, 0);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+/* ---- the feed ------------------------------------------------------------------------------- */
+
+static int change_add(rk_hq_store *store, const char *branch, const char *except, const char *kind,
+                      const char *payload, int64_t *cursor)
+{
+    WITH_DB(store, c);
+    if (!(rc = begin(c)) && !(rc = add_change(c, branch, except, kind, payload, cursor)))
+        rc = commit(c);
+    DONE_DB(rc);
+}
+
+static int changes(rk_hq_store *store, const char *branch, int64_t after, int limit,
+                   rk_sync_proto_changes *out)
+{
+    char a[24], l[24];
+    PGresult *res;
+    WITH_DB(store, c);
+    memset(out, 0, sizeof *out);
+    out->next = after;
+    if (limit < 1 || limit > RK_SYNC_PROTO_MAX_BATCH) limit = RK_SYNC_PROTO_MAX_BATCH;
+    const char *p[3] = {I64(a, after), branch, I64(l, limit + 1)};
+    if (!(rc = begin(c)))
+        rc = pgx(c, "cannot record the pulled cursor",
+                 "UPDATE branch SET pulled = $1 WHERE id = $2", 2, p);
+    if (!rc && (res = pgq(c, &rc, "cannot read the changes",
+                          "SELECT cursor, kind, at, payload FROM change WHERE cursor > $1 AND "
+                          "(branch = $2 OR (branch IS NULL AND (except_branch IS NULL OR "
+                          "except_branch <> $2))) ORDER BY cursor LIMIT $3",
+                          3, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (!(out->c = calloc((size_t)limit, sizeof *out->c))) rc = rk_err_oom();
+        for (int i = 0; !rc && i < k; i++) {
+            if (out->n == limit) {
+                out->more = 1;
+                break;
+            }
+            rk_sync_proto_change *ch = &out->c[out->n];
+            ch->cursor = geti(res, i, 0);
+            gets_(ch->kind, sizeof ch->kind, res, i, 1);
+            ch->at = geti(res, i, 2);
+            if (!(ch->payload = strdup(PQgetvalue(res, i, 3)))) rc = rk_err_oom();
+            out->n++;
+            out->next = ch->cursor;
+        }
+        PQclear(res);
+    }
+    if (!rc) rc = commit(c);
+    if (rc) rk_sync_proto_changes_free(out);
+    DONE_DB(rc);
+}
+
+/* ---- audit ------------------------------------------------------------------------------------
+ */
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_proto_audits *a,
+                      rk_sync_proto_ack *ack, rk_hq_refusal *r)
+{
+    int64_t hwm, aseq = 0;
+    char ahash[65] = GENESIS;
+    int active = 0;
+    json_t *rows = NULL;
+    PGresult *held = NULL;
+
+    memset(ack, 0, sizeof *ack);
+    memset(r, 0, sizeof *r);
+    WITH_DB(store, c);
+    if ((rc = begin(c)) != 0) goto out;
+    rc = branch_lock(c, branch, &active, &hwm, &aseq, ahash);
+    if (rc == RK_ENOTFOUND || (!rc && !active)) {
+        rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
+        rc = 0;
+        goto out;
+    }
+    if (!rc && a->head_seq < aseq) {
+        rk_hq_refuse(r, 409, "audit_truncated", "anchored_seq", aseq,
+                     "branch %s's audit log ends at entry %lld, but HQ holds it up to entry %lld: "
+                     "entries were removed at the branch",
+                     branch, (long long)a->head_seq, (long long)aseq);
+        goto out;
+    }
+    if (!rc && a->n) {
+        char *arr = seq_array(&a->e[0].seq, a->n, sizeof a->e[0]);
+        if (!arr) {
+            rc = rk_err_oom();
+            goto out;
+        }
+        const char *p[2] = {branch, arr};
+        held = pgq(c, &rc, "cannot read the audit HQ holds",
+                   "SELECT seq, hash FROM audit WHERE branch = $1 AND seq = ANY($2::bigint[])", 2,
+                   p, NULL, NULL);
+        free(arr);
+    }
+    if (!rc && !(rows = json_array())) rc = rk_err_oom();
+    for (int i = 0; !rc && !r->status && i < a->n; i++) {
+        const rk_sync_proto_audit *e = &a->e[i];
+        if (e->seq <= aseq) {
+            const char *have = "";
+            for (int k = 0; held && k < PQntuples(held); k++)
+                if (geti(held, k, 0) == e->seq) have = PQgetvalue(held, k, 1);
+            if (strcmp(have, e->hash))
+                rk_hq_refuse(r, 409, "audit_conflict", NULL, 0,
+                             "branch %s's audit entry %lld differs from the one HQ holds: the "
+                             "branch's log was rewritten",
+                             branch, (long long)e->seq);
+            continue;
+        }
+        if (e->seq != aseq + 1) {
+            rk_hq_refuse(r, 409, "audit_gap", "expected", aseq + 1,
+                         "audit entries must continue at %lld; this push has %lld next",
+                         (long long)(aseq + 1), (long long)e->seq);
+            break;
+        }
+        char want[65];
+        rk_audit_entry ae = {e->actor,  e->role,  e->action, e->order_id,
+                             e->before, e->after, e->detail};
+        if ((rc = rk_audit_hash(want, e->seq, e->at, &ae, ahash)) != 0) break;
+        if (strcmp(e->prev_hash, ahash) || strcmp(e->hash, want)) {
+            rk_hq_refuse(r, 409, "audit_chain", NULL, 0,
+                         "branch %s's audit entry %lld (%s) does not continue the chain HQ holds",
+                         branch, (long long)e->seq, e->action);
+            break;
+        }
+        json_t *row = json_pack("{sI,sI,so,so,so,so,so,so,so,ss,ss}", "seq", (json_int_t)e->seq,
+                                "at", (json_int_t)e->at, "actor", jstr(e->actor ? e->actor : ""),
+                                "role", jstr(e->role ? e->role : ""), "action",
+                                jstr(e->action ? e->action : ""), "order_id", jstr(e->order_id),
+                                "before", jstr(e->before), "after", jstr(e->after), "detail",
+                                jstr(e->detail), "prev_hash", e->prev_hash, "hash", e->hash);
+        if (!row || json_array_append_new(rows, row)) {
+            rc = rk_err_oom();
+            break;
+        }
+        aseq = e->seq;
+        memcpy(ahash, e->hash, sizeof ahash);
+        ack->applied++;
+    }
+    if (!rc && !r->status && a->head_seq == aseq && strcmp(a->head_hash, ahash))
+        rk_hq_refuse(r, 409, "audit_conflict", NULL, 0,
+                     "branch %s's newest audit entry %lld differs from the one HQ holds", branch,
+                     (long long)aseq);
+    if (!rc && !r->status && json_array_size(rows)) {
+        char *text = dump(rows, &rc);
+        rows = NULL;
+        if (!rc) {
+            const char *p[2] = {branch, text};
+            rc = pgx(c, "cannot store the audit entries",
+                     "INSERT INTO audit(branch, seq, at, actor, role, action, order_id, before, "
+                     "after, detail, prev_hash, hash) SELECT $1, seq, at, actor, role, action, "
+                     "order_id, before, after, detail, prev_hash, hash FROM "
+                     "jsonb_to_recordset($2::jsonb) AS t(seq bigint, at bigint, actor text, "
+                     "role text, action text, order_id text, before text, after text, "
+                     "detail text, prev_hash text, hash text)",
+                     2, p);
+        }
+        free(text);
+    }
+    if (!rc && !r->status) {
+        char s[24], now[24];
+        const char *p[4] = {I64(s, aseq), ahash, I64(now, rk_clock_now()), branch};
+        rc = pgx(c, "cannot anchor the audit head",
+                 "UPDATE branch SET audit_seq = $1, audit_hash = $2, last_seen = $3 WHERE id = $4",
+                 4, p);
+        if (!rc) rc = commit(c);
+        ack->acked_seq = aseq;
+        memcpy(ack->head_hash, ahash, sizeof ack->head_hash);
+    }
+out:
+    json_decref(rows);
+    PQclear(held);
+    if (rc || r->status) ack->applied = 0;
+    DONE_DB(rc);
+}
+
+/* ---- digests -------------------------------------------------------------------------------- */
+
+static int digest_orders_locked(PGconn *c, const char *branch, int64_t from, int64_t to,
+                                rk_sync_proto_digest_order **out, int *n, int64_t **day_of)
+{
+    char f[24], t[24];
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    if (day_of) *day_of = NULL;
+    const char *p[3] = {branch, I64(f, from), I64(t, to)};
+    PGresult *res = pgq(c, &rc, "cannot read orders for digests",
+                        "SELECT uuid, state, last_seq, floor(first_at / 86400.0)::bigint AS d "
+                        "FROM hq_order WHERE branch = $1 AND first_at >= $2 AND first_at < $3 "
+                        "ORDER BY d, uuid COLLATE \"C\"",
+                        3, p, NULL, NULL);
+    if (!res) return rc;
+    int k = PQntuples(res);
+    if (k) {
+        *out = calloc((size_t)k, sizeof **out);
+        if (day_of) *day_of = calloc((size_t)k, sizeof **day_of);
+        if (!*out || (day_of && !*day_of)) {
+            free(*out);
+            *out = NULL;
+            if (day_of) {
+                free(*day_of);
+                *day_of = NULL;
+            }
+            PQclear(res);
+            return rk_err_oom();
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        rk_sync_proto_digest_order *o = &(*out)[i];
+        gets_(o->uuid, sizeof o->uuid, res, i, 0);
+        gets_(o->state, sizeof o->state, res, i, 1);
+        o->last_seq = geti(res, i, 2);
+        if (day_of) (*day_of)[i] = geti(res, i, 3);
+    }
+    *n = k;
+    PQclear(res);
+    return 0;
+}
+
+static int digest_days(rk_hq_store *store, const char *branch, int64_t from, int64_t to,
+                       rk_sync_proto_day **out, int *n)
+{
+    rk_sync_proto_digest_order *o;
+    int64_t *day;
+    int k;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    if ((rc = digest_orders_locked(c, branch, from, to, &o, &k, &day)) != 0) DONE_DB(rc);
+    if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+    for (int i = 0; !rc && i < k;) {
+        int j = i;
+        while (j < k && day[j] == day[i])
+            j++;
+        rk_sync_proto_day *d = &(*out)[(*n)++];
+        rk_sync_proto_day_of(d->day, day[i] * 86400);
+        d->orders = j - i;
+        rc = rk_sync_proto_digest(d->digest, o + i, j - i);
+        i = j;
+    }
+    free(o);
+    free(day);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    DONE_DB(rc);
+}
+
+static int digest_orders(rk_hq_store *store, const char *branch, int64_t day_start,
+                         rk_sync_proto_digest_order **out, int *n)
+{
+    WITH_DB(store, c);
+    rc = digest_orders_locked(c, branch, day_start, day_start + 86400, out, n, NULL);
+    DONE_DB(rc);
+}
+
+/* ---- uploads --------------------------------------------------------------------------------- */
+
+#define UPLOAD_COLS                                                                                \
+    "SELECT id, branch, length, sha256, kind, order_uuid, filename, created_at, completed_at, "    \
+    "stored_sha256, matches FROM upload "
+
+static void upload_row(rk_hq_upload *u, const PGresult *r, int i)
+{
+    memset(u, 0, sizeof *u);
+    gets_(u->id, sizeof u->id, r, i, 0);
+    gets_(u->branch, sizeof u->branch, r, i, 1);
+    u->length = geti(r, i, 2);
+    gets_(u->sha256, sizeof u->sha256, r, i, 3);
+    gets_(u->kind, sizeof u->kind, r, i, 4);
+    gets_(u->order, sizeof u->order, r, i, 5);
+    gets_(u->filename, sizeof u->filename, r, i, 6);
+    u->created_at = geti(r, i, 7);
+    u->completed_at = geti(r, i, 8);
+    gets_(u->stored_sha256, sizeof u->stored_sha256, r, i, 9);
+    u->matches = (int)geti(r, i, 10);
+}
+
+static int upload_add(rk_hq_store *store, const rk_hq_upload *u)
+{
+    char len[24], at[24];
+    WITH_DB(store, c);
+    const char *p[8] = {u->id,   u->branch, I64(len, u->length), u->sha256,
+                        u->kind, u->order,  u->filename,         I64(at, u->created_at)};
+    rc = pgx(c, "cannot register the upload",
+             "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, filename, "
+             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             8, p);
+    DONE_DB(rc);
+}
+
+static int upload_one(PGconn *c, const char *sql, int n, const char *const *p, rk_hq_upload *out,
+                      const char *what)
+{
+    int rc = 0;
+    PGresult *res = pgq(c, &rc, "cannot read the upload", sql, n, p, NULL, NULL);
+    if (!res) return rc;
+    if (PQntuples(res) == 1)
+        upload_row(out, res, 0);
+    else
+        rc = rk_err_set(RK_ENOTFOUND, "no upload %s", what);
+    PQclear(res);
+    return rc;
+}
+
+static int upload_get(rk_hq_store *store, const char *id, rk_hq_upload *out)
+{
+    WITH_DB(store, c);
+    const char *p[1] = {id};
+    rc = upload_one(c, UPLOAD_COLS "WHERE id = $1", 1, p, out, id);
+    DONE_DB(rc);
+}
+
+static int upload_find(rk_hq_store *store, const char *branch, const char *sha256,
+                       rk_hq_upload *out)
+{
+    WITH_DB(store, c);
+    const char *p[2] = {branch, sha256};
+    /* A complete, matching copy first; else the newest attempt. */
+    rc = upload_one(c,
+                    UPLOAD_COLS "WHERE branch = $1 AND sha256 = $2 "
+                                "ORDER BY matches DESC, created_at DESC LIMIT 1",
+                    2, p, out, sha256);
+    DONE_DB(rc);
+}
+
+static int upload_complete(rk_hq_store *store, const char *id, const char *stored, int64_t at)
+{
+    char t[24];
+    WITH_DB(store, c);
+    const char *p[3] = {I64(t, at), stored, id};
+    rc = pgx(c, "cannot complete the upload",
+             "UPDATE upload SET completed_at = $1, stored_sha256 = $2, "
+             "matches = CASE WHEN sha256 = '' OR sha256 = $2 THEN 1 ELSE 0 END WHERE id = $3",
+             3, p);
+    DONE_DB(rc);
+}
+
+static int upload_list(rk_hq_store *store, const char *branch, rk_hq_upload **out, int *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    const char *p[1] = {branch};
+    if ((res = pgq(c, &rc, "cannot list the uploads",
+                   UPLOAD_COLS "WHERE branch = $1 ORDER BY created_at, id", 1, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out)))
+            rc = rk_err_oom();
+        else
+            for (int i = 0; i < k; i++)
+                upload_row(&(*out)[(*n)++], res, i);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int upload_remove(rk_hq_store *store, const char *id)
+{
+    WITH_DB(store, c);
+    const char *p[1] = {id};
+    rc = pgx(c, "cannot remove the upload", "DELETE FROM upload WHERE id = $1", 1, p);
+    DONE_DB(rc);
+}
+
+/* ---- revocations ------------------------------------------------------------------------------
+ */
+
+static int revoke(rk_hq_store *store, const char *serial, int reason, int64_t at, int *fresh)
+{
+    char norm[41];
+    if (rk_hq_serial_norm(norm, sizeof norm, serial) != 0)
+        return rk_err_set(RK_EINVAL, "'%s' is not a certificate serial (hex)", serial);
+    WITH_DB(store, c);
+    if (!(rc = begin(c))) rc = revoke_locked(c, norm, "", reason, at, fresh);
+    if (!rc && *fresh) {
+        char payload[256];
+        snprintf(payload, sizeof payload,
+                 "{\"by_branch\":\"\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":\"%s\"}", reason,
+                 (long long)at, norm);
+        rc = add_change(c, NULL, NULL, "certificate.revoked", payload, NULL);
+    }
+    if (!rc) rc = commit(c);
+    DONE_DB(rc);
+}
+
+static int revoked(rk_hq_store *store, rk_hq_revoked **out, int *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    if ((res = pgq(c, &rc, "cannot list the revocations",
+                   "SELECT serial, reason, revoked_at FROM revoked WHERE by_branch = '' "
+                   "ORDER BY serial COLLATE \"C\"",
+                   0, NULL, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out)))
+            rc = rk_err_oom();
+        else
+            for (int i = 0; i < k; i++) {
+                rk_hq_revoked *v = &(*out)[(*n)++];
+                gets_(v->serial, sizeof v->serial, res, i, 0);
+                v->reason = (int)geti(res, i, 1);
+                v->revoked_at = geti(res, i, 2);
+            }
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int is_revoked(rk_hq_store *store, const char *serial, int *yes)
+{
+    char norm[41];
+    PGresult *res;
+    *yes = 0;
+    if (rk_hq_serial_norm(norm, sizeof norm, serial) != 0) return 0;
+    WITH_DB(store, c);
+    const char *p[1] = {norm};
+    if ((res =
+             pgq(c, &rc, "cannot read the revocations",
+                 "SELECT 1 FROM revoked WHERE serial = $1 AND by_branch = ''", 1, p, NULL, NULL))) {
+        *yes = PQntuples(res) > 0;
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+/* ---- blobs ---------------------------------------------------------------------------------- */
+
+static int blob_put(rk_hq_store *store, int type, const rk_hq_blob *b)
+{
+    char ty[24], v[24], at[24];
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[5] = {I64(ty, type), I64(v, b->version), I64(at, b->at), b->sha256,
+                        (const char *)b->der};
+    int len[5] = {0, 0, 0, 0, (int)b->len}, fmt[5] = {0, 0, 0, 0, 1};
+    if ((rc = begin(c)) != 0) DONE_DB(rc);
+    /* One publisher at a time per type: the version check and the insert
+     * must see the same newest. */
+    if (!(rc = pgx(c, "cannot lock the publications", "SELECT pg_advisory_xact_lock(7221163, $1)",
+                   1, p)) &&
+        (res =
+             pgq(c, &rc, "cannot read the publications",
+                 "SELECT coalesce(max(version), 0) FROM blob WHERE type = $1", 1, p, NULL, NULL))) {
+        int64_t newest = geti(res, 0, 0);
+        PQclear(res);
+        if (b->version <= newest)
+            rc = rk_err_set(RK_ESTATE, "version %lld is not newer than %lld", (long long)b->version,
+                            (long long)newest);
+    }
+    if (!rc && (res = pgq(c, &rc, "cannot store the publication",
+                          "INSERT INTO blob(type, version, at, sha256, der) "
+                          "VALUES ($1, $2, $3, $4, $5)",
+                          5, p, len, fmt)))
+        PQclear(res);
+    if (!rc) rc = commit(c);
+    DONE_DB(rc);
+}
+
+static int blob_latest(rk_hq_store *store, int type, rk_hq_blob *out)
+{
+    char ty[24];
+    PGresult *res;
+    WITH_DB(store, c);
+    memset(out, 0, sizeof *out);
+    const char *p[1] = {I64(ty, type)};
+    if ((res = pgq(c, &rc, "cannot read the publication",
+                   "SELECT version, at, sha256, der FROM blob WHERE type = $1 "
+                   "ORDER BY version DESC LIMIT 1",
+                   1, p, NULL, NULL))) {
+        if (PQntuples(res) == 1) {
+            size_t n = 0;
+            unsigned char *der = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 3), &n);
+            out->version = geti(res, 0, 0);
+            out->at = geti(res, 0, 1);
+            gets_(out->sha256, sizeof out->sha256, res, 0, 2);
+            if (!der || !(out->der = malloc(n ? n : 1)))
+                rc = rk_err_oom();
+            else {
+                memcpy(out->der, der, n);
+                out->len = n;
+            }
+            PQfreemem(der);
+        } else
+            rc = rk_err_set(RK_ENOTFOUND, "nothing published yet");
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int blob_next(rk_hq_store *store, int type, int64_t *out)
+{
+    char ty[24];
+    PGresult *res;
+    WITH_DB(store, c);
+    const char *p[1] = {I64(ty, type)};
+    *out = 1;
+    if ((res = pgq(c, &rc, "cannot read the publications",
+                   "SELECT coalesce(max(version), 0) + 1 FROM blob WHERE type = $1", 1, p, NULL,
+                   NULL))) {
+        *out = geti(res, 0, 0);
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+/* ---- open and close ----------------------------------------------------------------------------
+ */
+
+static void store_close(rk_hq_store *store)
+{
+    pg_store *s = (pg_store *)store;
+    for (int i = 0; i < POOL; i++)
+        if (s->conn[i]) PQfinish(s->conn[i]);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    if (s->url) rk_wipe(s->url, strlen(s->url));
+    free(s->url);
+    free(s);
+}
+
+static const rk_hq_store_ops pg_ops = {
+    .name = "postgresql",
+    .close = store_close,
+    .branch_add = branch_add,
+    .branch_reenrol = branch_reenrol,
+    .branch_get = branch_get,
+    .branch_list = branch_list,
+    .branch_active = branch_active,
+    .enrol_lookup = enrol_lookup,
+    .branch_enrolled = branch_enrolled,
+    .branch_seen = branch_seen,
+    .events_push = events_push,
+    .event_count = event_count,
+    .order_get = order_get,
+    .order_count = order_count,
+    .order_list = order_list,
+    .change_add = change_add,
+    .changes = changes,
+    .audit_push = audit_push,
+    .digest_days = digest_days,
+    .digest_orders = digest_orders,
+    .upload_add = upload_add,
+    .upload_get = upload_get,
+    .upload_find = upload_find,
+    .upload_complete = upload_complete,
+    .upload_remove = upload_remove,
+    .upload_list = upload_list,
+    .revoke = revoke,
+    .revoked = revoked,
+    .is_revoked = is_revoked,
+    .blob_put = blob_put,
+    .blob_latest = blob_latest,
+    .blob_next = blob_next,
+};
+
+int rk_hq_store_open_pg(rk_hq_store **out, const char *url)
+{
+    pg_store *s = calloc(1, sizeof *s);
+    int rc;
+    *out = NULL;
+    if (!s || !(s->url = strdup(url))) {
+        free(s);
+        return rk_err_oom();
+    }
+    s->base.ops = &pg_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if ((rc = connect_one(&s->conn[0], url)) == 0) rc = migrate(s->conn[0]);
+    if (rc) {
+        store_close(&s->base);
+        return rk_err_wrap(rc, "HQ store (PostgreSQL)");
+    }
+    *out = &s->base;
+    return 0;
+}
