@@ -1,0 +1,449 @@
+/*
+ * Benchmark: a fleet night (issue 16). BRANCHES simulated branches (default
+ * 1,000) each push EVENTS outbox events (default 200: orders created,
+ * submitted, paid and issued) concurrently into rahq on PostgreSQL, over
+ * HTTPS with each branch's own device certificate, in batches of BATCH
+ * (default 50), each branch's next batch sent when the last is
+ * acknowledged. Then the same rows go into the same database as a bare
+ * batched INSERT (same batch size, as many connections as rahq's store
+ * pool, each batch its own transaction).
+ *
+ * Prints: events/s through rahq, p50/p99 push latency, the bare INSERT's
+ * rows/s and the ratio of the two times (target <= 3x). Checks that HQ
+ * holds exactly BRANCHES x EVENTS events afterwards; asserts no timing.
+ *
+ * It starts its own PostgreSQL 15 (tests/sync/pg-lib.bash, durable
+ * settings: fsync and synchronous_commit on) and rahq (this build's), in a
+ * folder under /tmp removed at the end.
+ *
+ * usage: bench_fleet [BRANCHES] [EVENTS] [BATCH] [RAHQ_THREADS]
+ */
+#include "branch/sync_proto.h"
+#include "hq/hqca.h"
+#include "hq/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/uuid.h"
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RK_BENCH_RAHQ
+#define RK_BENCH_RAHQ RK_BENCH_BUILD_DIR "/sync/hq/rahq"
+#endif
+#define POOL 8 /* store_pg.c's connections */
+
+static char dir[64], pg_dir[256], pg_url[256];
+
+static double secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void pg_stop(void)
+{
+    char cmd[1024];
+    if (!pg_dir[0]) return;
+    snprintf(cmd, sizeof cmd, "bash -c '. %s/tests/sync/pg-lib.bash; PG_DIR=%s; pg_stop'",
+             RK_BENCH_SOURCE_DIR, pg_dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench_fleet: could not stop PostgreSQL in %s\n", pg_dir);
+    pg_dir[0] = '\0';
+}
+
+static pid_t rahq_pid;
+
+static void cleanup(void)
+{
+    char cmd[128];
+    if (rahq_pid > 0) {
+        kill(rahq_pid, SIGTERM);
+        waitpid(rahq_pid, NULL, 0);
+        rahq_pid = 0;
+    }
+    pg_stop();
+    if (dir[0]) {
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0) fprintf(stderr, "bench_fleet: could not remove %s\n", dir);
+    }
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_fleet: %s%s%s\n", what, rk_err_msg()[0] ? ": " : "", rk_err_msg());
+    cleanup();
+    exit(1);
+}
+
+/* The events of branch b, seq 1..n: orders of four events each. */
+static void make_events(rk_sync_proto_event *ev, int n, const char *branch, int64_t t0)
+{
+    static const char *const kind[4] = {"order.created", "order.submitted", "order.paid",
+                                        "order.issued"};
+    static const char *const state[4] = {"captured", "submitted", "paid", "issued"};
+    char uuid[RK_UUID_LEN + 1] = "";
+    for (int i = 0; i < n; i++) {
+        rk_sync_proto_event *e = &ev[i];
+        memset(e, 0, sizeof *e);
+        if (i % 4 == 0 && rk_uuid_v4(uuid)) die("uuid");
+        e->seq = i + 1;
+        if (rk_uuid_v4(e->uuid)) die("uuid");
+        e->at = t0 + i * 30;
+        snprintf(e->entity, sizeof e->entity, "order");
+        snprintf(e->entity_id, sizeof e->entity_id, "%s", uuid);
+        snprintf(e->kind, sizeof e->kind, "%s", kind[i % 4]);
+        char p[256];
+        snprintf(p, sizeof p,
+                 "{\"branch\":\"%s\",\"business\":\"hk\",\"ref\":\"%s-%05d\",\"state\":\"%s\"}",
+                 branch, branch, i / 4 + 1, state[i % 4]);
+        if (!(e->payload = strdup(p))) die("out of memory");
+    }
+}
+
+/* ---- the fleet through rahq ---------------------------------------------------------- */
+
+typedef struct branch_run {
+    char id[16];
+    char cert[128];
+    rk_sync_proto_event *ev;
+    int next; /* index of the next event to push */
+    int batch;
+    rk_buf req, resp;
+    CURL *h;
+    struct curl_slist *hdr;
+    double sent_at;
+    int64_t acked;
+} branch_run;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *arg)
+{
+    branch_run *b = arg;
+    return rk_buf_append(&b->resp, p, sz * n) ? 0 : sz * n;
+}
+
+static void push_next(CURLM *m, branch_run *b, const char *url)
+{
+    int n = b->batch;
+    rk_buf_reset(&b->req);
+    rk_buf_reset(&b->resp);
+    if (rk_sync_proto_events_write(&b->req, b->id, b->ev + b->next, n)) die("events_write");
+    curl_easy_setopt(b->h, CURLOPT_URL, url);
+    curl_easy_setopt(b->h, CURLOPT_POSTFIELDS, b->req.data);
+    curl_easy_setopt(b->h, CURLOPT_POSTFIELDSIZE, (long)b->req.len);
+    b->sent_at = secs();
+    curl_multi_add_handle(m, b->h);
+}
+
+/* ---- the bare INSERT ------------------------------------------------------------------ */
+
+typedef struct bare_job {
+    branch_run *br;
+    int branches, events, batch;
+    int next; /* the next batch number, under mu */
+    pthread_mutex_t mu;
+    int failed;
+} bare_job;
+
+static void *bare_worker(void *arg)
+{
+    bare_job *j = arg;
+    PGconn *c = PQconnectdb(pg_url);
+    int per = j->events / j->batch, np = 9 * j->batch;
+    const char **v = calloc((size_t)np, sizeof *v);
+    char(*num)[24] = calloc((size_t)np, sizeof *num);
+    rk_buf sql;
+    rk_buf_init(&sql, 1 << 20);
+    rk_buf_printf(&sql, "INSERT INTO bare_event(branch, seq, uuid, at, entity, entity_id, kind, "
+                        "payload, received_at) VALUES ");
+    for (int r = 0; r < j->batch; r++)
+        rk_buf_printf(&sql, "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", r ? "," : "", 9 * r + 1,
+                      9 * r + 2, 9 * r + 3, 9 * r + 4, 9 * r + 5, 9 * r + 6, 9 * r + 7, 9 * r + 8,
+                      9 * r + 9);
+    if (PQstatus(c) != CONNECTION_OK || !v || !num) j->failed = 1;
+    while (!j->failed) {
+        pthread_mutex_lock(&j->mu);
+        int k = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (k >= j->branches * per) break;
+        branch_run *b = &j->br[k % j->branches];
+        int first = (k / j->branches) * j->batch;
+        for (int r = 0; r < j->batch; r++) {
+            const rk_sync_proto_event *e = &b->ev[first + r];
+            const char **p = v + 9 * r;
+            char(*x)[24] = num + 9 * r;
+            snprintf(x[1], 24, "%lld", (long long)e->seq);
+            snprintf(x[3], 24, "%lld", (long long)e->at);
+            snprintf(x[8], 24, "%lld", (long long)time(NULL));
+            p[0] = b->id, p[1] = x[1], p[2] = e->uuid, p[3] = x[3], p[4] = e->entity;
+            p[5] = e->entity_id, p[6] = e->kind, p[7] = e->payload, p[8] = x[8];
+        }
+        PGresult *res = PQexecParams(c, sql.data, np, NULL, v, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "bench_fleet: bare INSERT: %s", PQerrorMessage(c));
+            j->failed = 1;
+        }
+        PQclear(res);
+    }
+    rk_buf_free(&sql);
+    free(v);
+    free(num);
+    PQfinish(c);
+    return NULL;
+}
+
+static void psql_exec(const char *sql)
+{
+    PGconn *c = PQconnectdb(pg_url);
+    PGresult *res = PQexec(c, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "bench_fleet: %s: %s", sql, PQerrorMessage(c));
+        PQclear(res);
+        PQfinish(c);
+        die("PostgreSQL");
+    }
+    PQclear(res);
+    PQfinish(c);
+}
+
+int main(int argc, char **argv)
+{
+    int branches = argc > 1 ? atoi(argv[1]) : 1000;
+    int events = argc > 2 ? atoi(argv[2]) : 200;
+    int batch = argc > 3 ? atoi(argv[3]) : 50;
+    int threads = argc > 4 ? atoi(argv[4]) : 8;
+    char cmd[2048], path[256], home[128];
+    if (branches < 1 || events < 1 || batch < 1 || batch > RK_SYNC_PROTO_MAX_BATCH ||
+        events % batch || threads < 1 || threads > 64) {
+        fprintf(stderr, "usage: bench_fleet [BRANCHES] [EVENTS] [BATCH] [RAHQ_THREADS]\n"
+                        "(EVENTS a multiple of BATCH, BATCH <= 500)\n");
+        return 2;
+    }
+    /* A connection per branch, in this process and in rahq. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur < (rlim_t)branches + 256) {
+            fprintf(stderr, "bench_fleet: %d branches need %d open files; the limit is %llu\n",
+                    branches, branches + 256, (unsigned long long)rl.rlim_cur);
+            return 1;
+        }
+    }
+    snprintf(dir, sizeof dir, "/tmp/rkfleet.XXXXXX");
+    if (!mkdtemp(dir)) return perror("mkdtemp"), 1;
+
+    /* PostgreSQL, durable. */
+    snprintf(path, sizeof path, "%s/pg.env", dir);
+    snprintf(cmd, sizeof cmd,
+             "bash -c '. %s/tests/sync/pg-lib.bash && pg_start -c max_connections=200 "
+             "-c shared_buffers=256MB && echo \"$PG_DIR $PG_URL\" > %s'",
+             RK_BENCH_SOURCE_DIR, path);
+    if (system(cmd) != 0) die("cannot start PostgreSQL");
+    FILE *f = fopen(path, "r");
+    if (!f || fscanf(f, "%255s %255s", pg_dir, pg_url) != 2) die("PostgreSQL's address");
+    fclose(f);
+    setenv("RAHQ_STORE", pg_url, 1);
+    setenv("RAKIOSK_LOG", "warn", 1);
+
+    /* HQ: its CA, the branches registered, a device certificate each. */
+    snprintf(home, sizeof home, "%s/hq", dir);
+    snprintf(cmd, sizeof cmd, "%s init --home %s --name 'Bench HQ' >/dev/null", RK_BENCH_RAHQ,
+             home);
+    if (system(cmd) != 0) die("rahq init");
+    rk_hq_store *store;
+    rk_hqca *ca;
+    snprintf(path, sizeof path, "%s/ca", home);
+    if (rk_hq_store_open(&store, pg_url) || rk_hqca_open(&ca, path)) die("HQ's store or CA");
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    snprintf(path, sizeof path, "%s/device.key", dir);
+    f = fopen(path, "w");
+    if (!key || !f || !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)) die("device key");
+    fclose(f);
+    branch_run *br = calloc((size_t)branches, sizeof *br);
+    if (!br) die("out of memory");
+    int64_t t0 = time(NULL) - 86400;
+    double tsetup = secs();
+    for (int i = 0; i < branches; i++) {
+        branch_run *b = &br[i];
+        X509 *cert;
+        char ref[32];
+        snprintf(b->id, sizeof b->id, "B%05d", i + 1);
+        snprintf(ref, sizeof ref, "enrol-%s", b->id);
+        if (store->ops->branch_add(store, b->id, b->id, ref, "unused")) die("branch_add");
+        if (rk_hqca_issue_device(&cert, ca, b->id, key)) die("device certificate");
+        snprintf(b->cert, sizeof b->cert, "%s/%s.pem", dir, b->id);
+        f = fopen(b->cert, "w");
+        if (!f || !PEM_write_X509(f, cert)) die("write certificate");
+        fclose(f);
+        X509_free(cert);
+        if (!(b->ev = calloc((size_t)events, sizeof *b->ev))) die("out of memory");
+        make_events(b->ev, events, b->id, t0);
+        b->batch = batch;
+        rk_buf_init(&b->req, RK_SYNC_PROTO_MAX_BODY);
+        rk_buf_init(&b->resp, 1 << 16);
+    }
+    rk_hqca_free(ca);
+    fprintf(stderr, "bench_fleet: %d branches registered with certificates in %.1f s\n", branches,
+            secs() - tsetup);
+
+    /* rahq serve. */
+    snprintf(path, sizeof path, "%s/hq.port", dir);
+    char threads_s[16];
+    snprintf(threads_s, sizeof threads_s, "%d", threads);
+    if ((rahq_pid = fork()) == 0) {
+        char log[256];
+        snprintf(log, sizeof log, "%s/hq.log", dir);
+        if (!freopen(log, "a", stderr)) _exit(127);
+        execl(RK_BENCH_RAHQ, "rahq", "serve", "--home", home, "--port", "0", "--no-cmp",
+              "--threads", threads_s, "--port-file", path, (char *)NULL);
+        _exit(127);
+    }
+    int port = 0;
+    for (int i = 0; i < 200 && !port; i++) {
+        usleep(50000);
+        if ((f = fopen(path, "r"))) {
+            if (fscanf(f, "%d", &port) != 1) port = 0;
+            fclose(f);
+        }
+    }
+    if (!port) die("rahq did not start");
+
+    /* The night: every branch at once. */
+    char url[128], cacert[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/events", port);
+    snprintf(cacert, sizeof cacert, "%s/ca/ca.pem", home);
+    snprintf(path, sizeof path, "%s/device.key", dir);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURLM *m = curl_multi_init();
+    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)branches);
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)branches);
+    int pushes = branches * (events / batch), done = 0, failures = 0;
+    double *lat = calloc((size_t)pushes, sizeof *lat);
+    if (!lat) die("out of memory");
+    double start = secs();
+    for (int i = 0; i < branches; i++) {
+        branch_run *b = &br[i];
+        b->h = curl_easy_init();
+        b->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+        curl_easy_setopt(b->h, CURLOPT_HTTPHEADER, b->hdr);
+        curl_easy_setopt(b->h, CURLOPT_CAINFO, cacert);
+        curl_easy_setopt(b->h, CURLOPT_SSLCERT, b->cert);
+        curl_easy_setopt(b->h, CURLOPT_SSLKEY, path);
+        curl_easy_setopt(b->h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(b->h, CURLOPT_WRITEDATA, b);
+        curl_easy_setopt(b->h, CURLOPT_PRIVATE, b);
+        curl_easy_setopt(b->h, CURLOPT_TIMEOUT, 120L);
+        curl_easy_setopt(b->h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+        push_next(m, b, url);
+    }
+    int running = 1;
+    while (done + failures < pushes) {
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            branch_run *b;
+            long status = 0;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&b);
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+            curl_multi_remove_handle(m, b->h);
+            rk_sync_proto_ack ack;
+            if (msg->data.result != CURLE_OK || status != 200 ||
+                rk_sync_proto_ack_parse(&ack, b->resp.data, b->resp.len, 0) ||
+                ack.acked_seq != b->ev[b->next + b->batch - 1].seq) {
+                if (failures++ < 5)
+                    fprintf(stderr, "bench_fleet: %s: push failed (%s, HTTP %ld): %.*s\n", b->id,
+                            curl_easy_strerror(msg->data.result), status, (int)b->resp.len,
+                            b->resp.data ? b->resp.data : "");
+                continue;
+            }
+            lat[done++] = secs() - b->sent_at;
+            b->acked = ack.acked_seq;
+            b->next += b->batch;
+            if (b->next < events) push_next(m, b, url);
+        }
+        if (done + failures < pushes) curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    double t_rahq = secs() - start;
+    for (int i = 0; i < branches; i++) {
+        curl_slist_free_all(br[i].hdr);
+        curl_easy_cleanup(br[i].h);
+    }
+    curl_multi_cleanup(m);
+    if (failures) die("pushes failed");
+
+    /* What HQ holds. */
+    int64_t held = 0, dups = 0;
+    for (int i = 0; i < branches; i++) {
+        int64_t e, d;
+        if (store->ops->event_count(store, br[i].id, &e, &d)) die("event_count");
+        held += e;
+        dups += d;
+    }
+    rk_hq_store_close(store);
+    kill(rahq_pid, SIGTERM);
+    waitpid(rahq_pid, NULL, 0);
+    rahq_pid = 0;
+
+    /* The same rows, bare. */
+    psql_exec("CREATE TABLE bare_event (LIKE event INCLUDING ALL)");
+    bare_job j = {.br = br, .branches = branches, .events = events, .batch = batch};
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_t th[POOL];
+    start = secs();
+    for (int i = 0; i < POOL; i++)
+        pthread_create(&th[i], NULL, bare_worker, &j);
+    for (int i = 0; i < POOL; i++)
+        pthread_join(th[i], NULL);
+    double t_bare = secs() - start;
+    if (j.failed) die("the bare INSERT failed");
+
+    qsort(lat, (size_t)done, sizeof *lat, cmp_double);
+    double total = (double)branches * events;
+    printf("fleet night: %d branches x %d events, batches of %d, rahq %d threads, "
+           "PostgreSQL pool %d\n",
+           branches, events, batch, threads, POOL);
+    printf("  through rahq:  %.2f s, %.0f events/s; push latency p50 %.1f ms, p99 %.1f ms "
+           "(%d pushes)\n",
+           t_rahq, total / t_rahq, lat[done / 2] * 1e3, lat[(int)(done * 0.99)] * 1e3, done);
+    printf("  bare INSERT:   %.2f s, %.0f rows/s (%d connections, same batches)\n", t_bare,
+           total / t_bare, POOL);
+    printf("  ratio:         %.2fx (target <= 3x)\n", t_rahq / t_bare);
+    printf("  HQ holds %lld events (%lld expected), %lld stored twice\n", (long long)held,
+           (long long)total, (long long)dups);
+    for (int i = 0; i < branches; i++) {
+        for (int k = 0; k < events; k++)
+            free(br[i].ev[k].payload);
+        free(br[i].ev);
+        rk_buf_free(&br[i].req);
+        rk_buf_free(&br[i].resp);
+    }
+    free(br);
+    free(lat);
+    EVP_PKEY_free(key);
+    cleanup();
+    curl_global_cleanup();
+    return held == (int64_t)total && dups == 0 ? 0 : 1;
+}
