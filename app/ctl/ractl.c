@@ -25,6 +25,7 @@ int rk_ctl_cmd_printer(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_order(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_query(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_overdue(rk_ctl *ctl, int argc, char **argv);
+int rk_ctl_cmd_incident(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_tick(rk_ctl *ctl, int argc, char **argv);
 int rk_ctl_cmd_cmp(rk_ctl *ctl, int argc, char **argv);
@@ -43,6 +44,7 @@ static const rk_ctl_cmd commands[] = {
     {"order", rk_ctl_cmd_order, "the order ledger: new, set, attach, submit, approve ..."},
     {"query", rk_ctl_cmd_query, "certificate status by subject name or serial"},
     {"overdue", rk_ctl_cmd_overdue, "open orders past their deadline"},
+    {"incident", rk_ctl_cmd_incident, "incidents and their escalation ladder"},
     {"renewals", rk_ctl_cmd_renewals, "certificates expiring within 30 days"},
     {"tick", rk_ctl_cmd_tick, "run the ledger's timers (automatic resumes)"},
     {"export", rk_ctl_cmd_export, "the register and operation log as CSV or XLSX"},

@@ -14,6 +14,7 @@
  * protocol is in server.c, api.c and tus.c, the data in the store.
  */
 #include "hq/hq.h"
+#include "hq/incidents.h"
 
 #include "opts.h"
 #include "util/clock.h"
@@ -253,6 +254,8 @@ static const char ADMIN_HELP[] =
     "  branch show ID [--json]                  one branch with its counts\n"
     "  orders --branch B [--json]               HQ's copy of a branch's orders\n"
     "  uploads --branch B [--json]              a branch's archive uploads\n"
+    "  incidents [--all] [--json]               the branches' incidents and their\n"
+    "                                           escalation state now\n"
     "  approve --branch B --order REF --authority-ref X\n"
     "                                           the competent authority approves\n"
     "  reject --branch B --order REF --reason R the competent authority rejects\n"
@@ -441,6 +444,53 @@ static int list_orders(home *h, int argc, char **argv)
     }
     if (json) print_json(arr);
     free(o);
+    return 0;
+}
+
+static int list_incidents(home *h, int argc, char **argv)
+{
+    const char *cmd = "rahq admin incidents";
+    int json = 0, all = 0, n = 0;
+    rk_hq_incident *x = NULL;
+    rk_opt opts[] = {{"--json", RK_OPT_FLAG, &json, 0, 0},
+                     {"--all", RK_OPT_FLAG, &all, 0, 0},
+                     {NULL, 0, NULL, 0, 0}};
+    if (rk_opts_help(argc, argv, 0))
+        return printf("usage: %s [--all] [--json]\n\n"
+                      "The branches' open incidents (with --all closed ones too) as their\n"
+                      "syncs brought them, with their escalation state now: whom the ladder\n"
+                      "has reached (urgent: account manager 2 h, support manager 8 h,\n"
+                      "technical director 12 h, president 24 h; serious from 8 h; general\n"
+                      "from 12 h), the next rung, and first contact overdue (1 h).\n",
+                      cmd),
+               0;
+    if (rk_opts_parse(cmd, opts, argc, argv, 0, NULL, 0, NULL)) return EXIT_USAGE;
+    int64_t now = rk_clock_now();
+    int rc = rk_hq_incidents(h->store, !all, now, &x, &n);
+    if (rc) return fail(rc, "incidents");
+    json_t *arr = json ? json_array() : NULL;
+    for (int i = 0; i < n; i++) {
+        const rk_hq_incident *c = &x[i];
+        if (json)
+            json_array_append_new(
+                arr,
+                json_pack("{ss ss ss ss ss sI sI sI sb si ss sI ss sb sb}", "branch", c->branch,
+                          "uuid", c->x.uuid, "level", rk_incident_level_name(c->x.level),
+                          "affected", c->x.affected, "summary", c->x.summary, "opened_at",
+                          (json_int_t)c->x.opened_at, "contacted_at", (json_int_t)c->x.contacted_at,
+                          "closed_at", (json_int_t)c->x.closed_at, "open", c->st.open, "rung",
+                          c->st.rung, "escalated_to", c->st.role, "next_at",
+                          (json_int_t)c->st.next_at, "next_to", c->st.next_role, "contact_overdue",
+                          c->st.contact_overdue, "solution_overdue", c->st.solution_overdue));
+        else
+            printf("%-8s %-7s %s  %s  escalated to: %s%s%s%s%s\n", c->branch,
+                   rk_incident_level_name(c->x.level), c->x.uuid, c->x.affected,
+                   c->st.rung ? c->st.role : "nobody yet", c->st.open ? "" : " (closed)",
+                   c->st.contact_overdue ? "; first contact overdue" : "",
+                   c->st.next_at ? "; next: " : "", c->st.next_at ? c->st.next_role : "");
+    }
+    if (json) print_json(arr);
+    free(x);
     return 0;
 }
 
@@ -840,6 +890,8 @@ static int cmd_admin(int argc, char **argv)
         ex = list_orders(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "uploads"))
         ex = list_uploads(&h, argc - sub, argv + sub);
+    else if (!strcmp(c, "incidents"))
+        ex = list_incidents(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "order-status"))
         ex = order_status(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "clerk"))

@@ -38,6 +38,13 @@ void rk_hq_blob_clear(rk_hq_blob *b)
     memset(b, 0, sizeof *b);
 }
 
+void rk_hq_entities_free(rk_hq_entity *e, int n)
+{
+    for (int i = 0; e && i < n; i++)
+        free(e[i].payload);
+    free(e);
+}
+
 void rk_hq_refuse(rk_hq_refusal *r, int status, const char *token, const char *extra_key,
                   int64_t extra, const char *fmt, ...)
 {

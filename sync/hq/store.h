@@ -79,6 +79,15 @@ typedef struct rk_hq_revoked {
     int64_t revoked_at;
 } rk_hq_revoked;
 
+/* The newest event HQ holds of one entity (entity_latest). */
+typedef struct rk_hq_entity {
+    char branch[RK_SYNC_PROTO_BRANCH_MAX];
+    char entity_id[64];
+    char kind[48];
+    int64_t seq, at;
+    char *payload; /* owned: rk_hq_entities_free */
+} rk_hq_entity;
+
 typedef struct rk_hq_blob {
     int64_t version; /* CRL number or configuration version */
     int64_t at;      /* thisUpdate / issued_at */
@@ -121,6 +130,10 @@ typedef struct rk_hq_store_ops {
     int (*events_push)(rk_hq_store *s, const char *branch, const rk_sync_proto_events *ev,
                        rk_sync_proto_ack *ack, rk_hq_refusal *refusal);
     int (*event_count)(rk_hq_store *s, const char *branch, int64_t *events, int64_t *dup_seqs);
+
+    /* The newest event of every entity of one kind ("incident") across the
+     * branches, by branch and then time; *out is new (rk_hq_entities_free). */
+    int (*entity_latest)(rk_hq_store *s, const char *entity, rk_hq_entity **out, int *n);
 
     /* Orders as the branches' events left them. */
     int (*order_get)(rk_hq_store *s, const char *branch, const char *ref_or_uuid, rk_hq_order *out);
@@ -197,6 +210,7 @@ int rk_hq_store_open_pg(rk_hq_store **out, const char *url);
 void rk_hq_store_close(rk_hq_store *s);
 
 void rk_hq_blob_clear(rk_hq_blob *b);
+void rk_hq_entities_free(rk_hq_entity *e, int n);
 
 /* ---- for the backends (store.c) ---------------------------------------------------- */
 

@@ -140,11 +140,14 @@ static const char *const migrations[] = {
     "  sha256  TEXT NOT NULL,"
     "  der     BYTEA NOT NULL,"
     "  PRIMARY KEY (type, version));",
+    /* 2: the newest event of an entity across branches (incidents). */
+    "CREATE INDEX event_entity ON event(entity, branch, entity_id, seq);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* ---- libpq helpers -------------------------------------------------------------- */
+/* ---- libpq helpers
+ * -------------------------------------------------------------- */
 
 /* Records the failure of res (or of the connection) as RK_EBUSY for what
  * may succeed if tried again (serialisation, deadlock, lost connection),
@@ -190,6 +193,58 @@ static int pgx(PGconn *c, const char *what, const char *sql, int n, const char *
     return rc;
 }
 
+/* One statement of a pipeline (pgpipe): its result is kept in res when it
+ * succeeds (the caller clears it). */
+typedef struct pgstep {
+    const char *what, *sql;
+    int n;
+    const char *const *v;
+    PGresult *res;
+} pgstep;
+
+/* Sends st[0..n) at once and waits once (libpq's pipeline mode): a push
+ * costs two round trips to the server instead of one per statement. After
+ * a failure the rest of the pipeline is skipped by the server; the first
+ * failure is returned. */
+static int pgpipe(PGconn *c, pgstep *st, int n)
+{
+    int rc = 0, sent = 0;
+    if (!PQenterPipelineMode(c)) return pg_fail(c, NULL, "cannot enter pipeline mode");
+    for (; sent < n; sent++)
+        if (!PQsendQueryParams(c, st[sent].sql, st[sent].n, NULL, st[sent].v, NULL, NULL, 0)) {
+            rc = pg_fail(c, NULL, st[sent].what);
+            break;
+        }
+    if (!PQpipelineSync(c) && !rc) rc = pg_fail(c, NULL, "cannot send the statements");
+    for (int i = 0; i < sent; i++) {
+        PGresult *r;
+        while ((r = PQgetResult(c)) != NULL) {
+            ExecStatusType s = PQresultStatus(r);
+            if ((s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) && !st[i].res)
+                st[i].res = r;
+            else if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_PIPELINE_ABORTED)
+                PQclear(r);
+            else if (!rc)
+                rc = pg_fail(c, r, st[i].what);
+            else
+                PQclear(r);
+        }
+    }
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL) { /* the sync */
+        ExecStatusType s = PQresultStatus(r);
+        PQclear(r);
+        if (s == PGRES_PIPELINE_SYNC) break;
+    }
+    if (!PQexitPipelineMode(c) && !rc) rc = pg_fail(c, NULL, "cannot leave pipeline mode");
+    if (rc)
+        for (int i = 0; i < n; i++) {
+            PQclear(st[i].res);
+            st[i].res = NULL;
+        }
+    return rc;
+}
+
 /* Runs a script of several statements (no parameters). */
 static int pgscript(PGconn *c, const char *what, const char *sql)
 {
@@ -224,7 +279,8 @@ static int commit(PGconn *c)
     return pgx(c, "cannot commit", "COMMIT", 0, NULL);
 }
 
-/* ---- the pool ------------------------------------------------------------------- */
+/* ---- the pool
+ * ------------------------------------------------------------------- */
 
 static void notice_none(void *arg, const char *msg)
 {
@@ -278,6 +334,7 @@ static PGconn *acquire(pg_store *s, int *slot, int *rc)
 static void release(pg_store *s, int slot)
 {
     PGconn *c = s->conn[slot];
+    if (c && PQpipelineStatus(c) != PQ_PIPELINE_OFF) PQreset(c);
     if (c && PQtransactionStatus(c) != PQTRANS_IDLE) PQclear(PQexec(c, "ROLLBACK"));
     pthread_mutex_lock(&s->mu);
     s->busy[slot] = 0;
@@ -296,7 +353,8 @@ static void release(pg_store *s, int slot)
         return (code);                                                                             \
     } while (0)
 
-/* ---- the schema -------------------------------------------------------------------- */
+/* ---- the schema
+ * -------------------------------------------------------------------- */
 
 static int migrate(PGconn *c)
 {
@@ -337,7 +395,8 @@ static int migrate(PGconn *c)
     return rc;
 }
 
-/* ---- branches ------------------------------------------------------------------------ */
+/* ---- branches
+ * ------------------------------------------------------------------------ */
 
 static int branch_add(rk_hq_store *store, const char *id, const char *name, const char *ref,
                       const char *secret)
@@ -360,7 +419,8 @@ static int branch_reenrol(rk_hq_store *store, const char *id, const char *ref, c
     WITH_DB(store, c);
     const char *p[3] = {ref, secret, id};
     if ((res = pgq(c, &rc, "cannot renew the enrolment",
-                   "UPDATE branch SET enrol_ref = $1, enrol_secret = $2, enrol_used = 0 "
+                   "UPDATE branch SET enrol_ref = $1, enrol_secret = $2, "
+                   "enrol_used = 0 "
                    "WHERE id = $3",
                    3, p, NULL, NULL))) {
         if (!strcmp(PQcmdTuples(res), "0"))
@@ -371,12 +431,16 @@ static int branch_reenrol(rk_hq_store *store, const char *id, const char *ref, c
 }
 
 static const char BRANCH_COLS[] =
-    "b.id, b.name, b.active, coalesce(b.enrol_ref, ''), b.enrol_used, b.cert_serial, "
+    "b.id, b.name, b.active, coalesce(b.enrol_ref, ''), b.enrol_used, "
+    "b.cert_serial, "
     "b.created_at, b.last_seen, b.hwm, b.audit_seq, b.audit_hash, b.pulled, "
-    "(SELECT count(*) FROM change c WHERE c.cursor > b.pulled AND (c.branch = b.id OR "
-    " (c.branch IS NULL AND (c.except_branch IS NULL OR c.except_branch <> b.id)))), "
+    "(SELECT count(*) FROM change c WHERE c.cursor > b.pulled AND (c.branch = "
+    "b.id OR "
+    " (c.branch IS NULL AND (c.except_branch IS NULL OR c.except_branch <> "
+    "b.id)))), "
     "(SELECT count(*) FROM upload u WHERE u.branch = b.id), "
-    "(SELECT count(*) FROM upload u WHERE u.branch = b.id AND u.completed_at = 0) "
+    "(SELECT count(*) FROM upload u WHERE u.branch = b.id AND u.completed_at = "
+    "0) "
     "FROM branch b";
 
 static void branch_row(rk_hq_branch *b, const PGresult *r, int i)
@@ -492,7 +556,8 @@ static int branch_seen(rk_hq_store *store, const char *id, int64_t at)
     DONE_DB(rc);
 }
 
-/* ---- the feed and revocations ----------------------------------------------------------- */
+/* ---- the feed and revocations
+ * ----------------------------------------------------------- */
 
 /* Adds a change inside the caller's transaction (which it serialises with
  * every other feed writer until commit; see the top of the file). */
@@ -530,7 +595,9 @@ static int revoke_locked(PGconn *c, const char *serial, const char *by_branch, i
     return rc;
 }
 
-/* ---- the push ---------------------------------------------------------------------------- */
+/* ---- the push
+ * ----------------------------------------------------------------------------
+ */
 
 /* What one batch does to one order: each field from the highest-sequence
  * event of the batch that carries it (its seq kept to compare with HQ's). */
@@ -602,10 +669,35 @@ static char *dump(json_t *v, int *rc)
     return s;
 }
 
-static int upsert_orders(PGconn *c, const char *branch, const order_agg *a, int na)
+static const char UPSERT_ORDERS[] =
+    "WITH a AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS t(uuid text, "
+    "ref text, "
+    "  ref_seq bigint, business text, business_seq bigint, state text, "
+    "state_seq bigint, "
+    "  first_at bigint, last_seq bigint, last_at bigint)), "
+    "up AS (UPDATE hq_order o SET "
+    "  ref = CASE WHEN a.ref <> '' AND a.ref_seq >= o.last_seq THEN a.ref ELSE "
+    "o.ref END,"
+    "  business = CASE WHEN a.business <> '' AND a.business_seq >= o.last_seq "
+    "    THEN a.business ELSE o.business END,"
+    "  state = CASE WHEN a.state <> '' AND a.state_seq >= o.last_seq THEN "
+    "a.state "
+    "    ELSE o.state END,"
+    "  first_at = least(o.first_at, a.first_at),"
+    "  last_at = CASE WHEN a.last_seq >= o.last_seq THEN a.last_at ELSE "
+    "o.last_at END,"
+    "  last_seq = greatest(o.last_seq, a.last_seq) "
+    "  FROM a WHERE o.uuid = a.uuid AND o.branch = $1 RETURNING o.uuid) "
+    "INSERT INTO hq_order(uuid, branch, ref, business, state, first_at, "
+    "last_seq, last_at) "
+    "SELECT a.uuid, $1, a.ref, a.business, a.state, a.first_at, a.last_seq, "
+    "a.last_at "
+    "FROM a WHERE a.uuid NOT IN (SELECT uuid FROM up) ORDER BY a.uuid";
+
+/* The batch's orders as the JSON array UPSERT_ORDERS reads (free()). */
+static char *orders_json(const order_agg *a, int na, int *rc)
 {
     json_t *arr = json_array();
-    int rc = 0;
     for (int i = 0; arr && i < na; i++)
         if (json_array_append_new(
                 arr, json_pack("{ss,ss,sI,ss,sI,ss,sI,sI,sI,sI}", "uuid", a[i].uuid, "ref",
@@ -617,39 +709,21 @@ static int upsert_orders(PGconn *c, const char *branch, const order_agg *a, int 
             json_decref(arr);
             arr = NULL;
         }
-    char *text = dump(arr, &rc);
-    if (rc) return rc;
-    const char *p[2] = {branch, text};
-    rc =
-        pgx(c, "cannot update HQ's copy of the orders",
-            "WITH a AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS t(uuid text, ref text, "
-            "  ref_seq bigint, business text, business_seq bigint, state text, state_seq bigint, "
-            "  first_at bigint, last_seq bigint, last_at bigint)), "
-            "up AS (UPDATE hq_order o SET "
-            "  ref = CASE WHEN a.ref <> '' AND a.ref_seq >= o.last_seq THEN a.ref ELSE o.ref END,"
-            "  business = CASE WHEN a.business <> '' AND a.business_seq >= o.last_seq "
-            "    THEN a.business ELSE o.business END,"
-            "  state = CASE WHEN a.state <> '' AND a.state_seq >= o.last_seq THEN a.state "
-            "    ELSE o.state END,"
-            "  first_at = least(o.first_at, a.first_at),"
-            "  last_at = CASE WHEN a.last_seq >= o.last_seq THEN a.last_at ELSE o.last_at END,"
-            "  last_seq = greatest(o.last_seq, a.last_seq) "
-            "  FROM a WHERE o.uuid = a.uuid AND o.branch = $1 RETURNING o.uuid) "
-            "INSERT INTO hq_order(uuid, branch, ref, business, state, first_at, last_seq, last_at) "
-            "SELECT a.uuid, $1, a.ref, a.business, a.state, a.first_at, a.last_seq, a.last_at "
-            "FROM a WHERE a.uuid NOT IN (SELECT uuid FROM up) ORDER BY a.uuid",
-            2, p);
-    free(text);
-    /* Another branch inserted one of these uuids meanwhile: the retry
-     * finds it and refuses (wrong_branch). */
-    return rc == RK_EEXIST ? RK_EBUSY : rc;
+    return dump(arr, rc);
 }
 
-static int insert_events(PGconn *c, const char *branch, const rk_sync_proto_event *const *ev, int n)
+static const char INSERT_EVENTS[] =
+    "INSERT INTO event(branch, seq, uuid, at, entity, entity_id, kind, "
+    "payload, "
+    "received_at) SELECT $1, seq, uuid, at, entity, entity_id, kind, payload, "
+    "$3 "
+    "FROM jsonb_to_recordset($2::jsonb) AS t(seq bigint, uuid text, at bigint, "
+    "entity text, entity_id text, kind text, payload text)";
+
+/* The new events as the JSON array INSERT_EVENTS reads (free()). */
+static char *events_json(const rk_sync_proto_event *const *ev, int n, int *rc)
 {
-    char now[24];
     json_t *arr = json_array();
-    int rc = 0;
     for (int i = 0; arr && i < n; i++)
         if (json_array_append_new(arr,
                                   json_pack("{sI,ss,sI,ss,ss,ss,ss}", "seq", (json_int_t)ev[i]->seq,
@@ -659,38 +733,34 @@ static int insert_events(PGconn *c, const char *branch, const rk_sync_proto_even
             json_decref(arr);
             arr = NULL;
         }
-    char *text = dump(arr, &rc);
-    if (rc) return rc;
-    const char *p[3] = {branch, text, I64(now, rk_clock_now())};
-    rc = pgx(c, "cannot store the events",
-             "INSERT INTO event(branch, seq, uuid, at, entity, entity_id, kind, payload, "
-             "received_at) SELECT $1, seq, uuid, at, entity, entity_id, kind, payload, $3 "
-             "FROM jsonb_to_recordset($2::jsonb) AS t(seq bigint, uuid text, at bigint, "
-             "entity text, entity_id text, kind text, payload text)",
-             3, p);
-    free(text);
-    return rc;
+    return dump(arr, rc);
 }
 
-/* Locks the branch's row for the transaction and reads its marks; RK_ENOTFOUND. */
+static const char BRANCH_LOCK[] = "SELECT active, hwm, audit_seq, audit_hash FROM branch "
+                                  "WHERE id = $1 FOR UPDATE";
+
+/* The marks of BRANCH_LOCK's result; RK_ENOTFOUND without a row. */
+static int branch_marks(const PGresult *res, int *active, int64_t *hwm, int64_t *aseq,
+                        char ahash[65])
+{
+    if (PQntuples(res) != 1) return RK_ENOTFOUND;
+    *active = (int)geti(res, 0, 0);
+    *hwm = geti(res, 0, 1);
+    *aseq = geti(res, 0, 2);
+    gets_(ahash, 65, res, 0, 3);
+    return 0;
+}
+
+/* Locks the branch's row for the transaction and reads its marks; RK_ENOTFOUND.
+ */
 static int branch_lock(PGconn *c, const char *branch, int *active, int64_t *hwm, int64_t *aseq,
                        char ahash[65])
 {
-    PGresult *res;
     int rc = 0;
     const char *p[1] = {branch};
-    if (!(res = pgq(c, &rc, "cannot read the branch",
-                    "SELECT active, hwm, audit_seq, audit_hash FROM branch WHERE id = $1 "
-                    "FOR UPDATE",
-                    1, p, NULL, NULL)))
-        return rc;
-    if (PQntuples(res) == 1) {
-        *active = (int)geti(res, 0, 0);
-        *hwm = geti(res, 0, 1);
-        *aseq = geti(res, 0, 2);
-        gets_(ahash, 65, res, 0, 3);
-    } else
-        rc = RK_ENOTFOUND;
+    PGresult *res = pgq(c, &rc, "cannot read the branch", BRANCH_LOCK, 1, p, NULL, NULL);
+    if (!res) return rc;
+    rc = branch_marks(res, active, hwm, aseq, ahash);
     PQclear(res);
     return rc;
 }
@@ -710,21 +780,13 @@ static char *seq_array(const int64_t *seq, int n, size_t stride)
     return s;
 }
 
-/* The uuids HQ holds for the batch's seqs, into held[i] ("" none). */
-static int held_seqs(PGconn *c, const char *branch, const rk_sync_proto_events *in,
-                     char (*held)[37])
+static const char HELD_SEQS[] = "SELECT seq, uuid FROM event WHERE branch = $1 AND "
+                                "seq = ANY($2::bigint[]) ORDER BY seq";
+
+/* HELD_SEQS's result: the uuid HQ holds for each of the batch's seqs, into
+ * held[i] ("" none). */
+static void held_seqs(const PGresult *res, const rk_sync_proto_events *in, char (*held)[37])
 {
-    PGresult *res;
-    int rc = 0;
-    char *arr = seq_array(&in->ev[0].seq, in->n, sizeof in->ev[0]);
-    if (!arr) return rk_err_oom();
-    const char *p[2] = {branch, arr};
-    res = pgq(c, &rc, "cannot read the events HQ holds",
-              "SELECT seq, uuid FROM event WHERE branch = $1 AND seq = ANY($2::bigint[]) "
-              "ORDER BY seq",
-              2, p, NULL, NULL);
-    free(arr);
-    if (!res) return rc;
     int j = 0;
     for (int i = 0; i < PQntuples(res); i++) {
         int64_t seq = geti(res, i, 0);
@@ -732,44 +794,41 @@ static int held_seqs(PGconn *c, const char *branch, const rk_sync_proto_events *
             j++;
         if (j < in->n && in->ev[j].seq == seq) gets_(held[j], 37, res, i, 1);
     }
-    PQclear(res);
-    return 0;
 }
 
-/* The owner of each order the batch names, into owner[i] ("" new). */
-static int order_owners(PGconn *c, const rk_sync_proto_events *in, char (*owner)[32])
+static const char ORDER_OWNERS[] = "SELECT uuid, branch FROM hq_order WHERE uuid IN "
+                                   "(SELECT jsonb_array_elements_text($1::jsonb))";
+
+/* The orders the batch names as a JSON array for ORDER_OWNERS (free());
+ * NULL with *rc 0 when it names none. */
+static char *order_ids(const rk_sync_proto_events *in, int *rc)
 {
     json_t *ids = json_array();
-    PGresult *res;
-    int rc = 0, any = 0;
+    int any = 0;
     for (int i = 0; ids && i < in->n; i++)
         if (!strcmp(in->ev[i].entity, "order")) {
             if (json_array_append_new(ids, json_string(in->ev[i].entity_id))) {
                 json_decref(ids);
-                return rk_err_oom();
+                ids = NULL;
             }
             any = 1;
         }
-    if (!any) {
+    if (ids && !any) {
         json_decref(ids);
-        return 0;
+        return NULL;
     }
-    char *text = dump(ids, &rc);
-    if (rc) return rc;
-    const char *p[1] = {text};
-    res = pgq(c, &rc, "cannot read the orders' branches",
-              "SELECT uuid, branch FROM hq_order WHERE uuid IN "
-              "(SELECT jsonb_array_elements_text($1::jsonb))",
-              1, p, NULL, NULL);
-    free(text);
-    if (!res) return rc;
+    return dump(ids, rc);
+}
+
+/* ORDER_OWNERS's result: the owner of each order event's order, into
+ * owner[i] ("" new). */
+static void order_owners(const PGresult *res, const rk_sync_proto_events *in, char (*owner)[32])
+{
     for (int r = 0; r < PQntuples(res); r++)
         for (int i = 0; i < in->n; i++)
             if (!strcmp(in->ev[i].entity, "order") &&
                 !strcmp(in->ev[i].entity_id, PQgetvalue(res, r, 0)))
                 gets_(owner[i], 32, res, r, 1);
-    PQclear(res);
-    return 0;
 }
 
 /* A certificate revoked at a branch: recorded, and offered to the others. */
@@ -779,7 +838,8 @@ static int apply_revocation(PGconn *c, const char *branch, const rk_sync_proto_e
     char serial[41], text[256];
     int reason = 0, fresh = 0, rc;
     if (rk_hq_serial_norm(serial, sizeof serial, e->entity_id) != 0) {
-        rk_log_warn("rahq: %s: certificate.revoked event %lld names no serial ('%s'): kept, not "
+        rk_log_warn("rahq: %s: certificate.revoked event %lld names no serial "
+                    "('%s'): kept, not "
                     "broadcast",
                     branch, (long long)e->seq, e->entity_id);
         return 0;
@@ -789,8 +849,9 @@ static int apply_revocation(PGconn *c, const char *branch, const rk_sync_proto_e
     if (reason < 0 || reason > 10) reason = 0;
     if ((rc = revoke_locked(c, serial, branch, reason, e->at, &fresh)) != 0 || !fresh) return rc;
     snprintf(text, sizeof text,
-             "{\"by_branch\":\"%s\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":\"%s\"}", branch,
-             reason, (long long)e->at, serial);
+             "{\"by_branch\":\"%s\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":"
+             "\"%s\"}",
+             branch, reason, (long long)e->at, serial);
     return add_change(c, NULL, branch, "certificate.revoked", text, NULL);
 }
 
@@ -800,25 +861,36 @@ typedef struct push_work {
     json_t **payload;
     const rk_sync_proto_event **fresh;
     order_agg *orders;
-    int n;
+    char *seqs, *ids, *events, *order_rows;
+    pgstep step[4];
+    int n, nstep;
 } push_work;
 
 static void work_free(push_work *w)
 {
     for (int i = 0; w->payload && i < w->n; i++)
         json_decref(w->payload[i]);
+    for (int i = 0; i < w->nstep; i++)
+        PQclear(w->step[i].res);
     free(w->held);
     free(w->owner);
     free(w->payload);
     free(w->fresh);
     free(w->orders);
+    free(w->seqs);
+    free(w->ids);
+    free(w->events);
+    free(w->order_rows);
 }
 
+/* The push in two round trips: BEGIN, the branch's row locked, the held
+ * seqs and the orders' owners read in one pipeline; the checks here; then
+ * the events, the orders, the mark and COMMIT in a second. */
 static int events_push(rk_hq_store *store, const char *branch, const rk_sync_proto_events *in,
                        rk_sync_proto_ack *ack, rk_hq_refusal *r)
 {
     int64_t hwm = 0, aseq;
-    char ahash[65];
+    char ahash[65], h[24], now[24];
     int active = 0, nfresh = 0, norders = 0;
     push_work w = {0};
 
@@ -832,7 +904,8 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
     w.payload = calloc(n, sizeof *w.payload);
     w.fresh = calloc(n, sizeof *w.fresh);
     w.orders = calloc(n, sizeof *w.orders);
-    if (!w.held || !w.owner || !w.payload || !w.fresh || !w.orders) {
+    w.seqs = seq_array(&in->ev[0].seq, in->n, sizeof in->ev[0]);
+    if (!w.held || !w.owner || !w.payload || !w.fresh || !w.orders || !w.seqs) {
         rc = rk_err_oom();
         goto out;
     }
@@ -843,15 +916,23 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
                          (long long)in->ev[i].seq);
             goto out;
         }
-    if ((rc = begin(c)) != 0) goto out;
-    rc = branch_lock(c, branch, &active, &hwm, &aseq, ahash);
+    w.ids = order_ids(in, &rc);
+    if (rc) goto out;
+    const char *pb[2] = {branch, w.seqs}, *po[1] = {w.ids};
+    w.step[0] = (pgstep){"cannot begin a transaction", "BEGIN", 0, NULL, NULL};
+    w.step[1] = (pgstep){"cannot read the branch", BRANCH_LOCK, 1, pb, NULL};
+    w.step[2] = (pgstep){"cannot read the events HQ holds", HELD_SEQS, 2, pb, NULL};
+    w.step[3] = (pgstep){"cannot read the orders' branches", ORDER_OWNERS, 1, po, NULL};
+    w.nstep = w.ids ? 4 : 3;
+    if ((rc = pgpipe(c, w.step, w.nstep)) != 0) goto out;
+    rc = branch_marks(w.step[1].res, &active, &hwm, &aseq, ahash);
     if (rc == RK_ENOTFOUND || (!rc && !active)) {
         rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
         rc = 0;
         goto out;
     }
-    if (!rc && in->n) rc = held_seqs(c, branch, in, w.held);
-    if (!rc && in->n) rc = order_owners(c, in, w.owner);
+    held_seqs(w.step[2].res, in, w.held);
+    if (w.ids) order_owners(w.step[3].res, in, w.owner);
     for (int i = 0; !rc && !r->status && i < in->n; i++) {
         const rk_sync_proto_event *e = &in->ev[i];
         int order = !strcmp(e->entity, "order");
@@ -896,22 +977,35 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
             agg_add(w.orders, &norders, e, w.payload[i]);
         }
     }
-    if (!rc && !r->status && nfresh) rc = insert_events(c, branch, w.fresh, nfresh);
-    if (!rc && !r->status && norders) rc = upsert_orders(c, branch, w.orders, norders);
+    /* Revocations are rare: each in its own statements, before the rest. */
     for (int i = 0; !rc && !r->status && i < nfresh; i++)
         if (!strcmp(w.fresh[i]->kind, "certificate.revoked") &&
             strcmp(w.fresh[i]->entity, "order")) {
             int k = (int)(w.fresh[i] - in->ev);
             rc = apply_revocation(c, branch, w.fresh[i], w.payload[k]);
         }
-    if (!rc && !r->status) {
-        char h[24], now[24];
-        const char *p[3] = {I64(h, hwm), I64(now, rk_clock_now()), branch};
-        rc = pgx(c, "cannot move the branch's mark",
-                 "UPDATE branch SET hwm = $1, last_seen = $2 WHERE id = $3", 3, p);
-        if (!rc) rc = commit(c);
-        ack->acked_seq = hwm;
-    }
+    if (rc || r->status) goto out;
+    if (nfresh && !(w.events = events_json(w.fresh, nfresh, &rc))) goto out;
+    if (norders && !(w.order_rows = orders_json(w.orders, norders, &rc))) goto out;
+    for (int i = 0; i < w.nstep; i++)
+        PQclear(w.step[i].res);
+    w.nstep = 0;
+    const char *pe[3] = {branch, w.events, I64(now, rk_clock_now())};
+    const char *pr[2] = {branch, w.order_rows};
+    const char *pm[3] = {I64(h, hwm), now, branch};
+    if (nfresh) w.step[w.nstep++] = (pgstep){"cannot store the events", INSERT_EVENTS, 3, pe, NULL};
+    if (norders)
+        w.step[w.nstep++] =
+            (pgstep){"cannot update HQ's copy of the orders", UPSERT_ORDERS, 2, pr, NULL};
+    w.step[w.nstep++] =
+        (pgstep){"cannot move the branch's mark",
+                 "UPDATE branch SET hwm = $1, last_seen = $2 WHERE id = $3", 3, pm, NULL};
+    w.step[w.nstep++] = (pgstep){"cannot commit", "COMMIT", 0, NULL, NULL};
+    rc = pgpipe(c, w.step, w.nstep);
+    /* Another branch inserted one of these orders meanwhile: the retry
+     * finds it and refuses (wrong_branch). */
+    if (rc == RK_EEXIST) rc = RK_EBUSY;
+    if (!rc) ack->acked_seq = hwm;
 out:
     work_free(&w);
     if (rc || r->status) {
@@ -927,7 +1021,8 @@ static int event_count(rk_hq_store *store, const char *branch, int64_t *events, 
     WITH_DB(store, c);
     const char *p[1] = {branch};
     if ((res = pgq(c, &rc, "cannot count events",
-                   "SELECT count(*), count(*) - count(DISTINCT uuid) FROM event WHERE branch = $1",
+                   "SELECT count(*), count(*) - count(DISTINCT uuid) FROM event "
+                   "WHERE branch = $1",
                    1, p, NULL, NULL))) {
         *events = geti(res, 0, 0);
         *dups = geti(res, 0, 1);
@@ -936,7 +1031,48 @@ static int event_count(rk_hq_store *store, const char *branch, int64_t *events, 
     DONE_DB(rc);
 }
 
-/* ---- orders ------------------------------------------------------------------------------- */
+/* ---- entities
+ * ------------------------------------------------------------------------------
+ */
+
+static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **out, int *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    const char *p[1] = {entity};
+    if ((res = pgq(c, &rc, "cannot read the entities",
+                   "SELECT DISTINCT ON (branch, entity_id) branch, entity_id, "
+                   "kind, seq, at, "
+                   "payload FROM event WHERE entity = $1 ORDER BY branch, "
+                   "entity_id, seq DESC",
+                   1, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+        for (int i = 0; !rc && i < k; i++) {
+            rk_hq_entity *e = &(*out)[i];
+            gets_(e->branch, sizeof e->branch, res, i, 0);
+            gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
+            gets_(e->kind, sizeof e->kind, res, i, 2);
+            e->seq = geti(res, i, 3);
+            e->at = geti(res, i, 4);
+            if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
+            *n = i + 1;
+        }
+        PQclear(res);
+        if (rc) {
+            rk_hq_entities_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+        }
+    }
+    DONE_DB(rc);
+}
+
+/* ---- orders
+ * -------------------------------------------------------------------------------
+ */
 
 #define ORDER_COLS "SELECT uuid, branch, ref, business, state, first_at, last_seq, last_at "
 
@@ -1005,7 +1141,9 @@ static int order_count(rk_hq_store *store, const char *branch, int64_t *n)
     DONE_DB(rc);
 }
 
-/* ---- the feed ------------------------------------------------------------------------------- */
+/* ---- the feed
+ * -------------------------------------------------------------------------------
+ */
 
 static int change_add(rk_hq_store *store, const char *branch, const char *except, const char *kind,
                       const char *payload, int64_t *cursor)
@@ -1056,7 +1194,8 @@ static int changes(rk_hq_store *store, const char *branch, int64_t after, int li
     DONE_DB(rc);
 }
 
-/* ---- audit ------------------------------------------------------------------------------------
+/* ---- audit
+ * ------------------------------------------------------------------------------------
  */
 
 static json_t *jstr(const char *s)
@@ -1085,7 +1224,8 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
     }
     if (!rc && a->head_seq < aseq) {
         rk_hq_refuse(r, 409, "audit_truncated", "anchored_seq", aseq,
-                     "branch %s's audit log ends at entry %lld, but HQ holds it up to entry %lld: "
+                     "branch %s's audit log ends at entry %lld, but HQ holds it up "
+                     "to entry %lld: "
                      "entries were removed at the branch",
                      branch, (long long)a->head_seq, (long long)aseq);
         goto out;
@@ -1098,8 +1238,9 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
         }
         const char *p[2] = {branch, arr};
         held = pgq(c, &rc, "cannot read the audit HQ holds",
-                   "SELECT seq, hash FROM audit WHERE branch = $1 AND seq = ANY($2::bigint[])", 2,
-                   p, NULL, NULL);
+                   "SELECT seq, hash FROM audit WHERE branch = $1 AND seq = "
+                   "ANY($2::bigint[])",
+                   2, p, NULL, NULL);
         free(arr);
     }
     if (!rc && !(rows = json_array())) rc = rk_err_oom();
@@ -1128,7 +1269,8 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
         if ((rc = rk_audit_hash(want, e->seq, e->at, &ae, ahash)) != 0) break;
         if (strcmp(e->prev_hash, ahash) || strcmp(e->hash, want)) {
             rk_hq_refuse(r, 409, "audit_chain", NULL, 0,
-                         "branch %s's audit entry %lld (%s) does not continue the chain HQ holds",
+                         "branch %s's audit entry %lld (%s) does not continue the "
+                         "chain HQ holds",
                          branch, (long long)e->seq, e->action);
             break;
         }
@@ -1156,10 +1298,13 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
         if (!rc) {
             const char *p[2] = {branch, text};
             rc = pgx(c, "cannot store the audit entries",
-                     "INSERT INTO audit(branch, seq, at, actor, role, action, order_id, before, "
-                     "after, detail, prev_hash, hash) SELECT $1, seq, at, actor, role, action, "
+                     "INSERT INTO audit(branch, seq, at, actor, role, action, "
+                     "order_id, before, "
+                     "after, detail, prev_hash, hash) SELECT $1, seq, at, actor, "
+                     "role, action, "
                      "order_id, before, after, detail, prev_hash, hash FROM "
-                     "jsonb_to_recordset($2::jsonb) AS t(seq bigint, at bigint, actor text, "
+                     "jsonb_to_recordset($2::jsonb) AS t(seq bigint, at bigint, actor "
+                     "text, "
                      "role text, action text, order_id text, before text, after text, "
                      "detail text, prev_hash text, hash text)",
                      2, p);
@@ -1170,7 +1315,8 @@ static int audit_push(rk_hq_store *store, const char *branch, const rk_sync_prot
         char s[24], now[24];
         const char *p[4] = {I64(s, aseq), ahash, I64(now, rk_clock_now()), branch};
         rc = pgx(c, "cannot anchor the audit head",
-                 "UPDATE branch SET audit_seq = $1, audit_hash = $2, last_seen = $3 WHERE id = $4",
+                 "UPDATE branch SET audit_seq = $1, audit_hash = $2, last_seen = "
+                 "$3 WHERE id = $4",
                  4, p);
         if (!rc) rc = commit(c);
         ack->acked_seq = aseq;
@@ -1183,7 +1329,9 @@ out:
     DONE_DB(rc);
 }
 
-/* ---- digests -------------------------------------------------------------------------------- */
+/* ---- digests
+ * --------------------------------------------------------------------------------
+ */
 
 static int digest_orders_locked(PGconn *c, const char *branch, int64_t from, int64_t to,
                                 rk_sync_proto_digest_order **out, int *n, int64_t **day_of)
@@ -1266,10 +1414,13 @@ static int digest_orders(rk_hq_store *store, const char *branch, int64_t day_sta
     DONE_DB(rc);
 }
 
-/* ---- uploads --------------------------------------------------------------------------------- */
+/* ---- uploads
+ * ---------------------------------------------------------------------------------
+ */
 
 #define UPLOAD_COLS                                                                                \
-    "SELECT id, branch, length, sha256, kind, order_uuid, filename, created_at, completed_at, "    \
+    "SELECT id, branch, length, sha256, kind, order_uuid, filename, "                              \
+    "created_at, completed_at, "                                                                   \
     "stored_sha256, matches FROM upload "
 
 static void upload_row(rk_hq_upload *u, const PGresult *r, int i)
@@ -1295,7 +1446,8 @@ static int upload_add(rk_hq_store *store, const rk_hq_upload *u)
     const char *p[8] = {u->id,   u->branch, I64(len, u->length), u->sha256,
                         u->kind, u->order,  u->filename,         I64(at, u->created_at)};
     rc = pgx(c, "cannot register the upload",
-             "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, filename, "
+             "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, "
+             "filename, "
              "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
              8, p);
     DONE_DB(rc);
@@ -1343,7 +1495,8 @@ static int upload_complete(rk_hq_store *store, const char *id, const char *store
     const char *p[3] = {I64(t, at), stored, id};
     rc = pgx(c, "cannot complete the upload",
              "UPDATE upload SET completed_at = $1, stored_sha256 = $2, "
-             "matches = CASE WHEN sha256 = '' OR sha256 = $2 THEN 1 ELSE 0 END WHERE id = $3",
+             "matches = CASE WHEN sha256 = '' OR sha256 = $2 THEN 1 ELSE 0 END "
+             "WHERE id = $3",
              3, p);
     DONE_DB(rc);
 }
@@ -1376,7 +1529,8 @@ static int upload_remove(rk_hq_store *store, const char *id)
     DONE_DB(rc);
 }
 
-/* ---- revocations ------------------------------------------------------------------------------
+/* ---- revocations
+ * ------------------------------------------------------------------------------
  */
 
 static int revoke(rk_hq_store *store, const char *serial, int reason, int64_t at, int *fresh)
@@ -1389,8 +1543,9 @@ static int revoke(rk_hq_store *store, const char *serial, int reason, int64_t at
     if (!rc && *fresh) {
         char payload[256];
         snprintf(payload, sizeof payload,
-                 "{\"by_branch\":\"\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":\"%s\"}", reason,
-                 (long long)at, norm);
+                 "{\"by_branch\":\"\",\"reason\":%d,\"revoked_at\":%lld,\"serial\":"
+                 "\"%s\"}",
+                 reason, (long long)at, norm);
         rc = add_change(c, NULL, NULL, "certificate.revoked", payload, NULL);
     }
     if (!rc) rc = commit(c);
@@ -1404,7 +1559,8 @@ static int revoked(rk_hq_store *store, rk_hq_revoked **out, int *n)
     *out = NULL;
     *n = 0;
     if ((res = pgq(c, &rc, "cannot list the revocations",
-                   "SELECT serial, reason, revoked_at FROM revoked WHERE by_branch = '' "
+                   "SELECT serial, reason, revoked_at FROM revoked WHERE "
+                   "by_branch = '' "
                    "ORDER BY serial COLLATE \"C\"",
                    0, NULL, NULL, NULL))) {
         int k = PQntuples(res);
@@ -1439,7 +1595,9 @@ static int is_revoked(rk_hq_store *store, const char *serial, int *yes)
     DONE_DB(rc);
 }
 
-/* ---- blobs ---------------------------------------------------------------------------------- */
+/* ---- blobs
+ * ----------------------------------------------------------------------------------
+ */
 
 static int blob_put(rk_hq_store *store, int type, const rk_hq_blob *b)
 {
@@ -1519,7 +1677,8 @@ static int blob_next(rk_hq_store *store, int type, int64_t *out)
     DONE_DB(rc);
 }
 
-/* ---- open and close ----------------------------------------------------------------------------
+/* ---- open and close
+ * ----------------------------------------------------------------------------
  */
 
 static void store_close(rk_hq_store *store)
@@ -1547,6 +1706,7 @@ static const rk_hq_store_ops pg_ops = {
     .branch_seen = branch_seen,
     .events_push = events_push,
     .event_count = event_count,
+    .entity_latest = entity_latest,
     .order_get = order_get,
     .order_count = order_count,
     .order_list = order_list,

@@ -123,6 +123,8 @@ static const char *const migrations[] = {
     "  sha256  TEXT NOT NULL,"
     "  der     BLOB NOT NULL,"
     "  PRIMARY KEY (type, version));",
+    /* 2: the newest event of an entity across branches (incidents). */
+    "CREATE INDEX event_entity ON event(entity, branch, entity_id, seq);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -631,6 +633,39 @@ static int event_count(rk_hq_store *store, const char *branch, int64_t *events, 
         } else
             rc = rk_db_fail(db, "cannot count events");
         sqlite3_finalize(st);
+    }
+    DONE_DB(rc);
+}
+
+/* ---- entities ----------------------------------------------------------------- */
+
+static int entity_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_hq_entity *e = elem;
+    (void)arg;
+    rk_db_text(e->branch, sizeof e->branch, st, 0);
+    rk_db_text(e->entity_id, sizeof e->entity_id, st, 1);
+    rk_db_text(e->kind, sizeof e->kind, st, 2);
+    e->seq = sqlite3_column_int64(st, 3);
+    e->at = sqlite3_column_int64(st, 4);
+    e->payload = strdup((const char *)sqlite3_column_text(st, 5));
+    return e->payload ? 0 : rk_err_oom();
+}
+
+static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **out, int *n)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    *out = NULL;
+    *n = 0;
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT e.branch, e.entity_id, e.kind, e.seq, e.at, e.payload "
+                           "FROM event e WHERE e.entity = ?1 AND e.seq = (SELECT max(f.seq) FROM "
+                           "event f WHERE f.entity = ?1 AND f.branch = e.branch AND "
+                           "f.entity_id = e.entity_id) ORDER BY e.branch, e.at, e.entity_id");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, entity_row, NULL, "entities");
     }
     DONE_DB(rc);
 }
@@ -1243,6 +1278,7 @@ static const rk_hq_store_ops sqlite_ops = {
     .branch_seen = branch_seen,
     .events_push = events_push,
     .event_count = event_count,
+    .entity_latest = entity_latest,
     .order_get = order_get,
     .order_count = order_count,
     .order_list = order_list,

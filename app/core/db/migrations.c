@@ -332,6 +332,22 @@ static const char *const migrations[] = {
      * blind index, the certificates an order produced) had their indexes. */
     "CREATE INDEX orders_cert_serial ON orders(upper(cert_serial)) "
     "  WHERE cert_serial IS NOT NULL;",
+
+    /* 12: incidents (domain/incident.h): the level, what is affected, who
+     * recorded it and when, first contact and closing; the escalation
+     * ladder is computed from these times, never stored. */
+    "CREATE TABLE incident ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  uuid         TEXT NOT NULL UNIQUE,"
+    "  level        INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),"
+    "  affected     TEXT NOT NULL,"
+    "  summary      TEXT NOT NULL,"
+    "  opened_by    TEXT NOT NULL,"
+    "  opened_at    INTEGER NOT NULL,"
+    "  contacted_at INTEGER NOT NULL DEFAULT 0,"
+    "  closed_at    INTEGER NOT NULL DEFAULT 0,"
+    "  resolution   TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX incident_open ON incident(closed_at, opened_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
