@@ -326,7 +326,7 @@ int rk_cmp_http_listen(int *fd, int *port_out, const char *host, int port)
     }
     int one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(s, ai->ai_addr, ai->ai_addrlen) != 0 || listen(s, 16) != 0) {
+    if (bind(s, ai->ai_addr, ai->ai_addrlen) != 0 || listen(s, SOMAXCONN) != 0) {
         int e = errno;
         freeaddrinfo(ai);
         close(s);
