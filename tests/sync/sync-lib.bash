@@ -196,3 +196,53 @@ hq_curl() {
     [ "$name" != - ] && cert=(--cert "$T/certs/$name.pem" --key "$T/certs/$name.key")
     curl -s --max-time 20 --cacert "$HQ/ca/ca.pem" "${cert[@]}" -w '\n%{http_code}' "$@"
 }
+
+# ---- the fault proxy (faultproxy.py) ----------------------------------------------
+# proxy_start ID [extra proxy args]: a fault proxy in front of rahq for
+# branch ID (its TLS certificate from HQ's CA for 127.0.0.1; towards rahq a
+# client certificate for ID), faults off; sets PROXY_PORT, PROXY_PID. The
+# control file is $T/faults.json (write it with `faults`), the stats
+# $T/proxy.stats, the log $T/proxy.log. Restarting rahq keeps the proxy:
+# start rahq again with HQ_PORT unchanged.
+proxy_start() {
+    local id=$1 d=$T/certs
+    shift
+    mkdir -p "$d"
+    if [ ! -s "$d/proxy-srv.pem" ]; then
+        openssl ecparam -genkey -name prime256v1 -noout -out "$d/proxy-srv.key" 2>/dev/null
+        openssl req -new -key "$d/proxy-srv.key" -subj "/CN=127.0.0.1/O=Test HQ" -out "$d/proxy-srv.csr"
+        printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' \
+            >"$d/proxy-srv.ext"
+        openssl x509 -req -in "$d/proxy-srv.csr" -CA "$HQ/ca/ca.pem" -CAkey "$HQ/ca/ca.key" \
+            -CAcreateserial -days 30 -extfile "$d/proxy-srv.ext" -out "$d/proxy-srv.pem" 2>/dev/null ||
+            die "proxy certificate"
+    fi
+    [ -s "$d/proxy-$id.pem" ] || mkcert "proxy-$id" "$id" "URI:urn:rakiosk:branch:$id"
+    echo '{"mode": "off"}' >"$T/faults.json"
+    rm -f "$T/proxy.port"
+    python3 "$RK_SOURCE_DIR/tests/sync/faultproxy.py" --upstream "127.0.0.1:$HQ_PORT" \
+        --ca "$HQ/ca/ca.pem" --cert "$d/proxy-srv.pem" --key "$d/proxy-srv.key" \
+        --client-cert "$d/proxy-$id.pem" --client-key "$d/proxy-$id.key" \
+        --control "$T/faults.json" --stats "$T/proxy.stats" --port-file "$T/proxy.port" "$@" \
+        >>"$T/proxy.log" 2>&1 &
+    PROXY_PID=$!
+    PIDS+=("$PROXY_PID")
+    wait_for "$T/proxy.port" || die "the fault proxy did not start: $(cat "$T/proxy.log")"
+    PROXY_PORT=$(cat "$T/proxy.port")
+}
+
+# via_proxy ID: branch ID reaches HQ through the proxy from now on.
+via_proxy() {
+    sed -i "s|^url = https://127.0.0.1:[0-9]*\$|url = https://127.0.0.1:$PROXY_PORT|" "$T/$1/kiosk.conf"
+    grep -q "^url = https://127.0.0.1:$PROXY_PORT\$" "$T/$1/kiosk.conf" || die "via_proxy $1"
+}
+
+# faults JSON: the proxy's control (see faultproxy.py), replaced at once.
+faults() {
+    printf '%s\n' "$1" >"$T/faults.json.tmp" && mv "$T/faults.json.tmp" "$T/faults.json"
+}
+# proxy_count KEY: how many requests (or faults of kind KEY) the proxy saw.
+proxy_count() {
+    python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))" \
+        "$T/proxy.stats" "$1" 2>/dev/null || echo 0
+}

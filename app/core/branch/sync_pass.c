@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define GENESIS  "0000000000000000000000000000000000000000000000000000000000000000"
@@ -42,8 +43,23 @@ typedef struct pass {
     char archives_url[256];
 } pass;
 
+/* A failure on a full disk says so: SQLite's "disk I/O error" alone does
+ * not tell a supervisor what to do. Adds the note to the error message
+ * when the file system of dir has less than 1 MiB left; returns rc. */
+static int disk_note(int rc, const char *dir)
+{
+    struct statvfs fs;
+    if (!rc || !dir || !dir[0] || statvfs(dir, &fs) != 0) return rc;
+    unsigned long long avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+    if (avail >= 1u << 20) return rc;
+    char old[768];
+    snprintf(old, sizeof old, "%s", rk_err_msg()[0] ? rk_err_msg() : rk_err_name(rc));
+    return rk_err_set(rc, "%s (the disk holding %s is full: %llu KiB free)", old, dir, avail >> 10);
+}
+
 static void fail(pass *p, int rc, const char *step)
 {
+    disk_note(rc, p->conf->data_dir);
     if (!p->res->error[0])
         snprintf(p->res->error, sizeof p->res->error, "%s: %s", step,
                  rk_err_msg()[0] ? rk_err_msg() : rk_err_name(rc));
@@ -829,6 +845,7 @@ int rk_sync_branch_open(rk_sync_branch *b, const char *conf_path)
     if ((rc = rk_ledger_open(&b->ledger, b->db, b->conf)) != 0) goto fail;
     return 0;
 fail:
+    disk_note(rc, b->conf ? b->conf->data_dir : NULL);
     rk_sync_branch_close(b);
     return rc;
 }
