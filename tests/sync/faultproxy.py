@@ -33,7 +33,12 @@ file (JSON, rewritten after each request), so a test can see that the
 faults it asked for happened; it also counts the request body bytes the
 branch sent, by method (`bytes_PATCH`: what an upload really cost).
 
-usage: faultproxy.py --upstream HOST:PORT --ca HQ_CA.pem --cert SRV.pem
+With --connect it is instead a plain HTTP CONNECT proxy (for `[sync]
+proxy`): the branch's TLS passes through untouched, and the faults are on
+the tunnel (drop or a reset: the tunnel refused; status5xx: a 503).
+
+usage: faultproxy.py --connect --control FILE --port-file FILE [--stats FILE]
+   or: faultproxy.py --upstream HOST:PORT --ca HQ_CA.pem --cert SRV.pem
          --key SRV.key --client-cert C.pem --client-key C.key
          --control FILE --port-file FILE [--stats FILE] [--rate-bps N]
 --rate-bps caps the bytes per second the proxy passes from the branch to HQ
@@ -238,11 +243,13 @@ class Throttle:
 class Proxy:
     def __init__(self, a):
         self.a = a
-        host, _, port = a.upstream.rpartition(":")
+        host, _, port = (a.upstream or ":0").rpartition(":")
         self.up = (host, int(port))
         self.control = Control(a.control)
         self.stats = Stats(a.stats)
         self.throttle = Throttle(a.rate_bps)
+        if a.connect:
+            return
         self.srv_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.srv_ctx.load_cert_chain(a.cert, a.key)
         self.srv_ctx.set_alpn_protocols(["http/1.1"])
@@ -265,7 +272,58 @@ class Proxy:
                                  method == "HEAD" or status in (204, 304) or status < 200)
         return first, headers, rbody, upbuf
 
+    def tunnel(self, raw):
+        """--connect: an HTTP CONNECT proxy (what `[sync] proxy` talks to);
+        the TLS inside the tunnel is the branch's and HQ's own."""
+        try:
+            head, buf = read_until(raw, b"", b"\r\n\r\n")
+            first, _ = parse_head(head[:-4])
+            method, target = first.split()[0], first.split()[1]
+            fault, _ = self.control.choose(method, target)
+            if fault == "pass":
+                fault = None
+            self.stats.add(fault, method, target, 0)
+            if method != "CONNECT" or fault in ("drop", "reset_body", "reset_reply"):
+                reset(raw)
+                return
+            if fault == "status5xx":
+                raw.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                raw.close()
+                return
+            host, _, port = target.rpartition(":")
+            up = socket.create_connection((host, int(port)), timeout=120)
+        except (Closed, OSError, ValueError, IndexError):
+            reset(raw)
+            return
+        raw.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        if buf:
+            up.sendall(buf)
+
+        def pipe(a, b):
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data:
+                        break
+                    b.sendall(data)
+            except OSError:
+                pass
+            for x in (a, b):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        t = threading.Thread(target=pipe, args=(up, raw), daemon=True)
+        t.start()
+        pipe(raw, up)
+        t.join()
+        up.close()
+        raw.close()
+
     def serve(self, raw):
+        if self.a.connect:
+            return self.tunnel(raw)
         try:
             cli = self.srv_ctx.wrap_socket(raw, server_side=True)
         except (ssl.SSLError, OSError):
@@ -360,13 +418,19 @@ class Proxy:
 
 def main():
     p = argparse.ArgumentParser(description="fault-injecting HTTPS proxy for the sync tests")
-    for opt in ("--upstream", "--ca", "--cert", "--key", "--client-cert", "--client-key",
-                "--control", "--port-file"):
+    for opt in ("--control", "--port-file"):
         p.add_argument(opt, required=True)
+    for opt in ("--upstream", "--ca", "--cert", "--key", "--client-cert", "--client-key"):
+        p.add_argument(opt)
+    p.add_argument("--connect", action="store_true")
     p.add_argument("--stats")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--rate-bps", type=int, default=0)
-    Proxy(p.parse_args()).run()
+    a = p.parse_args()
+    if not a.connect and not all((a.upstream, a.ca, a.cert, a.key, a.client_cert, a.client_key)):
+        p.error("--upstream, --ca, --cert, --key, --client-cert and --client-key are needed "
+                "(all but --connect)")
+    Proxy(a).run()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@
 #   pass fails with a line saying so; nearly full, the events go but the
 #   configuration bundle is refused with a clear line and nothing half
 #   installed; once space is back the branch converges;
-# - clock skew: a branch an hour ahead is warned about, syncs all the same.
+# - clock skew: a branch an hour ahead is warned about, syncs all the same;
+# - `[sync] proxy`: HQ through an HTTP CONNECT proxy (faultproxy --connect)
+#   that refuses the first tunnels: logged, retried, converged.
 source "$(dirname "$0")/sync-lib.bash"
 
 hq_init
@@ -210,6 +212,23 @@ case "$space" in *"config=1"*) ok ;; *) bad "the bundle installed once space is 
 case "$space" in *"unsent=0"*) ok ;; *) bad "the outbox drained once space is back: $space" ;; esac
 same "$(show 'd["events"]')" "$(echo "$space" | sed -n 's/^outbox=//p')" "after the full disk: HQ holds every event"
 
-faults '{"mode": "off"}'
+# 8. [sync] proxy: HQ reached through an HTTP CONNECT proxy, which refuses
+# the first tunnel.
+echo '{"mode": "script", "steps": [{"match": "CONNECT", "fault": "drop", "times": 2}]}' >"$T/connect.json"
+python3 "$RK_SOURCE_DIR/tests/sync/faultproxy.py" --connect --control "$T/connect.json" \
+    --stats "$T/connect.stats" --port-file "$T/connect.port" >>"$T/connect.log" 2>&1 &
+PIDS+=("$!")
+wait_for "$T/connect.port" || die "the CONNECT proxy did not start: $(cat "$T/connect.log")"
+sed -i "s|^url = https://127.0.0.1:[0-9]*\$|url = https://127.0.0.1:$HQ_PORT|" "$T/DEMO01/kiosk.conf"
+echo "proxy = http://127.0.0.1:$(cat "$T/connect.port")" >>"$T/DEMO01/kiosk.conf"
+as_branch DEMO01 "$SYNC_LOAD" --orders 2 --seed 14 >/dev/null || die "load for the proxy"
+sync_once DEMO01
+same "$RC" 0 "a pass through the HTTP proxy: $OUT"
+contains "(attempt 1 of 4)" "the refused tunnel is logged"
+converged "through the HTTP proxy"
+same "$(python3 -c "import json; d=json.load(open('$T/connect.stats')); print(d['drop'], d['requests'] > 2)")" \
+    "2 True" "the branch went through the proxy, and again after it refused"
+grep -q "fault .*: drop CONNECT 127.0.0.1:$HQ_PORT" "$T/connect.log" && ok || bad "the tunnel was to HQ"
+
 hq_stop
 finish
