@@ -121,6 +121,10 @@ class Stats:
             self.counts["requests"] += 1
             key = "bytes_" + method  # request body bytes the branch sent, by method
             self.counts[key] = self.counts.get(key, 0) + body_len
+            self.counts["n_" + method] = self.counts.get("n_" + method, 0) + 1
+            if os.environ.get("FAULTPROXY_TRACE"):
+                print("faultproxy: %s %s (%d bytes)%s" % (method, path, body_len,
+                                                        " " + fault if fault else ""), flush=True)
             if fault:
                 self.n += 1
                 self.counts["faults"] += 1
@@ -362,11 +366,17 @@ class Proxy:
                     reset(up)
                     reset(cli)
                     return
-                rfirst, rheaders, rbody, upbuf = self.exchange(up, upbuf, first, headers, body,
-                                                               method)
-                if fault == "dup":
-                    rfirst, rheaders, rbody, upbuf = self.exchange(up, upbuf, first, headers, body,
-                                                                   method)
+                for _ in range(2 if fault == "dup" else 1):
+                    if up is None:
+                        up, upbuf = self.upstream(), b""
+                    rfirst, rheaders, rbody, upbuf = self.exchange(up, upbuf, first, headers,
+                                                                   body, method)
+                    # rahq may end its side of keep-alive (Connection: close):
+                    # the branch's connection stays, the next request gets a
+                    # new one upstream, as a real reverse proxy does.
+                    if "close" in (header(rheaders, "Connection") or "").lower():
+                        up.close()
+                        up = None
                 if fault == "drop_reply":
                     reset(cli)
                     return

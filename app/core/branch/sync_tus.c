@@ -137,6 +137,12 @@ static int head(rk_sync_tus *c, const char *url, int64_t *offset)
         rk_sync_request_header(&q, TUS);
         rk_sync_response_reset(&r);
         rc = c->t->request(c->t, &q, &r);
+        /* A 2xx without an offset is garbage, treated like a 5xx. */
+        if (!rc && r.status / 100 == 2 && parse_offset(offset, r.upload_offset))
+            rc = rk_err_set(RK_EIO,
+                            "the tus server answered garbage to HEAD %s (HTTP %ld, no "
+                            "Upload-Offset)",
+                            url, r.status);
         if (!transient(rc, r.status)) break;
         if ((rc = again(c, &attempt, &r, "HEAD", rc)) != 0) goto out;
     }
@@ -180,6 +186,13 @@ static int create(rk_sync_tus *c, rk_db *db, rk_sync_archive *a, int64_t *offset
         rk_sync_request_header(&q, meta_h);
         rk_sync_response_reset(&r);
         rc = c->t->request(c->t, &q, &r);
+        /* A 2xx that created nothing we can use (a proxy's page, a cut
+         * answer) is garbage, treated like a 5xx: never a refusal. */
+        if (!rc && r.status / 100 == 2 && (r.status != 201 || !r.location[0]))
+            rc = rk_err_set(RK_EIO,
+                            "the tus server answered garbage to POST %s (HTTP %ld, %zu bytes, "
+                            "no upload created)",
+                            c->endpoint, r.status, r.body.len);
         if (!transient(rc, r.status)) break;
         if ((rc = again(c, &attempt, &r, "POST", rc)) != 0) goto out;
     }
@@ -283,8 +296,10 @@ int rk_sync_tus_upload(rk_sync_tus *c, rk_db *db, rk_sync_archive *a, int64_t *s
             if ((rc = create(c, db, a, &offset)) != 0) goto out;
             continue;
         }
+        /* Any 2xx that does not add up (a proxy's page, a lost offset) goes
+         * to HEAD below like a cut; only a 4xx refusal is final. */
         if (!t && r.status != 409 && r.status != 460 && !transient(t, r.status) &&
-            r.status != 204) {
+            r.status / 100 != 2) {
             rc = rk_err_set(RK_EPERM, "the tus server refused %s at %lld: HTTP %ld %.200s", a->path,
                             (long long)offset, r.status, r.body.data ? r.body.data : "");
             goto out;
