@@ -210,6 +210,11 @@ same "$(echo "$OUT" | json '[u["matches"] for u in d if u["filename"]=="formB.pd
     "HQ holds the deleted form"
 
 # 7. Reconciliation: HQ's copy altered; the nightly pass repairs it.
+# Everything pushed first: an order not yet at HQ (the one made after the
+# bundle) would otherwise be one of the two picked, and its push, not the
+# repair, would put it back.
+sync_once DEMO01
+same "$RC" 0 "a pass before the reconciliation"
 U_A=$(q1 "SELECT uuid FROM orders WHERE state = 'paid' ORDER BY uuid LIMIT 1")
 U_B=$(q1 "SELECT uuid FROM orders WHERE state = 'paid' ORDER BY uuid LIMIT 1 OFFSET 1")
 hq_sql "UPDATE hq_order SET state = 'cancelled' WHERE uuid = '$U_A'; DELETE FROM hq_order WHERE uuid = '$U_B'"
