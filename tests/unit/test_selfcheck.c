@@ -113,8 +113,8 @@ static void new_key(char *serial)
  * for a year, signed by a throwaway software CA. */
 static void put_cert(const char *serial)
 {
-    rk_token_ctx *ctx;
-    rk_token *t;
+    rk_token_ctx *ctx = NULL;
+    rk_token *t = NULL;
     unsigned char id[64];
     EVP_PKEY *pub = NULL, *ca = EVP_EC_gen("P-256");
     if (rk_branch_tokens(b, serial, &ctx) || rk_token_open(&t, ctx, serial) ||
