@@ -431,14 +431,14 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
                "6: unknown serial or issuer.\n");
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--issuer") && i + 1 < argc)
-            issuer = argv[++i];
-        else if (!serial && argv[i][0] != '-')
-            serial = argv[i];
-        else
-            return rk_ctl_usage(ctl, "ractl ca status", "unexpected argument '%s'", argv[i]);
-    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--issuer", .kind = RK_OPT_STR, .dest = &issuer, .arg = "ISSUER"},
+    };
+    const char *pos[1] = {NULL};
+    const rk_ctl_args args = {
+        .cmd = "ractl ca status", .opts = opts, .n_opts = 1, .pos = pos, .max_pos = 1};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    serial = pos[0];
     if (issuer && !serial) return rk_ctl_usage(ctl, "ractl ca status", "--issuer needs a SERIAL");
     memset(&e, 0, sizeof e);
     if ((rc = issuer ? env_setup(&e, ctl) : open_ca(&ca, &e, ctl))) goto fail;
