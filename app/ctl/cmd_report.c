@@ -2,10 +2,14 @@
  * `ractl report weekly`: the Friday summary for the manager — consultations
  * by channel and topic, orders by business type and state, overdue orders,
  * complaints opened and resolved, satisfaction, takings — as text, JSON or the A4
- * weekly report (PDF). Supervisor role.
+ * weekly report (PDF). `ractl report daily`: the daily close (branch/dayclose.h)
+ * — the day's orders by business type and takings by payment method, the
+ * warning while events wait for HQ — shown, closed with --close, and written
+ * as the A4 close (PDF) or a workbook (XLSX). Supervisor role.
  */
 #include "ctl.h"
 
+#include "branch/dayclose.h"
 #include "branch/reports.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -148,10 +152,103 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
     return rk_ctl_reply_end(ctl);
 }
 
+static int cmd_daily(rk_ctl *ctl, int argc, char **argv)
+{
+    const char *date = NULL, *pdf = NULL, *xlsx = NULL;
+    int close = 0, rc;
+    rk_actor actor;
+    rk_branch_day day;
+    int64_t t = rk_clock_now();
+    char note[256], when[32] = "";
+
+    if (rk_ctl_wants_help(argc, argv)) {
+        printf(
+            "usage: ractl report daily [--day YYYY-MM-DD] [--close] [--pdf FILE] [--xlsx FILE]\n\n"
+            "The daily close (default today): orders taken, submitted, approved,\n"
+            "rejected, issued, delivered and cancelled that day by business type, and\n"
+            "the takings by payment method (payments and refunds, in yuan; JSON in\n"
+            "fen), with a warning while events are not yet sent to HQ. --close records\n"
+            "the close (audited, and sent to HQ; a day may be closed again), --pdf\n"
+            "writes the A4 close, --xlsx a workbook. JSON: \"day\" the figures (what\n"
+            "HQ receives), \"sync\" the outbox, \"closed\". Supervisor role.\n");
+        return 0;
+    }
+    const rk_ctl_opt opts[] = {
+        {.name = "--day", .kind = RK_OPT_DATE, .dest = &date},
+        {.name = "--close", .kind = RK_OPT_FLAG, .dest = &close},
+        {.name = "--pdf", .kind = RK_OPT_STR, .dest = &pdf, .arg = "FILE"},
+        {.name = "--xlsx", .kind = RK_OPT_STR, .dest = &xlsx, .arg = "FILE"},
+    };
+    const rk_ctl_args args = {.cmd = "ractl report daily", .opts = opts, .n_opts = 4};
+    if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
+    if ((date && (rc = rk_clock_day(&t, date, 0)) != 0) || (rc = rk_ctl_actor(ctl, &actor)) ||
+        (rc = rk_branch_day_close(ctl->branch, &actor, t, close, pdf, xlsx, &day)))
+        return rk_ctl_fail(ctl, rc);
+    const rk_dayclose *d = &day.d;
+    rk_branch_day_sync_note(note, sizeof note, &day, 0);
+    if (d->closed_at) rk_ctl_time(when, sizeof when, d->closed_at);
+    rk_buf fig;
+    rk_buf_init(&fig, 1 << 16);
+    if ((rc = rk_dayclose_json(&fig, d)) != 0) {
+        rk_buf_free(&fig);
+        return rk_ctl_fail(ctl, rc);
+    }
+    rk_json *j = rk_ctl_reply(ctl);
+    rk_json_key(j, "day");
+    rk_json_raw(j, fig.data, fig.len);
+    rk_buf_free(&fig);
+    rk_json_key(j, "sync");
+    rk_json_obj_begin(j);
+    rk_json_kint(j, "unsent_events", day.unsent_events);
+    rk_json_kint(j, "last_synced", day.last_synced);
+    rk_json_kstr(j, "warning", note);
+    rk_json_obj_end(j);
+    rk_json_kbool(j, "closed", d->closed_at != 0);
+    if (d->closed_at) {
+        rk_json_kint(j, "closed_at", d->closed_at);
+        rk_json_kstr(j, "closed_by", d->closed_by);
+    }
+    if (pdf) rk_json_kstr(j, "pdf", pdf);
+    if (xlsx) rk_json_kstr(j, "xlsx", xlsx);
+    if (ctl->json) return rk_ctl_reply_end(ctl);
+    printf("daily close %s\n", d->date);
+    printf("  %-10s", "business");
+    for (int c = 0; c < RK_DAY_N_COUNTS; c++)
+        printf(" %9s", rk_day_count_key(c));
+    printf("\n");
+    for (int i = 0; i <= d->n_business; i++) {
+        const int *n = i < d->n_business ? d->business[i].n : d->total;
+        printf("  %-10s", i < d->n_business ? d->business[i].business : "total");
+        for (int c = 0; c < RK_DAY_N_COUNTS; c++)
+            printf(" %9d", n[c]);
+        printf("\n");
+    }
+    printf("takings\n");
+    for (int i = 0; i <= d->n_methods; i++) {
+        const rk_day_money *m = i < d->n_methods ? &d->methods[i] : &d->takings;
+        char paid[24], back[24], net[24];
+        rk_day_yuan(paid, sizeof paid, m->paid_fen);
+        rk_day_yuan(back, sizeof back, m->refunded_fen);
+        rk_day_yuan(net, sizeof net, m->paid_fen - m->refunded_fen);
+        printf("  %-10s paid %s (%d), refunded %s (%d), net %s yuan\n",
+               i < d->n_methods ? d->methods[i].method : "total", paid, m->payments, back,
+               m->refunds, net);
+    }
+    if (note[0]) printf("warning: %s\n", note);
+    if (d->closed_at)
+        printf("%s %s by %s\n", close ? "closed" : "last closed", when, d->closed_by);
+    else
+        printf("not closed yet (--close closes it)\n");
+    if (pdf) rk_ctl_info(ctl, "A4 close written to %s", pdf);
+    if (xlsx) rk_ctl_info(ctl, "workbook written to %s", xlsx);
+    return rk_ctl_reply_end(ctl);
+}
+
 int rk_ctl_cmd_report(rk_ctl *ctl, int argc, char **argv)
 {
     static const rk_ctl_cmd table[] = {
         {"weekly", cmd_weekly, "the Friday weekly summary for the manager"},
+        {"daily", cmd_daily, "the daily close: the day's orders and takings, closed and printed"},
     };
     return rk_ctl_dispatch(ctl, argc, argv, "ractl report", "Reports for the branch manager.",
                            table, (int)(sizeof table / sizeof table[0]));

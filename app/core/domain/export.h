@@ -108,4 +108,10 @@ int rk_export_kind_parse(int *out, const char *text);
 int rk_export_write(rk_ledger *l, const rk_actor *by, int kind, int format, const char *path,
                     const rk_export_filter *f, int reveal, int *rows);
 
+/* The daily close (dayclose.h) as a workbook at path (export_day.c):
+ * closed_by "" for a preview; sync_note "" when the outbox is empty. */
+struct rk_dayclose;
+int rk_export_day_xlsx(const char *path, const struct rk_dayclose *d, const char *branch_name,
+                       const char *closed_by, const char *sync_note);
+
 #endif

@@ -426,6 +426,55 @@ int rk_a4_weekly_pdf(const char *path, const rk_a4_weekly *w)
     return doc_close(&d);
 }
 
+static void day_table(doc *d, const rk_a4_day_table *t)
+{
+    static const int bold[RK_A4_DAY_COLS] = {1, 1, 1, 1, 1, 1, 1, 1};
+    double widths[RK_A4_DAY_COLS];
+    const char *cells[RK_A4_DAY_COLS];
+    for (int c = 0; c < t->n_cols; c++)
+        widths[c] = c ? 1 : 1.6;
+    for (int r = 0; r < t->n_rows; r++) {
+        for (int c = 0; c < t->n_cols; c++)
+            cells[c] = t->cells[r][c];
+        row(d, t->n_cols, cells, widths, r == 0 || r == t->n_rows - 1 ? bold : NULL);
+    }
+}
+
+int rk_a4_daily_pdf(const char *path, const rk_a4_daily *dc)
+{
+    doc d;
+    char buf[512];
+    int rc;
+    const rk_a4_day_table *t[2] = {&dc->orders, &dc->takings};
+    for (int i = 0; i < 2; i++)
+        if (t[i]->n_rows < 2 || t[i]->n_rows > RK_A4_MAX_ROWS + 2 || t[i]->n_cols < 2 ||
+            t[i]->n_cols > RK_A4_DAY_COLS)
+            return rk_err_set(RK_EINVAL,
+                              "a daily close table needs a heading, a total and 2 "
+                              "to %d columns",
+                              RK_A4_DAY_COLS);
+    if ((rc = doc_open(&d, path, "营业日结单")) != 0) return rc;
+    title(&d, dc->closed_by[0] ? "营业日结单" : "营业日结单 (预览, 未日结)", 20);
+    snprintf(buf, sizeof buf, "受理点: %s    营业日期: %s", dc->branch_name, dc->date);
+    set_font(&d, 10.5, 0);
+    show(&d, MARGIN, d.y, buf, PAGE_W - 2 * MARGIN, PANGO_ALIGN_CENTER);
+    d.y += 22;
+    section(&d, "一、业务量 (笔)");
+    day_table(&d, &dc->orders);
+    section(&d, "二、收款 (元)");
+    day_table(&d, &dc->takings);
+    d.y += 12;
+    if (dc->sync_note[0]) para(&d, dc->sync_note, 10.5);
+    d.y += 8;
+    if (dc->closed_by[0])
+        snprintf(buf, sizeof buf, "日结人: %s    日结时间: %s    负责人签字: ____________",
+                 dc->closed_by, dc->closed_at);
+    else
+        snprintf(buf, sizeof buf, "本单为预览, 当日尚未日结。");
+    para(&d, buf, 10.5);
+    return doc_close(&d);
+}
+
 void rk_a4_form_sample(rk_a4_form *f)
 {
     memset(f, 0, sizeof *f);

@@ -111,7 +111,27 @@ typedef struct rk_a4_weekly {
     char date[32];
 } rk_a4_weekly;
 
+/* A table of the daily close: row 0 is the heading, the last row the
+ * total (both bold); at most RK_A4_DAY_COLS cells a row. */
+#define RK_A4_DAY_COLS 8
+typedef struct rk_a4_day_table {
+    char cells[RK_A4_MAX_ROWS + 2][RK_A4_DAY_COLS][48];
+    int n_rows, n_cols;
+} rk_a4_day_table;
+
+/* 营业日结单: the day's orders by business type and its takings by payment
+ * method, with the sync note (events not yet sent to HQ) and who closed it. */
+typedef struct rk_a4_daily {
+    char branch_name[128];
+    char date[32];
+    rk_a4_day_table orders, takings;
+    char sync_note[256]; /* "" when everything reached HQ */
+    char closed_by[64];  /* "" while the day is not closed: a preview */
+    char closed_at[32];
+} rk_a4_daily;
+
 int rk_a4_form_pdf(const char *path, const rk_a4_form *f);
+int rk_a4_daily_pdf(const char *path, const rk_a4_daily *d);
 int rk_a4_record_pdf(const char *path, const rk_a4_record *r);
 /* Four labels to a page; the large box number is set on one line (its size
  * shrinks to fit the label), and a value that needs two lines moves the
