@@ -12,6 +12,7 @@
 #include "branch/enrolment.h"
 #include "branch/keyops.h"
 #include "branch/keys.h"
+#include "domain/authcode.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -58,16 +59,20 @@ static void json_info(rk_json *j, const rk_token_info *k)
 static int cmd_list(rk_ctl *ctl, int argc, char **argv)
 {
     rk_token_info *keys;
+    rk_actor actor;
     int n, rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf("usage: ractl key list\n\n"
                "Lists the USB keys inserted now: serial (\"blank\" for a blank key),\n"
-               "label, key model, and the PIN state read live from the key.\n");
+               "label, key model, and the PIN state read live from the key. The labels\n"
+               "are subscribers' names: needs a clerk logged in (`ractl clerk login`).\n");
         return 0;
     }
     if (argc != 1) return rk_ctl_usage(ctl, "ractl key list", "unexpected argument '%s'", argv[1]);
-    if ((rc = rk_branch_key_list(ctl->branch, &keys, &n)) != 0) return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0 ||
+        (rc = rk_branch_key_list(ctl->branch, &actor, &keys, &n)) != 0)
+        return rk_ctl_fail(ctl, rc);
     rk_json *j = rk_ctl_reply_array(ctl);
     if (!ctl->json) printf("%-18s %-24s %-10s %s\n", "SERIAL", "LABEL", "MODEL", "PIN");
     for (int i = 0; i < n; i++) {
@@ -257,6 +262,7 @@ static int cmd_unlock(rk_ctl *ctl, int argc, char **argv)
 static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
 {
     rk_branch_diagnosis d;
+    rk_actor actor;
     int rc;
 
     if (rk_ctl_wants_help(argc, argv)) {
@@ -265,11 +271,14 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
                "key pairs, certificate validity against today, PIN tries left. Each\n"
                "problem is printed with the error code the subscriber saw (-10101042\n"
                "key not found, -10101011 no certificate, -10101039 expired) and the fix.\n"
-               "Exit 0 if no problem was found, 1 if one was.\n");
+               "The certificates' subjects are subscribers' names: needs a clerk logged\n"
+               "in (`ractl clerk login`). Exit 0 if no problem was found, 1 if one was.\n");
         return 0;
     }
     if (argc != 2) return rk_ctl_usage(ctl, "ractl key diagnose", "give the SERIAL");
-    if ((rc = rk_branch_key_diagnose(ctl->branch, argv[1], &d)) != 0) return rk_ctl_fail(ctl, rc);
+    if ((rc = rk_ctl_actor(ctl, &actor)) != 0 ||
+        (rc = rk_branch_key_diagnose(ctl->branch, &actor, argv[1], &d)) != 0)
+        return rk_ctl_fail(ctl, rc);
     const rk_token_info *info = &d.info;
     rk_json *j = rk_ctl_reply_event(ctl);
     rk_json_kstr(j, "serial", argv[1]);
@@ -415,8 +424,8 @@ static int enrol_pending(rk_ctl *ctl)
 static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *serial = NULL;
-    int rollback = 0, pending = 0, rc;
-    char pin[RK_TOKEN_PIN_MAX + 2] = "";
+    int rollback = 0, pending = 0, needs_code = 0, rc;
+    char pin[RK_TOKEN_PIN_MAX + 2] = "", code[RK_AUTHCODE_MAX + 8] = "";
     rk_actor actor;
     rk_branch_enrol_out res;
 
@@ -430,8 +439,11 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
                "back and verified, then the order is issued. Every step is journaled:\n"
                "after a crash or a pulled key, the same command resumes; --rollback\n"
                "abandons it (an issued certificate is revoked, the key's objects removed).\n"
-               "The subscriber's PIN is asked for, or read as one line on standard input.\n"
-               "--pending lists unfinished enrolments.\n");
+               "The order is checked first (approved, paid); then, for an order that has\n"
+               "one, its authorisation code (printed once by `ractl order approve`; a\n"
+               "lost one is replaced by `ractl order authcode`) is asked for, and then\n"
+               "the subscriber's PIN; on standard input they are one line each, the\n"
+               "code first. --pending lists unfinished enrolments.\n");
         return 0;
     }
     const rk_ctl_opt opts[] = {
@@ -450,9 +462,20 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     if (!ref || (!serial && !rollback))
         return rk_ctl_usage(ctl, "ractl key enrol", "give ORDER and --key SERIAL");
     if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
-    /* The order is checked before the subscriber is asked for a PIN. */
-    if (!rollback && (rc = rk_branch_enrol_check(ctl->branch, &actor, ref)) != 0)
+    /* The order, then its authorisation code, are checked before the
+     * subscriber is asked for a PIN. */
+    if (!rollback && ((rc = rk_branch_enrol_check(ctl->branch, &actor, ref)) != 0 ||
+                      (rc = needs_code = rk_branch_enrol_needs_code(ctl->branch, ref)) < 0))
         return rk_ctl_fail(ctl, rc);
+    if (needs_code) {
+        char prompt[80];
+        snprintf(prompt, sizeof prompt, "authorisation code of order %s: ", ref);
+        if ((rc = rk_ctl_read_secret(code, sizeof code, prompt)) != 0 ||
+            (rc = rk_branch_enrol_check_code(ctl->branch, &actor, ref, code)) != 0) {
+            rk_wipe(code, sizeof code);
+            return rk_ctl_fail(ctl, rc);
+        }
+    }
     if (serial || !rollback) {
         rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
         if (rc && !rollback) return rk_ctl_fail(ctl, rc);
@@ -464,12 +487,14 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     } else {
         rk_branch_enrol_req req = {.order_ref = ref,
                                    .key_serial = serial,
+                                   .authcode = code,
                                    .pin = pin,
                                    .progress = enrol_progress,
                                    .progress_arg = ctl};
         rc = rk_branch_enrol(ctl->branch, &actor, &req, &res);
     }
     rk_wipe(pin, sizeof pin);
+    rk_wipe(code, sizeof code);
     if (rc) return rk_ctl_fail(ctl, rc);
     if (res.ca_follow_failed)
         fprintf(stderr,

@@ -142,14 +142,22 @@ int rk_ctl_read_secret(char *out, size_t n, const char *prompt)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
         fputc('\n', stderr);
     }
+    /* Messages name what was asked (a PIN is no password): the prompt
+     * without its colon, "the PIN again" for a repeat. */
+    char what[64];
+    int wl = (int)strcspn(prompt, ":");
+    if (!strncmp(prompt, "again", 5))
+        snprintf(what, sizeof what, "repeat of it");
+    else
+        snprintf(what, sizeof what, "%.*s", wl < 60 ? wl : 60, prompt);
     if (!r) {
         rk_wipe(out, n);
-        return rk_err_set(RK_EINVAL, "no password given on standard input");
+        return rk_err_set(RK_EINVAL, "no %s given on standard input", what);
     }
     size_t len = strcspn(out, "\r\n");
     if (out[len] == '\0' && len == n - 1) {
         rk_wipe(out, n);
-        return rk_err_set(RK_ETOOBIG, "password too long");
+        return rk_err_set(RK_ETOOBIG, "the %s is too long (at most %zu characters)", what, n - 2);
     }
     out[len] = '\0';
     return 0;

@@ -85,8 +85,10 @@ int rk_ctl_db(rk_ctl *ctl, rk_db **out);
 int rk_ctl_dispatch(rk_ctl *ctl, int argc, char **argv, const char *path, const char *about,
                     const rk_ctl_cmd *table, int n);
 
-/* Reads a secret (password) from the terminal without echo, or one line from
- * stdin when stdin is not a terminal; the caller wipes it. */
+/* Reads a secret (a password, a PIN, an authorisation code) from the
+ * terminal without echo, or one line from stdin when stdin is not a
+ * terminal; the caller wipes it. A refusal names what prompt asks for
+ * ("subscriber's PIN: " -> "no subscriber's PIN given on standard input"). */
 int rk_ctl_read_secret(char *out, size_t n, const char *prompt);
 
 /* The branch's order ledger (database, rule files, data key). */

@@ -184,7 +184,17 @@ static void ractl_round(double *t, const char *module, const char *ref, int n)
         fprintf(stderr, "bench_enrol: no serial in %s\n", out);
         exit(1);
     }
-    run(NULL, 0, PIN "\n", enrol);
+    /* The order's authorisation code (kept by enrol_tools.sh), then the PIN. */
+    char codefile[PATHN], typed[128] = "";
+    snprintf(codefile, sizeof codefile, "%s/code.%s", g_dir, ref);
+    FILE *cf = fopen(codefile, "r");
+    if (!cf || !fgets(typed, 64, cf)) {
+        fprintf(stderr, "bench_enrol: no authorisation code in %s\n", codefile);
+        exit(1);
+    }
+    fclose(cf);
+    strcat(typed, PIN "\n");
+    run(NULL, 0, typed, enrol);
     double c = rk_bench_now_ms();
     delete_token(serial);
     t[0] = b - a;

@@ -83,7 +83,7 @@ grep -q "never extractable" "$T/lilypriv" && ok || bad "the clerk's private key 
 SKEY=$(new_key "Subscriber Wang")
 REF=$(paid_order 王小明)
 as lily
-expect 0 "a subscriber's enrolment" -- sh -c "echo $PIN | '$RACTL' key enrol $REF --key $SKEY"
+expect 0 "a subscriber's enrolment" -- enrol_with $REF $SKEY
 as nobody
 refused "a subscriber's key (this sub-CA's certificate, not a clerk's)" "USB key $SKEY: no clerk certificate%" -- \
     sh -c "echo $PIN | '$RACTL' clerk login --key --token $SKEY"

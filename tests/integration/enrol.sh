@@ -28,8 +28,30 @@ contains "not paid yet" "says it is unpaid"
 case "$OUT" in *PIN* | *password*) bad "asked for a PIN first: $OUT" ;; *) ok ;; esac
 expect 0 "nothing pending" -- "$RACTL" key enrol --pending
 contains "no enrolment is pending" "says so"
+# The order's authorisation code (printed once at its approval) is asked
+# next, before the PIN: none or a wrong one is refused, audited, before a
+# PIN is read; the code alone says the subscriber's PIN is missing, never
+# a "password"; none of it starts an enrolment.
 REF=$(paid_order 王小明)
-expect 0 "enrol" -- sh -c "echo $PIN | '$RACTL' key enrol $REF --key $KEY"
+[ "$(code_of "$REF")" != "" ] && ok || bad "the approval printed no authorisation code"
+expect 1 "no code given" -- "$RACTL" key enrol "$REF" --key "$KEY" </dev/null
+contains "no authorisation code of order $REF given on standard input" "asks for the code"
+expect 5 "a wrong code" -- sh -c "echo AAAA-BBBB-CCCC-DDDD | '$RACTL' key enrol $REF --key $KEY"
+contains "that is not the authorisation code of order $REF" "says the code is wrong"
+case "$OUT" in *PIN*) bad "a wrong code reached the PIN: $OUT" ;; *) ok ;; esac
+expect 5 "an empty code" -- sh -c "printf '\\n$PIN\\n' | '$RACTL' key enrol $REF --key $KEY"
+contains "has an authorisation code (printed once at its approval): give it" "says to give it"
+contains "ractl order authcode $REF" "says how a lost code is replaced"
+[ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT count(*) FROM audit WHERE action = 'order.authcode_refused' AND actor = 'lily'")" = 2 ] &&
+    ok || bad "the refused codes are not audited"
+expect 1 "the code but no PIN" -- sh -c "code_of() { cat '$T/code.'\$1; }; code_of $REF | '$RACTL' key enrol $REF --key $KEY"
+contains "no subscriber's PIN given on standard input" "names the subscriber's PIN"
+case "$OUT" in *password*) bad "asks for a password: $OUT" ;; *) ok ;; esac
+expect 0 "still nothing pending" -- "$RACTL" --json key enrol --pending
+[ "$OUT" = "[]" ] && ok || bad "a refused code started an enrolment: $OUT"
+# Typed in lower case and without the dashes, the code works as well.
+LOWER=$(code_of "$REF" | tr -d - | tr A-Z a-z)
+expect 0 "enrol" -- sh -c "printf '%s\\n%s\\n' $LOWER $PIN | '$RACTL' key enrol $REF --key $KEY"
 contains "issued: certificate" "says issued"
 expect 0 "diagnose" -- "$RACTL" key diagnose "$KEY"
 contains "CN=王小明" "the subject name is printed as it is, not as escaped bytes"
@@ -132,30 +154,30 @@ expect 0 "order issued" -- "$RACTL" --json order show "$REF"
 contains '"state":"issued"' "issued"
 expect 0 "status" -- "$RACTL" query status "$SERIAL"
 contains "in_use" "in use"
-expect 7 "enrol twice" -- sh -c "echo $PIN | '$RACTL' key enrol $REF --key $KEY"
+expect 7 "enrol twice" -- enrol_with $REF $KEY
 expect 0 "audit" -- "$RACTL" audit verify
 
 # A pulled key: the journal waits; plugged back, the same command resumes.
 KEY2=$(new_key "Zhao Liu")
 REF2=$(paid_order 赵六)
 "$RACTL" -q key pull "$KEY2"
-expect 8 "pulled key" -- sh -c "echo $PIN | '$RACTL' key enrol $REF2 --key $KEY2"
+expect 8 "pulled key" -- enrol_with $REF2 $KEY2
 expect 0 "pending" -- "$RACTL" key enrol --pending
 contains "$REF2" "pending lists the order"
 KEY3=$(new_key "Other Key")
-expect 7 "another key is refused while one is pending" -- sh -c "echo $PIN | '$RACTL' key enrol $REF2 --key $KEY3"
+expect 7 "another key is refused while one is pending" -- enrol_with $REF2 $KEY3
 contains "unfinished enrolment on key $KEY2" "names the key"
 "$RACTL" -q key plug "$KEY2"
-expect 0 "resume" -- sh -c "echo $PIN | '$RACTL' key enrol $REF2 --key $KEY2"
+expect 0 "resume" -- enrol_with $REF2 $KEY2
 contains "(resumed)" "resumed"
 
 # Rollback: the order can then be enrolled onto another key.
 REF3=$(paid_order 孙七)
 "$RACTL" -q key pull "$KEY3"
-expect 8 "pulled again" -- sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+expect 8 "pulled again" -- enrol_with $REF3 $KEY3
 expect 0 "rollback" -- "$RACTL" key enrol "$REF3" --rollback </dev/null
 "$RACTL" -q key plug "$KEY3"
-expect 0 "enrol after rollback" -- sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+expect 0 "enrol after rollback" -- enrol_with $REF3 $KEY3
 
 # A key pulled just as its certificate is written: the journal keeps the
 # certificate. A power cut that took the sub-CA's newest record before it
@@ -166,8 +188,8 @@ DB=$RAKIOSK_DATA_DIR/rakiosk.db
 CADB=$RAKIOSK_DATA_DIR/ca/ca.db
 KEY4=$(new_key "Zhou Ba")
 REF4=$(paid_order 周八)
-expect 8 "pulled mid-write" -- env RK_P11LOCK_PULL_AT=certificate \
-    sh -c "echo $PIN | '$RACTL' key enrol $REF4 --key $KEY4"
+expect 8 "pulled mid-write" -- \
+    sh -c "printf '%s\\n%s\\n' $(code_of $REF4) $PIN | RK_P11LOCK_PULL_AT=certificate '$RACTL' key enrol $REF4 --key $KEY4"
 contains "insert it again" "says to insert the key again"
 journal_of() { sqlite3 "$DB" "SELECT e.$1 FROM enrolment e JOIN orders o ON o.id = e.order_id WHERE o.ref = '$REF4' AND e.usage = 'sign' AND e.outcome IS NULL"; }
 [ "$(journal_of step)" = write ] && ok || bad "journal at '$(journal_of step)', not write"
@@ -176,7 +198,7 @@ SER4=$(journal_of cert_serial | tr A-F a-f | sed 's/^0*//')
 [ "$(sqlite3 "$CADB" "SELECT count(*) FROM issued WHERE serial = '$SER4'")" = 1 ] && ok || bad "the sub-CA did not record $SER4"
 sqlite3 "$CADB" "DELETE FROM issued WHERE serial = '$SER4'"
 "$RACTL" -q key plug "$KEY4"
-expect 0 "resumed after the pull" -- sh -c "echo $PIN | '$RACTL' key enrol $REF4 --key $KEY4"
+expect 0 "resumed after the pull" -- enrol_with $REF4 $KEY4
 contains "(resumed)" "resumed"
 [ "$(sqlite3 "$CADB" "SELECT profile FROM issued WHERE serial = '$SER4'")" = re-recorded ] && ok || bad "$SER4 not recorded again"
 LSER=$(sqlite3 "$DB" "SELECT lower(c.serial) FROM certificate c JOIN orders o ON o.id = c.order_id WHERE o.ref = '$REF4' AND c.usage = 'sign'" | sed 's/^0*//')
@@ -256,12 +278,12 @@ time.sleep(60)' "$RAKIOSK_DATA_DIR/locks/enrol.lock" "$1" "$T/held" &
 }
 hold_lock "$OID3"
 expect 4 "enrol while another program enrols the order" -- \
-    sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+    enrol_with $REF3 $KEY3
 contains "is being enrolled by another program" "says the order is busy"
 kill $HOLDER; wait $HOLDER 2>/dev/null
 hold_lock $((OID3 + 1000))
 expect 0 "enrol beside a lock on another order" -- \
-    sh -c "echo $PIN | '$RACTL' key enrol $REF3 --key $KEY3"
+    enrol_with $REF3 $KEY3
 kill $HOLDER; wait $HOLDER 2>/dev/null
 
 expect 0 "audit at the end" -- "$RACTL" audit verify

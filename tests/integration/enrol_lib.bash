@@ -34,6 +34,21 @@ new_key() {
         python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])'
 }
 
+# approve REF: ray approves the order; the authorisation code the approval
+# prints once is kept in $T/code.REF (code_of REF prints it).
+approve() {
+    as ray
+    "$RACTL" --json order approve "$1" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin).get("authcode", ""))' >"$T/code.$1"
+}
+code_of() { cat "$T/code.$1" 2>/dev/null; }
+
+# typed REF: what the issuing clerk and the subscriber type for `key enrol
+# REF`, one line each: the order's authorisation code, then the PIN.
+typed() { printf '%s\n%s\n' "$(code_of "$1")" "$PIN"; }
+# enrol_with REF KEY: `ractl key enrol REF --key KEY`, typed as above.
+enrol_with() { typed "$1" | "$RACTL" key enrol "$1" --key "$2"; }
+
 # paid_order NAME: an individual's new certificate, approved and paid; prints its ref.
 paid_order() {
     local ref fee
@@ -43,7 +58,7 @@ paid_order() {
         --field applicant_mobile=13800138000 --field email=a@example.com \
         --field invoice_type=ordinary --field delivery=pickup \
         --paper application_form --paper id_card --submit)
-    as ray; "$RACTL" -q order approve "$ref"
+    approve "$ref"
     as lily
     fee=$("$RACTL" --json order show "$ref" | python3 -c \
         'import json,sys; f=json.load(sys.stdin)["fee_total"]; print("%d.%02d" % (f // 100, f % 100))')

@@ -24,7 +24,7 @@ declare -A KEY_OF LABEL_OF
 tkey=$(new_key "timing")
 tref=$(paid_order "计时")
 t0=$(date +%s%N)
-echo $PIN | "$RACTL" -q key enrol "$tref" --key "$tkey" >/dev/null || bad "timing enrolment"
+typed "$tref" | "$RACTL" -q key enrol "$tref" --key "$tkey" >/dev/null || bad "timing enrolment"
 SPAN=$((($(date +%s%N) - t0) / 1000000))
 [ "$SPAN" -ge 20 ] || SPAN=20
 echo "an enrolment takes $SPAN ms here: kills land in 0..$SPAN ms"
@@ -34,7 +34,7 @@ for round in $(seq 1 "$KILLS"); do
     key=$(new_key "$label")
     ref=$(paid_order "持证人$round")
     # $! must be ractl itself (a pipeline would leave it running).
-    "$RACTL" -q key enrol "$ref" --key "$key" <<<"$PIN" >/dev/null 2>&1 &
+    "$RACTL" -q key enrol "$ref" --key "$key" <<<"$(typed "$ref")" >/dev/null 2>&1 &
     pid=$!
     at=$((RANDOM % SPAN))
     sleep "$((at / 1000)).$(printf '%03d' $((at % 1000)))"
@@ -42,7 +42,7 @@ for round in $(seq 1 "$KILLS"); do
     wait $pid 2>/dev/null
     done_ok=0
     for attempt in 1 2 3; do
-        out=$(echo $PIN | "$RACTL" key enrol "$ref" --key "$key" 2>&1) && { done_ok=1; break; }
+        out=$(typed "$ref" | "$RACTL" key enrol "$ref" --key "$key" 2>&1) && { done_ok=1; break; }
         case "$out" in *"is issued"*) done_ok=1; break ;; esac
     done
     if [ $done_ok = 0 ]; then
@@ -51,7 +51,7 @@ for round in $(seq 1 "$KILLS"); do
         echo $PIN | "$RACTL" -q key enrol "$ref" --rollback >/dev/null 2>&1 || bad "rollback of $ref"
         label=$(printf "key-%03d-b" "$round")
         key=$(new_key "$label")
-        echo $PIN | "$RACTL" -q key enrol "$ref" --key "$key" >/dev/null || bad "re-enrol of $ref"
+        typed "$ref" | "$RACTL" -q key enrol "$ref" --key "$key" >/dev/null || bad "re-enrol of $ref"
         rerolled=$((rerolled + 1))
     fi
     KEY_OF[$ref]=$key

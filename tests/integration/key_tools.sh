@@ -26,9 +26,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
 "$RACTL" -q init >/dev/null
+# Key list and diagnose show subscribers' names: the boss reads them in a
+# session of his own (the shell's own session stays empty until step 8).
+echo 'correct horse battery' | "$RACTL" -q clerk add boss --name Boss --roles supervisor,issue
+echo 'correct horse battery' | RAKIOSK_SESSION="$T/s.boss" "$RACTL" -q clerk login boss
+K() { RAKIOSK_SESSION="$T/s.boss" "$RACTL" "$@"; }
 
 # 1. A blank key is in the reader; ractl initialises it with a given PIN.
-"$RACTL" --json key list >"$T/list.json"
+K --json key list >"$T/list.json"
 [ "$(json 'len(d)' <"$T/list.json")" = 1 ] || fail "expected one blank key"
 [ "$(json 'd[0]["initialised"]' <"$T/list.json")" = False ] || fail "the key is not blank"
 SERIAL=$(echo 12345678 | "$RACTL" --json key init blank --label "Li Si" --pin-stdin | json 'd["serial"]')
@@ -74,21 +79,23 @@ openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.bin" "$T/data.txt"
 
 # 6. Healthy key: diagnose says so (exit 0); in two years the certificate
 # has expired (-10101039).
-"$RACTL" key diagnose "$SERIAL"
+K key diagnose "$SERIAL"
 set +e
-OUT=$(RAKIOSK_NOW=@$(($(date +%s) + 2 * 366 * 86400)) "$RACTL" key diagnose "$SERIAL")
+LATER=@$(($(date +%s) + 2 * 366 * 86400))
+echo 'correct horse battery' | RAKIOSK_NOW=$LATER RAKIOSK_SESSION="$T/s.later" "$RACTL" -q clerk login boss
+OUT=$(RAKIOSK_NOW=$LATER RAKIOSK_SESSION="$T/s.later" "$RACTL" key diagnose "$SERIAL")
 RC=$?
 set -e
 echo "$OUT"
 [ $RC = 1 ] && grep -q -- -10101039 <<<"$OUT" || fail "expiry not diagnosed"
 
 # 7. Wrong PINs through pkcs11-tool count; the key locks at its model's limit.
-MAX=$("$RACTL" --json key list | json "[k['max_tries'] for k in d if k['serial']=='$SERIAL'][0]")
+MAX=$(K --json key list | json "[k['max_tries'] for k in d if k['serial']=='$SERIAL'][0]")
 for i in $(seq 1 "$MAX"); do
     ! pkcs11-tool --module "$M" --token-label "Li Si" --login --pin 999999 --list-objects \
         >/dev/null 2>&1 || fail "wrong PIN accepted"
 done
-"$RACTL" key list | grep "$SERIAL" | grep -q locked || fail "not shown locked"
+K key list | grep "$SERIAL" | grep -q locked || fail "not shown locked"
 set +e
 OUT=$(printf '12345678\n87654321\n' | "$RACTL" key passwd "$SERIAL" 2>&1)
 RC=$?
@@ -106,7 +113,6 @@ echo 11223344 | "$RACTL" key unlock 000000-0000 --key "$SERIAL" 2>"$T/err.txt"
 RC=$?
 set -e
 [ $RC = 5 ] || fail "unlock without a clerk: exit $RC"
-echo 'correct horse battery' | "$RACTL" -q clerk add boss --name Boss --roles supervisor,issue
 echo 'correct horse battery' | "$RACTL" -q clerk login boss
 echo 'entry horse battery' | "$RACTL" -q clerk add lily --name Lily --roles entry
 echo 'review horse battery' | "$RACTL" -q clerk add ray --name Ray --roles review
@@ -138,19 +144,19 @@ for i in $(seq 8); do
 done
 wait
 TRIED=$(cat "$T"/par*.txt | grep -c CKR_PIN_INCORRECT || true)
-LEFT=$("$RACTL" --json key list | json "[k['tries_left'] for k in d if k['serial']=='$SERIAL2'][0]")
+LEFT=$(K --json key list | json "[k['tries_left'] for k in d if k['serial']=='$SERIAL2'][0]")
 echo "parallel wrong PINs: $TRIED reached the key, $LEFT of 20 tries left"
 [ "$TRIED" -ge 2 ] || fail "too few parallel attempts reached the key to test"
 [ "$LEFT" = $((20 - TRIED)) ] || fail "parallel wrong PINs: $LEFT tries left after $TRIED"
 
 # 10. Pulled: not listed, diagnose says -10101042; plugged back, it is there.
 "$RACTL" -q key pull "$SERIAL"
-! "$RACTL" key list | grep -q "$SERIAL" || fail "pulled key listed"
+! K key list | grep -q "$SERIAL" || fail "pulled key listed"
 set +e
-OUT=$("$RACTL" key diagnose "$SERIAL")
+OUT=$(K key diagnose "$SERIAL")
 RC=$?
 set -e
 [ $RC = 1 ] && grep -q -- -10101042 <<<"$OUT" || fail "pulled key not diagnosed"
 "$RACTL" -q key plug "$SERIAL"
-"$RACTL" key list | grep -q "$SERIAL" || fail "plugged key not listed"
+K key list | grep -q "$SERIAL" || fail "plugged key not listed"
 echo "key_tools: all checks passed"

@@ -12,6 +12,9 @@ unset SOFTHSM2_CONF RK_P11LOCK_STATE_DIR RK_P11LOCK_MAX_TRIES RAKIOSK_NOW
 OWN=$RAKIOSK_DATA_DIR/softkeys/softhsm2.conf
 
 expect 0 "init" -- "$RACTL" init
+# The key list names subscribers: a clerk reads it.
+echo bosspass1 | "$RACTL" -q clerk add boss --name 王主管 --roles supervisor >/dev/null
+echo bosspass1 | "$RACTL" -q clerk login boss >/dev/null
 expect 0 "the branch's own store" -- "$RACTL" key list
 
 # A SOFTHSM2_CONF left from another shell, naming a file that is gone.

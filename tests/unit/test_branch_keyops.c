@@ -8,12 +8,16 @@
  * subscriber. The attacker: another business's order, an order for
  * another key, a forged reference and a spent order are refused. (The
  * unlock on a real key, and the order completed with it, are in
- * tests/integration/key_unlock.sh.)
+ * tests/integration/key_unlock.sh.) And the keys' labels and subjects,
+ * personal data, only for the clerk of the branch's session.
  */
 #include "ledger_fixture.h"
 
 #include "branch/branch.h"
+#include "branch/enrolment.h"
 #include "branch/keyops.h"
+#include "branch/session.h"
+#include "domain/authcode.h"
 #include "domain/order.h"
 
 #include <string.h>
@@ -159,6 +163,116 @@ static void test_subscriber_and_attacker(void)
     CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'key.unlock'"), 0);
 }
 
+/* The keys' labels and certificate subjects are personal data (issue 12
+ * item 5): no key is read for anyone but the clerk of the branch's session
+ * as it stands, so no one without it learns even that a key is inserted. */
+static void test_personal_data(void)
+{
+    rk_token_info *keys = (rk_token_info *)&keys; /* must come back NULL */
+    rk_branch_diagnosis d;
+    rk_actor me;
+    int n = 7, rc;
+    /* No session at all: nobody, the system, a clerk's actor kept. */
+    const rk_actor *nobody[] = {NULL, &sys, &ivan, &lily};
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT(rk_branch_key_list(b, nobody[i], &keys, &n), RK_EPERM);
+        CHECK(strstr(rk_err_msg(), "clerk must be logged in") != NULL);
+        CHECK(keys == NULL && n == 0);
+        d.n_objs = 5;
+        CHECK_INT(rk_branch_key_diagnose(b, nobody[i], "5500000000000001", &d), RK_EPERM);
+        CHECK(d.n_objs == 0 && d.objs == NULL && !d.present);
+    }
+    /* ivan's session: ivan passes the check; lily (another clerk) and an
+     * actor forged from ivan's with lily's id do not. */
+    CHECK_INT(rk_branch_login(b, "ivan", "password1", &me), 0);
+    rc = rk_branch_key_list(b, &me, &keys, &n);
+    CHECK(rc == 0 || (rc != RK_EPERM && !strstr(rk_err_msg(), "personal data")));
+    free(keys);
+    rc = rk_branch_key_diagnose(b, &me, "5500000000000001", &d);
+    CHECK(rc == 0 || (rc != RK_EPERM && !strstr(rk_err_msg(), "personal data")));
+    if (rc == 0) free(d.objs);
+    CHECK_INT(rk_branch_key_list(b, &lily, &keys, &n), RK_EPERM);
+    rk_actor forged = me;
+    forged.clerk_id = lily.clerk_id;
+    CHECK_INT(rk_branch_key_diagnose(b, &forged, "5500000000000001", &d), RK_EPERM);
+    /* Logged out: the actor kept from the session reads nothing. */
+    CHECK_INT(rk_branch_logout(b), 0);
+    CHECK_INT(rk_branch_key_list(b, &me, &keys, &n), RK_EPERM);
+    CHECK_INT(rk_branch_key_diagnose(b, &me, "5500000000000001", &d), RK_EPERM);
+}
+
+/* An order is produced from its authorisation code (issue 12, key enrol):
+ * the code is checked before the subscriber's PIN is asked and again when
+ * the enrolment starts, a missing or wrong one is refused and audited
+ * without the code, and an order approved before codes were made (none)
+ * still enrols without one. */
+static void test_enrol_code(void)
+{
+    char ref[RK_ORDER_REF_MAX], code[RK_AUTHCODE_MAX], sloppy[40];
+    const char *names[7], *values[7], *paper[] = {"application_form", "id_card"};
+    values_of("赵码", NULL, names, values);
+    rk_order_spec spec = {.business = "new",
+                          .subscriber = "individual",
+                          .names = names,
+                          .values = values,
+                          .n = 6,
+                          .paper_docs = paper,
+                          .n_paper = 2,
+                          .submit = 1};
+    rk_order o;
+    CHECK_INT(rk_order_new(l, &lily, &spec, &o), 0);
+    snprintf(ref, sizeof ref, "%s", o.ref);
+    CHECK_INT(rk_order_approve_code(code, sizeof code, l, &ray, ref, NULL), 0);
+    CHECK(strlen(code) == 19);
+    /* Approved, unpaid: the order's state answers first, not the code. */
+    CHECK_INT(rk_branch_enrol_check(b, &ivan, ref), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "not paid") != NULL);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_INT(rk_order_pay(l, &lily, ref, "cash", o.fee_total), 0);
+    CHECK_INT(rk_branch_enrol_check(b, &ivan, ref), 0);
+    CHECK_INT(rk_branch_enrol_needs_code(b, ref), 1);
+    int64_t refused = count("SELECT count(*) FROM audit WHERE action = 'order.authcode_refused'");
+    /* None given, a wrong one, another order's shape: refused, audited. */
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, NULL), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "give it") != NULL);
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, ""), RK_EAUTH);
+    snprintf(sloppy, sizeof sloppy, "%s", code);
+    sloppy[0] = sloppy[0] == 'A' ? 'B' : 'A';
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, sloppy), RK_EAUTH);
+    CHECK(strstr(rk_err_msg(), "not the authorisation code") != NULL);
+    CHECK(strstr(rk_err_msg(), code + 5) == NULL);
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, "K7QM-3HXD-9TWA-PZ4R-EXTRA"), RK_EAUTH);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.authcode_refused'"),
+              refused + 4);
+    char q[200];
+    snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE instr(detail, '%.9s')", code + 5);
+    CHECK_INT(count(q), 0); /* no part of the code in the audit log */
+    /* The enrolment itself refuses a wrong code before it touches a key. */
+    rk_branch_enrol_out out;
+    rk_branch_enrol_req req = {.order_ref = ref, .key_serial = "5500000000000009", .pin = "x"};
+    req.authcode = sloppy;
+    CHECK_INT(rk_branch_enrol(b, &ivan, &req, &out), RK_EAUTH);
+    CHECK_INT(rk_order_get(l, ref, &o), 0);
+    CHECK_STR(o.state, "paid");
+    /* The code as a clerk types it: either case, dashes or spaces or none. */
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, code), 0);
+    for (size_t i = 0, k = 0; i <= strlen(code); i++)
+        if (code[i] != '-')
+            sloppy[k++] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32 : code[i]);
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, sloppy), 0);
+    /* Spent (its certificate was requested over CMP): refused for that. */
+    CHECK_INT(rk_authcode_use(l, ref, RK_AUTHCODE_CERT, "5A02"), 0);
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, code), RK_ESTATE);
+    CHECK(strstr(rk_err_msg(), "has been used") != NULL);
+    /* An order with no code (approved before codes were made): none asked. */
+    snprintf(q, sizeof q,
+             "UPDATE orders SET authcode = NULL, authcode_used_at = NULL WHERE ref = '%s'", ref);
+    CHECK_INT(sqlite3_exec(rk_db_handle(db), q, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(rk_branch_enrol_needs_code(b, ref), 0);
+    CHECK_INT(rk_branch_enrol_check_code(b, &ivan, ref, NULL), 0);
+    CHECK_INT(rk_branch_enrol_needs_code(b, "991231-99999"), RK_ENOTFOUND);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -166,6 +280,8 @@ int main(void)
     setup();
     test_clerk();
     test_subscriber_and_attacker();
+    test_personal_data();
+    test_enrol_code();
     rk_branch_close(b);
     rk_ledger_free(l);
     rk_db_close(db);

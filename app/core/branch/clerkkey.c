@@ -246,7 +246,7 @@ int rk_branch_clerk_keys_present(rk_branch *b, char (*serials)[RK_TOKEN_SERIAL_M
     rk_token_ctx *ctx;
     int nkeys = 0, rc;
     *n = 0;
-    if ((rc = rk_branch_key_list(b, &keys, &nkeys)) != 0) return rc;
+    if ((rc = rk_branch_keys_inserted(b, &keys, &nkeys)) != 0) return rc;
     for (int i = 0; i < nkeys && *n < max; i++) {
         rk_token *t = NULL;
         rk_token_object *objs = NULL;

@@ -6,6 +6,7 @@
 #include "branch/branchca.h"
 #include "branch/keys.h"
 #include "ca/escrow.h"
+#include "domain/authcode.h"
 #include "domain/order.h"
 #include "util/err.h"
 #include "util/pem.h"
@@ -82,8 +83,9 @@ int rk_branch_enrol(rk_branch *b, const rk_actor *by, const rk_branch_enrol_req 
                        .pin = req->pin,
                        .progress = req->progress,
                        .progress_arg = req->progress_arg};
-    if ((rc = rk_branch_ledger(b, &l)) || (rc = rk_branch_tokens(b, req->key_serial, &ctx)) ||
-        (rc = rk_branch_issuer(b, &issuer)) ||
+    if ((rc = rk_branch_ledger(b, &l)) ||
+        (rc = rk_branch_enrol_check_code(b, by, req->order_ref, req->authcode)) ||
+        (rc = rk_branch_tokens(b, req->key_serial, &ctx)) || (rc = rk_branch_issuer(b, &issuer)) ||
         (rc = rk_branch_enrol_opts(b, req->order_ref, &o, &recovery)))
         goto out;
     if ((rc = rk_enrol_run(l, by, ctx, issuer, &o, &out->result)) == 0)
@@ -103,6 +105,23 @@ int rk_branch_enrol_check(rk_branch *b, const rk_actor *by, const char *ref)
     rk_wipe(o, sizeof *o);
     free(o);
     return rc;
+}
+
+int rk_branch_enrol_needs_code(rk_branch *b, const char *ref)
+{
+    rk_ledger *l;
+    int has = 0, rc;
+    if ((rc = rk_branch_ledger(b, &l)) || (rc = rk_authcode_has(l, ref, &has))) return rc;
+    return has;
+}
+
+int rk_branch_enrol_check_code(rk_branch *b, const rk_actor *by, const char *ref,
+                               const char *authcode)
+{
+    rk_ledger *l;
+    int has = 0, rc;
+    if ((rc = rk_branch_ledger(b, &l)) || (rc = rk_authcode_has(l, ref, &has))) return rc;
+    return has ? rk_authcode_check(l, by, ref, RK_AUTHCODE_CERT, authcode) : 0;
 }
 
 int rk_branch_enrol_rollback(rk_branch *b, const rk_actor *by, const char *ref,

@@ -14,6 +14,13 @@
  * certificate (a reissue, change or replacement) and sign the new CRL at
  * once. Key recovery and abandoning an unfinished enrolment go the same way.
  *
+ * Who may: a clerk with the issue role, for an approved and paid (or
+ * fee-free) order, produced from the order's authorisation code where it
+ * has one (DOMAIN.md: the issuing operator produces the certificate "from
+ * the approved reference/authorisation code"). A program checks the order
+ * (rk_branch_enrol_check), then the code (rk_branch_enrol_check_code), and
+ * only then asks the subscriber's PIN.
+ *
  * Progress and cancel: util/progress.h's shape (op RK_OP_ENROL or
  * RK_OP_RECOVER); a cancelled enrolment is rolled back in the call and the
  * order is left retriable (ca/enrol.h). Long: run it on a job runner's
@@ -33,7 +40,9 @@
 typedef struct rk_branch_enrol_req {
     const char *order_ref;
     const char *key_serial;
-    const char *pin; /* the subscriber's PIN; the caller wipes it */
+    const char *authcode; /* the order's authorisation code, when it has one
+                             (rk_branch_enrol_needs_code); the caller wipes it */
+    const char *pin;      /* the subscriber's PIN; the caller wipes it */
     rk_progress_fn progress;
     void *progress_arg;
 } rk_branch_enrol_req;
@@ -54,7 +63,11 @@ typedef struct rk_branch_enrol_out {
 int rk_branch_enrol_opts(rk_branch *b, const char *ref, rk_enrol_opts *o, X509 **recovery);
 
 /* Runs (or resumes) the enrolment of req->order_ref onto req->key_serial as
- * by (issue role). Errors as rk_enrol_run; *out is filled on success. */
+ * by (issue role). An order with an authorisation code (every order
+ * approved since codes are made at approval: domain/authcode.h) is
+ * produced only from it: req->authcode must be the code (RK_EAUTH,
+ * audited, before anything else is done, as rk_branch_enrol_check_code).
+ * Errors as rk_enrol_run; *out is filled on success. */
 int rk_branch_enrol(rk_branch *b, const rk_actor *by, const rk_branch_enrol_req *req,
                     rk_branch_enrol_out *out);
 
@@ -63,6 +76,19 @@ int rk_branch_enrol(rk_branch *b, const rk_actor *by, const rk_branch_enrol_req 
  * whose business produces a certificate): for a program to ask the
  * subscriber's PIN only then. Errors as rk_order_check_issuable. */
 int rk_branch_enrol_check(rk_branch *b, const rk_actor *by, const char *ref);
+
+/* 1 if order ref is produced from an authorisation code (it has one),
+ * 0 if not (approved before codes were made), or a negative RK_E*: for a
+ * program to ask the issuing clerk for the code only then, after
+ * rk_branch_enrol_check and before the subscriber's PIN. */
+int rk_branch_enrol_needs_code(rk_branch *b, const char *ref);
+
+/* Checks authcode against order ref's code, spending nothing (0 also when
+ * the order has none): RK_EAUTH when it is missing or wrong (audited as
+ * order.authcode_refused, the code never in a message), RK_ESTATE when
+ * the code was used (its certificate was requested over CMP). */
+int rk_branch_enrol_check_code(rk_branch *b, const rk_actor *by, const char *ref,
+                               const char *authcode);
 
 /* Abandons the unfinished enrolment of ref (rk_enrol_rollback): an issued
  * certificate is revoked, the key's objects removed when key_serial's key

@@ -5,6 +5,7 @@
 
 #include "audit/record.h"
 #include "branch/keys.h"
+#include "branch/session.h"
 #include "ca/subca.h"
 #include "domain/certreg.h"
 #include "domain/order.h"
@@ -18,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-int rk_branch_key_list(rk_branch *b, rk_token_info **out, int *n)
+int rk_branch_keys_inserted(rk_branch *b, rk_token_info **out, int *n)
 {
     rk_token_ctx *ctx;
     int rc, kept = 0;
@@ -29,6 +30,15 @@ int rk_branch_key_list(rk_branch *b, rk_token_info **out, int *n)
         if (strcmp((*out)[i].label, RK_SUBCA_HSM_LABEL)) (*out)[kept++] = (*out)[i];
     *n = kept;
     return 0;
+}
+
+int rk_branch_key_list(rk_branch *b, const rk_actor *by, rk_token_info **out, int *n)
+{
+    int rc;
+    *out = NULL;
+    *n = 0;
+    if ((rc = rk_branch_need_clerk(b, by, "the list of keys")) != 0) return rc;
+    return rk_branch_keys_inserted(b, out, n);
 }
 
 int rk_branch_key_info(rk_branch *b, const char *serial, rk_token_info *out)
@@ -200,7 +210,16 @@ static void add(rk_branch_diagnosis *d, const char *code, const char *fix, const
     va_end(ap);
 }
 
-int rk_branch_key_diagnose(rk_branch *b, const char *serial, rk_branch_diagnosis *d)
+int rk_branch_key_diagnose(rk_branch *b, const rk_actor *by, const char *serial,
+                           rk_branch_diagnosis *d)
+{
+    int rc;
+    memset(d, 0, sizeof *d);
+    if ((rc = rk_branch_need_clerk(b, by, "a key's diagnosis")) != 0) return rc;
+    return rk_branch_key_examine(b, serial, d);
+}
+
+int rk_branch_key_examine(rk_branch *b, const char *serial, rk_branch_diagnosis *d)
 {
     rk_token_ctx *ctx;
     rk_token *t = NULL;

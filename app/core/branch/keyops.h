@@ -21,8 +21,15 @@
 #include "util/progress.h"
 
 /* The keys inserted now, read live, without the appliance HSM's token
- * when it shares the demo store: a new array (free()) of *n. */
-int rk_branch_key_list(rk_branch *b, rk_token_info **out, int *n);
+ * when it shares the demo store: a new array (free()) of *n. Their labels
+ * are subscribers' names, so by must be the clerk of the branch's session
+ * (session.h: rk_branch_need_clerk; RK_EPERM otherwise, nothing read). */
+int rk_branch_key_list(rk_branch *b, const rk_actor *by, rk_token_info **out, int *n);
+
+/* The same list for the branch's own use, with no session: for a service
+ * that shows no label or subject (picking the clerk key to log in with,
+ * the subscriber's self-check, selfcheck.h). */
+int rk_branch_keys_inserted(rk_branch *b, rk_token_info **out, int *n);
 
 /* Live facts about the key serial (before asking for its PIN). */
 int rk_branch_key_info(rk_branch *b, const char *serial, rk_token_info *out);
@@ -94,7 +101,14 @@ typedef struct rk_branch_diagnosis {
 } rk_branch_diagnosis;
 
 /* What is wrong with the key serial and how to fix it, as of now (the
- * clock decides what has expired). The caller frees d->objs. */
-int rk_branch_key_diagnose(rk_branch *b, const char *serial, rk_branch_diagnosis *d);
+ * clock decides what has expired). The caller frees d->objs. The findings
+ * and objects name the certificates' subjects: by must be the clerk of
+ * the branch's session (RK_EPERM otherwise, the key not read). */
+int rk_branch_key_diagnose(rk_branch *b, const rk_actor *by, const char *serial,
+                           rk_branch_diagnosis *d);
+
+/* The same diagnosis with no session, for the subscriber's self-check at
+ * the kiosk, which shows no subject (selfcheck.h). */
+int rk_branch_key_examine(rk_branch *b, const char *serial, rk_branch_diagnosis *d);
 
 #endif

@@ -66,19 +66,10 @@ static int check_word(const char *what, const char *v, const char *const *list)
     return rk_err_set(RK_EINVAL, "%s '%s' is not known: %s", what, v ? v : "", all);
 }
 
-/* A clerk, for what shows personal data: by must be the clerk of the
- * branch's session as it stands now (session.h: rk_branch_actor checks
- * the session is open and its clerk active and unlocked), so an actor
- * made up or kept from an ended session reads nothing. */
+/* A clerk's session, for what shows personal data (session.h). */
 static int need_clerk(rk_branch *b, const rk_actor *by, const char *what)
 {
-    rk_actor now;
-    if (by && by->clerk_id > 0) {
-        if (rk_branch_actor(b, &now) == 0 && now.clerk_id == by->clerk_id) return 0;
-        rk_err_clear();
-    }
-    return rk_err_set(
-        RK_EPERM, "%s shows personal data: a clerk must be logged in (ractl clerk login)", what);
+    return rk_branch_need_clerk(b, by, what);
 }
 
 static int ledger_of(rk_branch *b, rk_ledger **l)

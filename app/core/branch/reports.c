@@ -4,6 +4,7 @@
 #include "branch/reports.h"
 
 #include "audit/audit.h"
+#include "branch/session.h"
 #include "domain/archive.h"
 #include "print/recordprint.h"
 #include "util/err.h"
@@ -29,15 +30,6 @@ int rk_branch_weekly_report(rk_branch *b, const rk_actor *by, int64_t day, const
     return rk_a4_weekly_pdf(pdf, &a4);
 }
 
-/* Personal data is shown only to a clerk at the counter. */
-static int need_clerk(const rk_actor *by)
-{
-    if (!by || by->clerk_id <= 0)
-        return rk_err_set(RK_EPERM, "the archive names subscribers: log in first (`ractl clerk "
-                                    "login`)");
-    return 0;
-}
-
 int rk_branch_archive_list(rk_branch *b, const rk_actor *by, const char *group,
                            rk_archive_box **out, int *n)
 {
@@ -45,7 +37,8 @@ int rk_branch_archive_list(rk_branch *b, const rk_actor *by, const char *group,
     int rc;
     *out = NULL;
     *n = 0;
-    if ((rc = need_clerk(by)) || (rc = rk_branch_ledger(b, &l))) return rc;
+    if ((rc = rk_branch_need_clerk(b, by, "the archive")) || (rc = rk_branch_ledger(b, &l)))
+        return rc;
     return rk_archive_list(l, group, out, n);
 }
 
@@ -60,7 +53,8 @@ int rk_branch_archive_labels(rk_branch *b, const rk_actor *by, const char *const
     if (n > RK_A4_MAX_LABELS)
         return rk_err_set(RK_ETOOBIG, "at most %d labels go into one PDF, not %d", RK_A4_MAX_LABELS,
                           n);
-    if ((rc = need_clerk(by)) || (rc = rk_branch_ledger(b, &l))) return rc;
+    if ((rc = rk_branch_need_clerk(b, by, "the archive")) || (rc = rk_branch_ledger(b, &l)))
+        return rc;
     if (!(a4 = calloc(RK_A4_MAX_LABELS, sizeof *a4))) return rk_err_oom();
     if (n) {
         for (int i = 0; i < n && !rc; i++) {

@@ -49,7 +49,7 @@ static int pick(rk_branch *b, rk_selfcheck *c, int *rc)
 {
     rk_token_info *keys = NULL;
     int n = 0, found = 0;
-    if ((*rc = rk_branch_key_list(b, &keys, &n)) != 0) return 0;
+    if ((*rc = rk_branch_keys_inserted(b, &keys, &n)) != 0) return 0;
     for (int i = 0; i < n; i++) {
         if (!keys[i].initialised || !keys[i].serial[0]) continue;
         if (!found++) snprintf(c->serial, sizeof c->serial, "%s", keys[i].serial);
@@ -103,7 +103,7 @@ int rk_selfcheck_key(rk_branch *b, const char *serial, rk_selfcheck *out)
         snprintf(out->serial, sizeof out->serial, "%s", serial);
     else if (!pick(b, out, &rc))
         return rc;
-    if ((rc = rk_branch_key_diagnose(b, out->serial, &d)) != 0) return rc;
+    if ((rc = rk_branch_key_examine(b, out->serial, &d)) != 0) return rc;
     if (!d.present) {
         free(d.objs);
         not_found(out);

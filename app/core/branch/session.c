@@ -177,7 +177,24 @@ int rk_branch_actor(rk_branch *b, rk_actor *out)
     if ((rc = read_file(b, &from_file, path, sizeof path)) != 0) return rc;
     rc = rk_clerk_session(db, from_file.token, out);
     rk_wipe(&from_file, sizeof from_file);
+    /* The session file is a shell's: say how that shell logs in again. */
+    if (rc == RK_EPERM) {
+        char why[200];
+        snprintf(why, sizeof why, "%s", rk_err_msg());
+        rc = rk_err_set(RK_EPERM, "%s (`ractl clerk login LOGIN`)", why);
+    }
     return rc;
+}
+
+int rk_branch_need_clerk(rk_branch *b, const rk_actor *by, const char *what)
+{
+    rk_actor now;
+    if (by && by->clerk_id > 0) {
+        if (rk_branch_actor(b, &now) == 0 && now.clerk_id == by->clerk_id) return 0;
+        rk_err_clear();
+    }
+    return rk_err_set(
+        RK_EPERM, "%s shows personal data: a clerk must be logged in (ractl clerk login)", what);
 }
 
 int rk_branch_logout(rk_branch *b)

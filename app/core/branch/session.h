@@ -64,6 +64,15 @@ int rk_branch_session_save(rk_branch *b);
  * RK_EPERM, saying how to log in, when there is none or it has expired. */
 int rk_branch_actor(rk_branch *b, rk_actor *out);
 
+/* The one check of everything that shows personal data (subscribers'
+ * names, ID numbers, the labels and certificate subjects on their keys):
+ * by must be the clerk of the branch's session as it stands at the call
+ * (rk_branch_actor: open, the clerk active and not locked), so by NULL,
+ * the system actor, an actor made up or one kept from an ended session
+ * gets RK_EPERM: "WHAT shows personal data: a clerk must be logged in
+ * (ractl clerk login)". */
+int rk_branch_need_clerk(rk_branch *b, const rk_actor *by, const char *what);
+
 /* Ends the branch's session, or else the session file's, and removes the
  * file. RK_ENOTFOUND when no clerk is logged in. */
 int rk_branch_logout(rk_branch *b);

@@ -13,6 +13,8 @@
 #include "util/uuid.h"
 #include "util/wipe.h"
 
+#include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -208,6 +210,65 @@ int rk_authcode_use(rk_ledger *l, const char *ref, int purpose, const char *seri
     rc = rk_record_add(l->db, &r);
 out:
     return rk_db_end(l->db, rc);
+}
+
+int rk_authcode_has(rk_ledger *l, const char *ref, int *has)
+{
+    code_row row;
+    int rc = load_row(&row, l, ref);
+    *has = !rc && row.has_code;
+    rk_wipe(&row, sizeof row);
+    return rc;
+}
+
+/* A code as compared: its 16 characters upper-cased, dashes and spaces
+ * dropped, into out[RK_AUTHCODE_MAX]; 0 if it is not 16 characters. */
+static int canonical(char *out, const char *in)
+{
+    int k = 0;
+    for (; in && *in; in++) {
+        if (*in == '-' || *in == ' ') continue;
+        if (k == 16) return 0;
+        out[k++] = (char)toupper((unsigned char)*in);
+    }
+    out[k] = '\0';
+    return k == 16;
+}
+
+int rk_authcode_check(rk_ledger *l, const rk_actor *by, const char *ref, int purpose,
+                      const char *given)
+{
+    char secret[RK_AUTHCODE_MAX], want[RK_AUTHCODE_MAX], got[RK_AUTHCODE_MAX];
+    int rc, same;
+
+    if ((rc = rk_authcode_secret(secret, sizeof secret, l, ref, purpose)) != 0) return rc;
+    same = canonical(want, secret) && canonical(got, given) && CRYPTO_memcmp(want, got, 16) == 0;
+    rk_wipe(secret, sizeof secret);
+    rk_wipe(want, sizeof want);
+    rk_wipe(got, sizeof got);
+    if (same) return 0;
+
+    code_row row;
+    char detail[120];
+    int missing = !given || !*given;
+    if ((rc = rk_db_begin(l->db)) != 0) return rc;
+    if ((rc = load_row(&row, l, ref)) == 0) {
+        snprintf(detail, sizeof detail, "%s authorisation code refused",
+                 missing ? "no" : "a wrong");
+        rk_record r = {.actor = by && by->login[0] ? by->login : "system",
+                       .role = by && by->clerk_id > 0 ? "issue" : "system",
+                       .action = "order.authcode_refused",
+                       .order_id = row.uuid,
+                       .detail = detail};
+        rc = rk_record_add(l->db, &r);
+    }
+    if ((rc = rk_db_end(l->db, rc)) != 0) return rc;
+    if (missing)
+        return rk_err_set(RK_EAUTH,
+                          "order %s has an authorisation code (printed once at its approval): "
+                          "give it; a lost one is replaced by `ractl order authcode %s`",
+                          ref, ref);
+    return rk_err_set(RK_EAUTH, "that is not the authorisation code of order %s", ref);
 }
 
 int rk_authcode_reissue(char *code, size_t n, rk_ledger *l, const rk_actor *by, const char *ref)

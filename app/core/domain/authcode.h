@@ -63,6 +63,22 @@ int rk_authcode_secret(char *secret, size_t n, rk_ledger *l, const char *ref, in
  * rk_authcode_secret. */
 int rk_authcode_use(rk_ledger *l, const char *ref, int purpose, const char *serial);
 
+/* Whether order ref has a code at all (*has 1), spent or not: an order
+ * approved before codes were made, or of a business that gets none, has
+ * none (*has 0). RK_ENOTFOUND for an unknown reference. */
+int rk_authcode_has(rk_ledger *l, const char *ref, int *has);
+
+/* Checks that given is order ref's code for purpose, without spending it
+ * (the producing program checks it before it asks the subscriber's PIN,
+ * and again when it starts; the order's issuing ends its use, since a code
+ * opens only an approved, unissued order). Letters in either case, with
+ * or without the dashes and spaces. RK_EAUTH when given is NULL, empty or
+ * not the code, audited as order.authcode_refused with by's login (never
+ * with what was given); RK_ESTATE and RK_ENOTFOUND as rk_authcode_secret.
+ * The message never holds the code. */
+int rk_authcode_check(rk_ledger *l, const rk_actor *by, const char *ref, int purpose,
+                      const char *given);
+
 /* A new code for order ref, replacing its unused one (the clerk lost it,
  * or approved without seeing it), into code[0..n): a clerk with the review
  * role, in its own transaction with an audit entry (order.authcode_renewed,
