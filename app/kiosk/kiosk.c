@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #include "kiosk.h"
 
+#include "branch/keys.h"
 #include "branch/sync_status.h"
 #include "ui/dialog.h"
 #include "ui/widgets.h"
@@ -35,31 +36,34 @@ static void pull(void *arg, int16_t *out, size_t n)
     rk_voice_pull(arg, out, n);
 }
 
-/* A job runner's worker opens a branch of its own (util/jobs.h). */
+/* A job runner's worker opens a branch of its own (util/jobs.h), which
+ * uses the kiosk's USB key contexts (one per module per process) instead
+ * of loading the module again. */
 static int worker_open(void **ctx, void *arg)
 {
     kiosk *k = arg;
     rk_branch *b = NULL;
     rk_branch_opts bo = {.conf_path = k->conf ? k->conf->path : NULL,
-                         .env = rk_branch_env_of(k->branch)};
+                         .env = rk_branch_env_of(k->branch),
+                         .keys_of = k->branch};
     int rc = rk_branch_open(&b, &bo);
     if (rc) return rc;
     *ctx = b;
     return 0;
 }
 
-/* Workers close one at a time: each may hold a token context on the same
- * PKCS#11 module (token.h: one per module per process), and closing one
- * finalises the module, which must not happen while the other worker is
- * still closing its own (a crash at exit once both had used USB keys). */
-static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+/* After each job the worker lets go of the key contexts it took, so the
+ * other worker's key work can go on. */
+static void job_end(void *ctx, void *arg)
+{
+    (void)arg;
+    rk_branch_keys_release(ctx);
+}
 
 static void worker_close(void *ctx, void *arg)
 {
     (void)arg;
-    pthread_mutex_lock(&close_lock);
     rk_branch_close(ctx);
-    pthread_mutex_unlock(&close_lock);
 }
 
 static void wake(void *arg)
@@ -163,6 +167,7 @@ int kiosk_open(kiosk **out, const kiosk_options *o)
     rk_jobs_opts jo = {.workers = 2,
                        .worker_open = worker_open,
                        .worker_close = worker_close,
+                       .job_end = job_end,
                        .worker_arg = k,
                        .wake = wake,
                        .wake_arg = k};
@@ -616,7 +621,13 @@ static int expect(kiosk *k, const char *what, const char *value)
         snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
     else if (!strcmp(what, "exit"))
         snprintf(got, sizeof got, "%d", k->exit_code);
-    else if (!strcmp(what, "order"))
+    else if (!strcmp(what, "token-contexts")) {
+        /* token-contexts N: the USB key module is loaded N times in this
+         * process (one is the rule: token.h) */
+        char module[4096];
+        if (rk_branch_token_module(k->branch, NULL, module, sizeof module) != 0) return RK_ECONF;
+        snprintf(got, sizeof got, "%d", rk_token_ctx_live(module));
+    } else if (!strcmp(what, "order"))
         snprintf(got, sizeof got, "%s", k->visit.ref[0] ? "taken" : "none");
     else if (!strcmp(what, "printed"))
         snprintf(got, sizeof got, "%s", k->visit.printed ? "yes" : "no");

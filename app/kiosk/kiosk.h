@@ -237,7 +237,9 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-business ID|none", "expect-wipes N", "expect-voice on|off",
  * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
  * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
- * "expect-online yes|no", "expect-exit CODE", "expect-field NAME=VALUE"; "frames N" (draws the
+ * "expect-online yes|no", "expect-exit CODE", "expect-field NAME=VALUE",
+ * "expect-token-contexts N" (the USB key module's contexts alive in the
+ * process); "frames N" (draws the
  * screen N times, for bench_kiosk); "window-close" (SDL's quit,
  * as a window manager sends it);
  * "network up|down" (the demo's network switch) and "note WORDS" (prints

@@ -8,28 +8,10 @@
 #include "util/err.h"
 #include "util/wipe.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 static self_state S;
-
-/* The branch the key jobs share. A process keeps one token context per
- * PKCS#11 module (token.h), and each job runner worker opens a branch of
- * its own: key work on two workers would load SoftHSM twice and finalise
- * it twice. So every key job of this module runs on this one branch, one
- * at a time. */
-static rk_branch *keys_branch;
-static pthread_mutex_t keys_mu = PTHREAD_MUTEX_INITIALIZER;
-
-int self_keys_run(int (*fn)(rk_branch *b, void *arg), void *arg)
-{
-    pthread_mutex_lock(&keys_mu);
-    int rc = keys_branch ? fn(keys_branch, arg)
-                         : rk_err_set(RK_EDEVICE, "the self-service corner has no key access");
-    pthread_mutex_unlock(&keys_mu);
-    return rc;
-}
 
 self_state *self_get(void)
 {
@@ -116,12 +98,6 @@ void mod_self_reset(kiosk *k, kiosk_reset why)
     memcpy(S.kb_error, kb_error, sizeof kb_error);
     S.gen = gen + 1;
     if (why == KIOSK_RESET_START) kiosk_app_register(k, "self-", app);
-    if (why == KIOSK_RESET_START && !keys_branch) {
-        /* Opens nothing yet: the key module loads on the first key job. */
-        rk_branch_opts bo = {.conf_path = k->conf ? k->conf->path : NULL,
-                             .env = rk_branch_env_of(k->branch)};
-        if (rk_branch_open(&keys_branch, &bo) != 0) keys_branch = NULL;
-    }
     if (why == KIOSK_RESET_START && !S.kb) {
         /* A small local file (at most 256 KiB), read once before the
          * first frame. */
@@ -132,12 +108,6 @@ void mod_self_reset(kiosk *k, kiosk_reset why)
     if (why == KIOSK_RESET_CLOSE) {
         rk_knowledge_free(S.kb);
         S.kb = NULL;
-        /* A key job still running keeps the branch (the process ends). */
-        if (!check_busy && !pin_busy && pthread_mutex_trylock(&keys_mu) == 0) {
-            rk_branch_close(keys_branch);
-            keys_branch = NULL;
-            pthread_mutex_unlock(&keys_mu);
-        }
     }
 }
 

@@ -86,11 +86,6 @@ typedef struct self_state {
     self_query query;
 } self_state;
 
-/* Runs fn on the branch every key job of this module shares (one token
- * context per module per process: see self.c), one job at a time; from a
- * job's worker thread. */
-int self_keys_run(int (*fn)(rk_branch *b, void *arg), void *arg);
-
 /* The module's state (one kiosk per process). */
 self_state *self_get(void);
 

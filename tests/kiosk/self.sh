@@ -58,6 +58,7 @@ for variant in "zh-CN" "en --large"; do
     [ -n "${LAST:-}" ] && "$RACTL" -q key pull "$LAST"
     LAST=$SERIAL
     play "$dir" self_check.txt --lang "$lang" "$@"
+    [ $n = 1 ] && play "$dir" self_tokens.txt --lang "$lang" "$@"
     # The new PIN is the key's now; the old one is refused.
     if printf '24681357\n13572468\n' | "$RACTL" -q key passwd "$SERIAL" >"$T/passwd.log" 2>&1; then
         ok

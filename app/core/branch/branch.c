@@ -17,6 +17,7 @@ struct rk_branch {
     rk_db *db;
     int db_checked; /* the schema version was found current */
     rk_ledger *ledger;
+    rk_branch *keys_of; /* the branch whose key contexts this one uses (NULL: its own) */
     struct {
         void *obj;
         void (*close_fn)(void *);
@@ -36,6 +37,7 @@ int rk_branch_open(rk_branch **out, const rk_branch_opts *opts)
         return rk_err_oom();
     }
     b->conf = opts->conf;
+    b->keys_of = opts->keys_of;
     if (opts->conf_path) {
         if (strlen(opts->conf_path) >= sizeof b->conf_path) {
             rk_branch_close(b);
@@ -62,6 +64,11 @@ void rk_branch_close(rk_branch *b)
     rk_db_close(b->db);
     rk_conf_free(b->conf);
     free(b);
+}
+
+rk_branch *rk_branch_keys_of(const rk_branch *b)
+{
+    return b->keys_of;
 }
 
 const rk_branch_env *rk_branch_env_of(const rk_branch *b)

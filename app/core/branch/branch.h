@@ -20,7 +20,9 @@
  *
  * Threads: a branch belongs to one thread at a time (its database
  * connection, ledger and device contexts are not shared); a job runner's
- * worker opens a branch of its own (util/jobs.h, docs/ARCHITECTURE.md).
+ * worker opens a branch of its own (util/jobs.h, docs/ARCHITECTURE.md),
+ * which takes the USB key contexts of the program's branch (opts.keys_of)
+ * under a lock, since a PKCS#11 module loads once per process (keys.h).
  */
 #ifndef RK_BRANCH_H
 #define RK_BRANCH_H
@@ -37,6 +39,11 @@ typedef struct rk_branch_opts {
     rk_conf *conf;            /* a loaded configuration the branch takes over; NULL: load
                                  conf_path on first use */
     const rk_branch_env *env; /* settings to use; NULL: read the process environment */
+    /* Another branch of this process whose USB key contexts this one uses
+     * instead of opening its own (a job runner's workers: one token
+     * context per module per process, keys.h). It must outlive this
+     * branch and have its configuration loaded. NULL: its own. */
+    rk_branch *keys_of;
 } rk_branch_opts;
 
 /* A new branch for opts (NULL: all defaults); nothing is opened yet. The
@@ -48,6 +55,9 @@ int rk_branch_open(rk_branch **out, const rk_branch_opts *opts);
  * database and the configuration) and wipes the session; NULL does
  * nothing. */
 void rk_branch_close(rk_branch *b);
+
+/* opts->keys_of of rk_branch_open (NULL: none). For keys.c. */
+rk_branch *rk_branch_keys_of(const rk_branch *b);
 
 /* The settings (borrowed, valid until close). */
 const rk_branch_env *rk_branch_env_of(const rk_branch *b);

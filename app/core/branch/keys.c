@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,12 @@
 
 #define MAX_MODULES 4
 
+/* The token contexts a branch opened, one per module, with the lock that
+ * lets one branch at a time use them: the branch itself and the branches
+ * that share them (rk_branch_opts.keys_of, a job runner's workers). */
 typedef struct tokens {
+    pthread_mutex_t mu;
+    const rk_conf *conf; /* the opening branch's, which outlives its sharers */
     int n;
     struct {
         char module[PATH_MAX];
@@ -26,12 +32,70 @@ typedef struct tokens {
     } e[MAX_MODULES];
 } tokens;
 
-static void tokens_close(void *p)
+/* A branch's RK_BRANCH_TOKENS part: the contexts it uses (its own, or
+ * those of keys_of) and whether it holds their lock. */
+typedef struct keys_part {
+    tokens *own; /* NULL when the contexts are another branch's */
+    tokens *t;
+    int held;
+    unsigned prepared; /* the modules (bits of t->e) whose store this branch prepared */
+} keys_part;
+
+/* Guards making a branch's part when another branch's thread may make it
+ * at the same time (the first worker that needs keys). */
+static pthread_mutex_t parts_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void keys_part_close(void *p)
 {
-    tokens *t = p;
-    for (int i = 0; i < t->n; i++)
-        rk_token_ctx_free(t->e[i].ctx);
-    free(t);
+    keys_part *k = p;
+    if (k->held) pthread_mutex_unlock(&k->t->mu);
+    if (k->own) {
+        for (int i = 0; i < k->own->n; i++)
+            rk_token_ctx_free(k->own->e[i].ctx);
+        pthread_mutex_destroy(&k->own->mu);
+        free(k->own);
+    }
+    free(k);
+}
+
+/* b's part, made on first use (with its own contexts, or pointing at
+ * keys_of's, which are made first when needed). Called under parts_mu. */
+static int keys_part_of(rk_branch *b, keys_part **out)
+{
+    keys_part *k = rk_branch_part_get(b, RK_BRANCH_TOKENS);
+    rk_branch *of = rk_branch_keys_of(b);
+    keys_part *shared = NULL;
+    const rk_conf *conf;
+    int rc;
+    if (k) {
+        *out = k;
+        return 0;
+    }
+    if (of && (rc = keys_part_of(of, &shared)) != 0) return rc;
+    if (!shared && (rc = rk_branch_conf(b, &conf)) != 0) return rc;
+    if (!(k = calloc(1, sizeof *k))) return rk_err_oom();
+    if (shared) {
+        k->t = shared->t;
+    } else {
+        if (!(k->own = calloc(1, sizeof *k->own))) {
+            free(k);
+            return rk_err_oom();
+        }
+        pthread_mutex_init(&k->own->mu, NULL);
+        k->own->conf = conf;
+        k->t = k->own;
+    }
+    rk_branch_part_set(b, RK_BRANCH_TOKENS, k, keys_part_close);
+    *out = k;
+    return 0;
+}
+
+void rk_branch_keys_release(rk_branch *b)
+{
+    keys_part *k = rk_branch_part_get(b, RK_BRANCH_TOKENS);
+    if (!k || !k->held) return;
+    k->held = 0;
+    pthread_mutex_unlock(&k->t->mu);
 }
 
 int rk_branch_module_is_soft(const char *module)
@@ -93,31 +157,41 @@ int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out)
 {
     char module[PATH_MAX];
     const char *from, *setting;
-    const rk_conf *conf;
-    tokens *t = rk_branch_part_get(b, RK_BRANCH_TOKENS);
+    keys_part *k = NULL;
     int rc;
     *out = NULL;
-    if ((rc = rk_branch_conf(b, &conf)) ||
-        (rc = token_module(b, serial, module, sizeof module, &from, &setting)))
-        return rc;
-    for (int i = 0; t && i < t->n; i++)
-        if (!strcmp(t->e[i].module, module)) {
-            *out = t->e[i].ctx;
-            return 0;
-        }
-    if (!t) {
-        if (!(t = calloc(1, sizeof *t))) return rk_err_oom();
-        rk_branch_part_set(b, RK_BRANCH_TOKENS, t, tokens_close);
+    if ((rc = token_module(b, serial, module, sizeof module, &from, &setting)) != 0) return rc;
+    pthread_mutex_lock(&parts_mu);
+    rc = keys_part_of(b, &k);
+    pthread_mutex_unlock(&parts_mu);
+    if (rc) return rc;
+    if (!k->held) {
+        pthread_mutex_lock(&k->t->mu);
+        k->held = 1;
     }
-    if (t->n == MAX_MODULES)
-        return rk_err_set(RK_ECONF, "more than %d PKCS#11 modules for keys", MAX_MODULES);
-    if ((rc = rk_branch_env_check_module(module, "USB key", from, setting)) ||
-        (rc = rk_branch_softhsm_prepare(b, module)))
-        return rc;
-    if ((rc = rk_token_ctx_new(&t->e[t->n].ctx, module)) != 0) return rc;
-    rk_token_ctx_set_conf(t->e[t->n].ctx, conf);
-    snprintf(t->e[t->n].module, sizeof t->e[t->n].module, "%s", module);
-    *out = t->e[t->n++].ctx;
+    tokens *t = k->t;
+    int i = 0;
+    while (i < t->n && strcmp(t->e[i].module, module))
+        i++;
+    if (i == t->n) {
+        if (t->n == MAX_MODULES)
+            return rk_err_set(RK_ECONF, "more than %d PKCS#11 modules for keys", MAX_MODULES);
+        if ((rc = rk_branch_env_check_module(module, "USB key", from, setting)) ||
+            (rc = rk_branch_softhsm_prepare(b, module)) ||
+            (rc = rk_token_ctx_new(&t->e[i].ctx, module)))
+            return rc;
+        rk_token_ctx_set_conf(t->e[i].ctx, t->conf);
+        snprintf(t->e[i].module, sizeof t->e[i].module, "%s", module);
+        t->n++;
+        k->prepared |= 1u << i;
+    } else if (!(k->prepared & (1u << i))) {
+        /* Loaded by a branch sharing these contexts: this branch's own
+         * settings learn the demo store too (p11lock's state is found
+         * from it). */
+        if ((rc = rk_branch_softhsm_prepare(b, module)) != 0) return rc;
+        k->prepared |= 1u << i;
+    }
+    *out = t->e[i].ctx;
     return 0;
 }
 

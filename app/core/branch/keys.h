@@ -3,6 +3,10 @@
  * the token contexts (one per module per process, as token.h requires),
  * the branch secret that SO PINs are derived from, and the demo keys.
  *
+ * One process, one context per module: a branch opened with keys_of
+ * (rk_branch_opts: a job runner's worker) uses that branch's contexts,
+ * one branch at a time, instead of loading the module again.
+ *
  * The module of a key is RAKIOSK_TOKEN_MODULE when set, else its key
  * model's module ([key_model] module, by serial prefix), else [token]
  * module. With SoftHSM2 or the p11lock wrapper over it (the demo and the
@@ -37,9 +41,19 @@ int rk_branch_token_module(rk_branch *b, const char *serial, char *out, size_t n
 int rk_branch_softhsm_prepare(rk_branch *b, const char *module);
 
 /* The token context for serial's module (NULL: the default), loaded on
- * first use and kept by the branch. RK_EDEVICE if the module does not
- * load. Borrowed: keys opened from it must be closed before the branch. */
+ * first use and kept by the branch, or by the branch it shares them with
+ * (rk_branch_opts.keys_of). RK_EDEVICE if the module does not load.
+ * Borrowed: keys opened from it must be closed before the branch.
+ *
+ * The contexts are used by one branch at a time: the first call takes
+ * their lock, which b holds until rk_branch_keys_release or its close (a
+ * branch alone never waits; one sharing waits while another uses them). */
 int rk_branch_tokens(rk_branch *b, const char *serial, rk_token_ctx **out);
+
+/* Lets go of the contexts rk_branch_tokens took (keys opened from them
+ * closed): a branch sharing them calls it after each piece of work (the
+ * job runner's job_end hook); nothing when b holds none. */
+void rk_branch_keys_release(rk_branch *b);
 
 /* p11lock's state folder (the demo keys' plug state and PIN limits) as the
  * module itself finds it, into out. */

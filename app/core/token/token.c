@@ -38,6 +38,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +57,8 @@ struct rk_token_ctx {
     pthread_mutex_t last_lock;
     char last_serial[RK_TOKEN_SERIAL_MAX];
     CK_SLOT_ID last_slot;
-    rk_chain *chain; /* read-back chain checks (util/chain.h) */
+    rk_chain *chain;  /* read-back chain checks (util/chain.h) */
+    char module[512]; /* the module's path, counted in live[] ("" not yet) */
 };
 
 struct rk_token {
@@ -137,6 +139,44 @@ const char *rk_token_pin_state_name(int pin_state)
 
 /* ---- context ------------------------------------------------------------- */
 
+/* The contexts alive in this process, by module path (rk_token_ctx_live):
+ * a count, so a second load of one module shows. */
+#define LIVE_MODULES 8
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char module[512];
+    int n;
+} live[LIVE_MODULES];
+
+static void live_add(const char *module, int delta)
+{
+    pthread_mutex_lock(&live_lock);
+    int free_at = -1;
+    for (int i = 0; i < LIVE_MODULES; i++) {
+        if (live[i].n > 0 && !strcmp(live[i].module, module)) {
+            live[i].n += delta;
+            pthread_mutex_unlock(&live_lock);
+            return;
+        }
+        if (live[i].n <= 0 && free_at < 0) free_at = i;
+    }
+    if (delta > 0 && free_at >= 0 && strlen(module) < sizeof live[0].module) {
+        strcpy(live[free_at].module, module);
+        live[free_at].n = delta;
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+int rk_token_ctx_live(const char *module_path)
+{
+    int n = 0;
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < LIVE_MODULES; i++)
+        if (live[i].n > 0 && !strcmp(live[i].module, module_path ? module_path : "")) n = live[i].n;
+    pthread_mutex_unlock(&live_lock);
+    return n;
+}
+
 int rk_token_ctx_new(rk_token_ctx **out, const char *module_path)
 {
     rk_token_ctx *ctx;
@@ -174,6 +214,8 @@ int rk_token_ctx_new(rk_token_ctx **out, const char *module_path)
                           (unsigned long)rv);
     }
     ctx->tries = (p11lock_tries_fn)dlsym(ctx->dl, "p11lock_GetPinTries");
+    snprintf(ctx->module, sizeof ctx->module, "%s", module_path);
+    live_add(ctx->module, 1);
     *out = ctx;
     return 0;
 }
@@ -181,6 +223,7 @@ int rk_token_ctx_new(rk_token_ctx **out, const char *module_path)
 void rk_token_ctx_free(rk_token_ctx *ctx)
 {
     if (!ctx) return;
+    if (ctx->module[0]) live_add(ctx->module, -1);
     if (ctx->p11) {
         PKCS11_CTX_unload(ctx->p11);
         PKCS11_CTX_free(ctx->p11);

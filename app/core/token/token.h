@@ -105,6 +105,11 @@ int rk_token_ctx_new(rk_token_ctx **out, const char *module_path);
 /* Unloads the module; NULL does nothing. Keys opened from ctx must be closed. */
 void rk_token_ctx_free(rk_token_ctx *ctx);
 
+/* How many contexts on module_path are alive in this process now (the
+ * rule above wants at most one; tests and rakiosk's `app
+ * expect-token-contexts` check it). */
+int rk_token_ctx_live(const char *module_path);
+
 /* Lets the layer name key models and their PIN limits and unlock methods
  * (rk_conf_key_model); conf is borrowed and must outlive ctx. */
 void rk_token_ctx_set_conf(rk_token_ctx *ctx, const rk_conf *conf);

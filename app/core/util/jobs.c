@@ -126,6 +126,7 @@ static void *worker_main(void *arg)
                      ? rk_err_set(RK_ECANCELED, "job %s cancelled before it started", job->name)
                      : job->fn(job, job->arg);
         if (rc && !rk_err_msg()[0]) rk_err_set(rc, "job %s failed: %s", job->name, rk_err_name(rc));
+        if (w->opened && j->o.job_end) j->o.job_end(w->ctx, j->o.worker_arg);
 
         pthread_mutex_lock(&j->mu);
         push_done(j, job, rc, rk_err_msg());

@@ -69,6 +69,11 @@ typedef struct rk_jobs_opts {
      * thread when it ends. Both may be NULL. */
     int (*worker_open)(void **ctx, void *arg);
     void (*worker_close)(void *ctx, void *arg);
+    /* Called on the worker thread after each job that ran on an opened
+     * worker, before its DONE event is queued: lets go of what the job
+     * took of the thread's context (a device shared between workers). May
+     * be NULL. */
+    void (*job_end)(void *ctx, void *arg);
     void *worker_arg;
     /* Called on a worker thread each time an event was queued; must be
      * quick and thread-safe (SDL_PushEvent is). May be NULL. */
