@@ -761,6 +761,60 @@ int rk_backend_image_new_mono(rk_backend *be, rk_backend_image **out, const uint
     return rc;
 }
 
+/* Wipes a surface's pixels (a subscriber's document) and frees it. */
+static void free_personal_surface(SDL_Surface *s)
+{
+    if (!s) return;
+    if (s->pixels && !SDL_MUSTLOCK(s)) rk_wipe(s->pixels, (size_t)s->pitch * (size_t)s->h);
+    SDL_FreeSurface(s);
+}
+
+int rk_backend_decode_image(uint32_t **argb, int *w, int *h, const unsigned char *data, size_t len,
+                            int max_side)
+{
+    *argb = NULL;
+    *w = *h = 0;
+    if (!data || !len || len > INT32_MAX) return rk_err_set(RK_EFORMAT, "no image to decode");
+    SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
+    SDL_Surface *raw = rw ? IMG_Load_RW(rw, 1) : NULL;
+    if (!raw) return rk_err_set(RK_EFORMAT, "the image does not decode: %s", IMG_GetError());
+    SDL_Surface *conv = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    free_personal_surface(raw);
+    if (!conv) return rk_err_set(RK_ENOMEM, "the image does not convert: %s", SDL_GetError());
+    int dw = conv->w, dh = conv->h;
+    if (max_side > 0 && (dw > max_side || dh > max_side)) {
+        double f = (double)max_side / (dw > dh ? dw : dh);
+        dw = (int)(dw * f + 0.5);
+        dh = (int)(dh * f + 0.5);
+        if (dw < 1) dw = 1;
+        if (dh < 1) dh = 1;
+    }
+    SDL_Surface *out = conv;
+    if (dw != conv->w || dh != conv->h) {
+        out = SDL_CreateRGBSurfaceWithFormat(0, dw, dh, 32, SDL_PIXELFORMAT_ARGB8888);
+        if (!out || SDL_SoftStretchLinear(conv, NULL, out, NULL) != 0) {
+            int rc = rk_err_set(RK_ENOMEM, "the image does not scale: %s", SDL_GetError());
+            free_personal_surface(out);
+            free_personal_surface(conv);
+            return rc;
+        }
+        free_personal_surface(conv);
+    }
+    uint32_t *px = malloc((size_t)dw * (size_t)dh * 4);
+    if (!px) {
+        free_personal_surface(out);
+        return rk_err_oom();
+    }
+    for (int y = 0; y < dh; y++)
+        memcpy(px + (size_t)y * (size_t)dw,
+               (const unsigned char *)out->pixels + (size_t)y * out->pitch, (size_t)dw * 4);
+    free_personal_surface(out);
+    *argb = px;
+    *w = dw;
+    *h = dh;
+    return 0;
+}
+
 void rk_backend_image_size(const rk_backend_image *img, int *w, int *h)
 {
     *w = img ? img->w : 0;

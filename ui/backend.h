@@ -190,6 +190,16 @@ int rk_backend_image_new(rk_backend *be, rk_backend_image **out, const uint32_t 
 int rk_backend_image_new_mono(rk_backend *be, rk_backend_image **out, const uint8_t *px, int w,
                               int h, int stride);
 
+/* Decodes an encoded image (JPEG, PNG, the first frame of a GIF, BMP) in
+ * data[0..len) into new 0xAARRGGBB pixels (*argb, w x h, stride w; the
+ * caller wipes and frees them), scaled down so its longer side is at most
+ * max_side (0: as it is). Touches no renderer, so a job may call it off
+ * the UI thread; then rk_backend_image_new on the UI thread. The bytes
+ * should have passed the core's image check (domain/image.h) first.
+ * RK_EFORMAT when it does not decode, RK_ENOMEM. */
+int rk_backend_decode_image(uint32_t **argb, int *w, int *h, const unsigned char *data, size_t len,
+                            int max_side);
+
 void rk_backend_image_size(const rk_backend_image *img, int *w, int *h);
 
 /* Draws the part src (image pixels; NULL = all) of img into dst. */

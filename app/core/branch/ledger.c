@@ -10,6 +10,7 @@
 #include "branch/branchca.h"
 #include "branch/session.h"
 #include "ca/certinfo.h"
+#include "domain/docstore.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -219,6 +220,41 @@ int rk_branch_order_documents(rk_branch *b, const rk_actor *by, const char *ref,
     if ((rc = need_clerk(b, by, "an order's documents")) || (rc = ledger_of(b, &l))) return rc;
     if (!(o = calloc(1, sizeof *o))) return rk_err_oom();
     if ((rc = rk_order_get(l, ref, o)) == 0) rc = rk_order_docs(l, o->id, out, n);
+    rk_wipe(o, sizeof *o);
+    free(o);
+    return rc;
+}
+
+int rk_branch_order_document_image(rk_branch *b, const rk_actor *by, const char *ref,
+                                   const char *doc_type, rk_buf *out, char format[8])
+{
+    rk_ledger *l;
+    rk_order *o;
+    rk_order_doc *docs = NULL;
+    int n = 0, rc, found = -1;
+    format[0] = '\0';
+    if (!doc_type || !*doc_type) return rk_err_set(RK_EINVAL, "which document? give its type");
+    if ((rc = need_clerk(b, by, "a document image")) || (rc = ledger_of(b, &l))) return rc;
+    if (!(o = calloc(1, sizeof *o))) return rk_err_oom();
+    if ((rc = rk_order_get(l, ref, o)) == 0 && (rc = rk_order_docs(l, o->id, &docs, &n)) == 0) {
+        for (int i = 0; i < n; i++)
+            if (!strcmp(docs[i].doc_type, doc_type) && docs[i].sha256[0]) found = i;
+        if (found < 0)
+            rc = rk_err_set(RK_ENOTFOUND, "order %s holds no image of %s", o->ref, doc_type);
+    }
+    if (!rc) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "document %s shown", doc_type);
+        rk_record r = {.actor = by->login,
+                       .role = "review",
+                       .action = "order.document_viewed",
+                       .order_id = o->uuid,
+                       .detail = detail};
+        rc = rk_record_once(l->db, &r);
+    }
+    if (!rc && (rc = rk_docstore_get(out, l->conf->documents, l->key, docs[found].sha256)) == 0)
+        snprintf(format, 8, "%s", docs[found].format);
+    free(docs);
     rk_wipe(o, sizeof *o);
     free(o);
     return rc;

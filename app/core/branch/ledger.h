@@ -37,6 +37,7 @@
 #include "domain/certstatus.h"
 #include "domain/clerk.h"
 #include "domain/order.h"
+#include "util/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -126,6 +127,18 @@ int rk_branch_order_attach(rk_branch *b, const rk_actor *by, const rk_branch_att
  * image itself. A new array (free()) of *n; needs a clerk's session. */
 int rk_branch_order_documents(rk_branch *b, const rk_actor *by, const char *ref, rk_order_doc **out,
                               int *n);
+
+/* The image of order ref's document doc_type, for a clerk to look at (the
+ * desk's review): its plaintext APPENDED to out (whose maximum bounds what
+ * is read; [documents] max_image_bytes is a good one), read from the
+ * document store and verified there, with its format ("jpeg", "png",
+ * "gif", "bmp") in format[8]. Needs a clerk's session; each look is
+ * audited (order.document_viewed) before the image is handed out.
+ * RK_ENOTFOUND when the order holds no image of doc_type (missing, or
+ * seen on paper only); RK_EVERIFY when the stored file was altered. The
+ * caller wipes out (personal data). */
+int rk_branch_order_document_image(rk_branch *b, const rk_actor *by, const char *ref,
+                                   const char *doc_type, rk_buf *out, char format[8]);
 
 /* Records that the clerk saw the paper original of doc_type (note may be
  * NULL). */
