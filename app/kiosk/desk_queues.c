@@ -116,7 +116,10 @@ void scr_desk_queues(kiosk *k)
     int tapped = rk_listview_draw(ui, "desk.list", c, &d->list, cols, 4, q->n, cell, &a);
     if (tapped >= 0 && tapped < q->n) {
         snprintf(d->selected, sizeof d->selected, "%s", q->rows[tapped].ref);
-        int review = kiosk_find_screen("desk_review");
-        if (review >= 0 && !strcmp(q->name, "review")) kiosk_go(k, (kiosk_screen)review);
+        /* The queue's work screen, when there is one: desk_review, desk_issue ... */
+        char name[32];
+        snprintf(name, sizeof name, "desk_%s", q->name);
+        int work = kiosk_find_screen(name);
+        if (work >= 0) kiosk_go(k, (kiosk_screen)work);
     }
 }

@@ -11,8 +11,10 @@
 
 #define RK_DESK_SCREENS(X)                                                                         \
     X(DESK_LOGIN, desk_login, KF_CLERK)                                                            \
-    X(DESK_QUEUES, desk_queues, KF_CLERK)
+    X(DESK_QUEUES, desk_queues, KF_CLERK)                                                          \
+    X(DESK_REVIEW, desk_review, KF_CLERK)                                                          \
+    X(DESK_REJECT, desk_reject, KF_CLERK)
 
-#define RK_DESK_MODULES(M) M(desk)
+#define RK_DESK_MODULES(M) M(desk) M(desk_review)
 
 #endif
