@@ -76,7 +76,7 @@ contains "wrong pbm value" "the refusal says why"
 expect 1 "another reference with the right secret" -- openssl cmp -cmd ir $SRV -ref MALLORY \
     -secret file:secret -newkey k4.pem -subject "/CN=Mallory" -certout c4.pem -unprotected_errors
 [ ! -e c4.pem ] && ok || bad "a certificate for an unknown reference"
-grep -q "refused ir (reference MALLORY): unknown reference" serve.log && ok \
+logged serve.log "refused ir (reference MALLORY): unknown reference" && ok \
     || bad "the refusal is not logged: $(cat serve.log)"
 
 # The project's client against the project's server, over HTTP.

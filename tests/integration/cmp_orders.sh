@@ -113,11 +113,11 @@ rm -f c2.pem
 strip() { echo "$1" | grep -o 'StatusString: "[^"]*"\|PKIFailureInfo: [a-zA-Z]*' | sort -u; }
 [ "$(strip "$SAME")" = "$(strip "$UNKNOWN")" ] && [ "$(strip "$SAME")" = "$(strip "$WRONG")" ] && ok \
     || bad "spent, unknown and wrong-secret answers differ: $(strip "$SAME") / $(strip "$UNKNOWN") / $(strip "$WRONG")"
-grep -q "refused ir (reference 999999-9999): unknown reference" serve.log || bad "log: $(cat serve.log)"
-grep -q "refused ir (reference $R1): the authorisation code of order $R1 has been used" serve.log \
+logged serve.log "refused ir (reference 999999-9999): unknown reference" || bad "log: $(cat serve.log)"
+logged serve.log "refused ir (reference $R1): the authorisation code of order $R1 has been used" \
     || bad "log does not say the code was used"
-grep -q "refused ir (reference $R2): order $R2 is not paid yet" serve.log || bad "log: unpaid"
-grep -q "refused ir (reference $R2): wrong secret" serve.log || bad "log: wrong secret"
+logged serve.log "refused ir (reference $R2): order $R2 is not paid yet" || bad "log: unpaid"
+logged serve.log "refused ir (reference $R2): wrong secret" || bad "log: wrong secret"
 if grep -q -- "$C1\|$C2" serve.log; then bad "a code is in the server's log"; else ok; fi
 [ ! -e c2.pem ] && ok || bad "a refused request wrote a certificate"
 

@@ -31,6 +31,13 @@ contains() {
     case "$OUT" in *"$1"*) ok ;; *) bad "$2: output lacks '$1': $OUT" ;; esac
 }
 
+# logged FILE TEXT: 0 once FILE holds a line containing TEXT,
+# waiting up to 5 s: a server writes its log line after it has answered.
+logged() {
+    local _
+    for _ in $(seq 50); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
 finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
