@@ -162,8 +162,14 @@ typedef struct rk_hq_store_ops {
                          rk_sync_proto_digest_order **out, int *n);
 
     /* Uploads (the tus endpoint's registry; the bytes are in the archive
-     * store). upload_find: the branch's upload claiming sha256, RK_ENOTFOUND. */
-    int (*upload_add)(rk_hq_store *s, const rk_hq_upload *u);
+     * store). upload_find: the branch's upload claiming sha256, RK_ENOTFOUND.
+     * upload_add registers u unless, at that moment, the branch already has
+     * a live upload of the same content (u's sha256 and length, unfinished
+     * or finished and matching): then that one is copied to *held and the
+     * answer is RK_EEXIST. The check and the insert are one atomic step, so
+     * two creations of the same file racing in (a branch retrying a POST
+     * whose first attempt HQ is still serving) make one upload. */
+    int (*upload_add)(rk_hq_store *s, const rk_hq_upload *u, rk_hq_upload *held);
     int (*upload_get)(rk_hq_store *s, const char *id, rk_hq_upload *out);
     int (*upload_find)(rk_hq_store *s, const char *branch, const char *sha256, rk_hq_upload *out);
     int (*upload_complete)(rk_hq_store *s, const char *id, const char *stored_sha256, int64_t at);

@@ -1439,17 +1439,40 @@ static void upload_row(rk_hq_upload *u, const PGresult *r, int i)
     u->matches = (int)geti(r, i, 10);
 }
 
-static int upload_add(rk_hq_store *store, const rk_hq_upload *u)
+static int upload_one(PGconn *c, const char *sql, int n, const char *const *p, rk_hq_upload *out,
+                      const char *what);
+
+static int upload_add(rk_hq_store *store, const rk_hq_upload *u, rk_hq_upload *held)
 {
     char len[24], at[24];
     WITH_DB(store, c);
     const char *p[8] = {u->id,   u->branch, I64(len, u->length), u->sha256,
                         u->kind, u->order,  u->filename,         I64(at, u->created_at)};
-    rc = pgx(c, "cannot register the upload",
-             "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, "
-             "filename, "
-             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-             8, p);
+    /* A transaction-scoped lock on (branch, content), taken by every rahq
+     * process before it looks: the look and the insert are one step. */
+    rc = begin(c);
+    if (!rc && u->sha256[0]) {
+        const char *k[3] = {u->branch, u->sha256, len};
+        rc = pgx(c, "cannot lock the upload's content",
+                 "SELECT pg_advisory_xact_lock(7221164, hashtext($1 || '/' || $2))", 2, k);
+        if (!rc) {
+            rc = upload_one(c,
+                            UPLOAD_COLS "WHERE branch = $1 AND sha256 = $2 AND length = $3 "
+                                        "AND (completed_at = 0 OR matches = 1) "
+                                        "ORDER BY matches DESC, created_at DESC LIMIT 1",
+                            3, k, held, u->sha256);
+            if (rc == 0)
+                rc = RK_EEXIST;
+            else if (rc == RK_ENOTFOUND)
+                rc = 0;
+        }
+    }
+    if (!rc)
+        rc = pgx(c, "cannot register the upload",
+                 "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, filename, "
+                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 8, p);
+    if (!rc) rc = commit(c);
     DONE_DB(rc);
 }
 

@@ -1013,11 +1013,36 @@ static int upload_row(rk_hq_upload *u, sqlite3_stmt *st)
     return 0;
 }
 
-static int upload_add(rk_hq_store *store, const rk_hq_upload *u)
+static int upload_one(rk_db *db, sqlite3_stmt *st, rk_hq_upload *out, const char *what);
+
+/* The live upload of a branch's content (see upload_add in store.h). */
+#define UPLOAD_LIVE                                                                                \
+    " WHERE branch = ? AND sha256 = ? AND length = ? AND (completed_at = 0 OR matches = 1) "       \
+    "ORDER BY matches DESC, created_at DESC LIMIT 1"
+
+static int upload_add(rk_hq_store *store, const rk_hq_upload *u, rk_hq_upload *held)
 {
     sqlite3_stmt *st;
+    char sql[512];
     WITH_DB(store, db);
-    int rc = rk_db_cached(db, &st,
+    /* One IMMEDIATE transaction: no other connection writes between the
+     * look and the insert. */
+    int rc = rk_db_begin(db);
+    if (!rc && u->sha256[0]) {
+        snprintf(sql, sizeof sql, "%s%s", UPLOAD_COLS, UPLOAD_LIVE);
+        if ((rc = rk_db_cached(db, &st, sql)) == 0) {
+            sqlite3_bind_text(st, 1, u->branch, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, u->sha256, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, u->length);
+            rc = upload_one(db, st, held, u->sha256);
+            if (rc == 0)
+                rc = RK_EEXIST;
+            else if (rc == RK_ENOTFOUND)
+                rc = 0;
+        }
+    }
+    if (!rc)
+        rc = rk_db_cached(db, &st,
                           "INSERT INTO upload(id, branch, length, sha256, kind, order_uuid, "
                           "filename, created_at) VALUES (?,?,?,?,?,?,?,?)");
     if (!rc) {
@@ -1031,6 +1056,7 @@ static int upload_add(rk_hq_store *store, const rk_hq_upload *u)
         sqlite3_bind_int64(st, 8, u->created_at);
         rc = step_done(db, st, "cannot register the upload");
     }
+    if (!rc) rc = rk_db_commit(db);
     DONE_DB(rc);
 }
 

@@ -167,9 +167,20 @@ static void create(rk_hq_ctx *hq, const rk_hq_req *q, rk_hq_resp *r)
     snprintf(u.branch, sizeof u.branch, "%s", q->branch);
     u.length = len;
     u.created_at = rk_clock_now();
+    rk_hq_upload held;
     if ((rc = hq->archive->ops->create(hq->archive, u.branch, u.id)) != 0 ||
-        (rc = hq->store->ops->upload_add(hq->store, &u)) != 0) {
+        (rc = hq->store->ops->upload_add(hq->store, &u, &held)) != 0) {
         hq->archive->ops->remove(hq->archive, u.branch, u.id);
+        int64_t off = 0;
+        /* Another request created it between our look and now: its answer. */
+        if (rc == RK_EEXIST &&
+            (rc = hq->archive->ops->offset(hq->archive, held.branch, held.id, &off)) == 0) {
+            r->status = 201;
+            tus_headers(r);
+            rk_hq_resp_header(r, "Location", PREFIX "%s", held.id);
+            rk_hq_resp_header(r, "Upload-Offset", "%lld", (long long)off);
+            return;
+        }
         tus_error(r, rc == RK_EBUSY ? 503 : 500, rc == RK_EBUSY ? "busy" : "internal", "%s",
                   rk_err_msg());
         return;

@@ -199,6 +199,20 @@ LOC=$(echo "$r" | tr -d '\r' | sed -n 's/^Location: //p')
 case "$LOC" in /v1/archives/*) ok ;; *) bad "creation: $r" ;; esac
 r=$(tus one -i -X POST -H "Upload-Length: 300000" -H "Upload-Metadata: $META" "$URL/v1/archives/")
 same "$(echo "$r" | tr -d '\r' | sed -n 's/^Location: //p')" "$LOC" "creation is idempotent by SHA-256"
+# Twelve creations of one new file at once (a branch retrying a POST that HQ
+# is still serving): one upload, the same Location for all.
+head -c 1000 /dev/urandom >"$T/race.bin"
+RMETA="filename $(b64 race.bin),sha256 $(b64 "$(sha256sum "$T/race.bin" | cut -d' ' -f1)")"
+racers=()
+for i in $(seq 12); do
+    tus one -i -X POST -H "Upload-Length: 1000" -H "Upload-Metadata: $RMETA" "$URL/v1/archives/" \
+        | tr -d '\r' | sed -n 's/^Location: //p' >"$T/loc.$i" &
+    racers+=($!)
+done
+wait "${racers[@]}"
+same "$(cat "$T"/loc.* | sort -u | wc -l)" 1 "concurrent creations of one file: one Location"
+same "$(hq_admin uploads --branch DEMO01 --json | json 'len([u for u in d if u["filename"] == "race.bin"])')" \
+    1 "concurrent creations of one file: one upload at HQ"
 r=$(tus one -X POST "$URL/v1/archives/")
 same "$(echo "$r" | tail -1)" 400 "creation without Upload-Length"
 r=$(hq_curl one -X POST -H "Upload-Length: 10" "$URL/v1/archives/")
