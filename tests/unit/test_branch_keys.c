@@ -10,7 +10,6 @@
 #include "test.h"
 
 #include "branch/branch.h"
-#include "branch/keyops.h"
 #include "branch/keys.h"
 #include "util/err.h"
 #include "util/jobs.h"
@@ -70,7 +69,7 @@ static int key_job(rk_job *job, void *arg)
         usleep(5000);
     if ((rc = rk_branch_tokens(b, NULL, &seen[me])) != 0) return rc;
     if (atomic_fetch_add(&inside, 1) != 0) atomic_fetch_add(&overlap, 1);
-    rc = rk_branch_key_list(b, &keys, &n);
+    rc = rk_token_list(&keys, &n, seen[me]);
     free(keys);
     if (rc == 0) atomic_fetch_add(&listed, 1);
     usleep(20000);
