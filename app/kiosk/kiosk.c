@@ -60,10 +60,17 @@ static void job_end(void *ctx, void *arg)
     rk_branch_keys_release(ctx);
 }
 
+/* Workers close one at a time: the key contexts are the kiosk's now, but
+ * each worker may still have opened the sub-CA's HSM module (ca/hsm.c
+ * finalises it from the worker that initialised it). */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void worker_close(void *ctx, void *arg)
 {
     (void)arg;
+    pthread_mutex_lock(&close_lock);
     rk_branch_close(ctx);
+    pthread_mutex_unlock(&close_lock);
 }
 
 static void wake(void *arg)

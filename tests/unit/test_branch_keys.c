@@ -4,8 +4,11 @@
  * context instead of loading the module again, one branch at a time, and
  * let go of it at the end of each job (the runner's job_end hook). On
  * demo keys (SoftHSM2 behind p11lock), through the real job runner with
- * two workers running key work at the same time. The same work on
- * branches of their own loads the module twice, which the count shows.
+ * two workers running key work at the same time. (The same work on
+ * branches of their own loads the module once per worker and finalises
+ * it under the other when they close: SoftHSM2 then crashes in
+ * C_Finalize, so that is checked from the kiosk, tests/kiosk/self.sh,
+ * by the count alone.)
  */
 #include "test.h"
 
@@ -143,11 +146,6 @@ int main(void)
      * once (a job that kept it would hang here). */
     CHECK_INT(rk_branch_tokens(owner, NULL, &mine), 0);
     rk_branch_keys_release(owner);
-    CHECK_INT(rk_token_ctx_live(module), 1);
-
-    /* Branches of their own: the module loaded again for each worker
-     * (what rakiosk did before; the count is what its test checks). */
-    CHECK(run_two(0) >= 2);
     CHECK_INT(rk_token_ctx_live(module), 1);
 
     rk_branch_close(owner);
