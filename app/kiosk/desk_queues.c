@@ -92,6 +92,29 @@ void scr_desk_queues(kiosk *k)
         }
     }
 
+    /* The desk's other work, below the queues: after-sales services and
+     * the daily close (screens of their own modules, when built). */
+    static const struct {
+        const char *screen, *id, *key;
+        rk_icon icon;
+    } more[] = {
+        {"desk_service", "desk.to_service", "desk_service.entry", RK_ICON_KEY},
+        {"desk_close", "desk.to_close", "desk_close.entry", RK_ICON_PAPER},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        int to = kiosk_find_screen(more[i].screen);
+        if (to < 0) continue;
+        rk_button b = {.label = kiosk_str(k, more[i].key), .icon = more[i].icon};
+        int bh = rk_widget_button_height(ui, &b);
+        if (bh < rk_ui_px(ui, RK_UI_TARGET_PRIMARY)) bh = rk_ui_px(ui, RK_UI_TARGET_PRIMARY);
+        rk_rect r = rk_rect_cut_bottom(&left, bh);
+        rk_rect_cut_bottom(&left, gap);
+        if (rk_widget_button_ex(ui, more[i].id, r, &b)) {
+            d->selected[0] = '\0';
+            kiosk_go(k, (kiosk_screen)to);
+        }
+    }
+
     if (d->queue < 0 || !d->q[d->queue].name) {
         rk_widget_muted(ui, "desk.loading", c, kiosk_str(k, "desk.loading"), RK_UI_TEXT_BODY,
                         RK_ALIGN_CENTER);

@@ -13,8 +13,10 @@
     X(DESK_LOGIN, desk_login, KF_CLERK)                                                            \
     X(DESK_QUEUES, desk_queues, KF_CLERK)                                                          \
     X(DESK_REVIEW, desk_review, KF_CLERK)                                                          \
-    X(DESK_REJECT, desk_reject, KF_CLERK)
+    X(DESK_REJECT, desk_reject, KF_CLERK)                                                          \
+    X(DESK_SERVICE, desk_service, KF_CLERK)                                                        \
+    X(DESK_CLOSE, desk_close, KF_CLERK)
 
-#define RK_DESK_MODULES(M) M(desk) M(desk_review)
+#define RK_DESK_MODULES(M) M(desk) M(desk_review) M(desk_service) M(desk_close)
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "branch/dayclose.h"
 
+#include "branch/orderdocs.h"
 #include "branch/sync_status.h"
 #include "domain/export.h"
 #include "domain/order.h"
@@ -11,9 +12,11 @@
 #include "util/err.h"
 #include "util/utf8.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void rk_branch_day_sync_note(char *out, size_t n, const rk_branch_day *day, int zh)
@@ -157,6 +160,37 @@ int rk_branch_day_close(rk_branch *b, const rk_actor *by, int64_t day, int close
         if (pdf) unlink(pdf);
         if (xlsx) unlink(xlsx);
         return rc;
+    }
+    return 0;
+}
+
+int rk_branch_day_close_print(rk_branch *b, const rk_actor *by, int64_t day, rk_branch_day *out,
+                              char *pdf, char *xlsx, char *job, size_t n)
+{
+    const rk_conf *conf;
+    rk_dayclose probe;
+    rk_ledger *l;
+    int rc;
+    if (n) job[0] = '\0';
+    pdf[0] = xlsx[0] = '\0';
+    if ((rc = rk_branch_conf(b, &conf)) || (rc = rk_branch_ledger(b, &l))) return rc;
+    /* The day's name for the files, before anything is written. */
+    if ((rc = rk_dayclose_read(l, day, &probe)) != 0) return rc;
+    snprintf(pdf, PATH_MAX, "%s/reports", conf->data_dir);
+    if (mkdir(pdf, 0700) != 0 && access(pdf, W_OK) != 0)
+        return rk_err_set(RK_EIO, "cannot make the folder %s", pdf);
+    snprintf(xlsx, PATH_MAX, "%s/daily-%s.xlsx", pdf, probe.date);
+    size_t len = strlen(pdf);
+    snprintf(pdf + len, PATH_MAX - len, "/daily-%s.pdf", probe.date);
+    if ((rc = rk_branch_day_close(b, by, day, 1, pdf, xlsx, out)) != 0) {
+        pdf[0] = xlsx[0] = '\0';
+        return rc;
+    }
+    if ((rc = rk_branch_a4_send(b, pdf, "daily close", job, n)) != 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", rk_err_msg());
+        return rk_err_set(rc, "%s was closed, but its A4 close was not printed: %s", probe.date,
+                          why);
     }
     return 0;
 }

@@ -32,6 +32,14 @@ typedef struct rk_branch_day {
 int rk_branch_day_close(rk_branch *b, const rk_actor *by, int64_t day, int close, const char *pdf,
                         const char *xlsx, rk_branch_day *out);
 
+/* The desk's close: closes the day as rk_branch_day_close, writing
+ * <data_dir>/reports/daily-YYYY-MM-DD.pdf and .xlsx (their paths into
+ * pdf and xlsx, PATH_MAX each), and sends the PDF to the A4 queue when one
+ * is set (the CUPS request into job, "" when none; n bytes). A failed
+ * submission leaves the close recorded and says so. For the job runner. */
+int rk_branch_day_close_print(rk_branch *b, const rk_actor *by, int64_t day, rk_branch_day *out,
+                              char *pdf, char *xlsx, char *job, size_t n);
+
 /* The shift-close warning in Chinese (zh) or English into out, "" when
  * the outbox is empty: "3 events not yet sent to HQ; last synced at
  * 2026-12-04 17:30" (or "never synced"). */
