@@ -57,6 +57,7 @@ static const char HELP[] =
     "  --archive-url URL  the tus endpoint for archives (default: HQ's)\n"
     "  --plain-http       allow an http:// archive endpoint (tests)\n"
     "  --backoff-ms N     first backoff step between attempts (default 1000)\n"
+    "  --backoff-max-ms N the longest step: it doubles up to this (default 300000)\n"
     "  --lock-wait S      --once waits this long for another pass (default 600)\n"
     "  --json             print the pass's result as JSON (with --once)\n"
     "  --conf FILE        kiosk.conf (default: $RAKIOSK_CONF, /etc/rakiosk, the demo)\n\n"
@@ -137,13 +138,14 @@ static void report(const rk_sync_result *r, int json)
     }
     rk_log_info("sync: pass %s in %lld s: %lld events pushed (acked %lld), %lld audit entries, "
                 "%lld changes (%lld applied, %lld skipped), %lld archives sent (%lld confirmed, "
-                "%lld deleted locally), backlog %lld events and %lld archives%s%s",
+                "%lld deleted locally), backlog %lld events and %lld archives; HQ over HTTP/%s%s%s",
                 r->ok ? "done" : "failed", (long long)(r->finished_at - r->started_at),
                 (long long)r->pushed, (long long)r->acked_seq, (long long)r->audit_pushed,
                 (long long)r->pulled, (long long)r->applied, (long long)r->skipped,
                 (long long)r->archives_sent, (long long)r->archives_confirmed,
                 (long long)r->archives_deleted, (long long)r->backlog_events,
-                (long long)r->backlog_archives, r->ok ? "" : ": ", r->ok ? "" : r->error);
+                (long long)r->backlog_archives, r->http[0] ? r->http : "?", r->ok ? "" : ": ",
+                r->ok ? "" : r->error);
 }
 
 typedef struct runner {
@@ -216,7 +218,7 @@ int main(int argc, char **argv)
 {
     const char *conf_path = NULL, *only = NULL, *archive_url = NULL;
     int once = 0, reconcile = 0, json = 0, plain = 0, rc;
-    int64_t backoff = 1000, lock_wait = 600;
+    int64_t backoff = 1000, backoff_max = 300000, lock_wait = 600;
     rk_opt opts[] = {{"--conf", RK_OPT_STR, &conf_path, 0, 0},
                      {"--once", RK_OPT_FLAG, &once, 0, 0},
                      {"--reconcile", RK_OPT_FLAG, &reconcile, 0, 0},
@@ -224,6 +226,7 @@ int main(int argc, char **argv)
                      {"--archive-url", RK_OPT_STR, &archive_url, 0, 0},
                      {"--plain-http", RK_OPT_FLAG, &plain, 0, 0},
                      {"--backoff-ms", RK_OPT_INT, &backoff, 1, 600000},
+                     {"--backoff-max-ms", RK_OPT_INT, &backoff_max, 1, 3600000},
                      {"--lock-wait", RK_OPT_INT, &lock_wait, 0, 86400},
                      {"--json", RK_OPT_FLAG, &json, 0, 0},
                      {NULL, 0, NULL, 0, 0}};
@@ -290,6 +293,7 @@ int main(int argc, char **argv)
                            .stall_timeout = x.b.conf->sync_timeout,
                            .max_send_speed = x.b.conf->sync_bandwidth,
                            .backoff_ms = (int)backoff,
+                           .backoff_max_ms = (int)backoff_max,
                            .plain_http = plain,
                            .stop = &stop};
         rc = rk_curl_new(&x.curl, &co);

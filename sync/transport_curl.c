@@ -61,8 +61,10 @@ struct rk_curl {
     rk_sync_transport ops;
     CURL *h;
     char *base, *ca, *cert, *key, *pin, *proxy;
-    int connect_timeout, stall_timeout, backoff_ms, plain;
+    int connect_timeout, stall_timeout, backoff_ms, backoff_max_ms, plain;
     int64_t speed, sent_total;
+    long version;     /* the HTTP version of the last answer (CURL_HTTP_VERSION_*) */
+    char origin[256]; /* and whose it was: logged when either changes */
     volatile sig_atomic_t *stop;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -151,6 +153,32 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* The answer's HTTP version into r, and a log line when it is not what
+ * the last answer from the same origin came over (the first answer, an
+ * outside tus server, a server that started or stopped offering h2). */
+static void note_version(rk_curl *c, rk_sync_response *r, const char *url)
+{
+    long v = 0;
+    curl_easy_getinfo(c->h, CURLINFO_HTTP_VERSION, &v);
+    const char *name = v == CURL_HTTP_VERSION_2_0   ? "2"
+                       : v == CURL_HTTP_VERSION_1_1 ? "1.1"
+                       : v == CURL_HTTP_VERSION_1_0 ? "1.0"
+                       : v == CURL_HTTP_VERSION_3   ? "3"
+                                                    : "";
+    snprintf(r->http_version, sizeof r->http_version, "%s", name);
+    char origin[sizeof c->origin];
+    const char *host = strstr(url, "://");
+    size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
+    if (n >= sizeof origin) n = sizeof origin - 1;
+    memcpy(origin, url, n);
+    origin[n] = '\0';
+    if (v == c->version && !strcmp(origin, c->origin)) return;
+    c->version = v;
+    memcpy(c->origin, origin, n + 1);
+    rk_log_info("sync: %s answers over HTTP/%s%s", origin, name[0] ? name : "?",
+                v == CURL_HTTP_VERSION_2_0 ? " (negotiated by ALPN)" : "");
+}
+
 static int request(rk_sync_transport *t, const rk_sync_request *q, rk_sync_response *r)
 {
     rk_curl *c = (rk_curl *)t;
@@ -227,6 +255,7 @@ static int request(rk_sync_transport *t, const rk_sync_request *q, rk_sync_respo
     curl_slist_free_all(hdr);
     if (e == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+        note_version(c, r, url);
     } else if (x.overflow) {
         rc = rk_err_set(RK_ETOOBIG, "%s %s: the answer is larger than %zu bytes", m, url,
                         r->body.max);
@@ -234,8 +263,23 @@ static int request(rk_sync_transport *t, const rk_sync_request *q, rk_sync_respo
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         r->status = 0;
-        rc = rk_err_set(e == CURLE_OPERATION_TIMEDOUT ? RK_ETIMEOUT : RK_EIO, "%s %s: %s%s%s", m,
-                        url, curl_easy_strerror(e), c->errbuf[0] ? ": " : "", c->errbuf);
+        char why[96] = "";
+        if (e == CURLE_OPERATION_TIMEDOUT) {
+            /* Which of the two limits: no connection (TCP and TLS) in
+             * connect_timeout, or, once the request went out (on a new
+             * connection or a kept one), nothing moved either way for
+             * timeout. */
+            long head = 0;
+            curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &head);
+            if (head == 0)
+                snprintf(why, sizeof why, "no connection within %d s ([sync] connect_timeout): ",
+                         c->connect_timeout);
+            else
+                snprintf(why, sizeof why,
+                         "nothing moved for %d s, given up ([sync] timeout): ", c->stall_timeout);
+        }
+        rc = rk_err_set(e == CURLE_OPERATION_TIMEDOUT ? RK_ETIMEOUT : RK_EIO, "%s %s: %s%s%s%s", m,
+                        url, why, curl_easy_strerror(e), c->errbuf[0] ? ": " : "", c->errbuf);
         if (rc == RK_EIO && status == 0 && e == CURLE_SSL_CERTPROBLEM)
             rk_err_wrap(rc, "the device certificate or its key cannot be used");
     }
@@ -257,10 +301,10 @@ static int pause_ms(rk_curl *c, long ms)
 static int do_pause(rk_sync_transport *t, int attempt, int retry_after_s)
 {
     rk_curl *c = (rk_curl *)t;
-    long step = c->backoff_ms;
-    for (int i = 1; i < attempt && step < 300000; i++)
+    long step = c->backoff_ms, cap = c->backoff_max_ms;
+    for (int i = 1; i < attempt && step < cap; i++)
         step *= 2;
-    if (step > 300000) step = 300000;
+    if (step > cap) step = cap;
     unsigned int rnd = 0;
     rk_random_bytes(&rnd, sizeof rnd);
     long wait = step / 2 + (long)(rnd % (unsigned)(step / 2 + 1));
@@ -292,6 +336,8 @@ int rk_curl_new(rk_curl **out, const rk_curl_opts *o)
     c->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 10;
     c->stall_timeout = o->stall_timeout > 0 ? o->stall_timeout : 60;
     c->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : 1000;
+    c->backoff_max_ms = o->backoff_max_ms > 0 ? o->backoff_max_ms : 300000;
+    if (c->backoff_max_ms < c->backoff_ms) c->backoff_max_ms = c->backoff_ms;
     c->speed = o->max_send_speed;
     c->plain = o->plain_http;
     c->stop = o->stop;

@@ -13,9 +13,16 @@
  * rk_curl_global_init loads and initialises it once, in the main thread,
  * before any transport exists, and keeps it until rk_curl_global_cleanup.
  *
- * Backoff: pause() sleeps base * 2^(attempt-1) capped at 5 minutes, with
- * equal jitter (half fixed, half random), or HQ's Retry-After when longer;
- * it wakes every 100 ms to notice *stop.
+ * Backoff: pause() sleeps base * 2^(attempt-1) capped at backoff_max_ms
+ * (default 5 minutes), with equal jitter (half fixed, half random: a step of
+ * s waits between s/2 and s), or HQ's Retry-After when longer (at most 5
+ * minutes); it wakes every 100 ms to notice *stop.
+ *
+ * Each answer's HTTP version goes into the response (http_version), and
+ * the log says at info which version an origin answers over whenever it
+ * changes ("sync: https://hq:8443 answers over HTTP/2 (negotiated by
+ * ALPN)"). A timeout says which limit ended the request: no connection in
+ * connect_timeout, or nothing moved either way for stall_timeout.
  */
 #ifndef RK_TRANSPORT_CURL_H
 #define RK_TRANSPORT_CURL_H
@@ -36,6 +43,7 @@ typedef struct rk_curl_opts {
     int stall_timeout;           /* seconds below 1 byte/s before a request is cut */
     int64_t max_send_speed;      /* bytes per second, 0: none */
     int backoff_ms;              /* first backoff step (default 1000) */
+    int backoff_max_ms;          /* the longest step (default 300000) */
     int plain_http;              /* allow http:// (an outside tus server in tests) */
     volatile sig_atomic_t *stop; /* set by a signal: pause() returns 1 */
 } rk_curl_opts;

@@ -13,7 +13,10 @@ control file says, breaks the exchange on the way:
   delay         wait `delay_ms` (default 1500) before forwarding
   reset_body    forward the head and half the body, then reset both sides
   reset_reply   forward, send half of HQ's answer, then reset
-  status5xx     answer 503 (Retry-After: 1) without forwarding
+  status5xx     answer 503 without forwarding (Retry-After: `retry_after`, default
+                1; 0 for none)
+  stall         read the request, then send nothing and hold the connection for
+                `hold_ms` (default 60000) or until the branch gives up
   dup           forward the request twice (duplicated delivery); answer the second
   truncate      forward; answer 200 with HQ's body cut in half
   garbage       forward; answer 200 with an HTML page in place of HQ's JSON
@@ -43,6 +46,10 @@ usage: faultproxy.py --connect --control FILE --port-file FILE [--stats FILE]
          --control FILE --port-file FILE [--stats FILE] [--rate-bps N]
 --rate-bps caps the bytes per second the proxy passes from the branch to HQ
 (the bench's bandwidth cap, on top of or in place of rasync's own).
+--trace FILE appends one JSON line per request: "t" when its head arrived
+and "t_body" when its body had (seconds on the monotonic clock), "method",
+"path", "bytes" (body), "fault" (or null), "conn" (the branch connection's
+number) -- what a test measures backoff delays and upload rates from.
 """
 import argparse
 import json
@@ -56,7 +63,7 @@ import threading
 import time
 
 FAULTS = ("drop", "drop_reply", "delay", "reset_body", "reset_reply", "status5xx", "dup",
-          "truncate", "garbage")
+          "truncate", "garbage", "stall")
 
 
 class Control:
@@ -110,14 +117,19 @@ class Control:
 
 
 class Stats:
-    def __init__(self, path):
+    def __init__(self, path, trace=None):
         self.path = path
+        self.trace = trace
         self.lock = threading.Lock()
         self.counts = {"requests": 0, "faults": 0}
         self.n = 0
 
-    def add(self, fault, method, path, body_len):
+    def add(self, fault, method, path, body_len, t=None, t_body=None, conn=0):
         with self.lock:
+            if self.trace:
+                with open(self.trace, "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"t": t, "t_body": t_body, "method": method, "path": path,
+                                        "bytes": body_len, "fault": fault, "conn": conn}) + "\n")
             self.counts["requests"] += 1
             key = "bytes_" + method  # request body bytes the branch sent, by method
             self.counts[key] = self.counts.get(key, 0) + body_len
@@ -250,7 +262,8 @@ class Proxy:
         host, _, port = (a.upstream or ":0").rpartition(":")
         self.up = (host, int(port))
         self.control = Control(a.control)
-        self.stats = Stats(a.stats)
+        self.stats = Stats(a.stats, a.trace)
+        self.conns = 0
         self.throttle = Throttle(a.rate_bps)
         if a.connect:
             return
@@ -334,27 +347,50 @@ class Proxy:
             raw.close()
             return
         up, upbuf, buf = None, b"", b""
+        self.conns += 1
+        conn = self.conns
         try:
             while True:
                 try:
+                    if not buf:  # the head's time: when its first bytes came
+                        data = cli.recv(65536)
+                        if not data:
+                            return
+                        buf = data
+                    t_head = time.monotonic()
                     head, buf = read_until(cli, buf, b"\r\n\r\n")
                 except (Closed, OSError, ssl.SSLError):
                     return
                 first, headers = parse_head(head[:-4])
                 method, path = first.split()[0], first.split()[1]
                 body, buf = read_body(cli, buf, headers)
+                t_body = time.monotonic()
                 fault, conf = self.control.choose(method, path)
                 if fault == "pass":
                     fault = None
-                self.stats.add(fault, method, path, len(body))
+                self.stats.add(fault, method, path, len(body), t_head, t_body, conn)
                 if fault == "drop":
+                    reset(cli)
+                    return
+                if fault == "stall":
+                    # Accepted, read, and then nothing: until the branch gives up.
+                    cli.settimeout(int(conf.get("hold_ms", 60000)) / 1000.0)
+                    try:
+                        while cli.recv(65536):
+                            pass
+                    except (OSError, ssl.SSLError):
+                        pass
+                    print("faultproxy: stalled %s %s for %.1f s, until the branch went" %
+                          (method, path, time.monotonic() - t_body), flush=True)
                     reset(cli)
                     return
                 if fault == "status5xx":
                     msg = b'{"protocol": 1, "error": "busy", "message": "fault proxy: 503"}'
-                    cli.sendall(build("HTTP/1.1 503 Service Unavailable",
-                                      [("Content-Type", "application/json"), ("Retry-After", "1")],
-                                      msg))
+                    hdrs = [("Content-Type", "application/json")]
+                    ra = int(conf.get("retry_after", 1))
+                    if ra > 0:
+                        hdrs.append(("Retry-After", str(ra)))
+                    cli.sendall(build("HTTP/1.1 503 Service Unavailable", hdrs, msg))
                     continue
                 if fault == "delay":
                     time.sleep(int(conf.get("delay_ms", 1500)) / 1000.0)
@@ -436,6 +472,7 @@ def main():
     p.add_argument("--stats")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--rate-bps", type=int, default=0)
+    p.add_argument("--trace")
     a = p.parse_args()
     if not a.connect and not all((a.upstream, a.ca, a.cert, a.key, a.client_cert, a.client_key)):
         p.error("--upstream, --ca, --cert, --key, --client-cert and --client-key are needed "

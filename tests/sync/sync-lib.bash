@@ -198,15 +198,12 @@ hq_curl() {
 }
 
 # ---- the fault proxy (faultproxy.py) ----------------------------------------------
-# proxy_start ID [extra proxy args]: a fault proxy in front of rahq for
-# branch ID (its TLS certificate from HQ's CA for 127.0.0.1; towards rahq a
-# client certificate for ID), faults off; sets PROXY_PORT, PROXY_PID. The
-# control file is $T/faults.json (write it with `faults`), the stats
-# $T/proxy.stats, the log $T/proxy.log. Restarting rahq keeps the proxy:
-# start rahq again with HQ_PORT unchanged.
-proxy_start() {
+# front_certs ID: what a front in place of rahq (the fault proxy, the
+# HTTP/2 test's nginx) needs: $T/certs/proxy-srv.{pem,key}, a server
+# certificate from HQ's CA for 127.0.0.1, and $T/certs/proxy-ID.{pem,key},
+# a client certificate for branch ID towards rahq.
+front_certs() {
     local id=$1 d=$T/certs
-    shift
     mkdir -p "$d"
     if [ ! -s "$d/proxy-srv.pem" ]; then
         openssl ecparam -genkey -name prime256v1 -noout -out "$d/proxy-srv.key" 2>/dev/null
@@ -218,23 +215,50 @@ proxy_start() {
             die "proxy certificate"
     fi
     [ -s "$d/proxy-$id.pem" ] || mkcert "proxy-$id" "$id" "URI:urn:rakiosk:branch:$id"
-    echo '{"mode": "off"}' >"$T/faults.json"
-    rm -f "$T/proxy.port"
+}
+
+# proxy_start ID [extra proxy args]: a fault proxy in front of rahq for
+# branch ID (front_certs), faults off; sets PROXY_PORT, PROXY_PID. The
+# control file is $T/faults.json (write it with `faults`), the stats
+# $T/proxy.stats, the log $T/proxy.log. Restarting rahq keeps the proxy:
+# start rahq again with HQ_PORT unchanged. With PROXY_NAME=N set, a second
+# proxy's files are $T/N.{port,stats,log} instead (the control is shared).
+proxy_start() {
+    local id=$1 d=$T/certs n=${PROXY_NAME:-proxy}
+    shift
+    front_certs "$id"
+    [ -s "$T/faults.json" ] && [ "$n" != proxy ] || echo '{"mode": "off"}' >"$T/faults.json"
+    rm -f "$T/$n.port"
     python3 "$RK_SOURCE_DIR/tests/sync/faultproxy.py" --upstream "127.0.0.1:$HQ_PORT" \
         --ca "$HQ/ca/ca.pem" --cert "$d/proxy-srv.pem" --key "$d/proxy-srv.key" \
         --client-cert "$d/proxy-$id.pem" --client-key "$d/proxy-$id.key" \
-        --control "$T/faults.json" --stats "$T/proxy.stats" --port-file "$T/proxy.port" "$@" \
-        >>"$T/proxy.log" 2>&1 &
+        --control "$T/faults.json" --stats "$T/$n.stats" --port-file "$T/$n.port" "$@" \
+        >>"$T/$n.log" 2>&1 &
     PROXY_PID=$!
     PIDS+=("$PROXY_PID")
-    wait_for "$T/proxy.port" || die "the fault proxy did not start: $(cat "$T/proxy.log")"
-    PROXY_PORT=$(cat "$T/proxy.port")
+    wait_for "$T/$n.port" || die "the fault proxy did not start: $(cat "$T/$n.log")"
+    PROXY_PORT=$(cat "$T/$n.port")
 }
 
-# via_proxy ID: branch ID reaches HQ through the proxy from now on.
+# via_proxy ID [PORT]: branch ID reaches HQ through the proxy (or whatever
+# listens on PORT) from now on.
 via_proxy() {
-    sed -i "s|^url = https://127.0.0.1:[0-9]*\$|url = https://127.0.0.1:$PROXY_PORT|" "$T/$1/kiosk.conf"
-    grep -q "^url = https://127.0.0.1:$PROXY_PORT\$" "$T/$1/kiosk.conf" || die "via_proxy $1"
+    local port=${2:-$PROXY_PORT}
+    sed -i "s|^url = https://127.0.0.1:[0-9]*\$|url = https://127.0.0.1:$port|" "$T/$1/kiosk.conf"
+    grep -q "^url = https://127.0.0.1:$port\$" "$T/$1/kiosk.conf" || die "via_proxy $1"
+}
+
+# sync_set ID KEY VALUE: sets [sync] KEY in branch ID's kiosk.conf (the
+# last section there), replacing what it held.
+sync_set() {
+    python3 - "$T/$1/kiosk.conf" "$2" "$3" <<'EOF'
+import sys
+path, key, value = sys.argv[1:]
+lines = open(path, encoding='utf-8').read().splitlines()
+last = max(i for i, ln in enumerate(lines) if ln.strip() == '[sync]')
+keep = lines[:last + 1] + [ln for ln in lines[last + 1:] if ln.split('=')[0].strip() != key]
+open(path, 'w', encoding='utf-8').write('\n'.join(keep + ['%s = %s' % (key, value)]) + '\n')
+EOF
 }
 
 # faults JSON: the proxy's control (see faultproxy.py), replaced at once.

@@ -93,6 +93,8 @@ static int call(pass *p, const rk_sync_request *q, rk_sync_response *r, parse_fn
     for (int attempt = 1;; attempt++) {
         rk_sync_response_reset(r);
         int rc = p->t->request(p->t, q, r);
+        if (!rc && r->http_version[0])
+            snprintf(p->res->http, sizeof p->res->http, "%s", r->http_version);
         if (!rc && !transient(rc, r->status)) {
             if (r->status / 100 != 2 || !parse) return 0;
             const char *body = r->body.data ? r->body.data : "";

@@ -120,6 +120,7 @@ static void result_json(rk_json *j, const rk_sync_result *r)
             rk_json_kint(j, FIELDS[i].name, field_get(r, i));
     rk_json_kstr(j, "error", r->error);
     rk_json_kstr(j, "warning", r->warning);
+    rk_json_kstr(j, "http", r->http);
     rk_json_obj_end(j);
 }
 
@@ -175,6 +176,7 @@ int rk_sync_status_read(rk_sync_status *out, rk_db *db)
                 field_set(r, i, jint(o, FIELDS[i].name));
             jstr(r->error, sizeof r->error, o, "error");
             jstr(r->warning, sizeof r->warning, o, "warning");
+            jstr(r->http, sizeof r->http, o, "http");
         }
         json_decref(o);
     }

@@ -25,6 +25,7 @@ typedef struct rk_sync_result {
     char error[512];   /* the first failure, "" if none */
     char warning[512]; /* the newest warning (clock skew, a refused CRL or bundle ...) */
     int64_t skew;      /* HQ's clock minus the branch's, seconds */
+    char http[8];      /* the HTTP version HQ last answered over: "1.1", "2" */
     int64_t pushed, acked_seq, duplicates;
     int64_t audit_pushed, audit_acked;
     int64_t pulled, applied, skipped, cursor;
