@@ -866,6 +866,50 @@ void scr_receipt(kiosk *k)
 
 /* --- satisfaction ---------------------------------------------------------------------------- */
 
+typedef struct rating_job {
+    char ref[RK_ORDER_REF_MAX];
+    int score;
+} rating_job;
+
+static int rating_run(rk_job *job, void *arg)
+{
+    rating_job *r = arg;
+    return rk_branch_ss_rate(rk_job_worker(job), r->ref, r->score, NULL);
+}
+
+static void rating_done(kiosk *k, const rk_job_event *ev, void *arg)
+{
+    rating_job *r = arg;
+    if (ev->kind != RK_JOB_EV_DONE) return;
+    if (ev->rc) {
+        rk_log_warn("kiosk: the rating %d of order %s was not stored: %s", r->score,
+                    r->ref[0] ? r->ref : "-", ev->message);
+    } else {
+        rk_log_info("kiosk: order %s rated %d of 5", r->ref[0] ? r->ref : "-", r->score);
+        k->ratings_stored++;
+    }
+    free(r);
+}
+
+void flow_store_rating(kiosk *k)
+{
+    kiosk_visit *v = &k->visit;
+    if (!v->rating || v->rating_stored) return;
+    v->rating_stored = 1;
+    rating_job *r = calloc(1, sizeof *r);
+    if (!r) {
+        rk_log_warn("kiosk: no memory to store the rating");
+        return;
+    }
+    snprintf(r->ref, sizeof r->ref, "%s", v->ref);
+    r->score = v->rating;
+    if (kiosk_submit(k, NULL, "rating", rating_run, r, rating_done, r) != 0) {
+        rk_log_warn("kiosk: the rating was not stored: %s", rk_err_msg());
+        rk_err_clear();
+        free(r);
+    }
+}
+
 void scr_rating(kiosk *k)
 {
     kiosk_visit *v = &k->visit;
@@ -882,14 +926,12 @@ void scr_rating(kiosk *k)
                                    rk_rect_make(bar.x + (bar.w - nw) / 2, bar.y, nw, nh), &nb);
     rk_rect faces = rk_rect_center(c, c.w, c.h * 2 / 3);
     int r = rk_widget_rating(ui, "rating", faces, &v->rating);
-    if (r) {
-        v->rating = r;
-        rk_log_info("kiosk: order %s rated %d of 5", v->ref[0] ? v->ref : "-", r);
-    }
+    if (r) v->rating = r;
     if (v->rating)
         rk_widget_status(ui, "rating.thanks", rk_rect_cut_bottom(&c, rk_ui_px(ui, 80)),
                          RK_STATUS_SUCCESS, kiosk_str(k, "rating.thanks"), RK_UI_TEXT_BODY);
     if (done) {
+        flow_store_rating(k);
         kiosk_wipe(k, KIOSK_RESET_OVER);
         kiosk_go_root(k, KS_ATTRACT);
     }

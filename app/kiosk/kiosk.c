@@ -487,6 +487,7 @@ static void drain_jobs(kiosk *k)
 
 void kiosk_wipe(kiosk *k, kiosk_reset why)
 {
+    if (why != KIOSK_RESET_CLOSE) flow_store_rating(k);
     kiosk_modules_reset(k, why);
     k->visit_gen++;
     if (k->visit.card_job) rk_jobs_cancel(k->jobs, k->visit.card_job);
@@ -628,6 +629,8 @@ static int expect(kiosk *k, const char *what, const char *value)
         snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
     else if (!strcmp(what, "exit"))
         snprintf(got, sizeof got, "%d", k->exit_code);
+    else if (!strcmp(what, "ratings-stored"))
+        snprintf(got, sizeof got, "%lu", k->ratings_stored);
     else if (!strcmp(what, "token-contexts")) {
         /* token-contexts N: the USB key module is loaded N times in this
          * process (one is the rule: token.h) */
@@ -675,6 +678,16 @@ int kiosk_app_command(void *arg, const char *words)
         k->online = !strcmp(value, "up");
         k->network_forced = 1;
         rk_ui_redraw_in(k->ui, 0);
+        return 0;
+    }
+    if (!strcmp(cmd, "settle")) {
+        for (int i = 0; i < 2000 && rk_jobs_outstanding(k->jobs) > 0; i++) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            drain_jobs(k);
+        }
+        if (rk_jobs_outstanding(k->jobs) > 0)
+            return rk_err_set(RK_EINVAL, "rakiosk: settle: jobs still running after 20 s");
         return 0;
     }
     if (!strcmp(cmd, "frames")) {

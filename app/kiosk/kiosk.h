@@ -71,6 +71,7 @@ typedef struct kiosk_visit {
     int printed; /* 1 printed, 0 waits in the spool */
     int receipt_done;
     int rating;
+    int rating_stored; /* the rating went to the branch (flow_store_rating) */
     uint64_t card_job; /* the ID card reading running for the identity screen (0: none) */
     int card_read;     /* the fields came from the card */
 } kiosk_visit;
@@ -128,7 +129,8 @@ struct kiosk {
     int idle_open;
     int idle_now; /* the event player asked for the countdown at once */
     uint64_t idle_deadline;
-    unsigned long wipes; /* idle wipes done (tests) */
+    unsigned long wipes;          /* idle wipes done (tests) */
+    unsigned long ratings_stored; /* satisfaction ratings the branch recorded (tests) */
 
     /* the rest of the branch */
     unsigned long db_gen; /* bumped each time another process committed */
@@ -227,6 +229,12 @@ void kiosk_info(kiosk *k, const char *title_key, const char *text_key);
 int kiosk_submit(kiosk *k, uint64_t *id, const char *name, rk_job_fn fn, void *arg, kiosk_job_cb cb,
                  void *cb_arg);
 
+/* Hands the visit's satisfaction rating, if one was given and not yet
+ * handed, to the branch on the job runner (flow.c: a survey, audited and
+ * in the outbox); kiosk_wipe calls it first, so a rating given before the
+ * subscriber walked away is not lost. */
+void flow_store_rating(kiosk *k);
+
 /* Ends the visit: wipes it (kiosk_visit, the modules, the ui's typed text
  * and personal textures, the keyboard's composition) for why. */
 void kiosk_wipe(kiosk *k, kiosk_reset why);
@@ -239,7 +247,9 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
  * "expect-online yes|no", "expect-exit CODE", "expect-field NAME=VALUE",
  * "expect-token-contexts N" (the USB key module's contexts alive in the
- * process); "frames N" (draws the
+ * process), "expect-ratings-stored N" (ratings the branch recorded);
+ * "settle" (waits, really, up to 20 s, until no job is outstanding and
+ * their callbacks ran); "frames N" (draws the
  * screen N times, for bench_kiosk); "window-close" (SDL's quit,
  * as a window manager sends it);
  * "network up|down" (the demo's network switch) and "note WORDS" (prints

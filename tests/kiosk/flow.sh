@@ -53,4 +53,19 @@ pending=$(find "$T/spool" -name '*.escpos' -not -path '*/archive/*' | wc -l)
 list=$("$RACTL" --json order list 2>&1)
 n=$(printf '%s' "$list" | grep -o '"state":"draft"' | wc -l)
 [ "$n" = 4 ] && ok || bad "four drafts expected: $list"
+
+# The ratings: three 4s online and the 2 given before the offline
+# subscriber walked away, each a survey of its order, in the audit log and
+# the outbox for HQ, and in the week's figures a clerk reports.
+DB=$RAKIOSK_DATA_DIR/rakiosk.db
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM survey WHERE order_id IS NOT NULL")" = 4 ] && ok ||
+    bad "surveys: $(sqlite3 "$DB" "SELECT * FROM survey")"
+[ "$(sqlite3 "$DB" "SELECT group_concat(score, ',') FROM (SELECT score FROM survey ORDER BY id)")" = 4,4,4,2 ] &&
+    ok || bad "scores: $(sqlite3 "$DB" "SELECT score FROM survey")"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE kind = 'record.survey' AND json_extract(payload, '$.order') IS NOT NULL")" = 4 ] &&
+    ok || bad "the ratings are not in the outbox"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'record.survey'")" = 4 ] && ok ||
+    bad "the ratings are not audited"
+stats=$("$RACTL" record survey stats 2>&1)
+case "$stats" in *"4 surveys, average 3.50"*) ok ;; *) bad "survey stats: $stats" ;; esac
 finish

@@ -7,6 +7,7 @@
 #include "branch/readers.h"
 #include "scan/idreader.h"
 #include "domain/order.h"
+#include "domain/service.h"
 #include "print/escpos.h"
 #include "print/orderprint.h"
 #include "print/receipt.h"
@@ -242,4 +243,14 @@ out:
     free(r);
     free(o);
     return rc;
+}
+
+int rk_branch_ss_rate(rk_branch *b, const char *ref, int score, int64_t *id)
+{
+    rk_ledger *l;
+    rk_actor sys;
+    int rc = rk_branch_ledger(b, &l);
+    if (rc) return rc;
+    rk_actor_system(&sys);
+    return rk_service_survey(l, &sys, score, NULL, ref && *ref ? ref : NULL, id);
 }

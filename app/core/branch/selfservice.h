@@ -85,4 +85,12 @@ int rk_branch_ss_pay_payload(rk_branch *b, const char *ref, int64_t fen, char *o
 int rk_branch_ss_receipt(rk_branch *b, const char *ref, const rk_fee_quote *q,
                          const char *pay_payload, int *printed);
 
+/* Records the satisfaction score 1-5 the subscriber gave at the end of
+ * the visit, for the order ref the visit took (NULL or "": none), as a
+ * survey by the system actor (domain/service.h: audited, in the outbox as
+ * record.survey for HQ, counted in the weekly summary); *id (may be NULL)
+ * its number. RK_EINVAL for a score out of range, RK_ENOTFOUND for an
+ * unknown order. */
+int rk_branch_ss_rate(rk_branch *b, const char *ref, int score, int64_t *id);
+
 #endif
