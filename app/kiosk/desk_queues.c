@@ -7,6 +7,7 @@
  * whenever another process changed the database.
  */
 #include "desk.h"
+#include "desk_work.h"
 
 #include "ui/widgets.h"
 #include "util/clock.h"
@@ -56,6 +57,7 @@ void scr_desk_queues(kiosk *k)
     const rk_theme *t = rk_ui_theme(ui);
     if (desk_guard(k)) return;
     if (kiosk_entering(k)) desk_refresh(k);
+    desk_issue_look(k); /* an enrolment a stopped kiosk left: once a session */
 
     rk_rect scr = rk_ui_screen(ui);
     rk_backend_fill(rk_ui_backend(ui), scr, t->bg);

@@ -579,6 +579,18 @@ void scr_desk_review(kiosk *k)
             rk_err_clear();
         }
     }
+    /* Approved (and the clerk issues too): on to issuing it. */
+    rk_button is = {.label = kiosk_str(k, "review.to_issue"), .icon = RK_ICON_KEY};
+    if (R.loaded && !R.load_rc && !R.busy && !strcmp(R.order.state, "approved") &&
+        (d->actor.roles & (RK_ROLE_ISSUE | RK_ROLE_SUPERVISOR))) {
+        rk_rect_cut_left(&row, gap);
+        if (rk_widget_button_ex(ui, "review.to_issue",
+                                rk_rect_cut_left(&row, rk_widget_button_width(ui, &is)), &is)) {
+            snprintf(d->selected, sizeof d->selected, "%s", R.ref);
+            kiosk_go(k, KS_DESK_ISSUE);
+            return;
+        }
+    }
     if (rk_widget_button_ex(ui, "review.reject",
                             rk_rect_cut_right(&row, rk_widget_button_width(ui, &no)), &no)) {
         R.msg = NULL;

@@ -15,8 +15,9 @@
     X(DESK_REVIEW, desk_review, KF_CLERK)                                                          \
     X(DESK_REJECT, desk_reject, KF_CLERK)                                                          \
     X(DESK_SERVICE, desk_service, KF_CLERK)                                                        \
-    X(DESK_CLOSE, desk_close, KF_CLERK)
+    X(DESK_CLOSE, desk_close, KF_CLERK)                                                            \
+    X(DESK_ISSUE, desk_issue, KF_CLERK)
 
-#define RK_DESK_MODULES(M) M(desk) M(desk_review) M(desk_service) M(desk_close)
+#define RK_DESK_MODULES(M) M(desk) M(desk_review) M(desk_service) M(desk_close) M(desk_issue)
 
 #endif

@@ -35,6 +35,11 @@ int desk_work_session(rk_branch *b, char *token, rk_actor *actor);
 typedef int (*desk_work_app_fn)(kiosk *k, const char *words, int *rc);
 void desk_work_register(kiosk *k, desk_work_app_fn fn);
 
+/* At the queues (desk_issue.c): once per clerk session, for a clerk who
+ * issues, looks for an enrolment a stopped kiosk left unfinished and, if
+ * there is one, opens it on the issue screen with the story told. */
+void desk_issue_look(kiosk *k);
+
 /* The strings key with up to three values into out. */
 void desk_work_format(kiosk *k, char *out, size_t n, const char *key, const char *a1,
                       const char *a2, const char *a3);
