@@ -61,6 +61,10 @@ static const char HELP[] =
     "  --lock-wait S      --once waits this long for another pass (default 600)\n"
     "  --json             print the pass's result as JSON (with --once)\n"
     "  --conf FILE        kiosk.conf (default: $RAKIOSK_CONF, /etc/rakiosk, the demo)\n\n"
+    "Not yet enrolled, with HQ's one-time secret waiting in\n"
+    "<data_dir>/sync/enrol.secret, rasync first enrols the device itself (as\n"
+    "`ractl sync enrol`, which reads it there by default and removes it once used:\n"
+    "a first boot whose enrolment found HQ away leaves it for rasync).\n\n"
     "Without --once rasync runs as a daemon (rasync.service): a pass at start,\n"
     "then every [sync] interval, and within a minute of new outbox events.\n\n"
     "Exit codes: 0 every step succeeded, 1 a step failed (the status says which),\n"
@@ -265,6 +269,18 @@ int main(int argc, char **argv)
         return exit_for(rc);
     }
     rk_sync_device_cert_path(cert, sizeof cert, x.b.conf);
+    /* Not enrolled, but the secret waits (first boot had no network): enrol
+     * now; on failure exit, and the next start (the service restarts, the
+     * timer comes back) tries again. */
+    rk_sync_enrol_result er;
+    int enrolled = 0;
+    if (x.b.conf->hq_url[0] &&
+        (rc = rk_sync_enrol_pending(&er, &enrolled, x.b.db, x.b.conf)) != 0) {
+        fprintf(stderr, "rasync: %s; the next start tries again\n", rk_err_msg());
+        rk_sync_branch_close(&x.b);
+        return rc == RK_EIO || rc == RK_ETIMEOUT ? EXIT_FAILED : exit_for(rc);
+    }
+    if (enrolled) rk_log_info("sync: enrolled with HQ: device certificate %s", er.serial);
     if (!x.b.conf->hq_url[0]) {
         fprintf(stderr, "rasync: no [hq] url in %s: this branch does not sync\n", x.b.conf->path);
         rc = RK_ECONF;
@@ -275,8 +291,9 @@ int main(int argc, char **argv)
     } else if (access(cert, R_OK) != 0) {
         fprintf(stderr,
                 "rasync: this branch has no device certificate (%s): enrol it with "
-                "`ractl sync enrol`\n",
-                cert);
+                "`ractl sync enrol` (or leave HQ's one-time secret in %s/sync/enrol.secret "
+                "for rasync to enrol with)\n",
+                cert, x.b.conf->data_dir);
         rc = RK_ECONF;
     } else if ((rc = rk_sync_hsm_env(&hsm, x.b.conf)) != 0 ||
                (rc = rk_curl_global_init(hsm.module)) != 0) {

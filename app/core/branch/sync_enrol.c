@@ -256,3 +256,23 @@ int rk_sync_enrol(rk_sync_enrol_result *out, rk_db *db, const rk_conf *conf,
     rk_sync_hsm_done(&env);
     return rc;
 }
+
+int rk_sync_enrol_pending(rk_sync_enrol_result *out, int *done, rk_db *db, const rk_conf *conf)
+{
+    char cert[PATH_MAX], path[PATH_MAX], secret[256];
+    *done = 0;
+    memset(out, 0, sizeof *out);
+    rk_sync_device_cert_path(cert, sizeof cert, conf);
+    snprintf(path, sizeof path, "%s/sync/enrol.secret", conf->data_dir);
+    if (access(cert, F_OK) == 0 || access(path, F_OK) != 0) return 0;
+    int rc = rk_sync_read_secret(secret, sizeof secret, path);
+    if (!rc) {
+        rk_sync_enrol_opts o = {.secret = secret};
+        rc = rk_sync_enrol(out, db, conf, &o);
+    }
+    rk_wipe(secret, sizeof secret);
+    if (rc) return rk_err_wrap(rc, "enrolling with the secret waiting in %s", path);
+    unlink(path); /* used up at HQ */
+    *done = 1;
+    return 0;
+}

@@ -68,4 +68,13 @@ typedef struct rk_sync_enrol_result {
 int rk_sync_enrol(rk_sync_enrol_result *out, rk_db *db, const rk_conf *conf,
                   const rk_sync_enrol_opts *o);
 
+/* The enrolment that waits (the appliance's first boot may have had no
+ * network): when the device has no certificate yet and the one-time secret
+ * waits in <data_dir>/sync/enrol.secret, enrols with it, [hq] enrol_ref and
+ * cmp_url, and removes the secret once HQ has used it. *done is 1 when it
+ * enrolled now, 0 when there was nothing to do (a certificate already, or
+ * no secret waiting: then the caller says how to enrol). Errors as
+ * rk_sync_enrol's, the secret kept for the next try. */
+int rk_sync_enrol_pending(rk_sync_enrol_result *out, int *done, rk_db *db, const rk_conf *conf);
+
 #endif
