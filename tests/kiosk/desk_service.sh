@@ -10,7 +10,7 @@
 # warning shown. Checked afterwards: the orders' states, the key's new
 # PIN, the certificate suspended, the receipt at the virtual printer, the
 # PDFs written with their text, the audit entries and the close in the
-# outbox. Screenshots: build/tests/kiosk/shots/desk_service/.
+# outbox. A revocation and (scripts/desk-resume.txt) a resumption too. Screenshots: build/tests/kiosk/shots/desk_service/.
 source "$(dirname "$0")/lib.bash"
 source "$RK_SOURCE_DIR/tests/integration/enrol_lib.bash"
 out=$RK_BUILD_DIR/tests/kiosk/shots/desk_service
@@ -74,6 +74,25 @@ orders() {
         bad "suspend order"
     approved_paid "$ref"
     echo "SUSPEND=$ref"
+    # Another certificate of Wang's, to revoke.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/v$1.key" \
+        -subj "/CN=王小明" -utf8 -days 30 -out "$T/v$1.pem" 2>/dev/null
+    as lily
+    ref=$("$RACTL" -q order new --business new --kind individual "${WANG[@]}" \
+        --paper application_form --paper id_card --submit) || bad "second new order"
+    approved_paid "$ref"
+    as lily
+    # (on a key of its own: a revocation ends every certificate on its key)
+    "$RACTL" -q order issue "$ref" --cert "$T/v$1.pem" --key-serial "55000000${#1}" >/dev/null ||
+        bad "issue 2"
+    serial=$(openssl x509 -in "$T/v$1.pem" -noout -serial | cut -d= -f2)
+    echo "CERT2=$serial"
+    ref=$("$RACTL" -q order new --business revoke --kind individual "${WANG[@]}" \
+        --field cert_serial="$serial" --field reason=keyCompromise --paper application_form \
+        --paper id_card --submit) || bad "revoke order"
+    approved_paid "$ref"
+    echo "REVOKE=$ref"
+    serial=$(openssl x509 -in "$T/w$1.pem" -noout -serial | cut -d= -f2)
     # A second suspension of the same certificate, approved too: once the
     # first is carried out the core refuses it.
     as dora
@@ -106,6 +125,9 @@ for variant in "zh-CN" "en" "zh-CN --large"; do
         bad "$name: the suspension is $(q "SELECT state FROM orders WHERE ref = '$SUSPEND'")"
     [ "$(q "SELECT status FROM certificate WHERE serial = '$CERT'")" = suspended ] && ok ||
         bad "$name: the certificate is $(q "SELECT status FROM certificate WHERE serial = '$CERT'")"
+    [ "$(q "SELECT state FROM orders WHERE ref = '$REVOKE'")" = issued ] &&
+        [ "$(q "SELECT status FROM certificate WHERE serial = '$CERT2'")" = revoked ] && ok ||
+        bad "$name: the revocation: $(q "SELECT status FROM certificate WHERE serial = '$CERT2'")"
     [ "$(q "SELECT state FROM orders WHERE ref = '$OWN'")" = approved ] && ok ||
         bad "$name: the refused order changed"
     [ "$(q "SELECT count(*) FROM audit a JOIN orders o ON o.uuid = a.order_id WHERE o.ref = '$SUSPEND' AND a.action = 'print.receipt' AND a.actor = 'dora' AND a.detail LIKE 'receipt reprinted%'")" = 1 ] &&
@@ -117,10 +139,22 @@ for variant in "zh-CN" "en" "zh-CN --large"; do
     [ "$(q "SELECT count(*) FROM audit a JOIN orders o ON o.uuid = a.order_id WHERE o.ref = '$DELIVERED' AND a.action = 'print.record' AND a.actor = 'dora'")" = 1 ] &&
         ok || bad "$name: the record's print is not audited"
     for f in service-unlocked service-suspend service-suspended service-record service-refused \
-        close-open close-done; do
+        service-revoked close-open close-done; do
         [ -s "$out/$name/$f.png" ] || bad "$name: no screenshot $f"
     done
 done
+# The last run's suspended certificate resumed from its order.
+as lily
+RESUME=$("$RACTL" -q order new --business resume --kind individual "${WANG[@]}" \
+    --field cert_serial="$CERT" --paper application_form --paper id_card --submit) ||
+    bad "resume order"
+approved_paid "$RESUME"
+unset RAKIOSK_SESSION
+sed "s/@RESUME@/$RESUME/g" "$SCRIPTS/desk-resume.txt" >"$T/desk-resume.txt"
+play "$out/zh-CN" "$T/desk-resume.txt"
+[ "$(q "SELECT state FROM orders WHERE ref = '$RESUME'")" = issued ] &&
+    [ "$(q "SELECT status FROM certificate WHERE serial = '$CERT'")" = valid ] && ok ||
+    bad "the resumption: $(q "SELECT status FROM certificate WHERE serial = '$CERT'")"
 # The receipts reached the printer; the day was closed three times, by dora,
 # each close in the outbox for HQ; its A4 close and workbook were written.
 [ "$(ls "$T/printer"/*.png 2>/dev/null | wc -l)" -ge 3 ] && ok || bad "printed: $(ls "$T/printer")"
