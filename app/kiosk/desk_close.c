@@ -39,7 +39,8 @@ typedef struct close_state {
     unsigned long gen; /* db_gen the figures were read at */
     close_job job;
     rk_branch_day day;
-    int done; /* the day was closed from this screen */
+    int done;        /* the day was closed from this screen */
+    int close_asked; /* pressed while the figures were read again: closes next */
     char pdf[PATH_MAX], printed_job[64];
     char error[DESK_MSG_MAX];
     rk_list_state counts_list, money_list;
@@ -180,7 +181,7 @@ void scr_desk_close(kiosk *k)
     if (desk_guard(k)) return;
     int boss = (d->actor.roles & RK_ROLE_SUPERVISOR) != 0;
     if (kiosk_entering(k)) {
-        s->done = 0;
+        s->done = s->close_asked = 0;
         s->error[0] = '\0';
         s->stale = 1;
     }
@@ -201,7 +202,8 @@ void scr_desk_close(kiosk *k)
     rk_button go = {.label = kiosk_str(k, "desk_close.close"),
                     .kind = RK_BTN_PRIMARY,
                     .icon = RK_ICON_PAPER,
-                    .disabled = !boss || s->busy || !s->have};
+                    .disabled =
+                        !boss || !s->have || (s->busy && s->job.op == CLOSE_DO) || s->close_asked};
     int bh = rk_widget_button_height(ui, &go);
     if (bh < rk_ui_px(ui, RK_UI_TARGET_PRIMARY)) bh = rk_ui_px(ui, RK_UI_TARGET_PRIMARY);
     rk_rect bottom = rk_rect_cut_bottom(&c, bh);
@@ -212,7 +214,16 @@ void scr_desk_close(kiosk *k)
         return;
     }
     rk_rect gr = rk_rect_cut_right(&bottom, rk_widget_button_width(ui, &go));
-    if (rk_widget_button_ex(ui, "desk_close.close", gr, &go)) start(k, s, CLOSE_DO);
+    if (rk_widget_button_ex(ui, "desk_close.close", gr, &go)) {
+        if (s->busy) /* a refresh of the figures runs: the close follows it */
+            s->close_asked = 1;
+        else
+            start(k, s, CLOSE_DO);
+    }
+    if (s->close_asked && !s->busy) {
+        s->close_asked = 0;
+        start(k, s, CLOSE_DO);
+    }
 
     if (!boss) {
         rk_rect er = rk_rect_cut_top(&c, 2 * line);
@@ -237,7 +248,7 @@ void scr_desk_close(kiosk *k)
     char msg[DESK_MSG_MAX + 64];
     rk_rect sr = rk_rect_cut_top(&c, 3 * line);
     rk_rect_cut_top(&c, gap);
-    if (s->busy && s->job.op == CLOSE_DO) {
+    if ((s->busy && s->job.op == CLOSE_DO) || s->close_asked) {
         rk_widget_progress(ui, "desk_close.working", sr, kiosk_str(k, "desk_close.working"), -1, 0,
                            0, 0, NULL);
     } else if (s->error[0]) {
@@ -335,7 +346,7 @@ void mod_desk_close_reset(kiosk *k, kiosk_reset why)
         return;
     }
     /* The figures hold no personal data; a new clerk reads them again. */
-    s->have = s->done = 0;
+    s->have = s->done = s->close_asked = 0;
     s->error[0] = '\0';
     s->stale = 1;
 }
