@@ -3,14 +3,17 @@
  * subscriber's visit"): subscriber kind -> identity (the ID number on the
  * keypad) -> the form of conf/forms.ini, a few fields per screen, checked
  * as typed with the error in plain words beside the field -> the
- * documents checklist (import from a USB stick, or hand the paper to the
- * clerk) -> fees -> payment (a QR when the branch is online, "pay at the
- * counter" when not) -> the receipt printed -> satisfaction.
+ * documents checklist (scan on the branch's scanner, import from a USB
+ * stick, with a thumbnail of each page, scan again or remove; or hand the
+ * paper to the clerk) -> fees -> payment (a QR when the branch is online,
+ * "pay at the counter" when not) -> the receipt printed -> satisfaction
+ * (stored as a survey).
  *
  * Every rule is a branch service (branch/selfservice.h: the form, the
  * check, the quote, the draft order with its documents, the payment
- * payload, the receipt); taking the order and printing run on the job
- * runner so the screen never waits on the database or the printer. A job
+ * payload, the receipt, the scan, the rating); scanning, reading a file,
+ * taking the order, printing and storing the rating run on the job runner
+ * so the screen never waits on a device, the database or the printer. A job
  * of a visit that was wiped meanwhile is ignored (k->visit_gen).
  */
 #include "kiosk.h"
@@ -31,6 +34,8 @@
 #include <sys/stat.h>
 
 #define FIELDS_PER_PAGE 2
+
+static void doc_drop(kiosk *k, int d);
 
 static const char *const step_keys[6] = {"steps.identity", "steps.form",    "steps.documents",
                                          "steps.fees",     "steps.payment", "steps.receipt"};
@@ -129,6 +134,8 @@ void scr_kind(kiosk *k)
             rk_wipe(v->values, sizeof v->values);
             memset(v->shown_error, 0, sizeof v->shown_error);
             memset(v->doc_state, 0, sizeof v->doc_state);
+            for (int d = 0; d < RK_FORM_MAX_DOCS; d++)
+                doc_drop(k, d);
             if (rk_branch_ss_form(k->branch, kinds[i], v->business, &v->form)) {
                 rk_log_warn("kiosk: no form for %s %s: %s", kinds[i], v->business, rk_err_msg());
                 kiosk_info(k, "home.counter_title", "home.counter_text");
@@ -481,8 +488,165 @@ static int is_image(const char *name)
     return 0;
 }
 
+/* The documents the subscriber gave as images (a scan or a USB stick's
+ * file): their bytes, as the ledger will store them, and a thumbnail, per
+ * form document; and the one scan or import running. Personal data: wiped
+ * and freed at every reset (mod_flow_reset). */
+#define THUMB_SIDE 480 /* pixels of a thumbnail's longer side, decoded on the worker */
+
+static struct {
+    unsigned char *data[RK_FORM_MAX_DOCS];
+    size_t len[RK_FORM_MAX_DOCS];
+    rk_backend_image *thumb[RK_FORM_MAX_DOCS];
+    int job_doc;          /* the document a job runs for, -1 none */
+    int job_scan;         /* it is a scan (else an import) */
+    uint64_t job;         /* its id (cancel) */
+    int percent;          /* the scan's progress, -1 unknown */
+    int cancelling;       /* cancel was pressed */
+    unsigned long n;      /* documents taken (tests) */
+    char refused[8][512]; /* the USB stick's files refused in this visit (not offered again) */
+    int n_refused;
+} D = {.job_doc = -1};
+
+static void doc_drop(kiosk *k, int d)
+{
+    if (D.data[d]) {
+        rk_wipe(D.data[d], D.len[d]);
+        free(D.data[d]);
+    }
+    D.data[d] = NULL;
+    D.len[d] = 0;
+    rk_backend_image_free(rk_ui_backend(k->ui), D.thumb[d]);
+    D.thumb[d] = NULL;
+}
+
+void mod_flow_reset(kiosk *k, kiosk_reset why)
+{
+    (void)why;
+    for (int d = 0; d < RK_FORM_MAX_DOCS; d++)
+        doc_drop(k, d);
+    /* A job still running finishes for a visit that is gone (visit_gen):
+     * its done callback wipes what it made. */
+    if (D.job_doc >= 0 && D.job) rk_jobs_cancel(k->jobs, D.job);
+    D.job_doc = -1;
+    D.job = 0;
+    D.cancelling = 0;
+    rk_wipe(D.refused, sizeof D.refused);
+    D.n_refused = 0;
+}
+
+typedef struct doc_job {
+    unsigned long gen;
+    int doc, scan;
+    char path[512];
+    unsigned char *data;
+    size_t len;
+    char format[8];
+    uint32_t *argb;
+    int w, h;
+} doc_job;
+
+static int doc_run(rk_job *job, void *arg)
+{
+    doc_job *j = arg;
+    rk_branch *b = rk_job_worker(job);
+    int rc = j->scan ? rk_branch_ss_scan(b, &j->data, &j->len, j->format, rk_job_progress, job)
+                     : rk_branch_ss_load_document(b, j->path, &j->data, &j->len);
+    if (!rc &&
+        (rc = rk_backend_decode_image(&j->argb, &j->w, &j->h, j->data, j->len, THUMB_SIDE)) != 0)
+        rk_err_wrap(rc, "the picture does not open");
+    return rc;
+}
+
+static void doc_job_free(doc_job *j)
+{
+    if (j->data) {
+        rk_wipe(j->data, j->len);
+        free(j->data);
+    }
+    if (j->argb) {
+        rk_wipe(j->argb, (size_t)j->w * j->h * sizeof *j->argb);
+        free(j->argb);
+    }
+    rk_wipe(j, sizeof *j);
+    free(j);
+}
+
+static void doc_done(kiosk *k, const rk_job_event *ev, void *arg)
+{
+    doc_job *j = arg;
+    kiosk_visit *v = &k->visit;
+    if (ev->kind == RK_JOB_EV_PROGRESS) {
+        if (j->gen == k->visit_gen) {
+            D.percent = ev->total > 0 ? ev->percent : -1;
+            rk_ui_redraw_in(k->ui, 0);
+        }
+        return;
+    }
+    if (j->gen == k->visit_gen) {
+        D.job_doc = -1;
+        D.job = 0;
+        if (ev->rc == 0) {
+            int d = j->doc;
+            doc_drop(k, d);
+            if (rk_backend_image_new(rk_ui_backend(k->ui), &D.thumb[d], j->argb, j->w, j->h, j->w,
+                                     1) != 0) {
+                rk_log_warn("kiosk: no thumbnail: %s", rk_err_msg());
+                rk_err_clear();
+            }
+            D.data[d] = j->data;
+            D.len[d] = j->len;
+            j->data = NULL;
+            v->doc_state[d] = 1;
+            snprintf(v->doc_path[d], sizeof v->doc_path[d], "%s", j->scan ? "" : j->path);
+            v->doc_note = NULL;
+            v->dirty = 1;
+            D.n++;
+        } else if (ev->rc == RK_ECANCELED || D.cancelling) {
+            v->doc_note = "documents.scan_cancelled";
+        } else {
+            v->doc_note = ev->rc == RK_ETOOBIG     ? "documents.too_big"
+                          : ev->rc == RK_EFORMAT   ? "documents.not_image"
+                          : !j->scan               ? "documents.unreadable"
+                          : ev->rc == RK_ENOTFOUND ? "documents.no_scanner"
+                                                   : "documents.scan_failed";
+            rk_log_warn("kiosk: document %s: %s", j->scan ? "scan" : "import", ev->message);
+            if (!j->scan && D.n_refused < 8)
+                snprintf(D.refused[D.n_refused++], sizeof D.refused[0], "%s", j->path);
+            rk_ui_sound(k->ui, RK_UI_SOUND_ERROR);
+        }
+        D.cancelling = 0;
+        rk_ui_redraw_in(k->ui, 0);
+    }
+    doc_job_free(j);
+}
+
+/* Starts a scan (path NULL) or the import of path for document d. */
+static void doc_start(kiosk *k, int d, const char *path)
+{
+    doc_job *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->gen = k->visit_gen;
+    j->doc = d;
+    j->scan = path == NULL;
+    if (path) snprintf(j->path, sizeof j->path, "%s", path);
+    if (kiosk_submit(k, &D.job, j->scan ? "scan" : "import", doc_run, j, doc_done, j) != 0) {
+        rk_log_warn("kiosk: %s", rk_err_msg());
+        rk_err_clear();
+        doc_job_free(j);
+        k->visit.doc_note = "documents.scan_failed";
+        return;
+    }
+    D.job_doc = d;
+    D.job_scan = j->scan;
+    D.percent = -1;
+    D.cancelling = 0;
+    k->visit.doc_note = NULL;
+}
+
 /* The first image of the USB stick's folder not yet imported for another
- * document, by name; 0 and the path, or -1 when there is none. */
+ * document, by name; 0 and the path, or -1 when there is none. Its
+ * content and size are checked when it is read (on the job runner). */
 static int next_image(kiosk *k, char *out, size_t n)
 {
     struct dirent **list = NULL;
@@ -494,16 +658,134 @@ static int next_image(kiosk *k, char *out, size_t n)
             int used = 0;
             for (int d = 0; d < k->visit.form.n_docs; d++)
                 if (k->visit.doc_state[d] == 1 && !strcmp(k->visit.doc_path[d], path)) used = 1;
+            for (int r = 0; r < D.n_refused; r++)
+                if (!strcmp(D.refused[r], path)) used = 1;
             struct stat st;
             if (!used && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
                 snprintf(out, n, "%s", path);
-                found = st.st_size <= k->conf->max_image_bytes ? 0 : -2;
+                found = 0;
             }
         }
         free(list[i]);
     }
     free(list);
     return found;
+}
+
+/* One document's row: its name and state, a thumbnail of its image, and
+ * what can be done: scan, import, paper; retake and remove once given;
+ * the scan's progress with cancel while it runs. */
+static void doc_row(kiosk *k, int d, rk_rect row)
+{
+    kiosk_visit *v = &k->visit;
+    rk_ui *ui = k->ui;
+    int gap = rk_ui_px(ui, RK_UI_GAP);
+    const char *name = v->form.docs[d]->name;
+    char id[64];
+    rk_widget_panel(ui, row);
+    rk_rect in = rk_rect_inset(row, rk_ui_px(ui, 16));
+    if (D.thumb[d]) {
+        rk_rect tr = rk_rect_cut_left(&in, in.h * 3 / 4);
+        rk_rect_cut_left(&in, gap);
+        snprintf(id, sizeof id, "doc.%s.thumb", name);
+        rk_imageview_thumb(ui, id, tr, D.thumb[d], 0);
+    }
+    int busy = D.job_doc >= 0;
+    if (D.job_doc == d) {
+        /* The scan (or the import) running for this document: its words
+         * and bar, and the scan's cancel beside them. */
+        if (D.job_scan) {
+            rk_button cb = {.label = kiosk_str(k, "documents.cancel"),
+                            .kind = RK_BTN_SECONDARY,
+                            .icon = RK_ICON_CROSS,
+                            .disabled = D.cancelling};
+            int cw = rk_widget_button_width(ui, &cb), ch = rk_widget_button_height(ui, &cb);
+            rk_rect cr = rk_rect_cut_right(&in, cw);
+            rk_rect_cut_right(&in, gap);
+            snprintf(id, sizeof id, "doc.%s.cancel", name);
+            if (rk_widget_button_ex(ui, id, rk_rect_make(cr.x, cr.y + (cr.h - ch) / 2, cw, ch),
+                                    &cb) &&
+                D.job) {
+                rk_jobs_cancel(k->jobs, D.job);
+                D.cancelling = 1;
+            }
+        }
+        snprintf(id, sizeof id, "doc.%s.progress", name);
+        double f = D.percent >= 0 ? D.percent / 100.0 : -1;
+        rk_widget_progress(ui, id, in,
+                           kiosk_str(k, D.job_scan ? "documents.scanning" : "documents.importing"),
+                           f, 0, 0, 0, NULL);
+        rk_ui_redraw_in(ui, 100);
+        return;
+    }
+    rk_button b1 = {.kind = RK_BTN_SECONDARY, .disabled = busy};
+    rk_button b2 = b1, b3 = b1;
+    const char *id1 = NULL, *id2 = NULL, *id3 = NULL;
+    if (v->doc_state[d] == 0) {
+        b1.label = kiosk_str(k, "documents.scan");
+        b1.icon = RK_ICON_SCAN;
+        id1 = "scan";
+        b2.label = kiosk_str(k, "documents.import");
+        b2.icon = RK_ICON_USB;
+        id2 = "import";
+        b3.label = kiosk_str(k, "documents.paper");
+        b3.icon = RK_ICON_PAPER;
+        id3 = "paper";
+    } else {
+        if (v->doc_state[d] == 1 && !v->doc_path[d][0]) {
+            b2.label = kiosk_str(k, "documents.retake");
+            b2.icon = RK_ICON_SCAN;
+            id2 = "retake";
+        }
+        b3.label = kiosk_str(k, "documents.remove");
+        b3.icon = RK_ICON_CROSS;
+        id3 = "remove";
+    }
+    int bh = rk_widget_button_height(ui, &b3), x = in.x + in.w;
+    const rk_button *bs[3] = {&b3, &b2, &b1};
+    const char *ids[3] = {id3, id2, id1};
+    for (int i = 0; i < 3; i++) {
+        if (!ids[i]) continue;
+        int w = rk_widget_button_width(ui, bs[i]);
+        x -= w;
+        snprintf(id, sizeof id, "doc.%s.%s", name, ids[i]);
+        if (rk_widget_button_ex(ui, id, rk_rect_make(x, in.y + (in.h - bh) / 2, w, bh), bs[i])) {
+            if (!strcmp(ids[i], "paper")) {
+                v->doc_state[d] = 2;
+                v->doc_path[d][0] = 0;
+                v->doc_note = NULL;
+            } else if (!strcmp(ids[i], "remove")) {
+                doc_drop(k, d);
+                v->doc_state[d] = 0;
+                v->doc_path[d][0] = 0;
+                v->doc_note = NULL;
+            } else if (!strcmp(ids[i], "import")) {
+                char path[512];
+                if (next_image(k, path, sizeof path) == 0)
+                    doc_start(k, d, path);
+                else {
+                    v->doc_note = "documents.none";
+                    rk_ui_sound(ui, RK_UI_SOUND_ERROR);
+                }
+            } else {
+                doc_start(k, d, NULL); /* scan, retake */
+            }
+        }
+        x -= gap;
+    }
+    rk_rect words = rk_rect_make(in.x, in.y, x - in.x, in.h);
+    rk_rect title = rk_rect_cut_top(&words, words.h * 3 / 5);
+    snprintf(id, sizeof id, "doc.%s", name);
+    rk_widget_label(ui, id, title,
+                    lang_en(k) ? v->form.docs[d]->label_en : v->form.docs[d]->label_zh,
+                    RK_UI_TEXT_BODY, RK_UI_WRAP);
+    const char *state = v->doc_state[d] == 1 ? kiosk_str(k, v->doc_path[d][0] ? "documents.imported"
+                                                                              : "documents.scanned")
+                        : v->doc_state[d] == 2 ? kiosk_str(k, "documents.paper_state")
+                                               : kiosk_str(k, "documents.missing");
+    snprintf(id, sizeof id, "doc.%s.state", name);
+    rk_widget_status(ui, id, words, v->doc_state[d] ? RK_STATUS_SUCCESS : RK_STATUS_WARNING, state,
+                     RK_UI_TEXT_SMALL);
 }
 
 void scr_documents(kiosk *k)
@@ -517,68 +799,37 @@ void scr_documents(kiosk *k)
     int nh = rk_widget_button_height(ui, &nb), nw = rk_widget_button_width(ui, &nb);
     rk_rect bar = rk_rect_cut_bottom(&c, nh);
     rk_rect_cut_bottom(&c, gap);
-    int all = 1;
+    int all = D.job_doc < 0;
     for (int d = 0; d < v->form.n_docs; d++)
         if (!v->doc_state[d]) all = 0;
-    if (v->doc_note)
-        rk_widget_status(ui, "documents.note", rk_rect_make(bar.x, bar.y, bar.w - nw - gap, nh),
-                         RK_STATUS_WARNING, kiosk_str(k, v->doc_note), RK_UI_TEXT_BODY);
+    if (v->doc_note) {
+        /* What went wrong, in plain words, on a band of its own above the
+         * bar (two lines of large type fit). */
+        rk_rect note = rk_rect_cut_bottom(&c, rk_ui_px(ui, 120));
+        rk_rect_cut_bottom(&c, gap);
+        rk_widget_status(ui, "documents.note", note, RK_STATUS_WARNING, kiosk_str(k, v->doc_note),
+                         RK_UI_TEXT_BODY);
+    }
     rk_button nbb = nb;
     nbb.disabled = !all;
     if (rk_widget_button_ex(ui, "documents.next", rk_rect_make(bar.x + bar.w - nw, bar.y, nw, nh),
                             &nbb))
         kiosk_go(k, KS_FEES);
-
     int rows = v->form.n_docs > 0 ? v->form.n_docs : 1;
-    rk_button ib = {.label = kiosk_str(k, "documents.import"), .icon = RK_ICON_USB};
-    rk_button pb = {.label = kiosk_str(k, "documents.paper"), .icon = RK_ICON_PAPER};
-    int bw = rk_widget_button_width(ui, &ib), pw = rk_widget_button_width(ui, &pb);
-    int bh = rk_widget_button_height(ui, &ib);
     int row_h = (c.h - gap * (rows - 1)) / rows;
-    if (row_h > rk_ui_px(ui, 160)) row_h = rk_ui_px(ui, 160);
+    if (row_h > rk_ui_px(ui, 180)) row_h = rk_ui_px(ui, 180);
     for (int d = 0; d < v->form.n_docs; d++) {
-        rk_rect row = rk_rect_cut_top(&c, row_h);
+        /* The row of a running scan is taller: its words, bar and cancel. */
+        int h = row_h;
+        if (D.job_doc == d) {
+            int room = c.h - (v->form.n_docs - 1 - d) * (row_h + gap);
+            h = rk_ui_px(ui, 300);
+            if (h > room) h = room;
+            if (h < row_h) h = row_h;
+        }
+        rk_rect row = rk_rect_cut_top(&c, h);
         rk_rect_cut_top(&c, gap);
-        rk_widget_panel(ui, row);
-        rk_rect in = rk_rect_inset(row, rk_ui_px(ui, 16));
-        char id[64];
-        int btn_y = in.y + (in.h - bh) / 2;
-        snprintf(id, sizeof id, "doc.%s.paper", v->form.docs[d]->name);
-        pb.kind = v->doc_state[d] == 2 ? RK_BTN_SELECTED : RK_BTN_SECONDARY;
-        rk_rect pr = rk_rect_make(in.x + in.w - pw, btn_y, pw, bh);
-        if (rk_widget_button_ex(ui, id, pr, &pb)) {
-            v->doc_state[d] = 2;
-            v->doc_path[d][0] = 0;
-            v->doc_note = NULL;
-        }
-        snprintf(id, sizeof id, "doc.%s.import", v->form.docs[d]->name);
-        ib.kind = v->doc_state[d] == 1 ? RK_BTN_SELECTED : RK_BTN_SECONDARY;
-        rk_rect irr = rk_rect_make(pr.x - gap - bw, btn_y, bw, bh);
-        if (rk_widget_button_ex(ui, id, irr, &ib)) {
-            char path[512];
-            int r = next_image(k, path, sizeof path);
-            if (r == 0) {
-                snprintf(v->doc_path[d], sizeof v->doc_path[d], "%s", path);
-                v->doc_state[d] = 1;
-                v->doc_note = NULL;
-                v->dirty = 1;
-            } else {
-                v->doc_note = r == -2 ? "documents.too_big" : "documents.none";
-                rk_ui_sound(ui, RK_UI_SOUND_ERROR);
-            }
-        }
-        rk_rect words = rk_rect_make(in.x, in.y, irr.x - gap - in.x, in.h);
-        rk_rect title = rk_rect_cut_top(&words, words.h / 2);
-        snprintf(id, sizeof id, "doc.%s", v->form.docs[d]->name);
-        rk_widget_label(ui, id, title,
-                        lang_en(k) ? v->form.docs[d]->label_en : v->form.docs[d]->label_zh,
-                        RK_UI_TEXT_BODY, 0);
-        const char *state = v->doc_state[d] == 1   ? kiosk_str(k, "documents.imported")
-                            : v->doc_state[d] == 2 ? kiosk_str(k, "documents.paper_state")
-                                                   : kiosk_str(k, "documents.missing");
-        snprintf(id, sizeof id, "doc.%s.state", v->form.docs[d]->name);
-        rk_widget_status(ui, id, words, v->doc_state[d] ? RK_STATUS_SUCCESS : RK_STATUS_WARNING,
-                         state, RK_UI_TEXT_SMALL);
+        doc_row(k, d, row);
     }
     kiosk_chrome_end(k);
 }
@@ -593,9 +844,22 @@ typedef struct apply_job {
     const char *names[RK_FORM_MAX_FIELDS], *vals[RK_FORM_MAX_FIELDS];
     char values[RK_FORM_MAX_FIELDS][KIOSK_VALUE];
     char paths[RK_FORM_MAX_DOCS][512];
+    unsigned char *data[RK_FORM_MAX_DOCS]; /* copies of the scanned and imported images */
+    size_t lens[RK_FORM_MAX_DOCS];
     rk_branch_order_result res;
     int attached;
 } apply_job;
+
+static void apply_job_free(apply_job *a)
+{
+    for (int i = 0; i < RK_FORM_MAX_DOCS; i++)
+        if (a->data[i]) {
+            rk_wipe(a->data[i], a->lens[i]);
+            free(a->data[i]);
+        }
+    rk_wipe(a, sizeof *a);
+    free(a);
+}
 
 static int apply_run(rk_job *job, void *arg)
 {
@@ -626,8 +890,7 @@ static void apply_done(kiosk *k, const rk_job_event *ev, void *arg)
             kiosk_go(k, KS_PAY);
         }
     }
-    rk_wipe(a, sizeof *a);
-    free(a);
+    apply_job_free(a);
 }
 
 static void submit(kiosk *k)
@@ -653,6 +916,12 @@ static void submit(kiosk *k)
         snprintf(a->paths[nd], sizeof a->paths[nd], "%s", v->doc_path[d]);
         a->req.doc_types[nd] = v->form.docs[d]->name;
         a->req.doc_paths[nd] = a->paths[nd];
+        if (D.data[d] && (a->data[nd] = malloc(D.len[d])) != NULL) {
+            memcpy(a->data[nd], D.data[d], D.len[d]);
+            a->lens[nd] = D.len[d];
+            a->req.doc_data[nd] = a->data[nd];
+            a->req.doc_lens[nd] = a->lens[nd];
+        }
         nd++;
     }
     a->req.business = a->business;
@@ -665,8 +934,7 @@ static void submit(kiosk *k)
     if (kiosk_submit(k, NULL, "apply", apply_run, a, apply_done, a)) {
         v->failed = 1;
         snprintf(v->fail_msg, sizeof v->fail_msg, "%s", rk_err_msg());
-        rk_wipe(a, sizeof *a);
-        free(a);
+        apply_job_free(a);
         return;
     }
     v->busy = 1;

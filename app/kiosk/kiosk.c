@@ -625,7 +625,23 @@ static int expect(kiosk *k, const char *what, const char *value)
             if (strlen(k->visit.form.fields[i].def->name) == n &&
                 !strncmp(k->visit.form.fields[i].def->name, value, n))
                 snprintf(got, sizeof got, "%.*s=%s", (int)n, value, k->visit.values[i]);
-    } else if (!strcmp(what, "online"))
+    } else if (!strcmp(what, "doc")) {
+        /* doc NAME=missing|scanned|imported|paper: the documents checklist */
+        const char *eq = strchr(value, '=');
+        size_t n = eq ? (size_t)(eq - value) : strlen(value);
+        snprintf(got, sizeof got, "%.*s=(not asked)", (int)n, value);
+        for (int i = 0; i < k->visit.form.n_docs; i++)
+            if (strlen(k->visit.form.docs[i]->name) == n &&
+                !strncmp(k->visit.form.docs[i]->name, value, n)) {
+                int st = k->visit.doc_state[i];
+                snprintf(got, sizeof got, "%.*s=%s", (int)n, value,
+                         st == 2   ? "paper"
+                         : st == 1 ? (k->visit.doc_path[i][0] ? "imported" : "scanned")
+                                   : "missing");
+            }
+    } else if (!strcmp(what, "doc-note"))
+        snprintf(got, sizeof got, "%s", k->visit.doc_note ? k->visit.doc_note : "none");
+    else if (!strcmp(what, "online"))
         snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
     else if (!strcmp(what, "exit"))
         snprintf(got, sizeof got, "%d", k->exit_code);

@@ -246,6 +246,7 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-lang zh-CN|en", "expect-large on|off", "expect-contrast on|off",
  * "expect-order taken|none", "expect-printed yes|no", "expect-qr shown|none",
  * "expect-online yes|no", "expect-exit CODE", "expect-field NAME=VALUE",
+ * "expect-doc NAME=missing|scanned|imported|paper", "expect-doc-note KEY|none",
  * "expect-token-contexts N" (the USB key module's contexts alive in the
  * process), "expect-ratings-stored N" (ratings the branch recorded);
  * "settle" (waits, really, up to 20 s, until no job is outstanding and

@@ -64,7 +64,7 @@ enum {
     X(CLERK_EXIT, clerk_exit, KF_CLERK)
 
 /* The kiosk's own modules with state to reset. */
-#define RK_KIOSK_MODULES(M) M(clerk_exit)
+#define RK_KIOSK_MODULES(M) M(clerk_exit) M(flow)
 
 /* Every screen: the kiosk's, then each module's list. */
 #define RK_ALL_SCREENS(X)                                                                          \

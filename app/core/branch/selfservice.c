@@ -5,7 +5,11 @@
 
 #include "branch/printers.h"
 #include "branch/readers.h"
+#include "scan/docscan.h"
 #include "scan/idreader.h"
+#include "domain/image.h"
+#include "util/buf.h"
+#include "util/file.h"
 #include "domain/order.h"
 #include "domain/service.h"
 #include "print/escpos.h"
@@ -17,7 +21,9 @@
 #include "util/utf8.h"
 #include "util/wipe.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,8 +88,11 @@ int rk_branch_ss_apply(rk_branch *b, const rk_branch_ss_req *req, rk_branch_orde
     int rc = rk_branch_order_capture(b, &sys, &c, out);
     if (rc) return rc;
     for (int i = 0; i < req->n_docs; i++) {
-        rk_branch_attach_req a = {
-            .ref = out->ref, .doc_type = req->doc_types[i], .path = req->doc_paths[i]};
+        rk_branch_attach_req a = {.ref = out->ref,
+                                  .doc_type = req->doc_types[i],
+                                  .data = req->doc_data[i],
+                                  .len = req->doc_lens[i],
+                                  .path = req->doc_data[i] ? NULL : req->doc_paths[i]};
         rk_branch_order_result r;
         if ((rc = rk_branch_order_attach(b, &sys, &a, &r)) != 0)
             return rk_err_wrap(rc, "order %s: document %s", out->ref, req->doc_types[i]);
@@ -253,4 +262,60 @@ int rk_branch_ss_rate(rk_branch *b, const char *ref, int score, int64_t *id)
     if (rc) return rc;
     rk_actor_system(&sys);
     return rk_service_survey(l, &sys, score, NULL, ref && *ref ? ref : NULL, id);
+}
+
+int rk_branch_ss_scan(rk_branch *b, unsigned char **out, size_t *len, char *format,
+                      rk_progress_fn progress, void *progress_arg)
+{
+    rk_ledger *l;
+    rk_branch_scanner sc;
+    rk_docscan_image img;
+    rk_docscan_fit_info fi;
+    int rc;
+    *out = NULL;
+    *len = 0;
+    format[0] = '\0';
+    if ((rc = rk_branch_ledger(b, &l)) != 0) return rc;
+    rk_branch_scanner_settings(b, NULL, 0, -1, &sc);
+    rk_docscan_opts o = {sc.device, sc.dpi, sc.gray, progress, progress_arg};
+    memset(&img, 0, sizeof img);
+    if ((rc = rk_docscan_scan(&img, &o)) != 0) return rc;
+    rc = rk_docscan_fit(out, len, &fi, &img, (size_t)l->conf->max_image_bytes);
+    if (img.pixels) rk_wipe(img.pixels, (size_t)img.width * img.height * img.channels);
+    rk_docscan_image_free(&img);
+    if (!rc) snprintf(format, 8, "%s", fi.format);
+    return rc;
+}
+
+int rk_branch_ss_load_document(rk_branch *b, const char *path, unsigned char **out, size_t *len)
+{
+    rk_ledger *l;
+    struct stat st;
+    rk_image_info info;
+    int rc;
+    *out = NULL;
+    *len = 0;
+    if ((rc = rk_branch_ledger(b, &l)) != 0) return rc;
+    size_t max = (size_t)l->conf->max_image_bytes;
+    if (stat(path, &st) != 0)
+        return rk_err_set(RK_EIO, "cannot read %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return rk_err_set(RK_EFORMAT, "%s is not a file", path);
+    if ((uint64_t)st.st_size > max)
+        return rk_err_set(RK_ETOOBIG, "the file is %.1f MB; the largest accepted is %.1f MB",
+                          st.st_size / 1048576.0, max / 1048576.0);
+    rk_buf buf;
+    rk_buf_init(&buf, max + 1);
+    if ((rc = rk_file_read(&buf, path)) != 0) {
+        rk_buf_free(&buf);
+        return rc == RK_ETOOBIG
+                   ? rk_err_set(RK_ETOOBIG, "the file grew past %.1f MB", max / 1048576.0)
+                   : rc;
+    }
+    if ((rc = rk_image_check(&info, (const unsigned char *)buf.data, buf.len, max)) != 0) {
+        rk_buf_free(&buf);
+        return rc;
+    }
+    *len = buf.len;
+    *out = (unsigned char *)rk_buf_take(&buf);
+    return *out ? 0 : rk_err_oom();
 }

@@ -14,6 +14,7 @@
 #ifndef RK_BRANCH_SELFSERVICE_H
 #define RK_BRANCH_SELFSERVICE_H
 
+#include "util/progress.h"
 #include "branch/branch.h"
 #include "branch/ledger.h"
 #include "domain/fees.h"
@@ -49,7 +50,9 @@ typedef struct rk_branch_ss_req {
     const char *const *values;
     int n;
     const char *doc_types[RK_BRANCH_SS_MAX_DOCS];
-    const char *doc_paths[RK_BRANCH_SS_MAX_DOCS]; /* image files */
+    const char *doc_paths[RK_BRANCH_SS_MAX_DOCS];         /* image files, or NULL: ... */
+    const unsigned char *doc_data[RK_BRANCH_SS_MAX_DOCS]; /* ... the image in memory (a scan) */
+    size_t doc_lens[RK_BRANCH_SS_MAX_DOCS];
     int n_docs;
 } rk_branch_ss_req;
 
@@ -84,6 +87,26 @@ int rk_branch_ss_pay_payload(rk_branch *b, const char *ref, int64_t fen, char *o
  * it waits on the printer up to [printer] timeout_ms. */
 int rk_branch_ss_receipt(rk_branch *b, const char *ref, const rk_fee_quote *q,
                          const char *pay_payload, int *printed);
+
+/* Scans one page of a document on the branch's scanner (readers.h:
+ * device, resolution, mode) and fits it under [documents]
+ * max_image_bytes (scan/docscan.h's size policy: PNG, else JPEG, else
+ * half the resolution); *out is a new buffer of *len bytes (the caller
+ * wipes and frees it: personal data), *format "png" or "jpeg" (8 bytes).
+ * progress as rk_docscan_scan's (a non-zero answer cancels:
+ * RK_ECANCELED). RK_ENOTFOUND no scanner, RK_EDEVICE jammed or no paper,
+ * RK_ETOOBIG nothing fits, each with the message saying so. For the job
+ * runner: it blocks on the scanner. */
+int rk_branch_ss_scan(rk_branch *b, unsigned char **out, size_t *len, char *format,
+                      rk_progress_fn progress, void *progress_arg);
+
+/* Reads the document image file path (a USB stick's) into a new buffer
+ * (*out, *len; the caller wipes and frees it) after the ledger's own
+ * check (domain/image.h): RK_ETOOBIG when it is larger than [documents]
+ * max_image_bytes (told from its size, without reading it), RK_EFORMAT
+ * when it is not a JPEG, PNG, GIF or BMP image, RK_EIO when it cannot be
+ * read; the message says which in plain words. */
+int rk_branch_ss_load_document(rk_branch *b, const char *path, unsigned char **out, size_t *len);
 
 /* Records the satisfaction score 1-5 the subscriber gave at the end of
  * the visit, for the order ref the visit took (NULL or "": none), as a
