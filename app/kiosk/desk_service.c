@@ -382,7 +382,7 @@ void scr_desk_service(kiosk *k)
 
     /* The order's own business, when it is due. */
     int due = ready(o);
-    if (!strcmp(o->business, "unlock") || !strcmp(o->business, "recovery")) {
+    if (due && (!strcmp(o->business, "unlock") || !strcmp(o->business, "recovery"))) {
         int unlock = !strcmp(o->business, "unlock");
         int fh = rk_field_height(ui);
         rk_rect pr = rk_rect_cut_top(&c, fh);
@@ -403,11 +403,11 @@ void scr_desk_service(kiosk *k)
     if (ah < rk_ui_px(ui, RK_UI_TARGET_PRIMARY)) ah = rk_ui_px(ui, RK_UI_TARGET_PRIMARY);
     rk_rect row = rk_rect_cut_top(&c, ah);
     rk_rect_cut_top(&c, gap);
-    if (!strcmp(o->business, "unlock")) {
+    if (!strcmp(o->business, "unlock") && due) {
         if (action(k, &row, "desk_service.unlock", "desk_service.do_unlock", RK_ICON_UNLOCK, 1,
                    s->busy || !due || !s->pin[0] || !s->pin2[0]))
             start(k, s, OP_UNLOCK);
-    } else if (!strcmp(o->business, "recovery")) {
+    } else if (!strcmp(o->business, "recovery") && due) {
         if (action(k, &row, "desk_service.recover", "desk_service.do_recover", RK_ICON_RECOVER, 1,
                    s->busy || !due || !s->key[0] || !s->pin[0] || !s->pin2[0]))
             start(k, s, OP_RECOVER);
