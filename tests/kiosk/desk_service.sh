@@ -138,7 +138,7 @@ for variant in "zh-CN" "en" "zh-CN --large"; do
         grep -q "任务完成记录单" && ok || bad "$name: no task-completion record"
     [ "$(q "SELECT count(*) FROM audit a JOIN orders o ON o.uuid = a.order_id WHERE o.ref = '$DELIVERED' AND a.action = 'print.record' AND a.actor = 'dora'")" = 1 ] &&
         ok || bad "$name: the record's print is not audited"
-    for f in service-unlocked service-suspend service-suspended service-record service-refused \
+    for f in service-unlock service-unlocked service-suspend service-suspended service-record service-refused \
         service-revoked close-open close-done; do
         [ -s "$out/$name/$f.png" ] || bad "$name: no screenshot $f"
     done
