@@ -6,6 +6,7 @@
 
 #include "branch/reports.h"
 #include "util/err.h"
+#include "util/words.h"
 
 static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
 {
@@ -30,7 +31,8 @@ static int cmd_verify(rk_ctl *ctl, int argc, char **argv)
     if (!ctl->json && rc)
         fprintf(stderr, "audit chain BROKEN: %s\n", rk_err_msg());
     else if (!ctl->json)
-        printf("audit chain OK: %lld entries verified\n", (long long)checked);
+        printf("audit chain OK: %lld %s verified\n", (long long)checked,
+               rk_plural((long long)checked, "entry", "entries"));
     int code = rk_ctl_reply_end(ctl);
     return code ? code : rc ? RK_EXIT_FAIL : 0;
 }

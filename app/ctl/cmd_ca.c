@@ -30,6 +30,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,12 +179,13 @@ static int cmd_issue(rk_ctl *ctl, int argc, char **argv)
         (rc = rk_branch_ca_issue(ctl->branch, &actor, profile, csr_path, names, values, n, out,
                                  &res)))
         return rk_ctl_fail(ctl, rc);
+    char sx[RK_HEX_SERIAL_MAX];
     rk_json *j = rk_ctl_reply(ctl);
-    rk_json_kstr(j, "serial", res.serial);
+    rk_json_kstr(j, "serial", rk_ctl_serial(sx, res.serial));
     rk_json_kstr(j, "subject", res.subject);
     rk_json_kstr(j, "profile", res.profile);
     rk_json_kstr(j, "out", out);
-    rk_ctl_info(ctl, "issued %s (%s) to %s: %s", res.serial, res.profile, out, res.subject);
+    rk_ctl_info(ctl, "issued %s (%s) to %s: %s", sx, res.profile, out, res.subject);
     return rk_ctl_reply_end(ctl);
 }
 
@@ -240,10 +242,11 @@ static int change(rk_ctl *ctl, int argc, char **argv, const char *what)
     if ((rc = rk_ctl_actor(ctl, &actor)) ||
         (rc = rk_branch_ca_change_status(ctl->branch, &actor, serial, c, reason)))
         return rk_ctl_fail(ctl, rc);
+    char sx[RK_HEX_SERIAL_MAX];
     rk_json *j = rk_ctl_reply(ctl);
-    rk_json_kstr(j, "serial", serial);
+    rk_json_kstr(j, "serial", rk_ctl_serial(sx, serial));
     rk_json_kstr(j, "action", what);
-    rk_ctl_info(ctl, "%s: %s done; publish it with `ractl ca crl`", serial, what);
+    rk_ctl_info(ctl, "%s: %s done; publish it with `ractl ca crl`", sx, what);
     return rk_ctl_reply_end(ctl);
 }
 
@@ -344,8 +347,9 @@ static int cmd_import(rk_ctl *ctl, int argc, char **argv)
     rk_json_kint(j, "this_update", info.this_update);
     rk_json_kint(j, "next_update", info.next_update);
     rk_json_kstr(j, "sha256", info.sha256);
-    rk_ctl_info(ctl, "imported CRL number %s of %s: %llu entries", info.number, info.issuer,
-                (unsigned long long)info.entries);
+    rk_ctl_info(ctl, "imported CRL number %s of %s: %llu %s", info.number, info.issuer,
+                (unsigned long long)info.entries,
+                rk_plural((long long)info.entries, "entry", "entries"));
     return rk_ctl_reply_end(ctl);
 }
 
@@ -522,9 +526,10 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
             for (int i = 0; i < n; i++) {
                 char nu[40];
                 fmt_time(nu, list[i].next_update);
-                printf("HQ CRL      %s number %s, %llu entries, next update %s%s\n"
+                printf("HQ CRL      %s number %s, %llu %s, next update %s%s\n"
                        "            issuer id %s\n",
-                       list[i].issuer, list[i].number, (unsigned long long)list[i].entries, nu,
+                       list[i].issuer, list[i].number, (unsigned long long)list[i].entries,
+                       rk_plural((long long)list[i].entries, "entry", "entries"), nu,
                        list[i].next_update && list[i].next_update < rk_clock_now() ? " (STALE)"
                                                                                    : "",
                        list[i].issuer_id);
@@ -535,12 +540,14 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
         rk_crlstore_answer a;
         if ((rc = rk_crlstore_status(&a, st, issuer, serial))) goto fail_json;
         if (crl_says_no(&a)) exit_code = RK_EXIT_FAIL;
+        char sx[RK_HEX_SERIAL_MAX];
+        rk_ctl_serial(sx, serial);
         if (ctl->json) {
-            rk_json_kstr(&j, "serial", serial);
+            rk_json_kstr(&j, "serial", sx);
             rk_json_kstr(&j, "issuer", a.crl.issuer);
             rk_json_kstr(&j, "status", crlstore_status(a.status));
         } else {
-            printf("serial      %s\nissuer      %s\n", serial, a.crl.issuer);
+            printf("serial      %s\nissuer      %s\n", sx, a.crl.issuer);
         }
         crl_answer(ctl, &j, &a, "on the CRL");
     } else {
@@ -555,8 +562,10 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
         fmt_time(na, r.not_after);
         fmt_time(ra, r.revoked_at);
         if (r.status != RK_CERT_GOOD || crl_says_no(&a)) exit_code = RK_EXIT_FAIL;
+        char sx[RK_HEX_SERIAL_MAX];
+        rk_ctl_serial(sx, r.serial);
         if (ctl->json) {
-            rk_json_kstr(&j, "serial", r.serial);
+            rk_json_kstr(&j, "serial", sx);
             rk_json_kstr(&j, "subject", r.subject);
             rk_json_kstr(&j, "profile", r.profile);
             rk_json_kstr(&j, "not_before", nb);
@@ -573,7 +582,7 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
                 snprintf(stx, sizeof stx, "good");
             printf("serial      %s\nsubject     %s\nprofile     %s\nvalid       %s .. %s\n"
                    "status      %s\n",
-                   r.serial, r.subject, r.profile, nb, na, stx);
+                   sx, r.subject, r.profile, nb, na, stx);
         }
         crl_answer(ctl, &j, &a, "on HQ CRL");
         if (!ctl->json && a.status != RK_CRLSTORE_UNKNOWN &&

@@ -16,6 +16,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,11 @@ static int cmd_list(rk_ctl *ctl, int argc, char **argv)
         rk_json_kbool(j, "active", list[i].active);
         rk_json_kint(j, "locked_until", list[i].locked_until);
         rk_json_obj_end(j);
-        if (!ctl->json) printf("%-16s %-24s %-40s %s\n", list[i].login, list[i].name, roles, state);
+        if (!ctl->json) { /* names are Chinese: lined up by display columns */
+            char name[160];
+            rk_utf8_pad(name, sizeof name, list[i].name, 24);
+            printf("%-16s %s %-40s %s\n", list[i].login, name, roles, state);
+        }
     }
     free(list);
     return rk_ctl_reply_end(ctl);
@@ -231,13 +236,14 @@ static int cmd_key_issue(rk_ctl *ctl, int argc, char **argv)
     rk_wipe(pin, sizeof pin);
     if (rc) return rk_ctl_fail(ctl, rc);
     rk_ctl_time(until, sizeof until, c.not_after);
+    char sx[RK_HEX_SERIAL_MAX];
     rk_json *j = rk_ctl_reply(ctl);
     rk_json_kstr(j, "login", c.login);
-    rk_json_kstr(j, "serial", c.serial);
+    rk_json_kstr(j, "serial", rk_ctl_serial(sx, c.serial));
     rk_json_kstr(j, "issuer", c.issuer);
     rk_json_kstr(j, "key", c.key_serial);
     rk_json_kint(j, "not_after", c.not_after);
-    rk_ctl_info(ctl, "clerk certificate %s for %s on USB key %s, valid until %s", c.serial, c.login,
+    rk_ctl_info(ctl, "clerk certificate %s for %s on USB key %s, valid until %s", sx, c.login,
                 c.key_serial, until);
     return rk_ctl_reply_end(ctl);
 }
@@ -263,10 +269,11 @@ static int cmd_key_list(rk_ctl *ctl, int argc, char **argv)
     if (!ctl->json)
         printf("%-34s %-16s %-17s %-20s %s\n", "SERIAL", "CLERK", "KEY", "UNTIL", "STATE");
     for (int i = 0; i < n; i++) {
-        char until[32];
+        char until[32], sx[RK_HEX_SERIAL_MAX];
         rk_ctl_time(until, sizeof until, list[i].not_after);
+        rk_ctl_serial(sx, list[i].serial);
         rk_json_obj_begin(j);
-        rk_json_kstr(j, "serial", list[i].serial);
+        rk_json_kstr(j, "serial", sx);
         rk_json_kstr(j, "login", list[i].login);
         rk_json_kstr(j, "key", list[i].key_serial);
         rk_json_kstr(j, "issuer", list[i].issuer);
@@ -274,8 +281,8 @@ static int cmd_key_list(rk_ctl *ctl, int argc, char **argv)
         rk_json_kbool(j, "revoked", list[i].revoked_at != 0);
         rk_json_obj_end(j);
         if (!ctl->json)
-            printf("%-34s %-16s %-17s %-20s %s\n", list[i].serial, list[i].login,
-                   list[i].key_serial, until, list[i].revoked_at ? "revoked" : "in force");
+            printf("%-34s %-16s %-17s %-20s %s\n", sx, list[i].login, list[i].key_serial, until,
+                   list[i].revoked_at ? "revoked" : "in force");
     }
     free(list);
     return rk_ctl_reply_end(ctl);
@@ -308,10 +315,11 @@ static int cmd_key_revoke(rk_ctl *ctl, int argc, char **argv)
     if ((rc = rk_ctl_actor(ctl, &actor)) != 0 ||
         (rc = rk_branch_clerk_key_revoke(ctl->branch, &actor, serial, reason, why, &number)) != 0)
         return rk_ctl_fail(ctl, rc);
+    char sx[RK_HEX_SERIAL_MAX];
     rk_json *j = rk_ctl_reply(ctl);
-    rk_json_kstr(j, "serial", serial);
+    rk_json_kstr(j, "serial", rk_ctl_serial(sx, serial));
     rk_json_kint(j, "crl_number", (int64_t)number);
-    rk_ctl_info(ctl, "clerk certificate %s revoked; CRL number %llu signed", serial,
+    rk_ctl_info(ctl, "clerk certificate %s revoked; CRL number %llu signed", sx,
                 (unsigned long long)number);
     return rk_ctl_reply_end(ctl);
 }

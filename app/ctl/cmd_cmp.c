@@ -17,6 +17,7 @@
 #include "util/pem.h"
 #include "util/wipe.h"
 #include "util/x509name.h"
+#include "util/words.h"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -56,8 +57,8 @@ static int read_secret_file(char *out, size_t n, const char *path)
 static void serial_hex(char *out, size_t n, const ASN1_INTEGER *sn)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    snprintf(out, n, "%s", hex ? hex : "?");
+    char *hex = bn ? BN_bn2hex(bn) : NULL, sx[RK_HEX_SERIAL_MAX];
+    snprintf(out, n, "%s", hex ? rk_ctl_serial(sx, hex) : "?");
     OPENSSL_free(hex);
     BN_free(bn);
 }
@@ -560,8 +561,9 @@ static int cmd_serve(rk_ctl *ctl, int argc, char **argv)
         rk_json_kint(j, "confirmed", stats.confirmed);
         rk_json_kint(j, "rejected", stats.rejected);
         rk_json_kint(j, "revoked", stats.revoked);
-        rk_ctl_info(ctl, "stopped: %ld requests, %ld issued, %ld rejected, %ld revoked",
-                    stats.requests, stats.issued, stats.rejected, stats.revoked);
+        rk_ctl_info(ctl, "stopped: %ld %s, %ld issued, %ld rejected, %ld revoked", stats.requests,
+                    rk_plural(stats.requests, "request", "requests"), stats.issued, stats.rejected,
+                    stats.revoked);
         if ((rc = rk_ctl_reply_end(ctl)) != 0) goto out_code;
     }
 out:

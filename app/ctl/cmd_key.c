@@ -18,6 +18,7 @@
 #include "util/hex.h"
 #include "util/utf8.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,8 @@ static const char *pin_text(const rk_token_info *k, char *buf, size_t n)
     if (k->pin_state == RK_TOKEN_PIN_NOT_SET) return "no PIN set";
     if (k->pin_state == RK_TOKEN_PIN_LOCKED) return "locked";
     if (k->tries_left >= 0 && k->max_tries > 0)
-        snprintf(buf, n, "%d of %d tr%s left", k->tries_left, k->max_tries,
-                 k->tries_left == 1 ? "y" : "ies");
+        snprintf(buf, n, "%d %s left of %d", k->tries_left,
+                 rk_plural(k->tries_left, "try", "tries"), k->max_tries);
     else
         snprintf(buf, n, "%s", rk_token_pin_state_name(k->pin_state));
     return buf;
@@ -179,8 +180,8 @@ static int warn_state(rk_ctl *ctl, const char *serial, rk_token_info *info)
     if (info->pin_state == RK_TOKEN_PIN_FINAL_TRY)
         fprintf(stderr, "warning: 1 try left: one more wrong PIN locks the key\n");
     else if (info->pin_state == RK_TOKEN_PIN_COUNT_LOW && info->tries_left > 0 && !ctl->quiet)
-        fprintf(stderr, "note: a wrong PIN was entered before; %d tr%s left\n", info->tries_left,
-                info->tries_left == 1 ? "y" : "ies");
+        fprintf(stderr, "note: a wrong PIN was entered before; %d %s left\n", info->tries_left,
+                rk_plural(info->tries_left, "try", "tries"));
     return 0;
 }
 
@@ -346,7 +347,8 @@ static int cmd_diagnose(rk_ctl *ctl, int argc, char **argv)
             }
         }
         if (d.present && info->initialised)
-            printf("  %d certificate(s), %d key pair(s)\n", d.certs, d.keypairs);
+            printf("  %d %s, %d %s\n", d.certs, rk_plural(d.certs, "certificate", "certificates"),
+                   d.keypairs, rk_plural(d.keypairs, "key pair", "key pairs"));
         for (int i = 0; i < d.n_findings; i++)
             printf("problem%s%s: %s\n  fix: %s\n", d.findings[i].code[0] ? " " : "",
                    d.findings[i].code, d.findings[i].what, d.findings[i].fix);
@@ -412,9 +414,10 @@ static int enrol_pending(rk_ctl *ctl)
         rk_json_kstr(j, "error", list[i].error);
         rk_json_obj_end(j);
         if (!ctl->json)
-            printf("%-12s key %-18s at %s (%s), %d attempts%s%s\n", list[i].order_ref,
-                   list[i].key_serial, list[i].step, list[i].phase, list[i].attempts,
-                   list[i].error[0] ? ": " : "", list[i].error);
+            printf("%-12s key %-18s at %s (%s), %d %s%s%s\n", list[i].order_ref, list[i].key_serial,
+                   list[i].step, list[i].phase, list[i].attempts,
+                   rk_plural(list[i].attempts, "attempt", "attempts"), list[i].error[0] ? ": " : "",
+                   list[i].error);
     }
     free(list);
     if (!n) rk_ctl_info(ctl, "no enrolment is pending");

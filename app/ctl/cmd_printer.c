@@ -12,6 +12,7 @@
 #include "print/printer.h"
 #include "print/spool.h"
 #include "util/err.h"
+#include "util/words.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static int finish_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms
     rk_json_kint(j, "printed", printed);
     rk_json_kint(j, "pending", left);
     if (job) rk_json_kstr(j, "job", job);
-    rk_ctl_info(ctl, "%d receipt(s) printed, %d waiting", printed, left);
+    rk_ctl_info(ctl, "%d %s printed, %d waiting", printed,
+                rk_plural(printed, "receipt", "receipts"), left);
     return rk_ctl_reply_end(ctl);
 }
 

@@ -9,6 +9,7 @@
 
 #include "branch/ledger.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -57,14 +58,16 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
         rk_json_kint(j, "not_after", h->not_after);
         rk_json_kstr(j, "order", h->order_ref);
         rk_json_obj_end(j);
-        if (ctl->json)
-            continue;
-        else if (h->serial[0])
-            printf("%-16s %s  serial %s  %s  valid %s .. %s  order %s\n", h->status, h->status_zh,
-                   h->serial, h->subject_name, nb, na, h->order_ref[0] ? h->order_ref : "-");
+        if (ctl->json) continue;
+        /* The Chinese label and the name are lined up by display columns. */
+        char zh[160], who[400], sx[RK_HEX_SERIAL_MAX];
+        rk_utf8_pad(zh, sizeof zh, h->status_zh, 26);
+        rk_utf8_pad(who, sizeof who, h->subject_name, 24);
+        if (h->serial[0])
+            printf("%-16s %s  %s  serial %-34s  valid %s .. %s  order %s\n", h->status, zh, who,
+                   rk_ctl_serial(sx, h->serial), nb, na, h->order_ref[0] ? h->order_ref : "-");
         else
-            printf("%-16s %s  %s  order %s\n", h->status, h->status_zh, h->subject_name,
-                   h->order_ref);
+            printf("%-16s %s  %s  order %s\n", h->status, zh, who, h->order_ref);
     }
     return rk_ctl_reply_end(ctl);
 }

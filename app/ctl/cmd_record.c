@@ -10,6 +10,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/utf8.h"
+#include "util/words.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -272,8 +273,11 @@ static int complaint_list(rk_ctl *ctl, int argc, char **argv)
         } else {
             rk_ctl_time(t1, sizeof t1, c->at);
             rk_ctl_time(t2, sizeof t2, c->deadline);
-            printf("#%-5lld %s  due %s  %-8s%s  %s: %s\n", (long long)c->id, t1, t2, c->status,
-                   c->overdue ? " OVERDUE" : "", c->subscriber, c->content);
+            char state[40], who[200];
+            snprintf(state, sizeof state, "%s%s", c->status, c->overdue ? " OVERDUE" : "");
+            rk_utf8_pad(who, sizeof who, c->subscriber, 12); /* by display columns */
+            printf("#%-5lld %s  due %s  %-16s  %s %s\n", (long long)c->id, t1, t2, state, who,
+                   c->content);
         }
     }
     free(list);
@@ -352,7 +356,9 @@ static int survey_stats(rk_ctl *ctl, int argc, char **argv)
     rk_json_kstr(j, "average", avg);
     rk_json_key(j, "clerks");
     rk_json_arr_begin(j);
-    if (!ctl->json) printf("week of %.10s: %d surveys, average %s\n", d, w.surveys, avg);
+    if (!ctl->json)
+        printf("week of %.10s: %d %s, average %s\n", d, w.surveys,
+               rk_plural(w.surveys, "survey", "surveys"), avg);
     for (int i = 0; i < w.n_clerks; i++) {
         rk_service_average(avg, sizeof avg, w.clerks[i].extra, w.clerks[i].count);
         rk_json_obj_begin(j);
@@ -361,7 +367,8 @@ static int survey_stats(rk_ctl *ctl, int argc, char **argv)
         rk_json_kstr(j, "average", avg);
         rk_json_obj_end(j);
         if (!ctl->json)
-            printf("  %-12s %3d surveys, average %s\n", w.clerks[i].key, w.clerks[i].count, avg);
+            printf("  %-12s %3d %s, average %s\n", w.clerks[i].key, w.clerks[i].count,
+                   rk_plural(w.clerks[i].count, "survey", "surveys"), avg);
     }
     rk_json_arr_end(j);
     return rk_ctl_reply_end(ctl);

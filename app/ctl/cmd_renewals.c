@@ -7,6 +7,8 @@
 
 #include "branch/ledger.h"
 #include "util/err.h"
+#include "util/utf8.h"
+#include "util/words.h"
 
 #include <stdlib.h>
 
@@ -43,9 +45,12 @@ int rk_ctl_cmd_renewals(rk_ctl *ctl, int argc, char **argv)
         rk_json_obj_end(j);
         if (ctl->json) continue;
         rk_ctl_time(t, sizeof t, list[i].not_after);
-        printf("%-24s expires %s (%d day%s)  %s  order %s\n", list[i].serial, t, list[i].days_left,
-               list[i].days_left == 1 ? "" : "s", list[i].subject_name,
-               list[i].order_ref[0] ? list[i].order_ref : "-");
+        char left[32], who[400], sx[RK_HEX_SERIAL_MAX];
+        snprintf(left, sizeof left, "(%d %s)", list[i].days_left,
+                 rk_plural(list[i].days_left, "day", "days"));
+        rk_utf8_pad(who, sizeof who, list[i].subject_name, 24); /* by display columns */
+        printf("%-34s expires %s %-11s  %s  order %s\n", rk_ctl_serial(sx, list[i].serial), t, left,
+               who, list[i].order_ref[0] ? list[i].order_ref : "-");
     }
     free(list);
     return rk_ctl_reply_end(ctl);

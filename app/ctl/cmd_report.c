@@ -13,6 +13,8 @@
 #include "branch/reports.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/words.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +122,11 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
     printf("weekly summary %.10s .. %.10s\n", d1, d2);
     printf("consultations  %d (counter %d, phone %d, online %d, remote %d)\n", w.consultations,
            w.channels[0].count, w.channels[1].count, w.channels[2].count, w.channels[3].count);
-    for (int i = 0; i < w.n_topics; i++)
-        printf("  %-20s %4d, answered %d\n", w.topics[i].key, w.topics[i].count, w.topics[i].extra);
+    for (int i = 0; i < w.n_topics; i++) {
+        char topic[200]; /* topics are Chinese: by display columns */
+        rk_utf8_pad(topic, sizeof topic, w.topics[i].key, 20);
+        printf("  %s %4d, answered %d\n", topic, w.topics[i].count, w.topics[i].extra);
+    }
     printf("orders submitted %d\n", w.orders);
     for (int i = 0; i < w.n_order_states; i++)
         printf("  %-10s %-10s %4d\n", w.order_states[i].key, w.order_states[i].key2,
@@ -129,7 +134,8 @@ static int cmd_weekly(rk_ctl *ctl, int argc, char **argv)
     printf("overdue orders %d\n", w.overdue);
     printf("complaints     opened %d, resolved %d, overdue %d\n", w.complaints_opened,
            w.complaints_resolved, w.complaints_overdue);
-    printf("satisfaction   %d surveys, average %s\n", w.surveys, avg);
+    printf("satisfaction   %d %s, average %s\n", w.surveys,
+           rk_plural(w.surveys, "survey", "surveys"), avg);
     printf("takings        %d payment%s %lld.%02lld, %d refund%s %lld.%02lld, net %s%lld.%02lld "
            "yuan\n",
            w.takings.payments, w.takings.payments == 1 ? "" : "s",

@@ -27,6 +27,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -775,7 +776,8 @@ static int list_folder(rk_ctl *ctl, const char *dir, size_t max)
         free(names[i]);
     }
     if (more) rk_ctl_info(ctl, "(only the first %d entries are shown)", IMPORT_MAX_FILES);
-    rk_ctl_info(ctl, "%d image(s) usable (+); attach one with --pick NAME", images);
+    rk_ctl_info(ctl, "%d %s usable (+); attach one with --pick NAME", images,
+                rk_plural(images, "image", "images"));
     return rk_ctl_reply_end(ctl);
 }
 

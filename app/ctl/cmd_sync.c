@@ -12,6 +12,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -61,10 +62,12 @@ static int cmd_status(rk_ctl *ctl, int argc, char **argv)
                s.last.ok ? "" : ": ", s.last.ok ? "" : s.last.error);
         if (s.last.warning[0]) printf("warning:            %s\n", s.last.warning);
         if (s.last.reconciled)
-            printf("reconciliation:     %lld days compared, %lld differed, %lld repaired, %lld "
+            printf("reconciliation:     %lld %s compared, %lld differed, %lld repaired, %lld "
                    "unresolved\n",
-                   (long long)s.last.days_compared, (long long)s.last.days_differing,
-                   (long long)s.last.repaired, (long long)s.last.unresolved);
+                   (long long)s.last.days_compared,
+                   rk_plural((long long)s.last.days_compared, "day", "days"),
+                   (long long)s.last.days_differing, (long long)s.last.repaired,
+                   (long long)s.last.unresolved);
     } else
         printf("last pass:          none yet\n");
     printf("events waiting:     %lld (HQ holds everything up to %lld)\n",

@@ -325,7 +325,7 @@ int rk_ctl_print_orders(rk_ctl *ctl, const rk_order_row *rows, int n)
     rk_json_init(&j, &b);
     rk_json_arr_begin(&j);
     if (!ctl->json)
-        printf("%-12s %-9s %-12s %-10s %-17s %-17s %s\n", "REF", "BUSINESS", "KIND", "STATE",
+        printf("%-12s %-10s %-12s %-10s %-17s %-17s %s\n", "REF", "BUSINESS", "KIND", "STATE",
                "SUBMITTED", "DUE", "SUBJECT");
     for (int i = 0; i < n; i++) {
         const rk_order_row *r = &rows[i];
@@ -344,7 +344,7 @@ int rk_ctl_print_orders(rk_ctl *ctl, const rk_order_row *rows, int n)
         } else {
             rk_ctl_time(sub, sizeof sub, r->submitted_at);
             rk_ctl_time(due, sizeof due, r->due_at);
-            printf("%-12s %-9s %-12s %-10s %-17s %-17s %s\n", r->ref, r->business, r->subscriber,
+            printf("%-12s %-10s %-12s %-10s %-17s %-17s %s\n", r->ref, r->business, r->subscriber,
                    r->state, sub, due, r->subject_name);
         }
     }
@@ -353,4 +353,13 @@ int rk_ctl_print_orders(rk_ctl *ctl, const rk_order_row *rows, int n)
     if (ctl->json) return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
     rk_buf_free(&b);
     return 0;
+}
+
+const char *rk_ctl_serial(char buf[RK_HEX_SERIAL_MAX], const char *any)
+{
+    if (!any || !*any || rk_hex_serial(buf, RK_HEX_SERIAL_MAX, any) != 0) {
+        rk_err_clear();
+        return any;
+    }
+    return buf;
 }

@@ -20,6 +20,7 @@
 #include "domain/ledger.h"
 #include "opt.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/json.h"
 
 /* Exit codes, documented in `ractl --help` and docs/ractl.md. */
@@ -137,5 +138,10 @@ int rk_ctl_done(rk_ctl *ctl, const char *fmt, ...) __attribute__((format(printf,
 
 /* Prints an informational line to stdout unless --quiet or --json. */
 void rk_ctl_info(rk_ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A certificate serial in its one written form (util/hex.h: upper-case
+ * hex in whole bytes) in buf, which is returned; one that is not hex (a
+ * person's typing) is returned as it is. For every serial ractl shows. */
+const char *rk_ctl_serial(char buf[RK_HEX_SERIAL_MAX], const char *any);
 
 #endif

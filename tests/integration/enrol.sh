@@ -52,6 +52,14 @@ expect 0 "still nothing pending" -- "$RACTL" --json key enrol --pending
 # Typed in lower case and without the dashes, the code works as well.
 LOWER=$(code_of "$REF" | tr -d - | tr A-Z a-z)
 expect 0 "enrol" -- sh -c "printf '%s\\n%s\\n' $LOWER $PIN | '$RACTL' key enrol $REF --key $KEY"
+# The progress it prints climbs to 100 and never goes back (two halves,
+# signing and encryption, are one operation).
+progress_climbs() {
+    echo "$OUT" | python3 -c 'import re, sys
+p = [int(x) for x in re.findall(r"^ *(-?\d+)%", sys.stdin.read(), re.M)]
+assert len(p) >= 5 and p[0] >= 0 and p == sorted(p) and p[-1] == 100, p' && ok || bad "$1: progress goes backwards: $OUT"
+}
+progress_climbs "enrol"
 contains "issued: certificate" "says issued"
 expect 0 "diagnose" -- "$RACTL" key diagnose "$KEY"
 contains "CN=王小明" "the subject name is printed as it is, not as escaped bytes"
@@ -170,6 +178,7 @@ contains "unfinished enrolment on key $KEY2" "names the key"
 "$RACTL" -q key plug "$KEY2"
 expect 0 "resume" -- enrol_with $REF2 $KEY2
 contains "(resumed)" "resumed"
+progress_climbs "resume"
 
 # Rollback: the order can then be enrolled onto another key.
 REF3=$(paid_order 孙七)

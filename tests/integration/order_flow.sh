@@ -111,6 +111,11 @@ echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.du
 
 expect 0 "redispatch to mail" -- "$RACTL" order redispatch "$REF" --delivery mail \
     --address "北京市海淀区中关村大街1号"
+# Without its certificate the order says how to give it (it once said
+# "produces a certificate: give it").
+expect 1 "issue without the certificate" -- "$RACTL" order issue "$REF"
+contains "a new certificate produces a certificate: record it with \`ractl order issue $REF --cert FILE\`" "names --cert FILE"
+contains "\`ractl key enrol $REF --key SERIAL\`" "names key enrol"
 expect 0 "issue" -- "$RACTL" order issue "$REF" --cert "$T/cert.pem" --key-serial 5500001
 expect 7 "issue twice" -- "$RACTL" order issue "$REF" --cert "$T/cert.pem"
 expect 1 "mail without tracking" -- "$RACTL" order deliver "$REF" --method mail

@@ -35,7 +35,7 @@ set -e
 # paper loaded, cover closed: both print, in order, nothing lost
 echo ok >"$T/vp/faults"
 "$RACTL" printer flush --printer "$P" >"$T/flush" || fail "flush: $(cat "$T/flush")"
-grep -q '2 receipt(s) printed, 0 waiting' "$T/flush" || fail "flush: $(cat "$T/flush")"
+grep -q '2 receipts printed, 0 waiting' "$T/flush" || fail "flush: $(cat "$T/flush")"
 wait_for "$T/vp/job-0002.png" || fail "held jobs did not print"
 for j in 1 2; do
     [ "$(qr_payloads "$T/vp/job-000$j.png" | head -1)" = "RAK1:DEMO01:DEMO01-20240513-0042" ] ||

@@ -74,7 +74,7 @@ expect 0 "list the stick" -- "$RACTL" scan import "$T/usb"
 contains "+ 身份证.jpg" "the image is usable"
 contains "- scan2.jpg" "the disguised file is not"
 contains "PDF" "says what it is"
-contains "1 image(s) usable" "counts"
+contains "1 image usable" "counts"
 expect 0 "list as JSON" -- "$RACTL" --json scan import "$T/usb"
 contains '"name":"身份证.jpg","bytes":' "json entry"
 expect 2 "pick outside the folder" -- "$RACTL" scan import --order "$REF" --doc agent_id_card \

@@ -1,15 +1,18 @@
 /*
  * Unit tests of the util layer: bounded buffers, the JSON writer, error
- * messages, the injectable clock and UUIDs.
+ * messages, the injectable clock, UUIDs, UTF-8 and the English words of
+ * messages (plurals and articles).
  */
 #include "test.h"
 
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/json.h"
 #include "util/utf8.h"
 #include "util/uuid.h"
+#include "util/words.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -227,6 +230,46 @@ static void test_utf8(void)
     CHECK_STR(pad, "王小 ");
 }
 
+/* One written form of certificate serials, from every form one meets. */
+static void test_serial_form(void)
+{
+    char out[RK_HEX_SERIAL_MAX];
+    static const char *const same[] = {"a1b2c",    "0A1B2C",   "0x0a1b2c",
+                                       "0a:1b:2c", "000A1B2C", "A1B2C"};
+    for (int i = 0; i < 6; i++) {
+        CHECK_INT(rk_hex_serial(out, sizeof out, same[i]), 0);
+        CHECK_STR(out, "0A1B2C");
+    }
+    CHECK_INT(rk_hex_serial(out, sizeof out, "4cbef20fcca7c73b9cf3883283445ce0"), 0);
+    CHECK_STR(out, "4CBEF20FCCA7C73B9CF3883283445CE0");
+    CHECK_INT(rk_hex_serial(out, sizeof out, "0"), 0);
+    CHECK_STR(out, "00");
+    CHECK_INT(rk_hex_serial(out, sizeof out, "12G4"), RK_EINVAL);
+    CHECK_STR(out, "");
+    CHECK_INT(rk_hex_serial(out, 4, "12345"), RK_EINVAL);
+    CHECK_INT(rk_hex_serial(out, sizeof out, NULL), RK_EINVAL);
+}
+
+static void test_words(void)
+{
+    CHECK_STR(rk_plural(1, "try", "tries"), "try");
+    CHECK_STR(rk_plural(0, "try", "tries"), "tries");
+    CHECK_STR(rk_plural(2, "order", "orders"), "orders");
+    CHECK_STR(rk_plural(-1, "day", "days"), "day");
+    CHECK_STR(rk_article("organisation"), "an");
+    CHECK_STR(rk_article("individual"), "an");
+    CHECK_STR(rk_article("unlock"), "an");
+    CHECK_STR(rk_article("escrowed key"), "an");
+    CHECK_STR(rk_article("Approved order"), "an");
+    CHECK_STR(rk_article("revocation"), "a");
+    CHECK_STR(rk_article("change of details"), "a");
+    CHECK_STR(rk_article("unit"), "a");
+    CHECK_STR(rk_article("usable key"), "a");
+    CHECK_STR(rk_article("one-time code"), "a");
+    CHECK_STR(rk_article(""), "a");
+    CHECK_STR(rk_article(NULL), "a");
+}
+
 int main(void)
 {
     test_buf_limit();
@@ -235,5 +278,7 @@ int main(void)
     test_clock();
     test_uuid();
     test_utf8();
+    test_words();
+    test_serial_form();
     return rk_test_done();
 }

@@ -12,6 +12,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,9 +103,10 @@ static int unlock_check(rk_branch *b, const rk_actor *by, const rk_branch_key_un
     if ((rc = rk_branch_ledger(b, l)) || (rc = rk_order_get(*l, req->order_ref, o))) return rc;
     if (strcmp(o->business, "unlock"))
         return rk_err_set(RK_EINVAL,
-                          "order %s is a %s, not an unlock: a key is unlocked from an "
+                          "order %s is %s %s, not an unlock: a key is unlocked from an "
                           "unlock order",
-                          o->ref, rk_business_label(o->business, 0));
+                          o->ref, rk_article(rk_business_label(o->business, 0)),
+                          rk_business_label(o->business, 0));
     if (!strcmp(o->state, "approved") && o->fee_total > o->paid_fen)
         return rk_err_set(RK_ESTATE,
                           "unlock order %s is not paid yet: the unlock needs payment "

@@ -15,6 +15,7 @@
 #include "util/err.h"
 #include "util/file.h"
 #include "util/wipe.h"
+#include "util/words.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -621,9 +622,10 @@ int rk_branch_tick(rk_branch *b, rk_branch_tick_result *out)
            sizeof r->ca_message);
     if (!r->resumed && !r->revocations && !r->ca_changes && !r->crl_number) return 0;
     snprintf(detail, sizeof detail,
-             "%d suspension(s) resumed, %d revocation order(s) started, %d sub-CA change(s), "
-             "CRL %llu",
-             r->resumed, r->revocations, r->ca_changes, (unsigned long long)r->crl_number);
+             "%d %s resumed, %d revocation %s started, %d sub-CA %s, CRL %llu", r->resumed,
+             rk_plural(r->resumed, "suspension", "suspensions"), r->revocations,
+             rk_plural(r->revocations, "order", "orders"), r->ca_changes,
+             rk_plural(r->ca_changes, "change", "changes"), (unsigned long long)r->crl_number);
     rk_record rec = {.actor = sys.login, .role = "system", .action = "tick.run", .detail = detail};
     return rk_record_once(l->db, &rec);
 }

@@ -5,6 +5,7 @@
 
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/words.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -79,8 +80,8 @@ int rk_certreg_add(rk_ledger *l, const rk_order *o, const rk_cert_record *c)
     int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     rk_db_release(l->db, st);
     if (have)
-        return rk_err_set(RK_ESTATE, "order %s already has a %s certificate: never issue twice",
-                          o->ref, usage);
+        return rk_err_set(RK_ESTATE, "order %s already has %s %s certificate: never issue twice",
+                          o->ref, rk_article(usage), usage);
     if (c->not_after <= c->not_before || !c->serial[0])
         return rk_err_set(RK_EINVAL, "the certificate record is incomplete");
     rc = rk_db_cached(l->db, &st,

@@ -21,6 +21,7 @@
 #include "util/uuid.h"
 #include "util/wipe.h"
 #include "util/utf8.h"
+#include "util/words.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -338,8 +339,8 @@ static int apply_field(const rk_ledger *l, const rk_form *form, rk_order *o, con
     int rc;
 
     if (!ff)
-        return rk_err_set(RK_EINVAL, "the %s form of a %s order has no field '%s'", o->subscriber,
-                          o->business, name);
+        return rk_err_set(RK_EINVAL, "the %s form of %s %s order has no field '%s'", o->subscriber,
+                          rk_article(o->business), o->business, name);
     memset(&v, 0, sizeof v);
     if (value[0] == '\0') {
         v.normalized[0] = '\0';
@@ -550,8 +551,8 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
     if (!cert_kind || !*cert_kind)
         cert_kind = !strcmp(spec->subscriber, "organisation") ? "organisation" : spec->subscriber;
     if (!rk_forms_cert_kind_allowed(l->forms, spec->subscriber, cert_kind)) {
-        rc = rk_err_set(RK_EINVAL, "a %s subscriber cannot apply for a '%s' certificate",
-                        spec->subscriber, cert_kind);
+        rc = rk_err_set(RK_EINVAL, "%s %s subscriber cannot apply for a '%s' certificate",
+                        rk_article(spec->subscriber), spec->subscriber, cert_kind);
         goto out;
     }
     rk_utf8_copy(o->business, sizeof o->business, spec->business);
@@ -565,8 +566,9 @@ static int order_new(rk_ledger *l, const rk_actor *by, const rk_order_spec *spec
             goto out;
     for (int i = 0; i < spec->n_paper; i++)
         if (!rk_form_needs_doc(&form, spec->paper_docs[i])) {
-            rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", spec->subscriber,
-                            spec->business, spec->paper_docs[i]);
+            rc = rk_err_set(RK_EINVAL, "%s %s %s order needs no document '%s'",
+                            rk_article(spec->subscriber), spec->subscriber, spec->business,
+                            spec->paper_docs[i]);
             goto out;
         }
     if (ref)
@@ -719,8 +721,8 @@ int rk_order_attach(rk_ledger *l, const rk_actor *by, const char *ref, const cha
         rc = refuse_state(o, "given documents (only drafts and rejected orders can)");
     } else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
                !rk_form_needs_doc(&form, doc_type)) {
-        rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", o->subscriber,
-                        o->business, doc_type);
+        rc = rk_err_set(RK_EINVAL, "%s %s %s order needs no document '%s'",
+                        rk_article(o->subscriber), o->subscriber, o->business, doc_type);
     } else if (!rc &&
                (rc = rk_db_cached(
                     l->db, &st,
@@ -776,8 +778,8 @@ int rk_order_paper(rk_ledger *l, const rk_actor *by, const char *ref, const char
         rc = refuse_state(o, "given documents (only drafts and rejected orders can)");
     } else if ((rc = rk_forms_compose(l->forms, o->subscriber, o->business, &form)) == 0 &&
                !rk_form_needs_doc(&form, doc_type)) {
-        rc = rk_err_set(RK_EINVAL, "a %s %s order needs no document '%s'", o->subscriber,
-                        o->business, doc_type);
+        rc = rk_err_set(RK_EINVAL, "%s %s %s order needs no document '%s'",
+                        rk_article(o->subscriber), o->subscriber, o->business, doc_type);
     } else if (!rc && (rc = insert_paper(l, by, o->id, doc_type, note)) == 0) {
         snprintf(detail, sizeof detail, "%s seen on paper%s%s", doc_type, note ? ": " : "",
                  note ? note : "");
@@ -885,8 +887,9 @@ static int check_target(rk_ledger *l, const rk_order *o)
     if (!o->cert_serial[0]) return 0;
     if ((rc = rk_certreg_find(l, o->cert_serial, &c)) != 0) return rc;
     if (!strcmp(c.status, "revoked"))
-        return rk_err_set(RK_ESTATE, "certificate %s is revoked: a %s is not possible",
-                          o->cert_serial, rk_business_label(b, 0));
+        return rk_err_set(RK_ESTATE, "certificate %s is revoked: %s %s is not possible",
+                          o->cert_serial, rk_article(rk_business_label(b, 0)),
+                          rk_business_label(b, 0));
     if (!strcmp(b, "suspend") && strcmp(c.status, "valid"))
         return rk_err_set(RK_ESTATE, "certificate %s is %s, not in use: it cannot be suspended",
                           o->cert_serial, c.status);
@@ -1257,12 +1260,14 @@ static int issue_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const rk_
         return refuse_state(o, "issued (only approved and paid, or fee-free, orders are)");
     if (rk_business_produces_cert(o->business) && !cert)
         return rk_err_set(RK_EINVAL,
-                          "a %s produces a certificate: record it with `ractl order issue %s "
+                          "%s %s produces a certificate: record it with `ractl order issue %s "
                           "--cert FILE`, or write it onto the subscriber's key with `ractl key "
                           "enrol %s --key SERIAL`",
+                          rk_article(rk_business_label(o->business, 0)),
                           rk_business_label(o->business, 0), o->ref, o->ref);
     if (!rk_business_produces_cert(o->business) && cert)
-        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
+        return rk_err_set(RK_EINVAL, "%s %s produces no certificate",
+                          rk_article(rk_business_label(o->business, 0)),
                           rk_business_label(o->business, 0));
     rk_utf8_copy(before, sizeof before, o->state);
     rk_buf_init(&ended, 4096);
@@ -1339,7 +1344,8 @@ int rk_order_check_issuable(rk_ledger *l, const rk_actor *by, const char *ref, r
     int rc = require(by, RK_ROLE_ISSUE);
     if (rc || (rc = load(l, ref, out, NULL)) != 0) return rc;
     if (!rk_business_produces_cert(out->business))
-        return rk_err_set(RK_EINVAL, "a %s produces no certificate",
+        return rk_err_set(RK_EINVAL, "%s %s produces no certificate",
+                          rk_article(rk_business_label(out->business, 0)),
                           rk_business_label(out->business, 0));
     if (!strcmp(out->state, "approved") && out->fee_total > 0)
         return rk_err_set(RK_ESTATE, "order %s is not paid yet: issuing needs payment first",

@@ -5,6 +5,8 @@
 
 #include "util/err.h"
 
+#include <string.h>
+
 void rk_hex_encode(char *out, const void *in, size_t n, int upper_case)
 {
     const char *digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -37,5 +39,29 @@ int rk_hex_decode(unsigned char *out, size_t max, size_t *n, const char *s, size
         out[i] = (unsigned char)(hi << 4 | lo);
     }
     if (n) *n = len / 2;
+    return 0;
+}
+
+int rk_hex_serial(char *out, size_t n, const char *in)
+{
+    char d[RK_HEX_SERIAL_MAX];
+    size_t k = 0;
+    if (n) out[0] = '\0';
+    if (!in) return rk_err_set(RK_EINVAL, "no serial number");
+    if (in[0] == '0' && (in[1] == 'x' || in[1] == 'X')) in += 2;
+    for (; *in; in++) {
+        if (*in == ':' || *in == ' ') continue;
+        int v = digit(*in);
+        if (v < 0) return rk_err_set(RK_EINVAL, "'%c' in a serial number: give it in hex", *in);
+        if (k == 0 && v == 0) continue; /* leading zeros */
+        if (k + 1 >= sizeof d) return rk_err_set(RK_EINVAL, "the serial number is too long");
+        d[k++] = "0123456789ABCDEF"[v];
+    }
+    if (k == 0) d[k++] = '0';
+    int pad = k % 2;
+    if (k + (size_t)pad + 1 > n) return rk_err_set(RK_EINVAL, "the serial number is too long");
+    if (pad) out[0] = '0';
+    memcpy(out + pad, d, k);
+    out[k + (size_t)pad] = '\0';
     return 0;
 }
