@@ -5,7 +5,8 @@
  *   rahq init  --home DIR --name NAME      HQ's CA, TLS and configuration keys
  *   rahq serve --home DIR [--port N] ...   the HTTPS sync endpoint and CMP
  *   rahq admin --home DIR <command>        HQ's operator: branches, decisions,
- *                                          roster, revocations, CRLs, bundles
+ *                                          roster, revocations, CRLs, bundles,
+ *                                          payment statements and reconciliation
  *
  * Everything lives under the home folder: hq.db (the store), archives/
  * (uploads), ca/ (keys and certificates, hqca.h); RAHQ_STORE names another
@@ -15,6 +16,7 @@
  */
 #include "hq/hq.h"
 #include "hq/incidents.h"
+#include "hq/recon_cli.h"
 
 #include "opts.h"
 #include "util/clock.h"
@@ -256,6 +258,11 @@ static const char ADMIN_HELP[] =
     "  uploads --branch B [--json]              a branch's archive uploads\n"
     "  incidents [--all] [--json]               the branches' incidents and their\n"
     "                                           escalation state now\n"
+    "  statement import --provider wechat|alipay FILE\n"
+    "                                           import a payment provider's daily\n"
+    "                                           statement\n"
+    "  reconcile --day D [--branch B] [--pdf F] [--xlsx F] [--json]\n"
+    "                                           the day's payments against the orders\n"
     "  approve --branch B --order REF --authority-ref X\n"
     "                                           the competent authority approves\n"
     "  reject --branch B --order REF --reason R the competent authority rejects\n"
@@ -892,6 +899,10 @@ static int cmd_admin(int argc, char **argv)
         ex = list_uploads(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "incidents"))
         ex = list_incidents(&h, argc - sub, argv + sub);
+    else if (!strcmp(c, "statement"))
+        ex = rk_hq_cli_statement(h.store, argc - sub, argv + sub);
+    else if (!strcmp(c, "reconcile"))
+        ex = rk_hq_cli_reconcile(h.store, argc - sub, argv + sub);
     else if (!strcmp(c, "order-status"))
         ex = order_status(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "clerk"))
@@ -919,7 +930,7 @@ static const char HELP[] =
     "  init    make HQ's home folder: CA, TLS server and configuration keys\n"
     "  serve   serve the protocol and CMP device enrolment\n"
     "  admin   HQ's operator: branches, authority decisions, roster, revocations,\n"
-    "          CRLs, configuration bundles\n\n"
+    "          CRLs, configuration bundles, payment statements and reconciliation\n\n"
     "Environment: RAHQ_STORE names HQ's store in place of <home>/hq.db: a\n"
     "postgresql:// URL (libpq's syntax; keep a password in ~/.pgpass, not in the\n"
     "URL) for a fleet, whose schema rahq creates and migrates itself, or a file\n"

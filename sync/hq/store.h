@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "branch/sync_proto.h"
+#include "domain/statement.h"
 
 typedef struct rk_hq_branch {
     char id[RK_SYNC_PROTO_BRANCH_MAX];
@@ -97,6 +98,22 @@ typedef struct rk_hq_blob {
 } rk_hq_blob;
 
 enum { RK_HQ_BLOB_CRL = 1, RK_HQ_BLOB_CONFIG = 2 };
+
+/* A payment statement's line as HQ keeps it (statement_lines). */
+typedef struct rk_hq_stmt_line {
+    int provider; /* RK_STMT_WECHAT / RK_STMT_ALIPAY */
+    rk_stmt_line l;
+    char statement[65]; /* the SHA-256 of the file it came from */
+} rk_hq_stmt_line;
+
+/* An imported statement file (statement_add, statement_list). */
+typedef struct rk_hq_statement {
+    char sha256[65];
+    int provider;
+    char filename[128];
+    int lines, fresh; /* its lines, of which were new to HQ when imported */
+    int64_t first_at, last_at, imported_at;
+} rk_hq_statement;
 
 typedef struct rk_hq_store rk_hq_store;
 
@@ -190,6 +207,29 @@ typedef struct rk_hq_store_ops {
     int (*blob_latest)(rk_hq_store *s, int type, rk_hq_blob *out);
     /* The next number for a type (CRL numbers, config versions). */
     int (*blob_next)(rk_hq_store *s, int type, int64_t *out);
+
+    /* Payment reconciliation (hq/recon.c). statement_add keeps a parsed
+     * statement file and its lines in one transaction, idempotently: a
+     * file imported before (same SHA-256) changes nothing (*known 1), and
+     * a line HQ holds already (same provider, kind, transaction and refund
+     * number, from any file) is not added again; one that HQ holds with
+     * another amount, order number or time refuses the whole file
+     * (RK_ESTATE naming both). f->lines and f->fresh are set. */
+    int (*statement_add)(rk_hq_store *s, rk_hq_statement *f, const rk_stmt *st, int *known);
+    /* Statement lines with at in [from, to), by time; statements whose
+     * lines reach into [from, to) (or, with from == to == 0, all); *out
+     * is new (free()). */
+    int (*statement_lines)(rk_hq_store *s, int64_t from, int64_t to, rk_hq_stmt_line **out, int *n);
+    int (*statement_list)(rk_hq_store *s, int64_t from, int64_t to, rk_hq_statement **out, int *n);
+    /* Orders that have an event of kind in [from, to) (branch "" or NULL:
+     * every branch), each as its newest event (kind, seq, payload) with at
+     * the time of that kind's event; by branch and time. */
+    int (*order_events)(rk_hq_store *s, const char *kind, const char *branch, int64_t from,
+                        int64_t to, rk_hq_entity **out, int *n);
+    /* The newest event of each order with reference ref (of branch, or of
+     * every branch when branch is "" or NULL), by branch. */
+    int (*order_by_ref)(rk_hq_store *s, const char *branch, const char *ref, rk_hq_entity **out,
+                        int *n);
 } rk_hq_store_ops;
 
 struct rk_hq_store {

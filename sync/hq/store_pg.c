@@ -142,6 +142,32 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (type, version));",
     /* 2: the newest event of an entity across branches (incidents). */
     "CREATE INDEX event_entity ON event(entity, branch, entity_id, seq);",
+    /* 3: payment statements and their lines; orders found by the kind and
+     * time of their events and by reference alone (reconciliation). */
+    "CREATE TABLE statement ("
+    "  sha256      TEXT PRIMARY KEY,"
+    "  provider    INTEGER NOT NULL,"
+    "  filename    TEXT NOT NULL,"
+    "  lines       INTEGER NOT NULL,"
+    "  fresh       INTEGER NOT NULL,"
+    "  first_at    BIGINT NOT NULL,"
+    "  last_at     BIGINT NOT NULL,"
+    "  imported_at BIGINT NOT NULL);"
+    "CREATE TABLE statement_line ("
+    "  provider     INTEGER NOT NULL,"
+    "  kind         INTEGER NOT NULL,"
+    "  txn          TEXT NOT NULL,"
+    "  refund_no    TEXT NOT NULL,"
+    "  merchant_ref TEXT NOT NULL,"
+    "  store        TEXT NOT NULL,"
+    "  fen          BIGINT NOT NULL,"
+    "  at           BIGINT NOT NULL,"
+    "  statement    TEXT NOT NULL REFERENCES statement(sha256),"
+    "  line         INTEGER NOT NULL,"
+    "  PRIMARY KEY (provider, kind, txn, refund_no));"
+    "CREATE INDEX statement_line_at ON statement_line(at);"
+    "CREATE INDEX event_kind_at ON event(entity, kind, at);"
+    "CREATE INDEX hq_order_refonly ON hq_order(ref);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1700,6 +1726,235 @@ static int blob_next(rk_hq_store *store, int type, int64_t *out)
     DONE_DB(rc);
 }
 
+/* ---- payment statements
+ * -------------------------------------------------------------------------
+ */
+
+#define STMT_JSON_COLS                                                                             \
+    "json_to_recordset($1::json) AS j(provider int, kind int, txn text, refund_no text, "          \
+    "merchant_ref text, store text, fen bigint, at bigint, line int)"
+
+static int statement_add(rk_hq_store *store, rk_hq_statement *f, const rk_stmt *stmt, int *known)
+{
+    char num[6][24];
+    PGresult *res;
+    *known = 0;
+    f->lines = stmt->n;
+    f->fresh = 0;
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < stmt->n; i++) {
+        const rk_stmt_line *l = &stmt->lines[i];
+        if (json_array_append_new(
+                arr, json_pack("{si si ss ss ss ss sI sI si}", "provider", stmt->provider, "kind",
+                               l->kind, "txn", l->txn, "refund_no", l->refund_no, "merchant_ref",
+                               l->merchant_ref, "store", l->store, "fen", (json_int_t)l->fen, "at",
+                               (json_int_t)l->at, "line", l->line)))
+            break;
+    }
+    char *lines =
+        arr && (int)json_array_size(arr) == stmt->n ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    if (!lines) return rk_err_oom();
+    WITH_DB(store, c);
+    const char *p1[1] = {f->sha256};
+    if (!(rc = begin(c)) && (res = pgq(c, &rc, "cannot read the statements",
+                                       "SELECT lines FROM statement WHERE sha256 = $1 FOR UPDATE",
+                                       1, p1, NULL, NULL))) {
+        if (PQntuples(res)) {
+            *known = 1;
+            f->lines = (int)geti(res, 0, 0);
+        }
+        PQclear(res);
+    }
+    if (!rc && !*known) {
+        const char *p[1] = {lines};
+        if ((res = pgq(c, &rc, "cannot read the statement lines",
+                       "SELECT j.line, j.txn, j.refund_no, s.filename, l.line FROM " STMT_JSON_COLS
+                       " JOIN statement_line l ON (l.provider, l.kind, l.txn, l.refund_no) = "
+                       "(j.provider, j.kind, j.txn, j.refund_no) JOIN statement s ON s.sha256 = "
+                       "l.statement WHERE NOT (l.merchant_ref = j.merchant_ref AND l.fen = j.fen "
+                       "AND l.at = j.at) ORDER BY j.line LIMIT 1",
+                       1, p, NULL, NULL))) {
+            if (PQntuples(res)) {
+                const char *rno = PQgetvalue(res, 0, 2);
+                rc = rk_err_set(RK_ESTATE,
+                                "line %s: trade %s%s%s differs from the one imported from %s "
+                                "(line %s): nothing imported",
+                                PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), *rno ? " / " : "",
+                                rno, PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
+            }
+            PQclear(res);
+        }
+    }
+    if (!rc && !*known) {
+        const char *p[7] = {f->sha256,
+                            I64(num[0], stmt->provider),
+                            f->filename,
+                            I64(num[1], stmt->n),
+                            I64(num[2], stmt->first_at),
+                            I64(num[3], stmt->last_at),
+                            I64(num[4], f->imported_at)};
+        rc = pgx(c, "cannot keep the statement",
+                 "INSERT INTO statement(sha256, provider, filename, lines, fresh, first_at, "
+                 "last_at, imported_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
+                 7, p);
+        if (!rc) {
+            const char *q[2] = {lines, f->sha256};
+            if ((res = pgq(c, &rc, "cannot keep the statement lines",
+                           "INSERT INTO statement_line(provider, kind, txn, refund_no, "
+                           "merchant_ref, store, fen, at, statement, line) SELECT j.provider, "
+                           "j.kind, j.txn, j.refund_no, j.merchant_ref, j.store, j.fen, j.at, $2, "
+                           "j.line FROM " STMT_JSON_COLS " ON CONFLICT DO NOTHING",
+                           2, q, NULL, NULL))) {
+                f->fresh = atoi(PQcmdTuples(res));
+                PQclear(res);
+            }
+        }
+        if (!rc) {
+            const char *q[2] = {I64(num[5], f->fresh), f->sha256};
+            rc = pgx(c, "cannot keep the statement",
+                     "UPDATE statement SET fresh = $1 WHERE sha256 = $2", 2, q);
+        }
+    }
+    if (!rc) rc = *known ? pgx(c, "cannot end the transaction", "ROLLBACK", 0, NULL) : commit(c);
+    free(lines);
+    DONE_DB(rc);
+}
+
+static int statement_lines(rk_hq_store *store, int64_t from, int64_t to, rk_hq_stmt_line **out,
+                           int *n)
+{
+    char a[24], b[24];
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, c);
+    const char *p[2] = {I64(a, from), I64(b, to)};
+    if ((res = pgq(c, &rc, "cannot read the statement lines",
+                   "SELECT provider, kind, txn, refund_no, merchant_ref, store, fen, at, "
+                   "statement, line FROM statement_line WHERE at >= $1 AND at < $2 ORDER BY at, "
+                   "provider, kind, txn, refund_no",
+                   2, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+        for (int i = 0; !rc && i < k; i++) {
+            rk_hq_stmt_line *h = &(*out)[i];
+            h->provider = (int)geti(res, i, 0);
+            h->l.kind = (int)geti(res, i, 1);
+            gets_(h->l.txn, sizeof h->l.txn, res, i, 2);
+            gets_(h->l.refund_no, sizeof h->l.refund_no, res, i, 3);
+            gets_(h->l.merchant_ref, sizeof h->l.merchant_ref, res, i, 4);
+            gets_(h->l.store, sizeof h->l.store, res, i, 5);
+            h->l.fen = geti(res, i, 6);
+            h->l.at = geti(res, i, 7);
+            gets_(h->statement, sizeof h->statement, res, i, 8);
+            h->l.line = (int)geti(res, i, 9);
+            *n = i + 1;
+        }
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+static int statement_list(rk_hq_store *store, int64_t from, int64_t to, rk_hq_statement **out,
+                          int *n)
+{
+    char a[24], b[24];
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, c);
+    const char *p[2] = {I64(a, from), I64(b, to)};
+    if ((res = pgq(c, &rc, "cannot read the statements",
+                   "SELECT sha256, provider, filename, lines, fresh, first_at, last_at, "
+                   "imported_at FROM statement s WHERE ($1::bigint = 0 AND $2::bigint = 0) OR "
+                   "EXISTS (SELECT 1 FROM statement_line l WHERE l.statement = s.sha256 AND l.at "
+                   ">= $1::bigint AND l.at < $2::bigint) ORDER BY provider, imported_at, sha256",
+                   2, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+        for (int i = 0; !rc && i < k; i++) {
+            rk_hq_statement *f = &(*out)[i];
+            gets_(f->sha256, sizeof f->sha256, res, i, 0);
+            f->provider = (int)geti(res, i, 1);
+            gets_(f->filename, sizeof f->filename, res, i, 2);
+            f->lines = (int)geti(res, i, 3);
+            f->fresh = (int)geti(res, i, 4);
+            f->first_at = geti(res, i, 5);
+            f->last_at = geti(res, i, 6);
+            f->imported_at = geti(res, i, 7);
+            *n = i + 1;
+        }
+        PQclear(res);
+    }
+    DONE_DB(rc);
+}
+
+/* The rows of an entity query (branch, entity_id, kind, seq, at, payload). */
+static int entity_rows(PGresult *res, rk_hq_entity **out, int *n)
+{
+    int rc = 0, k = PQntuples(res);
+    if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+    for (int i = 0; !rc && i < k; i++) {
+        rk_hq_entity *e = &(*out)[i];
+        gets_(e->branch, sizeof e->branch, res, i, 0);
+        gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
+        gets_(e->kind, sizeof e->kind, res, i, 2);
+        e->seq = geti(res, i, 3);
+        e->at = geti(res, i, 4);
+        if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
+        *n = i + 1;
+    }
+    PQclear(res);
+    if (rc) {
+        rk_hq_entities_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int order_events(rk_hq_store *store, const char *kind, const char *branch, int64_t from,
+                        int64_t to, rk_hq_entity **out, int *n)
+{
+    char a[24], b[24];
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, c);
+    const char *p[4] = {kind, I64(a, from), I64(b, to), branch ? branch : ""};
+    if ((res = pgq(c, &rc, "cannot read the orders",
+                   "SELECT m.branch, m.entity_id, l.kind, l.seq, m.at, l.payload FROM (SELECT "
+                   "e.branch, e.entity_id, max(e.at) AS at FROM event e WHERE e.entity = 'order' "
+                   "AND e.kind = $1 AND e.at >= $2 AND e.at < $3 AND ($4 = '' OR e.branch = $4) "
+                   "GROUP BY e.branch, e.entity_id) m JOIN LATERAL (SELECT f.kind, f.seq, "
+                   "f.payload FROM event f WHERE f.entity = 'order' AND f.branch = m.branch AND "
+                   "f.entity_id = m.entity_id ORDER BY f.seq DESC LIMIT 1) l ON true ORDER BY "
+                   "m.branch, m.at, m.entity_id",
+                   4, p, NULL, NULL)))
+        rc = entity_rows(res, out, n);
+    DONE_DB(rc);
+}
+
+static int order_by_ref(rk_hq_store *store, const char *branch, const char *ref, rk_hq_entity **out,
+                        int *n)
+{
+    PGresult *res;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, c);
+    const char *p[2] = {ref, branch ? branch : ""};
+    if ((res = pgq(c, &rc, "cannot read the orders",
+                   "SELECT o.branch, o.uuid, l.kind, l.seq, l.at, l.payload FROM hq_order o JOIN "
+                   "LATERAL (SELECT f.kind, f.seq, f.at, f.payload FROM event f WHERE f.entity = "
+                   "'order' AND f.branch = o.branch AND f.entity_id = o.uuid ORDER BY f.seq DESC "
+                   "LIMIT 1) l ON true WHERE o.ref = $1 AND ($2 = '' OR o.branch = $2) ORDER BY "
+                   "o.branch",
+                   2, p, NULL, NULL)))
+        rc = entity_rows(res, out, n);
+    DONE_DB(rc);
+}
+
 /* ---- open and close
  * ----------------------------------------------------------------------------
  */
@@ -1750,6 +2005,11 @@ static const rk_hq_store_ops pg_ops = {
     .blob_put = blob_put,
     .blob_latest = blob_latest,
     .blob_next = blob_next,
+    .statement_add = statement_add,
+    .statement_lines = statement_lines,
+    .statement_list = statement_list,
+    .order_events = order_events,
+    .order_by_ref = order_by_ref,
 };
 
 int rk_hq_store_open_pg(rk_hq_store **out, const char *url)

@@ -125,6 +125,32 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (type, version));",
     /* 2: the newest event of an entity across branches (incidents). */
     "CREATE INDEX event_entity ON event(entity, branch, entity_id, seq);",
+    /* 3: payment statements and their lines; orders found by the kind and
+     * time of their events and by reference alone (reconciliation). */
+    "CREATE TABLE statement ("
+    "  sha256      TEXT PRIMARY KEY,"
+    "  provider    INTEGER NOT NULL,"
+    "  filename    TEXT NOT NULL,"
+    "  lines       INTEGER NOT NULL,"
+    "  fresh       INTEGER NOT NULL,"
+    "  first_at    INTEGER NOT NULL,"
+    "  last_at     INTEGER NOT NULL,"
+    "  imported_at INTEGER NOT NULL);"
+    "CREATE TABLE statement_line ("
+    "  provider     INTEGER NOT NULL,"
+    "  kind         INTEGER NOT NULL,"
+    "  txn          TEXT NOT NULL,"
+    "  refund_no    TEXT NOT NULL,"
+    "  merchant_ref TEXT NOT NULL,"
+    "  store        TEXT NOT NULL,"
+    "  fen          INTEGER NOT NULL,"
+    "  at           INTEGER NOT NULL,"
+    "  statement    TEXT NOT NULL REFERENCES statement(sha256),"
+    "  line         INTEGER NOT NULL,"
+    "  PRIMARY KEY (provider, kind, txn, refund_no)) WITHOUT ROWID;"
+    "CREATE INDEX statement_line_at ON statement_line(at);"
+    "CREATE INDEX event_kind_at ON event(entity, kind, at);"
+    "CREATE INDEX hq_order_refonly ON hq_order(ref);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1279,6 +1305,215 @@ static int blob_next(rk_hq_store *store, int type, int64_t *out)
     DONE_DB(rc);
 }
 
+/* ---- payment statements --------------------------------------------------------------- */
+
+static int statement_add(rk_hq_store *store, rk_hq_statement *f, const rk_stmt *stmt, int *known)
+{
+    sqlite3_stmt *st;
+    int64_t have = 0;
+    int found = 0;
+    *known = 0;
+    f->lines = stmt->n;
+    f->fresh = 0;
+    WITH_DB(store, db);
+    int rc = rk_db_begin(db);
+    if (!rc)
+        rc = one_int(db, "SELECT lines FROM statement WHERE sha256 = ?", f->sha256, &have, &found);
+    if (!rc && found) {
+        *known = 1;
+        f->lines = (int)have;
+        DONE_DB(0);
+    }
+    if (!rc)
+        rc = rk_db_cached(db, &st,
+                          "INSERT INTO statement(sha256, provider, filename, lines, fresh, "
+                          "first_at, last_at, imported_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, f->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, stmt->provider);
+        sqlite3_bind_text(st, 3, f->filename, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, stmt->n);
+        sqlite3_bind_int64(st, 5, stmt->first_at);
+        sqlite3_bind_int64(st, 6, stmt->last_at);
+        sqlite3_bind_int64(st, 7, f->imported_at);
+        rc = step_done(db, st, "cannot keep the statement");
+    }
+    for (int i = 0; !rc && i < stmt->n; i++) {
+        const rk_stmt_line *l = &stmt->lines[i];
+        rc = rk_db_cached(db, &st,
+                          "INSERT INTO statement_line(provider, kind, txn, refund_no, "
+                          "merchant_ref, store, fen, at, statement, line) VALUES "
+                          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        if (rc) break;
+        sqlite3_bind_int(st, 1, stmt->provider);
+        sqlite3_bind_int(st, 2, l->kind);
+        sqlite3_bind_text(st, 3, l->txn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, l->refund_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, l->merchant_ref, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, l->store, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, l->fen);
+        sqlite3_bind_int64(st, 8, l->at);
+        sqlite3_bind_text(st, 9, f->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 10, l->line);
+        if ((rc = step_done(db, st, "cannot keep a statement line"))) break;
+        if (sqlite3_changes(rk_db_handle(db))) {
+            f->fresh++;
+            continue;
+        }
+        /* held already: it must be the same trade */
+        rc = rk_db_cached(db, &st,
+                          "SELECT s.filename, l.line FROM statement_line l JOIN statement s ON "
+                          "s.sha256 = l.statement WHERE l.provider = ? AND l.kind = ? AND l.txn = "
+                          "? AND l.refund_no = ? AND NOT (l.merchant_ref = ? AND l.fen = ? AND "
+                          "l.at = ?)");
+        if (rc) break;
+        sqlite3_bind_int(st, 1, stmt->provider);
+        sqlite3_bind_int(st, 2, l->kind);
+        sqlite3_bind_text(st, 3, l->txn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, l->refund_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, l->merchant_ref, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, l->fen);
+        sqlite3_bind_int64(st, 7, l->at);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            rc = rk_err_set(RK_ESTATE,
+                            "line %d: trade %s%s%s differs from the one imported from %s (line "
+                            "%d): nothing imported",
+                            l->line, l->txn, l->refund_no[0] ? " / " : "", l->refund_no,
+                            (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
+        else if (s != SQLITE_DONE)
+            rc = rk_db_fail(db, "cannot read a statement line");
+        rk_db_release(db, st);
+    }
+    if (!rc &&
+        (rc = rk_db_cached(db, &st, "UPDATE statement SET fresh = ? WHERE sha256 = ?")) == 0) {
+        sqlite3_bind_int(st, 1, f->fresh);
+        sqlite3_bind_text(st, 2, f->sha256, -1, SQLITE_STATIC);
+        rc = step_done(db, st, "cannot keep the statement");
+    }
+    if (!rc) rc = rk_db_commit(db);
+    DONE_DB(rc);
+}
+
+static int stmt_line_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_hq_stmt_line *h = elem;
+    (void)arg;
+    h->provider = sqlite3_column_int(st, 0);
+    h->l.kind = sqlite3_column_int(st, 1);
+    rk_db_text(h->l.txn, sizeof h->l.txn, st, 2);
+    rk_db_text(h->l.refund_no, sizeof h->l.refund_no, st, 3);
+    rk_db_text(h->l.merchant_ref, sizeof h->l.merchant_ref, st, 4);
+    rk_db_text(h->l.store, sizeof h->l.store, st, 5);
+    h->l.fen = sqlite3_column_int64(st, 6);
+    h->l.at = sqlite3_column_int64(st, 7);
+    rk_db_text(h->statement, sizeof h->statement, st, 8);
+    h->l.line = sqlite3_column_int(st, 9);
+    return 0;
+}
+
+static int statement_lines(rk_hq_store *store, int64_t from, int64_t to, rk_hq_stmt_line **out,
+                           int *n)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, db);
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT provider, kind, txn, refund_no, merchant_ref, store, fen, at, "
+                           "statement, line FROM statement_line WHERE at >= ? AND at < ? ORDER "
+                           "BY at, provider, kind, txn, refund_no");
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, from);
+        sqlite3_bind_int64(st, 2, to);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, stmt_line_row, NULL,
+                           "statement lines");
+    }
+    DONE_DB(rc);
+}
+
+static int statement_row(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_hq_statement *f = elem;
+    (void)arg;
+    rk_db_text(f->sha256, sizeof f->sha256, st, 0);
+    f->provider = sqlite3_column_int(st, 1);
+    rk_db_text(f->filename, sizeof f->filename, st, 2);
+    f->lines = sqlite3_column_int(st, 3);
+    f->fresh = sqlite3_column_int(st, 4);
+    f->first_at = sqlite3_column_int64(st, 5);
+    f->last_at = sqlite3_column_int64(st, 6);
+    f->imported_at = sqlite3_column_int64(st, 7);
+    return 0;
+}
+
+static int statement_list(rk_hq_store *store, int64_t from, int64_t to, rk_hq_statement **out,
+                          int *n)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, db);
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT sha256, provider, filename, lines, fresh, first_at, last_at, "
+                           "imported_at FROM statement s WHERE (?1 = 0 AND ?2 = 0) OR EXISTS "
+                           "(SELECT 1 FROM statement_line l WHERE l.statement = s.sha256 AND "
+                           "l.at >= ?1 AND l.at < ?2) ORDER BY provider, imported_at, sha256");
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, from);
+        sqlite3_bind_int64(st, 2, to);
+        rc =
+            rk_db_collect((void **)out, n, db, st, sizeof **out, statement_row, NULL, "statements");
+    }
+    DONE_DB(rc);
+}
+
+static int order_events(rk_hq_store *store, const char *kind, const char *branch, int64_t from,
+                        int64_t to, rk_hq_entity **out, int *n)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, db);
+    int rc = rk_db_prepare(
+        db, &st,
+        "SELECT m.branch, m.entity_id, l.kind, l.seq, m.at, l.payload FROM (SELECT e.branch, "
+        "e.entity_id, max(e.at) AS at FROM event e WHERE e.entity = 'order' AND e.kind = ?1 AND "
+        "e.at >= ?2 AND e.at < ?3 AND (?4 = '' OR e.branch = ?4) GROUP BY e.branch, "
+        "e.entity_id) m JOIN event l ON l.branch = m.branch AND l.seq = (SELECT max(f.seq) FROM "
+        "event f WHERE f.entity = 'order' AND f.branch = m.branch AND f.entity_id = "
+        "m.entity_id) ORDER BY m.branch, m.at, m.entity_id");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, from);
+        sqlite3_bind_int64(st, 3, to);
+        sqlite3_bind_text(st, 4, branch ? branch : "", -1, SQLITE_STATIC);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, entity_row, NULL, "orders");
+    }
+    DONE_DB(rc);
+}
+
+static int order_by_ref(rk_hq_store *store, const char *branch, const char *ref, rk_hq_entity **out,
+                        int *n)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    WITH_DB(store, db);
+    int rc = rk_db_prepare(
+        db, &st,
+        "SELECT o.branch, o.uuid, l.kind, l.seq, l.at, l.payload FROM hq_order o JOIN event l "
+        "ON l.branch = o.branch AND l.seq = (SELECT max(f.seq) FROM event f WHERE f.entity = "
+        "'order' AND f.branch = o.branch AND f.entity_id = o.uuid) WHERE o.ref = ?1 AND (?2 = "
+        "'' OR o.branch = ?2) ORDER BY o.branch");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, branch ? branch : "", -1, SQLITE_STATIC);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, entity_row, NULL, "orders");
+    }
+    DONE_DB(rc);
+}
+
 /* ---- open and close --------------------------------------------------------------------- */
 
 static void store_close(rk_hq_store *store)
@@ -1325,6 +1560,11 @@ static const rk_hq_store_ops sqlite_ops = {
     .blob_put = blob_put,
     .blob_latest = blob_latest,
     .blob_next = blob_next,
+    .statement_add = statement_add,
+    .statement_lines = statement_lines,
+    .statement_list = statement_list,
+    .order_events = order_events,
+    .order_by_ref = order_by_ref,
 };
 
 int rk_hq_store_open_sqlite(rk_hq_store **out, const char *path)

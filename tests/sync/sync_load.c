@@ -7,6 +7,12 @@
  *
  *   sync_load [--orders N] [--authority K] [--archives N] [--archive-min B]
  *             [--archive-max B] [--archive-dir DIR] [--seed S]
+ *             [--pay-method M] [--unpaid K] [--refund K] [--list]
+ *
+ * --pay-method: how orders are paid (cash); --unpaid: the last K orders
+ * left approved, unpaid; --refund: the last K paid orders not issued
+ * cancelled with their refund by the same method; --list: one JSON line
+ * per order made (ref, state, fee).
  *
  * The branch is $RAKIOSK_CONF's. Prints one JSON line: orders made, outbox
  * events in total, archives queued. A test helper, not a product tool.
@@ -106,12 +112,24 @@ static uint64_t rnd(uint64_t *s)
 int main(int argc, char **argv)
 {
     long orders = 0, authority = 0, issue = 0, docs = 0, archives = 0, amin = 65536, amax = 262144;
+    long unpaid = 0, refund = 0;
+    int list = 0;
+    const char *method = "cash";
     const char *doc_file = NULL;
     unsigned long long seed = 42;
     const char *adir = NULL;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const char *o = argv[i], *v = argv[i + 1];
-        if (!strcmp(o, "--orders"))
+    for (int i = 1; i < argc; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp(o, "--list")) {
+            list = 1;
+            i--;
+        } else if (!strcmp(o, "--pay-method"))
+            method = v;
+        else if (!strcmp(o, "--unpaid"))
+            unpaid = atol(v);
+        else if (!strcmp(o, "--refund"))
+            refund = atol(v);
+        else if (!strcmp(o, "--orders"))
             orders = atol(v);
         else if (!strcmp(o, "--authority"))
             authority = atol(v);
@@ -167,8 +185,9 @@ int main(int argc, char **argv)
         int auth = i < authority;
         if (make(&b, &entry, auth, i >= orders - docs, o)) die("order new");
         if (rk_order_approve(b.ledger, &review, o->ref, NULL)) die("approve");
-        if (!auth && rk_order_pay(b.ledger, &entry, o->ref, "cash", o->fee_total)) die("pay");
-        if (!auth && i - authority < issue) {
+        int pay = !auth && i < orders - unpaid;
+        if (pay && rk_order_pay(b.ledger, &entry, o->ref, method, o->fee_total)) die("pay");
+        if (pay && i - authority < issue) {
             /* A certificate as the enrolment would record it. */
             rk_cert_record c;
             unsigned char sn[16];
@@ -183,6 +202,13 @@ int main(int argc, char **argv)
             c.not_after = c.not_before + 365 * 86400;
             if (rk_order_issue(b.ledger, &issuer, o->ref, &c)) die("issue");
             printf("{\"issued\":\"%s\",\"order\":\"%s\"}\n", c.serial, o->ref);
+        } else if (pay && i >= orders - unpaid - refund &&
+                   rk_order_cancel_refund(b.ledger, &boss, o->ref, "subscriber withdrew", method))
+            die("cancel with refund");
+        if (list) {
+            if (rk_order_get(b.ledger, o->ref, o)) die("order get");
+            printf("{\"ref\":\"%s\",\"state\":\"%s\",\"fee\":%lld}\n", o->ref, o->state,
+                   (long long)o->fee_total);
         }
     }
     uint64_t s = seed ? seed : 1;

@@ -248,6 +248,7 @@ static int order_json(rk_buf *b, rk_ledger *l, const rk_order *o)
     rk_json_kstr(&j, "state", o->state);
     rk_json_kint(&j, "fee_total", o->fee_total);
     rk_json_kint(&j, "paid_fen", o->paid_fen);
+    if (o->pay_method[0]) rk_json_kstr(&j, "pay_method", o->pay_method); /* HQ's reconciliation */
     if (o->refund_fen) {
         rk_json_kint(&j, "refund_fen", o->refund_fen);
         rk_json_kstr(&j, "refund_method", o->refund_method);
@@ -1151,6 +1152,7 @@ static int pay_locked(rk_ledger *l, const rk_actor *by, rk_order *o, const char 
         (rc = set_state(l, o, "paid", NULL, NULL, by)) != 0)
         return rc;
     o->paid_fen = fen;
+    rk_utf8_copy(o->pay_method, sizeof o->pay_method, method);
     snprintf(detail, sizeof detail, "%lld fen by %s", (long long)fen, method);
     return record(l, by, "entry", "order.paid", "approved", o, detail);
 }
