@@ -629,10 +629,6 @@ void scr_desk_issue(kiosk *k)
         S.interrupted = interrupted;
         snprintf(S.ref, sizeof S.ref, "%s", d->selected);
     }
-    if (kiosk_entering(k)) {
-        if (k->kb.mode != RK_KB_LATIN) rk_keyboard_set_mode(&k->kb, RK_KB_LATIN);
-        k->kb.modes = RK_KB_BIT(RK_KB_LATIN) | RK_KB_BIT(RK_KB_DIGITS);
-    }
     if (S.ref[0] && !S.checked && !S.busy) {
         memset(&S.job, 0, sizeof S.job);
         if (submit(k, &S.job, OP_CHECK) == 0) {
@@ -682,7 +678,7 @@ void scr_desk_issue(kiosk *k)
         kiosk_go_root(k, KS_DESK_QUEUES);
         return;
     }
-    int form = S.phase == PH_READY || S.phase == PH_FAILED;
+    int form = S.phase == PH_READY || S.phase == PH_FAILED, only_focused = 0;
     if (form &&
         rk_widget_button_ex(ui, "issue.start",
                             rk_rect_cut_right(&row, rk_widget_button_width(ui, &go)), &go)) {
@@ -698,8 +694,17 @@ void scr_desk_issue(kiosk *k)
         }
     }
     if (typing && form) {
+        /* Letters and digits for the code, digits for a PIN. */
+        rk_kb_mode mode = rk_ui_has_focus(ui, "issue.code") ? RK_KB_LATIN : RK_KB_DIGITS;
+        if (k->kb.mode != mode) rk_keyboard_set_mode(&k->kb, mode);
+        k->kb.modes = mode == RK_KB_LATIN ? RK_KB_BIT(RK_KB_LATIN) | RK_KB_BIT(RK_KB_DIGITS) : 0;
+        /* The keyboard below, the fields (one line each) above it. */
+        int fields = 1 + (S.needs_code != 0) + !strcmp(S.key, "blank");
         int kh = rk_keyboard_height(ui, &k->kb, c.w);
-        if (kh > c.h / 2) kh = c.h / 2;
+        if (kh > c.h - rk_field_height_inline(ui) - gap)
+            kh = c.h - rk_field_height_inline(ui) - gap;
+        /* Short of room for every field: only the one typed in. */
+        only_focused = c.h - kh - gap < fields * (rk_field_height_inline(ui) + gap);
         rk_keyboard_draw(ui, "kb", rk_rect_cut_bottom(&c, kh), &k->kb);
         rk_rect_cut_bottom(&c, gap);
     }
@@ -791,7 +796,7 @@ void scr_desk_issue(kiosk *k)
 
     /* What is typed: the order's code (the clerk), the PIN (the subscriber). */
     int fh = typing ? rk_field_height_inline(ui) : rk_field_height(ui);
-    if (S.needs_code) {
+    if (S.needs_code && (!only_focused || rk_ui_has_focus(ui, "issue.code"))) {
         S.code_f = (rk_field){.buf = S.code,
                               .cap = sizeof S.code,
                               .kind = RK_FIELD_TEXT,
@@ -808,20 +813,29 @@ void scr_desk_issue(kiosk *k)
                          .kind = RK_FIELD_PIN,
                          .max_chars = 16,
                          .hint = kiosk_str(k, "issue.pin_hint")};
-    int r = rk_field_draw(ui, "issue.pin", rk_rect_cut_top(&c, fh),
-                          kiosk_str(k, blank ? "issue.pin_new" : "issue.pin"), &S.pin_f,
-                          S.error && !blank ? kiosk_str(k, S.error) : NULL);
-    if (r & RK_FIELD_CHANGED) S.error = NULL;
-    if ((r & RK_FIELD_SUBMIT) && blank) rk_ui_set_focus(ui, "issue.again");
-    rk_rect_cut_top(&c, gap);
-    if (blank) {
+    if (!only_focused || rk_ui_has_focus(ui, "issue.pin")) {
+        int r = rk_field_draw(ui, "issue.pin", rk_rect_cut_top(&c, fh),
+                              kiosk_str(k, blank ? "issue.pin_new" : "issue.pin"), &S.pin_f,
+                              S.error && !blank ? kiosk_str(k, S.error) : NULL);
+        if (r & RK_FIELD_CHANGED) S.error = NULL;
+        if (r & RK_FIELD_SUBMIT) {
+            if (blank)
+                rk_ui_set_focus(ui, "issue.again");
+            else
+                rk_ui_clear_focus(ui);
+        }
+        rk_rect_cut_top(&c, gap);
+    }
+    if (blank && (!only_focused || rk_ui_has_focus(ui, "issue.again"))) {
         S.again_f = (rk_field){.buf = S.again,
                                .cap = sizeof S.again,
                                .kind = RK_FIELD_PIN,
                                .max_chars = 16,
                                .hint = kiosk_str(k, "issue.pin_hint")};
-        r = rk_field_draw(ui, "issue.again", rk_rect_cut_top(&c, fh), kiosk_str(k, "issue.again"),
+        int r =
+            rk_field_draw(ui, "issue.again", rk_rect_cut_top(&c, fh), kiosk_str(k, "issue.again"),
                           &S.again_f, S.error ? kiosk_str(k, S.error) : NULL);
         if (r & RK_FIELD_CHANGED) S.error = NULL;
+        if (r & RK_FIELD_SUBMIT) rk_ui_clear_focus(ui);
     }
 }

@@ -3,7 +3,7 @@
 # behind p11lock): an issuing clerk logs in with their own USB key, opens a
 # paid order from the issue queue, a blank key is inserted, the order's
 # authorisation code and the applicant's new PIN typed, and the enrolment
-# runs to the certificate (zh-CN, en, large type): the order is issued and
+# runs to the certificate (zh-CN, en, large type, 1920x1080): the order is issued and
 # its certificate is on the key. Then the key is pulled mid-way and put
 # back (the enrolment resumes from the journal), the kiosk is killed with
 # SIGKILL mid-way (the next start opens the unfinished enrolment, says so,
@@ -49,7 +49,7 @@ issued_ok() {
 unset RAKIOSK_SESSION
 
 # End to end, in each language and in large type.
-for variant in "zh-CN" "en" "zh-CN --large"; do
+for variant in "zh-CN" "en" "zh-CN --large" "zh-CN --size 1920x1080"; do
     set -- $variant
     lang=$1
     shift

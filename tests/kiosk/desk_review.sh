@@ -41,7 +41,7 @@ order() {
 # No other key holds a clerk certificate; the clerks' shell sessions stay out of it.
 unset RAKIOSK_SESSION
 cat "$SCRIPTS/desk-login-only.txt" "$SCRIPTS/desk-review.txt" >"$T/review.txt"
-for variant in "zh-CN" "en" "zh-CN --large"; do
+for variant in "zh-CN" "en" "zh-CN --large" "zh-CN --size 1920x1080"; do
     set -- $variant
     lang=$1
     shift
