@@ -10,7 +10,8 @@
 # warning shown. Checked afterwards: the orders' states, the key's new
 # PIN, the certificate suspended, the receipt at the virtual printer, the
 # PDFs written with their text, the audit entries and the close in the
-# outbox. A revocation and (scripts/desk-resume.txt) a resumption too. Screenshots: build/tests/kiosk/shots/desk_service/.
+# outbox. A revocation, and (scripts/desk-resume.txt, desk-recover.txt) a
+# resumption and a key recovery onto a new key too. Screenshots: build/tests/kiosk/shots/desk_service/.
 source "$(dirname "$0")/lib.bash"
 source "$RK_SOURCE_DIR/tests/integration/enrol_lib.bash"
 out=$RK_BUILD_DIR/tests/kiosk/shots/desk_service
@@ -155,6 +156,27 @@ play "$out/zh-CN" "$T/desk-resume.txt"
 [ "$(q "SELECT state FROM orders WHERE ref = '$RESUME'")" = issued ] &&
     [ "$(q "SELECT status FROM certificate WHERE serial = '$CERT'")" = valid ] && ok ||
     bad "the resumption: $(q "SELECT status FROM certificate WHERE serial = '$CERT'")"
+# A key recovery: Wang's key enrolled with both certificates (the
+# encryption key escrowed), then recovered onto a new key at the desk.
+RKEY=$(new_key "Wang enrolled")
+as lily
+ENREF=$(paid_order 王小明)
+enrol_with "$ENREF" "$RKEY" >"$T/enrol.out" 2>&1 || bad "enrol: $(cat "$T/enrol.out")"
+ENC=$(q "SELECT serial FROM certificate WHERE usage = 'enc' AND key_serial = '$RKEY'")
+NEWKEY=$(new_key "Wang recovered")
+as lily
+RREF=$("$RACTL" -q order new --business recovery --kind individual "${WANG[@]}" \
+    --field cert_serial="$ENC" --field key_serial="$RKEY" --paper application_form \
+    --paper id_card --submit) || bad "recovery order"
+approved_paid "$RREF"
+unset RAKIOSK_SESSION
+mkdir -p "$T/usb"
+cp "$RAKIOSK_DATA_DIR/ca/demo-recovery.key" "$T/usb/recovery-key.pem"
+sed "s/@RECOVER@/$RREF/g; s/@NEWKEY@/$NEWKEY/g" "$SCRIPTS/desk-recover.txt" >"$T/desk-recover.txt"
+play "$out/zh-CN" "$T/desk-recover.txt" --import-dir "$T/usb"
+[ "$(q "SELECT state FROM orders WHERE ref = '$RREF'")" = issued ] &&
+    [ "$(q "SELECT key_serial FROM certificate WHERE serial = '$ENC'")" = "$NEWKEY" ] && ok ||
+    bad "the recovery: $(q "SELECT state FROM orders WHERE ref = '$RREF'"), on $(q "SELECT key_serial FROM certificate WHERE serial = '$ENC'")"
 # The receipts reached the printer; the day was closed three times, by dora,
 # each close in the outbox for HQ; its A4 close and workbook were written.
 [ "$(ls "$T/printer"/*.png 2>/dev/null | wc -l)" -ge 3 ] && ok || bad "printed: $(ls "$T/printer")"
