@@ -110,4 +110,10 @@ expect 0 "logout --json" -- "$RACTL" --json clerk logout
 json "logout reply"
 expect 6 "logout again" -- "$RACTL" --json clerk logout
 json "failure reply"
+
+# --json is ractl's option, before the command: the help that mentions it
+# says so (issue 12 item 13: `scan id --help`).
+expect 0 "scan id --help" -- "$RACTL" scan id --help
+contains "ractl --json scan id" "shows --json before the command"
+contains "--json goes before" "says where --json goes"
 finish

@@ -49,6 +49,10 @@ case "$REF" in "$TODAY"-*) ok ;; *) bad "reference $REF" ;; esac
 expect 1 "pilot code without a reason" -- "$RACTL" order set "$REF" uscc=91350100M000100Y47
 contains "--accept-warning" "asks for the reason"
 contains "pilot region 350100" "names the pilot region"
+# Each clause once (the field's name was printed twice).
+python3 -c 'import sys; o = sys.argv[1].lower()
+for c in ("unified social credit code", "a clerk must check it", "pilot region 350100"):
+    assert o.count(c) == 1, (c, o)' "$OUT" && ok || bad "the pilot warning repeats a clause: $OUT"
 expect 0 "pilot code with a reason" -- "$RACTL" order set "$REF" uscc=91350100M000100Y47 \
     --accept-warning "试点地区旧码，核对营业执照原件"
 NONPILOT=$(python3 -c '

@@ -348,8 +348,12 @@ static int apply_field(const rk_ledger *l, const rk_form *form, rk_order *o, con
     } else if ((rc = rk_forms_check_value(ff->def, value, &rules, &v)) != 0) {
         return rc;
     } else if (v.warning && !(warning_reason && *warning_reason)) {
-        return rk_err_set(RK_EINVAL, "%s: %s (--accept-warning REASON)", ff->def->label_en,
-                          v.message);
+        /* The validator's message names its field; the form's label is
+         * added only where it is another name (never twice). */
+        const char *label = ff->def->label_en;
+        int named = !strncasecmp(v.message, label, strlen(label));
+        return rk_err_set(RK_EINVAL, "%s%s%s (--accept-warning REASON)", named ? "" : label,
+                          named ? "" : ": ", v.message);
     }
     int slot = -1;
     for (int i = 0; i < o->n_fields; i++)
