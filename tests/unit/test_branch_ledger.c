@@ -3,7 +3,8 @@
  * shipped demo rules, through a branch opened on the fixture's data
  * folder: who may read personal data (a clerk; the system actor and no
  * actor are refused; the public status view masks names), a reveal
- * audited before it is shown, several fields set all or none, the status
+ * audited before it is shown, a document's image only for the session's
+ * clerk and audited, several fields set all or none, the status
  * query by ID number, refused words that change nothing, a reference only
  * for an order that exists, and the tick as the system actor.
  */
@@ -12,6 +13,8 @@
 #include "branch/branch.h"
 #include "branch/ledger.h"
 #include "branch/session.h"
+#include "util/buf.h"
+#include "util/file.h"
 #include "util/wipe.h"
 
 static rk_actor lily, ray, amy;
@@ -253,6 +256,54 @@ static void test_money_and_tick(void)
     CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'tick.run'"), ticks);
 }
 
+/* A document's image for a clerk who looks at it: only the clerk of the
+ * session, audited before it is handed out, the stored bytes exactly;
+ * a paper original or a missing document has none, and nothing is
+ * audited for a refusal. */
+static void test_document_image(void)
+{
+    rk_branch_order_result r;
+    rk_buf img, want;
+    char format[8], path[600];
+    capture(&r, 0);
+    snprintf(path, sizeof path, "%s/tests/data/images/ok.png", getenv("RK_SOURCE_DIR"));
+    rk_buf_init(&want, 1 << 20);
+    CHECK_INT(rk_file_read(&want, path), 0);
+    rk_branch_order_result ar;
+    const rk_branch_attach_req att = {.ref = r.ref, .doc_type = "id_card", .path = path};
+    CHECK_INT(rk_branch_order_attach(b, &lily, &att, &ar), 0);
+    int64_t looks = count("SELECT count(*) FROM audit WHERE action = 'order.document_viewed'");
+
+    rk_buf_init(&img, 1 << 20);
+    /* Not the session's clerk, no actor: refused, nothing read or audited. */
+    CHECK_INT(rk_branch_order_document_image(b, &lily, r.ref, "id_card", &img, format), RK_EPERM);
+    CHECK_INT(rk_branch_order_document_image(b, NULL, r.ref, "id_card", &img, format), RK_EPERM);
+    CHECK_INT((int)img.len, 0);
+    /* The paper original has no image; an unknown order is not found. */
+    CHECK_INT(rk_branch_order_document_image(b, &amy, r.ref, "application_form", &img, format),
+              RK_ENOTFOUND);
+    CHECK_INT(rk_branch_order_document_image(b, &amy, "000000-0000", "id_card", &img, format),
+              RK_ENOTFOUND);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.document_viewed'"), looks);
+    /* The clerk of the session gets the very bytes, the look audited. */
+    CHECK_INT(rk_branch_order_document_image(b, &amy, r.ref, "id_card", &img, format), 0);
+    CHECK_STR(format, "png");
+    CHECK_INT((int)img.len, (int)want.len);
+    CHECK(img.len == want.len && memcmp(img.data, want.data, img.len) == 0);
+    CHECK_INT(count("SELECT count(*) FROM audit WHERE action = 'order.document_viewed' AND actor = "
+                    "'amy' AND detail = 'document id_card shown'"),
+              1);
+    /* A buffer too small for it: refused, left as it was. */
+    rk_buf small;
+    rk_buf_init(&small, 16);
+    CHECK_INT(rk_branch_order_document_image(b, &amy, r.ref, "id_card", &small, format),
+              RK_ETOOBIG);
+    CHECK_INT((int)small.len, 0);
+    rk_buf_free(&small);
+    rk_buf_free(&img);
+    rk_buf_free(&want);
+}
+
 int main(void)
 {
     rk_clock_set(test_clock, NULL);
@@ -260,6 +311,7 @@ int main(void)
     setup();
     test_capture_and_fields();
     test_personal_data();
+    test_document_image();
     test_money_and_tick();
     rk_branch_close(b);
     rk_ledger_free(l);
