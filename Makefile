@@ -33,7 +33,15 @@ demo: export RAKIOSK_HSM_MODULE = $(P11LOCK)
 demo: build
 	$(DEMO) init
 	$(DEMO) -q ca status >/dev/null 2>&1 || $(DEMO) ca init --name "DEMO01 branch"
-	build/app/kiosk/rakiosk --conf conf/kiosk.conf
+	@# The device doubles the demo panel switches ([kiosk] demo_idsim and
+	@# demo_printer, [idreader] device, [printer] receipt), stopped with the kiosk.
+	mkdir -p /tmp/rakiosk-printer
+	build/tests/idsim_main --link /tmp/rakiosk-idreader --control /tmp/rakiosk-idsim.ctl >/dev/null & \
+	sim=$$!; \
+	build/tests/vprinter_main --dir /tmp/rakiosk-printer --port 9100 </dev/null >/dev/null & \
+	vp=$$!; \
+	build/app/kiosk/rakiosk --conf conf/kiosk.conf; rc=$$?; \
+	kill $$sim $$vp 2>/dev/null; wait $$sim $$vp 2>/dev/null; exit $$rc
 
 check: deps check-plain check-asan check-fuzz
 	@echo "all test runs passed"

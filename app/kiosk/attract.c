@@ -3,7 +3,8 @@
  * over the services it offers (one every few seconds: the only frames
  * drawn while nobody is there), and "touch the screen to start"; a touch
  * anywhere opens the home screen and starts a visit. A small staff entry
- * leads to the clerks' desk when that module is built.
+ * leads to the clerks' desk when that module is built, and on a demo
+ * branch another to the demo panel.
  */
 #include "kiosk.h"
 #include "services.h"
@@ -40,6 +41,17 @@ void scr_attract(kiosk *k)
         rk_rect r = rk_rect_make(c.x + c.w - w, c.y + c.h - h, w, h);
         if (rk_widget_button_ex(ui, "attract.staff", r, &sb)) {
             kiosk_go_root(k, (kiosk_screen)staff);
+            return;
+        }
+    }
+
+    /* The demo panel's entry, bottom left, on a demo branch only. */
+    if (kiosk_demo_on(k)) {
+        rk_button db = {
+            .label = kiosk_str(k, "attract.demo"), .icon = RK_ICON_INFO, .kind = RK_BTN_QUIET};
+        int w = rk_widget_button_width(ui, &db), h = rk_widget_button_height(ui, &db);
+        if (rk_widget_button_ex(ui, "attract.demo", rk_rect_make(c.x, c.y + c.h - h, w, h), &db)) {
+            kiosk_go(k, KS_DEMO);
             return;
         }
     }

@@ -1,6 +1,6 @@
 /*
- * The screens and module hooks of the demo panel (demo_*.c, demo mode only): ID card, USB key,
- * paper and network switches.
+ * The screens and module hooks of the demo panel (demo_*.c, demo mode only: [kiosk] demo):
+ * ID card, USB key, paper and network switches.
  *
  * Add a line per screen to RK_DEMO_SCREENS as X(ID, name, KF_FLAGS) and,
  * if the module keeps state to wipe, M(name) to RK_DEMO_MODULES; how it
@@ -9,8 +9,8 @@
 #ifndef RK_KIOSK_DEMO_SCREENS_H
 #define RK_KIOSK_DEMO_SCREENS_H
 
-#define RK_DEMO_SCREENS(X)
+#define RK_DEMO_SCREENS(X) X(DEMO, demo, KF_CLERK)
 
-#define RK_DEMO_MODULES(M)
+#define RK_DEMO_MODULES(M) M(demo)
 
 #endif

@@ -696,6 +696,13 @@ int kiosk_app_command(void *arg, const char *words)
         rk_ui_redraw_in(k->ui, 0);
         return 0;
     }
+    if (!strcmp(cmd, "show")) {
+        int s = kiosk_find_screen(value);
+        if (s < 0) return rk_err_set(RK_EINVAL, "rakiosk: no screen '%s'", value);
+        kiosk_go(k, (kiosk_screen)s);
+        rk_ui_redraw_in(k->ui, 0);
+        return 0;
+    }
     if (!strcmp(cmd, "settle")) {
         for (int i = 0; i < 2000 && rk_jobs_outstanding(k->jobs) > 0; i++) {
             struct timespec ts = {0, 10 * 1000 * 1000};

@@ -203,6 +203,9 @@ void kiosk_reenter(kiosk *k);
 /* 1 on the screen's first frame after kiosk_go. */
 int kiosk_entering(const kiosk *k);
 
+/* 1 on a demo branch ([kiosk] demo): the demo panel exists (demo_panel.c). */
+int kiosk_demo_on(const kiosk *k);
+
 /* The screen called name, or -1 when there is none (a module not built). */
 int kiosk_find_screen(const char *name);
 
@@ -249,6 +252,8 @@ void kiosk_wipe(kiosk *k, kiosk_reset why);
  * "expect-doc NAME=missing|scanned|imported|paper", "expect-doc-note KEY|none",
  * "expect-token-contexts N" (the USB key module's contexts alive in the
  * process), "expect-ratings-stored N" (ratings the branch recorded);
+ * "show NAME" (goes to screen NAME as if it were reached, for tests of
+ * what a screen does when it should not be reachable);
  * "settle" (waits, really, up to 20 s, until no job is outstanding and
  * their callbacks ran); "frames N" (draws the
  * screen N times, for bench_kiosk); "window-close" (SDL's quit,

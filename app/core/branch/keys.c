@@ -283,3 +283,17 @@ int rk_branch_demo_key_plug(rk_branch *b, const char *serial, int pulled)
         return rc;
     return rk_softkeys_set_pulled(state, serial, pulled);
 }
+
+int rk_branch_demo_keys_pulled(rk_branch *b, char (*out)[RK_TOKEN_SERIAL_MAX], int max, int *n)
+{
+    char module[PATH_MAX], state[PATH_MAX];
+    int rc;
+    *n = 0;
+    if ((rc = rk_branch_token_module(b, NULL, module, sizeof module)) != 0) return rc;
+    if (!strstr(module, "p11lock"))
+        return rk_err_set(RK_ESTATE, "only demo keys (module p11lock) are plugged and pulled");
+    if ((rc = rk_branch_softhsm_prepare(b, module)) ||
+        (rc = rk_branch_p11lock_state(b, state, sizeof state)))
+        return rc;
+    return rk_softkeys_list_pulled(out, max, n, state);
+}

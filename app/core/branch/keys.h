@@ -73,4 +73,9 @@ int rk_branch_demo_key_limit(rk_branch *b, const char *serial);
  * module, when the branch's keys are not demo keys (module p11lock). */
 int rk_branch_demo_key_plug(rk_branch *b, const char *serial, int pulled);
 
+/* The demo keys pulled now (p11lock's plug state), up to max serials into
+ * out, their number in *n; RK_ESTATE as rk_branch_demo_key_plug when the
+ * keys are not demo keys. */
+int rk_branch_demo_keys_pulled(rk_branch *b, char (*out)[RK_TOKEN_SERIAL_MAX], int max, int *n);
+
 #endif

@@ -355,6 +355,9 @@ static int handler(void *user, const char *section, const char *key, const char 
     if (IS("kiosk", "countdown_seconds"))
         return parse_int(st, &c->kiosk_countdown_seconds, section, key, value, 15, 30);
     if (IS("kiosk", "import_dir")) return COPY(c->kiosk_import_dir);
+    if (IS("kiosk", "demo")) return parse_bool(st, &c->kiosk_demo, section, key, value);
+    if (IS("kiosk", "demo_idsim")) return COPY(c->kiosk_demo_idsim);
+    if (IS("kiosk", "demo_printer")) return COPY(c->kiosk_demo_printer);
     if (IS("kiosk", "pay_qr")) {
         if (!strstr(value, "{ref}") || (!strstr(value, "{fen}") && !strstr(value, "{yuan}"))) {
             snprintf(st->error, sizeof st->error,
@@ -491,6 +494,8 @@ static void set_defaults(rk_conf *c)
     c->kiosk_countdown_seconds = 30;
     strcpy(c->kiosk_pay_qr, "RAKPAY1:{branch}:{ref}:{fen}");
     strcpy(c->kiosk_import_dir, "/media/rakiosk-usb");
+    strcpy(c->kiosk_demo_idsim, "/tmp/rakiosk-idsim.ctl");
+    strcpy(c->kiosk_demo_printer, "/tmp/rakiosk-printer");
     c->sync_interval = 900;
     c->sync_batch = 200;
     c->sync_connect_timeout = 10;

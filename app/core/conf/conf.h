@@ -77,10 +77,13 @@ typedef struct rk_conf {
     int clerk_voice;  /* ... and on the clerk's desk (default off) */
 
     /* [kiosk]: the counter program's behaviour. */
-    int kiosk_idle_seconds;          /* no touch this long: the countdown opens (30..3600, 120) */
-    int kiosk_countdown_seconds;     /* the countdown before the wipe (15..30, 30) */
-    char kiosk_pay_qr[256];          /* payment QR template: {branch} {ref} {fen} {yuan} */
-    char kiosk_import_dir[PATH_MAX]; /* where a USB stick's images are (documents) */
+    int kiosk_idle_seconds;            /* no touch this long: the countdown opens (30..3600, 120) */
+    int kiosk_countdown_seconds;       /* the countdown before the wipe (15..30, 30) */
+    char kiosk_pay_qr[256];            /* payment QR template: {branch} {ref} {fen} {yuan} */
+    char kiosk_import_dir[PATH_MAX];   /* where a USB stick's images are (documents) */
+    int kiosk_demo;                    /* the demo panel (device doubles' switches), default off */
+    char kiosk_demo_idsim[PATH_MAX];   /* the ID card reader simulator's control FIFO */
+    char kiosk_demo_printer[PATH_MAX]; /* the virtual receipt printer's folder (its faults file) */
 
     /* [sync]: the sync daemon (docs/SYNC-PROTOCOL.md) */
     int sync_interval;          /* seconds between the daemon's passes (60..86400, 900) */

@@ -115,6 +115,21 @@ int rk_softkeys_is_pulled(int *out, const char *state_dir, const char *serial)
     return 0;
 }
 
+int rk_softkeys_list_pulled(char (*out)[17], int max, int *n, const char *state_dir)
+{
+    char path[PATH_MAX], line[64];
+    *n = 0;
+    snprintf(path, sizeof path, "%s/pulled", state_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    while (*n < max && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (valid_serial(line) && strlen(line) < 17) snprintf(out[(*n)++], 17, "%s", line);
+    }
+    fclose(f);
+    return 0;
+}
+
 int rk_softkeys_set_max_tries(const char *state_dir, const char *serial, int max)
 {
     char path[PATH_MAX], text[32];

@@ -33,6 +33,10 @@ int rk_softkeys_set_pulled(const char *state_dir, const char *serial, int pulled
 /* *out = 1 if serial is listed as pulled. */
 int rk_softkeys_is_pulled(int *out, const char *state_dir, const char *serial);
 
+/* The keys listed as pulled, up to max serials of 17 bytes into out
+ * (valid serials only), their number in *n. */
+int rk_softkeys_list_pulled(char (*out)[17], int max, int *n, const char *state_dir);
+
 /* Sets the wrong-PIN limit p11lock applies to the key serial. */
 int rk_softkeys_set_max_tries(const char *state_dir, const char *serial, int max);
 
