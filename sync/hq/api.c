@@ -4,6 +4,7 @@
  * 8-10): each handler checks its input, calls the store once and writes the
  * answer. The branch is always the one from the certificate (q->branch).
  */
+#include "hq/fleet.h"
 #include "hq/hq.h"
 
 #include "util/clock.h"
@@ -145,6 +146,10 @@ static void events(rk_hq_ctx *hq, const rk_hq_req *q, rk_hq_resp *r)
     else if (f.status)
         refused(r, &f, q);
     else {
+        /* The backlog the branch reported, less what HQ now holds of it. */
+        if (ev.pending >= 0)
+            hq->store->ops->branch_report(hq->store, q->branch, rk_hq_day_of(rk_clock_now()),
+                                          ev.pending > ev.n ? ev.pending - ev.n : 0);
         rk_log_info("rahq: %s pushed %d events (%lld applied, %lld duplicates), acked %lld",
                     q->branch, ev.n, (long long)ack.applied, (long long)ack.duplicates,
                     (long long)ack.acked_seq);
@@ -340,5 +345,9 @@ int rk_hq_api(rk_hq_ctx *hq, const rk_hq_req *q, rk_hq_resp *r)
         rk_hq_resp_header(r, "Allow", "%s",
                           strncmp(p, "/v1/events", 10) && strcmp(p, "/v1/audit") ? "GET" : "POST");
     }
+    /* Counted for the fleet page's "failures today": refusals and HQ's own
+     * failures, not "nothing published yet" (404). */
+    if (known && r->status >= 400 && r->status != 404 && q->branch && q->branch[0])
+        hq->store->ops->branch_refusal(hq->store, q->branch, rk_hq_day_of(rk_clock_now()));
     return known != 0;
 }

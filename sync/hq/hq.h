@@ -43,12 +43,19 @@ typedef struct rk_hq_server_opts {
     int cmp_port;       /* -1: no CMP listener; 0: a free one */
     int threads;        /* the pool (default 4) */
     int64_t chunk;      /* tus chunk advertised (default RK_HQ_CHUNK) */
+    /* The fleet page (fleet.h), plain HTTP for HQ's own network: 0 none,
+     * -1 a free port, else that port; on fleet_listen (default 127.0.0.1). */
+    int fleet_port;
+    const char *fleet_listen;
 } rk_hq_server_opts;
 
 /* Starts both listeners; *port and *cmp_port receive the ports bound.
  * Borrowed: store, archive, ca (they must outlive the server). */
 int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *archive, rk_hqca *ca,
                        const rk_hq_server_opts *o, int *port, int *cmp_port);
+
+/* The fleet page's port bound (0: none). */
+int rk_hq_server_fleet_port(const rk_hq_server *s);
 
 /* Stops the listeners, waiting for requests in progress; NULL does nothing. */
 void rk_hq_server_stop(rk_hq_server *s);

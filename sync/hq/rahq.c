@@ -14,6 +14,7 @@
  * SQLite file). The program is thin: the
  * protocol is in server.c, api.c and tus.c, the data in the store.
  */
+#include "hq/fleet.h"
 #include "hq/hq.h"
 #include "hq/incidents.h"
 #include "hq/recon_cli.h"
@@ -170,7 +171,8 @@ static int cmd_init(int argc, char **argv)
 
 static const char SERVE_HELP[] =
     "usage: rahq serve --home DIR [--listen ADDR] [--port N] [--cmp-port N | --no-cmp]\n"
-    "                  [--port-file F] [--cmp-port-file F] [--threads N] [--chunk BYTES]\n\n"
+    "                  [--port-file F] [--cmp-port-file F] [--threads N] [--chunk BYTES]\n"
+    "                  [--fleet-port N [--fleet-listen ADDR] [--fleet-port-file F]]\n\n"
     "Serves the sync protocol (docs/SYNC-PROTOCOL.md) over HTTPS with mutual TLS:\n"
     "every request must present a device certificate issued by HQ's CA, and may\n"
     "touch only its own branch's data. Serves CMP device enrolment on a second,\n"
@@ -183,12 +185,18 @@ static const char SERVE_HELP[] =
     "  --port-file F       write the HTTPS port to F once listening\n"
     "  --cmp-port-file F   write the CMP port to F\n"
     "  --threads N         worker threads (default 4)\n"
-    "  --chunk BYTES       tus chunk size advertised to branches (default 1048576)\n";
+    "  --chunk BYTES       tus chunk size advertised to branches (default 1048576)\n"
+    "  --fleet-port N      serve the read-only fleet page (docs/FLEET.md) over plain\n"
+    "                      HTTP on port N (0 picks a free one); off unless given\n"
+    "  --fleet-listen ADDR its address (default 127.0.0.1: put HQ's own front in\n"
+    "                      front of it, never the branches' port)\n"
+    "  --fleet-port-file F write the fleet page's port to F\n";
 
 static int cmd_serve(int argc, char **argv)
 {
     const char *dir = NULL, *listen = NULL, *port_file = NULL, *cmp_port_file = NULL;
-    int64_t port = 8443, cmp_port = 8829, threads = 4, chunk = RK_HQ_CHUNK;
+    const char *fleet_listen = NULL, *fleet_port_file = NULL;
+    int64_t port = 8443, cmp_port = 8829, threads = 4, chunk = RK_HQ_CHUNK, fleet_port = -1;
     int no_cmp = 0, rc, bound = 0, cmp_bound = 0;
     rk_opt opts[] = {{"--home", RK_OPT_STR, &dir, 0, 0},
                      {"--listen", RK_OPT_STR, &listen, 0, 0},
@@ -199,6 +207,9 @@ static int cmd_serve(int argc, char **argv)
                      {"--cmp-port-file", RK_OPT_STR, &cmp_port_file, 0, 0},
                      {"--threads", RK_OPT_INT, &threads, 1, 64},
                      {"--chunk", RK_OPT_INT, &chunk, 4096, RK_HQ_MAX_UPLOAD},
+                     {"--fleet-port", RK_OPT_INT, &fleet_port, 0, 65535},
+                     {"--fleet-listen", RK_OPT_STR, &fleet_listen, 0, 0},
+                     {"--fleet-port-file", RK_OPT_STR, &fleet_port_file, 0, 0},
                      {NULL, 0, NULL, 0, 0}};
     if (rk_opts_help(argc, argv, 2)) return printf("%s", SERVE_HELP), 0;
     if (rk_opts_parse("rahq serve", opts, argc, argv, 2, NULL, 0, NULL)) return EXIT_USAGE;
@@ -220,7 +231,11 @@ static int cmd_serve(int argc, char **argv)
                             .port = (int)port,
                             .cmp_port = no_cmp ? -1 : (int)cmp_port,
                             .threads = (int)threads,
-                            .chunk = chunk};
+                            .chunk = chunk,
+                            .fleet_port = fleet_port < 0    ? 0
+                                          : fleet_port == 0 ? -1
+                                                            : (int)fleet_port,
+                            .fleet_listen = fleet_listen};
     if ((rc = rk_hq_server_start(&srv, h.store, h.archive, h.ca, &so, &bound, &cmp_bound)) != 0) {
         home_close(&h);
         return fail(rc, "serve");
@@ -230,6 +245,13 @@ static int cmd_serve(int argc, char **argv)
     if (port_file && (rc = write_small(port_file, num, 0644)) != 0) goto out;
     snprintf(num, sizeof num, "%d\n", cmp_bound);
     if (cmp_port_file && !no_cmp && (rc = write_small(cmp_port_file, num, 0644)) != 0) goto out;
+    int fleet_bound = rk_hq_server_fleet_port(srv);
+    snprintf(num, sizeof num, "%d\n", fleet_bound);
+    if (fleet_port_file && fleet_bound && (rc = write_small(fleet_port_file, num, 0644)) != 0)
+        goto out;
+    if (fleet_bound)
+        rk_log_info("rahq: the fleet page on http://%s:%d/",
+                    fleet_listen ? fleet_listen : "127.0.0.1", fleet_bound);
     rk_log_info("rahq: serving https://%s:%d/ (store %s)%s", listen ? listen : "127.0.0.1", bound,
                 h.store->ops->name, no_cmp ? "" : "");
     if (!no_cmp)
@@ -263,6 +285,7 @@ static const char ADMIN_HELP[] =
     "                                           statement\n"
     "  reconcile --day D [--branch B] [--pdf F] [--xlsx F] [--json]\n"
     "                                           the day's payments against the orders\n"
+    "  fleet --html F                           the fleet page, as serve shows it, to F\n"
     "  approve --branch B --order REF --authority-ref X\n"
     "                                           the competent authority approves\n"
     "  reject --branch B --order REF --reason R the competent authority rejects\n"
@@ -452,6 +475,26 @@ static int list_orders(home *h, int argc, char **argv)
     if (json) print_json(arr);
     free(o);
     return 0;
+}
+
+static int admin_fleet(home *h, int argc, char **argv)
+{
+    const char *cmd = "rahq admin fleet", *html = NULL;
+    rk_opt opts[] = {{"--html", RK_OPT_STR, &html, 0, 0}, {NULL, 0, NULL, 0, 0}};
+    if (rk_opts_help(argc, argv, 0))
+        return printf("usage: %s --html FILE\n\n"
+                      "Writes the fleet page (docs/FLEET.md) as `rahq serve --fleet-port`\n"
+                      "serves it, at the clock's time (RAKIOSK_NOW moves it), to FILE.\n",
+                      cmd),
+               0;
+    if (rk_opts_parse(cmd, opts, argc, argv, 0, NULL, 0, NULL) || need(cmd, html, "--html"))
+        return EXIT_USAGE;
+    rk_buf page;
+    rk_buf_init(&page, RK_HQ_FLEET_MAX);
+    int rc = rk_hq_fleet_page(h->store, rk_clock_now(), &page);
+    if (!rc) rc = rk_file_write_atomic(html, page.data, page.len, 0644);
+    rk_buf_free(&page);
+    return rc ? fail(rc, "fleet") : 0;
 }
 
 static int list_incidents(home *h, int argc, char **argv)
@@ -903,6 +946,8 @@ static int cmd_admin(int argc, char **argv)
         ex = rk_hq_cli_statement(h.store, argc - sub, argv + sub);
     else if (!strcmp(c, "reconcile"))
         ex = rk_hq_cli_reconcile(h.store, argc - sub, argv + sub);
+    else if (!strcmp(c, "fleet"))
+        ex = admin_fleet(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "order-status"))
         ex = order_status(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "clerk"))

@@ -4,9 +4,11 @@
  * dispatch to the protocol endpoints (api.c), the tus endpoint (tus.c) and
  * CMP (hqca.c).
  */
+#include "hq/fleet.h"
 #include "hq/hq.h"
 
 #include "ca/cmp_http.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/log.h"
@@ -24,9 +26,15 @@
 
 struct rk_hq_server {
     rk_hq_ctx ctx;
-    struct MHD_Daemon *tls, *cmp;
-    int tls_fd, cmp_fd;
+    struct MHD_Daemon *tls, *cmp, *fleet;
+    int tls_fd, cmp_fd, fleet_fd;
+    int fleet_port; /* bound; 0 none */
 };
+
+int rk_hq_server_fleet_port(const rk_hq_server *s)
+{
+    return s ? s->fleet_port : 0;
+}
 
 enum { ROUTE_API = 1, ROUTE_TUS, ROUTE_CMP, ROUTE_DONE };
 
@@ -379,6 +387,41 @@ static enum MHD_Result on_cmp(void *cls, struct MHD_Connection *c, const char *u
     return ok;
 }
 
+/* ---- the fleet page's listener -------------------------------------------------------- */
+
+/* Read-only, GET only, no body: answered on the first call. */
+static enum MHD_Result on_fleet(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *data,
+                                size_t *size, void **ptr)
+{
+    rk_hq_server *s = cls;
+    rk_hq_resp r;
+    (void)version;
+    (void)data;
+    (void)ptr;
+    if (*size) {
+        *size = 0;
+        return MHD_YES;
+    }
+    resp_init(&r);
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        rk_hq_resp_error(&r, 405, "method_not_allowed", NULL, 0, "the fleet page is read-only");
+        rk_hq_resp_header(&r, "Allow", "GET");
+    } else if (strcmp(url, "/") && strcmp(url, "/fleet")) {
+        rk_hq_resp_error(&r, 404, "not_found", NULL, 0, "the fleet page is at /");
+    } else if (rk_hq_fleet_page(s->ctx.store, rk_clock_now(), &r.body) != 0) {
+        rk_log_warn("rahq: the fleet page failed: %s", rk_err_msg());
+        rk_hq_resp_error(&r, 500, "internal", NULL, 0, "%s", rk_err_msg());
+    } else {
+        r.status = 200;
+        r.type = "text/html; charset=utf-8";
+        rk_hq_resp_header(&r, "Cache-Control", "no-store");
+    }
+    enum MHD_Result ok = send_resp(c, &r);
+    rk_buf_free(&r.body);
+    return ok;
+}
+
 static void on_done(void *cls, struct MHD_Connection *c, void **ptr,
                     enum MHD_RequestTerminationCode why)
 {
@@ -421,7 +464,7 @@ int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *ar
     s->ctx.archive = archive;
     s->ctx.ca = ca;
     s->ctx.chunk = o->chunk > 0 ? o->chunk : RK_HQ_CHUNK;
-    s->tls_fd = s->cmp_fd = -1;
+    s->tls_fd = s->cmp_fd = s->fleet_fd = -1;
     if ((rc = rk_cmp_http_listen(&s->tls_fd, port, host, o->port)) != 0) goto fail;
     s->tls = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL,
@@ -448,6 +491,20 @@ int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *ar
         }
     } else if (cmp_port)
         *cmp_port = -1;
+    if (o->fleet_port) {
+        int want = o->fleet_port < 0 ? 0 : o->fleet_port, got = 0;
+        const char *fhost = o->fleet_listen && *o->fleet_listen ? o->fleet_listen : "127.0.0.1";
+        if ((rc = rk_cmp_http_listen(&s->fleet_fd, &got, fhost, want)) != 0) goto fail;
+        s->fleet = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+            on_fleet, s, MHD_OPTION_LISTEN_SOCKET, s->fleet_fd, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)30, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+        if (!s->fleet) {
+            rc = rk_err_set(RK_EIO, "libmicrohttpd cannot start the fleet page's listener");
+            goto fail;
+        }
+        s->fleet_port = got;
+    }
     *out = s;
     return 0;
 fail:
@@ -460,6 +517,8 @@ void rk_hq_server_stop(rk_hq_server *s)
     if (!s) return;
     if (s->tls) MHD_stop_daemon(s->tls);
     if (s->cmp) MHD_stop_daemon(s->cmp);
+    if (s->fleet) MHD_stop_daemon(s->fleet);
+    if (s->fleet_fd >= 0) close(s->fleet_fd);
     if (s->tls_fd >= 0) close(s->tls_fd);
     if (s->cmp_fd >= 0) close(s->cmp_fd);
     free(s);

@@ -45,6 +45,15 @@ typedef struct rk_hq_branch {
     int64_t archives, archives_open; /* uploads, of which incomplete */
 } rk_hq_branch;
 
+/* A branch's day as the fleet page draws it: the backlog it reported (the
+ * largest of the day and the newest, -1 when it said none) and the
+ * requests HQ refused or failed for it. */
+typedef struct rk_hq_branch_day {
+    int64_t day; /* local midnight */
+    int64_t pending_max, pending_last;
+    int64_t refusals;
+} rk_hq_branch_day;
+
 /* A refusal of a push, for the protocol's error body. */
 typedef struct rk_hq_refusal {
     int status;     /* HTTP status; 0: accepted */
@@ -140,6 +149,14 @@ typedef struct rk_hq_store_ops {
      * reference up (the secret is erased). */
     int (*branch_enrolled)(rk_hq_store *s, const char *id, const char *cert_serial);
     int (*branch_seen)(rk_hq_store *s, const char *id, int64_t at);
+    /* The fleet page's days: branch_report records the backlog the branch
+     * reported on day (its newest, and the day's largest); branch_refusal
+     * counts one refused or failed request of the day; branch_days lists
+     * the days from `from` on, oldest first (*out new, free()). */
+    int (*branch_report)(rk_hq_store *s, const char *id, int64_t day, int64_t pending);
+    int (*branch_refusal)(rk_hq_store *s, const char *id, int64_t day);
+    int (*branch_days)(rk_hq_store *s, const char *id, int64_t from, rk_hq_branch_day **out,
+                       int *n);
 
     /* The push of a batch (docs/SYNC-PROTOCOL.md section 4), as one
      * transaction; *ack holds the high-water mark after it. Broadcasts the

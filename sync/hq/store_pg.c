@@ -168,6 +168,14 @@ static const char *const migrations[] = {
     "CREATE INDEX statement_line_at ON statement_line(at);"
     "CREATE INDEX event_kind_at ON event(entity, kind, at);"
     "CREATE INDEX hq_order_refonly ON hq_order(ref);",
+    /* 4: the fleet page's days of each branch. */
+    "CREATE TABLE branch_day ("
+    "  branch       TEXT NOT NULL REFERENCES branch(id),"
+    "  day          BIGINT NOT NULL,"
+    "  pending_max  BIGINT NOT NULL DEFAULT -1,"
+    "  pending_last BIGINT NOT NULL DEFAULT -1,"
+    "  refusals     BIGINT NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (branch, day));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -579,6 +587,59 @@ static int branch_seen(rk_hq_store *store, const char *id, int64_t at)
     const char *p[2] = {I64(t, at), id};
     rc = pgx(c, "cannot record the branch's visit",
              "UPDATE branch SET last_seen = $1 WHERE id = $2", 2, p);
+    DONE_DB(rc);
+}
+
+static int branch_report(rk_hq_store *store, const char *id, int64_t day, int64_t pending)
+{
+    char d[24], v[24];
+    WITH_DB(store, c);
+    const char *p[3] = {id, I64(d, day), I64(v, pending)};
+    rc = pgx(c, "cannot record the branch's backlog",
+             "INSERT INTO branch_day(branch, day, pending_max, pending_last) "
+             "VALUES ($1, $2, $3, $3) ON CONFLICT (branch, day) DO UPDATE SET "
+             "pending_max = GREATEST(branch_day.pending_max, $3), pending_last = $3",
+             3, p);
+    DONE_DB(rc);
+}
+
+static int branch_refusal(rk_hq_store *store, const char *id, int64_t day)
+{
+    char d[24];
+    WITH_DB(store, c);
+    const char *p[2] = {id, I64(d, day)};
+    rc = pgx(c, "cannot count the branch's refusal",
+             "INSERT INTO branch_day(branch, day, refusals) VALUES ($1, $2, 1) "
+             "ON CONFLICT (branch, day) DO UPDATE SET refusals = branch_day.refusals + 1",
+             2, p);
+    DONE_DB(rc);
+}
+
+static int branch_days(rk_hq_store *store, const char *id, int64_t from, rk_hq_branch_day **out,
+                       int *n)
+{
+    PGresult *res;
+    char f[24];
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    const char *p[2] = {id, I64(f, from)};
+    if ((res = pgq(c, &rc, "cannot list the branch's days",
+                   "SELECT day, pending_max, pending_last, refusals FROM branch_day "
+                   "WHERE branch = $1 AND day >= $2 ORDER BY day",
+                   2, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out)))
+            rc = rk_err_oom();
+        else
+            for (int i = 0; i < k; i++, (*n)++) {
+                (*out)[i].day = geti(res, i, 0);
+                (*out)[i].pending_max = geti(res, i, 1);
+                (*out)[i].pending_last = geti(res, i, 2);
+                (*out)[i].refusals = geti(res, i, 3);
+            }
+        PQclear(res);
+    }
     DONE_DB(rc);
 }
 
@@ -1993,6 +2054,9 @@ static const rk_hq_store_ops pg_ops = {
     .audit_push = audit_push,
     .digest_days = digest_days,
     .digest_orders = digest_orders,
+    .branch_report = branch_report,
+    .branch_refusal = branch_refusal,
+    .branch_days = branch_days,
     .upload_add = upload_add,
     .upload_get = upload_get,
     .upload_find = upload_find,

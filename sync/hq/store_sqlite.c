@@ -151,6 +151,14 @@ static const char *const migrations[] = {
     "CREATE INDEX statement_line_at ON statement_line(at);"
     "CREATE INDEX event_kind_at ON event(entity, kind, at);"
     "CREATE INDEX hq_order_refonly ON hq_order(ref);",
+    /* 4: the fleet page's days of each branch. */
+    "CREATE TABLE branch_day ("
+    "  branch       TEXT NOT NULL REFERENCES branch(id),"
+    "  day          INTEGER NOT NULL,"
+    "  pending_max  INTEGER NOT NULL DEFAULT -1,"
+    "  pending_last INTEGER NOT NULL DEFAULT -1,"
+    "  refusals     INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (branch, day)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -395,6 +403,66 @@ static int branch_seen(rk_hq_store *store, const char *id, int64_t at)
         sqlite3_bind_int64(st, 1, at);
         sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
         rc = step_done(db, st, "cannot record the branch's visit");
+    }
+    DONE_DB(rc);
+}
+
+static int branch_report(rk_hq_store *store, const char *id, int64_t day, int64_t pending)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    int rc = rk_db_cached(db, &st,
+                          "INSERT INTO branch_day(branch, day, pending_max, pending_last) "
+                          "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(branch, day) DO UPDATE SET "
+                          "pending_max = max(pending_max, ?3), pending_last = ?3");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, day);
+        sqlite3_bind_int64(st, 3, pending);
+        rc = step_done(db, st, "cannot record the branch's backlog");
+    }
+    DONE_DB(rc);
+}
+
+static int branch_refusal(rk_hq_store *store, const char *id, int64_t day)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    int rc = rk_db_cached(db, &st,
+                          "INSERT INTO branch_day(branch, day, refusals) VALUES (?1, ?2, 1) "
+                          "ON CONFLICT(branch, day) DO UPDATE SET refusals = refusals + 1");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, day);
+        rc = step_done(db, st, "cannot count the branch's refusal");
+    }
+    DONE_DB(rc);
+}
+
+static int branch_day_cb(void *elem, sqlite3_stmt *st, void *arg)
+{
+    rk_hq_branch_day *d = elem;
+    (void)arg;
+    d->day = sqlite3_column_int64(st, 0);
+    d->pending_max = sqlite3_column_int64(st, 1);
+    d->pending_last = sqlite3_column_int64(st, 2);
+    d->refusals = sqlite3_column_int64(st, 3);
+    return 0;
+}
+
+static int branch_days(rk_hq_store *store, const char *id, int64_t from, rk_hq_branch_day **out,
+                       int *n)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT day, pending_max, pending_last, refusals FROM branch_day "
+                           "WHERE branch = ? AND day >= ? ORDER BY day");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, from);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, branch_day_cb, NULL,
+                           "the branch's days");
     }
     DONE_DB(rc);
 }
@@ -1548,6 +1616,9 @@ static const rk_hq_store_ops sqlite_ops = {
     .audit_push = audit_push,
     .digest_days = digest_days,
     .digest_orders = digest_orders,
+    .branch_report = branch_report,
+    .branch_refusal = branch_refusal,
+    .branch_days = branch_days,
     .upload_add = upload_add,
     .upload_get = upload_get,
     .upload_find = upload_find,

@@ -150,7 +150,7 @@ static void push_next(CURLM *m, branch_run *b, const char *url)
     int n = b->batch;
     rk_buf_reset(&b->req);
     rk_buf_reset(&b->resp);
-    if (rk_sync_proto_events_write(&b->req, b->id, b->ev + b->next, n)) die("events_write");
+    if (rk_sync_proto_events_write(&b->req, b->id, b->ev + b->next, n, -1)) die("events_write");
     curl_easy_setopt(b->h, CURLOPT_URL, url);
     curl_easy_setopt(b->h, CURLOPT_POSTFIELDS, b->req.data);
     curl_easy_setopt(b->h, CURLOPT_POSTFIELDSIZE, (long)b->req.len);

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 1; i < ev.n; i++)
             if (ev.ev[i].seq <= ev.ev[i - 1].seq) abort();
         /* What was read writes back, and reads back the same. */
-        if (rk_sync_proto_events_write(&out, ev.branch, ev.ev, ev.n) == 0) {
+        if (rk_sync_proto_events_write(&out, ev.branch, ev.ev, ev.n, ev.pending) == 0) {
             rk_sync_proto_events again;
             if (rk_sync_proto_events_parse(&again, out.data, out.len) != 0) abort();
             if (again.n != ev.n || strcmp(again.ev[0].payload, ev.ev[0].payload)) abort();

@@ -213,8 +213,11 @@ static int send_events(pass *p, const rk_outbox_event *ev, int n, int repair,
         pe[i].payload = ev[i].payload;
         pe[i].repair = repair;
     }
+    /* The backlog HQ's fleet page shows: every unsent event, these too. */
+    int64_t sent_upto = 0, unsent = -1;
+    if (rk_outbox_marks(p->db, &sent_upto, &unsent) != 0) unsent = -1;
     rk_buf_init(&body, RK_SYNC_PROTO_MAX_BODY);
-    rc = rk_sync_proto_events_write(&body, p->conf->branch_id, pe, n);
+    rc = rk_sync_proto_events_write(&body, p->conf->branch_id, pe, n, repair ? -1 : unsent);
     free(pe);
     if (!rc) {
         rk_sync_request_init(&q, "POST", "/v1/events");

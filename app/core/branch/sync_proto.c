@@ -183,7 +183,13 @@ int rk_sync_proto_events_parse(rk_sync_proto_events *out, const char *body, size
     int rc;
 
     memset(out, 0, sizeof *out);
+    out->pending = -1;
     if ((rc = load(&o, body, len, "the push request")) != 0) return rc;
+    if ((rc = get_int(&out->pending, o, "pending", 0, "the push request")) != 0) goto out;
+    if (out->pending < 0 && json_is_integer(json_object_get(o, "pending"))) {
+        rc = rk_err_set(RK_EFORMAT, "the push request: 'pending' is negative");
+        goto out;
+    }
     if ((rc = get_str(out->branch, sizeof out->branch, o, "branch", 0, "the push request")) ||
         (rc = get_array(&arr, o, "events", RK_SYNC_PROTO_MAX_BATCH, "the push request")))
         goto out;
@@ -212,7 +218,7 @@ out:
 }
 
 int rk_sync_proto_events_write(rk_buf *out, const char *branch, const rk_sync_proto_event *ev,
-                               int n)
+                               int n, int64_t pending)
 {
     json_t *o = message(), *arr = json_array();
     if (!o || !arr) {
@@ -221,6 +227,7 @@ int rk_sync_proto_events_write(rk_buf *out, const char *branch, const rk_sync_pr
         return rk_err_oom();
     }
     if (branch && *branch) json_object_set_new(o, "branch", json_string(branch));
+    if (pending >= 0) json_object_set_new(o, "pending", json_integer(pending));
     json_object_set_new(o, "events", arr);
     for (int i = 0; i < n; i++) {
         json_error_t e;

@@ -54,6 +54,7 @@ typedef struct rk_sync_proto_events {
     char branch[RK_SYNC_PROTO_BRANCH_MAX]; /* "" when the request named none */
     rk_sync_proto_event *ev;
     int n;
+    int64_t pending; /* the branch's unsent events, this batch included; -1 not said */
 } rk_sync_proto_events;
 
 /* Parses a push request: 1..RK_SYNC_PROTO_MAX_BATCH events in strictly
@@ -63,9 +64,10 @@ int rk_sync_proto_events_parse(rk_sync_proto_events *out, const char *body, size
 void rk_sync_proto_events_free(rk_sync_proto_events *e);
 
 /* Writes a push request for ev[0..n) (payloads must be JSON objects:
- * RK_EFORMAT naming the event otherwise). */
+ * RK_EFORMAT naming the event otherwise), with the branch's backlog
+ * (pending: its unsent events, these included) unless pending < 0. */
 int rk_sync_proto_events_write(rk_buf *out, const char *branch, const rk_sync_proto_event *ev,
-                               int n);
+                               int n, int64_t pending);
 
 typedef struct rk_sync_proto_ack {
     int64_t acked_seq;
