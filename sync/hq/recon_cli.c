@@ -6,6 +6,7 @@
  */
 #include "hq/recon_cli.h"
 #include "hq/recon.h"
+#include "hq/recon_json.h"
 
 #include "opts.h"
 #include "util/clock.h"
@@ -13,9 +14,14 @@
 
 #include <jansson.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 6, EXIT_STATE = 7 };
 
@@ -82,6 +88,56 @@ int rk_hq_cli_statement(rk_hq_store *store, int argc, char **argv)
     return 0;
 }
 
+/* Runs rahq-report (beside this program) with the report's JSON on its
+ * standard input for the PDF and the workbook. */
+static int report(const char *json, const char *pdf, const char *xlsx)
+{
+    char self[PATH_MAX], prog[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return fprintf(stderr, "rahq: cannot find my own folder: %s\n", strerror(errno)), 1;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash) *slash = 0;
+    snprintf(prog, sizeof prog, "%s/rahq-report", self);
+    const char *args[6];
+    int k = 0;
+    args[k++] = prog;
+    if (pdf) args[k++] = "--pdf", args[k++] = pdf;
+    if (xlsx) args[k++] = "--xlsx", args[k++] = xlsx;
+    args[k] = NULL;
+    int fd[2];
+    if (pipe(fd)) return fprintf(stderr, "rahq: pipe: %s\n", strerror(errno)), 1;
+    pid_t pid = fork();
+    if (pid < 0) return fprintf(stderr, "rahq: fork: %s\n", strerror(errno)), 1;
+    if (pid == 0) {
+        dup2(fd[0], 0);
+        close(fd[0]);
+        close(fd[1]);
+        execv(prog, (char *const *)args);
+        fprintf(stderr, "rahq: cannot run %s: %s\n", prog, strerror(errno));
+        _exit(127);
+    }
+    close(fd[0]);
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    size_t len = strlen(json), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd[1], json + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    close(fd[1]);
+    signal(SIGPIPE, old);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        fprintf(stderr, "rahq: the report was not written (rahq-report failed)\n");
+        return EXIT_FAILED;
+    }
+    return 0;
+}
+
 static const char RECONCILE_HELP[] =
     "usage: rahq admin reconcile --day YYYY-MM-DD [--branch B] [--pdf F] [--xlsx F] [--json]\n\n"
     "Sets the imported statements' lines of one day (China Standard Time)\n"
@@ -100,8 +156,9 @@ static const char RECONCILE_HELP[] =
     "  refund_missing     a refund the branch recorded by wechat or alipay that\n"
     "                     day on no statement\n"
     "  refund_mismatch    the branch's refund has another amount or method\n"
-    "--pdf writes the supervisor's A4 report, --xlsx the workbook. Exit 0 even\n"
-    "when differences were found (the report says how many).\n";
+    "--pdf writes the supervisor's A4 report, --xlsx the workbook (drawn by\n"
+    "rahq-report, installed beside rahq). Exit 0 even when differences were\n"
+    "found (the report says how many).\n";
 
 int rk_hq_cli_reconcile(rk_hq_store *store, int argc, char **argv)
 {
@@ -123,27 +180,17 @@ int rk_hq_cli_reconcile(rk_hq_store *store, int argc, char **argv)
     int diffs = 0;
     for (int k = 1; k < RK_RECON_KINDS; k++)
         if (rk_recon_is_difference(k)) diffs += r.count[k];
-    if (json) {
-        json_t *counts = json_object(), *items = json_array();
-        for (int k = 1; k < RK_RECON_KINDS; k++)
-            json_object_set_new(counts, rk_recon_kind_name(k), json_integer(r.count[k]));
-        for (int i = 0; i < r.n; i++) {
-            const rk_recon_item *x = &r.items[i];
-            json_array_append_new(
-                items, json_pack("{ss ss ss ss ss ss ss ss ss sI sI sI si ss}", "kind",
-                                 rk_recon_kind_name(x->kind), "provider",
-                                 x->provider ? rk_stmt_provider_name(x->provider) : "", "branch",
-                                 x->branch, "ref", x->ref, "uuid", x->uuid, "state", x->state,
-                                 "method", x->method, "merchant_ref", x->merchant_ref, "txn",
-                                 x->txn, "statement_fen", (json_int_t)x->statement_fen,
-                                 "branch_fen", (json_int_t)x->branch_fen, "at", (json_int_t)x->at,
-                                 "line", x->line, "note", x->note));
-        }
-        print_json(json_pack("{ss ss si si sI sI so so}", "day", r.day, "branch", r.branch, "lines",
-                             r.lines, "differences", diffs, "statement_paid_fen",
-                             (json_int_t)r.statement_paid, "statement_refunded_fen",
-                             (json_int_t)r.statement_refunded, "counts", counts, "items", items));
-    } else {
+    json_t *doc = rk_hq_recon_json(&r);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(doc);
+    if (!text) {
+        rk_recon_free(&r);
+        return fail(rk_err_oom(), "reconcile");
+    }
+    int ex = 0;
+    if (json)
+        printf("%s\n", text);
+    else {
         printf("reconciliation of %s%s%s: %d statement lines, %d differences\n", r.day,
                r.branch[0] ? " for " : "", r.branch, r.lines, diffs);
         for (int k = 1; k < RK_RECON_KINDS; k++)
@@ -159,8 +206,8 @@ int rk_hq_cli_reconcile(rk_hq_store *store, int argc, char **argv)
                    (long long)(x->branch_fen / 100), (long long)(x->branch_fen % 100), x->note);
         }
     }
-    (void)pdf;
-    (void)xlsx;
+    if (pdf || xlsx) ex = report(text, pdf, xlsx);
+    free(text);
     rk_recon_free(&r);
-    return 0;
+    return ex;
 }

@@ -156,6 +156,38 @@ same "$(hq_sql "SELECT count(*) FROM statement_line") $(hq_sql "SELECT count(*) 
     "12 3" "refused files keep nothing"
 reconcile_all "after the refusals"
 
+# The supervisor's report: A4 PDF (rendered and read back) and the workbook.
+. "$RK_SOURCE_DIR/tests/integration/pdf-lib.bash"
+SHOTS=$RK_BUILD_DIR/tests/sync/shots
+mkdir -p "$SHOTS"
+expect 0 "the report as PDF and XLSX" -- hq_admin reconcile --day "$DAY" --pdf "$SHOTS/recon.pdf" \
+    --xlsx "$T/recon.xlsx"
+msg=$(pdf_renders "$SHOTS/recon.pdf" 2) && ok || bad "the report renders on two pages: $msg"
+TXT=$(pdftotext -layout "$SHOTS/recon.pdf" -)
+for want in 支付对账报告 "对账日期: $DAY" "差异 7 笔" 已发放未收款 已收款未发放 金额不符 未知收款 \
+    退款未登记 退款未入账单 退款金额不符 "$R2" "$R3" "$R4" 302-0999 "$(yuan "$F3" 1)" \
+    负责人签字; do
+    case "$TXT" in *"$want"*) ok ;; *) bad "the PDF lacks '$want'" ;; esac
+done
+msg=$(pdf_line_with "$SHOTS/recon.pdf" 支付对账报告 15) && ok || bad "the title is large: $msg"
+python3 - "$T/recon.xlsx" "$R3" "$F3" <<'PY' && ok || bad "the workbook holds the report"
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+shared = re.findall(r"<t[^>]*>([^<]*)</t>", z.read("xl/sharedStrings.xml").decode())
+sheet = z.read("xl/worksheets/sheet2.xml").decode()
+rows = re.findall(r"<row [^>]*>(.*?)</row>", sheet)
+assert len(rows) == 1 + 14, len(rows)  # the heading and one row per item
+for need in ("金额不符", "amount_mismatch", "refund_missing", "汇总", "明细", sys.argv[2]):
+    assert need in shared or need in z.read("xl/workbook.xml").decode(), need
+assert ("<v>%s</v>" % (int(sys.argv[3]) / 100 + 1)).replace(".0<", "<") in sheet, "the amount as a number"
+PY
+expect 0 "DEMO02's report" -- hq_admin reconcile --day "$DAY" --branch DEMO02 --pdf "$SHOTS/recon-demo02.pdf"
+msg=$(pdf_renders "$SHOTS/recon-demo02.pdf" 1) && ok || bad "one branch's report on one page: $msg"
+TXT=$(pdftotext -layout "$SHOTS/recon-demo02.pdf" -)
+case "$TXT" in *"差异 0 笔"*) ok ;; *) bad "DEMO02's report says no difference" ;; esac
+expect 1 "a report into a missing folder" -- hq_admin reconcile --day "$DAY" --pdf "$T/none/r.pdf"
+contains "rahq-report" "the failure says which part failed"
+
 # An order number without a branch that two branches hold: unknown, named.
 $MAKE wechat "$T/wx-next.csv" "pay,$R1,1.00,2026-03-03 09:00:00,,42000000000000009999" || die "make next"
 expect 0 "the next day's bill" -- hq_admin statement import --provider wechat "$T/wx-next.csv"

@@ -92,4 +92,8 @@ const char *rk_recon_kind_label(int kind);
 /* 1 for the kinds that are differences (everything but the two matched). */
 int rk_recon_is_difference(int kind);
 
+/* The report as an Excel workbook at path (domain/export_recon.c, in
+ * rkexport): a summary sheet and one row per item. */
+int rk_recon_xlsx(const char *path, const rk_recon *r);
+
 #endif

@@ -475,6 +475,40 @@ int rk_a4_daily_pdf(const char *path, const rk_a4_daily *dc)
     return doc_close(&d);
 }
 
+int rk_a4_report_pdf(const char *path, const rk_a4_report *r)
+{
+    static const int bold[RK_A4_REPORT_COLS] = {1, 1, 1, 1, 1, 1, 1, 1};
+    doc d;
+    int rc;
+    for (int t = 0; t < r->n_tables; t++)
+        if (r->tables[t].n_cols < 1 || r->tables[t].n_cols > RK_A4_REPORT_COLS ||
+            r->tables[t].n_rows < 1)
+            return rk_err_set(RK_EINVAL, "a report table needs a heading and 1 to %d columns",
+                              RK_A4_REPORT_COLS);
+    if ((rc = doc_open(&d, path, r->title)) != 0) return rc;
+    title(&d, r->title, 20);
+    set_font(&d, 10.5, 0);
+    double h = measure(&d, r->subtitle, PAGE_W - 2 * MARGIN, PANGO_ALIGN_CENTER);
+    show(&d, MARGIN, d.y, r->subtitle, PAGE_W - 2 * MARGIN, PANGO_ALIGN_CENTER);
+    d.y += h + 10;
+    for (int t = 0; t < r->n_tables; t++) {
+        const rk_a4_table *tb = &r->tables[t];
+        section(&d, tb->heading);
+        for (int i = 0; i < tb->n_rows; i++) {
+            if (i > 0 && d.y + 90 > PAGE_H - MARGIN) { /* a row of up to five lines */
+                cairo_show_page(d.cr);
+                d.y = MARGIN;
+                row(&d, tb->n_cols, tb->cells, tb->widths, bold);
+            }
+            row(&d, tb->n_cols, tb->cells + (size_t)i * (size_t)tb->n_cols, tb->widths,
+                i == 0 ? bold : NULL);
+        }
+    }
+    d.y += 14;
+    if (r->footer[0]) para(&d, r->footer, 10.5);
+    return doc_close(&d);
+}
+
 void rk_a4_form_sample(rk_a4_form *f)
 {
     memset(f, 0, sizeof *f);

@@ -130,8 +130,28 @@ typedef struct rk_a4_daily {
     char closed_at[32];
 } rk_a4_daily;
 
+/* A report of titled tables that run over as many pages as they need (the
+ * column heading repeated on each page): a table's cells are n_rows x
+ * n_cols strings, row 0 the heading, row-major, the caller's. */
+#define RK_A4_REPORT_COLS 8
+typedef struct rk_a4_table {
+    char heading[96];
+    int n_cols, n_rows;
+    double widths[RK_A4_REPORT_COLS]; /* relative */
+    const char *const *cells;
+} rk_a4_table;
+
+typedef struct rk_a4_report {
+    char title[96];
+    char subtitle[256];
+    const rk_a4_table *tables;
+    int n_tables;
+    char footer[512];
+} rk_a4_report;
+
 int rk_a4_form_pdf(const char *path, const rk_a4_form *f);
 int rk_a4_daily_pdf(const char *path, const rk_a4_daily *d);
+int rk_a4_report_pdf(const char *path, const rk_a4_report *r);
 int rk_a4_record_pdf(const char *path, const rk_a4_record *r);
 /* Four labels to a page; the large box number is set on one line (its size
  * shrinks to fit the label), and a value that needs two lines moves the
