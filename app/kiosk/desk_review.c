@@ -71,6 +71,7 @@ typedef struct review_job {
     rk_actor actor;
     char ref[RK_ORDER_REF_MAX];
     char doc[32];
+    int doc_index; /* the document shown when the image was asked for */
     char reason[RK_ORDER_VALUE_MAX];
     size_t max_bytes;
     /* out */
@@ -267,6 +268,7 @@ static void review_done(kiosk *k, const rk_job_event *ev, void *arg)
             }
             break;
         case OP_IMAGE:
+            if (a->doc_index != R.doc) break; /* another document was chosen meanwhile */
             free_image(k);
             R.doc_loaded = 1;
             if (ev->rc == 0 && rk_backend_image_new(rk_ui_backend(k->ui), &R.img, a->argb, a->w,
@@ -313,7 +315,9 @@ static void review_done(kiosk *k, const rk_job_event *ev, void *arg)
     if (current && R.want_doc >= 0) {
         int want = R.want_doc;
         R.want_doc = -1;
-        if (start(k, OP_IMAGE, R.order.docs[want].name) != 0) rk_err_clear();
+        if (want == R.doc && R.order.docs[want].image &&
+            start(k, OP_IMAGE, R.order.docs[want].name) != 0)
+            rk_err_clear();
     }
     rk_ui_redraw_in(k->ui, 0);
 }
@@ -344,6 +348,7 @@ static int start(kiosk *k, int op, const char *doc)
     memcpy(a->token, d->token, sizeof a->token);
     snprintf(a->ref, sizeof a->ref, "%s", R.ref);
     if (doc) snprintf(a->doc, sizeof a->doc, "%s", doc);
+    a->doc_index = R.doc;
     a->max_bytes = k->conf && k->conf->max_image_bytes > 0 ? (size_t)k->conf->max_image_bytes
                                                            : (size_t)3 * 1024 * 1024;
     if (op == OP_REJECT) {
