@@ -14,6 +14,8 @@
 #   configuration bundle, archives by tus) converges, and HTTP/2 was used:
 #   rasync's log and `ractl sync status` say HTTP/2, nginx's access log has
 #   every request as HTTP/2.0; straight to rahq the same branch says 1.1;
+# - with nothing new at HQ the CRL and the bundle come back 304 (the
+#   branch's conditional GETs, seen at the server);
 # - an upload cut by killing rasync mid-chunk resumes over h2 (HEAD for the
 #   offset) and sends again at most one chunk.
 # Without nginx the test says so loudly and exits 77 (skipped, never passed).
@@ -167,6 +169,15 @@ same "$(awk -v fp="$fp" '$5 != fp' "$N/access.log" | wc -l)" 0 "nginx: every req
 for r in "GET /v1/hello" "POST /v1/events" "POST /v1/audit" "GET /v1/changes" "GET /v1/crl" \
     "GET /v1/config" "POST /v1/archives/" "PATCH /v1/archives/"; do
     grep -q "^$r.* HTTP/2.0 [23]" "$N/access.log" && ok || bad "nginx: no '$r' over HTTP/2.0: $log"
+done
+
+# Nothing new at HQ: the CRL and the bundle are asked for conditionally
+# (ETag / If-Modified-Since), and nginx saw HQ answer 304 to both.
+: >"$N/access.log"
+sync_once DEMO01 --only crl,config
+same "$RC" 0 "a pass with nothing new: $OUT"
+for r in "GET /v1/crl" "GET /v1/config/latest"; do
+    grep -q "^$r HTTP/2.0 304" "$N/access.log" && ok || bad "nginx: '$r' not answered 304: $(cat "$N/access.log")"
 done
 
 # ---- a cut upload resumed over h2 ---------------------------------------------------
