@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,21 +69,62 @@ static int64_t num(json_t *o, const char *key)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* The orders found so far, with an open-addressing index by branch and
+ * UUID (a province's day is tens of thousands of orders). */
 typedef struct orders {
     rk_recon_order *v;
     int n, cap;
+    int *slot; /* index + 1, 0 empty; nslot a power of two > 2 n */
+    size_t nslot;
 } orders;
+
+static size_t order_hash(const char *branch, const char *uuid)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *s = branch; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h = (h ^ '/') * 1099511628211ULL;
+    for (const char *s = uuid; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+/* The slot of (branch, uuid): holding it, or the empty one it would take. */
+static size_t order_slot(const orders *os, const char *branch, const char *uuid)
+{
+    size_t i = order_hash(branch, uuid) & (os->nslot - 1);
+    while (os->slot[i]) {
+        const rk_recon_order *o = &os->v[os->slot[i] - 1];
+        if (!strcmp(o->uuid, uuid) && !strcmp(o->branch, branch)) break;
+        i = (i + 1) & (os->nslot - 1);
+    }
+    return i;
+}
+
+static int order_index_grow(orders *os)
+{
+    size_t n = os->nslot ? os->nslot * 2 : 256;
+    int *slot = calloc(n, sizeof *slot);
+    if (!slot) return rk_err_oom();
+    free(os->slot);
+    os->slot = slot;
+    os->nslot = n;
+    for (int i = 0; i < os->n; i++)
+        os->slot[order_slot(os, os->v[i].branch, os->v[i].uuid)] = i + 1;
+    return 0;
+}
 
 /* The index of the order of e in os, added from its payload if new; -1
  * when its payload is not an order (skipped). */
 static int order_of(orders *os, const rk_hq_entity *e, int *idx)
 {
     *idx = -1;
-    for (int i = 0; i < os->n; i++)
-        if (!strcmp(os->v[i].uuid, e->entity_id) && !strcmp(os->v[i].branch, e->branch)) {
-            *idx = i;
-            return 0;
-        }
+    if ((size_t)os->n * 2 + 2 > os->nslot && order_index_grow(os)) return RK_ENOMEM;
+    size_t at = order_slot(os, e->branch, e->entity_id);
+    if (os->slot[at]) {
+        *idx = os->slot[at] - 1;
+        return 0;
+    }
     json_t *p = json_loads(e->payload, 0, NULL);
     if (!json_is_object(p)) {
         json_decref(p);
@@ -112,6 +154,7 @@ static int order_of(orders *os, const rk_hq_entity *e, int *idx)
     o->refund_fen = num(p, "refund_fen");
     json_decref(p);
     *idx = os->n++;
+    os->slot[at] = os->n;
     return 0;
 }
 
@@ -170,7 +213,7 @@ int rk_hq_reconcile(rk_hq_store *s, const char *day, const char *branch, rk_reco
     rk_utf8_copy(out->branch, sizeof out->branch, branch);
     out->from = from;
     out->to = from + 86400;
-    orders os = {NULL, 0, 0};
+    orders os = {NULL, 0, 0, NULL, 0};
     rk_hq_stmt_line *h = NULL;
     rk_recon_line *lines = NULL;
     int nh = 0, nl = 0;
@@ -194,5 +237,6 @@ int rk_hq_reconcile(rk_hq_store *s, const char *day, const char *branch, rk_reco
     if (!rc) rc = rk_recon_match(out, lines, nl, os.v, os.n);
     free(lines);
     free(os.v);
+    free(os.slot);
     return rc;
 }
