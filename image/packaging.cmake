@@ -26,6 +26,8 @@ rk_conf_set(data_dir /var/lib/rakiosk/branch)
 rk_conf_set(url "")
 rk_conf_set(receipt usb:///dev/usb/lp0)
 rk_conf_set(device "")
+# The demo panel is for the demo branch only: never on a counter.
+rk_conf_set(demo 0)
 string(REPLACE "The demo uses the simulator's link\n; (tests/idsim_main --link /tmp/rakiosk-idreader)."
   "\"\" is /dev/ttyUSB0." RK_CONF_TEXT "${RK_CONF_TEXT}")
 string(REPLACE "This file is the demo branch that\n; `make demo` runs; an appliance reads /etc/rakiosk/kiosk.conf instead."

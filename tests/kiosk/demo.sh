@@ -45,6 +45,10 @@ grep -qx "$SERIAL" "$STATE/pulled" 2>/dev/null && bad "the key is still pulled" 
 RAKIOSK_CONF=$T/demo/kiosk.conf play "$out/large" demo.txt --large
 
 RAKIOSK_CONF=$T/nodemo/kiosk.conf play "$out/off" demo-off.txt
+# The installed configuration (image/packaging.cmake) has the panel off.
+if [ -f "$RK_BUILD_DIR/pkg/kiosk.conf" ]; then
+    grep -qx 'demo = 0' "$RK_BUILD_DIR/pkg/kiosk.conf" && ok || bad "the package's kiosk.conf turns the demo panel on"
+fi
 
 kill "$sim" 2>/dev/null
 wait "$sim" 2>/dev/null
