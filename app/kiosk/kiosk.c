@@ -60,6 +60,14 @@ static void job_end(void *ctx, void *arg)
     rk_branch_keys_release(ctx);
 }
 
+/* Before each job the worker takes up a configuration bundle rasync
+ * installed since its last one (between jobs, never inside one). */
+static void job_begin(void *ctx, void *arg)
+{
+    (void)arg;
+    if (rk_branch_config_refresh(ctx) < 0) rk_err_clear(); /* logged; the rules in force stay */
+}
+
 /* Workers close one at a time: the key contexts are the kiosk's now, but
  * each worker may still have opened the sub-CA's HSM module (ca/hsm.c
  * finalises it from the worker that initialised it). */
@@ -175,6 +183,7 @@ int kiosk_open(kiosk **out, const kiosk_options *o)
                        .worker_open = worker_open,
                        .worker_close = worker_close,
                        .job_end = job_end,
+                       .job_begin = job_begin,
                        .worker_arg = k,
                        .wake = wake,
                        .wake_arg = k};
@@ -489,6 +498,10 @@ void kiosk_wipe(kiosk *k, kiosk_reset why)
 {
     if (why != KIOSK_RESET_CLOSE) flow_store_rating(k);
     kiosk_modules_reset(k, why);
+    /* Between visits the UI thread's branch takes up a bundle rasync
+     * installed (the jobs' workers do before each job). */
+    if (why != KIOSK_RESET_CLOSE && k->branch && rk_branch_config_refresh(k->branch) < 0)
+        rk_err_clear();
     k->visit_gen++;
     if (k->visit.card_job) rk_jobs_cancel(k->jobs, k->visit.card_job);
     if (k->visit.qr) rk_backend_image_free(rk_ui_backend(k->ui), k->visit.qr);

@@ -284,6 +284,7 @@ static void test_flood(void)
 typedef struct wctx {
     pthread_t th;
     int n;
+    int begun; /* job_begin calls */
 } wctx;
 
 static atomic_int g_opens, g_closes, g_fail_next, g_wrong_thread;
@@ -309,6 +310,15 @@ static void w_close(void *ctx, void *arg)
     free(w);
 }
 
+/* Before each job, on the worker's thread. */
+static void w_begin(void *ctx, void *arg)
+{
+    wctx *w = ctx;
+    (void)arg;
+    if (!pthread_equal(w->th, pthread_self())) atomic_fetch_add(&g_wrong_thread, 1);
+    w->begun++;
+}
+
 static int where_job(rk_job *job, void *arg)
 {
     wctx *w = rk_job_worker(job);
@@ -316,6 +326,8 @@ static int where_job(rk_job *job, void *arg)
     if (!w) return rk_err_set(RK_EINTERNAL, "no worker context");
     if (!pthread_equal(w->th, pthread_self()))
         return rk_err_set(RK_EINTERNAL, "another thread's context");
+    if (w->begun != w->n + 1)
+        return rk_err_set(RK_EINTERNAL, "job_begin ran %d times before job %d", w->begun, w->n + 1);
     w->n++;
     return 0;
 }
@@ -323,7 +335,8 @@ static int where_job(rk_job *job, void *arg)
 static void test_workers(void)
 {
     rk_jobs *j;
-    rk_jobs_opts o = {.workers = 2, .worker_open = w_open, .worker_close = w_close};
+    rk_jobs_opts o = {
+        .workers = 2, .worker_open = w_open, .worker_close = w_close, .job_begin = w_begin};
     rk_job_event ev;
     uint64_t id;
     int np;

@@ -6,9 +6,18 @@
 #include "branch/branch.h"
 
 #include "util/err.h"
+#include "util/log.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* A rule set a newer bundle replaced, kept until the branch closes. */
+typedef struct rk_retired {
+    struct rk_retired *next;
+    rk_forms *forms;
+    rk_fees *fees;
+    rk_calendar *calendar;
+} rk_retired;
 
 struct rk_branch {
     rk_branch_env env;
@@ -17,7 +26,9 @@ struct rk_branch {
     rk_db *db;
     int db_checked; /* the schema version was found current */
     rk_ledger *ledger;
-    rk_branch *keys_of; /* the branch whose key contexts this one uses (NULL: its own) */
+    rk_branch *keys_of;     /* the branch whose key contexts this one uses (NULL: its own) */
+    int64_t config_version; /* the bundle the rule files are from; -1: not loaded yet */
+    rk_retired *retired;
     struct {
         void *obj;
         void (*close_fn)(void *);
@@ -37,6 +48,7 @@ int rk_branch_open(rk_branch **out, const rk_branch_opts *opts)
         return rk_err_oom();
     }
     b->conf = opts->conf;
+    b->config_version = -1;
     b->keys_of = opts->keys_of;
     if (opts->conf_path) {
         if (strlen(opts->conf_path) >= sizeof b->conf_path) {
@@ -61,6 +73,14 @@ void rk_branch_close(rk_branch *b)
     for (int i = 0; i < RK_BRANCH_PARTS; i++)
         if (b->parts[i].obj && b->parts[i].close_fn) b->parts[i].close_fn(b->parts[i].obj);
     rk_ledger_free(b->ledger);
+    while (b->retired) {
+        rk_retired *r = b->retired;
+        b->retired = r->next;
+        rk_forms_free(r->forms);
+        rk_fees_free(r->fees);
+        rk_calendar_free(r->calendar);
+        free(r);
+    }
     rk_db_close(b->db);
     rk_conf_free(b->conf);
     free(b);
@@ -136,6 +156,86 @@ int rk_branch_db(rk_branch *b, rk_db **out)
     return 0;
 }
 
+/* sync.config_version (sync_config.c's) without linking the sync. */
+static int bundle_version(rk_db *db, int64_t *out)
+{
+    char text[32];
+    int rc = rk_db_meta_get(db, "sync.config_version", text, sizeof text);
+    *out = 0;
+    if (rc == RK_ENOTFOUND) {
+        rk_err_clear();
+        return 0;
+    }
+    if (rc) return rc;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end || v < 0)
+        return rk_err_set(RK_EDB, "sync.config_version is not a version: '%s'", text);
+    *out = v;
+    return 0;
+}
+
+int64_t rk_branch_config_version(const rk_branch *b)
+{
+    return b->config_version;
+}
+
+int rk_branch_config_refresh(rk_branch *b)
+{
+    int64_t now = 0;
+    int rc;
+    /* Nothing loaded from the rule files yet: the first use reads the
+     * bundle in force then. */
+    if (!b->conf || !b->db) return 0;
+    if ((rc = bundle_version(b->db, &now)) != 0) return rc;
+    if (b->config_version < 0) {
+        /* Only the configuration and perhaps the profiles were read:
+         * point them at the bundle in force now. */
+        b->config_version = now;
+        rk_conf_bundle_refresh(b->conf);
+        rk_branch_part_set(b, RK_BRANCH_ISSUER, NULL, NULL);
+        rk_branch_part_set(b, RK_BRANCH_PROFILES, NULL, NULL);
+        return 0;
+    }
+    if (now <= b->config_version) return 0;
+    rk_conf_bundle_refresh(b->conf);
+    if (b->ledger) {
+        rk_retired *r = calloc(1, sizeof *r);
+        if (!r) return rk_err_oom();
+        if ((rc = rk_forms_load(&r->forms, b->conf->forms)) ||
+            (rc = rk_fees_load(&r->fees, b->conf->fees)) ||
+            (rc = rk_calendar_load(&r->calendar, b->conf->calendar))) {
+            rk_forms_free(r->forms);
+            rk_fees_free(r->fees);
+            rk_calendar_free(r->calendar);
+            free(r);
+            rc = rk_err_wrap(rc, "configuration bundle %lld: the rules in force stay",
+                             (long long)now);
+            rk_log_warn("branch: %s", rk_err_msg());
+            b->config_version = now; /* not tried again on every operation */
+            return rc;
+        }
+        /* Swap: the new rules into the ledger, the old ones kept. */
+        rk_forms *f = b->ledger->forms;
+        rk_fees *fe = b->ledger->fees;
+        rk_calendar *c = b->ledger->calendar;
+        b->ledger->forms = r->forms;
+        b->ledger->fees = r->fees;
+        b->ledger->calendar = r->calendar;
+        r->forms = f;
+        r->fees = fe;
+        r->calendar = c;
+        r->next = b->retired;
+        b->retired = r;
+    }
+    rk_branch_part_set(b, RK_BRANCH_ISSUER, NULL, NULL);
+    rk_branch_part_set(b, RK_BRANCH_PROFILES, NULL, NULL);
+    rk_log_info("branch: configuration bundle %lld taken up (was %lld)", (long long)now,
+                (long long)b->config_version);
+    b->config_version = now;
+    return 1;
+}
+
 int rk_branch_ledger(rk_branch *b, rk_ledger **out)
 {
     const rk_conf *conf;
@@ -143,9 +243,11 @@ int rk_branch_ledger(rk_branch *b, rk_ledger **out)
     int rc;
     *out = NULL;
     if (!b->ledger) {
-        if ((rc = rk_branch_conf(b, &conf)) || (rc = rk_branch_db(b, &db)) ||
-            (rc = rk_ledger_open(&b->ledger, db, conf)))
-            return rc;
+        if ((rc = rk_branch_conf(b, &conf)) || (rc = rk_branch_db(b, &db))) return rc;
+        /* Read before the files: a bundle installed in between is only
+         * taken up once more. */
+        if (b->config_version < 0 && (rc = bundle_version(db, &b->config_version)) != 0) return rc;
+        if ((rc = rk_ledger_open(&b->ledger, db, conf))) return rc;
     }
     *out = b->ledger;
     return 0;

@@ -87,6 +87,24 @@ int rk_branch_db_any(rk_branch *b, rk_db **out);
  * Borrowed. */
 int rk_branch_ledger(rk_branch *b, rk_ledger **out);
 
+/* Takes up a configuration bundle rasync installed since this branch
+ * loaded its rule files (sync.config_version in the database, compared
+ * here): the configuration's rule files are pointed at the bundle, the
+ * ledger's forms, fees and working calendar reloaded, and the
+ * certificate profiles (with the sub-CA issuer that uses them) reopened
+ * on next use. One query when nothing changed. Call it between
+ * operations, never inside one: a program calls it before each job on a
+ * worker and when a visit begins on its UI thread. The rule sets it
+ * replaces are kept until the branch closes, since a program may still
+ * hold a form's definitions it took before (a visit's form, a job's field
+ * names). Returns 1 when a newer bundle was taken up, 0 when none was,
+ * or a negative RK_E* code (the rules in force stay). */
+int rk_branch_config_refresh(rk_branch *b);
+
+/* The bundle version the branch's rule files are from (0: the shipped
+ * files; -1: none loaded yet). */
+int64_t rk_branch_config_version(const rk_branch *b);
+
 /* The parts a branch can hold besides its configuration, database and
  * ledger, closed in this order. */
 typedef enum rk_branch_part {

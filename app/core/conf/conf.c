@@ -517,6 +517,15 @@ static void bundle_file(rk_conf *c, char *field, const char *name)
         strcpy(field, path);
 }
 
+void rk_conf_bundle_refresh(rk_conf *c)
+{
+    bundle_file(c, c->fees, "fees.ini");
+    bundle_file(c, c->forms, "forms.ini");
+    bundle_file(c, c->profiles, "profiles.ini");
+    bundle_file(c, c->calendar, "calendar.ini");
+    bundle_file(c, c->knowledge, "knowledge.ini");
+}
+
 static int check_required(rk_conf *c, parse_state *st)
 {
     if (!c->branch_id[0]) return rk_err_set(RK_ECONF, "%s: [branch] id: missing", c->path);
@@ -591,11 +600,7 @@ int rk_conf_load(rk_conf **out, const char *path)
         (rc = resolve_file(c, c->calendar, "calendar")) ||
         (rc = resolve_file(c, c->knowledge, "knowledge")))
         goto fail;
-    bundle_file(c, c->fees, "fees.ini");
-    bundle_file(c, c->forms, "forms.ini");
-    bundle_file(c, c->profiles, "profiles.ini");
-    bundle_file(c, c->calendar, "calendar.ini");
-    bundle_file(c, c->knowledge, "knowledge.ini");
+    rk_conf_bundle_refresh(c);
     for (int i = 0; i < c->n_key_models; i++) {
         rk_key_model *m = &c->key_models[i];
         if (!m->module[0]) strcpy(m->module, c->token_module);

@@ -163,6 +163,12 @@ int rk_conf_load(rk_conf **out, const char *path);
 /* Frees a configuration; NULL does nothing. */
 void rk_conf_free(rk_conf *conf);
 
+/* Points the rule files (fees, forms, profiles, calendar, knowledge) at
+ * the configuration bundle in force (<data_dir>/config/current/NAME)
+ * where it has them, as rk_conf_load does: for a bundle installed after
+ * the load. */
+void rk_conf_bundle_refresh(rk_conf *conf);
+
 /* The path rk_conf_load(NULL) would read, into out; RK_ENOTFOUND if none. */
 int rk_conf_find(char *out, size_t n);
 

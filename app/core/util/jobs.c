@@ -121,6 +121,7 @@ static void *worker_main(void *arg)
             else
                 w->opened = 1;
         }
+        if (!rc && w->opened && j->o.job_begin) j->o.job_begin(w->ctx, j->o.worker_arg);
         if (!rc)
             rc = atomic_load(&job->cancel)
                      ? rk_err_set(RK_ECANCELED, "job %s cancelled before it started", job->name)

@@ -74,6 +74,10 @@ typedef struct rk_jobs_opts {
      * took of the thread's context (a device shared between workers). May
      * be NULL. */
     void (*job_end)(void *ctx, void *arg);
+    /* Called on the worker thread before each job that runs on an opened
+     * worker: between jobs, the worker's context may take up what changed
+     * (a new configuration). May be NULL. */
+    void (*job_begin)(void *ctx, void *arg);
     void *worker_arg;
     /* Called on a worker thread each time an event was queued; must be
      * quick and thread-safe (SDL_PushEvent is). May be NULL. */
