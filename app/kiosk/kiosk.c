@@ -122,12 +122,38 @@ static int open_ime(kiosk *k)
     return rk_ime_open(&k->ime, &p);
 }
 
+/* When the branch last synced, as the banner says it ("never" until it
+ * has). */
+static void synced_text(kiosk *k, char *out, size_t n)
+{
+    if (k->last_synced > 0) {
+        time_t t = (time_t)k->last_synced;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    } else {
+        snprintf(out, n, "%s", kiosk_str(k, "banner.never"));
+    }
+}
+
+/* The sync status rasync left: the banner's "last synced" and whether HQ
+ * was reachable, logged when either changes. */
 static void read_sync(kiosk *k)
 {
     rk_sync_status st;
     if (rk_sync_status_read(&st, k->db) == 0) {
+        int was_online = k->online;
+        int64_t was = k->last_synced;
         k->last_synced = st.last_ok;
         if (!k->network_forced) k->online = st.has_last && st.last.ok;
+        if (k->last_synced != was || k->online != was_online) {
+            char when[64];
+            synced_text(k, when, sizeof when);
+            rk_log_info("kiosk: last synced %s, HQ %s", when,
+                        k->online ? "reachable" : "out of reach");
+        }
+    } else {
+        rk_err_clear();
     }
 }
 
@@ -325,14 +351,7 @@ static int dialog_open(const kiosk *k)
 static rk_rect offline_banner(kiosk *k, rk_rect content)
 {
     char when[64], text[256];
-    if (k->last_synced > 0) {
-        time_t t = (time_t)k->last_synced;
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    } else {
-        snprintf(when, sizeof when, "%s", kiosk_str(k, "banner.never"));
-    }
+    synced_text(k, when, sizeof when);
     const char *args[1] = {when};
     rk_strings_format(text, sizeof text, kiosk_str(k, "banner.offline"), args, 1);
     int h = rk_backend_line_height(rk_ui_backend(k->ui), rk_ui_font(k->ui, RK_UI_TEXT_SMALL)) +
@@ -656,6 +675,9 @@ static int expect(kiosk *k, const char *what, const char *value)
         snprintf(got, sizeof got, "%s", k->visit.doc_note ? k->visit.doc_note : "none");
     else if (!strcmp(what, "online"))
         snprintf(got, sizeof got, "%s", k->online ? "yes" : "no");
+    else if (!strcmp(what, "fee-total"))
+        /* fee-total FEN: the fees screen's quote */
+        snprintf(got, sizeof got, "%lld", (long long)k->visit.quote.total_fen);
     else if (!strcmp(what, "exit"))
         snprintf(got, sizeof got, "%d", k->exit_code);
     else if (!strcmp(what, "ratings-stored"))
@@ -740,6 +762,20 @@ int kiosk_app_command(void *arg, const char *words)
     if (!strcmp(cmd, "note")) {
         printf("note: %s\n", words + 4 + strspn(words + 4, " "));
         fflush(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "await")) {
+        /* await PATH: really waits (up to 120 s) until PATH exists: a
+         * test's hand-off to work done beside the running kiosk (rasync's
+         * pass). */
+        const char *path = words + 5 + strspn(words + 5, " ");
+        for (int i = 0; i < 1200 && access(path, F_OK) != 0; i++) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            rk_service_alive();
+        }
+        if (access(path, F_OK) != 0)
+            return rk_err_set(RK_EINVAL, "rakiosk: await: no %s after 120 s", path);
         return 0;
     }
     if (!strcmp(cmd, "db-changed")) {
