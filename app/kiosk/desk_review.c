@@ -570,6 +570,8 @@ void scr_desk_review(kiosk *k)
     rk_rect_cut_bottom(&c, gap);
     if (rk_widget_button_ex(ui, "review.back",
                             rk_rect_cut_left(&row, rk_widget_button_width(ui, &back)), &back)) {
+        /* The authorisation code was shown once: not again on return. */
+        rk_wipe(R.authcode, sizeof R.authcode);
         desk_refresh(k);
         kiosk_back(k);
         return;
@@ -592,6 +594,7 @@ void scr_desk_review(kiosk *k)
         if (rk_widget_button_ex(ui, "review.to_issue",
                                 rk_rect_cut_left(&row, rk_widget_button_width(ui, &is)), &is)) {
             snprintf(d->selected, sizeof d->selected, "%s", R.ref);
+            rk_wipe(R.authcode, sizeof R.authcode);
             kiosk_go(k, KS_DESK_ISSUE);
             return;
         }
