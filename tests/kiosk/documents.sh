@@ -45,8 +45,13 @@ case "$show" in *id_card*) ok ;; *) bad "the ID copy on paper: $show" ;; esac
 
 # A slow scan, cancelled.
 sane_conf "read-limit true" "read-limit-size 65536" "read-delay true" "read-delay-duration 100000"
-play "$out/zh-CN" documents-cancel.txt --import-dir "$T/usb"
-play "$out/en" documents-cancel.txt --import-dir "$T/usb" --lang en
+# SANE's test backend then leaks its read buffer, and sane_exit unloads it,
+# so LeakSanitizer cannot name it for a suppression (as in
+# tests/integration/scan_doc.sh): leak checking is off for these two runs in
+# sanitizer builds; AddressSanitizer's other checks stay on.
+nolsan() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"; }
+nolsan play "$out/zh-CN" documents-cancel.txt --import-dir "$T/usb"
+nolsan play "$out/en" documents-cancel.txt --import-dir "$T/usb" --lang en
 
 for f in documents-empty documents-too-big documents-not-image documents-scanned documents-done \
     documents-scan-progress documents-scan-cancelled; do
