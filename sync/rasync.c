@@ -167,9 +167,13 @@ static int one_pass(runner *x, unsigned extra, rk_sync_result *res)
     rk_sync_opts o = x->so;
     if (!o.steps) o.steps = RK_SYNC_ALL;
     o.steps |= extra;
+    /* A bundle another program installed, or the last pass did: the
+     * daemon's ledger takes it up before this pass (logged if it cannot). */
+    if (rk_sync_branch_refresh(&x->b) < 0) rk_err_clear();
     int rc = rk_sync_pass(res, x->b.ledger, rk_curl_transport(x->curl), &o);
     int s = rk_sync_status_save(x->b.db, res);
     if (s) rk_log_error("sync: cannot save the pass's result: %s", rk_err_msg());
+    if (rk_sync_branch_refresh(&x->b) < 0) rk_err_clear();
     close(fd);
     return rc;
 }

@@ -7,12 +7,14 @@
  * refresh between operations, then the quote is the new fee; a form taken
  * before stays readable; a branch opened afterwards reads the bundle at
  * once; a bundle whose rules do not load leaves the ones in force and is
- * not tried again on every operation.
+ * not tried again on every operation. rasync's daemon ledger
+ * (rk_sync_branch_refresh) takes it up between passes the same way.
  */
 #include "ledger_fixture.h"
 
 #include "branch/branch.h"
 #include "branch/selfservice.h"
+#include "branch/sync_pass.h"
 #include "util/buf.h"
 #include "util/file.h"
 
@@ -37,6 +39,18 @@ static rk_branch *open_branch(void)
         exit(2);
     }
     return out;
+}
+
+static int64_t ledger_quote(const rk_ledger *led)
+{
+    rk_fee_quote q;
+    rk_fee_request req;
+    memset(&req, 0, sizeof req);
+    req.business = "new";
+    req.cert_kind = "individual";
+    req.medium = "ukey";
+    req.now = rk_clock_now();
+    return rk_fees_quote(led->fees, &req, &q) == 0 ? q.total_fen : -1;
 }
 
 static int64_t quote(rk_branch *br)
@@ -87,6 +101,12 @@ int main(void)
 
     rk_branch *ui = open_branch(), *worker = open_branch(), *idle = open_branch();
     rk_db *idle_db;
+    rk_sync_branch sb;
+    char cpath[600];
+    snprintf(cpath, sizeof cpath, "%s/conf/kiosk.conf", getenv("RK_SOURCE_DIR"));
+    CHECK_INT(rk_sync_branch_open(&sb, cpath), 0);
+    CHECK_INT(ledger_quote(sb.ledger), 18000);
+    CHECK_INT(rk_sync_branch_refresh(&sb), 0);
     CHECK_INT(quote(ui), 18000);
     CHECK_INT(quote(worker), 18000);
     CHECK_INT(rk_branch_db(idle, &idle_db), 0); /* the database, but no rules yet */
@@ -115,6 +135,11 @@ int main(void)
     CHECK_INT(rk_branch_config_refresh(idle), 0);
     CHECK_INT(quote(idle), 23000);
     CHECK_INT((int)rk_branch_config_version(idle), 1);
+    /* The sync daemon's ledger, between passes. */
+    CHECK_INT(ledger_quote(sb.ledger), 18000);
+    CHECK_INT(rk_sync_branch_refresh(&sb), 1);
+    CHECK_INT(ledger_quote(sb.ledger), 23000);
+    CHECK_INT(rk_sync_branch_refresh(&sb), 0);
     /* A branch opened now reads the bundle in force at once. */
     rk_branch *late = open_branch();
     CHECK_INT(quote(late), 23000);
@@ -128,6 +153,9 @@ int main(void)
     CHECK(strstr(rk_err_msg(), "the rules in force stay") != NULL);
     CHECK_INT(quote(ui), 23000);
     CHECK_INT(rk_branch_config_refresh(ui), 0);
+    CHECK(rk_sync_branch_refresh(&sb) < 0);
+    CHECK_INT(ledger_quote(sb.ledger), 23000);
+    CHECK_INT(rk_sync_branch_refresh(&sb), 0);
 
     /* A newer good one after it is taken up. */
     install(3, NULL);
@@ -135,6 +163,8 @@ int main(void)
     CHECK_INT(quote(ui), 23000);
     CHECK_INT((int)rk_branch_config_version(ui), 3);
 
+    CHECK_INT(rk_sync_branch_refresh(&sb), 1);
+    rk_sync_branch_close(&sb);
     rk_branch_close(ui);
     rk_branch_close(worker);
     rk_branch_close(idle);

@@ -847,12 +847,46 @@ int rk_sync_branch_open(rk_sync_branch *b, const char *conf_path)
                                                          : "update the software");
         goto fail;
     }
+    char sha[65];
+    if ((rc = rk_sync_config_current(&b->config_version, sha, b->db)) != 0) goto fail;
     if ((rc = rk_ledger_open(&b->ledger, b->db, b->conf)) != 0) goto fail;
     return 0;
 fail:
     disk_note(rc, b->conf ? b->conf->data_dir : NULL);
     rk_sync_branch_close(b);
     return rc;
+}
+
+int rk_sync_branch_refresh(rk_sync_branch *b)
+{
+    int64_t now = 0;
+    char sha[65];
+    rk_forms *forms = NULL;
+    rk_fees *fees = NULL;
+    rk_calendar *cal = NULL;
+    int rc = rk_sync_config_current(&now, sha, b->db);
+    if (rc || now <= b->config_version) return rc;
+    rk_conf_bundle_refresh(b->conf);
+    if ((rc = rk_forms_load(&forms, b->conf->forms)) || (rc = rk_fees_load(&fees, b->conf->fees)) ||
+        (rc = rk_calendar_load(&cal, b->conf->calendar))) {
+        rk_forms_free(forms);
+        rk_fees_free(fees);
+        rk_calendar_free(cal);
+        rc = rk_err_wrap(rc, "configuration bundle %lld: the rules in force stay", (long long)now);
+        rk_log_warn("sync: %s", rk_err_msg());
+        b->config_version = now; /* not tried again on every pass */
+        return rc;
+    }
+    /* Between passes nothing holds the old rules. */
+    rk_forms_free(b->ledger->forms);
+    rk_fees_free(b->ledger->fees);
+    rk_calendar_free(b->ledger->calendar);
+    b->ledger->forms = forms;
+    b->ledger->fees = fees;
+    b->ledger->calendar = cal;
+    rk_log_info("sync: configuration bundle %lld taken up for the next pass", (long long)now);
+    b->config_version = now;
+    return 1;
 }
 
 void rk_sync_branch_close(rk_sync_branch *b)

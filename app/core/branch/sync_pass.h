@@ -55,6 +55,7 @@ typedef struct rk_sync_branch {
     rk_conf *conf;
     rk_db *db;
     rk_ledger *ledger;
+    int64_t config_version; /* the bundle the ledger's rules are from (0: shipped) */
 } rk_sync_branch;
 
 /* Opens conf_path (NULL: the usual search, conf.h), its database and
@@ -62,6 +63,12 @@ typedef struct rk_sync_branch {
  * older schema: `ractl db migrate`). */
 int rk_sync_branch_open(rk_sync_branch *b, const char *conf_path);
 void rk_sync_branch_close(rk_sync_branch *b);
+
+/* Takes up a configuration bundle installed since the ledger's rules were
+ * read (a daemon's pass, between passes): the rule files re-pointed and
+ * the forms, fees and calendar reloaded. 1 when it did, 0 when nothing was
+ * newer, or a negative RK_E* (the rules in force stay, logged). */
+int rk_sync_branch_refresh(rk_sync_branch *b);
 
 /* Runs one pass. 0 when every step succeeded; otherwise the first
  * failure's code, with res->error saying what (res is filled either way). */
