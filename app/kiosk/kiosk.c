@@ -516,11 +516,12 @@ static void drain_jobs(kiosk *k)
 void kiosk_wipe(kiosk *k, kiosk_reset why)
 {
     if (why != KIOSK_RESET_CLOSE) flow_store_rating(k);
-    kiosk_modules_reset(k, why);
     /* Between visits the UI thread's branch takes up a bundle rasync
-     * installed (the jobs' workers do before each job). */
+     * installed (the jobs' workers do before each job), before the
+     * modules reset (self reads the knowledge base again then). */
     if (why != KIOSK_RESET_CLOSE && k->branch && rk_branch_config_refresh(k->branch) < 0)
         rk_err_clear();
+    kiosk_modules_reset(k, why);
     k->visit_gen++;
     if (k->visit.card_job) rk_jobs_cancel(k->jobs, k->visit.card_job);
     if (k->visit.qr) rk_backend_image_free(rk_ui_backend(k->ui), k->visit.qr);

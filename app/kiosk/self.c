@@ -6,6 +6,7 @@
 #include "self.h"
 
 #include "util/err.h"
+#include "util/log.h"
 #include "util/wipe.h"
 
 #include <stdio.h>
@@ -69,6 +70,9 @@ static int app(kiosk *k, const char *words)
     return rk_err_set(RK_EINVAL, "rakiosk: unknown app command '%s'", words);
 }
 
+/* The configuration bundle the knowledge base was read from. */
+static int64_t kb_version = -1;
+
 void mod_self_reset(kiosk *k, kiosk_reset why)
 {
     rk_knowledge *kb = S.kb;
@@ -104,6 +108,24 @@ void mod_self_reset(kiosk *k, kiosk_reset why)
         if (!k->conf || rk_knowledge_load(&S.kb, k->conf->knowledge) != 0)
             snprintf(S.kb_error, sizeof S.kb_error, "%s",
                      k->conf ? rk_err_msg() : "no configuration");
+    }
+    if (why == KIOSK_RESET_START) kb_version = rk_branch_config_version(k->branch);
+    if ((why == KIOSK_RESET_OVER || why == KIOSK_RESET_IDLE) && k->conf &&
+        rk_branch_config_version(k->branch) != kb_version) {
+        /* A configuration bundle taken up between visits (kiosk_wipe) may
+         * bring a new knowledge base: read it again; a file that does not
+         * load leaves the one in force. */
+        rk_knowledge *fresh = NULL;
+        kb_version = rk_branch_config_version(k->branch);
+        if (rk_knowledge_load(&fresh, k->conf->knowledge) == 0) {
+            rk_knowledge_free(S.kb);
+            S.kb = fresh;
+            S.kb_error[0] = '\0';
+        } else {
+            rk_log_warn("kiosk: the knowledge base %s: %s; the one in force stays",
+                        k->conf->knowledge, rk_err_msg());
+            rk_err_clear();
+        }
     }
     if (why == KIOSK_RESET_CLOSE) {
         rk_knowledge_free(S.kb);

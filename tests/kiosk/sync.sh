@@ -1,9 +1,9 @@
 #!/bin/bash
 # The running kiosk and HQ's sync: rakiosk stays up (offscreen, an event
 # script) while rahq publishes a configuration bundle with a dearer
-# individual certificate (150.00 instead of 100.00) and rasync --once
-# applies it; the next visit's fees screen quotes the new fee without a
-# restart. Then HQ goes away: rasync's pass fails, and the running kiosk
+# individual certificate (150.00 instead of 100.00) and one more help
+# entry, and rasync --once applies it; the next visit's fees screen quotes
+# the new fee and its help lists the new entry, without a restart. Then HQ goes away: rasync's pass fails, and the running kiosk
 # shows the offline banner with the time of the last pass that reached
 # HQ, as rasync recorded it. Screenshots under shots/sync.
 source "$RK_SOURCE_DIR/tests/sync/sync-lib.bash"
@@ -45,11 +45,16 @@ tap documents.next
 app expect-screen fees
 VISIT
 }
+faq() { # help: N entries listed
+    printf 'tap attract.start\nwait 100\ntap tile.faq\nwait 100\napp expect-screen faq\napp self-faq-hits %s\n' "$1"
+}
 away() { # the subscriber walks away: the idle wipe, back to attract
     printf 'app idle\nwait 1000\nwait 31000\napp expect-screen attract\n'
 }
 {
     echo "app expect-online yes"
+    faq 7
+    away
     visit
     echo "app expect-fee-total 18000"
     echo "screenshot fees-before"
@@ -59,6 +64,9 @@ away() { # the subscriber walks away: the idle wipe, back to attract
     visit
     echo "app expect-fee-total 23000"
     echo "screenshot fees-after"
+    away
+    faq 8
+    echo "screenshot faq-after"
     away
     echo "app note ready-for-offline"
     echo "app await $T/hq-gone"
@@ -88,7 +96,10 @@ await_log() { # TEXT: until the kiosk's log has TEXT (60 s)
 await_log "note: ready-for-bundle"
 sed 's/^individual = 100.00/individual = 150.00/' "$RK_SOURCE_DIR/conf/fees.ini" >"$T/fees.ini"
 grep -q '^individual = 150.00' "$T/fees.ini" || bad "the test's fees.ini"
-expect 0 "publish a bundle" -- hq_admin config publish --file fees.ini="$T/fees.ini"
+cp "$RK_SOURCE_DIR/conf/knowledge.ini" "$T/knowledge.ini"
+printf '\n[entry bundle-test]\ntitle_zh = 新的帮助条目\ntitle_en = A new help entry\nkeywords = 新条目, new entry\nanswer_zh = 这一条随配置包而来。\nanswer_en = This one came with the bundle.\n' >>"$T/knowledge.ini"
+expect 0 "publish a bundle" -- hq_admin config publish --file fees.ini="$T/fees.ini" \
+    --file knowledge.ini="$T/knowledge.ini"
 sync_once DEMO01
 same "$RC" 0 "the bundle's pass: $OUT"
 contains "configuration bundle 1 in force" "the bundle installed"
@@ -110,7 +121,7 @@ grep -q "kiosk: last synced $when, HQ reachable" "$log" && ok ||
     bad "the kiosk's last synced after the pass ($when): $(grep 'last synced' "$log")"
 grep -q "kiosk: last synced $when, HQ out of reach" "$log" && ok ||
     bad "the offline banner's last synced ($when): $(grep 'last synced' "$log")"
-for s in fees-before fees-after banner-offline; do
+for s in fees-before fees-after faq-after banner-offline; do
     [ -s "$out/$s.png" ] && ok || bad "no screenshot $s"
 done
 finish
