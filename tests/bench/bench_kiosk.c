@@ -9,10 +9,13 @@
  *   - a pinyin keystroke on the on-screen keyboard to the frame with its
  *     candidates, p99 (<= 16 ms);
  *   - the longest frame while a long operation runs on the job runner
- *     (<= 50 ms): taking an order and printing its receipt (the key
- *     enrolment is the clerks' desk's, measured there);
+ *     (<= 50 ms): taking an order and printing its receipt;
  *   - CPU while idle on the attract screen over 10 s (<= 1 % of a core);
- *   - peak RSS (<= 60 MB).
+ *   - peak RSS (<= 60 MB);
+ *   - the longest frame during a key enrolment at the clerks' desk
+ *     (<= 50 ms): the issuing clerk's key login, then a paid order issued
+ *     onto a blank demo key (SoftHSM2 behind p11lock), set up untimed by
+ *     kiosk_issue_setup.sh.
  * rakiosk --stats gives the frame times from inside the program. Figures
  * only: it asserts nothing (speed is not a test).
  */
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +258,44 @@ int main(void)
     double cpu = (double)(c1 - c0) / (double)sysconf(_SC_CLK_TCK) * 1000.0 / (w1 - w0) * 100.0;
     printf("idle on the attract screen over 10 s: %.2f %% of a core (target <= 1 %%)\n", cpu);
     printf("peak RSS of these runs: %.1f MB (target <= 60 MB)\n", rss);
+
+    /* 6. Frames while a key is enrolled at the desk: an issuing clerk logs
+     * in with her key and issues a paid order onto a blank key (key pair,
+     * certificate, write, verify on the job runner), in a branch of its own
+     * made by the untimed kiosk_issue_setup.sh. */
+    char sub[600], line6[1200], script6[1200] = "";
+    snprintf(sub, sizeof sub, "%s/issue", dir);
+    mkdir(sub, 0700);
+    snprintf(cmd, sizeof cmd,
+             "RACTL=%s/app/ctl/ractl RK_SOURCE_DIR=%s RK_BUILD_DIR=%s bash "
+             "%s/tests/bench/kiosk_issue_setup.sh '%s'",
+             RK_BENCH_BUILD_DIR, RK_BENCH_SOURCE_DIR, RK_BENCH_BUILD_DIR, RK_BENCH_SOURCE_DIR, sub);
+    FILE *p6 = popen(cmd, "r");
+    while (p6 && fgets(line6, sizeof line6, p6)) {
+        line6[strcspn(line6, "\n")] = '\0';
+        char *eq = strchr(line6, '=');
+        if (!eq) continue;
+        *eq = '\0';
+        if (!strcmp(line6, "SCRIPT"))
+            snprintf(script6, sizeof script6, "%s", eq + 1);
+        else
+            setenv(line6, eq + 1, 1);
+    }
+    if (!p6 || pclose(p6) != 0 || !script6[0]) {
+        fprintf(stderr, "bench_kiosk: the desk's set-up failed (see %s/setup.log)\n", sub);
+        return 1;
+    }
+    unsetenv("RAKIOSK_SESSION");
+    const char *issue_args[] = {"--size",   "1920x1080", "--no-voice", "--stats",
+                                "--script", script6,     NULL};
+    if (run_stats(issue_args, &s) != 0 || !s.busy_frames) {
+        fprintf(stderr, "bench_kiosk: the desk's enrolment did not run to its end\n");
+        return 1;
+    }
+    printf("longest frame during a key enrolment at the desk (key pair, certificate, write, "
+           "verify): %.2f ms over %ld frames (target <= 50 ms); that run's peak RSS %.1f MB "
+           "(SoftHSM2 and the sub-CA loaded in the process)\n",
+           s.busy_max, s.busy_frames, s.rss_mb);
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) return 1;
