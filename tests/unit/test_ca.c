@@ -8,6 +8,7 @@
  */
 #include "test.h"
 
+#include "ca/hsm.h"
 #include "ca/profiles.h"
 #include "ca/subca.h"
 #include "demo/softkeys.h"
@@ -437,6 +438,35 @@ static void test_sm2(const rk_profiles *set)
 /* A register made before the status check became BETWEEN (IN (0,1,2)
  * made every insert build a temporary table) is rebuilt when the sub-CA
  * opens, with every row kept. */
+/* Two users of the HSM in one process (the kiosk's workers each open the
+ * sub-CA): the first one closing neither finalises the module nor logs the
+ * token out under the second, which still signs. */
+static void test_hsm_shared(void)
+{
+    rk_hsm *a = NULL, *b = NULL;
+    unsigned char *sig = NULL;
+    size_t siglen = 0;
+    int is_ec = 0;
+    static const unsigned char data[32] = {1, 2, 3};
+    CHECK_INT(rk_hsm_open(&a, g_module, RK_SUBCA_HSM_LABEL, "hsm-pin-1234", 0), 0);
+    CHECK_INT(rk_hsm_open(&b, g_module, RK_SUBCA_HSM_LABEL, "hsm-pin-1234", 0), 0);
+    if (!a || !b) {
+        rk_hsm_close(a);
+        rk_hsm_close(b);
+        return;
+    }
+    rk_hsm_close(a);
+    int rc = rk_hsm_sign(&sig, &siglen, &is_ec, b, RK_SUBCA_KEY_LABEL, data, sizeof data);
+    CHECK_INT(rc, 0);
+    if (rc) fprintf(stderr, "sign after the other closed: %s\n", rk_err_msg());
+    CHECK(siglen > 0);
+    free(sig);
+    rk_hsm_close(b);
+    /* Opened again after the last close: loaded and initialised anew. */
+    CHECK_INT(rk_hsm_open(&a, g_module, RK_SUBCA_HSM_LABEL, "hsm-pin-1234", 0), 0);
+    rk_hsm_close(a);
+}
+
 static void test_register_upgrade(void)
 {
     char cadir[4200], path[4300];
@@ -511,6 +541,7 @@ int main(void)
     CHECK_INT(rc, 0);
     if (rc == 0) {
         test_issue_hsm(ctx, set);
+        test_hsm_shared();
         test_register_upgrade();
     }
     rk_token_ctx_free(ctx);

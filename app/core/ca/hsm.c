@@ -2,6 +2,13 @@
  * The appliance HSM over raw PKCS#11 (see hsm.h): module loading that
  * tolerates a module already initialised in this process, token lookup by
  * label, login, key generation, public key read-out and signing.
+ *
+ * A module is loaded and initialised once per process, however many rk_hsm
+ * are open on it (the kiosk's job workers each open the sub-CA): the last
+ * close finalises it, and only if this file initialised it. A close never
+ * calls C_Logout: the login belongs to the token, not to a session, so it
+ * would log out every other rk_hsm of the process; closing the last session
+ * ends the login (PKCS#11 2.40, section 5.6).
  */
 #include "hsm.h"
 
@@ -12,6 +19,7 @@
 #include "util/wipe.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/param_build.h>
@@ -21,12 +29,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rk_hsm {
+static int fail_rv(CK_RV rv, const char *what);
+
+/* A module loaded in this process, shared by the rk_hsm open on it. */
+typedef struct hsm_module {
+    struct hsm_module *next;
     void *dl;
     CK_FUNCTION_LIST *fl;
-    int owns_init; /* we called C_Initialize successfully: finalise on close */
+    int owns_init; /* this file's C_Initialize succeeded: finalise with the last close */
+    int refs;
+    char path[];
+} hsm_module;
+
+static pthread_mutex_t modules_mu = PTHREAD_MUTEX_INITIALIZER;
+static hsm_module *modules;
+
+/* The module at path, loaded and initialised on first use; refs counted. */
+static int module_get(hsm_module **out, const char *path)
+{
+    CK_C_GetFunctionList gfl;
+    CK_C_INITIALIZE_ARGS args = {0};
+    hsm_module *m;
+    int rc = 0;
+    pthread_mutex_lock(&modules_mu);
+    for (m = modules; m && strcmp(m->path, path); m = m->next)
+        ;
+    if (!m) {
+        if (!(m = calloc(1, sizeof *m + strlen(path) + 1))) {
+            rc = rk_err_oom();
+            goto out;
+        }
+        strcpy(m->path, path);
+        if (!(m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+            rc = rk_err_set(RK_EDEVICE, "cannot load the HSM module %s: %s", path, dlerror());
+            goto fail;
+        }
+        *(void **)&gfl = dlsym(m->dl, "C_GetFunctionList");
+        if (!gfl || gfl(&m->fl) != CKR_OK) {
+            rc = rk_err_set(RK_EDEVICE, "%s is not a PKCS#11 module", path);
+            goto fail;
+        }
+        args.flags = CKF_OS_LOCKING_OK;
+        CK_RV rv = m->fl->C_Initialize(&args);
+        if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+            rc = fail_rv(rv, "starting the HSM module");
+            goto fail;
+        }
+        m->owns_init = rv == CKR_OK;
+        m->next = modules;
+        modules = m;
+    }
+    m->refs++;
+    *out = m;
+    goto out;
+fail:
+    if (m->dl) dlclose(m->dl);
+    free(m);
+out:
+    pthread_mutex_unlock(&modules_mu);
+    return rc;
+}
+
+static void module_put(hsm_module *m)
+{
+    pthread_mutex_lock(&modules_mu);
+    if (--m->refs == 0) {
+        hsm_module **p = &modules;
+        while (*p != m)
+            p = &(*p)->next;
+        *p = m->next;
+        if (m->owns_init) m->fl->C_Finalize(NULL);
+        dlclose(m->dl);
+        free(m);
+    }
+    pthread_mutex_unlock(&modules_mu);
+}
+
+struct rk_hsm {
+    hsm_module *m;
+    CK_FUNCTION_LIST *fl; /* m's */
     CK_SESSION_HANDLE s;
-    int logged_in;
     /* The private key signed with last and its type (a search walks all
      * objects; the type would be one more round trip a signature). */
     char sign_label[64];
@@ -125,8 +207,6 @@ static int init_token(rk_hsm *h, const char *label, const char *pin)
 int rk_hsm_open(rk_hsm **out, const char *module, const char *token_label, const char *pin,
                 int create)
 {
-    CK_C_GetFunctionList gfl;
-    CK_C_INITIALIZE_ARGS args = {0};
     CK_SLOT_ID slot;
     CK_RV rv;
     int rc;
@@ -137,22 +217,8 @@ int rk_hsm_open(rk_hsm **out, const char *module, const char *token_label, const
     rk_hsm *h = calloc(1, sizeof *h);
     if (!h) return rk_err_oom();
     h->s = CK_INVALID_HANDLE;
-    if (!(h->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
-        rc = rk_err_set(RK_EDEVICE, "cannot load the HSM module %s: %s", module, dlerror());
-        goto fail;
-    }
-    *(void **)&gfl = dlsym(h->dl, "C_GetFunctionList");
-    if (!gfl || gfl(&h->fl) != CKR_OK) {
-        rc = rk_err_set(RK_EDEVICE, "%s is not a PKCS#11 module", module);
-        goto fail;
-    }
-    args.flags = CKF_OS_LOCKING_OK;
-    rv = h->fl->C_Initialize(&args);
-    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        rc = fail_rv(rv, "starting the HSM module");
-        goto fail;
-    }
-    h->owns_init = rv == CKR_OK;
+    if ((rc = module_get(&h->m, module)) != 0) goto fail;
+    h->fl = h->m->fl;
     rc = find_slot(&slot, h, token_label, 0);
     if (rc == RK_ENOTFOUND && create) {
         if ((rc = init_token(h, token_label, pin))) goto fail;
@@ -174,7 +240,6 @@ int rk_hsm_open(rk_hsm **out, const char *module, const char *token_label, const
         rc = fail_rv(rv, "logging in to the HSM");
         goto fail;
     }
-    h->logged_in = 1;
     *out = h;
     return 0;
 fail:
@@ -185,12 +250,8 @@ fail:
 void rk_hsm_close(rk_hsm *h)
 {
     if (!h) return;
-    if (h->fl && h->s != CK_INVALID_HANDLE) {
-        if (h->logged_in) h->fl->C_Logout(h->s);
-        h->fl->C_CloseSession(h->s);
-    }
-    if (h->fl && h->owns_init) h->fl->C_Finalize(NULL);
-    if (h->dl) dlclose(h->dl);
+    if (h->fl && h->s != CK_INVALID_HANDLE) h->fl->C_CloseSession(h->s);
+    if (h->m) module_put(h->m);
     free(h);
 }
 
