@@ -3,6 +3,7 @@
  * of each, read with jansson, its ladder computed by the domain module.
  */
 #include "hq/incidents.h"
+#include "hq/payload.h"
 
 #include "util/err.h"
 #include "util/log.h"
@@ -12,18 +13,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-static void text(char *out, size_t n, json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    rk_utf8_copy(out, n, v ? v : "");
-}
-
-static int64_t num(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
 
 int rk_hq_incidents(rk_hq_store *s, int open_only, int64_t now, rk_hq_incident **out, int *n)
 {
@@ -43,7 +32,7 @@ int rk_hq_incidents(rk_hq_store *s, int open_only, int64_t now, rk_hq_incident *
         snprintf(h->branch, sizeof h->branch, "%s", e[i].branch);
         snprintf(h->x.uuid, sizeof h->x.uuid, "%s", e[i].entity_id);
         char level[16];
-        text(level, sizeof level, p, "level");
+        rk_hq_payload_text(level, sizeof level, p, "level");
         h->x.level = rk_incident_level(level);
         if (!json_is_object(p) || !h->x.level) {
             rk_log_warn("rahq: %s: incident %s: event %lld holds no incident", e[i].branch,
@@ -51,13 +40,13 @@ int rk_hq_incidents(rk_hq_store *s, int open_only, int64_t now, rk_hq_incident *
             json_decref(p);
             continue;
         }
-        text(h->x.affected, sizeof h->x.affected, p, "affected");
-        text(h->x.summary, sizeof h->x.summary, p, "summary");
-        text(h->x.opened_by, sizeof h->x.opened_by, p, "opened_by");
-        text(h->x.resolution, sizeof h->x.resolution, p, "resolution");
-        h->x.opened_at = num(p, "opened_at");
-        h->x.contacted_at = num(p, "contacted_at");
-        h->x.closed_at = num(p, "closed_at");
+        rk_hq_payload_text(h->x.affected, sizeof h->x.affected, p, "affected");
+        rk_hq_payload_text(h->x.summary, sizeof h->x.summary, p, "summary");
+        rk_hq_payload_text(h->x.opened_by, sizeof h->x.opened_by, p, "opened_by");
+        rk_hq_payload_text(h->x.resolution, sizeof h->x.resolution, p, "resolution");
+        h->x.opened_at = rk_hq_payload_num(p, "opened_at");
+        h->x.contacted_at = rk_hq_payload_num(p, "contacted_at");
+        h->x.closed_at = rk_hq_payload_num(p, "closed_at");
         json_decref(p);
         rk_incident_escalation(&h->st, h->x.level, h->x.opened_at, h->x.contacted_at,
                                h->x.closed_at, now);

@@ -8,6 +8,7 @@
  * domain/recon.c.
  */
 #include "hq/recon.h"
+#include "hq/payload.h"
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -55,18 +56,6 @@ int rk_hq_statement_import(rk_hq_store *s, int provider, const char *path, int64
     rc = s->ops->statement_add(s, f, &st, known);
     rk_stmt_free(&st);
     return rc ? rk_err_wrap(rc, "%s", f->filename) : 0;
-}
-
-static void text(char *out, size_t n, json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    rk_utf8_copy(out, n, v ? v : "");
-}
-
-static int64_t num(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
 /* The orders found so far, with an open-addressing index by branch and
@@ -144,14 +133,14 @@ static int order_of(orders *os, const rk_hq_entity *e, int *idx)
     memset(o, 0, sizeof *o);
     rk_utf8_copy(o->branch, sizeof o->branch, e->branch);
     rk_utf8_copy(o->uuid, sizeof o->uuid, e->entity_id);
-    text(o->ref, sizeof o->ref, p, "ref");
-    text(o->state, sizeof o->state, p, "state");
-    text(o->business, sizeof o->business, p, "business");
-    text(o->pay_method, sizeof o->pay_method, p, "pay_method");
-    text(o->refund_method, sizeof o->refund_method, p, "refund_method");
-    o->fee_total = num(p, "fee_total");
-    o->paid_fen = num(p, "paid_fen");
-    o->refund_fen = num(p, "refund_fen");
+    rk_hq_payload_text(o->ref, sizeof o->ref, p, "ref");
+    rk_hq_payload_text(o->state, sizeof o->state, p, "state");
+    rk_hq_payload_text(o->business, sizeof o->business, p, "business");
+    rk_hq_payload_text(o->pay_method, sizeof o->pay_method, p, "pay_method");
+    rk_hq_payload_text(o->refund_method, sizeof o->refund_method, p, "refund_method");
+    o->fee_total = rk_hq_payload_num(p, "fee_total");
+    o->paid_fen = rk_hq_payload_num(p, "paid_fen");
+    o->refund_fen = rk_hq_payload_num(p, "refund_fen");
     json_decref(p);
     *idx = os->n++;
     os->slot[at] = os->n;

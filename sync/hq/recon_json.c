@@ -2,6 +2,7 @@
  * A reconciliation to JSON and back (see recon_json.h), with jansson.
  */
 #include "hq/recon_json.h"
+#include "hq/payload.h"
 
 #include "util/err.h"
 #include "util/utf8.h"
@@ -36,18 +37,6 @@ json_t *rk_hq_recon_json(const rk_recon *r)
                      "items", items);
 }
 
-static void text(char *out, size_t n, json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    rk_utf8_copy(out, n, v ? v : "");
-}
-
-static int64_t num(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 static int kind_of(const char *name)
 {
     for (int k = 1; k < RK_RECON_KINDS; k++)
@@ -61,13 +50,13 @@ int rk_hq_recon_from_json(json_t *j, rk_recon *r)
     json_t *items = json_object_get(j, "items");
     if (!json_is_object(j) || !json_is_array(items) || !json_is_string(json_object_get(j, "day")))
         return rk_err_set(RK_EFORMAT, "not a reconciliation");
-    text(r->day, sizeof r->day, j, "day");
-    text(r->branch, sizeof r->branch, j, "branch");
-    r->lines = (int)num(j, "lines");
-    r->from = num(j, "from");
-    r->to = num(j, "to");
-    r->statement_paid = num(j, "statement_paid_fen");
-    r->statement_refunded = num(j, "statement_refunded_fen");
+    rk_hq_payload_text(r->day, sizeof r->day, j, "day");
+    rk_hq_payload_text(r->branch, sizeof r->branch, j, "branch");
+    r->lines = (int)rk_hq_payload_num(j, "lines");
+    r->from = rk_hq_payload_num(j, "from");
+    r->to = rk_hq_payload_num(j, "to");
+    r->statement_paid = rk_hq_payload_num(j, "statement_paid_fen");
+    r->statement_refunded = rk_hq_payload_num(j, "statement_refunded_fen");
     size_t n = json_array_size(items);
     if (n > 10u * RK_STMT_MAX_LINES) return rk_err_set(RK_ETOOBIG, "too many items");
     if (n && !(r->items = calloc(n, sizeof *r->items))) return rk_err_oom();
@@ -75,26 +64,26 @@ int rk_hq_recon_from_json(json_t *j, rk_recon *r)
         json_t *o = json_array_get(items, i);
         rk_recon_item *x = &r->items[i];
         char kind[32];
-        text(kind, sizeof kind, o, "kind");
+        rk_hq_payload_text(kind, sizeof kind, o, "kind");
         if (!json_is_object(o) || !(x->kind = kind_of(kind))) {
             rk_recon_free(r);
             return rk_err_set(RK_EFORMAT, "item %zu: no kind of reconciliation", i);
         }
         char p[16];
-        text(p, sizeof p, o, "provider");
+        rk_hq_payload_text(p, sizeof p, o, "provider");
         x->provider = rk_stmt_provider(p);
-        text(x->branch, sizeof x->branch, o, "branch");
-        text(x->ref, sizeof x->ref, o, "ref");
-        text(x->uuid, sizeof x->uuid, o, "uuid");
-        text(x->state, sizeof x->state, o, "state");
-        text(x->method, sizeof x->method, o, "method");
-        text(x->merchant_ref, sizeof x->merchant_ref, o, "merchant_ref");
-        text(x->txn, sizeof x->txn, o, "txn");
-        text(x->note, sizeof x->note, o, "note");
-        x->statement_fen = num(o, "statement_fen");
-        x->branch_fen = num(o, "branch_fen");
-        x->at = num(o, "at");
-        x->line = (int)num(o, "line");
+        rk_hq_payload_text(x->branch, sizeof x->branch, o, "branch");
+        rk_hq_payload_text(x->ref, sizeof x->ref, o, "ref");
+        rk_hq_payload_text(x->uuid, sizeof x->uuid, o, "uuid");
+        rk_hq_payload_text(x->state, sizeof x->state, o, "state");
+        rk_hq_payload_text(x->method, sizeof x->method, o, "method");
+        rk_hq_payload_text(x->merchant_ref, sizeof x->merchant_ref, o, "merchant_ref");
+        rk_hq_payload_text(x->txn, sizeof x->txn, o, "txn");
+        rk_hq_payload_text(x->note, sizeof x->note, o, "note");
+        x->statement_fen = rk_hq_payload_num(o, "statement_fen");
+        x->branch_fen = rk_hq_payload_num(o, "branch_fen");
+        x->at = rk_hq_payload_num(o, "at");
+        x->line = (int)rk_hq_payload_num(o, "line");
         r->count[x->kind]++;
         r->n++;
     }
