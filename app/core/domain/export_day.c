@@ -8,8 +8,8 @@
 #include "domain/dayclose.h"
 #include "domain/export.h"
 #include "domain/order.h"
+#include "domain/workbook.h"
 #include "util/err.h"
-#include "util/file.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,23 +80,20 @@ static lxw_error write_day(lxw_workbook *wb, const rk_dayclose *d, const char *b
     return e;
 }
 
+typedef struct day_args {
+    const rk_dayclose *d;
+    const char *branch_name, *closed_by, *sync_note;
+} day_args;
+
+static lxw_error fill_day(lxw_workbook *wb, void *arg)
+{
+    const day_args *a = arg;
+    return write_day(wb, a->d, a->branch_name, a->closed_by, a->sync_note);
+}
+
 int rk_export_day_xlsx(const char *path, const rk_dayclose *d, const char *branch_name,
                        const char *closed_by, const char *sync_note)
 {
-    rk_file_atomic *f;
-    int rc = rk_file_atomic_open(&f, path, 0644);
-    if (rc) return rc;
-    lxw_workbook *wb = workbook_new(rk_file_atomic_temp_path(f));
-    if (!wb) {
-        rk_file_atomic_abort(f);
-        return rk_err_set(RK_EIO, "cannot create the workbook %s", path);
-    }
-    lxw_error err = write_day(wb, d, branch_name, closed_by, sync_note);
-    lxw_error closed = workbook_close(wb);
-    if (err || closed) {
-        rk_file_atomic_abort(f);
-        return rk_err_set(RK_EIO, "cannot write the workbook %s: %s", path,
-                          lxw_strerror(err ? err : closed));
-    }
-    return rk_file_atomic_commit(f);
+    day_args a = {d, branch_name, closed_by, sync_note};
+    return rk_workbook_write(path, fill_day, &a);
 }

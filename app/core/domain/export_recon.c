@@ -8,8 +8,8 @@
  * exports loads libxlsxwriter.
  */
 #include "domain/recon.h"
+#include "domain/workbook.h"
 #include "util/err.h"
-#include "util/file.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,22 +75,12 @@ static lxw_error write_recon(lxw_workbook *wb, const rk_recon *r)
     return e;
 }
 
+static lxw_error fill_recon(lxw_workbook *wb, void *arg)
+{
+    return write_recon(wb, arg);
+}
+
 int rk_recon_xlsx(const char *path, const rk_recon *r)
 {
-    rk_file_atomic *f;
-    int rc = rk_file_atomic_open(&f, path, 0644);
-    if (rc) return rc;
-    lxw_workbook *wb = workbook_new(rk_file_atomic_temp_path(f));
-    if (!wb) {
-        rk_file_atomic_abort(f);
-        return rk_err_set(RK_EIO, "cannot create the workbook %s", path);
-    }
-    lxw_error err = write_recon(wb, r);
-    lxw_error closed = workbook_close(wb);
-    if (err || closed) {
-        rk_file_atomic_abort(f);
-        return rk_err_set(RK_EIO, "cannot write the workbook %s: %s", path,
-                          lxw_strerror(err ? err : closed));
-    }
-    return rk_file_atomic_commit(f);
+    return rk_workbook_write(path, fill_recon, (void *)r);
 }
