@@ -3,22 +3,21 @@
  * receipt printer (through the spool, see cmd_printer.c for the settings)
  * or write an A4 document as PDF and send it to a CUPS queue.
  *
- * The content comes from an order of the ledger (--order REF, filled by
- * print/orderprint.h; printing it is audited as print.receipt, print.form or
- * print.record and needs a clerk's login), from --sample (the demonstration
- * order) or from --from FILE.ini (keys named after the fields of rk_receipt
- * / rk_a4_form / rk_a4_record, see --help). Printer settings come from
- * kiosk.conf's [printer] section; options and the environment override it.
+ * The content comes from an order of the ledger (--order REF: printed by
+ * the branch's order papers service, branch/orderdocs.h, as the desk
+ * prints them: a clerk's login, audited as print.receipt, print.form or
+ * print.record), from --sample (the demonstration order) or from --from
+ * FILE.ini (keys named after the fields of rk_receipt / rk_a4_form /
+ * rk_a4_record, see --help). Printer settings come from kiosk.conf's
+ * [printer] section; options and the environment override it.
  */
 #include "ctl.h"
 
+#include "branch/orderdocs.h"
 #include "branch/printers.h"
 #include "print/a4.h"
 #include "print/escpos.h"
-#include "print/lp.h"
-#include "print/orderprint.h"
 #include "print/receipt.h"
-#include "print/spool.h"
 #include "util/err.h"
 #include "util/wipe.h"
 
@@ -27,10 +26,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* From cmd_printer.c. */
-int rk_ctl_printer_run(rk_ctl *ctl, rk_spool *sp, const char *uri, int timeout_ms, int *printed);
+/* From cmd_printer.c: the spool's progress as ractl's messages. */
+int rk_ctl_printer_notify(void *arg, const rk_progress *p);
 
 /* ---- INI input: a table of (section, key) -> char field ---- */
 
@@ -197,24 +195,15 @@ static const field record_fields[] = {
 
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
-/* Opens the ledger and the acting clerk for printing an order. */
-static int order_setup(rk_ctl *ctl, rk_ledger **l, rk_actor *actor)
-{
-    int rc;
-    if ((rc = rk_ctl_ledger(ctl, l)) != 0 || (rc = rk_ctl_actor(ctl, actor)) != 0) return rc;
-    return 0;
-}
-
 /* ---- receipt ---- */
 
 static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
 {
     const char *from = NULL, *order = NULL, *printer = NULL, *spool_dir = NULL, *out = NULL;
-    int sample = 0, width = 0, timeout_ms = 0, code_fallback = -1, rc;
-    rk_ledger *ledger = NULL;
+    int sample = 0, timeout_ms = 0, rc;
     rk_actor actor;
     rk_receipt r;
-    rk_escpos e;
+    rk_branch_printed pr;
 
     if (rk_ctl_wants_help(argc, argv)) {
         printf(
@@ -267,83 +256,47 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
     if (sample + !!from + !!order != 1)
         return rk_ctl_usage(ctl, "ractl print receipt",
                             "give one of --sample, --from FILE or --order REF");
-    if ((rc = rk_branch_printer_width(ctl->branch, width_text ? atoi(width_text) : 0, &width)))
-        return rk_ctl_fail(ctl, rc);
-    code_fallback =
-        fallback ? !strcmp(fallback, "code") : rk_branch_printer_code_fallback(ctl->branch);
+    rk_branch_print_opts o = {.printer = printer,
+                              .spool_dir = spool_dir,
+                              .width = width_text ? atoi(width_text) : 0,
+                              .code_fallback = fallback ? !strcmp(fallback, "code") : -1,
+                              .timeout_ms = timeout_ms,
+                              .out = out,
+                              .notify = rk_ctl_printer_notify,
+                              .arg = ctl};
     memset(&r, 0, sizeof r);
-    if (sample) {
-        rk_receipt_sample(&r);
-    } else if (order) {
-        if ((rc = order_setup(ctl, &ledger, &actor)) != 0 ||
-            (rc = rk_orderprint_receipt(ledger, order, &r)) != 0)
-            return rk_ctl_fail(ctl, rc);
+    if (order) {
+        if ((rc = rk_ctl_actor(ctl, &actor)) == 0)
+            rc = rk_branch_print_receipt(ctl->branch, &actor, order, &o, &pr);
     } else {
-        ini_ctx c = {
-            .target = &r, .fields = receipt_fields, .n_fields = N(receipt_fields), .receipt = &r};
-        if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
-        if (!c.have_total)
-            for (int i = 0; i < r.n_fees; i++)
-                r.total_fen += r.fees[i].fen;
-        if (!r.track_qr[0] && r.branch_id[0])
-            rk_receipt_track_payload(r.track_qr, sizeof r.track_qr, r.branch_id, r.order_ref);
-    }
-
-    if ((rc = rk_escpos_init(&e, width, RK_SPOOL_MAX_JOB)) != 0) {
-        rk_escpos_free(&e);
-        rk_wipe(&r, sizeof r);
-        return rk_ctl_fail(ctl, rc);
-    }
-    e.fallback = code_fallback ? RK_ESCPOS_FALLBACK_CODE : RK_ESCPOS_FALLBACK_BOX;
-    rc = rk_receipt_encode(&e, &r);
-    rk_wipe(r.id_number, sizeof r.id_number); /* only the masked number was laid out */
-    if (rc) {
-        rk_escpos_free(&e);
-        return rk_ctl_fail(ctl, rc);
-    }
-    for (int i = 0; i < e.n_replaced && !ctl->json; i++) {
-        char u[8] = {0};
-        rk_escpos_utf8_put(u, e.replaced[i]);
-        fprintf(stderr, "ractl: note: the printer's font lacks %s (U+%04X); it prints as %s\n", u,
-                (unsigned)e.replaced[i], code_fallback ? "[U+XXXX]" : "\u25a1");
-    }
-
-    char job[RK_SPOOL_JOB_NAME] = "";
-    int printed = 0, pending = 0;
-    if (out) {
-        FILE *f = fopen(out, "wb");
-        int ok = f && fwrite(e.out.data, 1, e.out.len, f) == e.out.len;
-        if (f && fclose(f) != 0) ok = 0;
-        rc = ok ? 0 : rk_err_set(RK_EIO, "cannot write %s", out);
-        if (!rc && ledger) { /* an order's receipt in a file is a copy like a printed one */
-            char detail[PATH_MAX + 64];
-            snprintf(detail, sizeof detail, "receipt written to the file %s", out);
-            if ((rc = rk_orderprint_audit(ledger, &actor, order, "print.receipt", detail)) != 0)
-                unlink(out); /* no copy that the audit log does not know of */
-        }
-    } else {
-        char uri[700];
-        rk_spool *sp = NULL;
-        if ((rc = rk_branch_receipt_printer(ctl->branch, printer, uri, sizeof uri)) == 0 &&
-            (rc = rk_branch_spool(ctl->branch, spool_dir, &sp)) == 0 &&
-            (rc = rk_spool_add(sp, r.order_ref, e.out.data, e.out.len, job)) == 0) {
-            if (ledger) { /* on disk now: it will print, now or after recovery */
-                char detail[RK_SPOOL_JOB_NAME + 800];
-                snprintf(detail, sizeof detail, "receipt job %s to %s", job, uri);
-                rc = rk_orderprint_audit(ledger, &actor, order, "print.receipt", detail);
+        if (sample) {
+            rk_receipt_sample(&r);
+        } else {
+            ini_ctx c = {.target = &r,
+                         .fields = receipt_fields,
+                         .n_fields = N(receipt_fields),
+                         .receipt = &r};
+            if ((rc = read_ini(from, &c)) != 0) {
+                rk_wipe(&r, sizeof r);
+                return rk_ctl_fail(ctl, rc);
             }
+            if (!c.have_total)
+                for (int i = 0; i < r.n_fees; i++)
+                    r.total_fen += r.fees[i].fen;
+            if (!r.track_qr[0] && r.branch_id[0])
+                rk_receipt_track_payload(r.track_qr, sizeof r.track_qr, r.branch_id, r.order_ref);
         }
-        if (rc == 0 && sp) {
-            rc = rk_ctl_printer_run(ctl, sp, uri, timeout_ms, &printed);
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", rk_err_msg());
-            rk_spool_pending(sp, &pending);
-            if (rc) rk_err_set(rc, "%s", msg);
-        }
+        rc = rk_branch_print_receipt_of(ctl->branch, &r, &o, &pr);
+        rk_wipe(&r, sizeof r);
     }
-    if (rc) {
-        rk_escpos_free(&e);
-        return rk_ctl_fail(ctl, rc);
+    if (rc) return rk_ctl_fail(ctl, rc);
+    int code =
+        o.code_fallback >= 0 ? o.code_fallback : rk_branch_printer_code_fallback(ctl->branch);
+    for (int i = 0; i < pr.n_replaced && !ctl->json; i++) {
+        char u[8] = {0};
+        rk_escpos_utf8_put(u, pr.replaced[i]);
+        fprintf(stderr, "ractl: note: the printer's font lacks %s (U+%04X); it prints as %s\n", u,
+                (unsigned)pr.replaced[i], code ? "[U+XXXX]" : "\u25a1");
     }
     if (ctl->json) {
         rk_buf b;
@@ -352,28 +305,26 @@ static int cmd_receipt(rk_ctl *ctl, int argc, char **argv)
         rk_json_init(&j, &b);
         rk_json_obj_begin(&j);
         rk_json_kbool(&j, "ok", 1);
-        rk_json_kstr(&j, "order_ref", r.order_ref);
-        rk_json_kint(&j, "bytes", (int64_t)e.out.len);
-        if (job[0]) rk_json_kstr(&j, "job", job);
-        rk_json_kint(&j, "printed", printed);
-        rk_json_kint(&j, "pending", pending);
+        rk_json_kstr(&j, "order_ref", pr.order_ref);
+        rk_json_kint(&j, "bytes", (int64_t)pr.bytes);
+        if (pr.job[0]) rk_json_kstr(&j, "job", pr.job);
+        rk_json_kint(&j, "printed", pr.printed);
+        rk_json_kint(&j, "pending", pr.pending);
         rk_json_key(&j, "replaced");
         rk_json_arr_begin(&j);
-        for (int i = 0; i < e.n_replaced; i++) {
+        for (int i = 0; i < pr.n_replaced; i++) {
             char u[16];
-            snprintf(u, sizeof u, "U+%04X", (unsigned)e.replaced[i]);
+            snprintf(u, sizeof u, "U+%04X", (unsigned)pr.replaced[i]);
             rk_json_str(&j, u);
         }
         rk_json_arr_end(&j);
         rk_json_obj_end(&j);
-        rk_escpos_free(&e);
         return rk_ctl_print_json(ctl, &j, &b) ? rk_ctl_fail(ctl, RK_ENOMEM) : 0;
     }
     if (out)
-        rk_ctl_info(ctl, "receipt of %s written to %s (%zu bytes)", r.order_ref, out, e.out.len);
+        rk_ctl_info(ctl, "receipt of %s written to %s (%zu bytes)", pr.order_ref, out, pr.bytes);
     else
-        rk_ctl_info(ctl, "receipt of %s printed", r.order_ref);
-    rk_escpos_free(&e);
+        rk_ctl_info(ctl, "receipt of %s printed", pr.order_ref);
     return 0;
 }
 
@@ -390,7 +341,6 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
         "archive box labels (four to a page)", "the weekly consultation report"};
     const char *from = NULL, *out = NULL, *queue = NULL, *server = NULL, *order = NULL;
     int sample = 0, rc;
-    rk_ledger *ledger = NULL;
     rk_actor actor;
     char cmd[64];
 
@@ -433,58 +383,51 @@ static int cmd_a4(rk_ctl *ctl, int argc, char **argv, enum doc_kind kind)
         return rk_ctl_usage(ctl, cmd, "give --sample, --from FILE or --order REF");
     if (!out) return rk_ctl_usage(ctl, cmd, "--out FILE.pdf is required");
     rk_branch_a4_queue(ctl->branch, queue, server, &queue, &server);
-    if (order && (rc = order_setup(ctl, &ledger, &actor)) != 0) return rk_ctl_fail(ctl, rc);
-
-    if (kind == DOC_FORM) {
-        rk_a4_form f;
-        memset(&f, 0, sizeof f);
-        if (sample) {
-            rk_a4_form_sample(&f);
-        } else if (order) {
-            if ((rc = rk_orderprint_form(ledger, order, &f)) != 0) return rk_ctl_fail(ctl, rc);
-        } else {
-            ini_ctx c = {.target = &f, .fields = form_fields, .n_fields = N(form_fields)};
-            if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
-            f.self_pickup = f.address[0] == 0;
-        }
-        rc = rk_a4_form_pdf(out, &f);
-        rk_wipe(&f, sizeof f);
-    } else if (kind == DOC_RECORD) {
-        rk_a4_record r;
-        memset(&r, 0, sizeof r);
-        if (sample) {
-            rk_a4_record_sample(&r);
-        } else if (order) {
-            if ((rc = rk_orderprint_record(ledger, order, &r)) != 0) return rk_ctl_fail(ctl, rc);
-        } else {
-            ini_ctx c = {.target = &r, .fields = record_fields, .n_fields = N(record_fields)};
-            if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
-        }
-        rc = rk_a4_record_pdf(out, &r);
-    } else if (kind == DOC_LABELS) {
-        rk_a4_label labels[4];
-        int n = rk_a4_labels_sample(labels, 4);
-        rc = rk_a4_labels_pdf(out, labels, n);
-    } else {
-        rk_a4_weekly w;
-        rk_a4_weekly_sample(&w);
-        rc = rk_a4_weekly_pdf(out, &w);
-    }
-    if (rc) return rk_ctl_fail(ctl, rc);
     char job[64] = "";
-    if (queue) {
-        static const char *const lp_opts[] = {"PageSize=A4", NULL};
-        if ((rc = rk_lp_submit(queue, server, names[kind], lp_opts, out, job, sizeof job)) != 0)
-            return rk_ctl_fail(ctl, rc);
-    }
-    if (ledger) {
-        char action[32], detail[800];
-        snprintf(action, sizeof action, "print.%s", names[kind]);
-        snprintf(detail, sizeof detail, "%s%s%s%s", out, queue ? " to " : "", queue ? queue : "",
-                 job[0] ? " " : "");
-        if (job[0]) snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "(%s)", job);
-        if ((rc = rk_orderprint_audit(ledger, &actor, order, action, detail)) != 0)
-            return rk_ctl_fail(ctl, rc);
+    if (order) {
+        const rk_branch_print_opts o = {.out = out, .queue = queue, .server = server};
+        rk_branch_printed pr;
+        if ((rc = rk_ctl_actor(ctl, &actor)) == 0)
+            rc = rk_branch_print_order_a4(
+                ctl->branch, &actor, order,
+                kind == DOC_FORM ? RK_BRANCH_DOC_FORM : RK_BRANCH_DOC_RECORD, &o, &pr);
+        if (rc) return rk_ctl_fail(ctl, rc);
+        snprintf(job, sizeof job, "%s", pr.job);
+    } else {
+        if (kind == DOC_FORM) {
+            rk_a4_form f;
+            memset(&f, 0, sizeof f);
+            if (sample) {
+                rk_a4_form_sample(&f);
+            } else {
+                ini_ctx c = {.target = &f, .fields = form_fields, .n_fields = N(form_fields)};
+                if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
+                f.self_pickup = f.address[0] == 0;
+            }
+            rc = rk_a4_form_pdf(out, &f);
+            rk_wipe(&f, sizeof f);
+        } else if (kind == DOC_RECORD) {
+            rk_a4_record r;
+            memset(&r, 0, sizeof r);
+            if (sample) {
+                rk_a4_record_sample(&r);
+            } else {
+                ini_ctx c = {.target = &r, .fields = record_fields, .n_fields = N(record_fields)};
+                if ((rc = read_ini(from, &c)) != 0) return rk_ctl_fail(ctl, rc);
+            }
+            rc = rk_a4_record_pdf(out, &r);
+        } else if (kind == DOC_LABELS) {
+            rk_a4_label labels[4];
+            int n = rk_a4_labels_sample(labels, 4);
+            rc = rk_a4_labels_pdf(out, labels, n);
+        } else {
+            rk_a4_weekly w;
+            rk_a4_weekly_sample(&w);
+            rc = rk_a4_weekly_pdf(out, &w);
+        }
+        if (!rc)
+            rc = rk_branch_a4_send(ctl->branch, out, names[kind], queue, server, job, sizeof job);
+        if (rc) return rk_ctl_fail(ctl, rc);
     }
     rk_json *j = rk_ctl_reply(ctl);
     rk_json_kstr(j, "file", out);

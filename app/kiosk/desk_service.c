@@ -130,14 +130,14 @@ static int job_svc(rk_job *job, void *arg)
             break;
         }
         case OP_RECEIPT:
-            rc = rk_branch_print_receipt(b, &a->actor, a->ref, &pr);
+            rc = rk_branch_print_receipt(b, &a->actor, a->ref, NULL, &pr);
             if (!rc) a->printed = pr.printed;
             break;
         case OP_FORM:
         case OP_RECORD:
             rc = rk_branch_print_order_a4(
                 b, &a->actor, a->ref, a->op == OP_FORM ? RK_BRANCH_DOC_FORM : RK_BRANCH_DOC_RECORD,
-                &pr);
+                NULL, &pr);
             if (!rc) a->printed = pr.job[0] != 0;
             break;
         default: rc = rk_err_set(RK_EINVAL, "no such desk service"); break;

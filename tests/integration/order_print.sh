@@ -204,5 +204,9 @@ expect 0 "receipt to a file" -- "$RACTL" print receipt --order "$R3" --out "$T/r
 expect 8 "an unwritable receipt file" -- "$RACTL" print receipt --order "$R3" --out "$T/no/such/dir.bin"
 [ "$(sqlite3 "$RAKIOSK_DATA_DIR/rakiosk.db" "SELECT count(*) FROM audit WHERE action = 'print.receipt' AND detail LIKE '%no/such%'")" = 0 ] \
     && ok || bad "a receipt never written is audited"
+# A form of no such order into a file that exists leaves that file alone.
+echo "not a form" >"$T/keep.pdf"
+expect 6 "the form of no order" -- "$RACTL" print form --order NO-SUCH-ORDER --out "$T/keep.pdf"
+[ "$(cat "$T/keep.pdf")" = "not a form" ] && ok || bad "a failed form removed or changed the file named"
 expect 0 "audit verify" -- "$RACTL" audit verify
 finish

@@ -186,7 +186,7 @@ int rk_branch_day_close_print(rk_branch *b, const rk_actor *by, int64_t day, rk_
         pdf[0] = xlsx[0] = '\0';
         return rc;
     }
-    if ((rc = rk_branch_a4_send(b, pdf, "daily close", job, n)) != 0) {
+    if ((rc = rk_branch_a4_send(b, pdf, "daily close", NULL, NULL, job, n)) != 0) {
         char why[512];
         snprintf(why, sizeof why, "%s", rk_err_msg());
         return rk_err_set(rc, "%s was closed, but its A4 close was not printed: %s", probe.date,
