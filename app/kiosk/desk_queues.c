@@ -95,13 +95,14 @@ void scr_desk_queues(kiosk *k)
     }
 
     /* The desk's other work, below the queues: after-sales services and
-     * the daily close (screens of their own modules, when built). */
+     * the daily close, incidents (screens of their own modules, when built). */
     static const struct {
         const char *screen, *id, *key;
         rk_icon icon;
     } more[] = {
         {"desk_service", "desk.to_service", "desk_service.entry", RK_ICON_KEY},
         {"desk_close", "desk.to_close", "desk_close.entry", RK_ICON_PAPER},
+        {"desk_incident", "desk.to_incident", "desk_incident.entry", RK_ICON_WARNING},
     };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
         int to = kiosk_find_screen(more[i].screen);

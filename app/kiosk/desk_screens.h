@@ -1,6 +1,6 @@
 /*
  * The screens and module hooks of the clerks' desk (desk_*.c): login with the clerk's key, queues,
- * review, issue, the daily close.
+ * review, issue, the daily close, incidents.
  *
  * Add a line per screen to RK_DESK_SCREENS as X(ID, name, KF_FLAGS) and,
  * if the module keeps state to wipe, M(name) to RK_DESK_MODULES; how it
@@ -16,8 +16,10 @@
     X(DESK_REJECT, desk_reject, KF_CLERK)                                                          \
     X(DESK_SERVICE, desk_service, KF_CLERK)                                                        \
     X(DESK_CLOSE, desk_close, KF_CLERK)                                                            \
+    X(DESK_INCIDENT, desk_incident, KF_CLERK)                                                      \
     X(DESK_ISSUE, desk_issue, KF_CLERK)
 
-#define RK_DESK_MODULES(M) M(desk) M(desk_review) M(desk_service) M(desk_close) M(desk_issue)
+#define RK_DESK_MODULES(M)                                                                         \
+    M(desk) M(desk_review) M(desk_service) M(desk_close) M(desk_issue) M(desk_incident)
 
 #endif
