@@ -4,6 +4,7 @@
  * and its event-player commands (see desk.h).
  */
 #include "desk.h"
+#include "desk_work.h"
 
 #include "branch/clerkkey.h"
 #include "branch/keylogin.h"
@@ -321,8 +322,17 @@ rk_rect desk_bar(kiosk *k, rk_rect r, const char *title)
     /* The title, and under it who is at the desk with which key. */
     rk_ui_text(ui, "desk.title", rk_rect_cut_top(&bar, th), title, RK_UI_TEXT_HEADING,
                rk_ui_theme(ui)->text, RK_ALIGN_LEFT);
-    rk_roles_format(roles, sizeof roles, d->actor.roles);
-    snprintf(who, sizeof who, "%s (%s) · USB Key %s", d->actor.login, roles, d->key);
+    /* The roles in words (strings role.<name>), joined by desk.role_sep. */
+    roles[0] = '\0';
+    for (unsigned bit = 1; bit <= RK_ROLE_SUPERVISOR; bit <<= 1) {
+        if (!(d->actor.roles & bit)) continue;
+        char key[32];
+        snprintf(key, sizeof key, "role.%s", rk_role_name(bit));
+        size_t used = strlen(roles);
+        snprintf(roles + used, sizeof roles - used, "%s%s",
+                 used ? kiosk_str(k, "desk.role_sep") : "", kiosk_str(k, key));
+    }
+    desk_work_format(k, who, sizeof who, "desk.who", d->actor.login, roles, d->key);
     rk_widget_muted(ui, "desk.who", bar, who, RK_UI_TEXT_SMALL, RK_ALIGN_LEFT);
     return r;
 }

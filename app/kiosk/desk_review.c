@@ -43,9 +43,10 @@
 enum { OP_LOAD = 1, OP_IMAGE, OP_APPROVE, OP_REJECT };
 
 typedef struct review_field {
-    char label_zh[96], label_en[96];
+    char name[32], label_zh[96], label_en[96];
     char shown[RK_ORDER_VALUE_MAX];
     int set, personal;
+    int choice; /* a choice field: shown in words (kiosk_choice_label) */
 } review_field;
 
 typedef struct review_doc {
@@ -123,10 +124,12 @@ static void copy_view(review_order *o, const rk_branch_order_view *v)
         const rk_branch_view_field *f = &v->fields[i];
         if (!f->set) continue;
         review_field *d = &o->fields[o->n_fields++];
+        snprintf(d->name, sizeof d->name, "%s", f->def->name);
         snprintf(d->label_zh, sizeof d->label_zh, "%s", f->def->label_zh);
         snprintf(d->label_en, sizeof d->label_en, "%s", f->def->label_en);
         snprintf(d->shown, sizeof d->shown, "%s", f->shown);
         d->set = 1;
+        d->choice = !strncmp(f->def->check, "choice:", 7);
         d->personal = f->def->sensitive;
     }
     for (int i = 0; i < v->n_docs && o->n_docs < RK_FORM_MAX_DOCS; i++) {
@@ -450,7 +453,7 @@ static const char *field_cell(void *arg, int row, int col, int *flags)
     const review_field *f = &R.order.fields[row];
     if (col == 0) return rk_ui_lang(c->k->ui) == 0 ? f->label_zh : f->label_en;
     *flags |= RK_CELL_PERSONAL;
-    return f->shown;
+    return f->choice ? kiosk_choice_label(c->k, f->name, f->shown) : f->shown;
 }
 
 static const char *doc_label(kiosk *k, const review_doc *d)

@@ -338,15 +338,6 @@ static int n_pages(const kiosk_visit *v)
     return n;
 }
 
-/* The words of a choice's value: strings choice.<field>.<value>. */
-static const char *choice_label(kiosk *k, const char *field, const char *value)
-{
-    char key[96];
-    snprintf(key, sizeof key, "choice.%s.%s", field, value);
-    const char *s = rk_strings_get(rk_ui_strings(k->ui), key);
-    return s ? s : value;
-}
-
 static void draw_choice(kiosk *k, rk_rect c, int i)
 {
     kiosk_visit *v = &k->visit;
@@ -364,7 +355,7 @@ static void draw_choice(kiosk *k, rk_rect c, int i)
     for (int o = 0; o < n; o++) {
         char id[64];
         snprintf(id, sizeof id, "choice.%s", names[o]);
-        rk_button b = {.label = choice_label(k, d->name, names[o]),
+        rk_button b = {.label = kiosk_choice_label(k, d->name, names[o]),
                        .kind = !strcmp(v->values[i], names[o]) ? RK_BTN_SELECTED : RK_BTN_SECONDARY,
                        .text_px = 40,
                        .wrap = 1};

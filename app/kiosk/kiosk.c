@@ -332,6 +332,14 @@ const char *kiosk_str(kiosk *k, const char *key)
     return rk_ui_str(k->ui, key);
 }
 
+const char *kiosk_choice_label(kiosk *k, const char *field, const char *value)
+{
+    char key[96];
+    snprintf(key, sizeof key, "choice.%s.%s", field, value);
+    const char *s = rk_strings_get(rk_ui_strings(k->ui), key);
+    return s ? s : value;
+}
+
 void kiosk_say(kiosk *k, const char *prompt)
 {
     if (!k->voice || !k->visit.voice) return;

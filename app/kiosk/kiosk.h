@@ -212,6 +212,10 @@ int kiosk_find_screen(const char *name);
 /* The current language's text for key (ui's rk_ui_str). */
 const char *kiosk_str(kiosk *k, const char *key);
 
+/* The words of value of the choice field named field (strings
+ * choice.<field>.<value>); value itself when there are none. */
+const char *kiosk_choice_label(kiosk *k, const char *field, const char *value);
+
 /* Speaks the prompt key (its .say form) when voice is on for this visit. */
 void kiosk_say(kiosk *k, const char *prompt);
 
