@@ -466,8 +466,13 @@ int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *ar
     s->ctx.chunk = o->chunk > 0 ? o->chunk : RK_HQ_CHUNK;
     s->tls_fd = s->cmp_fd = s->fleet_fd = -1;
     if ((rc = rk_cmp_http_listen(&s->tls_fd, port, host, o->port)) != 0) goto fail;
+    /* poll, not epoll: libmicrohttpd 0.9.75's epoll loop keeps a connection
+     * whose TLS handshake is waiting for the client on its ready list, so
+     * each worker spins (epoll_wait with no timeout, a recv per waiting
+     * handshake) while a fleet connects; measured by bench_fleet as most of
+     * rahq's CPU. poll waits on what the handshake asks for. */
     s->tls = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_tls, s, MHD_OPTION_LISTEN_SOCKET, s->tls_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_HTTPS_MEM_KEY,
