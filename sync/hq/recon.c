@@ -171,7 +171,7 @@ static int line_order(rk_hq_store *s, orders *os, rk_recon_line *l)
     l->order = -1;
     if (rk_stmt_merchant_ref(l->l.merchant_ref, mbranch, sizeof mbranch, ref, sizeof ref)) {
         rk_utf8_copy(l->branch, sizeof l->branch, l->l.store);
-        snprintf(l->note, sizeof l->note, "no order reference in the merchant order number");
+        snprintf(l->note, sizeof l->note, "商户订单号中没有受理点的订单号");
         return 0;
     }
     const char *br = l->l.store[0] ? l->l.store : mbranch;
@@ -182,10 +182,10 @@ static int line_order(rk_hq_store *s, orders *os, rk_recon_line *l)
     if (k == 1)
         rc = order_of(os, &e[0], &l->order);
     else if (!k)
-        snprintf(l->note, sizeof l->note, "HQ holds no order %s%s%s", ref, *br ? " of " : "", br);
+        snprintf(l->note, sizeof l->note, "总部没有%s%s%s订单 %s", *br ? "受理点 " : "", br,
+                 *br ? " 的" : "", ref);
     else
-        snprintf(l->note, sizeof l->note, "%d branches hold an order %s: the statement names none",
-                 k, ref);
+        snprintf(l->note, sizeof l->note, "%d 个受理点都有订单 %s，账单没有指明受理点", k, ref);
     if (k == 1 && l->order >= 0) rk_utf8_copy(l->branch, sizeof l->branch, e[0].branch);
     rk_hq_entities_free(e, k);
     return rc;

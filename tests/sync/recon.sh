@@ -169,6 +169,16 @@ for want in 支付对账报告 "对账日期: $DAY" "差异 7 笔" 已发放未�
     负责人签字; do
     case "$TXT" in *"$want"*) ok ;; *) bad "the PDF lacks '$want'" ;; esac
 done
+# Each difference says why in Chinese (read with the cells' line breaks taken out).
+FLAT=$(pdftotext "$SHOTS/recon.pdf" - | tr -d ' \n')
+for want in 受理点登记微信收款180.00元 受理点登记微信退款，账单中没有 订单已办结，受理点未登记退款 \
+    总部没有受理点DEMO01的订单260302-0999 订单已缴费，受理点登记支付宝收款180.00元; do
+    case "$FLAT" in *"$want"*) ok ;; *) bad "the PDF lacks the note '$want'" ;; esac
+done
+# The supervisor reads Chinese: no English note or state is left in the report.
+for word in recorded statement " by " paid issued wechat alipay; do
+    case "$(echo "$TXT" | tr -s ' \n' ' ')" in *"$word"*) bad "the PDF says '$word'" ;; *) ok ;; esac
+done
 msg=$(pdf_line_with "$SHOTS/recon.pdf" 支付对账报告 15) && ok || bad "the title is large: $msg"
 python3 - "$T/recon.xlsx" "$R3" "$F3" <<'PY' && ok || bad "the workbook holds the report"
 import sys, zipfile, re
@@ -177,7 +187,8 @@ shared = re.findall(r"<t[^>]*>([^<]*)</t>", z.read("xl/sharedStrings.xml").decod
 sheet = z.read("xl/worksheets/sheet2.xml").decode()
 rows = re.findall(r"<row [^>]*>(.*?)</row>", sheet)
 assert len(rows) == 1 + 14, len(rows)  # the heading and one row per item
-for need in ("金额不符", "amount_mismatch", "refund_missing", "汇总", "明细", sys.argv[2]):
+for need in ("金额不符", "amount_mismatch", "refund_missing", "汇总", "明细", sys.argv[2],
+             "微信", "支付宝", "已办结", "受理点登记微信退款，账单中没有"):
     assert need in shared or need in z.read("xl/workbook.xml").decode(), need
 assert ("<v>%s</v>" % (int(sys.argv[3]) / 100 + 1)).replace(".0<", "<") in sheet, "the amount as a number"
 PY
@@ -194,7 +205,7 @@ expect 0 "the next day's bill" -- hq_admin statement import --provider wechat "$
 expect 0 "reconcile the next day" -- hq_admin reconcile --day 2026-03-03 --json
 same "$(echo "$OUT" | json 'd["counts"]["unknown_payment"], d["differences"], d["lines"]')" "(1, 1, 1)" \
     "an ambiguous order number is an unknown payment"
-contains "2 branches hold an order" "the report says why"
+contains "2 个受理点都有订单" "the report says why"
 expect 0 "help" -- "$RAHQ" admin reconcile --help
 contains "refund_unrecorded" "reconcile --help names the kinds"
 expect 0 "admin help" -- "$RAHQ" admin --help

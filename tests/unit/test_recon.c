@@ -45,6 +45,14 @@ static int kind_of(const rk_recon *r, const char *ref, int provider_kind_line)
     return 0;
 }
 
+/* The note of the item of ref and line ("" when none). */
+static const char *note_of(const rk_recon *r, const char *ref, int line)
+{
+    for (int i = 0; i < r->n; i++)
+        if (!strcmp(r->items[i].ref, ref) && r->items[i].line == line) return r->items[i].note;
+    return "";
+}
+
 static void test_kinds(void)
 {
     const int W = RK_STMT_WECHAT, A = RK_STMT_ALIPAY, P = RK_STMT_PAY, R = RK_STMT_REFUND;
@@ -97,6 +105,13 @@ static void test_kinds(void)
     CHECK_INT(r.count[RK_RECON_ISSUED_NOT_PAID], 2);
     CHECK_INT(r.statement_paid, 8 * 18000 + 500);
     CHECK_INT(r.statement_refunded, 18000 + 9000 + 100);
+    /* the notes are the supervisor's: Chinese, states and methods as the
+     * daily close names them */
+    CHECK_STR(note_of(&r, "r3", 3), "受理点登记现金收款 180.00 元");
+    CHECK_STR(note_of(&r, "r4", 5), "同一订单的又一笔收款");
+    CHECK_STR(note_of(&r, "r7", 0), "受理点登记微信退款，账单中没有");
+    CHECK_STR(note_of(&r, "r8", 11), "受理点登记微信退款 180.00 元");
+    CHECK_STR(note_of(&r, "r0", 12), "订单已办结，受理点未登记退款");
     /* sorted by kind */
     for (int i = 1; i < r.n; i++)
         CHECK(r.items[i - 1].kind <= r.items[i].kind);

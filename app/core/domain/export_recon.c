@@ -7,6 +7,8 @@
  * supervisor can filter and add up. Part of rkexport: only a program that
  * exports loads libxlsxwriter.
  */
+#include "domain/dayclose.h"
+#include "domain/order.h"
 #include "domain/recon.h"
 #include "domain/workbook.h"
 #include "util/err.h"
@@ -53,12 +55,14 @@ static lxw_error write_recon(lxw_workbook *wb, const rk_recon *r)
         lxw_row_t row = (lxw_row_t)(i + 1);
         const char *text[10] = {rk_recon_kind_label(x->kind),
                                 rk_recon_kind_name(x->kind),
-                                x->provider ? rk_stmt_provider_name(x->provider) : "",
+                                x->provider == RK_STMT_WECHAT   ? "微信"
+                                : x->provider == RK_STMT_ALIPAY ? "支付宝"
+                                                                : "",
                                 x->branch,
                                 x->ref,
                                 x->uuid,
-                                x->state,
-                                x->method,
+                                x->state[0] ? rk_state_label(x->state, 1) : "",
+                                x->method[0] ? rk_day_method_label(x->method, 1) : "",
                                 x->merchant_ref,
                                 x->txn};
         for (int c = 0; c < 10 && !e; c++)

@@ -5,6 +5,8 @@
  */
 #include "domain/recon.h"
 
+#include "domain/dayclose.h"
+#include "domain/order.h"
 #include "util/err.h"
 #include "util/utf8.h"
 
@@ -112,6 +114,18 @@ static void yuan(char *out, size_t n, int64_t fen)
              (long long)(fen < 0 ? -fen : fen) % 100);
 }
 
+/* The supervisor reads the notes: an order's state and a payment method
+ * in Chinese, as the daily close names them ("已缴费", "微信"). */
+static const char *state_zh(const char *state)
+{
+    return rk_state_label(state, 1);
+}
+
+static const char *method_zh(const char *method)
+{
+    return method && method[0] ? rk_day_method_label(method, 1) : "—";
+}
+
 static int pay_line(items *it, const rk_recon_line *l, rk_recon_order *orders)
 {
     rk_recon_order *o = l->order >= 0 ? &orders[l->order] : NULL;
@@ -122,21 +136,24 @@ static int pay_line(items *it, const rk_recon_line *l, rk_recon_order *orders)
         rk_utf8_copy(note, sizeof note, l->note);
     } else if (o->pay_lines++) {
         kind = RK_RECON_AMOUNT_MISMATCH;
-        snprintf(note, sizeof note, "a second payment of the order");
+        snprintf(note, sizeof note, "同一订单的又一笔收款");
     } else if (!issued(o) && !(!strcmp(o->state, "cancelled") && o->refund_fen)) {
         kind = RK_RECON_PAID_NOT_ISSUED;
         if (o->paid_fen) {
             yuan(a, sizeof a, o->paid_fen);
-            snprintf(note, sizeof note, "%s; recorded paid %s by %s", o->state, a, o->pay_method);
+            snprintf(note, sizeof note, "订单%s，受理点登记%s收款 %s 元", state_zh(o->state),
+                     method_zh(o->pay_method), a);
         } else
-            snprintf(note, sizeof note, "%s; not recorded paid", o->state);
+            snprintf(note, sizeof note, "订单%s，受理点未登记收款", state_zh(o->state));
     } else if (provider_of(o->pay_method) == l->provider && o->paid_fen == l->l.fen) {
         kind = RK_RECON_MATCHED;
     } else {
         kind = RK_RECON_AMOUNT_MISMATCH;
         yuan(a, sizeof a, o->paid_fen);
-        snprintf(note, sizeof note, "the branch recorded %s by %s", a,
-                 o->pay_method[0] ? o->pay_method : "nothing");
+        if (o->pay_method[0])
+            snprintf(note, sizeof note, "受理点登记%s收款 %s 元", method_zh(o->pay_method), a);
+        else
+            snprintf(note, sizeof note, "受理点未登记收款");
     }
     rk_recon_item *x = add(it, kind);
     if (!x) return rk_err_oom();
@@ -161,17 +178,16 @@ static int refund_line(items *it, const rk_recon_line *l, rk_recon_order *orders
         rk_utf8_copy(note, sizeof note, l->note);
     } else if (o->refund_lines++) {
         kind = RK_RECON_REFUND_MISMATCH;
-        snprintf(note, sizeof note, "a second refund of the order");
+        snprintf(note, sizeof note, "同一订单的又一笔退款");
     } else if (!o->refund_fen) {
         kind = RK_RECON_REFUND_UNRECORDED;
-        snprintf(note, sizeof note, "%s; no refund recorded", o->state);
+        snprintf(note, sizeof note, "订单%s，受理点未登记退款", state_zh(o->state));
     } else if (provider_of(o->refund_method) == l->provider && o->refund_fen == l->l.fen) {
         kind = RK_RECON_REFUND_MATCHED;
     } else {
         kind = RK_RECON_REFUND_MISMATCH;
         yuan(a, sizeof a, o->refund_fen);
-        snprintf(note, sizeof note, "the branch recorded a refund of %s by %s", a,
-                 o->refund_method);
+        snprintf(note, sizeof note, "受理点登记%s退款 %s 元", method_zh(o->refund_method), a);
     }
     rk_recon_item *x = add(it, kind);
     if (!x) return rk_err_oom();
@@ -233,10 +249,10 @@ int rk_recon_match(rk_recon *out, const rk_recon_line *lines, int nl, rk_recon_o
                 rk_utf8_copy(x->method, sizeof x->method, o->pay_method);
                 yuan(a, sizeof a, o->fee_total);
                 if (o->paid_fen)
-                    snprintf(x->note, sizeof x->note, "%s; recorded paid by %s, on no statement",
-                             o->state, o->pay_method);
+                    snprintf(x->note, sizeof x->note, "订单%s，受理点登记%s收款，账单中没有",
+                             state_zh(o->state), method_zh(o->pay_method));
                 else
-                    snprintf(x->note, sizeof x->note, "issued, never recorded paid (fee %s)", a);
+                    snprintf(x->note, sizeof x->note, "已办结，从未登记收款（应收 %s 元）", a);
             }
         }
         if (!rc && !o->refund_lines && o->refunded_on_day && o->refund_fen && rp) {
@@ -246,8 +262,8 @@ int rk_recon_match(rk_recon *out, const rk_recon_line *lines, int nl, rk_recon_o
                 x->provider = rp;
                 x->branch_fen = o->refund_fen;
                 rk_utf8_copy(x->method, sizeof x->method, o->refund_method);
-                snprintf(x->note, sizeof x->note, "refund recorded by %s, on no statement",
-                         o->refund_method);
+                snprintf(x->note, sizeof x->note, "受理点登记%s退款，账单中没有",
+                         method_zh(o->refund_method));
             }
         }
     }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CELL 160
+#define CELL 320
 #define COLS 7
 
 static void yuan(char *out, size_t n, int64_t fen)
@@ -84,8 +84,8 @@ static void item_rows(cells *c, const rk_recon *r, int differences, int *rows)
         if (x->at) cst(when, sizeof when, x->at);
         s = cell(c);
         if (x->line)
-            snprintf(s, CELL, "%s 第%d行 %s%s%s", when, x->line, x->txn, x->note[0] ? "; " : "",
-                     x->note);
+            snprintf(s, CELL, "%s 第%d行 交易号 %s%s%s", when, x->line, x->txn,
+                     x->note[0] ? "\n" : "", x->note);
         else
             snprintf(s, CELL, "%s", x->note);
         (*rows)++;
@@ -135,7 +135,7 @@ int rk_recon_a4(const char *path, const rk_recon *r, int64_t made_at)
         snprintf(t[s].heading, sizeof t[s].heading,
                  s == 1 ? "二、差异明细 (%d 笔)" : "三、已核对 (%d 笔)", t[s].n_rows - 1);
         t[s].n_cols = COLS;
-        static const double w[COLS] = {2.1, 1.4, 1.4, 2.3, 1.3, 1.3, 3.3};
+        static const double w[COLS] = {2.6, 1.35, 1.55, 2.3, 1.3, 1.3, 4.0};
         memcpy(t[s].widths, w, sizeof w);
         t[s].cells = c.ptr + start;
     }
