@@ -6,6 +6,7 @@
 #include "audit/record.h"
 #include "branch/keys.h"
 #include "ca/castatus.h"
+#include "conf/secret.h"
 #include "domain/clerk.h"
 #include "util/json.h"
 #include "ca/subca_issuer.h"
@@ -68,57 +69,14 @@ int rk_branch_has_subca(rk_branch *b)
     return access(cert, F_OK) == 0;
 }
 
-static int pin_path(rk_branch *b, char *out, size_t n)
-{
-    const rk_branch_env *env = rk_branch_env_of(b);
-    if (env->hsm_pin_file[0]) {
-        snprintf(out, n, "%s", env->hsm_pin_file);
-        return 0;
-    }
-    return data_path(b, out, n, "hsm.pin");
-}
-
-/* Makes a PIN file of 16 random digits, unless one exists. */
-static int make_pin(const char *path)
-{
-    unsigned char r[16];
-    char digits[17];
-    rk_file_atomic *f = NULL;
-    int rc;
-    if (RAND_bytes(r, sizeof r) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-    for (int i = 0; i < 16; i++)
-        digits[i] = (char)('0' + r[i] % 10);
-    digits[16] = '\n';
-    if ((rc = rk_file_atomic_open(&f, path, 0600)) == 0) {
-        if ((rc = rk_file_atomic_write(f, digits, sizeof digits)) != 0)
-            rk_file_atomic_abort(f);
-        else
-            rc = rk_file_atomic_commit_new(f);
-    }
-    rk_wipe(digits, sizeof digits);
-    rk_wipe(r, sizeof r);
-    return rc == RK_EEXIST ? 0 : rc; /* made meanwhile by another program: use it */
-}
-
 int rk_branch_hsm_pin(rk_branch *b, char *pin, size_t n, int create)
 {
-    char path[PATH_MAX];
+    const rk_conf *conf;
     int rc;
     if (n < RK_BRANCH_HSM_PIN_MAX) return rk_err_set(RK_EINTERNAL, "HSM PIN buffer too small");
-    if ((rc = pin_path(b, path, sizeof path)) != 0) return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && create) {
-        if ((rc = make_pin(path)) != 0) return rc;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0)
-        return rk_err_set(RK_ECONF, "cannot read the HSM PIN file %s: %s", path, strerror(errno));
-    ssize_t r = read(fd, pin, n - 1);
-    close(fd);
-    if (r <= 0) return rk_err_set(RK_ECONF, "the HSM PIN file %s is empty", path);
-    pin[r] = '\0';
-    pin[strcspn(pin, "\r\n")] = '\0';
-    return 0;
+    if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
+    return rk_secret_load(conf, RK_SECRET_HSM_PIN, rk_branch_env_of(b)->hsm_pin_file, create, pin,
+                          n);
 }
 
 static void subca_close(void *p)

@@ -8,7 +8,9 @@
  *                        the demo root, crl.der/crl.pem, recovery pairs)
  *   <data_dir>/crls      HQ's CRLs (ca/crlstore.h)
  *   <data_dir>/hsm.pin   the HSM user PIN (0600, 16 random digits, made by
- *                        `ractl ca init`); RAKIOSK_HSM_PIN_FILE names another
+ *                        `ractl ca init`); RAKIOSK_HSM_PIN_FILE names another;
+ *                        on the appliance the TPM-sealed credential
+ *                        rakiosk-hsm-pin instead (conf/secret.h)
  *   HSM module           RAKIOSK_HSM_MODULE, default SoftHSM2; a SoftHSM-based
  *                        module without SOFTHSM2_CONF uses the demo keys'
  *                        store (keys.h), so one process loads SoftHSM once

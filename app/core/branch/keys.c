@@ -3,6 +3,7 @@
  */
 #include "branch/keys.h"
 
+#include "conf/secret.h"
 #include "demo/softkeys.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -220,38 +221,10 @@ int rk_branch_p11lock_state(rk_branch *b, char *out, size_t n)
 
 int rk_branch_secret(rk_branch *b, unsigned char out[RK_BRANCH_SECRET_LEN], int create)
 {
-    char path[PATH_MAX + 32];
     const rk_conf *conf;
     int rc;
     if ((rc = rk_branch_conf(b, &conf)) != 0) return rc;
-    snprintf(path, sizeof path, "%s/branch.secret", conf->data_dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && create) {
-        unsigned char fresh[RK_BRANCH_SECRET_LEN];
-        rk_file_atomic *f = NULL;
-        if (RAND_bytes(fresh, sizeof fresh) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-        rc = rk_file_atomic_open(&f, path, 0600);
-        if (!rc && (rc = rk_file_atomic_write(f, fresh, sizeof fresh)) != 0) {
-            rk_file_atomic_abort(f);
-            f = NULL;
-        }
-        if (!rc) rc = rk_file_atomic_commit_new(f);
-        rk_wipe(fresh, sizeof fresh);
-        if (rc && rc != RK_EEXIST) return rc; /* another program made it first: read theirs */
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd < 0)
-        return rk_err_set(RK_ECONF,
-                          "the branch secret %s is missing: keys initialised here "
-                          "cannot be unlocked without it",
-                          path);
-    ssize_t r = read(fd, out, RK_BRANCH_SECRET_LEN);
-    close(fd);
-    if (r != RK_BRANCH_SECRET_LEN) {
-        rk_wipe(out, RK_BRANCH_SECRET_LEN);
-        return rk_err_set(RK_ECONF, "the branch secret %s is damaged", path);
-    }
-    return 0;
+    return rk_secret_load(conf, RK_SECRET_BRANCH_SECRET, NULL, create, out, RK_BRANCH_SECRET_LEN);
 }
 
 int rk_branch_demo_key_limit(rk_branch *b, const char *serial)

@@ -15,8 +15,8 @@
  * lives in the same store, since one process loads SoftHSM once.
  *
  * The branch secret is <data_dir>/branch.secret (32 random bytes, 0600),
- * made on the first key initialisation and never replaced; the issuance
- * work is to move it into the HSM.
+ * made on the first key initialisation and never replaced, or on the
+ * appliance the TPM-sealed credential rakiosk-branch-secret (conf/secret.h).
  */
 #ifndef RK_BRANCH_KEYS_H
 #define RK_BRANCH_KEYS_H

@@ -3,6 +3,7 @@
  */
 #include "branch/setup.h"
 
+#include "conf/secret.h"
 #include "db/db.h"
 #include "domain/ledger.h"
 #include "util/err.h"
@@ -60,15 +61,14 @@ int rk_branch_init(rk_branch *b, int *from, int *to)
     const rk_conf *conf;
     rk_db *db = NULL;
     unsigned char key[32];
-    char key_path[PATH_MAX + 16];
     int rc;
     *from = *to = 0;
     if ((rc = rk_branch_conf(b, &conf)) || (rc = make_dir(conf->data_dir)) ||
         (rc = make_dir(conf->documents)) || (rc = make_dir(conf->session_dir)))
         return rc;
-    /* The data key seals personal data at rest; made once, never replaced. */
-    rk_ledger_key_path(key_path, sizeof key_path, conf);
-    rc = rk_seal_key_load(key, key_path, 1);
+    /* The data key seals personal data at rest; made once, never replaced
+     * (a branch whose secrets are sealed credentials never makes one). */
+    rc = rk_secret_load(conf, RK_SECRET_DATA_KEY, NULL, 1, key, sizeof key);
     rk_wipe(key, sizeof key);
     if (rc || (rc = rk_db_open(&db, conf->database, RK_DB_CREATE)) != 0) return rc;
     if ((rc = rk_db_migrate(db, 0, from, to)) == 0) rc = own(db, conf);

@@ -13,7 +13,9 @@
 
 /* Creates the data folder ([paths] data_dir), its documents and sessions
  * folders, the data key that seals personal data at rest (data.key, 0600,
- * made once and never replaced) and the database, applies every schema
+ * made once and never replaced; a branch whose secrets are sealed
+ * credentials, conf/secret.h, is handed it and never makes one) and the
+ * database, applies every schema
  * migration and records the branch's id, name and region. Safe to run
  * again (then only new migrations apply). RK_ESTATE when the database
  * belongs to another branch id. *from and *to: the schema versions before

@@ -9,6 +9,7 @@
 #include "ca/cmp_client.h"
 #include "ca/hsm.h"
 #include "ca/subca.h"
+#include "conf/secret.h"
 #include "demo/softkeys.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -34,7 +35,6 @@
 
 int rk_sync_hsm_env(rk_sync_hsm *h, const rk_conf *conf)
 {
-    char path[PATH_MAX];
     int rc;
     memset(h, 0, sizeof *h);
     const char *m = getenv("RAKIOSK_HSM_MODULE");
@@ -47,22 +47,9 @@ int rk_sync_hsm_env(rk_sync_hsm *h, const rk_conf *conf)
         if ((rc = rk_softkeys_prepare(sconf, sizeof sconf, dir)) != 0) return rc;
         setenv("SOFTHSM2_CONF", sconf, 1);
     }
-    const char *f = getenv("RAKIOSK_HSM_PIN_FILE");
-    if (f && *f)
-        snprintf(path, sizeof path, "%s", f);
-    else
-        snprintf(path, sizeof path, "%s/hsm.pin", conf->data_dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rk_err_set(RK_ECONF,
-                          "cannot read the HSM PIN file %s: %s (run `ractl ca init`, or "
-                          "set RAKIOSK_HSM_PIN_FILE)",
-                          path, strerror(errno));
-    ssize_t r = read(fd, h->pin, sizeof h->pin - 1);
-    close(fd);
-    if (r <= 0) return rk_err_set(RK_ECONF, "the HSM PIN file %s is empty", path);
-    h->pin[r] = '\0';
-    h->pin[strcspn(h->pin, "\r\n")] = '\0';
+    if ((rc = rk_secret_load(conf, RK_SECRET_HSM_PIN, getenv("RAKIOSK_HSM_PIN_FILE"), 0, h->pin,
+                             sizeof h->pin)) != 0)
+        return rc;
     snprintf(h->key_uri, sizeof h->key_uri, "pkcs11:token=%s;object=%s;type=private", h->label,
              conf->sync_device_key);
     return 0;

@@ -28,7 +28,8 @@
 /* Where the appliance HSM is and how to log in: the module
  * ($RAKIOSK_HSM_MODULE, default SoftHSM2, with the branch's SoftHSM store
  * when none is configured), the token label and the user PIN (from
- * $RAKIOSK_HSM_PIN_FILE or <data_dir>/hsm.pin). The PIN is the caller's to
+ * conf/secret.h's loader: the credential, $RAKIOSK_HSM_PIN_FILE or
+ * <data_dir>/hsm.pin). The PIN is the caller's to
  * wipe (rk_sync_hsm_done). */
 typedef struct rk_sync_hsm {
     char module[PATH_MAX];

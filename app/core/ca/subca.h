@@ -37,9 +37,9 @@
  *   demo-root.pem     made by rk_subca_init when no root is given
  *   subca-sm2.key     an SM2 sub-CA's sealed key (0600)
  *   crl.der, crl.pem  the newest CRL (crl.h)
- * The HSM PIN is the caller's: in the demo `ractl ca` reads it from
- * <data_dir>/hsm.pin (mode 0600, created with 16 random digits by
- * `ractl ca init`).
+ * The HSM PIN is the caller's: the branch reads it through conf/secret.h
+ * (in the demo <data_dir>/hsm.pin, mode 0600, created with 16 random
+ * digits by `ractl ca init`; on the appliance a TPM-sealed credential).
  *
  * Serial numbers: 16 bytes from the CSPRNG, the top bit cleared (positive)
  * and the top byte non-zero (always 16 bytes long), checked unique against

@@ -407,6 +407,15 @@ static int handler(void *user, const char *section, const char *key, const char 
         return 1;
     }
     if (IS("token", "module")) return COPY(c->token_module);
+    if (IS("secrets", "store")) {
+        if (strcmp(value, "file") && strcmp(value, "credentials")) {
+            snprintf(st->error, sizeof st->error,
+                     "[secrets] store: '%s' must be file or credentials", value);
+            return 0;
+        }
+        c->secrets_sealed = !strcmp(value, "credentials");
+        return 1;
+    }
     if (!strcmp(section, "printer") || !strcmp(section, "scanner") || !strcmp(section, "idreader"))
         return handle_device(st, section, key, value);
     if (IS("validate", "uscc_pilot_regions")) return pilot_regions(st, c, value);
@@ -416,7 +425,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         strcmp(section, "files") && strcmp(section, "clerk") && strcmp(section, "documents") &&
         strcmp(section, "token") && strcmp(section, "printer") && strcmp(section, "scanner") &&
         strcmp(section, "idreader") && strcmp(section, "validate") && strcmp(section, "sync") &&
-        strcmp(section, "ledger") && strcmp(section, "kiosk")) {
+        strcmp(section, "ledger") && strcmp(section, "kiosk") && strcmp(section, "secrets")) {
         snprintf(st->error, sizeof st->error, "[%s]: unknown section", section);
         return 0;
     }

@@ -125,6 +125,12 @@ typedef struct rk_conf {
     /* [token] */
     char token_module[PATH_MAX]; /* default PKCS#11 module for keys */
 
+    /* [secrets]: where the data key, the branch secret and the HSM PIN come
+     * from (conf/secret.h): 0 "file" (files beside the database, made when
+     * missing), 1 "credentials" (only from systemd's credentials directory,
+     * sealed to the machine's TPM; never a file, never made by a program). */
+    int secrets_sealed;
+
     /* [printer]: the receipt printer and the A4 queue. ractl's options and
      * the environment (RAKIOSK_PRINTER, RAKIOSK_PRINTER_WIDTH,
      * RAKIOSK_PRINT_SPOOL, RAKIOSK_A4_QUEUE) override these. */

@@ -3,21 +3,15 @@
  */
 #include "ledger.h"
 
+#include "conf/secret.h"
 #include "util/err.h"
-#include "util/seal.h"
 #include "util/wipe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-void rk_ledger_key_path(char *out, size_t n, const rk_conf *conf)
-{
-    snprintf(out, n, "%s/data.key", conf->data_dir);
-}
-
 int rk_ledger_open(rk_ledger **out, rk_db *db, const rk_conf *conf)
 {
-    char path[4200];
     rk_ledger *l = calloc(1, sizeof *l);
     int rc;
 
@@ -25,10 +19,9 @@ int rk_ledger_open(rk_ledger **out, rk_db *db, const rk_conf *conf)
     if (!l) return rk_err_oom();
     l->db = db;
     l->conf = conf;
-    rk_ledger_key_path(path, sizeof path, conf);
     if ((rc = rk_forms_load(&l->forms, conf->forms)) || (rc = rk_fees_load(&l->fees, conf->fees)) ||
         (rc = rk_calendar_load(&l->calendar, conf->calendar)) ||
-        (rc = rk_seal_key_load(l->key, path, 0))) {
+        (rc = rk_secret_load(conf, RK_SECRET_DATA_KEY, NULL, 0, l->key, sizeof l->key))) {
         rk_ledger_free(l);
         return rc;
     }

@@ -5,7 +5,8 @@
  * rule files it names (forms, fees, working calendar) and the data key
  * that seals personal data at rest. A program opens one ledger per
  * database connection and passes it to the order, query and records
- * functions. The data key lives in <data_dir>/data.key (created by
+ * functions. The data key comes from conf/secret.h's one loader (the
+ * appliance's TPM-sealed credential, or <data_dir>/data.key created by
  * `ractl init`); it is never created here, so a missing key cannot
  * silently make existing orders unreadable.
  */
@@ -28,13 +29,11 @@ typedef struct rk_ledger {
 } rk_ledger;
 
 /* Loads the rule files and the data key. RK_ECONF for a bad rule file,
- * RK_ENOTFOUND if the data key is missing (run `ractl init`). */
+ * RK_ENOTFOUND if the data key's file is missing (run `ractl init`),
+ * RK_ECONF if a sealed branch was not handed its credential. */
 int rk_ledger_open(rk_ledger **out, rk_db *db, const rk_conf *conf);
 
 /* Wipes the key and frees; NULL does nothing. */
 void rk_ledger_free(rk_ledger *l);
-
-/* Path of the data key file for conf into out. */
-void rk_ledger_key_path(char *out, size_t n, const rk_conf *conf);
 
 #endif
