@@ -3,6 +3,8 @@
 #   make check  install packages, build plain, ASan+UBSan and libFuzzer
 #               builds, and run the whole test suite in each
 #   make image        the appliance's disk image in build-image/ (image/build)
+#   make bundle       the signed RAUC update bundle of that build's root
+#                     filesystem (image/bundle build-image)
 #   make check-image  build it with the test hooks and boot it in QEMU
 #                     (tests/image); not part of make check
 # CMake does the real work; this file only strings the steps together.
@@ -10,7 +12,7 @@
 JOBS ?= $(shell nproc)
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean packages image check-image
+.PHONY: all deps build demo check check-plain check-asan check-fuzz bench clean packages image bundle check-image
 
 all: build
 
@@ -71,6 +73,11 @@ packages: deps
 # the packages above installed; docs/IMAGE.md. Needs root.
 image: deps
 	image/build build-image
+
+# The update bundle of the last image build (build-image/rakiosk.raucb),
+# signed with RK_UPDATE_KEY/RK_UPDATE_CERT or the build's development key.
+bundle:
+	image/bundle build-image
 
 check-image: deps
 	image/build --test build-image
