@@ -48,12 +48,13 @@ static void on_signal(int sig)
 static const char HELP[] =
     "usage: rasync [--conf FILE] [--once] [--reconcile] [options]\n\n"
     "The branch's sync daemon: pushes the outbox, audit log and archive files to\n"
-    "HQ and pulls HQ's decisions, roster, revocations, CRLs and configuration\n"
-    "bundles (docs/SYNC-PROTOCOL.md), over HTTPS with the device certificate\n"
+    "HQ and pulls HQ's decisions, roster, revocations, CRLs, configuration\n"
+    "bundles and, with [sync] update_install, system updates (fetched resumably,\n"
+    "nightly pass only) (docs/SYNC-PROTOCOL.md), over HTTPS with the device certificate\n"
     "enrolled by `ractl sync enrol` (its key stays in the appliance HSM).\n\n"
     "  --once             one pass, then exit (the nightly timer's way)\n"
     "  --reconcile        also compare per-day digests with HQ and repair\n"
-    "  --only LIST        only these steps: events,audit,changes,crl,config,archives\n"
+    "  --only LIST        only these steps: events,audit,changes,crl,config,archives,update\n"
     "  --archive-url URL  the tus endpoint for archives (default: HQ's)\n"
     "  --plain-http       allow an http:// archive endpoint (tests)\n"
     "  --backoff-ms N     first backoff step between attempts (default 1000)\n"
@@ -78,7 +79,8 @@ static int parse_steps(unsigned *out, const char *list)
         unsigned bit;
     } names[] = {{"events", RK_SYNC_EVENTS},   {"audit", RK_SYNC_AUDIT},
                  {"changes", RK_SYNC_CHANGES}, {"crl", RK_SYNC_CRL},
-                 {"config", RK_SYNC_CONFIG},   {"archives", RK_SYNC_ARCHIVES}};
+                 {"config", RK_SYNC_CONFIG},   {"archives", RK_SYNC_ARCHIVES},
+                 {"update", RK_SYNC_UPDATE}};
     *out = 0;
     while (*list) {
         size_t n = strcspn(list, ",");
@@ -182,6 +184,9 @@ static int daemon_loop(runner *x)
 {
     int64_t next = 0, last = 0;
     int fails = 0, pending = 0;
+    /* The day's passes leave system updates to the nightly one (--once):
+     * a bundle of hundreds of MiB is not fetched while the counter works. */
+    if (!x->so.steps) x->so.steps = RK_SYNC_ALL & ~(unsigned)RK_SYNC_UPDATE;
     rk_service_ready("rasync: up");
     while (!stop) {
         int64_t now = rk_clock_now();
@@ -245,7 +250,7 @@ int main(int argc, char **argv)
     memset(&x, 0, sizeof x);
     if (only && parse_steps(&x.so.steps, only)) {
         fprintf(stderr,
-                "rasync: --only takes events,audit,changes,crl,config,archives, not '%s'; "
+                "rasync: --only takes events,audit,changes,crl,config,archives,update, not '%s'; "
                 "see rasync --help\n",
                 only);
         return EXIT_USAGE;

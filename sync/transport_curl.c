@@ -137,6 +137,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
         {"tus-extension", offsetof(rk_sync_response, tus_extension), 160},
         {"tus-checksum-algorithm", offsetof(rk_sync_response, tus_checksum), 64},
         {"retry-after", offsetof(rk_sync_response, retry_after), 16},
+        {"content-range", offsetof(rk_sync_response, content_range), 64},
     };
     /* A new status line (after 100 Continue, or a redirect) starts afresh. */
     if (len > 5 && !strncmp(p, "HTTP/", 5)) {

@@ -1,11 +1,12 @@
 #define _GNU_SOURCE /* strptime */
 /*
  * rahq's JSON and publication endpoints (docs/SYNC-PROTOCOL.md sections 3-6,
- * 8-10): each handler checks its input, calls the store once and writes the
+ * 8-10, 13): each handler checks its input, calls the store once and writes the
  * answer. The branch is always the one from the certificate (q->branch).
  */
 #include "hq/fleet.h"
 #include "hq/hq.h"
+#include "hq/update.h"
 
 #include "util/clock.h"
 #include "util/err.h"
@@ -335,6 +336,16 @@ int rk_hq_api(rk_hq_ctx *hq, const rk_hq_req *q, rk_hq_resp *r)
     } else if (!strcmp(p, "/v1/config/latest")) {
         if (get)
             blob(hq, q, r, RK_HQ_BLOB_CONFIG, "application/pkcs7-mime");
+        else
+            known = -1;
+    } else if (!strcmp(p, "/v1/update")) {
+        if (get)
+            rk_hq_update_announce(hq, q, r);
+        else
+            known = -1;
+    } else if (!strncmp(p, RK_SYNC_PROTO_UPDATE_PATH, strlen(RK_SYNC_PROTO_UPDATE_PATH))) {
+        if (get || !strcmp(q->method, "HEAD"))
+            rk_hq_update_bundle(hq, q, r, p + strlen(RK_SYNC_PROTO_UPDATE_PATH));
         else
             known = -1;
     } else

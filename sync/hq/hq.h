@@ -47,6 +47,8 @@ typedef struct rk_hq_server_opts {
      * -1 a free port, else that port; on fleet_listen (default 127.0.0.1). */
     int fleet_port;
     const char *fleet_listen;
+    /* The published system updates (update.h): NULL, none served. */
+    const char *updates_dir;
 } rk_hq_server_opts;
 
 /* Starts both listeners; *port and *cmp_port receive the ports bound.
@@ -67,6 +69,7 @@ typedef struct rk_hq_ctx {
     rk_hq_archive *archive;
     rk_hqca *ca;
     int64_t chunk;
+    char updates_dir[4096]; /* "" none */
 } rk_hq_ctx;
 
 #define RK_HQ_MAX_HEADERS 8
@@ -79,6 +82,11 @@ typedef struct rk_hq_resp {
     char hvalue[RK_HQ_MAX_HEADERS][160];
     int nh;
     int head; /* a HEAD answer: headers only */
+    /* A body read from a file instead (update bundles): file_len bytes of
+     * file_fd from file_off; the answer owns the descriptor (closed once
+     * sent). file_fd < 0 or has_file 0: the buffer above. */
+    int has_file, file_fd;
+    int64_t file_off, file_len;
 } rk_hq_resp;
 
 void rk_hq_resp_header(rk_hq_resp *r, const char *name, const char *fmt, ...)

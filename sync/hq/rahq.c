@@ -9,15 +9,16 @@
  *                                          payment statements and reconciliation
  *
  * Everything lives under the home folder: hq.db (the store), archives/
- * (uploads), ca/ (keys and certificates, hqca.h); RAHQ_STORE names another
- * store in place of hq.db (store.h: a PostgreSQL URL for a fleet, or another
- * SQLite file). The program is thin: the
- * protocol is in server.c, api.c and tus.c, the data in the store.
+ * (uploads), updates/ (published system updates, update.h), ca/ (keys and certificates, hqca.h);
+ * RAHQ_STORE names another store in place of hq.db (store.h: a PostgreSQL URL for a fleet, or
+ * another SQLite file). The program is thin: the protocol is in server.c, api.c and tus.c, the data
+ * in the store.
  */
 #include "hq/fleet.h"
 #include "hq/hq.h"
 #include "hq/incidents.h"
 #include "hq/recon_cli.h"
+#include "hq/update.h"
 
 #include "opts.h"
 #include "util/clock.h"
@@ -217,7 +218,9 @@ static int cmd_serve(int argc, char **argv)
 
     home h;
     rk_hq_server *srv = NULL;
-    if ((rc = home_open(&h, dir, 1)) != 0) {
+    char updates[PATH_MAX];
+    if ((rc = home_open(&h, dir, 1)) != 0 ||
+        (rc = home_path(updates, sizeof updates, dir, "updates")) != 0) {
         home_close(&h);
         return fail(rc, "serve");
     }
@@ -235,7 +238,8 @@ static int cmd_serve(int argc, char **argv)
                             .fleet_port = fleet_port < 0    ? 0
                                           : fleet_port == 0 ? -1
                                                             : (int)fleet_port,
-                            .fleet_listen = fleet_listen};
+                            .fleet_listen = fleet_listen,
+                            .updates_dir = updates};
     if ((rc = rk_hq_server_start(&srv, h.store, h.archive, h.ca, &so, &bound, &cmp_bound)) != 0) {
         home_close(&h);
         return fail(rc, "serve");
@@ -897,6 +901,52 @@ static int admin_config(home *h, int argc, char **argv)
     return rc;
 }
 
+static int admin_update(home *h, int argc, char **argv)
+{
+    const char *version = NULL;
+    int json = 0, npos = 0, rc;
+    char *pos[2];
+    char dir[PATH_MAX];
+    rk_sync_proto_update u;
+    rk_opt opts[] = {{"--version", RK_OPT_STR, &version, 0, 0},
+                     {"--json", RK_OPT_FLAG, &json, 0, 0},
+                     {NULL, 0, NULL, 0, 0}};
+    if (rk_opts_help(argc, argv, 0))
+        return printf("usage: rahq admin update publish BUNDLE --version V\n"
+                      "       rahq admin update show [--json]\n\n"
+                      "publish copies a signed RAUC update bundle (image/bundle) into HQ's\n"
+                      "updates/ folder and announces it at GET /v1/update; branches fetch it\n"
+                      "during their sync, resumably, and hand it to `rauc install`, which checks\n"
+                      "its signature against the update key the terminal trusts. V is the\n"
+                      "bundle's version (its manifest's). show prints the announcement.\n"),
+               0;
+    if (rk_opts_parse("rahq admin update", opts, argc, argv, 0, pos, 2, &npos)) return EXIT_USAGE;
+    if ((rc = home_path(dir, sizeof dir, h->dir, "updates")) != 0) return fail(rc, "update");
+    if (npos == 2 && !strcmp(pos[0], "publish")) {
+        if (need("rahq admin update publish", version, "--version")) return EXIT_USAGE;
+        if ((rc = rk_hq_update_publish(&u, dir, pos[1], version, rk_clock_now())) != 0)
+            return fail(rc, "update publish");
+        rk_log_info("rahq: update %s published (%lld bytes, SHA-256 %s)", u.version,
+                    (long long)u.size, u.sha256);
+    } else if (npos == 1 && !strcmp(pos[0], "show")) {
+        if ((rc = rk_hq_update_latest(&u, dir)) != 0) return fail(rc, "update show");
+    } else {
+        fprintf(stderr, "rahq admin update: the commands are `update publish BUNDLE --version V` "
+                        "and `update show`; see --help\n");
+        return EXIT_USAGE;
+    }
+    if (json) {
+        rk_buf b;
+        rk_buf_init(&b, 64 * 1024);
+        if ((rc = rk_sync_proto_update_write(&b, &u)) == 0) printf("%s\n", b.data);
+        rk_buf_free(&b);
+        return rc ? fail(rc, "update") : 0;
+    }
+    printf("version %s\nsize %lld\nsha256 %s\nurl %s\n", u.version, (long long)u.size, u.sha256,
+           u.url);
+    return 0;
+}
+
 static int cmd_admin(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -958,6 +1008,8 @@ static int cmd_admin(int argc, char **argv)
         ex = admin_crl(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "config"))
         ex = admin_config(&h, argc - sub, argv + sub);
+    else if (!strcmp(c, "update"))
+        ex = admin_update(&h, argc - sub, argv + sub);
     else {
         fprintf(stderr, "rahq admin: unknown command '%s'; see rahq admin --help\n", c);
         ex = EXIT_USAGE;
@@ -975,7 +1027,8 @@ static const char HELP[] =
     "  init    make HQ's home folder: CA, TLS server and configuration keys\n"
     "  serve   serve the protocol and CMP device enrolment\n"
     "  admin   HQ's operator: branches, authority decisions, roster, revocations,\n"
-    "          CRLs, configuration bundles, payment statements and reconciliation\n\n"
+    "          CRLs, configuration bundles, system updates, payment statements and\n"
+    "          reconciliation\n\n"
     "Environment: RAHQ_STORE names HQ's store in place of <home>/hq.db: a\n"
     "postgresql:// URL (libpq's syntax; keep a password in ~/.pgpass, not in the\n"
     "URL) for a fleet, whose schema rahq creates and migrates itself, or a file\n"

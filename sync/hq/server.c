@@ -55,8 +55,16 @@ typedef struct request {
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, rk_hq_resp *r)
 {
-    struct MHD_Response *m =
-        MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *m;
+    if (r->has_file && r->file_fd >= 0) {
+        /* libmicrohttpd reads the file as the answer goes out, and closes it. */
+        m = MHD_create_response_from_fd_at_offset64((uint64_t)r->file_len, r->file_fd,
+                                                    (uint64_t)r->file_off);
+        if (!m) close(r->file_fd);
+        r->has_file = 0;
+        r->file_fd = -1;
+    } else
+        m = MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_COPY);
     if (!m) return MHD_NO;
     if (r->type) MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
     for (int i = 0; i < r->nh; i++)
@@ -69,6 +77,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, rk_hq_resp *r)
 static void resp_init(rk_hq_resp *r)
 {
     memset(r, 0, sizeof *r);
+    r->file_fd = -1;
     rk_buf_init(&r->body, (size_t)RK_SYNC_PROTO_MAX_BODY + (64u << 20));
 }
 
@@ -464,6 +473,8 @@ int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *ar
     s->ctx.archive = archive;
     s->ctx.ca = ca;
     s->ctx.chunk = o->chunk > 0 ? o->chunk : RK_HQ_CHUNK;
+    if (o->updates_dir)
+        snprintf(s->ctx.updates_dir, sizeof s->ctx.updates_dir, "%s", o->updates_dir);
     s->tls_fd = s->cmp_fd = s->fleet_fd = -1;
     if ((rc = rk_cmp_http_listen(&s->tls_fd, port, host, o->port)) != 0) goto fail;
     /* poll, not epoll: libmicrohttpd 0.9.75's epoll loop keeps a connection

@@ -2,10 +2,11 @@
  * Fuzz target: every parser of the sync protocol's outside input, on the
  * same bytes (docs/SYNC-PROTOCOL.md): push requests, acknowledgements,
  * audit pushes, HQ's changes, hello, digests and a day's orders, receipts,
- * error bodies, the tus Upload-Metadata header and days. Invariants: a parser that succeeds
- * gives fields within their sizes, ascending sequences and cursors, and
- * what it wrote reads back the same; the input is copied to an exact-size
- * buffer so a read past its end is caught by ASan.
+ * error bodies, the tus Upload-Metadata header and days, the update
+ * announcement and the Range / Content-Range headers of its bundle. Invariants: a parser that
+ * succeeds gives fields within their sizes, ascending sequences and cursors, and what it wrote
+ * reads back the same; the input is copied to an exact-size buffer so a read past its end is caught
+ * by ASan.
  */
 #include "branch/sync_proto.h"
 
@@ -70,6 +71,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rk_sync_proto_receipt_parse(&r, copy, size) == 0 && r.complete &&
         !rk_sync_proto_sha256_ok(r.sha256))
         abort();
+    rk_sync_proto_update up;
+    if (rk_sync_proto_update_parse(&up, copy, size) == 0) {
+        if (up.size < 1 || up.size > RK_SYNC_PROTO_UPDATE_MAX ||
+            !rk_sync_proto_sha256_ok(up.sha256) ||
+            strncmp(up.url, RK_SYNC_PROTO_UPDATE_PATH, strlen(RK_SYNC_PROTO_UPDATE_PATH)) ||
+            strstr(up.url, ".."))
+            abort();
+        rk_sync_proto_update again;
+        if (rk_sync_proto_update_write(&out, &up) != 0 ||
+            rk_sync_proto_update_parse(&again, out.data, out.len) != 0 ||
+            memcmp(&again, &up, sizeof up) != 0)
+            abort();
+    }
     char token[32], msg[128];
     int64_t extra = 0;
     rk_sync_proto_error_parse(token, sizeof token, msg, sizeof msg, "expected", &extra, copy, size);
@@ -84,6 +98,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         int64_t t;
         rk_sync_proto_day_start(&t, text);
+        int64_t a, b, total;
+        if (rk_sync_proto_content_range(&a, &b, &total, text) == 0 &&
+            !(0 <= a && a <= b && b < total))
+            abort();
+        for (int64_t file = 0; file < 3; file++)
+            if (rk_sync_proto_range(&a, &b, text, file * 1000) == 0 &&
+                !(0 <= a && a <= b && b < file * 1000))
+                abort();
         free(text);
     }
     rk_buf_free(&out);

@@ -10,6 +10,7 @@
 #include "branch/sync_in.h"
 #include "branch/sync_proto.h"
 #include "branch/sync_tus.h"
+#include "branch/sync_update.h"
 #include "ca/crlparse.h"
 #include "ca/crlstore.h"
 #include "db/outbox.h"
@@ -595,6 +596,119 @@ out:
     return rc;
 }
 
+/* ---- system updates ------------------------------------------------------------------- */
+
+static int announce_parse(void *arg, const rk_sync_response *r)
+{
+    return rk_sync_proto_update_parse(arg, r->body.data ? r->body.data : "", r->body.len);
+}
+
+typedef struct range_want {
+    int64_t first, last, total;
+} range_want;
+
+/* A range answer must be exactly the bytes asked for. */
+static int range_parse(void *arg, const rk_sync_response *r)
+{
+    const range_want *w = arg;
+    int64_t a, b, t;
+    if (r->status != 206)
+        return rk_err_set(RK_EFORMAT, "HTTP %ld to a range request, not 206", r->status);
+    if (rk_sync_proto_content_range(&a, &b, &t, r->content_range) != 0) return RK_EFORMAT;
+    if (a != w->first || b != w->last || t != w->total || (int64_t)r->body.len != b - a + 1)
+        return rk_err_set(RK_EFORMAT, "bytes %lld-%lld/%lld with %zu bytes for %lld-%lld/%lld",
+                          (long long)a, (long long)b, (long long)t, r->body.len,
+                          (long long)w->first, (long long)w->last, (long long)w->total);
+    return 0;
+}
+
+static int update(pass *p)
+{
+    rk_sync_request q;
+    rk_sync_response r;
+    rk_sync_proto_update u;
+    rk_sync_update_files f;
+    int64_t have = 0;
+    int complete = 0, done = 0, restarted = 0;
+    if (!p->conf->sync_update_install[0]) return 0;
+    rk_sync_response_init(&r, 64 * 1024);
+    rk_sync_request_init(&q, "GET", "/v1/update");
+    int rc = call(p, &q, &r, announce_parse, &u);
+    if (rc || r.status == 404) goto out; /* 404: nothing published */
+    if (r.status != 200) {
+        rc = rk_err_set(RK_EPERM, "GET /v1/update: HTTP %ld", r.status);
+        goto out;
+    }
+    if ((rc = rk_sync_update_installed(p->db, u.sha256, &done)) != 0 || done) goto out;
+    if ((rc = rk_sync_update_prepare(&f, &have, &complete, p->conf->data_dir, &u)) != 0) goto out;
+    p->res->update_resumed_from = have;
+    if (have && !complete)
+        rk_log_info("sync: update %s: going on from byte %lld of %lld", u.version, (long long)have,
+                    (long long)u.size);
+    int64_t chunk = p->conf->sync_update_chunk > 0 ? p->conf->sync_update_chunk : 4 << 20;
+    rk_sync_response_free(&r);
+    rk_sync_response_init(&r, (size_t)chunk + 1);
+    while (!complete && have < u.size) {
+        char range[80];
+        range_want w = {.first = have,
+                        .last = (have + chunk < u.size ? have + chunk : u.size) - 1,
+                        .total = u.size};
+        snprintf(range, sizeof range, "Range: bytes=%lld-%lld", (long long)w.first,
+                 (long long)w.last);
+        rk_sync_request_init(&q, "GET", u.url);
+        rk_sync_request_header(&q, range);
+        q.max_response = (size_t)chunk + 1;
+        if ((rc = call(p, &q, &r, range_parse, &w)) != 0) goto out; /* the part stays */
+        if (r.status == 416 && !restarted) {
+            /* HQ's bundle is shorter than the part: not the same bytes. */
+            rk_log_warn("sync: update %s: HQ has no byte %lld; fetching it again", u.version,
+                        (long long)have);
+            if (truncate(f.part, 0) != 0) {
+                rc = rk_err_set(RK_EIO, "%s: %s", f.part, strerror(errno));
+                goto out;
+            }
+            have = 0;
+            restarted = 1;
+            continue;
+        }
+        if (r.status == 404) {
+            warn(p, "update %s is no longer offered by HQ", u.version);
+            goto out;
+        }
+        if (r.status != 206) {
+            rc = rk_err_set(RK_EPERM, "GET %s: HTTP %ld", u.url, r.status);
+            goto out;
+        }
+        if ((rc = rk_sync_update_append(&f, have, r.body.data, r.body.len)) != 0) goto out;
+        have += (int64_t)r.body.len;
+        p->res->update_bytes += (int64_t)r.body.len;
+    }
+    if (!complete && (rc = rk_sync_update_finish(&f, &u)) != 0) {
+        if (rc == RK_EVERIFY) {
+            p->res->update = -1;
+            warn(p, "%s", rk_err_msg());
+            rc = 0;
+        }
+        goto out;
+    }
+    rk_log_info("sync: update %s fetched (%lld bytes, SHA-256 checked): %s %s", u.version,
+                (long long)u.size, p->conf->sync_update_install, f.full);
+    if (rk_sync_update_install(p->conf->sync_update_install, f.full) != 0) {
+        p->res->update = -1;
+        warn(p, "update %s not installed, kept for the next pass: %s", u.version, rk_err_msg());
+        goto out;
+    }
+    if ((rc = rk_sync_update_mark_installed(p->db, &f, &u)) == 0) {
+        p->res->update = 1;
+        rk_log_info("sync: update %s installed: the terminal runs it from its next boot",
+                    u.version);
+    }
+out:
+    rk_sync_response_free(&r);
+    if (rc) fail(p, rc, "update");
+    return rc;
+}
+
 /* ---- archives ------------------------------------------------------------------------- */
 
 static int archives(pass *p, const char *endpoint)
@@ -932,6 +1046,8 @@ int rk_sync_pass(rk_sync_result *res, rk_ledger *l, rk_sync_transport *t, const 
     STEP(RK_SYNC_CONFIG, config(&p));
     STEP(RK_SYNC_ARCHIVES, archives(&p, p.archives_url[0] ? p.archives_url : "/v1/archives/"));
     STEP(RK_SYNC_RECONCILE, reconcile(&p));
+    /* Last: a bundle of hundreds of MiB never holds up the branch's data. */
+    STEP(RK_SYNC_UPDATE, update(&p));
 #undef STEP
 
     int64_t upto = 0;

@@ -12,7 +12,10 @@
  *      (sync_config.h);
  *   6. upload the queued archive files with tus (sync_tus.h), take HQ's
  *      receipts, and delete the local copies retention lets go;
- *   7. with reconcile: compare per-day digests with HQ's and repair.
+ *   7. with reconcile: compare per-day digests with HQ's and repair;
+ *   8. when [sync] update_install is set: fetch the system update HQ
+ *      announces, a range at a time, resuming a cut download, check its
+ *      SHA-256 and hand it to the installer (sync_update.h).
  *
  * Every step may be repeated at any time (the protocol is idempotent), so
  * a failure anywhere loses nothing: the step is tried again with backoff
@@ -40,7 +43,8 @@ enum {
     RK_SYNC_CONFIG = 1 << 4,
     RK_SYNC_ARCHIVES = 1 << 5,
     RK_SYNC_RECONCILE = 1 << 6,
-    RK_SYNC_ALL = (1 << 6) - 1 /* everything but reconciliation */
+    RK_SYNC_UPDATE = 1 << 7,
+    RK_SYNC_ALL = ((1 << 6) - 1) | RK_SYNC_UPDATE /* everything but reconciliation */
 };
 
 typedef struct rk_sync_opts {

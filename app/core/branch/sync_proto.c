@@ -793,3 +793,114 @@ int rk_sync_proto_meta_get(char *out, size_t n, const char *header, const char *
     }
     return RK_ENOTFOUND;
 }
+
+/* ---- updates ---------------------------------------------------------------- */
+
+static int version_ok(const char *s)
+{
+    if (!s[0]) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              strchr(".+~_-", *s)))
+            return 0;
+    return 1;
+}
+
+/* A path under /v1/update/ of letters, digits and ". _ -" (no "..", no
+ * query, no other server). */
+static int update_url_ok(const char *s)
+{
+    size_t n = strlen(RK_SYNC_PROTO_UPDATE_PATH);
+    if (strncmp(s, RK_SYNC_PROTO_UPDATE_PATH, n) || !s[n] || strstr(s, "..")) return 0;
+    for (s += n; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              strchr("._-", *s)))
+            return 0;
+    return 1;
+}
+
+int rk_sync_proto_update_write(rk_buf *out, const rk_sync_proto_update *u)
+{
+    json_t *o = message();
+    if (!o) return rk_err_oom();
+    json_object_set_new(o, "version", json_string(u->version));
+    json_object_set_new(o, "sha256", json_string(u->sha256));
+    json_object_set_new(o, "size", json_integer(u->size));
+    json_object_set_new(o, "published_at", json_integer(u->published_at));
+    json_object_set_new(o, "url", json_string(u->url));
+    return dump(out, o);
+}
+
+int rk_sync_proto_update_parse(rk_sync_proto_update *out, const char *body, size_t len)
+{
+    const char *what = "HQ's update announcement";
+    json_t *o;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = load(&o, body, len, what)) != 0) return rc;
+    rc = get_str(out->version, sizeof out->version, o, "version", 1, what);
+    if (!rc) rc = get_str(out->sha256, sizeof out->sha256, o, "sha256", 1, what);
+    if (!rc) rc = get_int(&out->size, o, "size", 1, what);
+    if (!rc) rc = get_int(&out->published_at, o, "published_at", 0, what);
+    if (!rc) rc = get_str(out->url, sizeof out->url, o, "url", 1, what);
+    json_decref(o);
+    if (!rc && !version_ok(out->version))
+        rc = rk_err_set(RK_EFORMAT, "%s: version '%s' has characters a version cannot have", what,
+                        out->version);
+    if (!rc && !sha_ok(out->sha256))
+        rc = rk_err_set(RK_EFORMAT, "%s: sha256 is not 64 lower-case hex digits", what);
+    if (!rc && (out->size < 1 || out->size > RK_SYNC_PROTO_UPDATE_MAX))
+        rc = rk_err_set(RK_EFORMAT, "%s: size %lld is out of range", what, (long long)out->size);
+    if (!rc && !update_url_ok(out->url))
+        rc = rk_err_set(RK_EFORMAT, "%s: url '%s' is not a path under %s", what, out->url,
+                        RK_SYNC_PROTO_UPDATE_PATH);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* Reads a decimal of at most 18 digits at *s; moves *s past it. */
+static int read_dec(int64_t *v, const char **s)
+{
+    int n = 0;
+    *v = 0;
+    while (**s >= '0' && **s <= '9') {
+        if (++n > 18) return -1;
+        *v = *v * 10 + (**s - '0');
+        (*s)++;
+    }
+    return n ? 0 : -1;
+}
+
+int rk_sync_proto_content_range(int64_t *first, int64_t *last, int64_t *total, const char *s)
+{
+    const char *p = s ? s : "";
+    if (strncmp(p, "bytes ", 6) ||
+        (p += 6, read_dec(first, &p) || *p++ != '-' || read_dec(last, &p) || *p++ != '/' ||
+                     read_dec(total, &p) || *p) ||
+        *first > *last || *last >= *total)
+        return rk_err_set(RK_EFORMAT, "Content-Range '%.60s' is not bytes FIRST-LAST/TOTAL",
+                          s ? s : "");
+    return 0;
+}
+
+int rk_sync_proto_range(int64_t *first, int64_t *last, const char *s, int64_t total)
+{
+    const char *p = s ? s : "";
+    int64_t a = -1, b = -1;
+    if (strncmp(p, "bytes=", 6)) return rk_err_set(RK_EFORMAT, "not a byte range");
+    p += 6;
+    if (*p == '-') {
+        p++;
+        if (read_dec(&b, &p) || *p) return rk_err_set(RK_EFORMAT, "not a byte range");
+        if (b == 0 || total == 0) return rk_err_set(RK_ESTATE, "an empty suffix range");
+        *first = b >= total ? 0 : total - b;
+        *last = total - 1;
+        return 0;
+    }
+    if (read_dec(&a, &p) || *p++ != '-') return rk_err_set(RK_EFORMAT, "not a byte range");
+    if (*p && (read_dec(&b, &p) || *p || b < a)) return rk_err_set(RK_EFORMAT, "not a byte range");
+    if (a >= total) return rk_err_set(RK_ESTATE, "the range starts after the file's end");
+    *first = a;
+    *last = b < 0 || b >= total ? total - 1 : b;
+    return 0;
+}

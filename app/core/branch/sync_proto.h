@@ -190,6 +190,34 @@ int rk_sync_proto_unb64(unsigned char *out, size_t n, size_t *len, const char *i
 /* 1 if s is a valid branch id (A-Z, 0-9, '-', 1..31 characters). */
 int rk_sync_proto_branch_ok(const char *s);
 
+/* ---- updates (GET /v1/update, section 13) ----------------------------------- */
+
+#define RK_SYNC_PROTO_UPDATE_MAX  ((int64_t)16 << 30) /* the largest bundle announced */
+#define RK_SYNC_PROTO_UPDATE_PATH "/v1/update/"
+
+/* HQ's announcement of the newest system update (a signed RAUC bundle). */
+typedef struct rk_sync_proto_update {
+    char version[96]; /* the bundle's manifest version: A-Z a-z 0-9 . + ~ _ - */
+    char sha256[65];  /* of the whole bundle file */
+    int64_t size;     /* bytes, 1..RK_SYNC_PROTO_UPDATE_MAX */
+    int64_t published_at;
+    char url[128]; /* a path under /v1/update/ on the same server */
+} rk_sync_proto_update;
+
+int rk_sync_proto_update_write(rk_buf *out, const rk_sync_proto_update *u);
+/* RK_EFORMAT for anything but a well-formed announcement (fields checked
+ * as above; an absolute URL or one outside /v1/update/ is refused). */
+int rk_sync_proto_update_parse(rk_sync_proto_update *out, const char *body, size_t len);
+
+/* A Content-Range answer header, "bytes FIRST-LAST/TOTAL": RK_EFORMAT unless
+ * 0 <= FIRST <= LAST < TOTAL. */
+int rk_sync_proto_content_range(int64_t *first, int64_t *last, int64_t *total, const char *s);
+/* A Range request header for a file of total bytes: one range only,
+ * "bytes=FIRST-LAST", "bytes=FIRST-" or "bytes=-SUFFIX"; LAST is clipped to
+ * the file. RK_EFORMAT when unreadable (the whole file is sent), RK_ESTATE
+ * when it asks for nothing the file has (416). */
+int rk_sync_proto_range(int64_t *first, int64_t *last, const char *s, int64_t total);
+
 /* 1 if s is 64 lower-case hex digits. */
 int rk_sync_proto_sha256_ok(const char *s);
 

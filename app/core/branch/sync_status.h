@@ -34,6 +34,8 @@ typedef struct rk_sync_result {
     int64_t config_version;
     int64_t archives_sent, archives_confirmed, archives_deleted;
     int64_t archive_bytes, archive_bytes_again; /* bytes uploaded; of them sent a second time */
+    int update; /* 1 a system update fetched and installed, 0 nothing new, -1 refused or failed */
+    int64_t update_bytes, update_resumed_from; /* fetched this pass; the offset it went on from */
     int reconciled;
     int64_t days_compared, days_differing, repaired, unresolved;
     int64_t backlog_events, backlog_archives; /* left after the pass */

@@ -46,8 +46,9 @@ typedef struct rk_sync_response {
     char tus_extension[160];
     char tus_checksum[64]; /* Tus-Checksum-Algorithm */
     char retry_after[16];
-    char http_version[8]; /* the answer's HTTP version: "1.1", "2" ("" unknown) */
-    int64_t sent;         /* body bytes that left */
+    char content_range[64]; /* of a 206 answer */
+    char http_version[8];   /* the answer's HTTP version: "1.1", "2" ("" unknown) */
+    int64_t sent;           /* body bytes that left */
 } rk_sync_response;
 
 typedef struct rk_sync_transport rk_sync_transport;

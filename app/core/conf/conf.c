@@ -316,6 +316,11 @@ static int handle_sync(parse_state *st, const char *section, const char *key, co
         return parse_int(st, &c->sync_reconcile_days, section, key, value, 1, 366);
     if (!strcmp(key, "device_key"))
         return copy_value(st, c->sync_device_key, sizeof c->sync_device_key, section, key, value);
+    if (!strcmp(key, "update_install"))
+        return copy_value(st, c->sync_update_install, sizeof c->sync_update_install, section, key,
+                          value);
+    if (!strcmp(key, "update_chunk"))
+        return parse_long(st, &c->sync_update_chunk, section, key, value, 65536, 67108864);
     return unknown_key(st, section, key);
 }
 
@@ -514,6 +519,7 @@ static void set_defaults(rk_conf *c)
     c->sync_archive_keep_days = 90;
     c->sync_reconcile_days = 30;
     strcpy(c->sync_device_key, "rakiosk-device");
+    c->sync_update_chunk = 4194304;
 }
 
 /* A configuration bundle's file in force replaces the shipped one. */

@@ -98,6 +98,11 @@ typedef struct rk_conf {
     int sync_archive_keep_days; /* keep uploaded files after their order closed (-1 = always, 90) */
     int sync_reconcile_days;    /* days the nightly reconciliation compares (1..366, 30) */
     char sync_device_key[64];   /* label of the device key in the HSM ("rakiosk-device") */
+    /* System updates HQ announces (GET /v1/update): the command a fetched,
+     * SHA-256-checked bundle is handed to, its path appended ("rauc install"
+     * on the appliance); "" = updates are neither fetched nor installed. */
+    char sync_update_install[256];
+    long sync_update_chunk; /* bytes per ranged GET of a bundle (65536..67108864, 4194304) */
 
     /* [files]: absolute paths, each checked to exist */
     char fees[PATH_MAX];
