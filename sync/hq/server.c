@@ -222,8 +222,7 @@ static int identify(rk_hq_server *s, struct MHD_Connection *c, char *branch, con
             memmove(serial_hex, serial_hex + 1, strlen(serial_hex));
     }
     int active = 0, revoked = 0;
-    if (s->ctx.store->ops->branch_active(s->ctx.store, branch, &active) != 0 ||
-        s->ctx.store->ops->is_revoked(s->ctx.store, serial_hex, &revoked) != 0) {
+    if (rk_hq_store_admit(s->ctx.store, branch, serial_hex, &active, &revoked) != 0) {
         *token = "internal";
         snprintf(msg, msg_n, "HQ's store failed: %s", rk_err_msg());
         rc = 500;

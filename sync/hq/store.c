@@ -2,7 +2,8 @@
  * What every HQ store backend shares (store.h): choosing the backend from
  * where the store is (a postgresql:// URL or a SQLite file path), closing
  * any store, the refusal record of a push, and the one spelling of a
- * certificate serial that revocations are kept under.
+ * certificate serial that revocations are kept under, and the check of a
+ * request's certificate (admit).
  */
 #include "hq/store.h"
 
@@ -77,4 +78,13 @@ int rk_hq_serial_norm(char *out, size_t n, const char *in)
     }
     out[k] = '\0';
     return 0;
+}
+
+int rk_hq_store_admit(rk_hq_store *s, const char *id, const char *serial, int *active, int *revoked)
+{
+    int rc;
+    *active = *revoked = 0;
+    if (s->ops->branch_admit) return s->ops->branch_admit(s, id, serial, active, revoked);
+    if ((rc = s->ops->branch_active(s, id, active)) != 0) return rc;
+    return s->ops->is_revoked(s, serial, revoked);
 }

@@ -142,6 +142,11 @@ typedef struct rk_hq_store_ops {
     int (*branch_list)(rk_hq_store *s, rk_hq_branch **out, int *n);
     /* *active: 1 for an active branch, 0 for a retired or unknown one. */
     int (*branch_active)(rk_hq_store *s, const char *id, int *active);
+    /* Both checks of a request's certificate at once (one round trip):
+     * *active as branch_active, *revoked as is_revoked of serial. Optional:
+     * rk_hq_store_admit asks the two when a backend has none. */
+    int (*branch_admit)(rk_hq_store *s, const char *id, const char *serial, int *active,
+                        int *revoked);
     /* The branch whose unused enrolment reference is ref, and its secret
      * (into secret[n]). RK_ENOTFOUND if none or used. */
     int (*enrol_lookup)(rk_hq_store *s, const char *ref, char *branch, char *secret, size_t n);
@@ -282,5 +287,10 @@ void rk_hq_refuse(rk_hq_refusal *r, int status, const char *token, const char *e
 /* A certificate serial as revocations are kept: lower-case hex without
  * leading zeros ("0x" and ':' allowed in). RK_EINVAL if not hex. */
 int rk_hq_serial_norm(char *out, size_t n, const char *in);
+
+/* Whether branch id is active and certificate serial revoked by HQ: the
+ * backend's branch_admit, else branch_active and is_revoked. */
+int rk_hq_store_admit(rk_hq_store *s, const char *id, const char *serial, int *active,
+                      int *revoked);
 
 #endif

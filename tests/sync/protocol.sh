@@ -167,6 +167,14 @@ r=$(hq_curl two "$URL/v1/changes?after=0")
 [ "$(echo "$r" | head -1 | json 'd["changes"]')" = "[]" ] && ok || bad "DEMO02's feed is empty: $r"
 r=$(hq_curl one "$URL/v1/changes?after=abc")
 same "$(echo "$r" | tail -1)" 400 "a cursor that is not a number"
+# An order id and reference with the characters of PostgreSQL's array and
+# JSON literals ( " \ , { } ): held as sent (the store quotes them itself).
+Q='q\"u\\o,t{e}'
+r=$(push one "{\"events\":[{\"seq\":4,\"uuid\":\"e-4\",\"at\":1772418000,\"entity\":\"order\",\"entity_id\":\"$Q\",\"kind\":\"order.submitted\",\"payload\":{\"ref\":\"$Q\",\"branch\":\"DEMO01\",\"state\":\"submitted\"}}]}")
+same "$(echo "$r" | tail -1)" 200 "an order id with quotes, a backslash, a comma and braces"
+expect 0 "HQ's orders of DEMO01" -- hq_admin orders --branch DEMO01 --json
+[ "$(echo "$OUT" | json '[(o["uuid"], o["ref"]) for o in d if o["uuid"].startswith("q")]')" = \
+    "[('q\"u\\\\o,t{e}', 'q\"u\\\\o,t{e}')]" ] && ok || bad "the odd order id as sent: $OUT"
 
 # 4. Audit: a chain HQ recomputes, anchored.
 G=0000000000000000000000000000000000000000000000000000000000000000
