@@ -54,7 +54,7 @@ install(FILES ${RK_PKG_DIR}/rakiosk.tmpfiles DESTINATION lib/tmpfiles.d RENAME r
 install(FILES ${RK_PKG_DIR}/70-rakiosk.rules DESTINATION lib/udev/rules.d)
 file(GLOB RK_UNITS ${RK_PKG_DIR}/units/*)
 install(FILES ${RK_UNITS} DESTINATION ${RK_UNITDIR})
-install(PROGRAMS ${RK_PKG_DIR}/rakiosk-provision DESTINATION lib/rakiosk)
+install(PROGRAMS ${RK_PKG_DIR}/rakiosk-provision ${RK_PKG_DIR}/rakiosk-seal DESTINATION lib/rakiosk)
 
 # The sync daemon's units come from sync/ (the sync work writes them); they
 # are packaged with rasync when they exist.
