@@ -5,6 +5,9 @@
 # TCG otherwise. Every wait is bounded.
 #   vm_init WORK IMAGE     a fresh copy of IMAGE (sparse) and of the UEFI vars
 #   vm_cmdline ARGS        what GRUB appends to the kernel command line (EXTRA)
+#   vm_tpm DIR             the TPM2 of the next boots: a software TPM (swtpm)
+#                          keeping its state in DIR (vm_init: WORK/tpm, new);
+#                          "none": no TPM
 #   vm_start NAME [ARGS]   boots; serial console in WORK/NAME.serial
 #   vm_wait PATTERN SECS   waits for PATTERN (grep -E) on this boot's console
 #   vm_exit SECS           waits for QEMU to end by itself; kills it after SECS
@@ -22,6 +25,10 @@ vm_init() {
     rm -f "$VM_WORK"/disk.img "$VM_WORK"/*.serial "$VM_WORK"/*.qmp
     cp --sparse=always "$2" "$VM_WORK/disk.img"
     cp "$OVMF_VARS" "$VM_WORK/vars.fd"
+    # Every terminal has a TPM2 (its secrets are sealed to it: docs/IMAGE.md).
+    rm -rf "$VM_WORK/tpm"
+    VM_TPM_DIR=$VM_WORK/tpm
+    VM_TPM_PID=
     VM_TESTDISK=()
     VM_ACCEL=tcg
     # KVM only when it runs the firmware: some hosts' /dev/kvm (kvm_pvm)
@@ -50,12 +57,40 @@ vm_grubenv() {
     mcopy -n -i "$VM_WORK/disk.img@@$VM_ESP_OFFSET" ::/EFI/BOOT/grubenv "$env" && grub-editenv "$env" list
 }
 
+vm_tpm() {
+    VM_TPM_DIR=$1
+}
+
+# vm_tpm_stop: the software TPM of the last boot ends (it ends by itself when
+# QEMU lets go of it: --terminate).
+vm_tpm_stop() {
+    if [ -n "${VM_TPM_PID:-}" ]; then
+        local n=0
+        while kill -0 "$VM_TPM_PID" 2>/dev/null && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+        kill "$VM_TPM_PID" 2>/dev/null
+    fi
+    VM_TPM_PID=
+}
+
 vm_start() {
     VM_NAME=$1
     shift
     VM_SERIAL=$VM_WORK/$VM_NAME.serial
     VM_SOCK=$VM_WORK/$VM_NAME.qmp
     : >"$VM_SERIAL"
+    local tpm=()
+    vm_tpm_stop
+    if [ "${VM_TPM_DIR:-none}" != none ]; then
+        local tsock=$VM_WORK/$VM_NAME.tpm
+        mkdir -p "$VM_TPM_DIR"
+        rm -f "$tsock" "$VM_WORK/$VM_NAME.tpm.pid"
+        swtpm socket --tpm2 --tpmstate "dir=$VM_TPM_DIR" --ctrl "type=unixio,path=$tsock" \
+            --terminate --daemon --pid "file=$VM_WORK/$VM_NAME.tpm.pid" \
+            --log "file=$VM_WORK/$VM_NAME.tpm.log" || { echo "vm $VM_NAME: swtpm did not start" >&2; return 1; }
+        VM_TPM_PID=$(cat "$VM_WORK/$VM_NAME.tpm.pid")
+        tpm=(-chardev "socket,id=chrtpm,path=$tsock" -tpmdev emulator,id=tpm0,chardev=chrtpm
+            -device tpm-tis,tpmdev=tpm0)
+    fi
     local cpu=max
     [ "$VM_ACCEL" = kvm ] && cpu=host
     qemu-system-x86_64 -name "rakiosk-$VM_NAME" -machine "q35,accel=$VM_ACCEL" -cpu "$cpu" -smp 2 -m 1536 \
@@ -68,7 +103,7 @@ vm_start() {
         -nic user,model=virtio-net-pci,restrict=on \
         -serial "file:$VM_SERIAL" \
         -qmp "unix:$VM_SOCK,server=on,wait=off" \
-        "${VM_TESTDISK[@]}" "$@" >"$VM_WORK/$VM_NAME.qemu.log" 2>&1 &
+        "${tpm[@]}" "${VM_TESTDISK[@]}" "$@" >"$VM_WORK/$VM_NAME.qemu.log" 2>&1 &
     VM_PID=$!
     echo "vm $VM_NAME: started ($VM_ACCEL, pid $VM_PID)"
 }
@@ -92,18 +127,21 @@ vm_exit() {
             echo "vm $VM_NAME: still running after $secs s; killed" >&2
             kill -9 "$VM_PID" 2>/dev/null
             wait "$VM_PID" 2>/dev/null
+            vm_tpm_stop
             return 1
         fi
         sleep 1
         n=$((n + 1))
     done
     wait "$VM_PID" 2>/dev/null
+    vm_tpm_stop
     return 0
 }
 
 vm_kill() {
     kill -9 "$VM_PID" 2>/dev/null
     wait "$VM_PID" 2>/dev/null
+    vm_tpm_stop
     return 0
 }
 
