@@ -11,6 +11,7 @@ fails=0
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 for f in "$src"/image/build "$src"/image/bundle "$src"/image/install-deps "$src"/tests/image/boot-test \
     "$src"/tests/image/vm.sh \
+    "$src"/tests/image/secrets-test "$src"/image/pkg/rakiosk-seal \
     "$src"/image/pkg/rakiosk-provision "$src"/image/pkg/debian/* \
     "$src"/image/overlay/usr/lib/rakiosk/* "$src"/image/test-overlay/usr/lib/rakiosk/*; do
     case "$(head -1 "$f")" in *bash*) sh=bash ;; *) sh=sh ;; esac
