@@ -914,8 +914,11 @@ static char *seq_array(const int64_t *seq, int n, size_t stride)
     return s;
 }
 
+/* The batch's range ($3..$4: its seqs ascend) bounds the index scan; with
+ * = ANY alone the planner read every event the branch ever pushed and
+ * filtered them, on every push. */
 static const char HELD_SEQS[] = "SELECT seq, uuid FROM event WHERE branch = $1 AND "
-                                "seq = ANY($2::bigint[]) ORDER BY seq";
+                                "seq BETWEEN $3 AND $4 AND seq = ANY($2::bigint[]) ORDER BY seq";
 
 /* HELD_SEQS's result: the uuid HQ holds for each of the batch's seqs, into
  * held[i] ("" none). */
@@ -1009,7 +1012,7 @@ static const struct {
     int n;
 } hot[N_HOT] = {
     {"rk_branch_lock", BRANCH_LOCK, 1},
-    {"rk_held_seqs", HELD_SEQS, 2},
+    {"rk_held_seqs", HELD_SEQS, 4},
     {"rk_order_owners", ORDER_OWNERS, 1},
     {"rk_insert_events", INSERT_EVENTS, 3},
     {"rk_upsert_orders", UPSERT_ORDERS, 1 + UPSERT_COLS},
@@ -1156,11 +1159,14 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
         }
     w.ids = order_ids(in, &rc);
     if (rc) goto out;
-    const char *pb[2] = {branch, w.seqs}, *po[1] = {w.ids};
+    char lo[24], hi[24];
+    const char *pb[4] = {branch, w.seqs, I64(lo, in->n ? in->ev[0].seq : 0),
+                         I64(hi, in->n ? in->ev[in->n - 1].seq : 0)},
+               *po[1] = {w.ids};
     w.step[0] = (pgstep){"cannot begin a transaction", "BEGIN", 0, NULL, NULL, NULL};
     w.step[1] =
         (pgstep){"cannot read the branch", BRANCH_LOCK, 1, pb, NULL, hot_name(S_, slot_, HOT_LOCK)};
-    w.step[2] = (pgstep){"cannot read the events HQ holds", HELD_SEQS, 2, pb, NULL,
+    w.step[2] = (pgstep){"cannot read the events HQ holds", HELD_SEQS, 4, pb, NULL,
                          hot_name(S_, slot_, HOT_HELD)};
     w.step[3] = (pgstep){"cannot read the orders' branches", ORDER_OWNERS, 1, po, NULL,
                          hot_name(S_, slot_, HOT_OWNERS)};
