@@ -531,21 +531,26 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
 static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *serial = NULL, *keyfile = NULL;
-    char pin[RK_TOKEN_PIN_MAX + 2] = "";
+    char pin[RK_TOKEN_PIN_MAX + 2] = "", code[RK_AUTHCODE_MAX + 8] = "";
     rk_actor actor;
     rk_enrol_result res;
-    int rc;
+    int rc, needs_code = 0;
 
     if (rk_ctl_wants_help(argc, argv)) {
-        printf("usage: ractl key recover ORDER --key SERIAL --recovery-key FILE\n\n"
-               "Key recovery (issue role): for an approved, paid key-recovery order, unwraps\n"
-               "the escrowed encryption key of the certificate the order names with HQ's\n"
-               "recovery key (PEM file: in the demo <data_dir>/ca/demo-recovery.key; in\n"
-               "production HQ unwraps it and returns it over the sync channel), writes the\n"
-               "same key and the same certificate onto the new key, verifies them and\n"
-               "issues the order. Journaled: the same command resumes; `ractl key enrol\n"
-               "ORDER --rollback` abandons it. The new key's PIN is asked for, or read as\n"
-               "one line on standard input.\n");
+        printf("usage: ractl key recover ORDER --key SERIAL [--recovery-key FILE]\n\n"
+               "Key recovery (issue role): for an approved, paid key-recovery order, puts\n"
+               "the escrowed encryption key of the certificate the order names, and that\n"
+               "certificate, onto the new key, verifies them and issues the order.\n"
+               "The key comes from HQ: HQ releases it (`rahq admin recover-key`) wrapped to\n"
+               "this branch's device certificate, the sync brings it, and the device key in\n"
+               "the appliance HSM opens it here. --recovery-key FILE instead opens the\n"
+               "branch's own escrowed copy with HQ's recovery private key (PEM): only for\n"
+               "the demo, where there is no HQ (<data_dir>/ca/demo-recovery.key); HQ's\n"
+               "real recovery key never comes to a branch. Journaled: the same command\n"
+               "resumes; `ractl key enrol ORDER --rollback` abandons it. The order is\n"
+               "checked first, then its authorisation code is asked for (an order that\n"
+               "has one), then the new key's PIN; on standard input they are one line\n"
+               "each, the code first.\n");
         return 0;
     }
     const rk_ctl_opt opts[] = {
@@ -555,13 +560,33 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
     const rk_ctl_args args = {
         .cmd = "ractl key recover", .opts = opts, .n_opts = 2, .pos = &ref, .max_pos = 1};
     if ((rc = rk_ctl_opts_parse(ctl, &args, argc, argv)) != 0) return rc;
-    if (!ref || !serial || !keyfile)
-        return rk_ctl_usage(ctl, "ractl key recover",
-                            "give ORDER, --key SERIAL and --recovery-key FILE");
+    if (!ref || !serial)
+        return rk_ctl_usage(ctl, "ractl key recover", "give ORDER and --key SERIAL");
     if ((rc = rk_ctl_actor(ctl, &actor)) != 0) return rk_ctl_fail(ctl, rc);
+    /* The order, whether HQ's key came, then the code, before the PIN. */
+    if ((rc = rk_branch_enrol_check(ctl->branch, &actor, ref)) != 0 ||
+        (rc = needs_code = rk_branch_enrol_needs_code(ctl->branch, ref)) < 0)
+        return rk_ctl_fail(ctl, rc);
+    if (!keyfile && (rc = rk_branch_recover_ready(ctl->branch, ref)) <= 0)
+        return rk_ctl_fail(
+            ctl, rc < 0 ? rc
+                        : rk_err_set(RK_ENOTFOUND,
+                                     "HQ has not returned the key of order %s yet: HQ releases "
+                                     "it (rahq admin recover-key), then `rasync --once` brings it",
+                                     ref));
+    if (needs_code) {
+        char prompt[80];
+        snprintf(prompt, sizeof prompt, "authorisation code of order %s: ", ref);
+        if ((rc = rk_ctl_read_secret(code, sizeof code, prompt)) != 0 ||
+            (rc = rk_branch_enrol_check_code(ctl->branch, &actor, ref, code)) != 0) {
+            rk_wipe(code, sizeof code);
+            return rk_ctl_fail(ctl, rc);
+        }
+    }
     if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
         rk_branch_recover_req req = {.order_ref = ref,
                                      .key_serial = serial,
+                                     .authcode = code,
                                      .pin = pin,
                                      .recovery_key = keyfile,
                                      .progress = enrol_progress,
@@ -569,14 +594,17 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
         rc = rk_branch_recover(ctl->branch, &actor, &req, &res);
     }
     rk_wipe(pin, sizeof pin);
+    rk_wipe(code, sizeof code);
     if (rc) return rk_ctl_fail(ctl, rc);
     rk_json *j = rk_ctl_reply(ctl);
     rk_json_kstr(j, "order", ref);
     rk_json_kstr(j, "certificate", res.enc_cert_serial);
     rk_json_kstr(j, "key", serial);
+    rk_json_kstr(j, "from", keyfile ? "recovery-key" : "hq");
     rk_json_kbool(j, "resumed", res.resumed);
-    rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s", ref,
-                res.enc_cert_serial, serial, res.resumed ? " (resumed)" : "");
+    rk_ctl_info(ctl, "order %s issued: encryption certificate %s recovered onto key %s%s%s", ref,
+                res.enc_cert_serial, serial, keyfile ? "" : " (key from HQ)",
+                res.resumed ? " (resumed)" : "");
     return rk_ctl_reply_end(ctl);
 }
 

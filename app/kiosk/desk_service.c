@@ -6,8 +6,12 @@
  *     (typed twice) through keyops, which checks the order first;
  *   - revoke, suspend, resume: carry the order out (the ledger completes it
  *     and the sub-CA follows at once: the CRL is signed);
- *   - key recovery: the recovered encryption key onto the subscriber's new
- *     key, with HQ's recovery key from the USB folder;
+ *   - key recovery: the encryption key HQ released for the order (it came
+ *     over the sync, wrapped to the device certificate; the HSM opens it)
+ *     onto the subscriber's new key, from the order's authorisation code
+ *     like every certificate an order produces; where no key came from HQ
+ *     (the demo, which has no HQ), the demo's recovery key from the USB
+ *     folder (recovery-key.pem) opens the branch's own escrowed copy;
  *   - any order: reprint its receipt, print its application form; a
  *     delivered one its task-completion record.
  * Every action runs on the job runner in the clerk's session, and the
@@ -20,6 +24,7 @@
 #include "branch/ledger.h"
 #include "branch/orderdocs.h"
 #include "branch/session.h"
+#include "domain/authcode.h"
 #include "ui/strings.h"
 #include "ui/widgets.h"
 #include "util/err.h"
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { OP_FIND = 1, OP_CARRY, OP_UNLOCK, OP_RECOVER, OP_RECEIPT, OP_FORM, OP_RECORD };
 
@@ -39,6 +45,8 @@ typedef struct svc_order {
     char subject[RK_ORDER_VALUE_MAX]; /* personal */
     char key_serial[RK_TOKEN_SERIAL_MAX];
     char cert_serial[64];
+    int needs_code; /* a recovery order with an authorisation code */
+    int hq_key;     /* a recovery order whose key HQ returned */
 } svc_order;
 
 typedef struct svc_job {
@@ -46,7 +54,8 @@ typedef struct svc_job {
     char token[RK_SESSION_TOKEN_LEN + 1]; /* wiped by the job */
     rk_actor actor;
     char ref[RK_ORDER_REF_MAX];
-    char pin[RK_TOKEN_PIN_MAX]; /* wiped by the job */
+    char pin[RK_TOKEN_PIN_MAX];     /* wiped by the job */
+    char code[RK_AUTHCODE_MAX + 8]; /* wiped by the job */
     char serial[RK_TOKEN_SERIAL_MAX];
     char recovery_key[PATH_MAX];
     svc_order order; /* out: OP_FIND, and every op reads the order again */
@@ -57,8 +66,9 @@ typedef struct svc_job {
 typedef struct svc_state {
     char ref[RK_ORDER_REF_MAX];
     char pin[RK_TOKEN_PIN_MAX], pin2[RK_TOKEN_PIN_MAX];
-    char key[RK_TOKEN_SERIAL_MAX]; /* recovery: the new key's serial */
-    rk_field ref_field, pin_field, pin2_field, key_field;
+    char key[RK_TOKEN_SERIAL_MAX];  /* recovery: the new key's serial */
+    char code[RK_AUTHCODE_MAX + 8]; /* recovery: the order's authorisation code */
+    rk_field ref_field, pin_field, pin2_field, key_field, code_field;
     int busy;
     svc_job job;
     int have; /* order holds the order found */
@@ -90,6 +100,13 @@ static int read_order(rk_branch *b, svc_job *a)
     int rc = rk_branch_order_show(b, &a->actor, a->ref, 0, &v);
     if (!rc) order_from(&a->order, &v->order);
     rk_branch_order_view_free(v);
+    if (!rc && !strcmp(a->order.business, "recovery")) {
+        int n = rk_branch_enrol_needs_code(b, a->order.ref);
+        int h = rk_branch_recover_ready(b, a->order.ref);
+        a->order.needs_code = n > 0;
+        a->order.hq_key = h > 0;
+        rk_err_clear();
+    }
     return rc;
 }
 
@@ -120,10 +137,14 @@ static int job_svc(rk_job *job, void *arg)
             break;
         }
         case OP_RECOVER: {
+            /* HQ's key when it came; else the demo's file, if there. */
+            int file = !rk_branch_recover_ready(b, a->ref) && access(a->recovery_key, R_OK) == 0;
+            rk_err_clear();
             rk_branch_recover_req req = {.order_ref = a->ref,
                                          .key_serial = a->serial,
+                                         .authcode = a->code[0] ? a->code : NULL,
                                          .pin = a->pin,
-                                         .recovery_key = a->recovery_key};
+                                         .recovery_key = file ? a->recovery_key : NULL};
             memset(&er, 0, sizeof er);
             rc = rk_branch_recover(b, &a->actor, &req, &er);
             if (!rc) snprintf(a->detail, sizeof a->detail, "%s", er.enc_cert_serial);
@@ -143,6 +164,7 @@ static int job_svc(rk_job *job, void *arg)
         default: rc = rk_err_set(RK_EINVAL, "no such desk service"); break;
         }
         rk_wipe(a->pin, sizeof a->pin);
+        rk_wipe(a->code, sizeof a->code);
         /* The order as it is now, to show what changed. */
         if (!rc) {
             rc = read_order(b, a);
@@ -154,6 +176,7 @@ static int job_svc(rk_job *job, void *arg)
         }
     }
     rk_wipe(a->pin, sizeof a->pin);
+    rk_wipe(a->code, sizeof a->code);
     rk_branch_order_result_wipe(&res);
     rk_branch_session_drop(b);
     atomic_fetch_sub(&running, 1);
@@ -207,6 +230,7 @@ static void svc_done(kiosk *k, const rk_job_event *ev, void *arg)
     if (s->job.op == OP_UNLOCK || s->job.op == OP_RECOVER) {
         rk_wipe(s->pin, sizeof s->pin);
         rk_wipe(s->pin2, sizeof s->pin2);
+        if (s->job.op == OP_RECOVER && ev->rc == 0) rk_wipe(s->code, sizeof s->code);
     }
     rk_ui_redraw_in(k->ui, 0);
 }
@@ -225,6 +249,8 @@ static void start(kiosk *k, svc_state *s, int op)
     s->job.op = op;
     memcpy(s->job.token, d->token, sizeof s->job.token);
     snprintf(s->job.ref, sizeof s->job.ref, "%s", op == OP_FIND ? s->ref : s->order.ref);
+    if (op == OP_FIND) rk_wipe(s->code, sizeof s->code); /* another order's */
+    if (op == OP_RECOVER) memcpy(s->job.code, s->code, sizeof s->job.code);
     if (op == OP_UNLOCK || op == OP_RECOVER) {
         memcpy(s->job.pin, s->pin, sizeof s->job.pin);
         snprintf(s->job.serial, sizeof s->job.serial, "%s",
@@ -297,6 +323,11 @@ void scr_desk_service(kiosk *k)
                                   .cap = sizeof s->key,
                                   .kind = RK_FIELD_TEXT,
                                   .max_chars = RK_TOKEN_SERIAL_MAX - 1};
+        s->code_field = (rk_field){.buf = s->code,
+                                   .cap = sizeof s->code,
+                                   .kind = RK_FIELD_TEXT,
+                                   .max_chars = RK_AUTHCODE_MAX - 1,
+                                   .hint = kiosk_str(k, "issue.code_hint")};
         /* Opened from a queue: that order. */
         if (d->selected[0] && strcmp(d->selected, s->ref)) {
             snprintf(s->ref, sizeof s->ref, "%s", d->selected);
@@ -387,7 +418,13 @@ void scr_desk_service(kiosk *k)
         int fh = rk_field_height(ui);
         rk_rect pr = rk_rect_cut_top(&c, fh);
         rk_rect_cut_top(&c, gap);
-        int cols = unlock ? 2 : 3, cw = (pr.w - (cols - 1) * gap) / cols;
+        int coded = !unlock && o->needs_code;
+        int cols = unlock ? 2 : 3 + coded, cw = (pr.w - (cols - 1) * gap) / cols;
+        if (coded) {
+            rk_field_draw(ui, "desk_service.code", rk_rect_cut_left(&pr, cw),
+                          kiosk_str(k, "desk_service.code"), &s->code_field, NULL);
+            rk_rect_cut_left(&pr, gap);
+        }
         if (!unlock) {
             rk_field_draw(ui, "desk_service.key", rk_rect_cut_left(&pr, cw),
                           kiosk_str(k, "desk_service.new_key"), &s->key_field, NULL);
@@ -409,7 +446,8 @@ void scr_desk_service(kiosk *k)
             start(k, s, OP_UNLOCK);
     } else if (!strcmp(o->business, "recovery") && due) {
         if (action(k, &row, "desk_service.recover", "desk_service.do_recover", RK_ICON_RECOVER, 1,
-                   s->busy || !due || !s->key[0] || !s->pin[0] || !s->pin2[0]))
+                   s->busy || !due || !s->key[0] || !s->pin[0] || !s->pin2[0] ||
+                       (o->needs_code && !s->code[0])))
             start(k, s, OP_RECOVER);
     } else if (is_status(o->business)) {
         char key[48], id[48];
@@ -478,6 +516,7 @@ void mod_desk_service_reset(kiosk *k, kiosk_reset why)
     rk_wipe(s->pin, sizeof s->pin);
     rk_wipe(s->pin2, sizeof s->pin2);
     rk_wipe(s->key, sizeof s->key);
+    rk_wipe(s->code, sizeof s->code);
     rk_wipe(&s->order, sizeof s->order);
     rk_wipe(s->msg, sizeof s->msg);
     s->have = s->ok = s->last_op = 0;

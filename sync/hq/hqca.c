@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@ struct rk_hqca {
     rk_cmp_server *cmp;
     rk_hq_store *store;
     char branch[RK_SYNC_PROTO_BRANCH_MAX]; /* the branch of the request in progress */
+    X509 *issued; /* the device certificate that request was given, kept by the store */
 };
 
 static int ossl_fail(const char *what)
@@ -167,8 +169,8 @@ static int gen_key(EVP_PKEY **out)
 
 int rk_hqca_init(const rk_hqca_init_opts *o)
 {
-    EVP_PKEY *cak = NULL, *sk = NULL, *ck = NULL;
-    X509 *ca = NULL, *srv = NULL, *cfg = NULL;
+    EVP_PKEY *cak = NULL, *sk = NULL, *ck = NULL, *rk = NULL;
+    X509 *ca = NULL, *srv = NULL, *cfg = NULL, *rec = NULL;
     char path[PATH_MAX], cn[192], san[1024];
     int rc, days = o->days > 0 ? o->days : 3650, leaf = o->days > 0 ? o->days : 825;
 
@@ -215,6 +217,11 @@ int rk_hqca_init(const rk_hqca_init_opts *o)
                                    NID_authority_key_identifier, 0};
     static const char *const cfg_vals[] = {"critical,CA:FALSE", "critical,digitalSignature", "hash",
                                            "keyid:always"};
+    /* Key recovery: branches wrap escrowed keys to it (RSA key transport). */
+    static const int rec_nids[] = {NID_basic_constraints, NID_key_usage, NID_subject_key_identifier,
+                                   NID_authority_key_identifier, 0};
+    static const char *const rec_vals[] = {"critical,CA:FALSE", "critical,keyEncipherment", "hash",
+                                           "keyid:always"};
     char srv_cn[160];
     snprintf(srv_cn, sizeof srv_cn, "%.*s", (int)strcspn(first_host, ","), first_host);
     if ((rc = gen_key(&cak)) || (rc = gen_key(&sk)) || (rc = gen_key(&ck)) ||
@@ -224,18 +231,29 @@ int rk_hqca_init(const rk_hqca_init_opts *o)
         (rc = make_cert(&cfg, ck, "configuration", o->name, "rakiosk HQ configuration", ca, cak,
                         leaf, cfg_nids, cfg_vals)))
         goto out;
+    if (!(rk = EVP_RSA_gen(2048))) {
+        rc = ossl_fail("cannot generate the recovery key");
+        goto out;
+    }
+    if ((rc = make_cert(&rec, rk, "key recovery", o->name, "rakiosk HQ key recovery", ca, cak, days,
+                        rec_nids, rec_vals)))
+        goto out;
     /* Keys first, the CA key last: its presence means "initialised". */
     if ((rc = write_pem(o->dir, "ca.pem", ca, NULL)) ||
         (rc = write_pem(o->dir, "server.pem", srv, NULL)) ||
         (rc = write_pem(o->dir, "server.key", NULL, sk)) ||
         (rc = write_pem(o->dir, "config.pem", cfg, NULL)) ||
         (rc = write_pem(o->dir, "config.key", NULL, ck)) ||
+        (rc = write_pem(o->dir, "recovery.pem", rec, NULL)) ||
+        (rc = write_pem(o->dir, "recovery.key", NULL, rk)) ||
         (rc = write_pem(o->dir, "ca.key", NULL, cak)))
         goto out;
 out:
     EVP_PKEY_free(cak);
     EVP_PKEY_free(sk);
     EVP_PKEY_free(ck);
+    EVP_PKEY_free(rk);
+    X509_free(rec);
     X509_free(ca);
     X509_free(srv);
     X509_free(cfg);
@@ -288,6 +306,7 @@ void rk_hqca_free(rk_hqca *ca)
 {
     if (!ca) return;
     rk_cmp_server_free(ca->cmp);
+    X509_free(ca->issued);
     X509_free(ca->cert);
     X509_free(ca->server);
     X509_free(ca->config);
@@ -334,7 +353,8 @@ int rk_hqca_issue_device(X509 **out, rk_hqca *ca, const char *branch, EVP_PKEY *
                                NID_authority_key_identifier,
                                NID_subject_alt_name,
                                0};
-    const char *vals[] = {"critical,CA:FALSE", "critical,digitalSignature",
+    /* keyAgreement: HQ wraps recovered keys to it (CMS, ECDH). */
+    const char *vals[] = {"critical,CA:FALSE", "critical,digitalSignature,keyAgreement",
                           "clientAuth",        "hash",
                           "keyid:always",      san};
     return make_cert(out, pub, branch, ca->org[0] ? ca->org : "rakiosk HQ", "rakiosk branch",
@@ -477,7 +497,21 @@ static int auth_use(void *arg, const char *ref, int type, const char *serial)
     rk_hqca *ca = arg;
     (void)type;
     if (!ca->branch[0]) return rk_err_set(RK_EINTERNAL, "no branch for enrolment %s", ref);
-    int rc = ca->store->ops->branch_enrolled(ca->store, ca->branch, serial);
+    /* The certificate itself too: recovered keys are wrapped to it. */
+    char *pem = NULL, have[48] = "";
+    if (ca->issued) rk_hqca_serial_hex(have, sizeof have, X509_get0_serialNumber(ca->issued));
+    BIO *b = ca->issued && !strcasecmp(have, serial) ? BIO_new(BIO_s_mem()) : NULL;
+    if (b && PEM_write_bio_X509(b, ca->issued) == 1) {
+        char *data = NULL;
+        long n = BIO_get_mem_data(b, &data);
+        if (n > 0 && (pem = malloc((size_t)n + 1))) {
+            memcpy(pem, data, (size_t)n);
+            pem[n] = '\0';
+        }
+    }
+    BIO_free(b);
+    int rc = ca->store->ops->branch_enrolled(ca->store, ca->branch, serial, pem);
+    free(pem);
     if (!rc)
         rk_log_info("rahq: enrolled branch %s (%s): device certificate %s", ca->branch, ref,
                     serial);
@@ -496,7 +530,11 @@ static int device_issue(X509 **out, void *arg, const rk_cmp_issue_req *req)
         return rk_err_set(RK_EPERM, "device enrolment takes ir, cr or p10cr");
     if (!EVP_PKEY_is_a(req->pubkey, "EC") || EVP_PKEY_get_bits(req->pubkey) < 256)
         return rk_err_set(RK_EINVAL, "a device key must be EC P-256 or stronger");
-    return rk_hqca_issue_device(out, ca, ca->branch, req->pubkey);
+    int rc = rk_hqca_issue_device(out, ca, ca->branch, req->pubkey);
+    X509_free(ca->issued);
+    ca->issued = NULL;
+    if (!rc && X509_up_ref(*out)) ca->issued = *out;
+    return rc;
 }
 
 int rk_hqca_cmp(unsigned char **rsp, size_t *rsp_len, rk_hqca *ca, rk_hq_store *store,
@@ -517,6 +555,8 @@ int rk_hqca_cmp(unsigned char **rsp, size_t *rsp_len, rk_hqca *ca, rk_hq_store *
     }
     if (!rc) rc = rk_cmp_server_handle(rsp, rsp_len, ca->cmp, req, len);
     ca->branch[0] = '\0';
+    X509_free(ca->issued);
+    ca->issued = NULL;
     pthread_mutex_unlock(&ca->cmp_mu);
     return rc;
 }

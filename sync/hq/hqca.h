@@ -8,6 +8,10 @@
  *   server.pem, server.key  TLS server certificate (the names given), by the CA
  *   config.pem, config.key  the configuration signer, by the CA; branches pin
  *                           config.pem ([hq] config_cert)
+ *   recovery.pem, .key      key recovery (RSA-2048): branches wrap escrowed
+ *                           encryption keys to recovery.pem (<data_dir>/ca/
+ *                           recovery.pem there); rahq admin recover opens
+ *                           them with recovery.key (hq/recovery.h)
  *
  * The keys are software keys (0600): this is the reference HQ for
  * development, tests and small deployments; a production HQ keeps them in
@@ -53,7 +57,8 @@ const char *rk_hqca_server_key_pem(rk_hqca *ca);
 
 /* A device certificate for branch: subject CN=branch, O=<HQ name>,
  * OU=rakiosk branch; subjectAltName URI:urn:rakiosk:branch:<branch>;
- * clientAuth; 825 days. */
+ * clientAuth; key usage digitalSignature (TLS) and keyAgreement (HQ wraps
+ * recovered keys to it); 825 days. */
 int rk_hqca_issue_device(X509 **out, rk_hqca *ca, const char *branch, EVP_PKEY *pub);
 
 /* Signs a CRL of the CA listing r[0..n) with the given number, valid from

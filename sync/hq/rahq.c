@@ -18,6 +18,7 @@
 #include "hq/hq.h"
 #include "hq/incidents.h"
 #include "hq/recon_cli.h"
+#include "hq/recovery.h"
 #include "hq/update.h"
 
 #include "opts.h"
@@ -26,6 +27,7 @@
 #include "util/file.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/pem.h"
 #include "util/uuid.h"
 #include "util/wipe.h"
 
@@ -295,6 +297,10 @@ static const char ADMIN_HELP[] =
     "  reject --branch B --order REF --reason R the competent authority rejects\n"
     "  order-status --branch B --order REF --status S [--note N]\n"
     "  clerk --branch B --login L --name N --roles R [--inactive]\n"
+    "  recover-key --branch B --order REF [--recovery-key FILE]\n"
+    "                                           release a key-recovery order's escrowed\n"
+    "                                           key to its branch, wrapped to its device\n"
+    "                                           certificate\n"
     "  revoke SERIAL [--reason N]               revoke a certificate of HQ's CA\n"
     "  crl publish [--days N] | --file CRL.der  sign and publish HQ's CRL\n"
     "  config publish --dir DIR | --file NAME=PATH ... | --bundle F.der\n"
@@ -736,6 +742,59 @@ static int admin_revoke(home *h, int argc, char **argv)
     return 0;
 }
 
+static int admin_recover_key(home *h, int argc, char **argv)
+{
+    const char *branch = NULL, *order = NULL, *keyfile = NULL, *cmd = "rahq admin recover-key";
+    char kpath[PATH_MAX], cpath[PATH_MAX];
+    rk_opt opts[] = {{"--branch", RK_OPT_STR, &branch, 0, 0},
+                     {"--order", RK_OPT_STR, &order, 0, 0},
+                     {"--recovery-key", RK_OPT_STR, &keyfile, 0, 0},
+                     {NULL, 0, NULL, 0, 0}};
+    if (rk_opts_help(argc, argv, 0))
+        return printf("usage: %s --branch B --order REF [--recovery-key FILE]\n\n"
+                      "HQ, as the competent authority, releases the escrowed encryption key of\n"
+                      "branch B's key-recovery order REF (approved or paid at the branch) to that\n"
+                      "branch: the escrow B pushed is opened with HQ's recovery key (FILE, PEM;\n"
+                      "default <home>/ca/recovery.key), the key is wrapped again to B's device\n"
+                      "certificate (the one HQ's CA issued it and it authenticates with) and\n"
+                      "goes to B alone as a key.recovered change; B's `ractl key recover` then\n"
+                      "opens it with its device key in its HSM. Refused: an order that is not a\n"
+                      "key recovery or not approved, a certificate another branch escrowed or\n"
+                      "that belongs to another subscriber, a retired branch, a device\n"
+                      "certificate that is revoked, expired or not the one in force.\n",
+                      cmd),
+               0;
+    if (rk_opts_parse(cmd, opts, argc, argv, 0, NULL, 0, NULL) || need(cmd, branch, "--branch") ||
+        need(cmd, order, "--order"))
+        return EXIT_USAGE;
+    int rc = home_path(kpath, sizeof kpath, h->dir, "ca/recovery.key");
+    if (!rc) rc = home_path(cpath, sizeof cpath, h->dir, "ca/recovery.pem");
+    if (rc) return fail(rc, cmd);
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    if ((rc = rk_pem_key_file(&key, keyfile ? keyfile : kpath, NULL)) != 0) return fail(rc, cmd);
+    /* The certificate picks the recipient; without it every one is tried. */
+    if (!keyfile && rk_pem_cert_file(&cert, cpath) != 0) rk_err_clear();
+    rk_hq_recover_req req = {.branch = branch,
+                             .order = order,
+                             .recovery_key = key,
+                             .recovery_cert = cert,
+                             .hq_ca = rk_hqca_cert(h->ca)};
+    rk_hq_recover_result res;
+    rc = rk_hq_recover(h->store, &req, &res);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    if (rc == RK_EPERM) {
+        fprintf(stderr, "rahq: %s: refused: %s\n", cmd, rk_err_msg());
+        return EXIT_STATE;
+    }
+    if (rc) return fail(rc, cmd);
+    printf("key of certificate %s released to %s for order %s, wrapped to device certificate "
+           "%s (change %lld)\n",
+           res.serial, branch, res.order_ref, res.device_serial, (long long)res.cursor);
+    return 0;
+}
+
 static int publish(home *h, int type, const unsigned char *der, size_t len, int64_t version,
                    const char *what)
 {
@@ -1004,6 +1063,8 @@ static int cmd_admin(int argc, char **argv)
         ex = admin_clerk(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "revoke"))
         ex = admin_revoke(&h, argc - sub, argv + sub);
+    else if (!strcmp(c, "recover-key"))
+        ex = admin_recover_key(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "crl"))
         ex = admin_crl(&h, argc - sub, argv + sub);
     else if (!strcmp(c, "config"))
@@ -1035,7 +1096,8 @@ static const char HELP[] =
     "path (a SQLite database). The CA keys and archives stay in the home folder;\n"
     "several rahq processes may serve one PostgreSQL store.\n\n"
     "Exit codes: 0 done, 1 failed, 2 usage, 6 no such branch or order, 7 refused in\n"
-    "the present state (exists already, not waiting for a decision).\n";
+    "the present state (exists already, not waiting for a decision, a key recovery\n"
+    "HQ refuses).\n";
 
 int main(int argc, char **argv)
 {

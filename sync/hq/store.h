@@ -150,9 +150,15 @@ typedef struct rk_hq_store_ops {
     /* The branch whose unused enrolment reference is ref, and its secret
      * (into secret[n]). RK_ENOTFOUND if none or used. */
     int (*enrol_lookup)(rk_hq_store *s, const char *ref, char *branch, char *secret, size_t n);
-    /* Records the device certificate issued for the enrolment and uses the
-     * reference up (the secret is erased). */
-    int (*branch_enrolled)(rk_hq_store *s, const char *id, const char *cert_serial);
+    /* Records the device certificate issued for the enrolment (its serial
+     * and PEM, which HQ wraps recovered keys to) and uses the reference up
+     * (the secret is erased). */
+    int (*branch_enrolled)(rk_hq_store *s, const char *id, const char *cert_serial,
+                           const char *cert_pem);
+    /* The PEM of the branch's device certificate in force into *pem (new,
+     * free()); RK_ENOTFOUND if HQ holds none (not enrolled, or enrolled
+     * before HQ kept the certificate: enrol again). */
+    int (*branch_device_cert)(rk_hq_store *s, const char *id, char **pem);
     int (*branch_seen)(rk_hq_store *s, const char *id, int64_t at);
     /* The fleet page's days: branch_report records the backlog the branch
      * reported on day (its newest, and the day's largest); branch_refusal
@@ -173,6 +179,10 @@ typedef struct rk_hq_store_ops {
     /* The newest event of every entity of one kind ("incident") across the
      * branches, by branch and then time; *out is new (rk_hq_entities_free). */
     int (*entity_latest)(rk_hq_store *s, const char *entity, rk_hq_entity **out, int *n);
+    /* The newest event of entity (entity, entity_id) of every branch that
+     * pushed one, by branch; *out is new (rk_hq_entities_free). */
+    int (*entity_find)(rk_hq_store *s, const char *entity, const char *entity_id,
+                       rk_hq_entity **out, int *n);
 
     /* Orders as the branches' events left them. */
     int (*order_get)(rk_hq_store *s, const char *branch, const char *ref_or_uuid, rk_hq_order *out);

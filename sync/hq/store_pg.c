@@ -177,6 +177,9 @@ static const char *const migrations[] = {
     "  pending_last BIGINT NOT NULL DEFAULT -1,"
     "  refusals     BIGINT NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (branch, day));",
+    /* 5: the device certificate HQ issued a branch, which recovered keys
+     * are wrapped to. */
+    "ALTER TABLE branch ADD COLUMN device_cert TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -588,14 +591,32 @@ static int branch_active(rk_hq_store *store, const char *id, int *active)
     DONE_DB(rc);
 }
 
-static int branch_enrolled(rk_hq_store *store, const char *id, const char *serial)
+static int branch_enrolled(rk_hq_store *store, const char *id, const char *serial, const char *pem)
 {
     WITH_DB(store, c);
-    const char *p[2] = {serial, id};
+    const char *p[3] = {serial, id, pem ? pem : ""};
     rc = pgx(c, "cannot record the device certificate",
-             "UPDATE branch SET enrol_used = 1, enrol_secret = NULL, cert_serial = $1 "
-             "WHERE id = $2",
-             2, p);
+             "UPDATE branch SET enrol_used = 1, enrol_secret = NULL, cert_serial = $1, "
+             "device_cert = $3 WHERE id = $2",
+             3, p);
+    DONE_DB(rc);
+}
+
+static int branch_device_cert(rk_hq_store *store, const char *id, char **pem)
+{
+    PGresult *res;
+    *pem = NULL;
+    WITH_DB(store, c);
+    const char *p[1] = {id};
+    if ((res = pgq(c, &rc, "cannot read the device certificate",
+                   "SELECT device_cert FROM branch WHERE id = $1", 1, p, NULL, NULL))) {
+        const char *t = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
+        if (!t || !*t)
+            rc = rk_err_set(RK_ENOTFOUND, "HQ holds no device certificate of branch %s", id);
+        else if (!(*pem = strdup(t)))
+            rc = rk_err_oom();
+        PQclear(res);
+    }
     DONE_DB(rc);
 }
 
@@ -1299,6 +1320,42 @@ static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **
                    "payload FROM event WHERE entity = $1 ORDER BY branch, "
                    "entity_id, seq DESC",
                    1, p, NULL, NULL))) {
+        int k = PQntuples(res);
+        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+        for (int i = 0; !rc && i < k; i++) {
+            rk_hq_entity *e = &(*out)[i];
+            gets_(e->branch, sizeof e->branch, res, i, 0);
+            gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
+            gets_(e->kind, sizeof e->kind, res, i, 2);
+            e->seq = geti(res, i, 3);
+            e->at = geti(res, i, 4);
+            if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
+            *n = i + 1;
+        }
+        PQclear(res);
+        if (rc) {
+            rk_hq_entities_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+        }
+    }
+    DONE_DB(rc);
+}
+
+static int entity_find(rk_hq_store *store, const char *entity, const char *id, rk_hq_entity **out,
+                       int *n)
+{
+    PGresult *res;
+    WITH_DB(store, c);
+    *out = NULL;
+    *n = 0;
+    const char *p[2] = {entity, id};
+    if ((res = pgq(c, &rc, "cannot read the entities",
+                   "SELECT DISTINCT ON (branch, entity_id) branch, entity_id, "
+                   "kind, seq, at, "
+                   "payload FROM event WHERE entity = $1 AND entity_id = $2 "
+                   "ORDER BY branch, entity_id, seq DESC",
+                   2, p, NULL, NULL))) {
         int k = PQntuples(res);
         if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
         for (int i = 0; !rc && i < k; i++) {
@@ -2211,6 +2268,8 @@ static const rk_hq_store_ops pg_ops = {
     .events_push = events_push,
     .event_count = event_count,
     .entity_latest = entity_latest,
+    .entity_find = entity_find,
+    .branch_device_cert = branch_device_cert,
     .order_get = order_get,
     .order_count = order_count,
     .order_list = order_list,

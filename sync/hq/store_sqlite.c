@@ -159,6 +159,9 @@ static const char *const migrations[] = {
     "  pending_last INTEGER NOT NULL DEFAULT -1,"
     "  refusals     INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (branch, day)) WITHOUT ROWID;",
+    /* 5: the device certificate HQ issued a branch, which recovered keys
+     * are wrapped to. */
+    "ALTER TABLE branch ADD COLUMN device_cert TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -376,21 +379,43 @@ static int branch_active(rk_hq_store *store, const char *id, int *active)
     DONE_DB(rc);
 }
 
-static int branch_enrolled(rk_hq_store *store, const char *id, const char *serial)
+static int branch_enrolled(rk_hq_store *store, const char *id, const char *serial, const char *pem)
 {
     sqlite3_stmt *st;
     WITH_DB(store, db);
     int rc = rk_db_begin(db);
     if (!rc)
         rc = rk_db_cached(db, &st,
-                          "UPDATE branch SET enrol_used = 1, enrol_secret = NULL, cert_serial = ? "
-                          "WHERE id = ?");
+                          "UPDATE branch SET enrol_used = 1, enrol_secret = NULL, cert_serial = ?, "
+                          "device_cert = ? WHERE id = ?");
     if (!rc) {
         sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, pem ? pem : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         rc = step_done(db, st, "cannot record the device certificate");
     }
     if (!rc) rc = rk_db_commit(db);
+    DONE_DB(rc);
+}
+
+static int branch_device_cert(rk_hq_store *store, const char *id, char **pem)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    *pem = NULL;
+    int rc = rk_db_prepare(db, &st, "SELECT device_cert FROM branch WHERE id = ?");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        const unsigned char *t = s == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        if (s != SQLITE_ROW && s != SQLITE_DONE)
+            rc = rk_db_fail(db, "cannot read the device certificate");
+        else if (!t || !*t)
+            rc = rk_err_set(RK_ENOTFOUND, "HQ holds no device certificate of branch %s", id);
+        else if (!(*pem = strdup((const char *)t)))
+            rc = rk_err_oom();
+        sqlite3_finalize(st);
+    }
     DONE_DB(rc);
 }
 
@@ -759,6 +784,26 @@ static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **
                            "f.entity_id = e.entity_id) ORDER BY e.branch, e.at, e.entity_id");
     if (!rc) {
         sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+        rc = rk_db_collect((void **)out, n, db, st, sizeof **out, entity_row, NULL, "entities");
+    }
+    DONE_DB(rc);
+}
+
+static int entity_find(rk_hq_store *store, const char *entity, const char *id, rk_hq_entity **out,
+                       int *n)
+{
+    sqlite3_stmt *st;
+    WITH_DB(store, db);
+    *out = NULL;
+    *n = 0;
+    int rc = rk_db_prepare(db, &st,
+                           "SELECT e.branch, e.entity_id, e.kind, e.seq, e.at, e.payload "
+                           "FROM event e WHERE e.entity = ?1 AND e.entity_id = ?2 AND e.seq = "
+                           "(SELECT max(f.seq) FROM event f WHERE f.entity = ?1 AND f.branch = "
+                           "e.branch AND f.entity_id = ?2) ORDER BY e.branch");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
         rc = rk_db_collect((void **)out, n, db, st, sizeof **out, entity_row, NULL, "entities");
     }
     DONE_DB(rc);
@@ -1608,6 +1653,8 @@ static const rk_hq_store_ops sqlite_ops = {
     .events_push = events_push,
     .event_count = event_count,
     .entity_latest = entity_latest,
+    .entity_find = entity_find,
+    .branch_device_cert = branch_device_cert,
     .order_get = order_get,
     .order_count = order_count,
     .order_list = order_list,

@@ -130,15 +130,24 @@ RREF=$("$RACTL" -q order new --business recovery --kind individual \
     --field cert_serial="$ENC_SERIAL" --field key_serial="$KEY" \
     --field invoice_type=ordinary --field delivery=pickup \
     --paper application_form --paper id_card --submit 2>"$T/rec.err") || bad "recovery order: $(cat "$T/rec.err")"
-as ray; "$RACTL" -q order approve "$RREF"
+approve "$RREF"
 as lily
 fee=$("$RACTL" --json order show "$RREF" | python3 -c \
     'import json,sys; f=json.load(sys.stdin)["fee_total"]; print("%d.%02d" % (f // 100, f % 100))')
 [ "$fee" = 0.00 ] || "$RACTL" -q order pay "$RREF" --method cash --amount "$fee"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/wrong.key" 2>/dev/null
-expect 5 "a wrong recovery key is refused" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$T/wrong.key'"
+# Like every order that produces a certificate, the recovery is done from
+# its authorisation code, asked before the PIN.
+RCODE=$(code_of "$RREF")
+[ -n "$RCODE" ] && ok || bad "the recovery order's approval printed no code"
+expect 5 "recover without the code" -- sh -c "printf 'AAAA-BBBB-CCCC-DDDD\\n$PIN\\n' | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$CA/demo-recovery.key'"
+contains "that is not the authorisation code of order $RREF" "asks for the recovery order's code"
+# Without HQ's key (nothing came over the sync) and no --recovery-key: said.
+expect 6 "no key from HQ yet" -- sh -c "printf '%s\\n%s\\n' $RCODE $PIN | '$RACTL' key recover $RREF --key $KEYR"
+contains "HQ has not returned the key of order $RREF yet" "says HQ's key has not come"
+expect 5 "a wrong recovery key is refused" -- sh -c "printf '%s\\n%s\\n' $RCODE $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$T/wrong.key'"
 contains "recovery key does not open" "says why"
-expect 0 "recover" -- sh -c "echo $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$CA/demo-recovery.key'"
+expect 0 "recover" -- sh -c "printf '%s\\n%s\\n' $RCODE $PIN | '$RACTL' key recover $RREF --key $KEYR --recovery-key '$CA/demo-recovery.key'"
 contains "recovered onto key $KEYR" "says recovered"
 pkcs11-tool --module "$M" --token-label "Recovered Key" --login --pin $PIN --list-objects \
     >"$T/robjects" 2>/dev/null

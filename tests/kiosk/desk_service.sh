@@ -168,11 +168,20 @@ as lily
 RREF=$("$RACTL" -q order new --business recovery --kind individual "${WANG[@]}" \
     --field cert_serial="$ENC" --field key_serial="$RKEY" --paper application_form \
     --paper id_card --submit) || bad "recovery order"
-approved_paid "$RREF"
+# Approved with its authorisation code kept (enrol_lib's approve): the desk
+# asks for it like for every certificate an order produces.
+approve "$RREF"
+as lily
+fee=$(fee_of "$RREF")
+[ "$fee" = 0.00 ] || "$RACTL" -q order pay "$RREF" --method cash --amount "$fee" || bad "pay $RREF"
+[ -n "$(code_of "$RREF")" ] && ok || bad "the recovery order has no authorisation code"
 unset RAKIOSK_SESSION
+# No HQ here (no key came over the sync): the demo's recovery key on the
+# USB stick opens the branch's own escrowed copy.
 mkdir -p "$T/usb"
 cp "$RAKIOSK_DATA_DIR/ca/demo-recovery.key" "$T/usb/recovery-key.pem"
-sed "s/@RECOVER@/$RREF/g; s/@NEWKEY@/$NEWKEY/g" "$SCRIPTS/desk-recover.txt" >"$T/desk-recover.txt"
+sed "s/@RECOVER@/$RREF/g; s/@NEWKEY@/$NEWKEY/g; s/@CODE@/$(code_of "$RREF")/g" \
+    "$SCRIPTS/desk-recover.txt" >"$T/desk-recover.txt"
 play "$out/zh-CN" "$T/desk-recover.txt" --import-dir "$T/usb"
 [ "$(q "SELECT state FROM orders WHERE ref = '$RREF'")" = issued ] &&
     [ "$(q "SELECT key_serial FROM certificate WHERE serial = '$ENC'")" = "$NEWKEY" ] && ok ||

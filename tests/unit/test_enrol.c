@@ -110,7 +110,7 @@ static void test_recover_cancel(void)
     rk_recover_opts o = {.order_ref = ref,
                          .key_serial = key,
                          .pin = EF_PIN,
-                         .recovery_key = rkey,
+                         .open_key = rkey,
                          .progress = on_progress,
                          .progress_arg = &s};
     int rc = rk_enrol_recover(l, &ef_lily, ef_ctx, &ef_issuer.ops, &o, &res);

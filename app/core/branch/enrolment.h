@@ -100,17 +100,33 @@ int rk_branch_enrol_rollback(rk_branch *b, const rk_actor *by, const char *ref,
 int rk_branch_enrol_pending(rk_branch *b, rk_enrol_open **out, int *n);
 
 typedef struct rk_branch_recover_req {
-    const char *order_ref;    /* an approved, paid key-recovery order */
-    const char *key_serial;   /* the new key */
-    const char *pin;          /* its PIN; the caller wipes it */
-    const char *recovery_key; /* HQ's recovery private key, a PEM file */
+    const char *order_ref;  /* an approved, paid key-recovery order */
+    const char *key_serial; /* the new key */
+    const char *authcode;   /* the order's authorisation code, when it has one
+                               (rk_branch_enrol_needs_code); the caller wipes it */
+    const char *pin;        /* its PIN; the caller wipes it */
+    /* NULL (the way it is done): the key HQ returned over the sync for the
+     * order (rk_branch_recover_ready), opened with the device key in the
+     * HSM. Else a PEM file of HQ's recovery private key, which opens the
+     * branch's own escrowed copy: the demo's (<data_dir>/ca/
+     * demo-recovery.key), where there is no HQ. */
+    const char *recovery_key;
     rk_progress_fn progress;
     void *progress_arg;
 } rk_branch_recover_req;
 
-/* Key recovery (rk_enrol_recover) with the recovery key read from its
- * file; result->enc_cert_serial names the recovered certificate. */
+/* Key recovery (rk_enrol_recover) as by (issue role): the order is checked
+ * (rk_branch_enrol_check), then its authorisation code as for every
+ * certificate an order produces (rk_branch_enrol_check_code), then the
+ * key is opened (see recovery_key) and written with its certificate onto
+ * the new key. RK_ENOTFOUND "HQ has not returned the key ... yet" when
+ * HQ's key has not come; RK_EAUTH when the device key does not open it.
+ * result->enc_cert_serial names the recovered certificate. */
 int rk_branch_recover(rk_branch *b, const rk_actor *by, const rk_branch_recover_req *req,
                       rk_enrol_result *result);
+
+/* 1 if HQ's key for key-recovery order ref has come over the sync, 0 if
+ * not yet, or a negative RK_E*. */
+int rk_branch_recover_ready(rk_branch *b, const char *ref);
 
 #endif

@@ -195,10 +195,12 @@ int rk_sync_enrol(rk_sync_enrol_result *out, rk_db *db, const rk_conf *conf,
     if ((rc = rk_sync_hsm_env(&env, conf)) != 0) return rc;
     rc = rk_hsm_open(&hsm, env.module, env.label, env.pin, 1);
     if (!rc && (rc = rk_hsm_has_key(hsm, conf->sync_device_key)) == 0) {
-        rc = rk_hsm_keygen(hsm, conf->sync_device_key, RK_HSM_EC_P256);
+        rc = rk_hsm_keygen(hsm, conf->sync_device_key, RK_HSM_EC_P256 | RK_HSM_DERIVE);
         out->key_made = !rc;
-    } else if (rc == 1)
-        rc = 0;
+    } else if (rc == 1) {
+        /* A key made before HQ returned recovered keys to it signed only. */
+        rc = rk_hsm_allow_derive(hsm, conf->sync_device_key, NULL);
+    }
     if (!rc) rc = rk_hsm_public_key(&pub, hsm, conf->sync_device_key);
     if (!rc) rc = make_csr(&csr, hsm, conf->sync_device_key, pub, conf->branch_id);
     if (!rc) {

@@ -6,8 +6,10 @@
  * OpenSSL's pkcs11 engine (rk_sync_hsm_env names the module, token, key
  * and PIN it needs).
  *
- * Enrolment: the key (label [sync] device_key, EC P-256, signing only) is
- * made in the HSM token unless it exists; a PKCS#10 request for CN=<branch>
+ * Enrolment: the key (label [sync] device_key, EC P-256: it signs for TLS
+ * and agrees keys for what HQ wraps to its certificate, the recovered keys
+ * of key-recovery orders) is made in the HSM token unless it exists (an
+ * older one that could only sign is allowed to agree keys); a PKCS#10 request for CN=<branch>
  * is signed on the HSM; CMP p10cr, PBM-protected with the reference and
  * secret, goes to HQ's CMP endpoint ([hq] cmp_url), HQ's answer checked
  * against [hq] ca_certs; the certificate must carry the request's key and

@@ -4,6 +4,7 @@
 #include "branch/sync_in.h"
 
 #include "audit/record.h"
+#include "branch/sync_enrol.h"
 #include "branch/sync_proto.h"
 #include "ca/crl.h"
 #include "domain/clerk.h"
@@ -12,15 +13,19 @@
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "util/pem.h"
 #include "util/uuid.h"
 #include "util/wipe.h"
 
 #include <jansson.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int skip(char *note, size_t n, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -268,33 +273,83 @@ static int revoked(rk_ledger *l, json_t *p, char *note, size_t n)
     return RK_SYNC_IN_APPLIED;
 }
 
+/* 1 if cms (EnvelopedData) has a recipient that is cert: a key agreement
+ * (EC) or key transport (RSA) recipient naming it. */
+static int wrapped_to(CMS_ContentInfo *cms, X509 *cert)
+{
+    STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+    int found = 0;
+    for (int i = 0; ris && i < sk_CMS_RecipientInfo_num(ris) && !found; i++) {
+        CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+        int t = CMS_RecipientInfo_type(ri);
+        if (t == CMS_RECIPINFO_TRANS) {
+            found = CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+        } else if (t == CMS_RECIPINFO_AGREE) {
+            STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
+            for (int k = 0; reks && k < sk_CMS_RecipientEncryptedKey_num(reks) && !found; k++)
+                found = CMS_RecipientEncryptedKey_cert_cmp(
+                            sk_CMS_RecipientEncryptedKey_value(reks, k), cert) == 0;
+        }
+    }
+    ERR_clear_error();
+    return found;
+}
+
 static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
 {
+    const char *kind = "recovered key";
     const char *uuid = str(p, "order"), *serial = str(p, "serial"), *wrapped = str(p, "wrapped");
     rk_order *o = NULL;
+    X509 *dev = NULL;
+    CMS_ContentInfo *cms = NULL;
     sqlite3_stmt *st;
+    char path[PATH_MAX];
     int rc;
-    if (!uuid || !serial || !wrapped) return skip(note, n, "recovered key", "fields missing");
+    if (!uuid || !serial || !*serial || !wrapped)
+        return skip(note, n, kind, "order, serial or wrapped key missing");
     size_t wlen = strlen(wrapped), got = 0;
     unsigned char *der = malloc(wlen / 4 * 3 + 3);
     if (!der) return rk_err_oom();
     if (rk_sync_proto_unb64(der, wlen / 4 * 3 + 3, &got, wrapped, wlen) != 0 || got == 0) {
-        free(der);
-        return skip(note, n, "recovered key", "order %s: the key is not base64", uuid);
+        rc = skip(note, n, kind, "order %s: the key is not base64; nothing kept", uuid);
+        goto out;
+    }
+    const unsigned char *q = der;
+    if (!(cms = d2i_CMS_ContentInfo(NULL, &q, (long)got)) || q != der + got ||
+        OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
+        ERR_clear_error();
+        rc =
+            skip(note, n, kind, "order %s: the key is not a CMS EnvelopedData; nothing kept", uuid);
+        goto out;
     }
     if ((rc = load_order(l, uuid, &o)) == RK_ENOTFOUND) {
-        free(der);
-        return skip(note, n, "recovered key", "the branch holds no order %s", uuid);
+        rc = skip(note, n, kind, "the branch holds no order %s", uuid);
+        goto out;
     }
-    if (rc || !o) {
-        free(der);
-        return rc ? rc : rk_err_oom();
-    }
+    if (rc) goto out;
     if (strcmp(o->business, "recovery")) {
-        rc = skip(note, n, "recovered key", "order %s is not a key recovery", o->ref);
-        free(der);
-        free_order(o);
-        return rc;
+        rc = skip(note, n, kind, "order %s is not a key recovery; nothing kept", o->ref);
+        goto out;
+    }
+    if (strcasecmp(o->cert_serial, serial)) {
+        rc = skip(note, n, kind, "order %s recovers certificate %s, not %s; nothing kept", o->ref,
+                  o->cert_serial[0] ? o->cert_serial : "(none)", serial);
+        goto out;
+    }
+    /* Wrapped to this branch's device certificate, whose key is in the HSM:
+     * anything else could never be opened here. */
+    rk_sync_device_cert_path(path, sizeof path, l->conf);
+    if (rk_pem_cert_file(&dev, path) != 0) {
+        rc = skip(note, n, kind, "order %s: no device certificate (%s) to check it against: %s",
+                  o->ref, path, rk_err_msg());
+        goto out;
+    }
+    if (!wrapped_to(cms, dev)) {
+        rc = skip(note, n, kind,
+                  "order %s: the key is not wrapped to this branch's device certificate; "
+                  "nothing kept",
+                  o->ref);
+        goto out;
     }
     rk_record rec = {.actor = "hq",
                      .role = "system",
@@ -305,7 +360,9 @@ static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
     if (!rc)
         rc = rk_db_cached(l->db, &st,
                           "INSERT INTO sync_recovered_key(order_uuid, cert_serial, wrapped, "
-                          "received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+                          "received_at) VALUES (?, upper(?), ?, ?) ON CONFLICT DO UPDATE SET "
+                          "wrapped = excluded.wrapped, received_at = excluded.received_at "
+                          "WHERE wrapped IS NOT excluded.wrapped");
     if (!rc) {
         sqlite3_bind_text(st, 1, o->uuid, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
@@ -317,7 +374,13 @@ static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
         if (!rc && fresh) rc = rk_record_add(l->db, &rec);
         rc = rk_db_end(l->db, rc);
     }
-    if (!rc) snprintf(note, n, "recovered key for order %s kept", o->ref);
+    if (!rc) {
+        snprintf(note, n, "recovered key for order %s kept", o->ref);
+        rk_log_info("sync: HQ's recovered key of certificate %s kept for order %s", serial, o->ref);
+    }
+out:
+    CMS_ContentInfo_free(cms);
+    X509_free(dev);
     free(der);
     free_order(o);
     return rc;

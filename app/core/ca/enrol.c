@@ -602,8 +602,10 @@ static int close_all(rk_ledger *l, void *arg)
     if ((rc = rk_order_add_certificate(l, c->ref, c->enc_rec)) != 0 ||
         (rc = journal_close(l, c->enc)) != 0)
         return rc;
-    /* The escrowed copy of the encryption key now names its certificate. */
-    return rk_escrow_bind(l->db, c->enc->order_id, c->enc->cert_serial);
+    /* The escrowed copy of the encryption key now names its certificate,
+     * and goes to HQ with the order (key recovery opens it there). */
+    if ((rc = rk_escrow_bind(l->db, c->enc->order_id, c->enc->cert_serial)) != 0) return rc;
+    return rk_escrow_event(l->db, c->enc->order_id, c->enc->uuid, c->enc->cert_serial);
 }
 
 static int step_commit(journal *j, journal *je, rk_ledger *l, const rk_actor *by, const char *ref)
@@ -862,11 +864,15 @@ static int recover_keygen(journal *j, rk_ledger *l, rk_token *t, X509 *cert,
         j->key_id_len = len;
     } else if (rc == RK_ENOTFOUND) {
         rk_err_clear();
-        if ((rc = rk_escrow_load(&blob, &blen, fp, l->db, j->cert_serial)) != 0 ||
-            (rc = rk_escrow_unwrap(&key, blob, blen, o->recovery_key, NULL)) != 0)
+        if (!o->wrapped && (rc = rk_escrow_load(&blob, &blen, fp, l->db, j->cert_serial)) != 0)
+            goto out;
+        if ((rc = rk_escrow_unwrap(&key, o->wrapped ? o->wrapped : blob,
+                                   o->wrapped ? o->wrapped_len : blen, o->open_key,
+                                   o->open_cert)) != 0)
             goto out;
         if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1) {
-            rc = rk_err_set(RK_EVERIFY, "the escrowed key is not certificate %s's", j->cert_serial);
+            rc = rk_err_set(RK_EVERIFY, "the %s key is not certificate %s's",
+                            o->wrapped ? "recovered" : "escrowed", j->cert_serial);
             goto out;
         }
         if ((rc = tell(j, 1, "import", "writing the recovered key", AT_KEYGEN + 15)) != 0 ||
@@ -901,8 +907,8 @@ int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const 
     if (out) memset(out, 0, sizeof *out);
     if (!ord) return rk_err_oom();
     rk_progress_start(&pt, o->progress, o->progress_arg, RK_OP_RECOVER, 4);
-    if (!o->recovery_key) {
-        rc = rk_err_set(RK_EINVAL, "key recovery needs HQ's recovery key");
+    if (!o->open_key) {
+        rc = rk_err_set(RK_EINVAL, "key recovery needs the key that opens the wrapped key");
         goto out;
     }
     if ((rc = rk_actor_require(by, RK_ROLE_ISSUE)) != 0 ||

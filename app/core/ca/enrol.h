@@ -122,25 +122,34 @@ int rk_enrol_rollback(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const
                       const char *order_ref, const char *pin);
 
 typedef struct rk_recover_opts {
-    const char *order_ref;   /* an approved (and paid) key-recovery order */
-    const char *key_serial;  /* the new key */
-    const char *pin;         /* its user PIN; wiped by the caller */
-    EVP_PKEY *recovery_key;  /* HQ's recovery private key (borrowed) */
+    const char *order_ref;  /* an approved (and paid) key-recovery order */
+    const char *key_serial; /* the new key */
+    const char *pin;        /* its user PIN; wiped by the caller */
+    /* Where the key comes from: wrapped (CMS EnvelopedData, DER; borrowed),
+     * the key as HQ returned it over the sync, wrapped to the branch's
+     * device certificate; NULL: the branch's own escrowed copy, wrapped to
+     * HQ's recovery certificate. open_key (borrowed) opens it: the device
+     * key in the HSM (ca/hsm.h: rk_hsm_ecdh_key), or HQ's recovery private
+     * key; open_cert (borrowed, may be NULL) is its certificate. */
+    const unsigned char *wrapped;
+    size_t wrapped_len;
+    EVP_PKEY *open_key;
+    X509 *open_cert;
     rk_progress_fn progress; /* may be NULL */
     void *progress_arg;
 } rk_recover_opts;
 
-/* Key recovery: unwraps the escrowed encryption key of the certificate the
- * recovery order names (its cert_serial), writes the same key and the same
- * certificate onto the new key, verifies them (key match, chain) and issues
- * the order, the certificate now recorded on the new key. Journaled like an
- * enrolment (usage 'enc'): the same call resumes; rk_enrol_rollback()
- * removes the key's objects (nothing is revoked: the certificate is the
- * subscriber's). RK_EAUTH "the recovery key does not open..." for a wrong
- * recovery key, RK_ENOTFOUND if the certificate's key was not escrowed,
- * RK_EINVAL if the order is not a key recovery. In production HQ unwraps
- * the key and returns it over the sync channel; the demo holds HQ's demo
- * recovery key in a file. Progress (op RK_OP_RECOVER, 4 steps): "import"
+/* Key recovery: opens the encryption key of the certificate the recovery
+ * order names (its cert_serial; see rk_recover_opts for where it comes
+ * from), checks that it is that certificate's key, writes the same key and
+ * the same certificate onto the new key, verifies them (key match, chain)
+ * and issues the order, the certificate now recorded on the new key.
+ * Journaled like an enrolment (usage 'enc'): the same call resumes;
+ * rk_enrol_rollback() removes the key's objects (nothing is revoked: the
+ * certificate is the subscriber's). RK_EAUTH "the ... does not open..."
+ * for a wrong key, RK_EVERIFY if what opens is not the certificate's key,
+ * RK_ENOTFOUND if the certificate's key was not escrowed, RK_EINVAL if the
+ * order is not a key recovery. Progress (op RK_OP_RECOVER, 4 steps): "import"
  * 1, "write" 2, "verify" 3, "commit" 4, "done"; cancelling works as for
  * rk_enrol_run (the key's objects removed, nothing revoked). */
 int rk_enrol_recover(rk_ledger *l, const rk_actor *by, rk_token_ctx *ctx, const rk_issuer *iss,

@@ -4,7 +4,10 @@
  */
 #include "ca/escrow.h"
 
+#include "db/outbox.h"
+#include "util/buf.h"
 #include "util/clock.h"
+#include "util/json.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/pem.h"
@@ -35,17 +38,27 @@ int rk_escrow_wrap(unsigned char **out, size_t *len, EVP_PKEY *key, X509 *recove
     int p8len = i2d_PrivateKey(key, &p8), rc = 0;
     BIO *in = NULL;
     CMS_ContentInfo *cms = NULL;
-    STACK_OF(X509) *to = sk_X509_new_null();
 
     *out = NULL;
     *len = 0;
-    if (p8len <= 0 || !to || !sk_X509_push(to, recovery)) {
+    if (p8len <= 0) {
         rc = rk_err_set(RK_ECRYPTO, "cannot encode the key for escrow");
         goto out;
     }
+    /* One recipient; for an EC certificate (key agreement) the KDF is
+     * X9.63 with SHA-256 rather than OpenSSL's default SHA-1. */
+    CMS_RecipientInfo *ri = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
     if (!(in = BIO_new_mem_buf(p8, p8len)) ||
-        !(cms = CMS_encrypt(to, in, EVP_aes_256_cbc(), CMS_BINARY))) {
-        rc = rk_err_set(RK_ECRYPTO, "cannot wrap the key to the recovery certificate");
+        !(cms = CMS_encrypt(NULL, NULL, EVP_aes_256_cbc(), CMS_BINARY | CMS_PARTIAL)) ||
+        !(ri = CMS_add1_recipient_cert(cms, recovery, CMS_KEY_PARAM)) ||
+        (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE &&
+         (!(pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) ||
+          EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0)) ||
+        !CMS_final(cms, in, NULL, CMS_BINARY)) {
+        rc = rk_err_set(RK_ECRYPTO, "cannot wrap the key to the certificate (%s)",
+                        ri ? "encrypting" : "its key type takes no recipient");
+        ERR_clear_error();
         goto out;
     }
     int n = i2d_CMS_ContentInfo(cms, &der);
@@ -67,7 +80,6 @@ out:
     OPENSSL_free(der);
     BIO_free(in);
     CMS_ContentInfo_free(cms);
-    sk_X509_free(to);
     return rc;
 }
 
@@ -89,16 +101,19 @@ int rk_escrow_unwrap(EVP_PKEY **out, const unsigned char *der, size_t len, EVP_P
     /* Without the certificate every recipient is tried; with the wrong key
      * the Bleichenbacher defence makes a random key, so the PKCS#8 parse
      * below catches what CMS_decrypt lets through. */
+    rk_err_clear(); /* a key in an HSM says why it failed (ca/hsm.h) */
     if (!CMS_decrypt(cms, recovery_key, recovery, NULL, plain, CMS_BINARY)) {
-        rc = rk_err_set(RK_EAUTH, "the recovery key does not open this escrowed key (wrong "
-                                  "recovery key?)");
+        rc = rk_err_msg()[0] ? rk_err_wrap(RK_EAUTH, "cannot open the wrapped key")
+                             : rk_err_set(RK_EAUTH, "the recovery key does not open this "
+                                                    "wrapped key (a wrong key, or wrapped to "
+                                                    "another certificate?)");
     } else {
         char *data = NULL;
         long n = BIO_get_mem_data(plain, &data);
         const unsigned char *q = (const unsigned char *)data;
         if (n <= 0 || !(*out = d2i_AutoPrivateKey(NULL, &q, n)))
-            rc = rk_err_set(RK_EAUTH, "the recovery key does not open this escrowed key (wrong "
-                                      "recovery key?)");
+            rc = rk_err_set(RK_EAUTH, "the recovery key does not open this wrapped key (a wrong "
+                                      "key, or wrapped to another certificate?)");
         if (n > 0) OPENSSL_cleanse(data, (size_t)n);
     }
     ERR_clear_error();
@@ -182,6 +197,49 @@ int rk_escrow_load(unsigned char **out, size_t *len, char fp[RK_ESCROW_FP_LEN], 
         rc = rk_db_fail(db, "cannot read the escrowed keys");
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+int rk_escrow_event(rk_db *db, int64_t order_id, const char *order_uuid, const char *cert_serial)
+{
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    char fp[RK_ESCROW_FP_LEN], holder[72] = "", serial[64];
+    sqlite3_stmt *st;
+    int rc = rk_escrow_load(&blob, &len, fp, db, cert_serial);
+    if (rc) return rc;
+    if ((rc = rk_db_prepare(db, &st, "SELECT coalesce(id_index, '') FROM orders WHERE id = ?")) ==
+        0) {
+        sqlite3_bind_int64(st, 1, order_id);
+        if (sqlite3_step(st) == SQLITE_ROW) rk_db_text(holder, sizeof holder, st, 0);
+        sqlite3_finalize(st);
+    }
+    char *b64 = rc ? NULL : malloc(4 * ((len + 2) / 3) + 1);
+    if (!rc && !b64) rc = rk_err_oom();
+    if (!rc) EVP_EncodeBlock((unsigned char *)b64, blob, (int)len);
+    size_t i = 0;
+    for (; cert_serial[i] && i + 1 < sizeof serial; i++)
+        serial[i] = (char)(cert_serial[i] >= 'a' && cert_serial[i] <= 'f' ? cert_serial[i] - 32
+                                                                          : cert_serial[i]);
+    serial[i] = '\0';
+    rk_buf b;
+    rk_buf_init(&b, 4096);
+    if (!rc) {
+        rk_json j;
+        rk_json_init(&j, &b);
+        rk_json_obj_begin(&j);
+        rk_json_kstr(&j, "holder", holder);
+        rk_json_kstr(&j, "order", order_uuid);
+        rk_json_kstr(&j, "recovery_fp", fp);
+        rk_json_kstr(&j, "serial", serial);
+        rk_json_kstr(&j, "wrapped", b64);
+        rk_json_obj_end(&j);
+        rc = rk_json_finish(&j);
+    }
+    if (!rc) rc = rk_outbox_add(db, NULL, "escrow", serial, "key.escrowed", b.data);
+    rk_buf_free(&b);
+    free(b64);
+    free(blob);
     return rc;
 }
 

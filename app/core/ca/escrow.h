@@ -11,9 +11,16 @@
  * holds the recovery CERTIFICATE; the recovery private key is HQ's. In the
  * demo `ractl ca init` makes a demo-only recovery pair,
  * <data_dir>/ca/demo-recovery.{pem,key}; a configured HQ certificate is
- * <data_dir>/ca/recovery.pem and wins. In production HQ unwraps an escrowed
- * key and returns it over the sync channel; `ractl key recover
- * --recovery-key FILE` stands in for that here.
+ * <data_dir>/ca/recovery.pem and wins.
+ *
+ * The wrapped copy travels to HQ: the issuing transaction records a
+ * `key.escrowed` event (rk_escrow_event) that the sync pushes. For a
+ * key-recovery order HQ opens it with its recovery key, wraps the key
+ * again to the branch's device certificate and returns it over the sync
+ * (`key.recovered`, branch/sync_in.h), which the branch opens with its
+ * device key in the HSM (branch/enrolment.h). `ractl key recover
+ * --recovery-key FILE` opens the branch's own copy with the recovery key
+ * itself: the demo's, where there is no HQ.
  */
 #ifndef RK_ESCROW_H
 #define RK_ESCROW_H
@@ -33,9 +40,13 @@ int rk_escrow_keygen(EVP_PKEY **out, int rsa);
  * buffer *out (free()) of *len bytes. The PKCS#8 copy is wiped. */
 int rk_escrow_wrap(unsigned char **out, size_t *len, EVP_PKEY *key, X509 *recovery);
 
-/* Opens a wrapped key with the recovery private key (and its certificate,
- * may be NULL). RK_EAUTH "the recovery key does not open..." for a wrong
- * key, RK_EFORMAT for a damaged blob. The caller frees *out. */
+/* Opens a wrapped key with the private key that it is wrapped to (HQ's
+ * recovery key, or the branch's device key in its HSM) and its certificate
+ * (may be NULL: every recipient is tried). RK_EAUTH "the recovery key does
+ * not open..." for a wrong key (or the HSM's reason), RK_EFORMAT for a damaged
+ * blob. Wrapping (rk_escrow_wrap) takes any certificate: RSA key transport
+ * or, for an EC one, ECDH key agreement (X9.63 KDF with SHA-256, AES key
+ * wrap). The caller frees *out. */
 int rk_escrow_unwrap(EVP_PKEY **out, const unsigned char *der, size_t len, EVP_PKEY *recovery_key,
                      X509 *recovery);
 
@@ -59,6 +70,15 @@ int rk_escrow_bind(rk_db *db, int64_t order_id, const char *cert_serial);
  * certificate's key was not escrowed. */
 int rk_escrow_load(unsigned char **out, size_t *len, char fp[RK_ESCROW_FP_LEN], rk_db *db,
                    const char *cert_serial);
+
+/* Records, inside the issuing transaction, the outbox event that takes
+ * the escrowed copy of certificate cert_serial (bound to order_id, whose
+ * UUID is order_uuid) to HQ: entity "escrow", entity_id the serial (upper
+ * case), kind "key.escrowed", payload {order, serial, holder (the order's
+ * blind index of the holder's ID number, "" if none: HQ compares it with a
+ * recovery order's), recovery_fp, wrapped (base64 DER)}. The key is
+ * wrapped to HQ's recovery certificate, so it may travel. */
+int rk_escrow_event(rk_db *db, int64_t order_id, const char *order_uuid, const char *cert_serial);
 
 /* Drops the wrapped keys of order_id that never got a certificate
  * (rollback, or a key made again after a crash). */

@@ -9,7 +9,14 @@
  * calls C_Logout: the login belongs to the token, not to a session, so it
  * would log out every other rk_hsm of the process; closing the last session
  * ends the login (PKCS#11 2.40, section 5.6).
+ *
+ * Key agreement for OpenSSL (rk_hsm_ecdh_key) goes through the legacy
+ * EC_KEY_METHOD, as libp11's engine does: OpenSSL 3 treats an EC key with
+ * a method of its own as a "foreign" key and calls the method's
+ * compute_key for ECDH, which here asks the HSM. Debian 12 has no
+ * pkcs11 provider, and the engine would load the module a second time.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY_METHOD: see above */
 #include "hsm.h"
 
 #include "token/p11key.h"
@@ -283,13 +290,17 @@ int rk_hsm_keygen(rk_hsm *h, const char *key_label, int alg)
     rk_p11_pair p;
     int rc;
 
+    int derive = (alg & RK_HSM_DERIVE) != 0;
+    alg &= ~RK_HSM_DERIVE;
     if (alg != RK_HSM_EC_P256 && alg != RK_HSM_RSA_2048)
         return rk_err_set(RK_EINVAL, "the HSM makes EC P-256 or RSA-2048 keys");
+    if (derive && alg != RK_HSM_EC_P256)
+        return rk_err_set(RK_EINVAL, "only an EC key agrees keys in the HSM");
     if ((rc = rk_hsm_has_key(h, key_label)) < 0) return rc;
     if (rc == 1) return rk_err_set(RK_EEXIST, "the HSM already holds a key '%s'", key_label);
     if (RAND_bytes(id, sizeof id) != 1) return rk_err_set(RK_ECRYPTO, "no randomness");
-    /* the sub-CA's key: it signs, nothing else */
-    rk_p11_pair_init(&p, alg == RK_HSM_EC_P256, id, sizeof id, key_label, 1, 0);
+    /* the sub-CA's key signs, nothing else; the device key also derives */
+    rk_p11_pair_init(&p, alg == RK_HSM_EC_P256, id, sizeof id, key_label, 1, derive);
     rk_p11_pair_for_keygen(&p, &mech);
     CK_RV rv = h->fl->C_GenerateKeyPair(h->s, &mech, p.pub, p.npub, p.priv, p.npriv, &hpub, &hpriv);
     return rv == CKR_OK ? 0 : fail_rv(rv, "generating the sub-CA key");
@@ -327,5 +338,154 @@ int rk_hsm_sign(unsigned char **sig, size_t *siglen, int *is_ec, rk_hsm *h, cons
         h->sign_h = o;
         h->sign_kt = *is_ec ? CKK_EC : CKK_RSA;
     }
+    return rc;
+}
+
+int rk_hsm_allow_derive(rk_hsm *h, const char *key_label, int *changed)
+{
+    CK_OBJECT_HANDLE o;
+    CK_BBOOL can = CK_FALSE, yes = CK_TRUE;
+    CK_KEY_TYPE kt = 0;
+    if (changed) *changed = 0;
+    int rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label);
+    if (rc == RK_ENOTFOUND) return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    if (rc) return rc;
+    CK_ATTRIBUTE a[] = {{CKA_DERIVE, &can, sizeof can}, {CKA_KEY_TYPE, &kt, sizeof kt}};
+    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, a, 2);
+    if (rv != CKR_OK) return fail_rv(rv, "reading the device key");
+    if (kt != CKK_EC) return rk_err_set(RK_EINVAL, "the HSM key '%s' is not an EC key", key_label);
+    if (can) return 0;
+    CK_ATTRIBUTE set = {CKA_DERIVE, &yes, sizeof yes};
+    if ((rv = h->fl->C_SetAttributeValue(h->s, o, &set, 1)) != CKR_OK)
+        return fail_rv(rv, "allowing the device key to agree keys");
+    if (changed) *changed = 1;
+    return 0;
+}
+
+/* What an HSM-backed EC_KEY points to (its ex_data). */
+typedef struct ecdh_ref {
+    rk_hsm *h;
+    CK_OBJECT_HANDLE o;
+} ecdh_ref;
+
+static int ecdh_index = -1;
+static EC_KEY_METHOD *ecdh_meth;
+static pthread_once_t ecdh_once = PTHREAD_ONCE_INIT;
+
+static void ecdh_ref_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                          void *argp)
+{
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    free(ptr);
+}
+
+/* ECDH in the HSM: the x coordinate of the shared point (CKD_NULL) as a
+ * session secret, read and destroyed at once. 1 on success (OpenSSL's). */
+static int hsm_compute_key(unsigned char **psec, size_t *pseclen, const EC_POINT *peer,
+                           const EC_KEY *ec)
+{
+    const ecdh_ref *r = EC_KEY_get_ex_data(ec, ecdh_index);
+    unsigned char pt[133];
+    size_t ptlen;
+    CK_OBJECT_HANDLE sk = CK_INVALID_HANDLE;
+    int ok = 0;
+
+    *psec = NULL;
+    *pseclen = 0;
+    if (!r || !(ptlen = EC_POINT_point2oct(EC_KEY_get0_group(ec), peer,
+                                           POINT_CONVERSION_UNCOMPRESSED, pt, sizeof pt, NULL)))
+        return 0;
+    CK_ECDH1_DERIVE_PARAMS prm = {.kdf = CKD_NULL, .public_data_len = ptlen, .public_data = pt};
+    CK_MECHANISM mech = {CKM_ECDH1_DERIVE, &prm, sizeof prm};
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+    CK_ULONG vlen = (CK_ULONG)((EC_GROUP_get_degree(EC_KEY_get0_group(ec)) + 7) / 8);
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},       {CKA_KEY_TYPE, &kt, sizeof kt},
+                        {CKA_TOKEN, &no, sizeof no},         {CKA_SENSITIVE, &no, sizeof no},
+                        {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_VALUE_LEN, &vlen, sizeof vlen}};
+    CK_RV rv = r->h->fl->C_DeriveKey(r->h->s, &mech, r->o, t, sizeof t / sizeof t[0], &sk);
+    if (rv != CKR_OK) {
+        fail_rv(rv, rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT
+                        ? "key agreement (the device key may not derive)"
+                        : "key agreement with the device key");
+        return 0;
+    }
+    unsigned char *v = NULL;
+    CK_ULONG n = 0;
+    if (rk_p11_attr(&v, &n, r->h->fl, r->h->s, sk, CKA_VALUE, fail_rv) == 0 && n > 0 &&
+        (*psec = OPENSSL_malloc(n)) != NULL) {
+        memcpy(*psec, v, n);
+        *pseclen = n;
+        ok = 1;
+    }
+    if (v) {
+        rk_wipe(v, n);
+        free(v);
+    }
+    r->h->fl->C_DestroyObject(r->h->s, sk);
+    return ok;
+}
+
+static void ecdh_setup(void)
+{
+    ecdh_index = EC_KEY_get_ex_new_index(0, NULL, NULL, NULL, ecdh_ref_free);
+    if (ecdh_index < 0 || !(ecdh_meth = EC_KEY_METHOD_new(EC_KEY_OpenSSL()))) return;
+    EC_KEY_METHOD_set_compute_key(ecdh_meth, hsm_compute_key);
+}
+
+int rk_hsm_ecdh_key(EVP_PKEY **out, rk_hsm *h, const char *key_label)
+{
+    CK_OBJECT_HANDLE o;
+    CK_BBOOL can = CK_FALSE;
+    CK_KEY_TYPE kt = 0;
+    EVP_PKEY *pub = NULL, *pk = NULL;
+    EC_KEY *ec = NULL;
+    ecdh_ref *r = NULL;
+    int rc;
+
+    *out = NULL;
+    pthread_once(&ecdh_once, ecdh_setup);
+    if (ecdh_index < 0 || !ecdh_meth) return rk_err_oom();
+    if ((rc = find_key(&o, h, CKO_PRIVATE_KEY, key_label)) == RK_ENOTFOUND)
+        return rk_err_set(RK_ENOTFOUND, "the HSM holds no key '%s'", key_label);
+    if (rc) return rc;
+    CK_ATTRIBUTE a[] = {{CKA_DERIVE, &can, sizeof can}, {CKA_KEY_TYPE, &kt, sizeof kt}};
+    CK_RV rv = h->fl->C_GetAttributeValue(h->s, o, a, 2);
+    if (rv != CKR_OK) return fail_rv(rv, "reading the device key");
+    if (kt != CKK_EC)
+        return rk_err_set(RK_EINVAL, "the HSM key '%s' is not an EC key: no key agreement",
+                          key_label);
+    if (!can)
+        return rk_err_set(RK_ECRYPTO,
+                          "the HSM key '%s' may not agree keys (made before key recovery came "
+                          "over the sync): enrol the device again (`ractl sync enrol`)",
+                          key_label);
+    if ((rc = rk_hsm_public_key(&pub, h, key_label)) != 0) return rc;
+    const EC_KEY *src = EVP_PKEY_get0_EC_KEY(pub);
+    if (!src || !(ec = EC_KEY_new()) || !EC_KEY_set_method(ec, ecdh_meth) ||
+        !EC_KEY_set_group(ec, EC_KEY_get0_group(src)) ||
+        !EC_KEY_set_public_key(ec, EC_KEY_get0_public_key(src)) || !(r = calloc(1, sizeof *r))) {
+        rc = rk_err_set(RK_ECRYPTO, "cannot stand for the device key");
+        goto fail;
+    }
+    r->h = h;
+    r->o = o;
+    if (!EC_KEY_set_ex_data(ec, ecdh_index, r)) {
+        free(r);
+        rc = rk_err_set(RK_ECRYPTO, "cannot stand for the device key");
+        goto fail;
+    }
+    if (!(pk = EVP_PKEY_new()) || !EVP_PKEY_assign_EC_KEY(pk, ec)) {
+        rc = rk_err_set(RK_ECRYPTO, "cannot stand for the device key");
+        goto fail;
+    }
+    EVP_PKEY_free(pub);
+    *out = pk;
+    return 0;
+fail:
+    EVP_PKEY_free(pk);
+    if (!pk) EC_KEY_free(ec);
+    EVP_PKEY_free(pub);
     return rc;
 }

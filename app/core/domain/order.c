@@ -254,6 +254,21 @@ static int order_json(rk_buf *b, rk_ledger *l, const rk_order *o)
         rk_json_kstr(&j, "refund_method", o->refund_method);
     }
     if (o->due_at) rk_json_kint(&j, "due_at", o->due_at);
+    if (!strcmp(o->business, "recovery")) {
+        /* HQ recovers the escrowed key of this certificate for the holder
+         * whose blind index (the ID number under the branch's data key)
+         * the escrow names too (ca/escrow.h): never the number itself. */
+        char holder[72] = "";
+        sqlite3_stmt *st;
+        if (rk_db_cached(l->db, &st, "SELECT coalesce(id_index, '') FROM orders WHERE id = ?") ==
+            0) {
+            sqlite3_bind_int64(st, 1, o->id);
+            if (sqlite3_step(st) == SQLITE_ROW) rk_db_text(holder, sizeof holder, st, 0);
+            rk_db_release(l->db, st);
+        }
+        rk_json_kstr(&j, "cert_serial", o->cert_serial);
+        rk_json_kstr(&j, "holder", holder);
+    }
     rk_json_obj_end(&j);
     return rk_json_finish(&j);
 }
