@@ -366,7 +366,25 @@ static rk_rect offline_banner(kiosk *k, rk_rect content)
             rk_ui_px(k->ui, 8);
     rk_rect bar = rk_rect_cut_top(&content, h);
     rk_rect_cut_top(&content, rk_ui_px(k->ui, 8));
+    rk_ui_mark(k->ui, "banner.offline", bar);
     rk_widget_status(k->ui, "banner.offline", bar, RK_STATUS_WARNING, text, RK_UI_TEXT_SMALL);
+    return content;
+}
+
+/* Online: one quiet line atop the content, right-aligned, when the branch
+ * last synced with HQ (the offline banner's place, without its warning). */
+static rk_rect synced_banner(kiosk *k, rk_rect content)
+{
+    char when[64], text[256];
+    if (k->last_synced <= 0) return content; /* online comes from a pass that reached HQ */
+    synced_text(k, when, sizeof when);
+    const char *args[1] = {when};
+    rk_strings_format(text, sizeof text, kiosk_str(k, "banner.online"), args, 1);
+    int h = rk_backend_line_height(rk_ui_backend(k->ui), rk_ui_font(k->ui, RK_UI_TEXT_SMALL));
+    rk_rect bar = rk_rect_cut_top(&content, h);
+    rk_rect_cut_top(&content, rk_ui_px(k->ui, 4));
+    rk_ui_mark(k->ui, "banner.synced", bar);
+    rk_widget_muted(k->ui, "banner.synced", bar, text, RK_UI_TEXT_SMALL, RK_ALIGN_RIGHT);
     return content;
 }
 
@@ -397,7 +415,7 @@ rk_rect kiosk_chrome(kiosk *k, const rk_chrome *c)
         break;
     default: break;
     }
-    if (!k->online) content = offline_banner(k, content);
+    content = k->online ? synced_banner(k, content) : offline_banner(k, content);
     return content;
 }
 

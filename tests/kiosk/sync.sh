@@ -5,7 +5,8 @@
 # entry, and rasync --once applies it; the next visit's fees screen quotes
 # the new fee and its help lists the new entry, without a restart. Then HQ goes away: rasync's pass fails, and the running kiosk
 # shows the offline banner with the time of the last pass that reached
-# HQ, as rasync recorded it. Screenshots under shots/sync.
+# HQ, as rasync recorded it; online, a quiet line atop the screen says the
+# same ("last synced at ..."). Screenshots under shots/sync.
 source "$RK_SOURCE_DIR/tests/sync/sync-lib.bash"
 : "${RAKIOSK:?}"
 export SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy
@@ -53,6 +54,13 @@ away() { # the subscriber walks away: the idle wipe, back to attract
 }
 {
     echo "app expect-online yes"
+    # Online, the banner says when the branch last synced, quietly.
+    echo "tap attract.start"
+    echo "wait 100"
+    echo "expect banner.synced"
+    echo "expect-no banner.offline"
+    echo "screenshot banner-online"
+    away
     faq 7
     away
     visit
@@ -74,6 +82,9 @@ away() { # the subscriber walks away: the idle wipe, back to attract
     echo "wait 100"
     echo "app expect-online no"
     echo "tap attract.start"
+    echo "wait 100"
+    echo "expect banner.offline"
+    echo "expect-no banner.synced"
     echo "screenshot banner-offline"
 } >"$T/sync.txt"
 
@@ -121,7 +132,7 @@ grep -q "kiosk: last synced $when, HQ reachable" "$log" && ok ||
     bad "the kiosk's last synced after the pass ($when): $(grep 'last synced' "$log")"
 grep -q "kiosk: last synced $when, HQ out of reach" "$log" && ok ||
     bad "the offline banner's last synced ($when): $(grep 'last synced' "$log")"
-for s in fees-before fees-after faq-after banner-offline; do
+for s in banner-online fees-before fees-after faq-after banner-offline; do
     [ -s "$out/$s.png" ] && ok || bad "no screenshot $s"
 done
 finish
