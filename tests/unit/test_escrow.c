@@ -300,6 +300,38 @@ static void test_store_bind(const char *dir)
     X509_free(c);
 }
 
+/* HQ's second wrap: to an EC (device) certificate, ECDH key agreement;
+ * rk_escrow_check_wrapped tells its recipient without opening it. */
+static void test_wrap_to_ec(void)
+{
+    EVP_PKEY *dev = NULL, *other = NULL, *key = NULL, *back = NULL;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    CHECK_INT(rk_escrow_keygen(&dev, 0), 0);
+    CHECK_INT(rk_escrow_keygen(&other, 0), 0);
+    CHECK_INT(rk_escrow_keygen(&key, 1), 0);
+    X509 *dcert = self_signed(dev, "DEMO01"), *ocert = self_signed(other, "DEMO02");
+    CHECK_INT(rk_escrow_wrap(&blob, &blen, key, dcert), 0);
+    CHECK_INT(rk_escrow_check_wrapped(blob, blen, NULL), 0);
+    CHECK_INT(rk_escrow_check_wrapped(blob, blen, dcert), 0);
+    CHECK_INT(rk_escrow_check_wrapped(blob, blen, ocert), RK_EPERM);
+    CHECK_INT(rk_escrow_check_wrapped(blob, blen - 1, dcert), RK_EFORMAT);
+    const unsigned char junk[] = "not CMS at all";
+    CHECK_INT(rk_escrow_check_wrapped(junk, sizeof junk, dcert), RK_EFORMAT);
+    CHECK_INT(rk_escrow_unwrap(&back, blob, blen, dev, dcert), 0);
+    CHECK(back && EVP_PKEY_eq(back, key) == 1);
+    EVP_PKEY *none = NULL;
+    CHECK_INT(rk_escrow_unwrap(&none, blob, blen, other, NULL), RK_EAUTH);
+    CHECK(none == NULL);
+    free(blob);
+    EVP_PKEY_free(back);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(dev);
+    EVP_PKEY_free(other);
+    X509_free(dcert);
+    X509_free(ocert);
+}
+
 int main(void)
 {
     char dir[4096], store[4200], conf[4300], module[4096];
@@ -307,6 +339,7 @@ int main(void)
     const char *b = getenv("RK_BUILD_DIR");
 
     rk_test_tmpdir(dir, sizeof dir);
+    test_wrap_to_ec();
     test_demo_pair(dir);
     test_store_bind(dir);
     snprintf(store, sizeof store, "%s/keys", dir);

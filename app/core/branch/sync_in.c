@@ -7,6 +7,7 @@
 #include "branch/sync_enrol.h"
 #include "branch/sync_proto.h"
 #include "ca/crl.h"
+#include "ca/escrow.h"
 #include "domain/clerk.h"
 #include "domain/order.h"
 #include "util/clock.h"
@@ -18,8 +19,6 @@
 #include "util/wipe.h"
 
 #include <jansson.h>
-#include <openssl/cms.h>
-#include <openssl/err.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -273,35 +272,12 @@ static int revoked(rk_ledger *l, json_t *p, char *note, size_t n)
     return RK_SYNC_IN_APPLIED;
 }
 
-/* 1 if cms (EnvelopedData) has a recipient that is cert: a key agreement
- * (EC) or key transport (RSA) recipient naming it. */
-static int wrapped_to(CMS_ContentInfo *cms, X509 *cert)
-{
-    STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
-    int found = 0;
-    for (int i = 0; ris && i < sk_CMS_RecipientInfo_num(ris) && !found; i++) {
-        CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
-        int t = CMS_RecipientInfo_type(ri);
-        if (t == CMS_RECIPINFO_TRANS) {
-            found = CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
-        } else if (t == CMS_RECIPINFO_AGREE) {
-            STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
-            for (int k = 0; reks && k < sk_CMS_RecipientEncryptedKey_num(reks) && !found; k++)
-                found = CMS_RecipientEncryptedKey_cert_cmp(
-                            sk_CMS_RecipientEncryptedKey_value(reks, k), cert) == 0;
-        }
-    }
-    ERR_clear_error();
-    return found;
-}
-
 static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
 {
     const char *kind = "recovered key";
     const char *uuid = str(p, "order"), *serial = str(p, "serial"), *wrapped = str(p, "wrapped");
     rk_order *o = NULL;
     X509 *dev = NULL;
-    CMS_ContentInfo *cms = NULL;
     sqlite3_stmt *st;
     char path[PATH_MAX];
     int rc;
@@ -314,10 +290,7 @@ static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
         rc = skip(note, n, kind, "order %s: the key is not base64; nothing kept", uuid);
         goto out;
     }
-    const unsigned char *q = der;
-    if (!(cms = d2i_CMS_ContentInfo(NULL, &q, (long)got)) || q != der + got ||
-        OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
-        ERR_clear_error();
+    if (rk_escrow_check_wrapped(der, got, NULL) == RK_EFORMAT) {
         rc =
             skip(note, n, kind, "order %s: the key is not a CMS EnvelopedData; nothing kept", uuid);
         goto out;
@@ -344,7 +317,7 @@ static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
                   o->ref, path, rk_err_msg());
         goto out;
     }
-    if (!wrapped_to(cms, dev)) {
+    if (rk_escrow_check_wrapped(der, got, dev) != 0) {
         rc = skip(note, n, kind,
                   "order %s: the key is not wrapped to this branch's device certificate; "
                   "nothing kept",
@@ -379,7 +352,6 @@ static int recovered(rk_ledger *l, json_t *p, char *note, size_t n)
         rk_log_info("sync: HQ's recovered key of certificate %s kept for order %s", serial, o->ref);
     }
 out:
-    CMS_ContentInfo_free(cms);
     X509_free(dev);
     free(der);
     free_order(o);

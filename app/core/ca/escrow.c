@@ -122,6 +122,36 @@ int rk_escrow_unwrap(EVP_PKEY **out, const unsigned char *der, size_t len, EVP_P
     return rc;
 }
 
+int rk_escrow_check_wrapped(const unsigned char *der, size_t len, X509 *cert)
+{
+    const unsigned char *p = der;
+    CMS_ContentInfo *cms =
+        len && len < (size_t)1 << 30 ? d2i_CMS_ContentInfo(NULL, &p, (long)len) : NULL;
+    int found = 0;
+    if (!cms || p != der + len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
+        CMS_ContentInfo_free(cms);
+        ERR_clear_error();
+        return rk_err_set(RK_EFORMAT, "the key is not a CMS EnvelopedData");
+    }
+    STACK_OF(CMS_RecipientInfo) *ris = cert ? CMS_get0_RecipientInfos(cms) : NULL;
+    if (!cert) found = 1; /* the form alone */
+    for (int i = 0; ris && i < sk_CMS_RecipientInfo_num(ris) && !found; i++) {
+        CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+        int t = CMS_RecipientInfo_type(ri);
+        if (t == CMS_RECIPINFO_TRANS) {
+            found = CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+        } else if (t == CMS_RECIPINFO_AGREE) {
+            STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
+            for (int k = 0; reks && k < sk_CMS_RecipientEncryptedKey_num(reks) && !found; k++)
+                found = CMS_RecipientEncryptedKey_cert_cmp(
+                            sk_CMS_RecipientEncryptedKey_value(reks, k), cert) == 0;
+        }
+    }
+    CMS_ContentInfo_free(cms);
+    ERR_clear_error();
+    return found ? 0 : rk_err_set(RK_EPERM, "the key is not wrapped to this certificate");
+}
+
 int rk_escrow_fingerprint(char out[RK_ESCROW_FP_LEN], X509 *cert)
 {
     unsigned char md[32];

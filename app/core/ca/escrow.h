@@ -50,6 +50,16 @@ int rk_escrow_wrap(unsigned char **out, size_t *len, EVP_PKEY *key, X509 *recove
 int rk_escrow_unwrap(EVP_PKEY **out, const unsigned char *der, size_t len, EVP_PKEY *recovery_key,
                      X509 *recovery);
 
+/* Checks, without opening it, that der[0..len) is a CMS EnvelopedData (DER,
+ * nothing after it) with a recipient that is cert: a key agreement (EC) or
+ * key transport (RSA) recipient naming it by issuer and serial or by its
+ * subject key identifier. RK_EFORMAT "... not a CMS EnvelopedData" for
+ * anything else, RK_EPERM "... not wrapped to ..." when no recipient is
+ * cert (NULL: the form alone is checked). A pure function of its input
+ * (tests/fuzz/fuzz_wrapped_key.c): what HQ returns over the sync is checked with it before it is
+ * kept. */
+int rk_escrow_check_wrapped(const unsigned char *der, size_t len, X509 *cert);
+
 /* SHA-256 of the certificate's DER in lower-case hex. */
 int rk_escrow_fingerprint(char out[RK_ESCROW_FP_LEN], X509 *cert);
 
