@@ -93,7 +93,9 @@ contains "(attempt 3 of 3)" "every attempt made and logged"
 same "$(unsent DEMO02)" "$before" "nothing marked sent against a mute server"
 for _ in $(seq 20); do [ "$(wc -l <"$T/mute.log" 2>/dev/null || echo 0)" -ge 3 ] && break; sleep 0.1; done
 same "$(wc -l <"$T/mute.log")" 3 "three connections to the mute server"
-python3 -c "import sys; h=[float(x) for x in open(sys.argv[1])]; sys.exit(0 if all(1.9 <= x < 30 for x in h) else 1)" \
+# Held from the server's accept, which a loaded machine runs late after
+# the client's connect started its clock: 1.5 s at least, not 1.9.
+python3 -c "import sys; h=[float(x) for x in open(sys.argv[1])]; sys.exit(0 if all(1.5 <= x < 30 for x in h) else 1)" \
     "$T/mute.log" && ok || bad "each connection held for [sync] connect_timeout: $(tr '\n' ' ' <"$T/mute.log")"
 via_proxy DEMO02 "$PORT_B"
 sync_set DEMO02 connect_timeout 5
