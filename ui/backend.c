@@ -1502,6 +1502,14 @@ int rk_backend_open(rk_backend **out, const rk_backend_options *o)
     snprintf(be->driver, sizeof be->driver, "%s", SDL_GetCurrentVideoDriver());
     for (char *p = be->driver; *p; p++)
         if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    /* KMSDRM has no framebuffer of its own: its window surface is always
+     * SDL's texture on an EGL renderer (Mesa's; llvmpipe without a GPU),
+     * which "0" forbids, and SDL_GetWindowSurface then fails with no error
+     * text. GLES2, the profile KMSDRM's windows are made with: "1" picks
+     * desktop GL first, which remakes the window and shows nothing (seen
+     * on QEMU's virtio GPU). SDL reads the hint at the first
+     * SDL_GetWindowSurface. */
+    if (!strcmp(be->driver, "kmsdrm")) SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "opengles2");
 
     if (o->width > 0 && o->height > 0) {
         rk_touchmap_panel_size(o->rotation, o->width, o->height, &pw, &ph);
