@@ -91,8 +91,11 @@ vm_start() {
         tpm=(-chardev "socket,id=chrtpm,path=$tsock" -tpmdev emulator,id=tpm0,chardev=chrtpm
             -device tpm-tis,tpmdev=tpm0)
     fi
-    local cpu=max
-    [ "$VM_ACCEL" = kvm ] && cpu=host
+    # TCG: a plain x86-64 CPU. With "max" QEMU 7.2 offers AVX and more that
+    # it emulates imperfectly, and llvmpipe's JIT code (the kiosk's GL under
+    # KMSDRM) crashes or draws nothing. RK_VM_CPU overrides.
+    local cpu=${RK_VM_CPU:-qemu64}
+    [ "$VM_ACCEL" = kvm ] && cpu=${RK_VM_CPU:-host}
     qemu-system-x86_64 -name "rakiosk-$VM_NAME" -machine "q35,accel=$VM_ACCEL" -cpu "$cpu" -smp 2 -m 1536 \
         -nodefaults -display none \
         -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
