@@ -1,12 +1,14 @@
 # The README's two commands, and the builds they rest on.
 #   make demo   install packages, build, and run the kiosk on the demo branch
 #   make check  install packages, build plain, ASan+UBSan and libFuzzer
-#               builds, and run the whole test suite in each
+#               builds, and run the whole test suite in each; last, build
+#               the appliance image and boot it (check-image); the time of
+#               each phase is printed
 #   make image        the appliance's disk image in build-image/ (image/build)
 #   make bundle       the signed RAUC update bundle of that build's root
 #                     filesystem (image/bundle build-image)
-#   make check-image  build it with the test hooks and boot it in QEMU
-#                     (tests/image); not part of make check
+#   make check-image  build it with the test hooks and run every
+#                     tests/image/*-test on it (QEMU boots)
 # CMake does the real work; this file only strings the steps together.
 
 JOBS ?= $(shell nproc)
@@ -45,7 +47,13 @@ demo: build
 	build/app/kiosk/rakiosk --conf conf/kiosk.conf; rc=$$?; \
 	kill $$sim $$vp 2>/dev/null; wait $$sim $$vp 2>/dev/null; exit $$rc
 
-check: deps check-plain check-asan check-fuzz
+# Each phase in turn, timed; the first that fails ends the run.
+PHASE = sh -c 's=$$(date +%s); $(MAKE) --no-print-directory "$$1"; rc=$$?; \
+	echo "phase $$1: $$(($$(date +%s) - s)) s$$([ $$rc = 0 ] || echo ", FAILED")"; exit $$rc' phase
+check: deps
+	@t=$$(date +%s); \
+	$(PHASE) check-plain && $(PHASE) check-asan && $(PHASE) check-fuzz && $(PHASE) check-image; \
+	rc=$$?; echo "make check: $$(($$(date +%s) - t)) s in all"; exit $$rc
 	@echo "all test runs passed"
 
 check-plain: build
@@ -79,9 +87,15 @@ image: deps
 bundle:
 	image/bundle build-image
 
+# Every tests/image/*-test runs on the one test image, each timed, all of
+# them even when one fails. Needs root (image/build).
 check-image: deps
 	image/build --test build-image
-	tests/image/boot-test build-image
+	@failed=""; for t in tests/image/*-test; do \
+		s=$$(date +%s); "$$t" build-image || failed="$$failed $${t##*/}"; \
+		echo "$${t##*/}: $$(($$(date +%s) - s)) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check-image: failed:$$failed"; exit 1; fi
 
 bench: build
 	@for b in build/tests/bench_*; do [ -x "$$b" ] && "$$b"; done
