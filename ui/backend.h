@@ -7,8 +7,9 @@
  * hidden GL layer: +300 ms start and +100 MB otherwise), on the driver asked
  * for (kmsdrm on the appliance, x11 or wayland on a desktop, offscreen in
  * tests). KMSDRM is the exception: it has no framebuffer but a GL one, so
- * there the window surface is SDL's texture on its EGL renderer. A rotated display draws into an upright canvas that is turned
- * onto the window at present; touch is mapped back with ui/touchmap.
+ * there the window surface is SDL's texture on its EGL renderer. A
+ * rotated display draws into an upright canvas that is turned onto the
+ * window at present; touch is mapped back with ui/touchmap.
  *
  * Waiting is event-driven: SDL 2.26's SDL_WaitEventTimeout polls every
  * millisecond on kmsdrm and offscreen (2-3 % of a core while idle), so the
