@@ -9,16 +9,17 @@
  *                                          payment statements and reconciliation
  *
  * Everything lives under the home folder: hq.db (the store), archives/
- * (uploads), updates/ (published system updates, update.h), ca/ (keys and certificates, hqca.h);
- * RAHQ_STORE names another store in place of hq.db (store.h: a PostgreSQL URL for a fleet, or
- * another SQLite file). The program is thin: the protocol is in server.c, api.c and tus.c, the data
- * in the store.
+ * (uploads), updates/ (published system updates, update.h), ca/ (keys and certificates, hqca.h),
+ * rahq.conf (settings.h: the deployment's time zone); RAHQ_STORE names another store in place of
+ * hq.db (store.h: a PostgreSQL URL for a fleet, or another SQLite file). The program is thin: the
+ * protocol is in server.c, api.c and tus.c, the data in the store.
  */
 #include "hq/fleet.h"
 #include "hq/hq.h"
 #include "hq/incidents.h"
 #include "hq/recon_cli.h"
 #include "hq/recovery.h"
+#include "hq/settings.h"
 #include "hq/update.h"
 
 #include "opts.h"
@@ -76,6 +77,8 @@ static int home_open(home *h, const char *dir, int need_archive)
     memset(h, 0, sizeof *h);
     if (!dir) return rk_err_set(RK_EINVAL, "--home DIR is required");
     snprintf(h->dir, sizeof h->dir, "%s", dir);
+    /* The deployment's time zone first: every day HQ counts is its day. */
+    if ((rc = rk_hq_settings_apply(dir)) != 0) return rc;
     if ((rc = home_path(path, sizeof path, dir, "ca")) || (rc = rk_hqca_open(&h->ca, path)))
         return rc;
     const char *spec = getenv("RAHQ_STORE");
@@ -131,7 +134,9 @@ static const char INIT_HELP[] =
     "Makes HQ's home folder: its CA (which issues branches' device certificates\n"
     "and signs HQ's CRL), the TLS server certificate for the names in --hosts,\n"
     "and the configuration signing key. Branches pin DIR/ca/ca.pem ([hq] ca_cert)\n"
-    "and DIR/ca/config.pem ([hq] config_cert). The keys are software keys (0600).\n\n"
+    "and DIR/ca/config.pem ([hq] config_cert). The keys are software keys (0600).\n"
+    "DIR/rahq.conf holds the deployment's settings: [hq] time_zone (default\n"
+    "Asia/Shanghai), the business day of reconciliation and the fleet page.\n\n"
     "  --home DIR     HQ's folder (created)\n"
     "  --name NAME    HQ's organisation name\n"
     "  --hosts LIST   comma-separated DNS names and IP addresses of the server\n"
@@ -157,6 +162,7 @@ static int cmd_init(int argc, char **argv)
     }
     int rc = home_path(ca_dir, sizeof ca_dir, dir, "ca");
     rk_hqca_init_opts o = {.dir = ca_dir, .name = name, .hosts = hosts};
+    if (!rc) rc = rk_hq_settings_write_default(dir);
     if (!rc) rc = rk_hqca_init(&o);
     if (rc) return fail(rc, "init");
     home h;

@@ -48,6 +48,8 @@ int main(int argc, char **argv)
     rk_recon r;
     int rc = rk_hq_recon_from_json(j, &r);
     json_decref(j);
+    /* The report's times in the zone its day was counted in. */
+    if (!rc && r.zone[0]) rc = rk_clock_zone_set(r.zone);
     if (!rc && pdf) rc = rk_recon_a4(pdf, &r, rk_clock_now());
     if (!rc && xlsx) rc = rk_recon_xlsx(xlsx, &r);
     rk_recon_free(&r);

@@ -11,6 +11,7 @@
 #include "hq/payload.h"
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -193,15 +194,21 @@ static int line_order(rk_hq_store *s, orders *os, rk_recon_line *l)
 
 int rk_hq_reconcile(rk_hq_store *s, const char *day, const char *branch, rk_recon *out)
 {
-    int64_t from;
-    int rc = rk_stmt_day(day, &from);
+    int64_t from, to;
     memset(out, 0, sizeof *out);
+    /* The day in the deployment's time zone (the process's local time:
+     * hq/settings.h), from its midnight to the next, 23 or 25 hours across
+     * a daylight saving change. */
+    int rc = rk_stmt_day(day, &from);
+    if (!rc) rc = rk_clock_day(&from, day, 0);
+    if (!rc) rc = rk_clock_day(&to, day, 1);
     if (rc) return rc;
     if (!branch) branch = "";
     rk_utf8_copy(out->day, sizeof out->day, day);
     rk_utf8_copy(out->branch, sizeof out->branch, branch);
+    rk_utf8_copy(out->zone, sizeof out->zone, rk_clock_zone());
     out->from = from;
-    out->to = from + 86400;
+    out->to = to;
     orders os = {NULL, 0, 0, NULL, 0};
     rk_hq_stmt_line *h = NULL;
     rk_recon_line *lines = NULL;

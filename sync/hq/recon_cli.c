@@ -140,9 +140,10 @@ static int report(const char *json, const char *pdf, const char *xlsx)
 
 static const char RECONCILE_HELP[] =
     "usage: rahq admin reconcile --day YYYY-MM-DD [--branch B] [--pdf F] [--xlsx F] [--json]\n\n"
-    "Sets the imported statements' lines of one day (China Standard Time)\n"
-    "against the branches' orders as their syncs brought them, matched by the\n"
-    "merchant order number the payment QR carries (the order reference, with\n"
+    "Sets the imported statements' lines of one day (from midnight to midnight in\n"
+    "the deployment's time zone: [hq] time_zone of DIR/rahq.conf, Asia/Shanghai\n"
+    "by default) against the branches' orders as their syncs brought them, matched\n"
+    "by the merchant order number the payment QR carries (the order reference, with\n"
     "the branch where the statement or the number names it). Each line and\n"
     "each order the day touched is one of:\n"
     "  matched            paid, issued, recorded paid by that provider, same amount\n"

@@ -30,11 +30,11 @@ json_t *rk_hq_recon_json(const rk_recon *r)
                       (json_int_t)x->statement_fen, "branch_fen", (json_int_t)x->branch_fen, "at",
                       (json_int_t)x->at, "line", x->line, "note", x->note));
     }
-    return json_pack("{ss ss si si sI sI sI sI so so}", "day", r->day, "branch", r->branch, "lines",
-                     r->lines, "differences", diffs, "from", (json_int_t)r->from, "to",
-                     (json_int_t)r->to, "statement_paid_fen", (json_int_t)r->statement_paid,
-                     "statement_refunded_fen", (json_int_t)r->statement_refunded, "counts", counts,
-                     "items", items);
+    return json_pack("{ss ss ss si si sI sI sI sI so so}", "day", r->day, "branch", r->branch,
+                     "time_zone", r->zone, "lines", r->lines, "differences", diffs, "from",
+                     (json_int_t)r->from, "to", (json_int_t)r->to, "statement_paid_fen",
+                     (json_int_t)r->statement_paid, "statement_refunded_fen",
+                     (json_int_t)r->statement_refunded, "counts", counts, "items", items);
 }
 
 static int kind_of(const char *name)
@@ -52,6 +52,7 @@ int rk_hq_recon_from_json(json_t *j, rk_recon *r)
         return rk_err_set(RK_EFORMAT, "not a reconciliation");
     rk_hq_payload_text(r->day, sizeof r->day, j, "day");
     rk_hq_payload_text(r->branch, sizeof r->branch, j, "branch");
+    rk_hq_payload_text(r->zone, sizeof r->zone, j, "time_zone");
     r->lines = (int)rk_hq_payload_num(j, "lines");
     r->from = rk_hq_payload_num(j, "from");
     r->to = rk_hq_payload_num(j, "to");

@@ -86,7 +86,7 @@ same "$incidents" 0 "DEMO01: no incident"
 hq_branch() { hq_admin branch list --json | json "[b for b in d if b['id']=='$1'][0]$2"; }
 same "$waiting" "$(hq_branch DEMO01 "['backlog']")" "DEMO01: the changes waiting are HQ's count"
 same "$uploading" 0 "DEMO01: nothing uploading"
-case "$last" in "$(date +%Y-%m-%d)"*) ok ;; *) bad "DEMO01's last sync '$last'" ;; esac
+case "$last" in "$(TZ=Asia/Shanghai date +%Y-%m-%d)"*) ok ;; *) bad "DEMO01's last sync '$last'" ;; esac
 grep -q "<title>$WANT_MAX</title>" "$T/dom.html" && ok ||
     bad "today's bar is the largest backlog reported ($WANT_MAX): $(grep -o '<title>[0-9]*</title>' "$T/dom.html")"
 IFS='|' read -r _ _ _ _ _ failures incidents approvals _ <<<"$(cells "$T/dom.html" DEMO02)"

@@ -206,6 +206,41 @@ expect 0 "reconcile the next day" -- hq_admin reconcile --day 2026-03-03 --json
 same "$(echo "$OUT" | json 'd["counts"]["unknown_payment"], d["differences"], d["lines"]')" "(1, 1, 1)" \
     "an ambiguous order number is an unknown payment"
 contains "2 个受理点都有订单" "the report says why"
+# The business day is the deployment's ([hq] time_zone of rahq.conf,
+# Asia/Shanghai by default): statement rows a second either side of its
+# midnight fall on either side of it. The providers write China Standard
+# Time; these rows are 23:59:59 and 00:00:01 there, and 07:59:59 and
+# 08:00:01, UTC's midnight.
+grep -q "^time_zone = Asia/Shanghai" "$HQ/rahq.conf" && ok || bad "rahq init writes the default zone"
+$MAKE wechat "$T/wx-midnight.csv" "pay,DEMO01-260304-0901,1.00,2026-03-04 23:59:59,,42000000000000010001" \
+    "pay,DEMO01-260305-0902,1.00,2026-03-05 00:00:01,,42000000000000010002" \
+    "pay,DEMO01-260305-0903,1.00,2026-03-05 07:59:59,,42000000000000010003" \
+    "pay,DEMO01-260305-0904,1.00,2026-03-05 08:00:01,,42000000000000010004" || die "make midnight"
+expect 0 "the rows about midnight" -- hq_admin statement import --provider wechat "$T/wx-midnight.csv"
+day_lines() { # DAY: the lines reconciled on DAY, and its zone
+    hq_admin reconcile --day "$1" --json | json 'd["lines"], d["time_zone"]'
+}
+same "$(day_lines 2026-03-04)" "(1, 'Asia/Shanghai')" "Shanghai's 03-04 ends at its midnight"
+same "$(day_lines 2026-03-05)" "(3, 'Asia/Shanghai')" "Shanghai's 03-05 starts at its midnight"
+cp "$HQ/rahq.conf" "$T/rahq.conf.default"
+printf '[hq]\ntime_zone = UTC\n' >"$HQ/rahq.conf"
+same "$(day_lines 2026-03-04)" "(3, 'UTC')" "in UTC, 03-04 runs to 08:00 Beijing time"
+same "$(day_lines 2026-03-05)" "(1, 'UTC')" "in UTC, 03-05 starts at 08:00 Beijing time"
+expect 0 "the UTC day's report" -- hq_admin reconcile --day 2026-03-04 --pdf "$T/utc.pdf" --xlsx "$T/utc.xlsx"
+FLAT=$(pdftotext "$T/utc.pdf" - | tr -d ' \n')
+for want in 时区:UTC 2026-03-0415:59第 2026-03-0423:59第; do
+    case "$FLAT" in *"$want"*) ok ;; *) bad "the UTC report lacks '$want'" ;; esac
+done
+printf '[hq]\ntime_zone = Mars/Olympus_Mons\n' >"$HQ/rahq.conf"
+expect 1 "a zone the database lacks" -- hq_admin reconcile --day 2026-03-04
+contains "rahq.conf" "the refusal names the file"
+contains "Mars/Olympus_Mons" "the refusal names the zone"
+printf '[hq]\ntimezone = UTC\n' >"$HQ/rahq.conf"
+expect 1 "a misspelt key" -- hq_admin reconcile --day 2026-03-04
+contains "rahq.conf:2" "the refusal names the line"
+cp "$T/rahq.conf.default" "$HQ/rahq.conf"
+same "$(day_lines 2026-03-04)" "(1, 'Asia/Shanghai')" "the default again"
+
 expect 0 "help" -- "$RAHQ" admin reconcile --help
 contains "refund_unrecorded" "reconcile --help names the kinds"
 expect 0 "admin help" -- "$RAHQ" admin --help

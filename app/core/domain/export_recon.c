@@ -15,7 +15,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <xlsxwriter.h>
+
+/* The local time's offset from UTC at t, in seconds. */
+static long gmtoff(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    return localtime_r(&tt, &tm) ? tm.tm_gmtoff : 0;
+}
 
 static lxw_error write_recon(lxw_workbook *wb, const rk_recon *r)
 {
@@ -35,6 +44,8 @@ static lxw_error write_recon(lxw_workbook *wb, const rk_recon *r)
     if (!e) e = worksheet_write_string(sum, 2, 1, r->branch[0] ? r->branch : "全部", NULL);
     if (!e) e = worksheet_write_string(sum, 3, 0, "账单行数", bold);
     if (!e) e = worksheet_write_number(sum, 3, 1, r->lines, NULL);
+    if (!e) e = worksheet_write_string(sum, 4, 0, "时区", bold);
+    if (!e) e = worksheet_write_string(sum, 4, 1, r->zone[0] ? r->zone : "本机时间", NULL);
     if (!e) e = worksheet_write_string(sum, 5, 0, "类别", bold);
     if (!e) e = worksheet_write_string(sum, 5, 1, "kind", bold);
     if (!e) e = worksheet_write_string(sum, 5, 2, "笔数", bold);
@@ -70,9 +81,9 @@ static lxw_error write_recon(lxw_workbook *wb, const rk_recon *r)
         if (!e && x->line)
             e = worksheet_write_number(det, row, 10, (double)x->statement_fen / 100.0, yuan);
         if (!e) e = worksheet_write_number(det, row, 11, (double)x->branch_fen / 100.0, yuan);
-        if (!e && x->at) /* Excel's serial day, China Standard Time */
+        if (!e && x->at) /* Excel's serial day, in the report's (local) time */
             e = worksheet_write_number(det, row, 12,
-                                       (double)(x->at + RK_STMT_CST) / 86400.0 + 25569.0, when);
+                                       (double)(x->at + gmtoff(x->at)) / 86400.0 + 25569.0, when);
         if (!e && x->line) e = worksheet_write_number(det, row, 13, x->line, NULL);
         if (!e) e = worksheet_write_string(det, row, 14, x->note, NULL);
     }

@@ -71,8 +71,9 @@ typedef struct rk_recon_item {
 
 typedef struct rk_recon {
     char day[11], branch[32]; /* branch "" for every branch */
-    int64_t from, to;
-    rk_recon_item *items; /* owned; by kind, branch, reference */
+    char zone[64];            /* the time zone of the day ("" the process's local time) */
+    int64_t from, to;         /* [the day's local midnight, the next) */
+    rk_recon_item *items;     /* owned; by kind, branch, reference */
     int n;
     int count[RK_RECON_KINDS];
     int64_t statement_paid, statement_refunded; /* the day's lines */
@@ -80,8 +81,8 @@ typedef struct rk_recon {
 } rk_recon;
 
 /* Sorts lines and orders into out (items, counts, sums); orders' pay_lines
- * and refund_lines are counted on the way. out->day, branch, from and to
- * are the caller's. */
+ * and refund_lines are counted on the way. out->day, branch, zone, from
+ * and to are the caller's. */
 int rk_recon_match(rk_recon *out, const rk_recon_line *lines, int nl, rk_recon_order *orders,
                    int no);
 void rk_recon_free(rk_recon *r);
@@ -93,7 +94,8 @@ const char *rk_recon_kind_label(int kind);
 int rk_recon_is_difference(int kind);
 
 /* The report as an Excel workbook at path (domain/export_recon.c, in
- * rkexport): a summary sheet and one row per item. */
+ * rkexport): a summary sheet and one row per item, times in the process's
+ * local time (the caller makes r->zone local first). */
 int rk_recon_xlsx(const char *path, const rk_recon *r);
 
 #endif

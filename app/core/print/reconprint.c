@@ -1,7 +1,7 @@
 /*
  * The reconciliation report as A4 (see reconprint.h): cells prepared as
- * text (amounts in yuan, times in China Standard Time, providers and kinds
- * in Chinese) and handed to rk_a4_report_pdf.
+ * text (amounts in yuan, local times, providers and kinds in Chinese) and
+ * handed to rk_a4_report_pdf.
  */
 #include "print/reconprint.h"
 
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CELL 320
 #define COLS 7
@@ -23,21 +24,12 @@ static void yuan(char *out, size_t n, int64_t fen)
              (long long)(a % 100));
 }
 
-/* "YYYY-MM-DD HH:MM" of a Unix time in China Standard Time. */
-static void cst(char *out, size_t n, int64_t t)
+/* "YYYY-MM-DD HH:MM" of a Unix time, local (the report's zone). */
+static void local(char *out, size_t n, int64_t t)
 {
-    int64_t s = t + RK_STMT_CST, days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
-    int64_t sec = s - days * 86400;
-    /* civil from days (Howard Hinnant's algorithm) */
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    snprintf(out, n, "%04lld-%02u-%02u %02lld:%02lld", (long long)(y + (m <= 2)), m, d,
-             (long long)(sec / 3600), (long long)(sec / 60 % 60));
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M", &tm)) snprintf(out, n, "?");
 }
 
 static const char *provider_label(int p)
@@ -81,7 +73,7 @@ static void item_rows(cells *c, const rk_recon *r, int differences, int *rows)
             snprintf(s, CELL, "—");
         yuan(cell(c), CELL, x->branch_fen);
         char when[32] = "";
-        if (x->at) cst(when, sizeof when, x->at);
+        if (x->at) local(when, sizeof when, x->at);
         s = cell(c);
         if (x->line)
             snprintf(s, CELL, "%s 第%d行 交易号 %s%s%s", when, x->line, x->txn,
@@ -143,14 +135,18 @@ int rk_recon_a4(const char *path, const rk_recon *r, int64_t made_at)
     memset(&rep, 0, sizeof rep);
     snprintf(rep.title, sizeof rep.title, "支付对账报告");
     char made[32];
-    cst(made, sizeof made, made_at);
+    local(made, sizeof made, made_at);
     char yp[32], yr[32];
     yuan(yp, sizeof yp, r->statement_paid);
     yuan(yr, sizeof yr, r->statement_refunded);
     snprintf(rep.subtitle, sizeof rep.subtitle,
              "对账日期: %s    受理点: %s    账单 %d 行: 收款 %s 元, 退款 %s 元    差异 %d 笔\n"
-             "制表时间: %s (北京时间)",
-             r->day, r->branch[0] ? r->branch : "全部", r->lines, yp, yr, diffs, made);
+             "时区: %s    制表时间: %s",
+             r->day, r->branch[0] ? r->branch : "全部", r->lines, yp, yr, diffs,
+             !r->zone[0]                         ? "本机时间"
+             : !strcmp(r->zone, "Asia/Shanghai") ? "北京时间 (Asia/Shanghai)"
+                                                 : r->zone,
+             made);
     rep.tables = t;
     rep.n_tables = 3;
     snprintf(rep.footer, sizeof rep.footer,

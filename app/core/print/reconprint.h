@@ -11,7 +11,8 @@
 #include "domain/recon.h"
 
 /* Writes the report of r to path (the whole file or nothing); made_at is
- * when the report was made (shown in China Standard Time). */
+ * when the report was made. Times are shown in the process's local time,
+ * named as r->zone (the caller makes that zone local first). */
 int rk_recon_a4(const char *path, const rk_recon *r, int64_t made_at);
 
 #endif

@@ -108,3 +108,44 @@ int rk_clock_day(int64_t *out, const char *date, int days)
     *out = (int64_t)mktime(&tm);
     return 0;
 }
+
+static char zone_set[RK_CLOCK_ZONE_MAX];
+
+int rk_clock_zone_set(const char *zone)
+{
+    size_t n = zone ? strlen(zone) : 0;
+    int ok = n > 0 && n < RK_CLOCK_ZONE_MAX && zone[0] != '/' && !strstr(zone, "..");
+    for (size_t i = 0; ok && i < n; i++) {
+        unsigned char c = (unsigned char)zone[i];
+        ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == '/' || c == '_' || c == '-' || c == '+';
+    }
+    if (!ok)
+        return rk_err_set(RK_EINVAL,
+                          "time zone '%s': give a name of the time zone database "
+                          "such as Asia/Shanghai",
+                          zone ? zone : "");
+    /* glibc takes an unknown name for UTC without a word: the file must be there. */
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    int found = f && fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
+    if (f) fclose(f);
+    if (!found)
+        return rk_err_set(RK_EINVAL, "time zone '%s': not in the time zone database (%s)", zone,
+                          path);
+    if (setenv("TZ", zone, 1) != 0)
+        return rk_err_set(RK_EINVAL, "time zone '%s': cannot set TZ", zone);
+    tzset();
+    snprintf(zone_set, sizeof zone_set, "%s", zone);
+    return 0;
+}
+
+const char *rk_clock_zone(void)
+{
+    if (zone_set[0]) return zone_set;
+    const char *tz = getenv("TZ");
+    return tz ? tz : "";
+}

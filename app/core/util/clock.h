@@ -33,4 +33,16 @@ int rk_clock_day(int64_t *out, const char *date, int days);
 /* Formats t as local "YYYY-MM-DDTHH:MM:SS+HH:MM" into out (at least 32 bytes). */
 void rk_clock_format(char *out, int64_t t);
 
+#define RK_CLOCK_ZONE_MAX 64 /* bytes of a time zone's name, with its NUL */
+
+/* Makes zone, a name of the time zone database ("Asia/Shanghai", "UTC":
+ * a TZif file under $TZDIR, else /usr/share/zoneinfo), the process's local
+ * time (TZ and tzset), so local midnights and local times above follow
+ * it. Call it before any thread starts. RK_EINVAL naming the zone when it
+ * is no such name (the local time is left as it was). */
+int rk_clock_zone_set(const char *zone);
+
+/* The zone rk_clock_zone_set made local, else $TZ, else "" (the system's). */
+const char *rk_clock_zone(void);
+
 #endif
