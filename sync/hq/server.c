@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct rk_hq_server {
@@ -130,19 +131,55 @@ static void peer_of(struct MHD_Connection *c, char *out, size_t n)
     snprintf(out, n, "%s:%d", host, port);
 }
 
+/* What a TLS connection's client certificate was found to say, kept for
+ * the connection's next requests (MHD's socket context): the certificate
+ * itself, so a different one (after a renegotiation) is verified afresh,
+ * and until when the verification holds (the certificate's expiry, and at
+ * most PEER_CACHE_S, so a CA's expiry is seen too). What the store says of
+ * the branch and the serial is asked on every request all the same. */
+#define PEER_CACHE_S 300
+typedef struct peer_cache {
+    unsigned char *der;
+    size_t der_len;
+    char branch[RK_SYNC_PROTO_BRANCH_MAX];
+    char serial[41];
+    time_t until;
+} peer_cache;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(peer_cache)); /* NULL: no cache, verified each time */
+    } else if (*socket_context) {
+        peer_cache *pc = *socket_context;
+        free(pc->der);
+        free(pc);
+        *socket_context = NULL;
+    }
+}
+
 /* The branch the client certificate names: 0, or the HTTP status with a
- * token and message. Checked on every request, not per connection. */
+ * token and message. Checked on every request, not per connection: the
+ * certificate's verification is kept for the connection (peer_cache), the
+ * branch's and the serial's standing in the store are asked each time. */
 static int identify(rk_hq_server *s, struct MHD_Connection *c, char *branch, const char **token,
                     char *msg, size_t msg_n)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     gnutls_session_t tls = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    const union MHD_ConnectionInfo *sci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    peer_cache *pc = sci ? (peer_cache *)sci->socket_context : NULL;
     unsigned int status = 0, ncert = 0;
     gnutls_x509_crt_t crt = NULL;
     char buf[512], serial_hex[41] = "";
     size_t size;
-    int rc = 401;
+    int rc = 401, active = 0, revoked = 0;
+    time_t now = time(NULL);
 
     *token = "no_certificate";
     branch[0] = '\0';
@@ -154,6 +191,13 @@ static int identify(rk_hq_server *s, struct MHD_Connection *c, char *branch, con
     if (!certs || ncert == 0) {
         snprintf(msg, msg_n, "no client certificate was presented");
         return 401;
+    }
+    if (pc && pc->der && pc->der_len == certs[0].size && now < pc->until &&
+        !memcmp(pc->der, certs[0].data, certs[0].size)) {
+        snprintf(branch, RK_SYNC_PROTO_BRANCH_MAX, "%s", pc->branch);
+        memcpy(serial_hex, pc->serial, sizeof serial_hex);
+        rc = 403;
+        goto admit;
     }
     int v = gnutls_certificate_verify_peers2(tls, &status);
     if (v != 0 || status != 0) {
@@ -221,7 +265,19 @@ static int identify(rk_hq_server *s, struct MHD_Connection *c, char *branch, con
         if (serial_hex[0] == '0' && serial_hex[1])
             memmove(serial_hex, serial_hex + 1, strlen(serial_hex));
     }
-    int active = 0, revoked = 0;
+    if (pc) { /* verified: kept for the connection's next requests */
+        time_t expires = gnutls_x509_crt_get_expiration_time(crt);
+        unsigned char *der = malloc(certs[0].size ? certs[0].size : 1);
+        free(pc->der);
+        pc->der = der;
+        pc->der_len = der ? certs[0].size : 0;
+        if (der) memcpy(der, certs[0].data, certs[0].size);
+        snprintf(pc->branch, sizeof pc->branch, "%s", branch);
+        memcpy(pc->serial, serial_hex, sizeof pc->serial);
+        pc->until = now + PEER_CACHE_S;
+        if (expires != (time_t)-1 && expires < pc->until) pc->until = expires;
+    }
+admit:
     if (rk_hq_store_admit(s->ctx.store, branch, serial_hex, &active, &revoked) != 0) {
         *token = "internal";
         snprintf(msg, msg_n, "HQ's store failed: %s", rk_err_msg());
@@ -488,7 +544,8 @@ int rk_hq_server_start(rk_hq_server **out, rk_hq_store *store, rk_hq_archive *ar
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_HTTPS_MEM_KEY,
         rk_hqca_server_key_pem(ca), MHD_OPTION_HTTPS_MEM_CERT, rk_hqca_server_cert_pem(ca),
         MHD_OPTION_HTTPS_MEM_TRUST, rk_hqca_ca_pem(ca), MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_END);
     if (!s->tls) {
         rc = rk_err_set(RK_EIO, "libmicrohttpd cannot start the HTTPS listener");
         goto fail;

@@ -316,7 +316,32 @@ cp "$T/dev.pem" "$T/certs/dev.pem"
 cp "$T/dev.key" "$T/certs/dev.key"
 r=$(hq_curl dev "$URL/v1/hello")
 same "$(echo "$r" | tail -1)" 200 "the enrolled device certificate"
+# Also on a connection kept open across the revocation: rahq keeps the
+# certificate's verification for the connection, never the store's answer.
+python3 - "$HQ_PORT" "$HQ/ca/ca.pem" "$T/certs/dev.pem" "$T/certs/dev.key" "$T/kept.go" \
+    >"$T/kept.out" 2>&1 <<'EOF' &
+import http.client, os, ssl, sys, time
+port, ca, cert, key, go = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+c = http.client.HTTPSConnection("127.0.0.1", int(port), context=ctx, timeout=20)
+for i in range(2):
+    if i:
+        while not os.path.exists(go):
+            time.sleep(0.05)
+    c.request("GET", "/v1/hello")
+    r = c.getresponse()
+    print(r.status, r.read().decode(), flush=True)
+EOF
+kept=$!
+for _ in $(seq 200); do [ -s "$T/kept.out" ] && break; sleep 0.05; done
 expect 0 "revoke the device certificate" -- hq_admin revoke "$serial" --reason 1
+touch "$T/kept.go"
+wait $kept
+[ "$(head -1 "$T/kept.out" | cut -d' ' -f1)" = 200 ] && ok ||
+    bad "the kept connection's hello: $(cat "$T/kept.out")"
+case "$(sed -n 2p "$T/kept.out")" in 403*certificate_revoked*) ok ;;
+*) bad "the kept connection after the revocation: $(cat "$T/kept.out")" ;; esac
 r=$(hq_curl dev "$URL/v1/hello")
 same "$(echo "$r" | tail -1)" 403 "a revoked device certificate"
 case "$r" in *certificate_revoked*) ok ;; *) bad "certificate_revoked: $r" ;; esac
