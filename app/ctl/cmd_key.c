@@ -424,6 +424,18 @@ static int enrol_pending(rk_ctl *ctl)
     return rk_ctl_reply_end(ctl);
 }
 
+/* Asks for order ref's authorisation code and has the branch check it; the
+ * code stays in code (wiped on a refusal). */
+static int ask_code(rk_ctl *ctl, const rk_actor *actor, const char *ref, char *code, size_t n)
+{
+    char prompt[80];
+    snprintf(prompt, sizeof prompt, "authorisation code of order %s: ", ref);
+    int rc = rk_ctl_read_secret(code, n, prompt);
+    if (!rc) rc = rk_branch_enrol_check_code(ctl->branch, actor, ref, code);
+    if (rc) rk_wipe(code, n);
+    return rc;
+}
+
 static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
 {
     const char *ref = NULL, *serial = NULL;
@@ -470,15 +482,8 @@ static int cmd_enrol(rk_ctl *ctl, int argc, char **argv)
     if (!rollback && ((rc = rk_branch_enrol_check(ctl->branch, &actor, ref)) != 0 ||
                       (rc = needs_code = rk_branch_enrol_needs_code(ctl->branch, ref)) < 0))
         return rk_ctl_fail(ctl, rc);
-    if (needs_code) {
-        char prompt[80];
-        snprintf(prompt, sizeof prompt, "authorisation code of order %s: ", ref);
-        if ((rc = rk_ctl_read_secret(code, sizeof code, prompt)) != 0 ||
-            (rc = rk_branch_enrol_check_code(ctl->branch, &actor, ref, code)) != 0) {
-            rk_wipe(code, sizeof code);
-            return rk_ctl_fail(ctl, rc);
-        }
-    }
+    if (needs_code && (rc = ask_code(ctl, &actor, ref, code, sizeof code)) != 0)
+        return rk_ctl_fail(ctl, rc);
     if (serial || !rollback) {
         rc = rk_ctl_read_secret(pin, sizeof pin, "subscriber's PIN: ");
         if (rc && !rollback) return rk_ctl_fail(ctl, rc);
@@ -574,15 +579,8 @@ static int cmd_recover(rk_ctl *ctl, int argc, char **argv)
                                      "HQ has not returned the key of order %s yet: HQ releases "
                                      "it (rahq admin recover-key), then `rasync --once` brings it",
                                      ref));
-    if (needs_code) {
-        char prompt[80];
-        snprintf(prompt, sizeof prompt, "authorisation code of order %s: ", ref);
-        if ((rc = rk_ctl_read_secret(code, sizeof code, prompt)) != 0 ||
-            (rc = rk_branch_enrol_check_code(ctl->branch, &actor, ref, code)) != 0) {
-            rk_wipe(code, sizeof code);
-            return rk_ctl_fail(ctl, rc);
-        }
-    }
+    if (needs_code && (rc = ask_code(ctl, &actor, ref, code, sizeof code)) != 0)
+        return rk_ctl_fail(ctl, rc);
     if ((rc = rk_ctl_read_secret(pin, sizeof pin, "new key's PIN: ")) == 0) {
         rk_branch_recover_req req = {.order_ref = ref,
                                      .key_serial = serial,

@@ -1307,6 +1307,31 @@ static int event_count(rk_hq_store *store, const char *branch, int64_t *events, 
  * ------------------------------------------------------------------------------
  */
 
+/* The rows of an entity query (branch, entity_id, kind, seq, at, payload)
+ * into *out (new, *n of them; nothing on failure); res is cleared. */
+static int entity_rows(PGresult *res, rk_hq_entity **out, int *n)
+{
+    int rc = 0, k = PQntuples(res);
+    if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
+    for (int i = 0; !rc && i < k; i++) {
+        rk_hq_entity *e = &(*out)[i];
+        gets_(e->branch, sizeof e->branch, res, i, 0);
+        gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
+        gets_(e->kind, sizeof e->kind, res, i, 2);
+        e->seq = geti(res, i, 3);
+        e->at = geti(res, i, 4);
+        if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
+        *n = i + 1;
+    }
+    PQclear(res);
+    if (rc) {
+        rk_hq_entities_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **out, int *n)
 {
     PGresult *res;
@@ -1320,24 +1345,7 @@ static int entity_latest(rk_hq_store *store, const char *entity, rk_hq_entity **
                    "payload FROM event WHERE entity = $1 ORDER BY branch, "
                    "entity_id, seq DESC",
                    1, p, NULL, NULL))) {
-        int k = PQntuples(res);
-        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
-        for (int i = 0; !rc && i < k; i++) {
-            rk_hq_entity *e = &(*out)[i];
-            gets_(e->branch, sizeof e->branch, res, i, 0);
-            gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
-            gets_(e->kind, sizeof e->kind, res, i, 2);
-            e->seq = geti(res, i, 3);
-            e->at = geti(res, i, 4);
-            if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
-            *n = i + 1;
-        }
-        PQclear(res);
-        if (rc) {
-            rk_hq_entities_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-        }
+        rc = entity_rows(res, out, n);
     }
     DONE_DB(rc);
 }
@@ -1356,24 +1364,7 @@ static int entity_find(rk_hq_store *store, const char *entity, const char *id, r
                    "payload FROM event WHERE entity = $1 AND entity_id = $2 "
                    "ORDER BY branch, entity_id, seq DESC",
                    2, p, NULL, NULL))) {
-        int k = PQntuples(res);
-        if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
-        for (int i = 0; !rc && i < k; i++) {
-            rk_hq_entity *e = &(*out)[i];
-            gets_(e->branch, sizeof e->branch, res, i, 0);
-            gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
-            gets_(e->kind, sizeof e->kind, res, i, 2);
-            e->seq = geti(res, i, 3);
-            e->at = geti(res, i, 4);
-            if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
-            *n = i + 1;
-        }
-        PQclear(res);
-        if (rc) {
-            rk_hq_entities_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-        }
+        rc = entity_rows(res, out, n);
     }
     DONE_DB(rc);
 }
@@ -2170,30 +2161,6 @@ static int statement_list(rk_hq_store *store, int64_t from, int64_t to, rk_hq_st
         PQclear(res);
     }
     DONE_DB(rc);
-}
-
-/* The rows of an entity query (branch, entity_id, kind, seq, at, payload). */
-static int entity_rows(PGresult *res, rk_hq_entity **out, int *n)
-{
-    int rc = 0, k = PQntuples(res);
-    if (k && !(*out = calloc((size_t)k, sizeof **out))) rc = rk_err_oom();
-    for (int i = 0; !rc && i < k; i++) {
-        rk_hq_entity *e = &(*out)[i];
-        gets_(e->branch, sizeof e->branch, res, i, 0);
-        gets_(e->entity_id, sizeof e->entity_id, res, i, 1);
-        gets_(e->kind, sizeof e->kind, res, i, 2);
-        e->seq = geti(res, i, 3);
-        e->at = geti(res, i, 4);
-        if (!(e->payload = strdup(PQgetvalue(res, i, 5)))) rc = rk_err_oom();
-        *n = i + 1;
-    }
-    PQclear(res);
-    if (rc) {
-        rk_hq_entities_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
 }
 
 static int order_events(rk_hq_store *store, const char *kind, const char *branch, int64_t from,
