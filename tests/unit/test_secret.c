@@ -145,7 +145,10 @@ static void test_credentials(rk_conf *conf)
     CHECK_INT(rk_secret_load(conf, RK_SECRET_DATA_KEY, NULL, 0, key, sizeof key), RK_EFORMAT);
     CHECK(strstr(rk_err_msg(), "data key credential") && strstr(rk_err_msg(), "31 bytes"));
     check_quiet(want, 16);
-    put_cred("rakiosk-data-key", want, 33);
+    unsigned char longer[33];
+    memcpy(longer, want, sizeof want);
+    longer[32] = 0x5A;
+    put_cred("rakiosk-data-key", longer, sizeof longer);
     CHECK_INT(rk_secret_load(conf, RK_SECRET_DATA_KEY, NULL, 0, key, sizeof key), RK_EFORMAT);
     put_cred("rakiosk-hsm-pin", "\n", 1);
     CHECK_INT(rk_secret_load(conf, RK_SECRET_HSM_PIN, NULL, 0, pin, sizeof pin), RK_ECONF);

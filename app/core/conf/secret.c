@@ -164,7 +164,9 @@ static int from_credential(const char *dir, rk_secret_kind kind, void *out, size
 /* Makes the secret's file (the file store), unless it exists meanwhile. */
 static int make_file(const char *path, rk_secret_kind kind)
 {
-    unsigned char fresh[PIN_DIGITS + 1];
+    /* A key's bytes, or a PIN's digits and its newline. */
+    unsigned char
+        fresh[RK_SECRET_KEY_BYTES > PIN_DIGITS + 1 ? RK_SECRET_KEY_BYTES : PIN_DIGITS + 1];
     size_t len = RK_SECRET_KEY_BYTES;
     rk_file_atomic *f = NULL;
     int rc;
