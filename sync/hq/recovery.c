@@ -45,24 +45,6 @@ static const char *str(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* 1 if cert names branch as the protocol says (SAN URI, else CN). */
-static int names_branch(X509 *cert, const char *branch)
-{
-    char want[96];
-    int found = 0;
-    snprintf(want, sizeof want, RK_SYNC_PROTO_URI_PREFIX "%s", branch);
-    GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
-        GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        if (g->type != GEN_URI) continue;
-        const ASN1_IA5STRING *u = g->d.uniformResourceIdentifier;
-        if ((size_t)u->length == strlen(want) && !memcmp(u->data, want, (size_t)u->length))
-            found = 1;
-    }
-    GENERAL_NAMES_free(gens);
-    return found;
-}
-
 /* The branch's device certificate, checked (see recovery.h). */
 static int device_cert(X509 **out, rk_hq_store *s, const rk_hq_recover_req *req, char serial[41])
 {
@@ -90,7 +72,8 @@ static int device_cert(X509 **out, rk_hq_store *s, const rk_hq_recover_req *req,
     time_t t = (time_t)now;
     if (!ca_pub || X509_verify(cert, ca_pub) != 1 ||
         X509_cmp_time(X509_get0_notBefore(cert), &t) > 0 ||
-        X509_cmp_time(X509_get0_notAfter(cert), &t) < 0 || !names_branch(cert, req->branch))
+        X509_cmp_time(X509_get0_notAfter(cert), &t) < 0 ||
+        !rk_sync_proto_cert_names(cert, req->branch))
         rc = refuse(RK_EPERM, req->branch,
                     "the device certificate %s HQ holds for branch %s does not verify against "
                     "HQ's CA, is out of its validity, or does not name the branch",

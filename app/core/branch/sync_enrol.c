@@ -137,23 +137,6 @@ out:
     return rc;
 }
 
-static int has_identity(X509 *cert, const char *branch)
-{
-    char want[80];
-    int ok = 0;
-    snprintf(want, sizeof want, RK_SYNC_PROTO_URI_PREFIX "%s", branch);
-    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
-        GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-        if (g->type == GEN_URI &&
-            (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier) == strlen(want) &&
-            !memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier), want, strlen(want)))
-            ok = 1;
-    }
-    GENERAL_NAMES_free(names);
-    return ok;
-}
-
 static int write_cert(const char *path, X509 *cert)
 {
     char dir[PATH_MAX];
@@ -211,7 +194,7 @@ int rk_sync_enrol(rk_sync_enrol_result *out, rk_db *db, const rk_conf *conf,
                                  .secret_len = strlen(o->secret)};
         rc = rk_cmp_client_p10cr(&cert, &co, csr);
     }
-    if (!rc && !has_identity(cert, conf->branch_id))
+    if (!rc && !rk_sync_proto_cert_names(cert, conf->branch_id))
         rc = rk_err_set(RK_EVERIFY, "HQ's certificate does not name this branch (%s)",
                         conf->branch_id);
     if (!rc) {

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -903,4 +904,21 @@ int rk_sync_proto_range(int64_t *first, int64_t *last, const char *s, int64_t to
     *first = a;
     *last = b < 0 || b >= total ? total - 1 : b;
     return 0;
+}
+
+int rk_sync_proto_cert_names(X509 *cert, const char *branch)
+{
+    char want[80];
+    int ok = 0;
+    snprintf(want, sizeof want, RK_SYNC_PROTO_URI_PREFIX "%s", branch);
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+        GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        if (g->type == GEN_URI &&
+            (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier) == strlen(want) &&
+            !memcmp(ASN1_STRING_get0_data(g->d.uniformResourceIdentifier), want, strlen(want)))
+            ok = 1;
+    }
+    GENERAL_NAMES_free(names);
+    return ok;
 }

@@ -13,6 +13,7 @@
 #ifndef RK_SYNC_PROTO_H
 #define RK_SYNC_PROTO_H
 
+#include <openssl/x509.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@
 #define RK_SYNC_PROTO_MAX_BODY   (8 * 1024 * 1024)
 #define RK_SYNC_PROTO_BRANCH_MAX 32 /* with the NUL: 31 characters */
 #define RK_SYNC_PROTO_URI_PREFIX "urn:rakiosk:branch:"
+
+/* 1 if cert names branch as the protocol says: a subjectAltName URI
+ * RK_SYNC_PROTO_URI_PREFIX<branch> (the device certificate HQ's CA issues);
+ * else 0. */
+int rk_sync_proto_cert_names(X509 *cert, const char *branch);
 
 /* ---- errors --------------------------------------------------------------- */
 
