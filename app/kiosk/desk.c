@@ -52,6 +52,18 @@ static void wipe_login(desk_state *d)
     d->error[0] = '\0';
 }
 
+/* What any desk screen holds of the last clerk's work (orders, names, ID
+ * numbers, typed fields) goes: one wipe for every way a session ends. */
+static void wipe_desk_screens(kiosk *k)
+{
+#define DESK_MODULE_WIPE(name) mod_##name##_reset(k, KIOSK_RESET_LOGOUT);
+    RK_DESK_MODULES(DESK_MODULE_WIPE)
+#undef DESK_MODULE_WIPE
+    rk_keyboard_reset(&k->kb);
+    if (k->ime) rk_ime_clear(k->ime);
+    if (k->ui) rk_ui_wipe(k->ui);
+}
+
 void desk_logout(kiosk *k, const char *notice, int error)
 {
     desk_state *d = desk_get(k);
@@ -69,6 +81,7 @@ void desk_logout(kiosk *k, const char *notice, int error)
     d->notice = notice;
     d->notice_error = error;
     wipe_login(d);
+    wipe_desk_screens(k);
 }
 
 /* --- jobs: they run on a worker with the worker's own branch ------------ */
@@ -161,6 +174,8 @@ static void login_done(kiosk *k, const rk_job_event *ev, void *arg)
     if (ev->kind != RK_JOB_EV_DONE) return;
     d->busy = 0;
     if (ev->rc == 0) {
+        /* A new clerk finds no screen holding anything of the last. */
+        wipe_desk_screens(k);
         d->logged_in = 1;
         memcpy(d->token, d->login.token, sizeof d->token);
         d->actor = d->login.actor;
@@ -406,6 +421,8 @@ void mod_desk_reset(kiosk *k, kiosk_reset why)
         if (kiosk_app_register(k, "desk-", desk_app) != 0) rk_err_clear();
         return;
     }
+    /* desk_logout's own wipe of the desk screens: the session is gone already. */
+    if (why == KIOSK_RESET_LOGOUT) return;
     /* A subscriber's start over on another screen leaves the clerk be. */
     if (why == KIOSK_RESET_OVER && d->logged_in && (kiosk_screens[k->screen].flags & KF_CLERK))
         return;

@@ -84,8 +84,13 @@ typedef struct desk_state {
 /* The desk (one per process). */
 desk_state *desk_get(kiosk *k);
 
-/* Ends the clerk's session (audited as a logout) and wipes it; notice
- * (a strings key, may be NULL) is said on the login screen. */
+/* Ends the clerk's session (audited as a logout) and wipes it with every
+ * desk screen's order and typed fields (each RK_DESK_MODULES hook is called
+ * with KIOSK_RESET_LOGOUT, the keyboard and the UI's text are wiped): the
+ * one path of the top bar's logout, a pulled key, a session ended
+ * elsewhere, the idle wipe and the program's end; a new clerk's login
+ * takes the same wipe first. notice (a strings key, may be NULL) is said
+ * on the login screen. */
 void desk_logout(kiosk *k, const char *notice, int error);
 
 /* Each frame of a desk screen past login: checks the session after a

@@ -477,7 +477,9 @@ void scr_desk_service(kiosk *k)
 }
 
 /* The event player's lines: "service-settle" waits (up to 20 s) for the
- * services' jobs; "service-expect-state STATE" checks the order shown. */
+ * services' jobs; "service-expect-state STATE" checks the order shown;
+ * "service-expect-wiped" checks that nothing of an order or of what was
+ * typed is held any more. */
 static int svc_app(kiosk *k, const char *words)
 {
     svc_state *s = &the_svc;
@@ -496,6 +498,12 @@ static int svc_app(kiosk *k, const char *words)
         const char *is = s->have ? s->order.state : "none";
         return strcmp(a, is) ? rk_err_set(RK_EINVAL, "expected the order %s, it is %s", a, is) : 0;
     }
+    if (!strcmp(words, "service-expect-wiped"))
+        return !s->have && !s->ref[0] && !s->pin[0] && !s->pin2[0] && !s->key[0] && !s->code[0] &&
+                       !s->order.ref[0] && !s->order.subject[0] && !s->msg[0]
+                   ? 0
+                   : rk_err_set(RK_EINVAL,
+                                "the services screen still holds the last clerk's order");
     if (!strcmp(words, "service-expect-ok"))
         return s->ok && !s->busy ? 0 : rk_err_set(RK_EINVAL, "the last service failed: %s", s->msg);
     return rk_err_set(RK_EINVAL, "unknown service line '%s'", words);

@@ -23,8 +23,9 @@
  *   3. A module that keeps state of its own (personal data above all) adds
  *      one line to its header's module list: M(desk), and defines
  *      `void mod_desk_reset(kiosk *k, kiosk_reset why)`: the kiosk calls
- *      it at start, at "start over", at the idle wipe and at close; it
- *      must wipe (rk_wipe) what it holds and free its personal images.
+ *      it at start, at "start over", at the idle wipe and at close (a desk
+ *      module also whenever the clerk's session ends: KIOSK_RESET_LOGOUT);
+ *      it must wipe (rk_wipe) what it holds and free its personal images.
  *   Flags: KF_SUBSCRIBER (a subscriber screen: idle countdown then the
  *   wipe back to attract; use kiosk_chrome for the fixed bars), KF_CLERK
  *   (a clerk screen: the same idle rule, which ends the clerk's visit),
@@ -89,7 +90,8 @@ typedef enum kiosk_reset {
     KIOSK_RESET_START = 0, /* the program starts */
     KIOSK_RESET_OVER,      /* the subscriber chose "start over" (or finished) */
     KIOSK_RESET_IDLE,      /* the idle countdown ran out */
-    KIOSK_RESET_CLOSE      /* the program ends */
+    KIOSK_RESET_CLOSE,     /* the program ends */
+    KIOSK_RESET_LOGOUT     /* the clerk's session ended (desk modules only, see desk.h) */
 } kiosk_reset;
 
 #define RK_SCREEN_DECL(ID, name, flags) void scr_##name(kiosk *k);

@@ -11,7 +11,9 @@
 # PIN, the certificate suspended, the receipt at the virtual printer, the
 # PDFs written with their text, the audit entries and the close in the
 # outbox. A revocation, and (scripts/desk-resume.txt, desk-recover.txt) a
-# resumption and a key recovery onto a new key too. Screenshots: build/tests/kiosk/shots/desk_service/.
+# resumption and a key recovery onto a new key too; a top-bar logout with
+# an order loaded leaves nothing of it on the screen (desk-logout-wipe.txt).
+# Screenshots: build/tests/kiosk/shots/desk_service/.
 source "$(dirname "$0")/lib.bash"
 source "$RK_SOURCE_DIR/tests/integration/enrol_lib.bash"
 out=$RK_BUILD_DIR/tests/kiosk/shots/desk_service
@@ -144,6 +146,16 @@ for variant in "zh-CN" "en" "zh-CN --large"; do
         [ -s "$out/$name/$f.png" ] || bad "$name: no screenshot $f"
     done
 done
+# The top bar's logout with an order loaded: nothing of it stays on the
+# services screen, for this clerk or the next (scripts/desk-logout-wipe.txt).
+as lily
+WIPE=$("$RACTL" -q order new --business unlock --kind individual "${WANG[@]}" \
+    --field key_serial="$KEY" --paper id_card --submit) || bad "the wipe's unlock order"
+approved_paid "$WIPE"
+unset RAKIOSK_SESSION
+sed "s/@UNLOCK@/$WIPE/g" "$SCRIPTS/desk-logout-wipe.txt" >"$T/desk-logout-wipe.txt"
+play "$out/logout-wipe" "$T/desk-logout-wipe.txt"
+[ -s "$out/logout-wipe/service-after-logout.png" ] && ok || bad "no screenshot service-after-logout"
 # The last run's suspended certificate resumed from its order.
 as lily
 RESUME=$("$RACTL" -q order new --business resume --kind individual "${WANG[@]}" \
