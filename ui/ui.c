@@ -415,7 +415,12 @@ int rk_ui_has_focus(const rk_ui *ui, const char *id)
 
 void rk_ui_clear_focus(rk_ui *ui)
 {
+    /* A field losing the focus takes its keyboard with it at once: the
+     * frame that showed them is drawn again (only on a change, as screens
+     * clear the focus every frame while a dialog asks). */
+    if (!ui->focus) return;
     ui->focus = 0;
+    rk_ui_redraw_in(ui, 0);
 }
 
 const char *rk_ui_take_text(rk_ui *ui, size_t *n)

@@ -173,7 +173,7 @@ void rk_ui_drag_delta(const rk_ui *ui, int *dx, int *dy);
  * scrolls a list is not a tap on its row). */
 int rk_ui_dragged(const rk_ui *ui);
 
-/* Keyboard focus (text fields). */
+/* Keyboard focus (text fields); a change of focus draws the next frame at once. */
 void rk_ui_set_focus(rk_ui *ui, const char *id);
 int rk_ui_has_focus(const rk_ui *ui, const char *id);
 void rk_ui_clear_focus(rk_ui *ui);

@@ -480,6 +480,7 @@ void scr_desk_incident(kiosk *k)
             ui, "incident.resolution", ar, kiosk_str(k, "desk_incident.resolution"), &rf,
             s->need_resolution ? kiosk_str(k, "desk_incident.need_resolution") : NULL);
         if (got & RK_FIELD_CHANGED) s->need_resolution = 0;
+        if (got & RK_FIELD_SUBMIT) rk_ui_clear_focus(ui); /* Return ends the typing */
         if (rk_widget_button_ex(ui, "desk_incident.close", cr, &close)) {
             rk_ui_clear_focus(ui);
             s->need_resolution = !s->resolution[0];
