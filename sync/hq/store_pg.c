@@ -180,6 +180,17 @@ static const char *const migrations[] = {
     /* 5: the device certificate HQ issued a branch, which recovered keys
      * are wrapped to. */
     "ALTER TABLE branch ADD COLUMN device_cert TEXT NOT NULL DEFAULT '';",
+    /* 6: no foreign key from the pushed rows to their branch. A push locks
+     * its branch's row (FOR UPDATE) before it writes, and no branch is
+     * ever deleted, so the key's check of every event and order (a query
+     * per row, inside the server) proved again what the push had just
+     * read: a third of PostgreSQL's CPU in a fleet night (bench_fleet).
+     * And no index of hq_order on (branch, ref): an order is found by its
+     * reference through hq_order_refonly (ref), its branch then checked,
+     * and every upsert wrote the one index more. */
+    "ALTER TABLE event DROP CONSTRAINT event_branch_fkey;"
+    "ALTER TABLE hq_order DROP CONSTRAINT hq_order_branch_fkey;"
+    "DROP INDEX hq_order_ref;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -244,8 +255,9 @@ typedef struct pgstep {
 /* Sends st[0..n) at once and waits once (libpq's pipeline mode): a push
  * costs two round trips to the server instead of one per statement. After
  * a failure the rest of the pipeline is skipped by the server; the first
- * failure is returned. */
-static int pgpipe(PGconn *c, pgstep *st, int n)
+ * failure is returned, the index of its statement in *failed and its
+ * SQLSTATE in state[6] (either may be NULL). */
+static int pgpipe(PGconn *c, pgstep *st, int n, int *failed, char *state)
 {
     int rc = 0, sent = 0;
     if (!PQenterPipelineMode(c)) return pg_fail(c, NULL, "cannot enter pipeline mode");
@@ -266,9 +278,12 @@ static int pgpipe(PGconn *c, pgstep *st, int n)
                 st[i].res = r;
             else if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_PIPELINE_ABORTED)
                 PQclear(r);
-            else if (!rc)
+            else if (!rc) {
+                const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                if (failed) *failed = i;
+                if (state) snprintf(state, 6, "%s", code ? code : "");
                 rc = pg_fail(c, r, st[i].what);
-            else
+            } else
                 PQclear(r);
         }
     }
@@ -796,29 +811,40 @@ static char *dump(json_t *v, int *rc)
     return s;
 }
 
-/* The batch's orders come as one array per column (unnest), not a JSON
- * array: the planner knows an array's length and probes hq_order's key per
- * order; of a JSON function it guesses 100 rows and scanned the branch's
- * orders, as many as it has ever had, on every push. */
+/* The batch's orders, one array per column (unnest), upserted on their key:
+ * ON CONFLICT finds each order through hq_order's primary key whatever the
+ * planner believes of the table. (An UPDATE joined to the batch was planned
+ * as a scan of all of hq_order while its statistics were those of an empty
+ * table: on a new HQ's first night, a scan per push, growing with the
+ * fleet.) The batch's newest value of a field is taken only when it is at
+ * least as new as what HQ holds (a repair re-sends old events). An order of
+ * another branch is never changed: its branch would become NULL, which
+ * the column refuses, so the push fails and its retry refuses the order
+ * (ORDER_OWNERS). */
 #define UPSERT_COLS 10
 static const char UPSERT_ORDERS[] =
     "WITH a AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], "
     "  $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) "
     "  AS t(uuid, ref, ref_seq, business, business_seq, state, state_seq, first_at, last_seq, "
-    "  last_at)), "
-    "up AS (UPDATE hq_order o SET "
-    "  ref = CASE WHEN a.ref <> '' AND a.ref_seq >= o.last_seq THEN a.ref ELSE o.ref END,"
-    "  business = CASE WHEN a.business <> '' AND a.business_seq >= o.last_seq "
-    "    THEN a.business ELSE o.business END,"
-    "  state = CASE WHEN a.state <> '' AND a.state_seq >= o.last_seq THEN a.state "
-    "    ELSE o.state END,"
-    "  first_at = least(o.first_at, a.first_at),"
-    "  last_at = CASE WHEN a.last_seq >= o.last_seq THEN a.last_at ELSE o.last_at END,"
-    "  last_seq = greatest(o.last_seq, a.last_seq) "
-    "  FROM a WHERE o.uuid = a.uuid AND o.branch = $1 RETURNING o.uuid) "
-    "INSERT INTO hq_order(uuid, branch, ref, business, state, first_at, last_seq, last_at) "
+    "  last_at)) "
+    "INSERT INTO hq_order AS o (uuid, branch, ref, business, state, first_at, last_seq, last_at) "
     "SELECT a.uuid, $1, a.ref, a.business, a.state, a.first_at, a.last_seq, a.last_at "
-    "FROM a WHERE a.uuid NOT IN (SELECT uuid FROM up) ORDER BY a.uuid";
+    "FROM a ORDER BY a.uuid "
+    "ON CONFLICT (uuid) DO UPDATE SET "
+    "  branch = CASE WHEN o.branch = $1 THEN o.branch END,"
+    "  ref = CASE WHEN excluded.ref <> '' AND "
+    "    (SELECT ref_seq FROM a WHERE a.uuid = excluded.uuid) >= o.last_seq "
+    "    THEN excluded.ref ELSE o.ref END,"
+    "  business = CASE WHEN excluded.business <> '' AND "
+    "    (SELECT business_seq FROM a WHERE a.uuid = excluded.uuid) >= o.last_seq "
+    "    THEN excluded.business ELSE o.business END,"
+    "  state = CASE WHEN excluded.state <> '' AND "
+    "    (SELECT state_seq FROM a WHERE a.uuid = excluded.uuid) >= o.last_seq "
+    "    THEN excluded.state ELSE o.state END,"
+    "  first_at = least(o.first_at, excluded.first_at),"
+    "  last_at = CASE WHEN excluded.last_seq >= o.last_seq THEN excluded.last_at "
+    "    ELSE o.last_at END,"
+    "  last_seq = greatest(o.last_seq, excluded.last_seq)";
 
 /* Appends s to the array literal in b as one element, quoted, its " and \
  * escaped; first: no comma before it. */
@@ -867,28 +893,37 @@ static int orders_arrays(rk_buf *col, const order_agg *a, int na)
     return rc;
 }
 
+/* The new events as one array per column, like the orders: PostgreSQL
+ * reads seven array literals faster than it parses a JSON array of records,
+ * and rahq writes them without building a JSON document. */
+#define EVENT_COLS 7
 static const char INSERT_EVENTS[] =
-    "INSERT INTO event(branch, seq, uuid, at, entity, entity_id, kind, "
-    "payload, "
-    "received_at) SELECT $1, seq, uuid, at, entity, entity_id, kind, payload, "
-    "$3 "
-    "FROM json_to_recordset($2::json) AS t(seq bigint, uuid text, at bigint, "
-    "entity text, entity_id text, kind text, payload text)";
+    "INSERT INTO event(branch, seq, uuid, at, entity, entity_id, kind, payload, received_at) "
+    "SELECT $1, t.seq, t.uuid, t.at, t.entity, t.entity_id, t.kind, t.payload, $9 "
+    "FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], "
+    "  $8::text[]) AS t(seq, uuid, at, entity, entity_id, kind, payload)";
 
-/* The new events as the JSON array INSERT_EVENTS reads (free()). */
-static char *events_json(const rk_sync_proto_event *const *ev, int n, int *rc)
+/* The new events as INSERT_EVENTS's seven column arrays, into col[]
+ * (rk_buf_free each). */
+static int events_arrays(rk_buf *col, const rk_sync_proto_event *const *ev, int n)
 {
-    json_t *arr = json_array();
-    for (int i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr,
-                                  json_pack("{sI,ss,sI,ss,ss,ss,ss}", "seq", (json_int_t)ev[i]->seq,
-                                            "uuid", ev[i]->uuid, "at", (json_int_t)ev[i]->at,
-                                            "entity", ev[i]->entity, "entity_id", ev[i]->entity_id,
-                                            "kind", ev[i]->kind, "payload", ev[i]->payload))) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    return dump(arr, rc);
+    int rc = 0;
+    for (int c = 0; c < EVENT_COLS; c++) {
+        rk_buf_init(&col[c], (size_t)RK_SYNC_PROTO_MAX_BODY);
+        if (!rc) rc = rk_buf_append(&col[c], "{", 1);
+    }
+    for (int i = 0; !rc && i < n; i++) {
+        const rk_sync_proto_event *e = ev[i];
+        int f = i == 0;
+        if ((rc = arr_int(&col[0], e->seq, f)) || (rc = arr_text(&col[1], e->uuid, f)) ||
+            (rc = arr_int(&col[2], e->at, f)) || (rc = arr_text(&col[3], e->entity, f)) ||
+            (rc = arr_text(&col[4], e->entity_id, f)) || (rc = arr_text(&col[5], e->kind, f)) ||
+            (rc = arr_text(&col[6], e->payload, f)))
+            break;
+    }
+    for (int c = 0; !rc && c < EVENT_COLS; c++)
+        rc = rk_buf_append(&col[c], "}", 1);
+    return rc;
 }
 
 static const char BRANCH_LOCK[] = "SELECT active, hwm, audit_seq, audit_hash FROM branch "
@@ -954,12 +989,13 @@ static void held_seqs(const PGresult *res, const rk_sync_proto_events *in, char 
     }
 }
 
-/* = ANY of an array parameter, not IN (a set-returning function): the
- * planner guessed the function at 100 rows and scanned all of hq_order for
- * each push (0.6 ms a push at 10,000 orders, growing with the fleet); with
- * the array before it, it probes the index once per order. */
-static const char ORDER_OWNERS[] = "SELECT uuid, branch FROM hq_order WHERE uuid = "
-                                   "ANY($1::text[])";
+/* Each order probed on its own (LATERAL ... LIMIT 1 keeps the planner from
+ * joining the batch to a scan of hq_order): = ANY of the array was planned
+ * as a scan of all of hq_order while its statistics were those of an empty
+ * table. */
+static const char ORDER_OWNERS[] =
+    "SELECT u.id, o.branch FROM unnest($1::text[]) AS u(id) CROSS JOIN LATERAL "
+    "(SELECT branch FROM hq_order WHERE uuid = u.id LIMIT 1) AS o";
 
 /* The orders the batch names as an array literal for ORDER_OWNERS (free());
  * NULL with *rc 0 when it names none. */
@@ -969,9 +1005,11 @@ static char *order_ids(const rk_sync_proto_events *in, int *rc)
     int any = 0;
     rk_buf_init(&b, (size_t)RK_SYNC_PROTO_MAX_BODY);
     *rc = rk_buf_append(&b, "{", 1);
+    const char *last = "";
     for (int i = 0; !*rc && i < in->n; i++)
-        if (!strcmp(in->ev[i].entity, "order")) {
-            *rc = arr_text(&b, in->ev[i].entity_id, !any);
+        if (!strcmp(in->ev[i].entity, "order") && strcmp(in->ev[i].entity_id, last)) {
+            last = in->ev[i].entity_id; /* an order's events come together */
+            *rc = arr_text(&b, last, !any);
             any = 1;
         }
     if (!*rc) *rc = rk_buf_append(&b, "}", 1);
@@ -1035,7 +1073,7 @@ static const struct {
     {"rk_branch_lock", BRANCH_LOCK, 1},
     {"rk_held_seqs", HELD_SEQS, 4},
     {"rk_order_owners", ORDER_OWNERS, 1},
-    {"rk_insert_events", INSERT_EVENTS, 3},
+    {"rk_insert_events", INSERT_EVENTS, 2 + EVENT_COLS},
     {"rk_upsert_orders", UPSERT_ORDERS, 1 + UPSERT_COLS},
     {"rk_branch_mark", BRANCH_MARK, 3},
     {"rk_branch_admit", BRANCH_ADMIT, 2},
@@ -1121,8 +1159,8 @@ typedef struct push_work {
     json_t **payload;
     const rk_sync_proto_event **fresh;
     order_agg *orders;
-    char *seqs, *ids, *events;
-    rk_buf order_col[UPSERT_COLS];
+    char *seqs, *ids;
+    rk_buf event_col[EVENT_COLS], order_col[UPSERT_COLS];
     pgstep step[4];
     int n, nstep;
 } push_work;
@@ -1140,7 +1178,8 @@ static void work_free(push_work *w)
     free(w->orders);
     free(w->seqs);
     free(w->ids);
-    free(w->events);
+    for (int c = 0; c < EVENT_COLS; c++)
+        rk_buf_free(&w->event_col[c]);
     for (int c = 0; c < UPSERT_COLS; c++)
         rk_buf_free(&w->order_col[c]);
 }
@@ -1192,7 +1231,7 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
     w.step[3] = (pgstep){"cannot read the orders' branches", ORDER_OWNERS, 1, po, NULL,
                          hot_name(S_, slot_, HOT_OWNERS)};
     w.nstep = w.ids ? 4 : 3;
-    if ((rc = pgpipe(c, w.step, w.nstep)) != 0) goto out;
+    if ((rc = pgpipe(c, w.step, w.nstep, NULL, NULL)) != 0) goto out;
     rc = branch_marks(w.step[1].res, &active, &hwm, &aseq, ahash);
     if (rc == RK_ENOTFOUND || (!rc && !active)) {
         rk_hq_refuse(r, 403, "unknown_branch", NULL, 0, "HQ has no active branch %s", branch);
@@ -1253,19 +1292,23 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
             rc = apply_revocation(c, branch, w.fresh[i], w.payload[k]);
         }
     if (rc || r->status) goto out;
-    if (nfresh && !(w.events = events_json(w.fresh, nfresh, &rc))) goto out;
+    if (nfresh && (rc = events_arrays(w.event_col, w.fresh, nfresh)) != 0) goto out;
     if (norders && (rc = orders_arrays(w.order_col, w.orders, norders)) != 0) goto out;
     for (int i = 0; i < w.nstep; i++)
         PQclear(w.step[i].res);
     w.nstep = 0;
-    const char *pe[3] = {branch, w.events, I64(now, rk_clock_now())};
+    const char *pe[2 + EVENT_COLS] = {branch};
+    for (int k = 0; k < EVENT_COLS; k++)
+        pe[1 + k] = w.event_col[k].data;
+    pe[1 + EVENT_COLS] = I64(now, rk_clock_now());
     const char *pr[1 + UPSERT_COLS] = {branch};
     for (int k = 0; k < UPSERT_COLS; k++)
         pr[1 + k] = w.order_col[k].data;
     const char *pm[3] = {I64(h, hwm), now, branch};
     if (nfresh)
-        w.step[w.nstep++] = (pgstep){"cannot store the events",      INSERT_EVENTS, 3, pe, NULL,
-                                     hot_name(S_, slot_, HOT_EVENTS)};
+        w.step[w.nstep++] =
+            (pgstep){"cannot store the events",      INSERT_EVENTS, 2 + EVENT_COLS, pe, NULL,
+                     hot_name(S_, slot_, HOT_EVENTS)};
     if (norders)
         w.step[w.nstep++] = (pgstep){
             "cannot update HQ's copy of the orders", UPSERT_ORDERS, 1 + UPSERT_COLS, pr, NULL,
@@ -1273,10 +1316,13 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
     w.step[w.nstep++] = (pgstep){"cannot move the branch's mark", BRANCH_MARK, 3, pm, NULL,
                                  hot_name(S_, slot_, HOT_MARK)};
     w.step[w.nstep++] = (pgstep){"cannot commit", "COMMIT", 0, NULL, NULL, NULL};
-    rc = pgpipe(c, w.step, w.nstep);
-    /* Another branch inserted one of these orders meanwhile: the retry
-     * finds it and refuses (wrong_branch). */
-    if (rc == RK_EEXIST) rc = RK_EBUSY;
+    int failed = -1, upsert = norders ? (nfresh ? 1 : 0) : -1;
+    char state[6] = "";
+    rc = pgpipe(c, w.step, w.nstep, &failed, state);
+    /* Another branch inserted one of these orders meanwhile (the upsert
+     * would have emptied its branch: 23502): the retry finds it and refuses
+     * (wrong_branch). */
+    if (rc == RK_EEXIST || (rc && failed == upsert && !strcmp(state, "23502"))) rc = RK_EBUSY;
     if (!rc) ack->acked_seq = hwm;
 out:
     work_free(&w);
