@@ -1211,7 +1211,9 @@ static int events_push(rk_hq_store *store, const char *branch, const rk_sync_pro
         goto out;
     }
     for (int i = 0; i < in->n; i++)
-        if (!(w.payload[i] = json_loads(in->ev[i].payload, JSON_REJECT_DUPLICATES, NULL)) ||
+        if (!(w.payload[i] = in->ev[i].payload_obj
+                                 ? json_incref(in->ev[i].payload_obj)
+                                 : json_loads(in->ev[i].payload, JSON_REJECT_DUPLICATES, NULL)) ||
             !json_is_object(w.payload[i])) {
             rk_hq_refuse(r, 400, "bad_request", NULL, 0, "event %lld's payload is not an object",
                          (long long)in->ev[i].seq);

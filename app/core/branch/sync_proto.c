@@ -148,8 +148,10 @@ int rk_sync_proto_error_parse(char *token, size_t token_n, char *msg, size_t msg
 void rk_sync_proto_events_free(rk_sync_proto_events *e)
 {
     if (!e) return;
-    for (int i = 0; i < e->n; i++)
+    for (int i = 0; i < e->n; i++) {
         free(e->ev[i].payload);
+        json_decref(e->ev[i].payload_obj);
+    }
     free(e->ev);
     e->ev = NULL;
     e->n = 0;
@@ -175,6 +177,7 @@ static int event_parse(rk_sync_proto_event *ev, json_t *o, int i)
         return rk_err_set(RK_EFORMAT, "%s: 'repair' is not a boolean", what);
     ev->repair = r && json_is_true(r);
     if (!(ev->payload = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS))) return rk_err_oom();
+    ev->payload_obj = json_incref(p);
     return 0;
 }
 

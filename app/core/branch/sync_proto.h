@@ -53,6 +53,9 @@ typedef struct rk_sync_proto_event {
     char entity_id[64];
     char kind[48];
     char *payload; /* compact JSON object text with sorted keys (owned) */
+    /* The payload as parsed from a push request (owned; NULL in events the
+     * branch builds): HQ reads its members without parsing the text again. */
+    struct json_t *payload_obj;
     int repair;
 } rk_sync_proto_event;
 
