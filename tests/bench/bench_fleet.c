@@ -42,12 +42,14 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -72,8 +74,9 @@ static double secs(void)
 
 /* ---- CPU accounting ------------------------------------------------------------------- */
 
-/* The user + system CPU seconds process pid has used (0 if it is gone). */
-static double proc_cpu(long pid)
+/* The user + system CPU seconds process pid has used (0 if it is gone);
+ * reaped: with those of its children that have ended and been waited for. */
+static double proc_cpu_of(long pid, int reaped)
 {
     char path[64], line[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
@@ -84,14 +87,24 @@ static double proc_cpu(long pid)
     line[n] = '\0';
     const char *p = strrchr(line, ')'); /* the command may hold spaces */
     unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    long long cut = 0, cst = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &ut,
+                     &st, &cut, &cst) != 4)
         return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    double ticks = (double)(ut + st) + (reaped ? (double)(cut + cst) : 0);
+    return ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double proc_cpu(long pid)
+{
+    return proc_cpu_of(pid, 0);
 }
 
 /* The CPU seconds of the PostgreSQL server: the postmaster and every
- * process it started (backends, WAL writer, checkpointer ...) that is alive
- * now. Taken at both ends of a part while its connections are open. */
+ * process it started (backends, WAL writer, checkpointer ...), those alive
+ * now and those that have ended (the postmaster's reaped children: a
+ * backend that ends between the two readings of a part would otherwise take
+ * its seconds with it). */
 static double pg_cpu(void)
 {
     char path[300], line[1024];
@@ -103,7 +116,7 @@ static double pg_cpu(void)
         return 0;
     }
     fclose(f);
-    double sum = proc_cpu(pm);
+    double sum = proc_cpu_of(pm, 1);
     DIR *d = opendir("/proc");
     struct dirent *de;
     while (d && (de = readdir(d))) {
@@ -207,7 +220,8 @@ static void make_events(rk_sync_proto_event *ev, int n, const char *branch, int6
 
 typedef struct branch_run {
     char id[16];
-    char cert[128];
+    X509 *cert;     /* its device certificate */
+    char iface[32]; /* its own loopback address, as its own machine would have */
     rk_sync_proto_event *ev;
     int next; /* index of the next event to push */
     int batch;
@@ -226,6 +240,26 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
     return rk_buf_append(&b->resp, p, sz * n) ? 0 : sz * n;
 }
 
+/* The TLS credentials every branch connection gets: its certificate and
+ * the device key, and HQ's CA to verify the server, parsed once before the
+ * night. Given to curl as files, each of the night's connections read and
+ * decoded them again (OpenSSL 3's decoders): half the CPU of the simulated
+ * branches, on the cores rahq and PostgreSQL are measured on, where a real
+ * branch pays it once on its own machine. */
+static EVP_PKEY *device_key;
+static X509 *hq_ca;
+
+static CURLcode on_ssl_ctx(CURL *h, void *sslctx, void *arg)
+{
+    (void)h;
+    SSL_CTX *ctx = sslctx;
+    const branch_run *b = arg;
+    if (SSL_CTX_use_certificate(ctx, b->cert) != 1 || SSL_CTX_use_PrivateKey(ctx, device_key) != 1)
+        return CURLE_SSL_CERTPROBLEM;
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), hq_ca); /* already there: fine */
+    return CURLE_OK;
+}
+
 static void push_next(CURLM *m, branch_run *b, const char *url)
 {
     const rk_buf *req = &b->req[b->next / b->batch];
@@ -235,6 +269,62 @@ static void push_next(CURLM *m, branch_run *b, const char *url)
     curl_easy_setopt(b->h, CURLOPT_POSTFIELDSIZE, (long)req->len);
     if (!b->tries) b->sent_at = secs();
     curl_multi_add_handle(m, b->h);
+}
+
+/* The branches' sockets on one epoll set, driven by curl's socket interface
+ * (curl_multi_socket_action): each wake-up costs what the ready sockets
+ * need, not a walk over all the branches' connections, which grew with the
+ * fleet and took the cores rahq and PostgreSQL are measured on. */
+typedef struct branch_loop {
+    int ep;
+    long timeout_ms; /* curl's next timeout, -1 none */
+} branch_loop;
+
+static int on_socket(CURL *h, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    (void)h;
+    (void)sockp;
+    branch_loop *l = arg;
+    struct epoll_event ev = {0};
+    ev.data.fd = fd;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    if (epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev) != 0) epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+    (void)m;
+    ((branch_loop *)arg)->timeout_ms = timeout_ms;
+    return 0;
+}
+
+/* Waits for the branches' sockets (at most 100 ms) and lets curl act on
+ * what is ready, or on its timeout. */
+static void branch_loop_step(CURLM *m, branch_loop *l)
+{
+    struct epoll_event ev[256];
+    int running, wait = l->timeout_ms < 0 || l->timeout_ms > 100 ? 100 : (int)l->timeout_ms;
+    int n = epoll_wait(l->ep, ev, 256, wait);
+    if (n <= 0) {
+        l->timeout_ms = -1;
+        curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        int flags = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                    (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                    (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(m, ev[i].data.fd, flags, &running);
+    }
+    if (l->timeout_ms == 0) {
+        l->timeout_ms = -1;
+        curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
 }
 
 /* ---- the bare INSERT ------------------------------------------------------------------ */
@@ -395,27 +485,18 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/ca", home);
     if (rk_hq_store_open(&store, pg_url) || rk_hqca_open(&ca, path)) die("HQ's store or CA");
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    snprintf(path, sizeof path, "%s/device.key", dir);
-    f = fopen(path, "w");
-    if (!key || !f || !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)) die("device key");
-    fclose(f);
+    if (!key) die("device key");
     branch_run *br = calloc((size_t)branches, sizeof *br);
     if (!br) die("out of memory");
     int64_t t0 = time(NULL) - 86400;
     double tsetup = secs();
     for (int i = 0; i < branches; i++) {
         branch_run *b = &br[i];
-        X509 *cert;
         char ref[32];
         snprintf(b->id, sizeof b->id, "B%05d", i + 1);
         snprintf(ref, sizeof ref, "enrol-%s", b->id);
         if (store->ops->branch_add(store, b->id, b->id, ref, "unused")) die("branch_add");
-        if (rk_hqca_issue_device(&cert, ca, b->id, key)) die("device certificate");
-        snprintf(b->cert, sizeof b->cert, "%s/%s.pem", dir, b->id);
-        f = fopen(b->cert, "w");
-        if (!f || !PEM_write_X509(f, cert)) die("write certificate");
-        fclose(f);
-        X509_free(cert);
+        if (rk_hqca_issue_device(&b->cert, ca, b->id, key)) die("device certificate");
         if (!(b->ev = calloc((size_t)events, sizeof *b->ev))) die("out of memory");
         make_events(b->ev, events, b->id, t0);
         b->batch = batch;
@@ -427,6 +508,8 @@ int main(int argc, char **argv)
         }
         rk_buf_init(&b->resp, 1 << 16);
     }
+    device_key = key;
+    if (!(hq_ca = X509_dup(rk_hqca_cert(ca)))) die("HQ's CA certificate");
     rk_hqca_free(ca);
     fprintf(stderr, "bench_fleet: %d branches registered with certificates in %.1f s\n", branches,
             secs() - tsetup);
@@ -454,14 +537,18 @@ int main(int argc, char **argv)
     if (!port) die("rahq did not start");
 
     /* The night: every branch at once. */
-    char url[128], cacert[256];
+    char url[128];
     snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/events", port);
-    snprintf(cacert, sizeof cacert, "%s/ca/ca.pem", home);
-    snprintf(path, sizeof path, "%s/device.key", dir);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLM *m = curl_multi_init();
     curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)branches);
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)branches);
+    branch_loop loop = {.ep = epoll_create1(EPOLL_CLOEXEC), .timeout_ms = -1};
+    if (loop.ep < 0) die("epoll_create1");
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, &loop);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(m, CURLMOPT_TIMERDATA, &loop);
     int pushes = branches * (events / batch), done = 0, failures = 0, retries = 0;
     double *lat = calloc((size_t)pushes, sizeof *lat);
     if (!lat) die("out of memory");
@@ -473,9 +560,15 @@ int main(int argc, char **argv)
         b->h = curl_easy_init();
         b->hdr = curl_slist_append(NULL, "Content-Type: application/json");
         curl_easy_setopt(b->h, CURLOPT_HTTPHEADER, b->hdr);
-        curl_easy_setopt(b->h, CURLOPT_CAINFO, cacert);
-        curl_easy_setopt(b->h, CURLOPT_SSLCERT, b->cert);
-        curl_easy_setopt(b->h, CURLOPT_SSLKEY, path);
+        curl_easy_setopt(b->h, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(b->h, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(b->h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+        curl_easy_setopt(b->h, CURLOPT_SSL_CTX_DATA, b);
+        /* curl's pool matches connections by the credentials it loaded, which
+         * on_ssl_ctx's are not: a connection of the branch's own address is
+         * its own. */
+        snprintf(b->iface, sizeof b->iface, "host!127.1.%d.%d", i / 250, i % 250 + 1);
+        curl_easy_setopt(b->h, CURLOPT_INTERFACE, b->iface);
         curl_easy_setopt(b->h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(b->h, CURLOPT_WRITEDATA, b);
         curl_easy_setopt(b->h, CURLOPT_PRIVATE, b);
@@ -483,9 +576,8 @@ int main(int argc, char **argv)
         curl_easy_setopt(b->h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
         push_next(m, b, url);
     }
-    int running = 1;
     while (done + failures < pushes) {
-        curl_multi_perform(m, &running);
+        branch_loop_step(m, &loop);
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(m, &left))) {
@@ -518,7 +610,6 @@ int main(int argc, char **argv)
             b->next += b->batch;
             if (b->next < events) push_next(m, b, url);
         }
-        if (done + failures < pushes) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     double t_rahq = secs() - start;
     cpu_hq = proc_cpu(rahq_pid) - cpu_hq;
@@ -529,6 +620,7 @@ int main(int argc, char **argv)
         curl_easy_cleanup(br[i].h);
     }
     curl_multi_cleanup(m);
+    close(loop.ep);
     if (failures) die("pushes failed");
 
     /* What HQ holds. */
@@ -611,8 +703,10 @@ int main(int argc, char **argv)
             rk_buf_free(&br[i].req[k]);
         free(br[i].req);
         rk_buf_free(&br[i].resp);
+        X509_free(br[i].cert);
     }
     free(br);
+    X509_free(hq_ca);
     free(lat);
     EVP_PKEY_free(key);
     cleanup();
