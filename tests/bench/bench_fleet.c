@@ -8,9 +8,11 @@
  * batched INSERT (same batch size, as many connections as rahq's store
  * pool, each batch its own transaction).
  *
- * Every branch's request bodies are written before the clock starts (a
- * branch's outbox is ready when its night begins), so the branches' side
- * of the timed run is what a real branch does: TLS and HTTP.
+ * Every branch's request bodies are written and its credentials parsed
+ * before the clock starts (a branch's outbox is ready when its night
+ * begins), so the branches' side of the timed run is what a real branch
+ * does: TLS and HTTP, all the branches on one epoll loop, each from its own
+ * loopback address.
  *
  * Prints: events/s through rahq, p50/p99 push latency, the bare INSERT's
  * rows/s and the ratio of the two times (target <= 3x); the load average
@@ -19,10 +21,12 @@
  * bare INSERT's client) and their ratio, which the machine's other load
  * disturbs far less than the times; and the commit ceiling: as many empty
  * durable commits as there are pushes, over the same connections, timed in
- * the same run (the floor no store can go below). A push that fails
- * (a connection reset under the load) is sent again as rasync would, up to
- * five times, and counted; its latency runs from the first attempt. Checks that HQ
- * holds exactly BRANCHES x EVENTS events afterwards; asserts no timing.
+ * the same run (the floor no store can go below); and the rows sequential
+ * scans read from the push's tables (0: the plans went by index). A push
+ * that fails (a connection reset under the load) is sent again as rasync
+ * would, up to five times, and counted; its latency runs from the first
+ * attempt. Checks that HQ holds exactly BRANCHES x EVENTS events
+ * afterwards; asserts no timing.
  *
  * It starts its own PostgreSQL 15 (tests/sync/pg-lib.bash, durable
  * settings: fsync and synchronous_commit on) and rahq (this build's), in a
