@@ -144,6 +144,34 @@ expect 0 "HQ's orders of DEMO01" -- hq_admin orders --branch DEMO01 --json
     ok || bad "DEMO01's order untouched by DEMO02: $OUT"
 expect 0 "HQ's orders of DEMO02" -- hq_admin orders --branch DEMO02 --json
 same "$(echo "$OUT" | json 'len(d)')" 0 "DEMO02 holds no order"
+# The same, racing: DEMO01's order is being inserted (its transaction still
+# open) when DEMO02 pushes its UUID, so DEMO02's push finds no owner and its
+# upsert waits on the row. When DEMO01's commits, DEMO02's push fails whole
+# (busy, to be sent again) and the retry is refused: nothing of DEMO02's
+# lands, DEMO01's order is untouched. (PostgreSQL: SQLite's one writer
+# cannot interleave the two.)
+if [ -n "${PG_URL:-}" ]; then
+    U4=44444444-4444-4444-8444-444444444444
+    psql -X -q -At -v ON_ERROR_STOP=1 "$PG_URL" -c "BEGIN; INSERT INTO hq_order(uuid, branch, ref, \
+        state, first_at, last_seq, last_at) VALUES ('$U4', 'DEMO01', 'R-RACE', 'submitted', 1, 9, 1); \
+        SELECT pg_sleep(5); COMMIT;" >/dev/null &
+    racer=$!
+    for _ in $(seq 50); do
+        [ "$(hq_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+            WHERE a.query LIKE '%R-RACE%' AND l.mode = 'RowExclusiveLock'")" != 0 ] && break
+        sleep 0.1
+    done
+    r=$(push two "{\"events\":[$(ev 1 t-1 $U4 submitted DEMO02)]}")
+    wait "$racer" || bad "the racing insert failed"
+    same "$(echo "$r" | tail -1)" 503 "DEMO02's push racing DEMO01's insert of the same order"
+    r=$(push two "{\"events\":[$(ev 1 t-1 $U4 submitted DEMO02)]}")
+    same "$(echo "$r" | tail -1)" 403 "its retry"
+    case "$r" in *wrong_branch*) ok ;; *) bad "the retry is not wrong_branch: $r" ;; esac
+    same "$(hq_sql "SELECT branch || ' ' || ref || ' ' || last_seq FROM hq_order WHERE uuid = '$U4'")" \
+        "DEMO01 R-RACE 9" "the raced order is DEMO01's, unchanged"
+    same "$(hq_sql "SELECT count(*) FROM event WHERE branch = 'DEMO02'")" 0 "no event of DEMO02 stored"
+    hq_sql "DELETE FROM hq_order WHERE uuid = '$U4'" >/dev/null
+fi
 day=$(date -u -d @1772418000 +%F)
 r=$(hq_curl two "$URL/v1/digests?from=$day&to=$day")
 [ "$(echo "$r" | head -1 | json 'd["days"]')" = "[]" ] && ok || bad "DEMO02's digests are its own: $r"
