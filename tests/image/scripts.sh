@@ -22,6 +22,12 @@ done
 python3 -c 'import ast, sys
 for f in sys.argv[1:]: ast.parse(open(f).read(), f)' "$src"/tests/image/qmp.py "$src"/tests/image/screen.py ||
     bad "python helpers"
+# The image's D-Bus policies are well-formed XML (dbus-daemon drops a file
+# that is not, and with it the rule).
+for f in "$src"/image/overlay/etc/dbus-1/system.d/*.conf; do
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$f" 2>/dev/null ||
+        bad "$f is not well-formed XML"
+done
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
