@@ -876,13 +876,28 @@ static int arr_int(rk_buf *b, int64_t v, int first)
 
 /* The batch's orders as UPSERT_ORDERS's ten column arrays, into col[]
  * (rk_buf_free each). */
-static int orders_arrays(rk_buf *col, const order_agg *a, int na)
+/* Opens n column array literals in col[] ("{"; rk_buf_free each). */
+static int cols_open(rk_buf *col, int n)
 {
     int rc = 0;
-    for (int c = 0; c < UPSERT_COLS; c++) {
+    for (int c = 0; c < n; c++) {
         rk_buf_init(&col[c], (size_t)RK_SYNC_PROTO_MAX_BODY);
         if (!rc) rc = rk_buf_append(&col[c], "{", 1);
     }
+    return rc;
+}
+
+/* Closes them ("}"), unless rc already failed; returns rc. */
+static int cols_close(rk_buf *col, int n, int rc)
+{
+    for (int c = 0; !rc && c < n; c++)
+        rc = rk_buf_append(&col[c], "}", 1);
+    return rc;
+}
+
+static int orders_arrays(rk_buf *col, const order_agg *a, int na)
+{
+    int rc = cols_open(col, UPSERT_COLS);
     for (int i = 0; !rc && i < na; i++) {
         const order_agg *o = &a[i];
         int f = i == 0;
@@ -893,9 +908,7 @@ static int orders_arrays(rk_buf *col, const order_agg *a, int na)
             (rc = arr_int(&col[8], o->last_seq, f)) || (rc = arr_int(&col[9], o->last_at, f)))
             break;
     }
-    for (int c = 0; !rc && c < UPSERT_COLS; c++)
-        rc = rk_buf_append(&col[c], "}", 1);
-    return rc;
+    return cols_close(col, UPSERT_COLS, rc);
 }
 
 /* The new events as one array per column, like the orders: PostgreSQL
@@ -912,11 +925,7 @@ static const char INSERT_EVENTS[] =
  * (rk_buf_free each). */
 static int events_arrays(rk_buf *col, const rk_sync_proto_event *const *ev, int n)
 {
-    int rc = 0;
-    for (int c = 0; c < EVENT_COLS; c++) {
-        rk_buf_init(&col[c], (size_t)RK_SYNC_PROTO_MAX_BODY);
-        if (!rc) rc = rk_buf_append(&col[c], "{", 1);
-    }
+    int rc = cols_open(col, EVENT_COLS);
     for (int i = 0; !rc && i < n; i++) {
         const rk_sync_proto_event *e = ev[i];
         int f = i == 0;
@@ -926,9 +935,7 @@ static int events_arrays(rk_buf *col, const rk_sync_proto_event *const *ev, int 
             (rc = arr_text(&col[6], e->payload, f)))
             break;
     }
-    for (int c = 0; !rc && c < EVENT_COLS; c++)
-        rc = rk_buf_append(&col[c], "}", 1);
-    return rc;
+    return cols_close(col, EVENT_COLS, rc);
 }
 
 static const char BRANCH_LOCK[] = "SELECT active, hwm, audit_seq, audit_hash FROM branch "
